@@ -1,0 +1,30 @@
+package io.github.saestitch.activations;
+
+import io.github.saestitch.tensor.FloatMatrix;
+
+/**
+ * A set of activation vectors {@code [numTokens, dIn]} (one row per token), read in ordered blocks so
+ * the whole set never has to fit in memory. Implementations: {@code .npy} files and activation stores.
+ */
+public interface ActivationSet extends AutoCloseable {
+
+    /** Width of each activation vector. */
+    int dIn();
+
+    /** Number of tokens (rows). */
+    long numTokens();
+
+    /**
+     * Tokens {@code [start, start + n)} as a {@code [n, dIn]} float32 matrix. May be a zero-copy view of
+     * a mapped file or a freshly converted copy: callers must not write to it and must not keep it past
+     * the next call or {@link #close()}.
+     */
+    FloatMatrix block(long start, int n);
+
+    /** Where the set comes from, for messages (e.g. the file path). */
+    String describe();
+
+    @Override
+    default void close() {
+    }
+}
