@@ -25,8 +25,13 @@ import java.util.Arrays;
  * the result does not depend on the thread count.
  */
 final class Coactivation {
-    /** Buffered code entries (S + L) before a flush: 8 M entries ≈ 64 MiB. */
-    static final int PENDING_ENTRIES = 8 << 20;
+    /**
+     * Buffered code entries (S + L) before a flush: 2 M entries (16 MiB; ≈ 24k tokens at l0 ≈ 40 each).
+     * A flush reads a buffered S row per L entry in random token order, so the buffered S codes (half
+     * of it) should stay in the last-level cache; each flush also streams every row of the tile once,
+     * so much smaller buffers would make that traffic dominate.
+     */
+    static final int PENDING_ENTRIES = 2 << 20;
 
     private final int from; // first L latent of the tile
     private final int to; // one past the last

@@ -32,8 +32,13 @@ public record CompareOptions(double threshold, long maxTokens, int blockTokens, 
      * 151 MB; 16384 × 8192 needs two passes).
      */
     public static final long DEFAULT_CORRELATION_MEMORY_BYTES = 512L << 20;
-    /** Cap on the large SAE's pre-activation block, in floats (32 MiB): keeps the encoder epilogue in cache-friendly sizes. */
-    public static final long MAX_BLOCK_FLOATS = 8L << 20;
+    /**
+     * Cap on the large SAE's pre-activation block, in floats (8 MiB). The GEMM writes this block and
+     * the activation and compression read it right back; it must stay in the last-level cache (32 MiB
+     * on the 2-core machines we target, shared with both encoders' weights and the decoder rows the
+     * sparse pass reads), else every block round-trips through DRAM several times.
+     */
+    public static final long MAX_BLOCK_FLOATS = 2L << 20;
     /** Upper bound of the automatic block size. */
     public static final int MAX_AUTO_BLOCK_TOKENS = 2048;
 
@@ -95,9 +100,9 @@ public record CompareOptions(double threshold, long maxTokens, int blockTokens, 
     }
 
     /**
-     * {@code clamp(MAX_BLOCK_FLOATS / F_L, 16, MAX_AUTO_BLOCK_TOKENS)}: 1365 tokens for F_L = 6144, so the
-     * {@code [block, F_L]} pre-activations (32 MiB) are written by the GEMM and read back by the
-     * activation while still in the last-level cache.
+     * {@code clamp(MAX_BLOCK_FLOATS / F_L, 16, MAX_AUTO_BLOCK_TOKENS)}: 341 tokens for F_L = 6144, so the
+     * {@code [block, F_L]} pre-activations (8 MiB) are read back by the activation while still in the
+     * last-level cache, and each sparse worker's residual rows (half a block) stay in its L2.
      */
     public static int autoBlockTokens(int largeLatents) {
         return (int) Math.max(16, Math.min(MAX_AUTO_BLOCK_TOKENS, MAX_BLOCK_FLOATS / Math.max(1, largeLatents)));

@@ -70,6 +70,10 @@ final class ComparePass {
         double[] deltaLatent; // [F_L] Σ_t error change of adding j alone
         double[] deltaGroup; // [G] Σ_t error change of swapping g alone
         double[] deltaStep; // [numSteps] Σ_t error change of step s along the path
+        long readNanos; // reading, copying and checking blocks
+        long encodeNanos; // both encoders
+        long tokenNanos; // per-token sparse work
+        long correlationNanos; // co-activation buffering and flushing
     }
 
     private final Sae small;
@@ -118,7 +122,9 @@ final class ComparePass {
         }
         double[] mean = new double[d]; // [dIn] running mean of x
         double[] m2 = new double[d]; // [dIn] running Σ (x − mean)²
+        Sums s = new Sums();
         for (long start = 0; start < numTokens; ) {
+            long t0 = System.nanoTime();
             int n = (int) Math.min(block, numTokens - start);
             FloatMatrix src = set.block(start, n);
             if (src.rows() != n || src.cols() != d) {
@@ -128,8 +134,10 @@ final class ComparePass {
             MemorySegment.copy(src.segment(), FloatMatrix.FLOAT, 0, xBuf, 0, n * d);
             requireFinite(xBuf, n, start, set);
             FloatMatrix x = FloatMatrix.of(MemorySegment.ofArray(xBuf), n, d);
+            long t1 = System.nanoTime();
             SparseRows codesSmall = runSmall.encode(x);
             SparseRows codesLarge = runLarge.encode(x);
+            long t2 = System.nanoTime();
             if (main) {
                 int nn = n;
                 workers.run(chunks, c -> ws[c].block(xBuf, codesSmall, codesLarge, nn * c / chunks, nn * (c + 1) / chunks));
@@ -149,16 +157,23 @@ final class ComparePass {
                     nA += nB;
                 }
             }
+            long t3 = System.nanoTime();
             if (coact != null && coact.add(codesSmall, codesLarge)) {
                 coact.flush(workers);
             }
+            long t4 = System.nanoTime();
+            s.readNanos += t1 - t0;
+            s.encodeNanos += t2 - t1;
+            s.tokenNanos += t3 - t2;
+            s.correlationNanos += t4 - t3;
             start += n;
             progress.tokens(start, numTokens);
         }
         if (coact != null) {
+            long t0 = System.nanoTime();
             coact.flush(workers);
+            s.correlationNanos += System.nanoTime() - t0;
         }
-        Sums s = new Sums();
         s.tokens = numTokens;
         if (!main) {
             return s;
@@ -214,11 +229,20 @@ final class ComparePass {
         }
     }
 
-    /** One worker's share of every block (a fixed chunk of each block's tokens) and its sums. */
+    /**
+     * One worker's share of every block (a fixed range of each block's tokens) and its sums.
+     *
+     * <p><b>Step-major order.</b> A decoder row is 1.5 KiB (d = 384) and the pass needs about
+     * {@code l0_S + 2·l0_L} of them per token; visiting tokens one by one would fetch each row from
+     * memory once per token where it is active (≈ 13 GB for 100k tokens at l0 ≈ 40). Instead the
+     * worker keeps its tokens' residuals as rows of a small matrix (L2-sized) and walks latents (for
+     * the residuals) and steps (for the path) in increasing order, visiting every token where each is
+     * active: a row is fetched once per block and reused for all its tokens. Each token still sees
+     * exactly the same operations in the same order as a token-by-token walk (S latents ascending,
+     * then steps ascending; within a group step S members before L members, each in code order), so
+     * the result does not depend on this order.
+     */
     private final class Worker {
-        private static final long LARGE_BIT = 1L << 31;
-        private static final long INDEX_MASK = LARGE_BIT - 1;
-
         final Plan plan;
         double sseSmall;
         double sseLarge;
@@ -231,17 +255,23 @@ final class ComparePass {
         final double[] deltaLatent;
         final double[] deltaGroup;
         final double[] deltaStep;
-        // per block: this chunk's token count and moments
+        // per block: this range's token count and moments
         int chunkTokens;
         final double[] chunkMean = new double[d];
         final double[] chunkM2 = new double[d];
-        // scratch
-        final float[] r = new float[d]; // S's residual x − x̂_S
-        final float[] rho = new float[d]; // running residual along the path
-        final float[] u = new float[d]; // a group's residual change
-        final float[] rl = new float[d]; // L's residual
+        // scratch, grown on demand: rows of this worker's tokens
+        float[] r = new float[0]; // [tokens, dIn] S's residual x − x̂_S
+        float[] rho = new float[0]; // [tokens, dIn] running residual along the path
+        float[] rl = new float[0]; // [tokens, dIn] L's residual
+        final float[] u = new float[d]; // [dIn] a group's residual change on one token
         final double[] dots = new double[3];
-        long[] keys = new long[64]; // a token's active path events: step << 32 | source bit | index in its row
+        // bucketed events of the block: token (local), latent or source-tagged index, value
+        final int[] startSmall; // [F_S + 1]
+        final int[] startLarge; // [F_L + 1]
+        final int[] startStep; // [numSteps + 1]
+        int[] evTok = new int[0];
+        int[] evLat = new int[0]; // latent; for path events: latent of S, or −1 − latent of L
+        float[] evVal = new float[0];
 
         Worker(int fs, int fl, Plan plan, boolean moments) {
             this.plan = plan;
@@ -254,20 +284,201 @@ final class ComparePass {
             deltaLatent = new double[fl];
             deltaGroup = new double[plan.numGroups()];
             deltaStep = new double[plan.numSteps()];
+            startSmall = new int[fs + 1];
+            startLarge = new int[fl + 1];
+            startStep = new int[plan.numSteps() + 1];
         }
 
         void block(float[] x, SparseRows cs, SparseRows cl, int t0, int t1) {
-            chunkTokens = t1 - t0;
+            int n = t1 - t0;
+            chunkTokens = n;
             moments(x, t0, t1);
-            for (int t = t0; t < t1; t++) {
-                token(x, t, cs, cl);
+            if (n == 0) {
+                return;
             }
+            if (r.length < n * d) {
+                r = new float[n * d];
+                rho = new float[n * d];
+                rl = new float[n * d];
+            }
+            int maxEvents = (cs.rowPtr()[t1] - cs.rowPtr()[t0]) + (cl.rowPtr()[t1] - cl.rowPtr()[t0]);
+            if (evTok.length < maxEvents) {
+                evTok = new int[maxEvents];
+                evLat = new int[maxEvents];
+                evVal = new float[maxEvents];
+            }
+            for (int t = t0; t < t1; t++) {
+                VecOps.sub(x, t * d, small.bDec(), r, (t - t0) * d, d);
+                VecOps.sub(x, t * d, large.bDec(), rl, (t - t0) * d, d);
+            }
+            residual(cs, t0, t1, startSmall, wDecSmall, r, countSmall, sumSmall, sumSqSmall);
+            residual(cl, t0, t1, startLarge, wDecLarge, rl, countLarge, sumLarge, sumSqLarge);
+            for (int q = 0; q < n; q++) {
+                sseSmall += VecOps.dot(r, q * d, r, q * d, d);
+                sseLarge += VecOps.dot(rl, q * d, rl, q * d, d);
+            }
+            System.arraycopy(r, 0, rho, 0, n * d);
+            path(cs, cl, t0, t1);
+        }
+
+        /**
+         * {@code res[t] −= Σ_latents f·W_dec[latent]} over this range's codes, latent by latent in
+         * increasing order; also counts and activation sums.
+         */
+        private void residual(SparseRows codes, int t0, int t1, int[] start, float[] dec, float[] res, long[] count,
+                double[] sum, double[] sumSq) {
+            int[] ptr = codes.rowPtr();
+            int[] col = codes.colIdx();
+            float[] val = codes.values();
+            int f = start.length - 1;
+            java.util.Arrays.fill(start, 0);
+            for (int e = ptr[t0]; e < ptr[t1]; e++) {
+                start[col[e] + 1]++;
+            }
+            for (int i = 0; i < f; i++) {
+                start[i + 1] += start[i];
+            }
+            for (int t = t0; t < t1; t++) { // stable counting sort: token order kept within a latent
+                for (int e = ptr[t]; e < ptr[t + 1]; e++) {
+                    int at = start[col[e]]++;
+                    evTok[at] = t - t0;
+                    evVal[at] = val[e];
+                }
+            }
+            for (int i = f; i > 0; i--) { // the fill advanced each start to the next latent's: shift back
+                start[i] = start[i - 1];
+            }
+            start[0] = 0;
+            for (int i = 0; i < f; i++) {
+                int e0 = start[i], e1 = start[i + 1];
+                if (e0 == e1) {
+                    continue;
+                }
+                count[i] += e1 - e0;
+                int row = i * d;
+                for (int e = e0; e < e1; e++) {
+                    float v = evVal[e];
+                    VecOps.axpy(-v, dec, row, res, evTok[e] * d, d);
+                    if (sum != null) {
+                        sum[i] += v;
+                        sumSq[i] += (double) v * v;
+                    }
+                }
+            }
+        }
+
+        /** The path: every step in increasing order, over the tokens of this range where it is active. */
+        private void path(SparseRows cs, SparseRows cl, int t0, int t1) {
+            int[] stepOfSmall = plan.stepOfSmall();
+            int[] stepOfLarge = plan.stepOfLarge();
+            int[] sPtr = cs.rowPtr(), sCol = cs.colIdx();
+            float[] sVal = cs.values();
+            int[] lPtr = cl.rowPtr(), lCol = cl.colIdx();
+            float[] lVal = cl.values();
+            int steps = plan.numSteps();
+            int[] start = startStep;
+            java.util.Arrays.fill(start, 0);
+            for (int e = sPtr[t0]; e < sPtr[t1]; e++) {
+                start[stepOfSmall[sCol[e]] + 1]++; // step −1 (never removed) lands in bucket 0: cleared below
+            }
+            start[0] = 0;
+            for (int e = lPtr[t0]; e < lPtr[t1]; e++) {
+                start[stepOfLarge[lCol[e]] + 1]++;
+            }
+            for (int s = 0; s < steps; s++) {
+                start[s + 1] += start[s];
+            }
+            // Stable counting sort by step; per token, S members before L members, each in code order.
+            for (int t = t0; t < t1; t++) {
+                for (int e = sPtr[t]; e < sPtr[t + 1]; e++) {
+                    int step = stepOfSmall[sCol[e]];
+                    if (step >= 0) {
+                        int at = start[step]++;
+                        evTok[at] = t - t0;
+                        evLat[at] = sCol[e];
+                        evVal[at] = sVal[e];
+                    }
+                }
+                for (int e = lPtr[t]; e < lPtr[t + 1]; e++) {
+                    int at = start[stepOfLarge[lCol[e]]]++;
+                    evTok[at] = t - t0;
+                    evLat[at] = -1 - lCol[e];
+                    evVal[at] = lVal[e];
+                }
+            }
+            for (int s = steps; s > 0; s--) {
+                start[s] = start[s - 1];
+            }
+            start[0] = 0;
+            int[] stepGroup = plan.stepGroup();
+            for (int s = 0; s < steps; s++) {
+                int e0 = start[s], e1 = start[s + 1];
+                if (e0 == e1) {
+                    continue;
+                }
+                int g = stepGroup[s];
+                if (g < 0) {
+                    addStep(s, e0, e1);
+                } else {
+                    swapStep(s, g, e0, e1);
+                }
+            }
+        }
+
+        /** An add step: one latent j of L; on each token, u = −f d_j. */
+        private void addStep(int s, int e0, int e1) {
+            int j = -1 - evLat[e0];
+            int row = j * d;
+            double nj = normSqLarge[j];
+            double dl = 0;
+            double ds = 0;
+            for (int e = e0; e < e1; e++) {
+                int o = evTok[e] * d;
+                float fv = evVal[e];
+                double f = fv;
+                VecOps.dot2(wDecLarge, row, r, o, rho, o, dots, d);
+                double ff = f * f * nj;
+                dl += ff - 2 * f * dots[0];
+                ds += ff - 2 * f * dots[1];
+                VecOps.axpy(-fv, wDecLarge, row, rho, o, d);
+            }
+            deltaLatent[j] += dl;
+            deltaStep[s] += ds;
+        }
+
+        /** A swap step of group g: on each token, u = Σ_parents f_i d_i^S − Σ_children f_j d_j^L over active members. */
+        private void swapStep(int s, int g, int e0, int e1) {
+            double dg = 0;
+            double ds = 0;
+            for (int e = e0; e < e1; ) {
+                int tok = evTok[e];
+                int o = tok * d;
+                java.util.Arrays.fill(u, 0f);
+                for (; e < e1 && evTok[e] == tok; e++) {
+                    int lat = evLat[e];
+                    float fv = evVal[e];
+                    if (lat >= 0) {
+                        VecOps.axpy(fv, wDecSmall, lat * d, u, 0, d);
+                    } else {
+                        int j = -1 - lat;
+                        double f = fv;
+                        double rd = VecOps.subScaledDot(fv, wDecLarge, j * d, r, o, u, d);
+                        deltaLatent[j] += f * f * normSqLarge[j] - 2 * f * rd;
+                    }
+                }
+                VecOps.dot3(u, r, o, rho, o, dots, d);
+                dg += 2 * dots[0] + dots[2];
+                ds += 2 * dots[1] + dots[2];
+                VecOps.axpy(1f, u, 0, rho, o, d);
+            }
+            deltaGroup[g] += dg;
+            deltaStep[s] += ds;
         }
 
         /** Exact two-pass per-dim mean and Σ (x − mean)² of tokens [t0, t1). */
         private void moments(float[] x, int t0, int t1) {
-            Arrays.fill(chunkMean, 0);
-            Arrays.fill(chunkM2, 0);
+            java.util.Arrays.fill(chunkMean, 0);
+            java.util.Arrays.fill(chunkM2, 0);
             int n = t1 - t0;
             if (n == 0) {
                 return;
@@ -285,109 +496,6 @@ final class ComparePass {
                     double c = x[o + k] - chunkMean[k];
                     chunkM2[k] += c * c;
                 }
-            }
-        }
-
-        private void token(float[] x, int t, SparseRows cs, SparseRows cl) {
-            int xo = t * d;
-            int[] sPtr = cs.rowPtr();
-            int[] sCol = cs.colIdx();
-            float[] sVal = cs.values();
-            int[] lPtr = cl.rowPtr();
-            int[] lCol = cl.colIdx();
-            float[] lVal = cl.values();
-            int s0 = sPtr[t], s1 = sPtr[t + 1];
-            int l0 = lPtr[t], l1 = lPtr[t + 1];
-
-            // r = (x − b_dec^S) − Σ_i f_i d_i^S ; same for L.
-            VecOps.sub(x, xo, small.bDec(), r, 0, d);
-            for (int e = s0; e < s1; e++) {
-                int i = sCol[e];
-                float f = sVal[e];
-                VecOps.axpy(-f, wDecSmall, i * d, r, 0, d);
-                countSmall[i]++;
-                if (sumSmall != null) {
-                    sumSmall[i] += f;
-                    sumSqSmall[i] += (double) f * f;
-                }
-            }
-            sseSmall += VecOps.dot(r, 0, r, 0, d);
-            VecOps.sub(x, xo, large.bDec(), rl, 0, d);
-            for (int e = l0; e < l1; e++) {
-                int j = lCol[e];
-                float f = lVal[e];
-                VecOps.axpy(-f, wDecLarge, j * d, rl, 0, d);
-                countLarge[j]++;
-                if (sumLarge != null) {
-                    sumLarge[j] += f;
-                    sumSqLarge[j] += (double) f * f;
-                }
-            }
-            sseLarge += VecOps.dot(rl, 0, rl, 0, d);
-
-            // This token's path events, sorted by step (S before L within a step, then row order).
-            int m = 0;
-            int need = (s1 - s0) + (l1 - l0);
-            if (keys.length < need) {
-                keys = new long[Math.max(need, keys.length * 2)];
-            }
-            int[] stepOfSmall = plan.stepOfSmall();
-            int[] stepOfLarge = plan.stepOfLarge();
-            for (int e = s0; e < s1; e++) {
-                int step = stepOfSmall[sCol[e]];
-                if (step >= 0) {
-                    keys[m++] = ((long) step << 32) | (e - s0);
-                }
-            }
-            for (int e = l0; e < l1; e++) {
-                keys[m++] = ((long) stepOfLarge[lCol[e]] << 32) | LARGE_BIT | (e - l0);
-            }
-            if (m == 0) {
-                return;
-            }
-            Arrays.sort(keys, 0, m);
-            System.arraycopy(r, 0, rho, 0, d);
-            int[] stepGroup = plan.stepGroup();
-            for (int k = 0; k < m; ) {
-                int step = (int) (keys[k] >>> 32);
-                int end = k + 1;
-                while (end < m && (int) (keys[end] >>> 32) == step) {
-                    end++;
-                }
-                int g = stepGroup[step];
-                if (g < 0) {
-                    // Add step: exactly one L latent j; u = −f d_j.
-                    int e = l0 + (int) (keys[k] & INDEX_MASK);
-                    int j = lCol[e];
-                    double f = lVal[e];
-                    VecOps.dot2(wDecLarge, j * d, r, 0, rho, dots, d);
-                    double ff = f * f * normSqLarge[j];
-                    deltaLatent[j] += ff - 2 * f * dots[0];
-                    deltaStep[step] += ff - 2 * f * dots[1];
-                    VecOps.axpy(-lVal[e], wDecLarge, j * d, rho, 0, d);
-                } else {
-                    // Swap step: u = Σ_parents f_i d_i^S − Σ_children f_j d_j^L over active members.
-                    Arrays.fill(u, 0f);
-                    for (int q = k; q < end; q++) {
-                        long key = keys[q];
-                        int idx = (int) (key & INDEX_MASK);
-                        if ((key & LARGE_BIT) != 0) {
-                            int e = l0 + idx;
-                            int j = lCol[e];
-                            double f = lVal[e];
-                            double rd = VecOps.subScaledDot(lVal[e], wDecLarge, j * d, r, 0, u, d);
-                            deltaLatent[j] += f * f * normSqLarge[j] - 2 * f * rd;
-                        } else {
-                            int e = s0 + idx;
-                            VecOps.axpy(sVal[e], wDecSmall, sCol[e] * d, u, 0, d);
-                        }
-                    }
-                    VecOps.dot3(u, r, 0, rho, dots, d);
-                    deltaGroup[g] += 2 * dots[0] + dots[2];
-                    deltaStep[step] += 2 * dots[1] + dots[2];
-                    VecOps.axpy(1f, u, 0, rho, 0, d);
-                }
-                k = end;
             }
         }
     }

@@ -24,17 +24,25 @@ import java.util.List;
  *                             standard SAE (a topk source: a moved latent's activation depends on the
  *                             whole source SAE's top-k), see {@link Stitcher}
  * @param hybridNote           one sentence on how the hybrids are defined, for the outputs
+ * @param timings              where the time went (not written to the files, which stay deterministic);
+ *                             null when not measured
  */
 public record CompareResult(CompareOptions options, long tokens, String kernels, ModelSummary small, ModelSummary large,
         List<LatentResult> latents, List<SwapGroupResult> groups, List<InterpolationStep> interpolation,
         Contingency contingency, List<ThresholdSweepRow> thresholdSweep, ActivationSimilarity activationSimilarity,
-        boolean composite, String hybridNote) {
+        boolean composite, String hybridNote, CompareTimings timings) {
 
     public CompareResult {
         latents = List.copyOf(latents);
         groups = List.copyOf(groups);
         interpolation = List.copyOf(interpolation);
         thresholdSweep = List.copyOf(thresholdSweep);
+    }
+
+    /** This result with other timings. */
+    public CompareResult withTimings(CompareTimings t) {
+        return new CompareResult(options, tokens, kernels, small, large, latents, groups, interpolation, contingency,
+                thresholdSweep, activationSimilarity, composite, hybridNote, t);
     }
 
     /** τ. */

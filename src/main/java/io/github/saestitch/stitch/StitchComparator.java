@@ -64,10 +64,13 @@ public final class StitchComparator {
         int fl = large.numLatents();
         double tau = options.threshold();
 
+        long tStart = System.nanoTime();
         listener.phase(CompareProgress.Phase.DECODER_SIMILARITY, 0, 0);
         DecoderSimilarity sim = DecoderSimilarity.compute(kernels, large.wDec(), small.wDec(), tau);
         SwapGroups groups = SwapGroups.build(fs, fl, sim.edges());
         StepOrder path = StepOrder.of(sim, groups);
+        long tSimilarity = System.nanoTime() - tStart;
+        long extraRead = 0, extraEncode = 0, extraCorrelation = 0, corrNanos = 0;
 
         int tileRows = 0;
         int passes = 1;
@@ -89,20 +92,33 @@ public final class StitchComparator {
             Coactivation tile = tileRows > 0 ? new Coactivation(0, Math.min(fl, tileRows), fs) : null;
             sums = pass.run(acts, n, path.plan(), tile, listener);
             if (tile != null) {
+                long t0 = System.nanoTime();
                 Correlations.fill(tile, sums, sim.nearest(), maxActCorr, actNearest, nearestActCorr);
+                corrNanos += System.nanoTime() - t0;
             }
             for (int p = 2; p <= passes; p++) {
                 tile = null; // release the previous tile before allocating the next
                 int from = (p - 1) * tileRows;
                 tile = new Coactivation(from, Math.min(fl, from + tileRows), fs);
                 listener.phase(CompareProgress.Phase.CORRELATION_PASS, p, passes);
-                pass.run(acts, n, null, tile, listener);
+                ComparePass.Sums extra = pass.run(acts, n, null, tile, listener);
+                extraRead += extra.readNanos;
+                extraEncode += extra.encodeNanos;
+                extraCorrelation += extra.correlationNanos;
+                long t0 = System.nanoTime();
                 Correlations.fill(tile, sums, sim.nearest(), maxActCorr, actNearest, nearestActCorr);
+                corrNanos += System.nanoTime() - t0;
             }
         }
 
         listener.phase(CompareProgress.Phase.RESULTS, 0, 0);
-        return assemble(small, large, options, n, sim, groups, path, sums, maxActCorr, actNearest, nearestActCorr, passes);
+        CompareResult partial = assemble(small, large, options, n, sim, groups, path, sums, maxActCorr, actNearest,
+                nearestActCorr, passes, null);
+        double sec = 1e-9;
+        CompareTimings timings = new CompareTimings(tSimilarity * sec, (sums.readNanos + extraRead) * sec,
+                (sums.encodeNanos + extraEncode) * sec, sums.tokenNanos * sec,
+                (sums.correlationNanos + extraCorrelation + corrNanos) * sec, (System.nanoTime() - tStart) * sec);
+        return partial.withTimings(timings);
     }
 
     /** Throws {@link IllegalArgumentException} with a message for the user when S, L and the set do not fit together. */
@@ -188,7 +204,7 @@ public final class StitchComparator {
 
     private CompareResult assemble(Sae small, Sae large, CompareOptions options, long n, DecoderSimilarity sim,
             SwapGroups groups, StepOrder path, ComparePass.Sums s, double[] maxActCorr, int[] actNearest,
-            double[] nearestActCorr, int passes) {
+            double[] nearestActCorr, int passes, CompareTimings timings) {
         int fs = small.numLatents();
         int fl = large.numLatents();
         double tau = options.threshold();
@@ -285,7 +301,7 @@ public final class StitchComparator {
         ModelSummary largeSummary = new ModelSummary(fl, large.activation().name(), large.applyBDecToInput(),
                 s.sseLarge / nd, fvu(s.sseLarge, s.sst), nnzLarge / nd, dead(s.countLarge));
         return new CompareResult(options, n, kernels.name(), smallSummary, largeSummary, latents, groupResults, steps,
-                contingency, sweep, actSim, composite(small, large), hybridNote(small, large));
+                contingency, sweep, actSim, composite(small, large), hybridNote(small, large), timings);
     }
 
     private static double fvu(double sse, double sst) {

@@ -68,23 +68,23 @@ final class VecOps {
     }
 
     /**
-     * Two dot products with one row in one pass: {@code out[0] = d·r}, {@code out[1] = d·p}, where
-     * {@code d} is the row at {@code d[dO, dO + n)} and {@code r}, {@code p} start at 0. Writes {@code out}.
+     * Two dot products with one row in one pass: {@code out[0] = d·r}, {@code out[1] = d·p}, for the rows
+     * of length n at {@code d[dO]}, {@code r[ro]}, {@code p[po]}. Writes {@code out}.
      */
-    static void dot2(float[] d, int dO, float[] r, int ro, float[] p, double[] out, int n) {
+    static void dot2(float[] d, int dO, float[] r, int ro, float[] p, int po, double[] out, int n) {
         FloatVector accR = FloatVector.zero(S);
         FloatVector accP = FloatVector.zero(S);
         int c = 0;
         for (int bound = S.loopBound(n); c < bound; c += L) {
             FloatVector dv = FloatVector.fromArray(S, d, dO + c);
             accR = dv.fma(FloatVector.fromArray(S, r, ro + c), accR);
-            accP = dv.fma(FloatVector.fromArray(S, p, c), accP);
+            accP = dv.fma(FloatVector.fromArray(S, p, po + c), accP);
         }
         double sr = accR.reduceLanes(VectorOperators.ADD);
         double sp = accP.reduceLanes(VectorOperators.ADD);
         for (; c < n; c++) {
             sr += (double) d[dO + c] * r[ro + c];
-            sp += (double) d[dO + c] * p[c];
+            sp += (double) d[dO + c] * p[po + c];
         }
         out[0] = sr;
         out[1] = sp;
@@ -112,11 +112,10 @@ final class VecOps {
     }
 
     /**
-     * Three dot products of {@code u} in one pass: {@code out[0] = u·r}, {@code out[1] = u·p},
-     * {@code out[2] = u·u} ({@code r} starts at {@code ro}, {@code u} and {@code p} at 0). Writes
-     * {@code out}.
+     * Three dot products of {@code u} (at 0) in one pass: {@code out[0] = u·r}, {@code out[1] = u·p},
+     * {@code out[2] = u·u}, for the rows at {@code r[ro]} and {@code p[po]}. Writes {@code out}.
      */
-    static void dot3(float[] u, float[] r, int ro, float[] p, double[] out, int n) {
+    static void dot3(float[] u, float[] r, int ro, float[] p, int po, double[] out, int n) {
         FloatVector accR = FloatVector.zero(S);
         FloatVector accP = FloatVector.zero(S);
         FloatVector accU = FloatVector.zero(S);
@@ -124,7 +123,7 @@ final class VecOps {
         for (int bound = S.loopBound(n); c < bound; c += L) {
             FloatVector uv = FloatVector.fromArray(S, u, c);
             accR = uv.fma(FloatVector.fromArray(S, r, ro + c), accR);
-            accP = uv.fma(FloatVector.fromArray(S, p, c), accP);
+            accP = uv.fma(FloatVector.fromArray(S, p, po + c), accP);
             accU = uv.fma(uv, accU);
         }
         double sr = accR.reduceLanes(VectorOperators.ADD);
@@ -132,7 +131,7 @@ final class VecOps {
         double su = accU.reduceLanes(VectorOperators.ADD);
         for (; c < n; c++) {
             sr += (double) u[c] * r[ro + c];
-            sp += (double) u[c] * p[c];
+            sp += (double) u[c] * p[po + c];
             su += (double) u[c] * u[c];
         }
         out[0] = sr;
