@@ -10,10 +10,12 @@ package io.github.saestitch.stitch;
  * @param sameNearestFraction fraction of L latents with a defined correlation whose activation-nearest S
  *                            latent is their decoder-nearest one
  * @param meanNearestActCorr  mean over those latents of the correlation with the decoder-nearest latent
+ * @param note                why it was not computed, or empty
  */
-public record ActivationSimilarity(boolean computed, int passes, double sameNearestFraction, double meanNearestActCorr) {
-    /** The value when it was not computed. */
-    public static ActivationSimilarity notComputed() {
-        return new ActivationSimilarity(false, 0, Double.NaN, Double.NaN);
+public record ActivationSimilarity(boolean computed, int passes, double sameNearestFraction, double meanNearestActCorr,
+        String note) {
+    /** The value when it was not computed, saying why. */
+    public static ActivationSimilarity notComputed(String why) {
+        return new ActivationSimilarity(false, 0, Double.NaN, Double.NaN, why);
     }
 }

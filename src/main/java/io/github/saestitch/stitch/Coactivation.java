@@ -32,6 +32,10 @@ final class Coactivation {
      * so much smaller buffers would make that traffic dominate.
      */
     static final int PENDING_ENTRIES = 2 << 20;
+    /** Events whose S rows are gathered at once before adding (see {@link #flush}). */
+    static final int GATHER_EVENTS = 32;
+    /** Initial capacity of the gather buffer in entries (32 events × l0 ≤ 64 fit; grown if needed). */
+    static final int GATHER_ENTRIES = 2048;
 
     private final int from; // first L latent of the tile
     private final int to; // one past the last
@@ -145,13 +149,40 @@ final class Coactivation {
         int[] si = sIdx;
         float[] sv = sVal;
         workers.run(chunks, c -> {
+            // Per batch of GATHER_EVENTS events of a latent: first copy their S rows into a small
+            // contiguous buffer (independent loads: many cache misses in flight at once), then add
+            // from it while both it and the tile row sit in L1. Adding straight from the buffered rows
+            // waits for one random miss per event.
+            int[] gi = new int[GATHER_ENTRIES];
+            float[] gv = new float[GATHER_ENTRIES];
+            int[] gEnd = new int[GATHER_EVENTS + 1];
             for (int q = cut[c]; q < cut[c + 1]; q++) {
                 double[] row = rows[q];
-                for (int e = start[q]; e < start[q + 1]; e++) {
-                    double f = valOf[e];
-                    int t = tokOf[e];
-                    for (int p = sp[t]; p < sp[t + 1]; p++) {
-                        row[si[p]] += f * sv[p];
+                for (int e = start[q]; e < start[q + 1]; ) {
+                    int m = 0;
+                    int k = 0;
+                    int first = e;
+                    while (e < start[q + 1] && m < GATHER_EVENTS) {
+                        int t = tokOf[e];
+                        int len = sp[t + 1] - sp[t];
+                        if (k + len > gi.length) {
+                            if (m > 0) {
+                                break;
+                            }
+                            gi = new int[len];
+                            gv = new float[len];
+                        }
+                        System.arraycopy(si, sp[t], gi, k, len);
+                        System.arraycopy(sv, sp[t], gv, k, len);
+                        k += len;
+                        gEnd[++m] = k;
+                        e++;
+                    }
+                    for (int b = 0; b < m; b++) {
+                        double f = valOf[first + b];
+                        for (int p = gEnd[b]; p < gEnd[b + 1]; p++) {
+                            row[gi[p]] += f * gv[p];
+                        }
                     }
                 }
             }

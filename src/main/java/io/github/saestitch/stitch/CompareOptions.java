@@ -16,13 +16,16 @@ package io.github.saestitch.stitch;
  * @param correlationMemoryBytes memory for the co-activation sums: {@code 8·F_S} bytes per latent of
  *                               L. When {@code 8·F_L·F_S} exceeds it, L's latents are covered in tiles
  *                               and each tile after the first costs one more pass over the set
+ * @param maxCorrelationPasses   the most passes over the set the correlation may take; when it would
+ *                               need more, it is skipped and the result says why (raise the memory or
+ *                               this limit). ≥ 1
  * @param threads                worker threads for the per-token sparse work; 0 = every available
  *                               processor. Results depend on it only through double rounding (≲ 1e-13
  *                               relative): tokens are split into fixed chunks per thread and the
  *                               per-thread sums are merged in order
  */
 public record CompareOptions(double threshold, long maxTokens, int blockTokens, boolean activationCorrelation,
-        long correlationMemoryBytes, int threads) {
+        long correlationMemoryBytes, int maxCorrelationPasses, int threads) {
     /** Seed 003's threshold. */
     public static final double DEFAULT_THRESHOLD = 0.7;
     /** {@link #maxTokens} meaning "every token of the set". */
@@ -32,6 +35,8 @@ public record CompareOptions(double threshold, long maxTokens, int blockTokens, 
      * 151 MB; 16384 × 8192 needs two passes).
      */
     public static final long DEFAULT_CORRELATION_MEMORY_BYTES = 512L << 20;
+    /** At most 4 passes for the correlation by default: up to F_L·F_S ≈ 268 M pairs (e.g. 24576 × 12288). */
+    public static final int DEFAULT_MAX_CORRELATION_PASSES = 4;
     /**
      * Cap on the large SAE's pre-activation block, in floats (8 MiB). The GEMM writes this block and
      * the activation and compression read it right back; it must stay in the last-level cache (32 MiB
@@ -55,38 +60,55 @@ public record CompareOptions(double threshold, long maxTokens, int blockTokens, 
         if (correlationMemoryBytes < 1) {
             throw new IllegalArgumentException("correlationMemoryBytes must be >= 1, got " + correlationMemoryBytes);
         }
+        if (maxCorrelationPasses < 1) {
+            throw new IllegalArgumentException("maxCorrelationPasses must be >= 1, got " + maxCorrelationPasses);
+        }
         if (threads < 0) {
             throw new IllegalArgumentException("threads must be >= 0 (0 = all processors), got " + threads);
         }
     }
 
-    /** τ = 0.7, every token, automatic blocks, activation correlation on, 512 MiB for it, all processors. */
+    /**
+     * τ = 0.7, every token, automatic blocks, activation correlation on with 512 MiB and at most 4 passes,
+     * all processors.
+     */
     public static CompareOptions defaults() {
-        return new CompareOptions(DEFAULT_THRESHOLD, ALL_TOKENS, 0, true, DEFAULT_CORRELATION_MEMORY_BYTES, 0);
+        return new CompareOptions(DEFAULT_THRESHOLD, ALL_TOKENS, 0, true, DEFAULT_CORRELATION_MEMORY_BYTES,
+                DEFAULT_MAX_CORRELATION_PASSES, 0);
     }
 
     public CompareOptions withThreshold(double t) {
-        return new CompareOptions(t, maxTokens, blockTokens, activationCorrelation, correlationMemoryBytes, threads);
+        return new CompareOptions(t, maxTokens, blockTokens, activationCorrelation, correlationMemoryBytes,
+                maxCorrelationPasses, threads);
     }
 
     public CompareOptions withMaxTokens(long n) {
-        return new CompareOptions(threshold, n, blockTokens, activationCorrelation, correlationMemoryBytes, threads);
+        return new CompareOptions(threshold, n, blockTokens, activationCorrelation, correlationMemoryBytes,
+                maxCorrelationPasses, threads);
     }
 
     public CompareOptions withBlockTokens(int n) {
-        return new CompareOptions(threshold, maxTokens, n, activationCorrelation, correlationMemoryBytes, threads);
+        return new CompareOptions(threshold, maxTokens, n, activationCorrelation, correlationMemoryBytes,
+                maxCorrelationPasses, threads);
     }
 
     public CompareOptions withActivationCorrelation(boolean on) {
-        return new CompareOptions(threshold, maxTokens, blockTokens, on, correlationMemoryBytes, threads);
+        return new CompareOptions(threshold, maxTokens, blockTokens, on, correlationMemoryBytes,
+                maxCorrelationPasses, threads);
     }
 
     public CompareOptions withCorrelationMemoryBytes(long bytes) {
-        return new CompareOptions(threshold, maxTokens, blockTokens, activationCorrelation, bytes, threads);
+        return new CompareOptions(threshold, maxTokens, blockTokens, activationCorrelation, bytes,
+                maxCorrelationPasses, threads);
+    }
+
+    public CompareOptions withMaxCorrelationPasses(int n) {
+        return new CompareOptions(threshold, maxTokens, blockTokens, activationCorrelation, correlationMemoryBytes, n, threads);
     }
 
     public CompareOptions withThreads(int n) {
-        return new CompareOptions(threshold, maxTokens, blockTokens, activationCorrelation, correlationMemoryBytes, n);
+        return new CompareOptions(threshold, maxTokens, blockTokens, activationCorrelation, correlationMemoryBytes,
+                maxCorrelationPasses, n);
     }
 
     /** The block size used for a large SAE with {@code largeLatents} latents. */

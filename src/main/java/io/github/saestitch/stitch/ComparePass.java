@@ -233,14 +233,17 @@ final class ComparePass {
      * One worker's share of every block (a fixed range of each block's tokens) and its sums.
      *
      * <p><b>Step-major order.</b> A decoder row is 1.5 KiB (d = 384) and the pass needs about
-     * {@code l0_S + 2·l0_L} of them per token; visiting tokens one by one would fetch each row from
-     * memory once per token where it is active (≈ 13 GB for 100k tokens at l0 ≈ 40). Instead the
-     * worker keeps its tokens' residuals as rows of a small matrix (L2-sized) and walks latents (for
-     * the residuals) and steps (for the path) in increasing order, visiting every token where each is
+     * {@code l0_S + l0_L + parents} of them per token; visiting tokens one by one would fetch each row
+     * from memory once per token where it is active (≈ 13 GB for 100k tokens at l0 ≈ 40). Instead the
+     * worker keeps its tokens' residuals as rows of small matrices and walks latents (for S's
+     * residual) and steps (for the path) in increasing order, visiting every token where each is
      * active: a row is fetched once per block and reused for all its tokens. Each token still sees
-     * exactly the same operations in the same order as a token-by-token walk (S latents ascending,
-     * then steps ascending; within a group step S members before L members, each in code order), so
-     * the result does not depend on this order.
+     * exactly the operations of a token-by-token walk in the same order (S latents ascending, then
+     * steps ascending; within a group step S members before L members, each in code order). Each
+     * step's row operations are fused: one pass over the row computes its dot products with r and ρ
+     * and updates ρ and L's residual. (Splitting rows into chunks of dims, so that the residual rows of
+     * a whole block stay in L2, was measured slower at d = 384: per-call overhead and horizontal
+     * reductions triple while the rows are already L2/L3-resident.)
      */
     private final class Worker {
         final Plan plan;
@@ -265,12 +268,13 @@ final class ComparePass {
         float[] rl = new float[0]; // [tokens, dIn] L's residual
         final float[] u = new float[d]; // [dIn] a group's residual change on one token
         final double[] dots = new double[3];
-        // bucketed events of the block: token (local), latent or source-tagged index, value
+        // S's codes of the block bucketed by latent, and the path events bucketed by step
         final int[] startSmall; // [F_S + 1]
-        final int[] startLarge; // [F_L + 1]
         final int[] startStep; // [numSteps + 1]
+        int[] sTok = new int[0];
+        float[] sVal = new float[0];
         int[] evTok = new int[0];
-        int[] evLat = new int[0]; // latent; for path events: latent of S, or −1 − latent of L
+        int[] evLat = new int[0]; // latent of S, or −1 − latent of L
         float[] evVal = new float[0];
 
         Worker(int fs, int fl, Plan plan, boolean moments) {
@@ -285,7 +289,6 @@ final class ComparePass {
             deltaGroup = new double[plan.numGroups()];
             deltaStep = new double[plan.numSteps()];
             startSmall = new int[fs + 1];
-            startLarge = new int[fl + 1];
             startStep = new int[plan.numSteps() + 1];
         }
 
@@ -301,48 +304,49 @@ final class ComparePass {
                 rho = new float[n * d];
                 rl = new float[n * d];
             }
-            int maxEvents = (cs.rowPtr()[t1] - cs.rowPtr()[t0]) + (cl.rowPtr()[t1] - cl.rowPtr()[t0]);
-            if (evTok.length < maxEvents) {
-                evTok = new int[maxEvents];
-                evLat = new int[maxEvents];
-                evVal = new float[maxEvents];
-            }
+            bucketSmall(cs, t0, t1);
+            bucketSteps(cs, cl, t0, t1);
             for (int t = t0; t < t1; t++) {
-                VecOps.sub(x, t * d, small.bDec(), r, (t - t0) * d, d);
-                VecOps.sub(x, t * d, large.bDec(), rl, (t - t0) * d, d);
+                VecOps.sub(x, t * d, small.bDec(), 0, r, (t - t0) * d, d);
+                VecOps.sub(x, t * d, large.bDec(), 0, rl, (t - t0) * d, d);
             }
-            residual(cs, t0, t1, startSmall, wDecSmall, r, countSmall, sumSmall, sumSqSmall);
-            residual(cl, t0, t1, startLarge, wDecLarge, rl, countLarge, sumLarge, sumSqLarge);
+            residualSmall();
             for (int q = 0; q < n; q++) {
                 sseSmall += VecOps.dot(r, q * d, r, q * d, d);
-                sseLarge += VecOps.dot(rl, q * d, rl, q * d, d);
             }
             System.arraycopy(r, 0, rho, 0, n * d);
-            path(cs, cl, t0, t1);
+            // Every latent of L belongs to exactly one step, so the path visits every active L latent once:
+            // L's own residual is updated there, while the decoder row is in L1.
+            path();
+            for (int q = 0; q < n; q++) {
+                sseLarge += VecOps.dot(rl, q * d, rl, q * d, d);
+            }
         }
 
-        /**
-         * {@code res[t] −= Σ_latents f·W_dec[latent]} over this range's codes, latent by latent in
-         * increasing order; also counts and activation sums.
-         */
-        private void residual(SparseRows codes, int t0, int t1, int[] start, float[] dec, float[] res, long[] count,
-                double[] sum, double[] sumSq) {
-            int[] ptr = codes.rowPtr();
-            int[] col = codes.colIdx();
-            float[] val = codes.values();
+        /** S's codes of tokens [t0, t1) bucketed by latent (stable: token order within a latent); counts and sums. */
+        private void bucketSmall(SparseRows cs, int t0, int t1) {
+            int[] ptr = cs.rowPtr();
+            int[] col = cs.colIdx();
+            float[] val = cs.values();
+            int[] start = startSmall;
             int f = start.length - 1;
-            java.util.Arrays.fill(start, 0);
+            int m = ptr[t1] - ptr[t0];
+            if (sTok.length < m) {
+                sTok = new int[m];
+                sVal = new float[m];
+            }
+            Arrays.fill(start, 0);
             for (int e = ptr[t0]; e < ptr[t1]; e++) {
                 start[col[e] + 1]++;
             }
             for (int i = 0; i < f; i++) {
                 start[i + 1] += start[i];
             }
-            for (int t = t0; t < t1; t++) { // stable counting sort: token order kept within a latent
+            for (int t = t0; t < t1; t++) {
                 for (int e = ptr[t]; e < ptr[t + 1]; e++) {
                     int at = start[col[e]]++;
-                    evTok[at] = t - t0;
-                    evVal[at] = val[e];
+                    sTok[at] = t - t0;
+                    sVal[at] = val[e];
                 }
             }
             for (int i = f; i > 0; i--) { // the fill advanced each start to the next latent's: shift back
@@ -351,33 +355,48 @@ final class ComparePass {
             start[0] = 0;
             for (int i = 0; i < f; i++) {
                 int e0 = start[i], e1 = start[i + 1];
-                if (e0 == e1) {
-                    continue;
-                }
-                count[i] += e1 - e0;
-                int row = i * d;
-                for (int e = e0; e < e1; e++) {
-                    float v = evVal[e];
-                    VecOps.axpy(-v, dec, row, res, evTok[e] * d, d);
-                    if (sum != null) {
-                        sum[i] += v;
-                        sumSq[i] += (double) v * v;
+                countSmall[i] += e1 - e0;
+                if (sumSmall != null) {
+                    for (int e = e0; e < e1; e++) {
+                        double v = sVal[e];
+                        sumSmall[i] += v;
+                        sumSqSmall[i] += v * v;
                     }
                 }
             }
         }
 
-        /** The path: every step in increasing order, over the tokens of this range where it is active. */
-        private void path(SparseRows cs, SparseRows cl, int t0, int t1) {
+        /** {@code r[t] −= Σ_i f_i·W_dec^S[i]}, latent by latent in increasing order. */
+        private void residualSmall() {
+            int f = startSmall.length - 1;
+            for (int i = 0; i < f; i++) {
+                int row = i * d;
+                for (int e = startSmall[i]; e < startSmall[i + 1]; e++) {
+                    VecOps.axpy(-sVal[e], wDecSmall, row, r, sTok[e] * d, d);
+                }
+            }
+        }
+
+        /**
+         * The path events of tokens [t0, t1) bucketed by step (stable: token order within a step; per token
+         * S members before L members, each in code order).
+         */
+        private void bucketSteps(SparseRows cs, SparseRows cl, int t0, int t1) {
             int[] stepOfSmall = plan.stepOfSmall();
             int[] stepOfLarge = plan.stepOfLarge();
             int[] sPtr = cs.rowPtr(), sCol = cs.colIdx();
-            float[] sVal = cs.values();
+            float[] sv = cs.values();
             int[] lPtr = cl.rowPtr(), lCol = cl.colIdx();
             float[] lVal = cl.values();
+            int m = (sPtr[t1] - sPtr[t0]) + (lPtr[t1] - lPtr[t0]);
+            if (evTok.length < m) {
+                evTok = new int[m];
+                evLat = new int[m];
+                evVal = new float[m];
+            }
             int steps = plan.numSteps();
             int[] start = startStep;
-            java.util.Arrays.fill(start, 0);
+            Arrays.fill(start, 0);
             for (int e = sPtr[t0]; e < sPtr[t1]; e++) {
                 start[stepOfSmall[sCol[e]] + 1]++; // step −1 (never removed) lands in bucket 0: cleared below
             }
@@ -388,7 +407,6 @@ final class ComparePass {
             for (int s = 0; s < steps; s++) {
                 start[s + 1] += start[s];
             }
-            // Stable counting sort by step; per token, S members before L members, each in code order.
             for (int t = t0; t < t1; t++) {
                 for (int e = sPtr[t]; e < sPtr[t + 1]; e++) {
                     int step = stepOfSmall[sCol[e]];
@@ -396,7 +414,7 @@ final class ComparePass {
                         int at = start[step]++;
                         evTok[at] = t - t0;
                         evLat[at] = sCol[e];
-                        evVal[at] = sVal[e];
+                        evVal[at] = sv[e];
                     }
                 }
                 for (int e = lPtr[t]; e < lPtr[t + 1]; e++) {
@@ -410,9 +428,13 @@ final class ComparePass {
                 start[s] = start[s - 1];
             }
             start[0] = 0;
+        }
+
+        /** The path: every step in increasing order, over the tokens where it is active. */
+        private void path() {
             int[] stepGroup = plan.stepGroup();
-            for (int s = 0; s < steps; s++) {
-                int e0 = start[s], e1 = start[s + 1];
+            for (int s = 0, steps = plan.numSteps(); s < steps; s++) {
+                int e0 = startStep[s], e1 = startStep[s + 1];
                 if (e0 == e1) {
                     continue;
                 }
@@ -425,7 +447,7 @@ final class ComparePass {
             }
         }
 
-        /** An add step: one latent j of L; on each token, u = −f d_j. */
+        /** An add step: one latent j of L; on each token, u = −f d_j. Also updates L's residual. */
         private void addStep(int s, int e0, int e1) {
             int j = -1 - evLat[e0];
             int row = j * d;
@@ -436,24 +458,35 @@ final class ComparePass {
                 int o = evTok[e] * d;
                 float fv = evVal[e];
                 double f = fv;
-                VecOps.dot2(wDecLarge, row, r, o, rho, o, dots, d);
+                VecOps.dot2Sub2(fv, wDecLarge, row, r, o, rho, o, rl, o, dots, d);
                 double ff = f * f * nj;
                 dl += ff - 2 * f * dots[0];
                 ds += ff - 2 * f * dots[1];
-                VecOps.axpy(-fv, wDecLarge, row, rho, o, d);
+                countLarge(j, fv);
             }
             deltaLatent[j] += dl;
             deltaStep[s] += ds;
         }
 
-        /** A swap step of group g: on each token, u = Σ_parents f_i d_i^S − Σ_children f_j d_j^L over active members. */
+        private void countLarge(int j, float v) {
+            countLarge[j]++;
+            if (sumLarge != null) {
+                sumLarge[j] += v;
+                sumSqLarge[j] += (double) v * v;
+            }
+        }
+
+        /**
+         * A swap step of group g: on each token, u = Σ_parents f_i d_i^S − Σ_children f_j d_j^L over active
+         * members. Also updates L's residual with the children.
+         */
         private void swapStep(int s, int g, int e0, int e1) {
             double dg = 0;
             double ds = 0;
             for (int e = e0; e < e1; ) {
                 int tok = evTok[e];
                 int o = tok * d;
-                java.util.Arrays.fill(u, 0f);
+                Arrays.fill(u, 0f);
                 for (; e < e1 && evTok[e] == tok; e++) {
                     int lat = evLat[e];
                     float fv = evVal[e];
@@ -462,14 +495,14 @@ final class ComparePass {
                     } else {
                         int j = -1 - lat;
                         double f = fv;
-                        double rd = VecOps.subScaledDot(fv, wDecLarge, j * d, r, o, u, d);
+                        double rd = VecOps.subScaledDot2(fv, wDecLarge, j * d, r, o, u, rl, o, d);
                         deltaLatent[j] += f * f * normSqLarge[j] - 2 * f * rd;
+                        countLarge(j, fv);
                     }
                 }
-                VecOps.dot3(u, r, o, rho, o, dots, d);
+                VecOps.dot3AddTo(u, r, o, rho, o, dots, d);
                 dg += 2 * dots[0] + dots[2];
                 ds += 2 * dots[1] + dots[2];
-                VecOps.axpy(1f, u, 0, rho, o, d);
             }
             deltaGroup[g] += dg;
             deltaStep[s] += ds;
@@ -477,8 +510,8 @@ final class ComparePass {
 
         /** Exact two-pass per-dim mean and Σ (x − mean)² of tokens [t0, t1). */
         private void moments(float[] x, int t0, int t1) {
-            java.util.Arrays.fill(chunkMean, 0);
-            java.util.Arrays.fill(chunkM2, 0);
+            Arrays.fill(chunkMean, 0);
+            Arrays.fill(chunkM2, 0);
             int n = t1 - t0;
             if (n == 0) {
                 return;

@@ -132,7 +132,8 @@ public final class CompareWriter {
      * threshold_sweep [{threshold, num_novel, num_reconstruction, novel_improves, novel_worsens,
      *                   reconstruction_improves, reconstruction_worsens, novel_unchanged,
      *                   reconstruction_unchanged, agreement}],
-     * activation_similarity {computed, measure, passes, same_nearest_fraction, mean_nearest_act_corr}
+     * activation_similarity {computed, measure, passes, same_nearest_fraction, mean_nearest_act_corr, note (when
+ *                        not computed: why)}
      * </pre>
      * {@code improves} means Δmse &lt; 0, {@code worsens} Δmse &gt; 0, {@code unchanged} Δmse = 0 (a latent
      * never active on the tokens); {@code agreement} = (novel_improves + reconstruction_worsens) / (latents
@@ -175,6 +176,9 @@ public final class CompareWriter {
         act.put("passes", a.passes());
         put(act, "same_nearest_fraction", a.sameNearestFraction());
         put(act, "mean_nearest_act_corr", a.meanNearestActCorr());
+        if (!a.note().isEmpty()) {
+            act.put("note", a.note());
+        }
         return root;
     }
 

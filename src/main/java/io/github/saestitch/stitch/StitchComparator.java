@@ -74,9 +74,18 @@ public final class StitchComparator {
 
         int tileRows = 0;
         int passes = 1;
+        String skipped = options.activationCorrelation() ? "" : "not requested";
         if (options.activationCorrelation()) {
-            tileRows = (int) Math.max(1, Math.min(fl, options.correlationMemoryBytes() / (8L * fs)));
-            passes = (fl + tileRows - 1) / tileRows;
+            int rows = (int) Math.max(1, Math.min(fl, options.correlationMemoryBytes() / (8L * fs)));
+            int needed = (fl + rows - 1) / rows;
+            if (needed <= options.maxCorrelationPasses()) {
+                tileRows = rows;
+                passes = needed;
+            } else {
+                skipped = String.format(java.util.Locale.ROOT, "skipped: the co-activation sums of %d × %d latents need %.1f GiB"
+                        + " and %d passes over the tokens with %d MiB; allow more memory or more passes", fl, fs,
+                        8.0 * fl * fs / (1L << 30), needed, options.correlationMemoryBytes() >> 20);
+            }
         }
         double[] maxActCorr = new double[fl];
         int[] actNearest = new int[fl];
@@ -96,8 +105,8 @@ public final class StitchComparator {
                 Correlations.fill(tile, sums, sim.nearest(), maxActCorr, actNearest, nearestActCorr);
                 corrNanos += System.nanoTime() - t0;
             }
-            for (int p = 2; p <= passes; p++) {
-                tile = null; // release the previous tile before allocating the next
+            for (int p = 2; p <= passes && tileRows > 0; p++) {
+                tile = null; // let the previous tile go before the next is allocated
                 int from = (p - 1) * tileRows;
                 tile = new Coactivation(from, Math.min(fl, from + tileRows), fs);
                 listener.phase(CompareProgress.Phase.CORRELATION_PASS, p, passes);
@@ -113,7 +122,7 @@ public final class StitchComparator {
 
         listener.phase(CompareProgress.Phase.RESULTS, 0, 0);
         CompareResult partial = assemble(small, large, options, n, sim, groups, path, sums, maxActCorr, actNearest,
-                nearestActCorr, passes, null);
+                nearestActCorr, tileRows > 0 ? passes : 0, skipped, null);
         double sec = 1e-9;
         CompareTimings timings = new CompareTimings(tSimilarity * sec, (sums.readNanos + extraRead) * sec,
                 (sums.encodeNanos + extraEncode) * sec, sums.tokenNanos * sec,
@@ -204,7 +213,7 @@ public final class StitchComparator {
 
     private CompareResult assemble(Sae small, Sae large, CompareOptions options, long n, DecoderSimilarity sim,
             SwapGroups groups, StepOrder path, ComparePass.Sums s, double[] maxActCorr, int[] actNearest,
-            double[] nearestActCorr, int passes, CompareTimings timings) {
+            double[] nearestActCorr, int passes, String skipped, CompareTimings timings) {
         int fs = small.numLatents();
         int fl = large.numLatents();
         double tau = options.threshold();
@@ -274,8 +283,8 @@ public final class StitchComparator {
             sweep.add(new ThresholdSweepRow(t, Contingency.of(sim.maxCos(), deltaMse, t)));
         }
 
-        ActivationSimilarity actSim = ActivationSimilarity.notComputed();
-        if (options.activationCorrelation()) {
+        ActivationSimilarity actSim = ActivationSimilarity.notComputed(skipped);
+        if (passes > 0) {
             int defined = 0;
             int same = 0;
             double sumNearest = 0;
@@ -293,7 +302,7 @@ public final class StitchComparator {
                 }
             }
             actSim = new ActivationSimilarity(true, passes, defined == 0 ? Double.NaN : (double) same / defined,
-                    nearestDefined == 0 ? Double.NaN : sumNearest / nearestDefined);
+                    nearestDefined == 0 ? Double.NaN : sumNearest / nearestDefined, "");
         }
 
         ModelSummary smallSummary = new ModelSummary(fs, small.activation().name(), small.applyBDecToInput(),

@@ -37,14 +37,14 @@ final class VecOps {
         }
     }
 
-    /** {@code y[yo + c] = x[xo + c] − b[c]} for c in [0, n). Writes {@code y}. */
-    static void sub(float[] x, int xo, float[] b, float[] y, int yo, int n) {
+    /** {@code y[yo + c] = x[xo + c] − b[bo + c]} for c in [0, n). Writes {@code y}. */
+    static void sub(float[] x, int xo, float[] b, int bo, float[] y, int yo, int n) {
         int c = 0;
         for (int bound = S.loopBound(n); c < bound; c += L) {
-            FloatVector.fromArray(S, x, xo + c).sub(FloatVector.fromArray(S, b, c)).intoArray(y, yo + c);
+            FloatVector.fromArray(S, x, xo + c).sub(FloatVector.fromArray(S, b, bo + c)).intoArray(y, yo + c);
         }
         for (; c < n; c++) {
-            y[yo + c] = x[xo + c] - b[c];
+            y[yo + c] = x[xo + c] - b[bo + c];
         }
     }
 
@@ -68,63 +68,77 @@ final class VecOps {
     }
 
     /**
-     * Two dot products with one row in one pass: {@code out[0] = d·r}, {@code out[1] = d·p}, for the rows
-     * of length n at {@code d[dO]}, {@code r[ro]}, {@code p[po]}. Writes {@code out}.
+     * The fused add step: {@code out[0] = d·r}, {@code out[1] = d·p} (p before the update), then
+     * {@code p −= a·d} and {@code q −= a·d}, in one pass over the row {@code d[dO, dO + n)}. Writes
+     * {@code p}, {@code q}, {@code out}.
      */
-    static void dot2(float[] d, int dO, float[] r, int ro, float[] p, int po, double[] out, int n) {
+    static void dot2Sub2(float a, float[] d, int dO, float[] r, int ro, float[] p, int po, float[] q, int qo, double[] out,
+            int n) {
+        FloatVector av = FloatVector.broadcast(S, -a);
         FloatVector accR = FloatVector.zero(S);
         FloatVector accP = FloatVector.zero(S);
         int c = 0;
         for (int bound = S.loopBound(n); c < bound; c += L) {
             FloatVector dv = FloatVector.fromArray(S, d, dO + c);
+            FloatVector pv = FloatVector.fromArray(S, p, po + c);
             accR = dv.fma(FloatVector.fromArray(S, r, ro + c), accR);
-            accP = dv.fma(FloatVector.fromArray(S, p, po + c), accP);
+            accP = dv.fma(pv, accP);
+            dv.fma(av, pv).intoArray(p, po + c);
+            dv.fma(av, FloatVector.fromArray(S, q, qo + c)).intoArray(q, qo + c);
         }
         double sr = accR.reduceLanes(VectorOperators.ADD);
         double sp = accP.reduceLanes(VectorOperators.ADD);
         for (; c < n; c++) {
-            sr += (double) d[dO + c] * r[ro + c];
-            sp += (double) d[dO + c] * p[po + c];
+            float dc = d[dO + c];
+            sr += (double) dc * r[ro + c];
+            sp += (double) dc * p[po + c];
+            p[po + c] = Math.fma(-a, dc, p[po + c]);
+            q[qo + c] = Math.fma(-a, dc, q[qo + c]);
         }
         out[0] = sr;
         out[1] = sp;
     }
 
     /**
-     * {@code u[c] −= a·d[dO + c]} for c in [0, n), returning {@code Σ_c d[dO + c]·r[ro + c]} (the
-     * row's dot with r, read in the same pass). Writes {@code u}.
+     * {@code u −= a·d} and {@code q −= a·d} in one pass over the row {@code d[dO, dO + n)}, returning
+     * {@code d·r}. Writes {@code u} (at 0) and {@code q}.
      */
-    static double subScaledDot(float a, float[] d, int dO, float[] r, int ro, float[] u, int n) {
+    static double subScaledDot2(float a, float[] d, int dO, float[] r, int ro, float[] u, float[] q, int qo, int n) {
         FloatVector av = FloatVector.broadcast(S, -a);
         FloatVector acc = FloatVector.zero(S);
         int c = 0;
         for (int bound = S.loopBound(n); c < bound; c += L) {
             FloatVector dv = FloatVector.fromArray(S, d, dO + c);
             dv.fma(av, FloatVector.fromArray(S, u, c)).intoArray(u, c);
+            dv.fma(av, FloatVector.fromArray(S, q, qo + c)).intoArray(q, qo + c);
             acc = dv.fma(FloatVector.fromArray(S, r, ro + c), acc);
         }
         double s = acc.reduceLanes(VectorOperators.ADD);
         for (; c < n; c++) {
-            u[c] = Math.fma(-a, d[dO + c], u[c]);
-            s += (double) d[dO + c] * r[ro + c];
+            float dc = d[dO + c];
+            u[c] = Math.fma(-a, dc, u[c]);
+            q[qo + c] = Math.fma(-a, dc, q[qo + c]);
+            s += (double) dc * r[ro + c];
         }
         return s;
     }
 
     /**
-     * Three dot products of {@code u} (at 0) in one pass: {@code out[0] = u·r}, {@code out[1] = u·p},
-     * {@code out[2] = u·u}, for the rows at {@code r[ro]} and {@code p[po]}. Writes {@code out}.
+     * The fused end of a swap step: {@code out[0] = u·r}, {@code out[1] = u·p} (p before the update),
+     * {@code out[2] = u·u}, then {@code p += u}, in one pass. Writes {@code p} and {@code out}.
      */
-    static void dot3(float[] u, float[] r, int ro, float[] p, int po, double[] out, int n) {
+    static void dot3AddTo(float[] u, float[] r, int ro, float[] p, int po, double[] out, int n) {
         FloatVector accR = FloatVector.zero(S);
         FloatVector accP = FloatVector.zero(S);
         FloatVector accU = FloatVector.zero(S);
         int c = 0;
         for (int bound = S.loopBound(n); c < bound; c += L) {
             FloatVector uv = FloatVector.fromArray(S, u, c);
+            FloatVector pv = FloatVector.fromArray(S, p, po + c);
             accR = uv.fma(FloatVector.fromArray(S, r, ro + c), accR);
-            accP = uv.fma(FloatVector.fromArray(S, p, po + c), accP);
+            accP = uv.fma(pv, accP);
             accU = uv.fma(uv, accU);
+            pv.add(uv).intoArray(p, po + c);
         }
         double sr = accR.reduceLanes(VectorOperators.ADD);
         double sp = accP.reduceLanes(VectorOperators.ADD);
@@ -133,6 +147,7 @@ final class VecOps {
             sr += (double) u[c] * r[ro + c];
             sp += (double) u[c] * p[po + c];
             su += (double) u[c] * u[c];
+            p[po + c] += u[c];
         }
         out[0] = sr;
         out[1] = sp;

@@ -172,7 +172,8 @@ class StitchComparatorTest {
         Pair p = StitchFixtures.pair(StitchFixtures.spec(Arch.RELU, Arch.JUMPRELU, true, true, 77));
         CompareResult a = fast(p, CompareOptions.defaults().withBlockTokens(1000).withThreads(1));
         for (CompareOptions o : List.of(CompareOptions.defaults().withBlockTokens(7).withThreads(3),
-                CompareOptions.defaults().withBlockTokens(64).withThreads(2).withCorrelationMemoryBytes(8L * 14 * 5))) {
+                CompareOptions.defaults().withBlockTokens(64).withThreads(2).withCorrelationMemoryBytes(8L * 14 * 5)
+                        .withMaxCorrelationPasses(8))) {
             CompareResult b = fast(p, o);
             for (int j = 0; j < a.latents().size(); j++) {
                 assertClose("delta " + j, b.latents().get(j).deltaMse(), a.latents().get(j).deltaMse(), 1e-12, 1e-15);
@@ -184,8 +185,14 @@ class StitchComparatorTest {
                 assertClose("step " + k, b.interpolation().get(k).mse(), a.interpolation().get(k).mse(), 1e-12, 0);
             }
         }
-        CompareResult tiled = fast(p, CompareOptions.defaults().withCorrelationMemoryBytes(8L * 14 * 5));
+        CompareResult tiled = fast(p, CompareOptions.defaults().withCorrelationMemoryBytes(8L * 14 * 5)
+                .withMaxCorrelationPasses(8));
         assertThat(tiled.activationSimilarity().passes()).isEqualTo((36 + 4) / 5);
+        CompareResult skipped = fast(p, CompareOptions.defaults().withCorrelationMemoryBytes(8L * 14 * 5));
+        assertThat(skipped.activationSimilarity().computed()).isFalse();
+        assertThat(skipped.activationSimilarity().note()).contains("8 passes").contains("allow more memory");
+        assertThat(skipped.latents().get(0).maxActCorr()).isNaN();
+        assertThat(skipped.latents().get(0).deltaMse()).isEqualTo(tiled.latents().get(0).deltaMse());
     }
 
     @Test
