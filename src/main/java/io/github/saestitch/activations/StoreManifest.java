@@ -124,6 +124,13 @@ public record StoreManifest(
                 shardTokens, hasTokenIds, newShards, newResume, created, now);
     }
 
+    /** This manifest with other timestamps (tests compare manifests of two runs with it). */
+    StoreManifest withTimes(String newCreated, String newUpdated) {
+        return new StoreManifest(formatVersion, kind, model, layer, site, hookName, onnxTensor, dtype, d, tokenCount,
+                targetTokens, complete, tokenizer, corpus, contextLength, specialTokens, seed, shuffleDocuments, batchSize,
+                shardTokens, hasTokenIds, shards, resume, newCreated, newUpdated);
+    }
+
     /**
      * How this manifest's identity (everything that decides the values stored) differs from {@code other}'s;
      * empty when a run described by {@code other} may continue this store.

@@ -1,0 +1,64 @@
+package io.github.saestitch.activations;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class OnnxGraphTest {
+    private static byte[] model;
+    private static OnnxGraph graph;
+
+    @BeforeAll
+    static void load() {
+        model = TransformerModel.MINILM_L6.readOnnx();
+        graph = OnnxGraph.parse(model);
+    }
+
+    @Test
+    void readsTheShippedGraph() {
+        assertThat(graph.inputs()).containsExactly("input_ids", "attention_mask", "token_type_ids");
+        assertThat(graph.outputs()).containsExactly("last_hidden_state");
+        assertThat(graph.node("/encoder/layer.3/output/LayerNorm/Add_1").outputs())
+                .containsExactly("/encoder/layer.3/output/LayerNorm/Add_1_output_0");
+        assertThat(graph.node("/encoder/layer.5/output/LayerNorm/Add_1").outputs()).containsExactly("last_hidden_state");
+        assertThat(graph.node("/embeddings/LayerNorm/Add_1")).isNotNull();
+        assertThat(graph.node("/encoder/layer.0/attention/output/LayerNorm/Add_1")).isNotNull();
+    }
+
+    @Test
+    void appendsOutputsAndKeepsEverythingElse() {
+        String mid = "/encoder/layer.2/attention/output/LayerNorm/Add_1_output_0";
+        byte[] edited = OnnxGraph.withOutputs(model, List.of("last_hidden_state", mid), false);
+        OnnxGraph g = OnnxGraph.parse(edited);
+        assertThat(g.outputs()).containsExactly("last_hidden_state", mid);
+        assertThat(g.nodes()).isEqualTo(graph.nodes());
+        assertThat(g.inputs()).isEqualTo(graph.inputs());
+        // Only the new ValueInfoProto and the graph's length prefix were added.
+        assertThat(edited.length - model.length).isBetween(mid.length() + 4, mid.length() + 10);
+    }
+
+    @Test
+    void prunesNodesTheOutputsDoNotNeed() {
+        String l1 = "/encoder/layer.1/output/LayerNorm/Add_1_output_0";
+        OnnxGraph g = OnnxGraph.parse(OnnxGraph.withOutputs(model, List.of(l1), true));
+        assertThat(g.outputs()).containsExactly(l1);
+        assertThat(g.nodes().size()).isLessThan(graph.nodes().size() / 2);
+        assertThat(g.nodes()).noneMatch(n -> n.name().startsWith("/encoder/layer.2/"));
+        assertThat(g.inputs()).isEqualTo(graph.inputs());
+        // The last layer needs every node.
+        OnnxGraph all = OnnxGraph.parse(OnnxGraph.withOutputs(model, List.of("last_hidden_state"), true));
+        assertThat(all.nodes()).hasSameSizeAs(graph.nodes());
+    }
+
+    @Test
+    void refusesTensorsNoNodeProduces() {
+        assertThatThrownBy(() -> OnnxGraph.withOutputs(model, List.of("/encoder/layer.9/output"), true))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("/encoder/layer.9/output");
+        assertThatThrownBy(() -> OnnxGraph.parse(new byte[] {8, 1, 0x12, 5, 'a'}))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}
