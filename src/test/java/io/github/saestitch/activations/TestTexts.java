@@ -13,13 +13,18 @@ final class TestTexts {
 
     static final List<String> DOCS = List.of(
             "The river rose slowly through the night, and by morning the low fields were under water. "
-                    + "Farmers moved their cattle to the ridge while the children watched from the barn roof.",
+                    + "Farmers moved their cattle to the ridge while the children watched from the barn roof. "
+                    + "By noon the water had reached the church steps, and the bell was rung to call the boats. "
+                    + "Nobody in the valley could remember a flood like it, though the oldest spoke of 1927.",
             "A committee of three was appointed to study the question. Its report, delivered in March, recommended "
                     + "that the old bridge be replaced rather than repaired, since the cost of repairs would exceed "
-                    + "half the price of a new span.",
+                    + "half the price of a new span. The council accepted the report without debate, voted the money "
+                    + "in April, and asked the state engineer to draw up plans before the autumn rains.",
             "She opened the letter, read the first line twice, and put it down unfinished.",
             "Quantum tunnelling lets particles cross barriers that classical mechanics forbids; the probability "
-                    + "falls off exponentially with the barrier's width and the square root of its height.");
+                    + "falls off exponentially with the barrier's width and the square root of its height. It explains "
+                    + "alpha decay, the tunnel diode, and the scanning tunnelling microscope, whose tip senses single "
+                    + "atoms because the current changes tenfold for every tenth of a nanometre.");
 
     /** A folder with the four documents, two in a sub-folder (genre "letters"), plus an empty file. */
     static Path textFolder(Path root) throws IOException {
