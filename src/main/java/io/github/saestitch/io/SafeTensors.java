@@ -585,10 +585,9 @@ public final class SafeTensors implements AutoCloseable {
         byte[] header = headerBytes(metadata, ordered);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             ByteBuffer buf = ByteBuffer.allocateDirect(WRITE_CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            buf.putLong(header.length);
-            writeFully(ch, buf.flip());
+            MemorySegment bufSeg = MemorySegment.ofBuffer(buf); // the whole buffer, whatever its position later
+            writeFully(ch, ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length));
             writeFully(ch, ByteBuffer.wrap(header));
-            MemorySegment bufSeg = MemorySegment.ofBuffer(buf);
             for (Tensor t : ordered) {
                 writeValues(ch, buf, bufSeg, t);
             }
