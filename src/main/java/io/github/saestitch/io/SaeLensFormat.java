@@ -530,6 +530,12 @@ final class SaeLensFormat implements SaeDirectoryFormat {
             case Activation.JumpRelu j -> {
                 architecture = A_JUMPRELU;
                 threshold = j.threshold();
+                for (int i = 0; i < threshold.length; i++) {
+                    if (threshold[i] < 0f) {
+                        throw new SaeFormatException(dir, "JumpReLU threshold[" + i + "] = " + threshold[i]
+                                + " is negative; SAELens gates on threshold.relu(), so it would compute a different SAE");
+                    }
+                }
             }
             case Activation.TopK t -> {
                 architecture = A_TOPK;
