@@ -713,6 +713,46 @@ def make_bad_saes(rng):
     write_json(out / "expected_errors.json", errors)
 
 
+README = """# Test fixtures (generated - do not edit)
+
+Written by `scripts/make_fixtures.py` (numpy only; run it from the repository root to regenerate -
+the output is deterministic). Every JSON file here is produced by the same script.
+
+## safetensors/
+- `*.safetensors` written by hand from the format specification; `expected.json` lists, per file, the
+  `__metadata__` map and every float tensor's dtype, shape and float32 bit patterns after reading
+  (F16/BF16 widen exactly, F64 rounds to nearest). `source_bits` are the float32 values a BF16 tensor was
+  rounded from (round to nearest even); `order` is the header order the writer must produce.
+- `bad/`: broken files; `bad/expected_errors.json` maps each to a substring of the required error.
+
+## npy/
+- written by `numpy.save` / `numpy.lib.format.write_array` (versions 1.0, 2.0, 3.0; `<f4`, `<f2`, `<f8`;
+  C and Fortran order); `expected.json` gives shape, descr, order, version and the float32 bits of the
+  logical array in C order. `bad/` as above.
+
+## sae/
+- `index.json` lists the SAE fixtures. Each has a directory in its library's layout (SAELens v6,
+  SAELens pre-6.0, sparsify, dictionary_learning), `<name>.acts.npy` (float32 activations
+  `[tokens, d_in]`) and `<name>.expected.json`:
+  - `format`, `activation` (`name`, `k`, `threshold_bits`), `d_in`, `num_latents`,
+    `apply_b_dec_to_input`, `hook_name`, `model_name` - what loading must produce;
+  - `weights_sha256`: SHA-256 of the little-endian float32 bytes of W_enc [d_in, F], b_enc, W_dec
+    [F, d_in], b_dec (and the threshold vector) in SAELens orientation, as saestitch holds them;
+    `samples`: a few of those entries as float32 bit patterns;
+  - `metrics` over all tokens of the activation file (MISSION.md definitions): `mse` (mean over tokens
+    of the per-token squared error summed over dims), `fvu` (sum of squared errors / sum of squared
+    deviations from the mean activation), `l0` (mean number of non-zero latents per token), `dead`
+    (latents never active), plus `sum_sq_error` and `total_variance`;
+  - `first_token`: active latents, their activations and the reconstruction of token 0.
+  Metrics are computed in float64 from the stored float32 values with the original library's forward
+  pass. Every pre-activation is at least `decision_margin` (>= 1e-4) from a decision boundary (0, a
+  JumpReLU threshold, the k-th/(k+1)-th TopK gap), so a float32 evaluation has the same active sets:
+  `l0` and `dead` must match exactly, `mse`/`fvu` to float32 rounding (~1e-5 relative).
+- `bad/`: broken SAE directories; `bad/expected_errors.json` gives each one's required message
+  substring and the file (relative to the directory, `.` for the directory) the error must name.
+"""
+
+
 def main():
     for sub in ("safetensors", "npy", "sae"):
         shutil.rmtree(ROOT / sub, ignore_errors=True)
@@ -721,6 +761,7 @@ def main():
     make_npy(rng)
     make_saes(rng)
     make_bad_saes(rng)
+    (ROOT / "README.md").write_text(README)
     total = sum(p.stat().st_size for p in ROOT.rglob("*") if p.is_file())
     print(f"wrote fixtures under {ROOT} ({total} bytes)")
 

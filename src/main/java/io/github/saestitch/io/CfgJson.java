@@ -99,15 +99,6 @@ final class CfgJson {
         return n.longValue();
     }
 
-    /** A required boolean. */
-    boolean requireBoolean(String key) throws SaeFormatException {
-        JsonNode n = root.get(key);
-        if (n == null) {
-            throw error("missing required key \"" + key + "\"");
-        }
-        return bool(key, n);
-    }
-
     /** An optional boolean; {@code fallback} when absent or null. */
     boolean optBoolean(String key, boolean fallback) throws SaeFormatException {
         JsonNode n = root.get(key);

@@ -39,6 +39,14 @@ final class FloatConversions {
     private FloatConversions() {
     }
 
+    /**
+     * Whether little-endian float32 file bytes can be handed out as a {@code FloatMatrix} view: it reads
+     * native-order floats, and its bulk copies need 4-byte alignment.
+     */
+    static boolean zeroCopyOk(MemorySegment s) {
+        return NATIVE_LITTLE_ENDIAN && s.address() % Float.BYTES == 0;
+    }
+
     /** bfloat16 bits → float32: exact, the 16 bits become the high half. */
     static float bf16ToFloat(short bits) {
         return Float.intBitsToFloat((bits & 0xFFFF) << 16);

@@ -9,8 +9,9 @@ import java.util.Objects;
  * An SAE read from disk, with where it came from and anything loading had to change.
  *
  * <p>Float32 weight matrices stored in the SAE's own orientation are read-only views of the
- * memory-mapped weights file (unmapped by the garbage collector once the {@code Sae} is unreachable);
- * everything converted (transposed, upcast from F16/BF16/F64, folded) is on the heap.
+ * memory-mapped weights file (writing to them throws; they are unmapped by the garbage collector once
+ * the {@code Sae} is unreachable); everything converted (transposed, upcast from F16/BF16/F64, folded)
+ * is on the heap. {@code matrix.copy()} gives a writable heap copy.
  *
  * @param sae         the weights in saestitch (SAELens) orientation
  * @param format      the detected (or requested) layout

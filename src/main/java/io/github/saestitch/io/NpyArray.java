@@ -86,7 +86,7 @@ public final class NpyArray implements AutoCloseable {
             long count = (long) n * cols;
             if (header.dtype() == Npy.DType.F4) {
                 MemorySegment slice = data.asSlice(elemStart * Float.BYTES, count * Float.BYTES);
-                if (SafeTensors.zeroCopyOk(slice)) {
+                if (FloatConversions.zeroCopyOk(slice)) {
                     return FloatMatrix.of(slice, n, cols);
                 }
             }

@@ -23,6 +23,7 @@ final class SaeWeights {
     private final SafeTensors st;
     private final Path file;
     private final Set<String> used = new TreeSet<>();
+    private final Set<SafeTensors.DType> notedDtypes = EnumSet.noneOf(SafeTensors.DType.class);
     final List<String> notes = new ArrayList<>();
 
     private SaeWeights(SafeTensors st) {
@@ -106,8 +107,6 @@ final class SaeWeights {
         used.add(name);
         return t;
     }
-
-    private final Set<SafeTensors.DType> notedDtypes = EnumSet.noneOf(SafeTensors.DType.class);
 
     private void noteDtype(SafeTensors.TensorInfo t) {
         if (t.dtype() != SafeTensors.DType.F32 && notedDtypes.add(t.dtype())) {

@@ -54,10 +54,12 @@ import java.util.Set;
  * closed by {@link #close()}; {@link #open(Path, Arena)} uses the caller's ({@code Arena.ofAuto()} leaves
  * unmapping to the garbage collector, which is what SAE loading does).
  *
- * <p><b>Writing</b> ({@link #write}) produces the same bytes as the Python library's {@code save_file}:
- * compact JSON with {@code __metadata__} first, the header padded with spaces to a multiple of 8 bytes,
- * tensors ordered by dtype (larger {@link DType} first, as the Rust {@code prepare} sorts) and then by
- * name, offsets contiguous from 0. Float32 and bfloat16 (round to nearest even) output are supported.
+ * <p><b>Writing</b> ({@link #write}) follows the reference writer's layout: compact JSON with
+ * {@code __metadata__} first, the header padded with spaces to a multiple of 8 bytes, tensors ordered by
+ * dtype (larger {@link DType} first, as the Rust {@code prepare} sorts) and then by name, offsets
+ * contiguous from 0. The output is byte-identical to the fixture script's spec-following writer; the
+ * Python library itself could differ only in the order of {@code __metadata__} keys (it keeps them in a
+ * hash map). Float32 and bfloat16 (round to nearest even, as PyTorch) output are supported.
  */
 public final class SafeTensors implements AutoCloseable {
 
@@ -432,7 +434,7 @@ public final class SafeTensors implements AutoCloseable {
         int rows = (int) t.shape[0];
         int cols = (int) t.shape[1];
         MemorySegment src = data.asSlice(t.begin(), t.byteSize());
-        if (t.dtype() == DType.F32 && zeroCopyOk(src)) {
+        if (t.dtype() == DType.F32 && FloatConversions.zeroCopyOk(src)) {
             return FloatMatrix.of(src, rows, cols);
         }
         float[] out = heapArray(t);
@@ -484,11 +486,6 @@ public final class SafeTensors implements AutoCloseable {
                     + " elements, too many for one heap array");
         }
         return new float[(int) n];
-    }
-
-    /** FloatMatrix reads native-order floats; they must also be 4-byte aligned for its bulk copies. */
-    static boolean zeroCopyOk(MemorySegment s) {
-        return FloatConversions.NATIVE_LITTLE_ENDIAN && s.address() % Float.BYTES == 0;
     }
 
     /** Closes the arena this object owns (invalidating its views); a no-op for a caller's arena. */
