@@ -63,7 +63,7 @@ final class Inputs {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() {
             inner.close();
         }
     }
