@@ -131,7 +131,9 @@ public final class FloatMatrix {
 
     /** A heap copy of the whole matrix as a new row-major array. */
     public float[] toArray() {
-        return data.toArray(ValueLayout.JAVA_FLOAT);
+        float[] out = new float[(int) size()];
+        MemorySegment.copy(data, FLOAT, 0, out, 0, out.length);
+        return out;
     }
 
     /** A new heap matrix with the same values. */

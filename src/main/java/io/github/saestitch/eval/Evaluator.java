@@ -1,0 +1,211 @@
+package io.github.saestitch.eval;
+
+import io.github.saestitch.activations.ActivationSet;
+import io.github.saestitch.sae.Autoencoder;
+import io.github.saestitch.sae.Sae;
+import io.github.saestitch.sae.SaeRunner;
+import io.github.saestitch.tensor.FloatMatrix;
+import io.github.saestitch.tensor.Kernels;
+import io.github.saestitch.tensor.SparseRows;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.function.LongConsumer;
+
+/**
+ * Computes {@link EvalResult} (mse, fvu, l0, dead, freq) of an SAE or any {@link Autoencoder} over an
+ * {@link ActivationSet}, in one streamed pass: the set is read in blocks of {@code blockTokens} tokens,
+ * so it may be larger than memory, and only {@code O(blockTokens · (dIn + F))} floats are live at
+ * once. All sums are accumulated in double.
+ *
+ * <p><b>Summation.</b> Per-token squared errors are summed per block, and block sums into the total
+ * (two-level summation: the rounding error grows with the block size plus the block count rather
+ * than with the token count).
+ *
+ * <p><b>Variance for fvu, in the same pass.</b> The denominator {@code Σ_t ‖x_t − x̄‖²} needs the
+ * mean x̄ of the whole set, which is only known at the end. The textbook one-pass form
+ * {@code Σ x² − n·x̄²} (sums and sums of squares per dim) cancels catastrophically when a dim's mean is
+ * much larger than its spread, and residual streams have such dims ("massive activations", Sun et al.
+ * 2024: a few dims with values in the hundreds on most tokens), losing about
+ * {@code log10(mean² / variance)} of double's 16 digits. Instead each block, which is in memory, gets
+ * an exact two-pass mean and centered sum of squares per dim, and blocks are merged with the pairwise
+ * update of Chan, Golub and LeVeque (1979): {@code δ = mean_B − mean_A},
+ * {@code M2 = M2_A + M2_B + δ²·n_A·n_B/n}, {@code mean = mean_A + δ·n_B/n}. This is stable whatever
+ * the mean, costs one extra pass over a block that is already in cache, and the result differs between
+ * block sizes only by double rounding (≈1e-15 relative).
+ *
+ * <p><b>Checks.</b> A set whose dIn differs from the model's, an empty set, and a non-finite activation
+ * (named by its token index in the set and its dim) are {@link IllegalArgumentException}s.
+ *
+ * <p>The evaluator never prints: pass a {@link LongConsumer} to see progress (it receives the number of
+ * tokens done after each block). An Evaluator holds no state between calls; calls for a {@link Sae}
+ * make their own {@link SaeRunner}, so they may run concurrently, while calls for the same
+ * {@link Autoencoder} instance are as thread-safe as that model (a {@link SaeRunner} is not).
+ */
+public final class Evaluator {
+    private final Kernels kernels;
+    private final int blockTokens; // tokens per block read from the set; 0 = SaeRunner.autoBlockTokens(F)
+
+    /** An evaluator with the block size {@link SaeRunner#autoBlockTokens(int)} for each model's width. */
+    public Evaluator(Kernels kernels) {
+        this.kernels = Objects.requireNonNull(kernels, "kernels");
+        this.blockTokens = 0;
+    }
+
+    /**
+     * An evaluator that reads and encodes {@code blockTokens} tokens at a time.
+     *
+     * @param blockTokens ≥ 1
+     */
+    public Evaluator(Kernels kernels, int blockTokens) {
+        this.kernels = Objects.requireNonNull(kernels, "kernels");
+        if (blockTokens < 1) {
+            throw new IllegalArgumentException("blockTokens must be >= 1, got " + blockTokens);
+        }
+        this.blockTokens = blockTokens;
+    }
+
+    /** The metrics of {@code sae} on every token of {@code set}. */
+    public EvalResult evaluate(Sae sae, ActivationSet set) {
+        return evaluate(sae, set, null);
+    }
+
+    /**
+     * The metrics of {@code sae} on every token of {@code set}, reporting progress.
+     *
+     * @param progress receives the number of tokens done after each block; may be null
+     */
+    public EvalResult evaluate(Sae sae, ActivationSet set, LongConsumer progress) {
+        Objects.requireNonNull(sae, "sae");
+        Objects.requireNonNull(set, "set");
+        checkDIn(sae.dIn(), set);
+        return evaluate(new SaeRunner(sae, kernels, blockFor(sae.numLatents())), set, progress);
+    }
+
+    /**
+     * The metrics of any {@link Autoencoder} on every token of {@code set}, reporting progress. The
+     * model is called with blocks of this evaluator's block size.
+     *
+     * @param progress receives the number of tokens done after each block; may be null
+     */
+    public EvalResult evaluate(Autoencoder model, ActivationSet set, LongConsumer progress) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(set, "set");
+        int d = model.dIn();
+        int f = model.numLatents();
+        checkDIn(d, set);
+        long total = set.numTokens();
+        if (total <= 0) {
+            throw new IllegalArgumentException("activation set " + set.describe() + " is empty: nothing to evaluate on");
+        }
+        int block = (int) Math.min(blockFor(f), total);
+        float[] xBuf = new float[Math.multiplyExact(block, d)]; // [block, dIn] heap copy of the set's block
+        float[] xHatBuf = new float[xBuf.length]; // [block, dIn] reconstruction
+        long[] activeCount = new long[f]; // [F] tokens on which latent i is non-zero
+        double[] mean = new double[d]; // [dIn] running mean of x over the tokens seen
+        double[] m2 = new double[d]; // [dIn] running Σ (x − mean)² over the tokens seen
+        double[] blockMean = new double[d]; // [dIn]
+        double[] blockM2 = new double[d]; // [dIn]
+        double sse = 0;
+        long nnz = 0;
+        for (long start = 0; start < total; ) {
+            int n = (int) Math.min(block, total - start);
+            FloatMatrix src = set.block(start, n);
+            if (src.rows() != n || src.cols() != d) {
+                throw new IllegalStateException("activation set " + set.describe() + " returned " + src + " for tokens ["
+                        + start + ", " + (start + n) + "), expected [" + n + ", " + d + "]");
+            }
+            MemorySegment.copy(src.segment(), FloatMatrix.FLOAT, 0, xBuf, 0, n * d);
+            requireFinite(xBuf, n, d, start, set);
+            FloatMatrix x = FloatMatrix.of(MemorySegment.ofArray(xBuf), n, d);
+            FloatMatrix xHat = FloatMatrix.of(MemorySegment.ofArray(xHatBuf), n, d);
+            SparseRows codes = model.forward(x, xHat);
+            if (codes.rows() != n || codes.cols() != f) {
+                throw new IllegalStateException("model returned codes [" + codes.rows() + ", " + codes.cols()
+                        + "] for " + n + " tokens and " + f + " latents");
+            }
+
+            double blockSse = 0;
+            for (int i = 0, size = n * d; i < size; i++) {
+                double e = (double) xBuf[i] - xHatBuf[i];
+                blockSse += e * e;
+            }
+            sse += blockSse;
+
+            int[] cols = codes.colIdx();
+            for (int k = 0, end = codes.nnz(); k < end; k++) {
+                activeCount[cols[k]]++;
+            }
+            nnz += codes.nnz();
+
+            blockMoments(xBuf, n, d, blockMean, blockM2);
+            double nA = start;
+            double nAB = start + n;
+            for (int j = 0; j < d; j++) {
+                double delta = blockMean[j] - mean[j];
+                mean[j] += delta * (n / nAB);
+                m2[j] += blockM2[j] + delta * delta * (nA * n / nAB);
+            }
+
+            start += n;
+            if (progress != null) {
+                progress.accept(start);
+            }
+        }
+
+        double sst = 0;
+        for (int j = 0; j < d; j++) {
+            sst += m2[j];
+        }
+        double[] freq = new double[f];
+        int dead = 0;
+        for (int i = 0; i < f; i++) {
+            freq[i] = (double) activeCount[i] / total;
+            if (activeCount[i] == 0) {
+                dead++;
+            }
+        }
+        double fvu = sst > 0 ? sse / sst : Double.NaN;
+        return new EvalResult(total, sse / total, fvu, (double) nnz / total, dead, freq, sse, sst);
+    }
+
+    private int blockFor(int numLatents) {
+        return blockTokens > 0 ? blockTokens : SaeRunner.autoBlockTokens(numLatents);
+    }
+
+    private static void checkDIn(int modelDIn, ActivationSet set) {
+        if (set.dIn() != modelDIn) {
+            throw new IllegalArgumentException("the SAE has dIn = " + modelDIn + " but activation set " + set.describe()
+                    + " has dIn = " + set.dIn());
+        }
+    }
+
+    private static void requireFinite(float[] x, int n, int d, long firstToken, ActivationSet set) {
+        for (int i = 0, size = n * d; i < size; i++) {
+            if (!Float.isFinite(x[i])) {
+                throw new IllegalArgumentException("activation set " + set.describe() + " has a non-finite value ("
+                        + x[i] + ") at token " + (firstToken + i / d) + ", dim " + (i % d));
+            }
+        }
+    }
+
+    /** Exact two-pass per-dim mean and Σ (x − mean)² of the {@code [n, d]} block in {@code x}. Writes both arrays. */
+    private static void blockMoments(float[] x, int n, int d, double[] mean, double[] m2) {
+        Arrays.fill(mean, 0);
+        Arrays.fill(m2, 0);
+        for (int r = 0, i = 0; r < n; r++) {
+            for (int j = 0; j < d; j++, i++) {
+                mean[j] += x[i];
+            }
+        }
+        for (int j = 0; j < d; j++) {
+            mean[j] /= n;
+        }
+        for (int r = 0, i = 0; r < n; r++) {
+            for (int j = 0; j < d; j++, i++) {
+                double c = x[i] - mean[j];
+                m2[j] += c * c;
+            }
+        }
+    }
+}

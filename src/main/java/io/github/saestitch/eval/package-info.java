@@ -1,0 +1,10 @@
+/**
+ * Metrics over a stated token set, exactly as MISSION.md defines them: {@code mse} (mean over tokens
+ * of the squared error summed over dims), {@code fvu}, {@code l0}, {@code dead} latents and per-latent
+ * {@code freq}. {@link io.github.saestitch.eval.Evaluator} streams an
+ * {@link io.github.saestitch.activations.ActivationSet} block by block (so the set can be larger than
+ * memory), accumulates in double, computes the variance for fvu in the same pass with a numerically
+ * stable merge, and returns an {@link io.github.saestitch.eval.EvalResult}. It reports progress through
+ * a callback and never prints.
+ */
+package io.github.saestitch.eval;
