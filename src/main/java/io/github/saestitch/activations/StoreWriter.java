@@ -233,7 +233,7 @@ final class StoreWriter implements AutoCloseable {
             writeFully(acts, chunk.acts().duplicate().order(ByteOrder.LITTLE_ENDIAN)
                     .position((int) (r * rowBytes)).limit((int) ((r + take) * rowBytes)));
             int[][] cols = {chunk.tokenIds(), chunk.docIds(), chunk.docPos(), chunk.ctxPos()};
-            for (int f = 0; f < cols.length; f++) {
+            for (int f = 0; f < ints.length; f++) {
                 ByteBuffer b = ByteBuffer.allocate(take * Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
                 b.asIntBuffer().put(cols[f], r, take);
                 writeFully(ints[f], b);
@@ -286,7 +286,7 @@ final class StoreWriter implements AutoCloseable {
         deleteTree(partial);
         Files.createDirectories(partial);
         acts = create(partial.resolve(StoreLayout.actsFile(dtype)));
-        ints = new FileChannel[StoreLayout.INT_FILES.length];
+        ints = new FileChannel[manifest.hasTokenIds() ? StoreLayout.INT_FILES.length : 0];
         for (int f = 0; f < ints.length; f++) {
             ints[f] = create(partial.resolve(StoreLayout.INT_FILES[f]));
         }

@@ -328,6 +328,28 @@ class ActivationExtractorTest {
         }
     }
 
+    @Test
+    void anExtractedStoreRoundTripsThroughNpyWithItsTokenIds() {
+        Path acts = tmp.resolve("acts.npy");
+        Path ids = tmp.resolve("ids.npy");
+        Path back = tmp.resolve("imported");
+        try (ActivationStore store = ActivationStore.open(ref)) {
+            StoreNpy.exportActivations(store, acts);
+            StoreNpy.exportTokenIds(store, ids);
+        }
+        StoreNpy.importNpy(new StoreNpy.ImportOptions(acts, ids, TransformerModel.MINILM_L6, "blocks.5.hook_resid_post", back,
+                StoreDtype.FLOAT32, 1000));
+        try (ActivationStore a = ActivationStore.open(ref); ActivationStore b = ActivationStore.open(back)) {
+            int n = (int) a.numTokens();
+            assertThat(b.block(0, n).toArray()).isEqualTo(a.block(0, n).toArray());
+            assertThat(b.tokenIds(0, n)).isEqualTo(a.tokenIds(0, n));
+            // Imported stores know no documents, but decode contexts with the named model's tokenizer.
+            TokenContext c = b.context(20, 3);
+            assertThat(c.text()).isEqualTo(tokenizer.decode(a.tokenIds(17, 7), true));
+            assertThat(c.document().id()).isEqualTo(-1);
+        }
+    }
+
     /** Every shard file and documents.json byte for byte; the manifest apart from its timestamps. */
     private static void assertSameStore(Path want, Path got) throws IOException {
         StoreManifest a = StoreManifest.read(want);
