@@ -167,7 +167,7 @@ public final class ActivationExtractor {
             StoreManifest.Resume resume = m.resume();
             long remaining = limit - existing;
             long budget = remaining == Long.MAX_VALUE ? Long.MAX_VALUE : remaining + resume.skipTokens();
-            long estimate = limit != Long.MAX_VALUE ? limit : Math.max(existing, (long) (corpus.approxChars() * TOKENS_PER_CHAR));
+            long estimate = estimateTotal(existing, TOKENS_PER_CHAR);
             listener.started(new ExtractionListener.Started(writer.dir(), o.model(), o.hook(), tensor, existing,
                     limit == Long.MAX_VALUE ? -1 : limit, estimate));
 
@@ -201,10 +201,7 @@ public final class ActivationExtractor {
                     out.drainTo(listener);
                     double secs = (System.nanoTime() - start) / 1e9;
                     double rate = added / Math.max(secs, 1e-9);
-                    long est = estimate;
-                    if (limit == Long.MAX_VALUE && b.charsRead > 0) {
-                        est = Math.max(existing + added, (long) (corpus.approxChars() * ((double) added / b.charsRead)));
-                    }
+                    long est = b.charsRead > 0 ? estimateTotal(existing + added, (double) added / b.charsRead) : estimate;
                     long left = Math.max(0, est - existing - added);
                     Optional<Duration> eta = added > 0 ? Optional.of(Duration.ofMillis((long) (1000 * left / rate))) : Optional.empty();
                     listener.progress(new ExtractionListener.Progress(existing + added, added, est, rate,
@@ -236,6 +233,15 @@ public final class ActivationExtractor {
             }
             Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
             return summary(writer.manifest(), writer.dir(), o.model(), o.hook(), added, setup, elapsed, resumed);
+        }
+
+        /**
+         * The final token count to expect: the budget, unless the corpus (its size times the tokens per
+         * character seen so far) runs out first; never less than what is already stored.
+         */
+        private long estimateTotal(long stored, double tokensPerChar) {
+            long corpusTotal = (long) (corpus.approxChars() * tokensPerChar);
+            return Math.max(stored, Math.min(limit, corpusTotal));
         }
 
         /** The stored rows of batch {@code b}: its stored tokens {@code [skip, skip + take)}. */
