@@ -2,6 +2,8 @@ package io.github.saestitch.activations;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.List;
 
@@ -52,6 +54,21 @@ class OnnxGraphTest {
         // The last layer needs every node.
         OnnxGraph all = OnnxGraph.parse(OnnxGraph.withOutputs(model, List.of("last_hidden_state"), true));
         assertThat(all.nodes()).hasSameSizeAs(graph.nodes());
+    }
+
+    @ParameterizedTest
+    @EnumSource(TransformerModel.class)
+    void everyHookOfEveryModelResolvesToATensor(TransformerModel m) {
+        OnnxGraph g = m == TransformerModel.MINILM_L6 ? graph : OnnxGraph.parse(m.readOnnx());
+        for (int layer = 0; layer < m.numLayers(); layer++) {
+            for (HookPoint.Site site : HookPoint.Site.values()) {
+                String t = OnnxTransformer.tensorName(m, g, new HookPoint(layer, site));
+                assertThat(g.producesTensor(t)).as("%s %s", m, t).isTrue();
+            }
+        }
+        assertThat(OnnxTransformer.tensorName(m, g, HookPoint.residPost(m.numLayers() - 1))).isEqualTo("last_hidden_state");
+        assertThat(OnnxTransformer.tensorName(m, g, new HookPoint(1, HookPoint.Site.RESID_PRE)))
+                .isEqualTo("/encoder/layer.0/output/LayerNorm/Add_1_output_0");
     }
 
     @Test
