@@ -45,16 +45,21 @@ public final class VectorKernels implements Kernels {
     static final int MR = 8;
     /** Micro-kernel columns: two vectors (32 floats with AVX-512). */
     static final int NR = 2 * L;
-    /** Depth of one packed slab. 256 × 8 floats of A (8 KiB) stay in L1 while B streams from L2. */
+    /**
+     * Depth of one packed slab: the 8 × 256 floats of an A panel (8 KiB) stay in L1 while the
+     * 256 × TILE_N floats of the B slab (1 MiB at most) stream from L2.
+     */
     static final int KC = 256;
     /**
-     * Tile of C per task. A packed B slab of KC × TILE_N floats is 512 KiB, inside the 1 MiB L2 of the
-     * Zen 4 cores measured here (2 MiB on Sapphire Rapids). Re-packing costs 1/(2·TILE_N) + 1/(2·TILE_M)
-     * floats per flop, under 2% at 512.
+     * Tile of C per task: {@code TILE_M} rows × {@code TILE_N} columns. Re-packing touches
+     * 1/(2·TILE_N) + 1/(2·TILE_M) floats per flop (one per ~400 flops). Measured on the 2-core
+     * Zen 4 (1 MiB L2) with 2 threads, 4096×384·384×12288 / 4096×12288·12288×384, GFLOP/s under load
+     * from other processes: 256×1024 gave 192/186, 256×512 186/185, 512×512 170–196/188, 128×1024
+     * 157/171; KC 192–512 moved results less than the noise.
      */
-    static final int TILE_M = 512;
+    static final int TILE_M = 256;
     /** See {@link #TILE_M}. */
-    static final int TILE_N = 512;
+    static final int TILE_N = 1024;
     /** Below this many flops an sgemm runs on the calling thread: forking costs more than it saves. */
     static final long PARALLEL_MIN_FLOPS = 4L << 20;
     /** Below this many elements the memory-bound kernels run on the calling thread. */
@@ -181,15 +186,15 @@ public final class VectorKernels implements Kernels {
             return;
         }
         Operand oa = Operand.of(a), ob = Operand.of(b), oc = Operand.of(c);
-        int tileM = TILE_M, tileN = TILE_N;
+        int tileM = Math.min(TILE_M, ceilDiv(m, MR) * MR), tileN = Math.min(TILE_N, ceilDiv(n, NR) * NR);
         long flops = 2L * m * n * k;
         int workers = flops < PARALLEL_MIN_FLOPS || !shareable(a, b, c) ? 1 : threads;
         // Enough tiles for the dynamic schedule to balance: at least 4 per worker while tiles stay big.
         while (workers > 1 && ceilDiv(m, tileM) * ceilDiv(n, tileN) < 4 * workers && (tileM > 64 || tileN > 64)) {
-            if (tileM >= tileN && tileM > 64) {
-                tileM /= 2;
+            if (tileM >= tileN && tileM > 64 || tileN <= 64) {
+                tileM = ceilDiv(tileM / 2, MR) * MR;
             } else {
-                tileN /= 2;
+                tileN = ceilDiv(tileN / 2, NR) * NR;
             }
         }
         int tilesM = ceilDiv(m, tileM), tilesN = ceilDiv(n, tileN);
