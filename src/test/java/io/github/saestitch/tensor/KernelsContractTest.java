@@ -401,6 +401,24 @@ class KernelsContractTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void topKWhenLargeValuesHideBetweenSampledColumns(Kernels kernels) {
+        // Every 8th column holds 10 for the first 40 such columns and 0 after; all other columns hold 5.
+        // A strided sample (the vector backend samples every cols/256-th column) then sees a few large
+        // values only, and a threshold taken from it leaves fewer than k candidates.
+        int cols = 2048, k = 100;
+        FloatMatrix acts = FloatMatrix.zeros(2, cols);
+        for (int c = 0; c < cols; c++) {
+            acts.set(0, c, c % 8 == 0 ? (c / 8 < 40 ? 10f : 0f) : 5f);
+            acts.set(1, c, c % 8 == 0 ? 0f : (c % 3 == 0 ? 2f : -1f));
+        }
+        SparseRows got = kernels.topK(acts, k);
+        assertSameRows(got, topKOracle(acts, k));
+        assertThat(got.rowNnz(0)).isEqualTo(k);
+        assertThat(got.values()[0]).isEqualTo(10f);
+    }
+
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("storageOnly")
     void compressMatchesDense(Kernels kernels, Storage storage) {
