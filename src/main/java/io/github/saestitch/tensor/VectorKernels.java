@@ -121,14 +121,15 @@ public final class VectorKernels implements Kernels {
 
         /**
          * Stored block rows [r0, r0+nr) × cols [c0, c0+nc) as (array, offset, leading dimension): the
-         * heap array itself, or a copy in {@code scratch} for native and mapped data.
+         * heap array itself, or a copy in the thread's scratch for native and mapped data.
          */
-        float[] block(int r0, int nr, int c0, int nc, float[] scratch, int[] offLd) {
+        float[] block(int r0, int nr, int c0, int nc, Scratch s, int[] offLd) {
             if (array != null) {
                 offLd[0] = offset + r0 * ld + c0;
                 offLd[1] = ld;
                 return array;
             }
+            float[] scratch = s.copy(nr * nc);
             for (int r = 0; r < nr; r++) {
                 MemorySegment.copy(segment, FloatMatrix.FLOAT, ((long) (r0 + r) * ld + c0) * Float.BYTES,
                         scratch, r * nc, nc);
@@ -238,7 +239,7 @@ public final class VectorKernels implements Kernels {
         int[] offLd = s.offLd;
         if (!transA) {
             // Stored [m, k]: row i+r is contiguous along p.
-            float[] x = a.block(i, mr, p0, kc, s.copy(mr * kc), offLd);
+            float[] x = a.block(i, mr, p0, kc, s, offLd);
             int off = offLd[0], ld = offLd[1];
             for (int r = 0; r < mr; r++) {
                 int src = off + r * ld;
@@ -253,7 +254,7 @@ public final class VectorKernels implements Kernels {
             }
         } else {
             // Stored [k, m]: the mr values of one p are contiguous.
-            float[] x = a.block(p0, kc, i, mr, s.copy(kc * mr), offLd);
+            float[] x = a.block(p0, kc, i, mr, s, offLd);
             int off = offLd[0], ld = offLd[1];
             for (int p = 0; p < kc; p++) {
                 System.arraycopy(x, off + p * ld, ap, p * MR, mr);
@@ -273,7 +274,7 @@ public final class VectorKernels implements Kernels {
         int panels = ceilDiv(nt, NR);
         if (!transB) {
             // Stored [k, n]: NR contiguous values per (p, panel).
-            float[] x = b.block(p0, kc, j0, nt, s.copy(kc * nt), offLd);
+            float[] x = b.block(p0, kc, j0, nt, s, offLd);
             int off = offLd[0], ld = offLd[1];
             for (int jp = 0; jp < panels; jp++) {
                 int jj0 = jp * NR;
@@ -294,7 +295,7 @@ public final class VectorKernels implements Kernels {
             }
         } else {
             // Stored [n, k]: column jj of op(B) is stored row j0+jj, contiguous along p.
-            float[] x = b.block(j0, nt, p0, kc, s.copy(nt * kc), offLd);
+            float[] x = b.block(j0, nt, p0, kc, s, offLd);
             int off = offLd[0], ld = offLd[1];
             for (int jp = 0; jp < panels; jp++) {
                 int jj0 = jp * NR;
