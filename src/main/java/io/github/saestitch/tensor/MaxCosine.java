@@ -27,6 +27,9 @@ public record MaxCosine(float[] max, int[] index) {
         if (a.cols() != b.cols()) {
             throw new IllegalArgumentException("maxCosine needs rows of equal length: " + a + " vs " + b);
         }
+        if (blockA < 1 || blockB < 1) {
+            throw new IllegalArgumentException("block sizes must be >= 1, got " + blockA + " and " + blockB);
+        }
         int n = a.rows();
         int m = b.rows();
         float[] max = new float[n];

@@ -600,6 +600,7 @@ class KernelsContractTest {
         assertThat(empty.index()).containsOnly(-1);
         assertThat(kernels.maxCosine(FloatMatrix.zeros(0, 4), b).max()).isEmpty();
         assertThatThrownBy(() -> kernels.maxCosine(a, FloatMatrix.zeros(2, 3))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> MaxCosine.compute(kernels, a, b, 0, 4)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
