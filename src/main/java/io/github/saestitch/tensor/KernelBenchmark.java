@@ -91,6 +91,21 @@ public final class KernelBenchmark {
     private KernelBenchmark() {
     }
 
+    /**
+     * The backends worth timing on this machine: {@code openblas} when it loads (else a line on
+     * {@code out} saying why not) and {@code vector}. The scalar reference is left out.
+     */
+    public static List<Kernels> defaultBackends(PrintStream out) {
+        List<Kernels> backends = new ArrayList<>();
+        try {
+            backends.add(OpenBlasKernels.load());
+        } catch (IllegalStateException e) {
+            out.println("openblas: not timed (" + e.getMessage() + ")");
+        }
+        backends.add(new VectorKernels());
+        return backends;
+    }
+
     /** {@link #run(PrintStream, List, Options)} with {@link Options#defaults()}. */
     public static List<Result> run(PrintStream out, List<Kernels> backends) {
         return run(out, backends, Options.defaults());

@@ -35,6 +35,12 @@ class KernelBenchmarkTest {
     }
 
     @Test
+    void defaultBackendsAreNativeAndVector() {
+        List<Kernels> backends = KernelBenchmark.defaultBackends(System.out);
+        assertThat(backends).extracting(Kernels::name).containsExactly("openblas", "vector");
+    }
+
+    @Test
     void optionsAreValidated() {
         assertThatThrownBy(() -> new KernelBenchmark.Options(0, 0, false, "python3", Duration.ZERO, 1L))
                 .isInstanceOf(IllegalArgumentException.class);
