@@ -22,9 +22,9 @@ import java.util.Objects;
  * with the activation per architecture:
  * <ul>
  *   <li>{@code relu}: {@code f = pre} where {@code pre > 0}, else 0;</li>
- *   <li>{@code jumprelu}: {@code f = pre} where {@code pre > θ_i}, else 0 (literally
- *       {@code pre·[pre > θ_i]}; SAELens additionally applies a ReLU, which differs only when some
- *       {@code θ_i < 0});</li>
+ *   <li>{@code jumprelu}: {@code f = relu(pre)·[pre > θ_i]} as SAELens computes it (MISSION.md
+ *       writes {@code pre·[pre > θ_i]}; the two differ only when some {@code θ_i < 0}, and we follow the
+ *       files' source);</li>
  *   <li>{@code topk}: the k largest strictly positive values of {@code relu(pre)} per token, ties broken
  *       towards the lower latent index ({@link Kernels#topK});</li>
  *   <li>{@code batchtopk} at inference: a JumpReLU with the one global threshold θ ≥ 0, i.e. relu then

@@ -131,7 +131,8 @@ public final class FloatMatrix {
 
     /** A heap copy of the whole matrix as a new row-major array. */
     public float[] toArray() {
-        return data.toArray(ValueLayout.JAVA_FLOAT);
+        // The unaligned layout: an aligned one throws for mapped tensors at odd byte offsets.
+        return data.toArray(FLOAT);
     }
 
     /** A new heap matrix with the same values. */

@@ -41,9 +41,11 @@ public interface Kernels {
 
     /**
      * Encoder epilogue, in place: {@code v = pre[r, j] + bias[j]}, then
-     * {@code pre[r, j] = v > threshold[j] ? v : 0}. With {@code threshold == null} the threshold is 0
-     * for every latent (ReLU). A JumpReLU uses its per-latent θ; BatchTopK at inference uses one
-     * global θ repeated. Writes {@code pre}.
+     * {@code pre[r, j] = (v > threshold[j] && v > 0) ? v : 0}, i.e. {@code relu(v)·[v > θ_j]} as SAELens's
+     * JumpReLU computes it (identical to MISSION.md's {@code pre·[pre > θ]} for θ ≥ 0; a negative θ
+     * never lets a negative value through). With {@code threshold == null} the threshold is 0 for every
+     * latent (ReLU). A JumpReLU uses its per-latent θ; BatchTopK at inference uses one global θ
+     * repeated. Writes {@code pre}.
      *
      * @param pre       [tokens, F] pre-activations without bias; overwritten with activations
      * @param bias      [F]

@@ -44,7 +44,7 @@ public final class ScalarKernels implements Kernels {
             for (int j = 0; j < pre.cols(); j++) {
                 float v = pre.get(r, j) + bias[j];
                 float t = threshold == null ? 0f : threshold[j];
-                pre.set(r, j, v > t ? v : 0f);
+                pre.set(r, j, v > t && v > 0f ? v : 0f);
             }
         }
     }

@@ -67,6 +67,6 @@ public record SparseRows(int rows, int cols, int[] rowPtr, int[] colIdx, float[]
             }
             ptr[r + 1] = n;
         }
-        return new SparseRows(m.rows(), m.cols(), ptr, idx, val);
+        return new SparseRows(m.rows(), m.cols(), ptr, Arrays.copyOf(idx, n), Arrays.copyOf(val, n));
     }
 }

@@ -48,7 +48,7 @@ public final class ReferenceSae {
                 }
                 case Activation.JumpRelu jr -> {
                     for (int j = 0; j < p.length; j++) {
-                        f[j] = p[j] > jr.threshold()[j] ? p[j] : 0;
+                        f[j] = p[j] > jr.threshold()[j] ? Math.max(p[j], 0) : 0; // SAELens: mask · relu(pre)
                     }
                 }
                 case Activation.BatchTopK b -> {

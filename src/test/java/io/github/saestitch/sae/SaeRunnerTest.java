@@ -127,9 +127,10 @@ class SaeRunnerTest {
     void activationRulesByHand() {
         FloatMatrix x = TestSaes.matrix(new float[][] {{1, 2, 2, 0.5f}, {-1, 0, 3, -1}});
         assertThat(denseCodes(new Activation.Relu(), x)).isEqualTo(new float[] {1, 2, 2, 0.5f, 0, 0, 3, 0});
-        // pre > θ_i keeps pre, strictly: 1 > 1 and 2 > 2 are inactive; θ < 0 keeps a negative pre (MISSION.md).
+        // pre > θ_i keeps relu(pre), strictly: 1 > 1 and 2 > 2 are inactive; θ < 0 still never keeps a
+        // negative pre (SAELens: mask · relu(pre)).
         assertThat(denseCodes(new Activation.JumpRelu(new float[] {1, 1.5f, 2, -2}), x))
-                .isEqualTo(new float[] {0, 2, 0, 0.5f, 0, 0, 3, -1});
+                .isEqualTo(new float[] {0, 2, 0, 0.5f, 0, 0, 3, 0});
         // Ties go to the lower latent: of the two 2s, k = 1 keeps latent 1.
         assertThat(denseCodes(new Activation.TopK(1), x)).isEqualTo(new float[] {0, 2, 0, 0, 0, 0, 3, 0});
         assertThat(denseCodes(new Activation.TopK(2), x)).isEqualTo(new float[] {0, 2, 2, 0, 0, 0, 3, 0});

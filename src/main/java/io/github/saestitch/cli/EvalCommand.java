@@ -1,0 +1,74 @@
+package io.github.saestitch.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.saestitch.activations.ActivationSet;
+import io.github.saestitch.eval.EvalResult;
+import io.github.saestitch.eval.Evaluator;
+import io.github.saestitch.io.LoadedSae;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code saestitch eval SAE_DIR --acts ACTS}. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = {"Evaluate an SAE on an activation set: mse, fvu, l0, dead latents.",
+                "mse = mean over tokens of the squared error summed over dims (not divided by d_in);",
+                "fvu = Σ‖x − x̂‖² / Σ‖x − x̄‖²; l0 = mean non-zero latents per token; dead = latents never",
+                "active on the set. Streams the set in blocks, so it may be larger than memory."},
+        footer = {"", "Example:  saestitch eval runs/sae-768 --acts acts.npy --json"})
+final class EvalCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "SAE_DIR", description = "SAE directory (any format 'info' reads).")
+    Path dir;
+
+    @Option(names = "--acts", required = true, paramLabel = "ACTS",
+            description = "Activations: a store directory (saestitch activations) or a .npy file [tokens, d_in] (float32, float16 or float64).")
+    Path acts;
+
+    @Option(names = "--tokens", paramLabel = "N", defaultValue = "0",
+            description = "Use only the first N tokens (default: all).")
+    long tokens;
+
+    @Option(names = "--json", description = "Print the result as one JSON object on stdout.")
+    boolean json;
+
+    @Mixin
+    KernelsOption kernels = new KernelsOption();
+
+    @Override
+    public Integer call() throws Exception {
+        LoadedSae loaded = Inputs.sae(dir);
+        long t0 = System.nanoTime();
+        EvalResult r;
+        try (ActivationSet set = Inputs.acts(acts, tokens);
+                CliProgress bar = new CliProgress("eval", set.numTokens(), "tok")) {
+            r = new Evaluator(kernels.kernels()).evaluate(loaded.sae(), set, bar::stepTo);
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        if (json) {
+            ObjectNode o = Json.object();
+            o.put("sae", loaded.directory().toString());
+            o.put("acts", acts.toString());
+            o.put("tokens", r.tokens());
+            o.put("num_latents", r.numLatents());
+            o.put("mse", r.mse());
+            o.put("fvu", r.fvu());
+            o.put("l0", r.l0());
+            o.put("dead", r.dead());
+            o.put("kernels", kernels.kernels().name());
+            o.put("seconds", took.toNanos() / 1e9);
+            Json.print(System.out, o);
+        } else {
+            System.out.printf("%s on %d tokens of %s%n", loaded.directory(), r.tokens(), acts);
+            System.out.printf("  mse  %.6g   (per token, summed over %d dims)%n", r.mse(), loaded.sae().dIn());
+            System.out.printf("  fvu  %.6g%n", r.fvu());
+            System.out.printf("  l0   %.3f%n", r.l0());
+            System.out.printf("  dead %d of %d latents%n", r.dead(), r.numLatents());
+            System.out.printf("  (%s with %s kernels)%n", CliProgress.seconds(took), kernels.kernels().name());
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,133 @@
+package io.github.saestitch.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.saestitch.io.LoadedSae;
+import io.github.saestitch.sae.Activation;
+import io.github.saestitch.sae.Sae;
+import io.github.saestitch.tensor.ScalarKernels;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code saestitch info SAE_DIR}: what an SAE directory holds. */
+@Command(name = "info", mixinStandardHelpOptions = true,
+        description = {"Show an SAE directory's format (detected), architecture, sizes and decoder-norm statistics.",
+                "Reads SAELens v6 and pre-6.0, sparsify and dictionary_learning (safetensors) directories."},
+        footer = {"", "Example:  saestitch info runs/sae-768",
+                "          saestitch info runs/sae-768 --json | jq .d_sae"})
+final class InfoCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "SAE_DIR", description = "SAE directory (or its cfg.json / weights file).")
+    Path dir;
+
+    @Option(names = "--json", description = "Print the result as one JSON object on stdout.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        LoadedSae loaded = Inputs.sae(dir);
+        Sae sae = loaded.sae();
+        float[] norms = new float[sae.numLatents()];
+        new ScalarKernels().rowNorms(sae.wDec(), norms); // F·d flops: the reference is fast enough here
+        ObjectNode o = Json.object();
+        o.put("path", loaded.directory().toString());
+        o.put("format", loaded.format().id());
+        o.put("format_description", loaded.format().description());
+        o.put("weights_file", loaded.weightsFile().toString());
+        o.put("architecture", sae.activation().name());
+        o.put("d_in", sae.dIn());
+        o.put("d_sae", sae.numLatents());
+        o.put("apply_b_dec_to_input", sae.applyBDecToInput());
+        switch (sae.activation()) {
+            case Activation.TopK t -> o.put("k", t.k());
+            case Activation.BatchTopK b -> {
+                o.put("k", b.k());
+                o.put("threshold", b.threshold());
+            }
+            case Activation.JumpRelu j -> {
+                ObjectNode th = o.putObject("threshold");
+                putStats(th, j.threshold());
+            }
+            case Activation.Relu r -> { }
+        }
+        o.put("hook_name", sae.metadata().hookName());
+        o.put("model_name", sae.metadata().modelName());
+        putStats(o.putObject("decoder_norm"), norms);
+        o.put("decoder_norm_not_unit", (int) countNotUnit(norms));
+        o.putPOJO("notes", loaded.notes());
+        if (json) {
+            Json.print(System.out, o);
+            return 0;
+        }
+        System.out.printf("%s%n", loaded.directory());
+        System.out.printf("  format        %s — %s%n", loaded.format().id(), loaded.format().description());
+        System.out.printf("  architecture  %s%s%n", sae.activation().name(), archDetail(sae.activation()));
+        System.out.printf("  d_in          %d%n", sae.dIn());
+        System.out.printf("  d_sae         %d%n", sae.numLatents());
+        System.out.printf("  apply_b_dec_to_input  %s%n", sae.applyBDecToInput());
+        if (!sae.metadata().hookName().isEmpty() || !sae.metadata().modelName().isEmpty()) {
+            System.out.printf("  site          %s %s%n", sae.metadata().modelName(), sae.metadata().hookName());
+        }
+        System.out.printf("  decoder norms min %.4g  mean %.4g  max %.4g  (%d of %d differ from 1 by > 1e-3)%n",
+                o.get("decoder_norm").get("min").asDouble(), o.get("decoder_norm").get("mean").asDouble(),
+                o.get("decoder_norm").get("max").asDouble(), countNotUnit(norms), norms.length);
+        for (String note : loaded.notes()) {
+            System.out.println("  note: " + note);
+        }
+        return 0;
+    }
+
+    private static String archDetail(Activation a) {
+        return switch (a) {
+            case Activation.TopK t -> " (k = " + t.k() + ")";
+            case Activation.BatchTopK b -> " (k = " + b.k() + ", inference threshold " + b.threshold() + ")";
+            case Activation.JumpRelu j -> {
+                float[] t = j.threshold();
+                yield String.format(" (thresholds %.4g … %.4g)", min(t), max(t));
+            }
+            case Activation.Relu r -> "";
+        };
+    }
+
+    private static long countNotUnit(float[] norms) {
+        long n = 0;
+        for (float v : norms) {
+            if (Math.abs(v - 1f) > 1e-3f) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static void putStats(ObjectNode o, float[] v) {
+        o.put("min", v.length == 0 ? Double.NaN : min(v));
+        o.put("mean", Arrays.stream(toDouble(v)).average().orElse(Double.NaN));
+        o.put("max", v.length == 0 ? Double.NaN : max(v));
+    }
+
+    private static double[] toDouble(float[] v) {
+        double[] d = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            d[i] = v[i];
+        }
+        return d;
+    }
+
+    private static float min(float[] v) {
+        float m = Float.POSITIVE_INFINITY;
+        for (float x : v) {
+            m = Math.min(m, x);
+        }
+        return m;
+    }
+
+    private static float max(float[] v) {
+        float m = Float.NEGATIVE_INFINITY;
+        for (float x : v) {
+            m = Math.max(m, x);
+        }
+        return m;
+    }
+}

@@ -1,0 +1,264 @@
+package io.github.saestitch.io;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+
+/**
+ * Writes a file or a whole directory so that readers only ever see the old content or the complete
+ * new content, never a half-written one.
+ *
+ * <p>The content goes to a hidden temporary sibling ({@code .NAME.tmp-RANDOM}, same directory and so
+ * the same file system), is flushed to disk ({@code fsync} of every file and of the directory), and is
+ * then renamed onto the target. A rename within one file system is atomic on POSIX systems, so a crash
+ * or an exception leaves either the previous target or the new one. If writing fails the temporary is
+ * deleted and an existing target is left untouched.
+ *
+ * <p>Replacing an existing <em>directory</em> cannot be one rename (POSIX {@code rename(2)} refuses a
+ * non-empty target directory), so it is two: the old directory is first renamed aside
+ * ({@code .NAME.old-RANDOM}), then the new one into place, then the old one is deleted. Between the two
+ * renames the target name is briefly absent; if the second rename fails the old directory is renamed
+ * back. Files never have that window.
+ *
+ * <p>Every writer in {@code io} goes through this class.
+ */
+public final class AtomicOutput {
+
+    /** Fills a temporary path (a file to create or an empty directory that already exists). */
+    @FunctionalInterface
+    public interface Writer {
+        void writeTo(Path temporary) throws IOException;
+    }
+
+    private AtomicOutput() {
+    }
+
+    /**
+     * Writes {@code target} (a regular file) atomically: {@code writer} creates and fills the temporary
+     * path it is given; nothing exists at that path beforehand. Parent directories are created.
+     *
+     * @throws IOException from the writer (the temporary is deleted, the target untouched), or if the
+     *                     target is a directory
+     */
+    public static void writeFile(Path target, Writer writer) throws IOException {
+        Objects.requireNonNull(writer, "writer");
+        try (PendingFile pending = beginFile(target)) {
+            writer.writeTo(pending.temporary());
+            pending.commit();
+        }
+    }
+
+    /**
+     * Writes {@code target} (a directory) atomically: {@code writer} fills the empty temporary directory
+     * it is given. An existing target directory is replaced as a whole (see the class comment). Parent
+     * directories are created.
+     *
+     * @throws IOException from the writer (the temporary is deleted, the target untouched), or if the
+     *                     target exists and is not a directory
+     */
+    public static void writeDirectory(Path target, Writer writer) throws IOException {
+        Objects.requireNonNull(writer, "writer");
+        Path abs = target.toAbsolutePath().normalize();
+        if (Files.exists(abs, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(abs, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException(abs + ": exists and is not a directory; refusing to replace it with one");
+        }
+        Path parent = createParent(abs);
+        Path temp = uniqueSibling(parent, abs.getFileName().toString(), "tmp");
+        Files.createDirectory(temp);
+        boolean committed = false;
+        try {
+            writer.writeTo(temp);
+            syncTree(temp);
+            if (Files.exists(abs, LinkOption.NOFOLLOW_LINKS)) {
+                Path old = uniqueSibling(parent, abs.getFileName().toString(), "old");
+                Files.move(abs, old, StandardCopyOption.ATOMIC_MOVE);
+                try {
+                    Files.move(temp, abs, StandardCopyOption.ATOMIC_MOVE);
+                } catch (IOException e) {
+                    try {
+                        Files.move(old, abs, StandardCopyOption.ATOMIC_MOVE);
+                    } catch (IOException restore) {
+                        e.addSuppressed(restore);
+                    }
+                    throw e;
+                }
+                committed = true;
+                syncDirectory(parent);
+                deleteRecursively(old);
+            } else {
+                Files.move(temp, abs, StandardCopyOption.ATOMIC_MOVE);
+                committed = true;
+                syncDirectory(parent);
+            }
+        } finally {
+            if (!committed) {
+                deleteQuietly(temp);
+            }
+        }
+    }
+
+    /**
+     * Starts writing {@code target} (a regular file) by hand, for writers that stream and must finish
+     * with a header rewrite: write {@link PendingFile#temporary()}, then {@link PendingFile#commit()}.
+     * Closing without committing deletes the temporary, so use try-with-resources and an exception
+     * leaves no trace.
+     */
+    public static PendingFile beginFile(Path target) throws IOException {
+        Path abs = target.toAbsolutePath().normalize();
+        if (Files.isDirectory(abs, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException(abs + ": is a directory; refusing to replace it with a file");
+        }
+        Path parent = createParent(abs);
+        return new PendingFile(abs, uniqueSibling(parent, abs.getFileName().toString(), "tmp"));
+    }
+
+    /** A file being written under a temporary name; see {@link #beginFile}. */
+    public static final class PendingFile implements AutoCloseable {
+        private final Path target;
+        private final Path temporary;
+        private boolean done;
+
+        private PendingFile(Path target, Path temporary) {
+            this.target = target;
+            this.temporary = temporary;
+        }
+
+        /** Where the final file will be. */
+        public Path target() {
+            return target;
+        }
+
+        /** Where to write now; it does not exist yet. */
+        public Path temporary() {
+            return temporary;
+        }
+
+        /**
+         * Flushes the temporary to disk and renames it onto the target (replacing an existing file).
+         *
+         * @throws IOException if the temporary was never created, or the flush or rename fails (the
+         *                     temporary is then deleted and the target untouched)
+         */
+        public void commit() throws IOException {
+            if (done) {
+                throw new IllegalStateException("already committed or aborted: " + target);
+            }
+            done = true;
+            boolean moved = false;
+            try {
+                if (!Files.isRegularFile(temporary, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new NoSuchFileException(temporary.toString(), null, "the writer created no file to commit");
+                }
+                syncFile(temporary);
+                Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
+                moved = true;
+                syncDirectory(target.getParent());
+            } finally {
+                if (!moved) {
+                    deleteQuietly(temporary);
+                }
+            }
+        }
+
+        /** Deletes the temporary unless {@link #commit()} succeeded. */
+        @Override
+        public void close() {
+            if (!done) {
+                done = true;
+                deleteQuietly(temporary);
+            }
+        }
+    }
+
+    private static Path createParent(Path abs) throws IOException {
+        Path parent = abs.getParent();
+        if (parent == null) {
+            throw new IOException(abs + ": has no parent directory");
+        }
+        Files.createDirectories(parent);
+        return parent;
+    }
+
+    /** A name beside the target that does not exist yet: {@code .NAME.KIND-RANDOM}. */
+    private static Path uniqueSibling(Path parent, String name, String kind) throws IOException {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            String suffix = Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36);
+            Path p = parent.resolve("." + name + "." + kind + "-" + suffix);
+            if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                return p;
+            }
+        }
+        throw new FileAlreadyExistsException(parent + "/." + name + "." + kind + "-*", null, "no free temporary name");
+    }
+
+    private static void syncFile(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+    }
+
+    /**
+     * fsync of a directory makes a rename inside it durable on Linux. Some platforms cannot open a
+     * directory for reading at all; there the rename is still atomic, only its durability after a power
+     * loss is left to the OS, so that failure is ignored.
+     */
+    private static void syncDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // See the method comment: durability only, atomicity is unaffected.
+        }
+    }
+
+    private static void syncTree(Path dir) throws IOException {
+        List<Path> dirs = new ArrayList<>();
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                    syncFile(p);
+                } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    dirs.add(p);
+                }
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        for (Path d : dirs) {
+            syncDirectory(d);
+        }
+    }
+
+    static void deleteRecursively(Path root) throws IOException {
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            deleteRecursively(p);
+        } catch (IOException ignored) {
+            // Best effort: the caller is already reporting the real failure.
+        }
+    }
+}

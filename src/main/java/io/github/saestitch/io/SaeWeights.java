@@ -1,0 +1,160 @@
+package io.github.saestitch.io;
+
+import io.github.saestitch.sae.Activation;
+import io.github.saestitch.sae.Sae;
+import io.github.saestitch.tensor.FloatMatrix;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Shared steps of loading SAE weights from a safetensors file: opening it, checking that each expected
+ * tensor exists with the shape the config implies, refusing tensors a format does not define, and
+ * building the {@link Sae} with the file named in every error.
+ */
+final class SaeWeights {
+    private final SafeTensors st;
+    private final Path file;
+    private final Set<String> used = new TreeSet<>();
+    private final Set<SafeTensors.DType> notedDtypes = EnumSet.noneOf(SafeTensors.DType.class);
+    final List<String> notes = new ArrayList<>();
+
+    private SaeWeights(SafeTensors st) {
+        this.st = st;
+        this.file = st.path();
+    }
+
+    /**
+     * Opens {@code file} in an automatic arena: views stay mapped while anything (the loaded {@code Sae})
+     * references them.
+     */
+    static SaeWeights open(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new SaeFormatException(file, "weights file not found");
+        }
+        try {
+            return new SaeWeights(SafeTensors.open(file, Arena.ofAuto()));
+        } catch (SaeFormatException e) {
+            throw e;
+        } catch (FileFormatException e) {
+            throw new SaeFormatException(file, e.problem(), e);
+        }
+    }
+
+    Path file() {
+        return file;
+    }
+
+    SafeTensors tensors() {
+        return st;
+    }
+
+    boolean has(String name) {
+        return st.contains(name);
+    }
+
+    /** A 2-D tensor that must have shape {@code [rows, cols]}; {@code why} explains the expectation. */
+    FloatMatrix matrix(String name, int rows, int cols, String why) throws SaeFormatException {
+        SafeTensors.TensorInfo t = require(name, new long[] {rows, cols}, why);
+        noteDtype(t);
+        return wrap(() -> st.matrix(name));
+    }
+
+    /** A 1-D tensor that must have {@code n} elements. */
+    float[] vector(String name, int n, String why) throws SaeFormatException {
+        SafeTensors.TensorInfo t = require(name, new long[] {n}, why);
+        noteDtype(t);
+        return wrap(() -> st.vector(name));
+    }
+
+    /** A tensor holding a single value (shape {@code []} or {@code [1]}). */
+    float scalar(String name) throws SaeFormatException {
+        SafeTensors.TensorInfo t = present(name);
+        if (t.numElements() != 1) {
+            throw new SaeFormatException(file, "tensor \"" + name + "\" has shape " + Arrays.toString(t.shape())
+                    + "; expected a single value");
+        }
+        used.add(name);
+        noteDtype(t);
+        return wrap(() -> st.scalar(name));
+    }
+
+    private SafeTensors.TensorInfo present(String name) throws SaeFormatException {
+        if (!st.contains(name)) {
+            throw new SaeFormatException(file, "missing tensor \"" + name + "\" (the file has " + st.names() + ")");
+        }
+        SafeTensors.TensorInfo t = wrap(() -> st.info(name));
+        if (!t.dtype().isFloat()) {
+            throw new SaeFormatException(file, "tensor \"" + name + "\" has dtype " + t.dtype()
+                    + "; expected F32, F16, BF16 or F64");
+        }
+        return t;
+    }
+
+    private SafeTensors.TensorInfo require(String name, long[] shape, String why) throws SaeFormatException {
+        SafeTensors.TensorInfo t = present(name);
+        if (!Arrays.equals(t.shape(), shape)) {
+            throw new SaeFormatException(file, "tensor \"" + name + "\" has shape " + Arrays.toString(t.shape())
+                    + ", expected " + Arrays.toString(shape) + " (" + why + ")");
+        }
+        used.add(name);
+        return t;
+    }
+
+    private void noteDtype(SafeTensors.TensorInfo t) {
+        if (t.dtype() != SafeTensors.DType.F32 && notedDtypes.add(t.dtype())) {
+            notes.add("weights stored as " + t.dtype() + " were converted to float32"
+                    + (t.dtype() == SafeTensors.DType.F64 ? " (rounded to nearest)" : " (exactly)"));
+        }
+    }
+
+    /** Marks a tensor as understood without reading it through this class. */
+    void markUsed(String name) {
+        used.add(name);
+    }
+
+    /**
+     * Refuses tensors this format does not define: silently ignoring one (a gate, a skip connection, a
+     * scaling factor) would change what the SAE computes.
+     */
+    void rejectUnexpected(String formatName) throws SaeFormatException {
+        Set<String> extra = new TreeSet<>(st.names());
+        extra.removeAll(used);
+        if (!extra.isEmpty()) {
+            throw new SaeFormatException(file, "unexpected tensor(s) " + extra + " for a " + formatName
+                    + " SAE (expected exactly " + used + "); saestitch cannot represent what they do");
+        }
+    }
+
+    /** Builds the SAE; the constructor's shape and finiteness errors become errors about this file. */
+    Sae build(Activation activation, boolean applyBDecToInput, FloatMatrix wEnc, float[] bEnc, FloatMatrix wDec,
+            float[] bDec, Sae.SaeMetadata metadata) throws SaeFormatException {
+        try {
+            return new Sae(activation, applyBDecToInput, wEnc, bEnc, wDec, bDec, metadata);
+        } catch (IllegalArgumentException e) {
+            throw new SaeFormatException(file, e.getMessage(), e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface Read<T> {
+        T get() throws FileFormatException;
+    }
+
+    private <T> T wrap(Read<T> r) throws SaeFormatException {
+        try {
+            return r.get();
+        } catch (SaeFormatException e) {
+            throw e;
+        } catch (FileFormatException e) {
+            throw new SaeFormatException(file, e.problem(), e);
+        }
+    }
+}
