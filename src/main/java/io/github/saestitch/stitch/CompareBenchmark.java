@@ -2,6 +2,8 @@ package io.github.saestitch.stitch;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.saestitch.io.Npy;
+import io.github.saestitch.io.NpyArray;
 import io.github.saestitch.sae.Activation;
 import io.github.saestitch.sae.Sae;
 import io.github.saestitch.tensor.FloatMatrix;
@@ -238,7 +240,7 @@ public final class CompareBenchmark {
         Path dir = Files.createTempDirectory("saestitch-bench-");
         try {
             out.accept("writing .npy files for the numpy peer into " + dir + " ...");
-            BenchNpy.writeFloat32(dir.resolve("x.npy"), pair.x().toArray(), pair.x().rows(), pair.x().cols());
+            Npy.write(dir.resolve("x.npy"), pair.x());
             writeSae(dir, "s", pair.small());
             writeSae(dir, "l", pair.large());
             Files.writeString(dir.resolve("meta.json"), "{\"s_apply_b_dec\": " + pair.small().applyBDecToInput()
@@ -272,7 +274,10 @@ public final class CompareBenchmark {
             }
             String line = text.strip().lines().reduce((a, b) -> b).orElse("{}");
             JsonNode json = new ObjectMapper().readTree(line);
-            double[] theirs = BenchNpy.readFloat64Vector(dir.resolve("delta_numpy.npy"));
+            float[] theirs;
+            try (NpyArray a = Npy.open(dir.resolve("delta_numpy.npy"))) {
+                theirs = a.vector();
+            }
             double maxAbs = 0;
             double maxGap = 0;
             for (int j = 0; j < theirs.length; j++) {
@@ -282,7 +287,7 @@ public final class CompareBenchmark {
             return new NumpyPeer(json.get("seconds").asDouble(), maxAbs > 0 ? maxGap / maxAbs : maxGap,
                     json.path("numpy").asText("?"));
         } finally {
-            AtomicDirectory.deleteTree(dir);
+            deleteTree(dir);
         }
     }
 
@@ -298,11 +303,19 @@ public final class CompareBenchmark {
             }
             case Activation.TopK t -> throw new IllegalArgumentException("the numpy peer does not implement topk");
         };
-        BenchNpy.writeFloat32(dir.resolve(prefix + "_threshold.npy"), theta, sae.numLatents());
-        BenchNpy.writeFloat32(dir.resolve(prefix + "_w_enc.npy"), sae.wEnc().toArray(), sae.dIn(), sae.numLatents());
-        BenchNpy.writeFloat32(dir.resolve(prefix + "_b_enc.npy"), sae.bEnc(), sae.numLatents());
-        BenchNpy.writeFloat32(dir.resolve(prefix + "_w_dec.npy"), sae.wDec().toArray(), sae.numLatents(), sae.dIn());
-        BenchNpy.writeFloat32(dir.resolve(prefix + "_b_dec.npy"), sae.bDec(), sae.dIn());
+        Npy.write(dir.resolve(prefix + "_threshold.npy"), theta);
+        Npy.write(dir.resolve(prefix + "_w_enc.npy"), sae.wEnc());
+        Npy.write(dir.resolve(prefix + "_b_enc.npy"), sae.bEnc());
+        Npy.write(dir.resolve(prefix + "_w_dec.npy"), sae.wDec());
+        Npy.write(dir.resolve(prefix + "_b_dec.npy"), sae.bDec());
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     /** {@value #NUMPY_SCRIPT} under the working directory or one of its parents, else null. */

@@ -4,17 +4,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.saestitch.io.AtomicOutput;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 
 /**
  * Writes a {@link CompareResult} as the four files of {@code saestitch compare --out OUT}, all at once
- * (into a temporary sibling directory renamed to OUT when complete: no partial OUT).
+ * through {@link AtomicOutput#writeDirectory} (a temporary sibling directory, flushed and renamed to OUT
+ * when complete: no partial OUT, and a failure leaves an existing OUT untouched).
  *
  * <p><b>Formats</b> (all format version {@value #FORMAT_VERSION}; the CSVs are plain — header line,
  * comma-separated, {@code \n} line ends, no comment lines — and their versions are listed in
@@ -59,13 +62,23 @@ public final class CompareWriter {
     public static void write(CompareResult result, Path out, boolean replace) throws IOException {
         Objects.requireNonNull(result, "result");
         Objects.requireNonNull(out, "out");
-        AtomicDirectory.write(out, replace, dir -> {
+        if (Files.isDirectory(out) && !replace && !isEmpty(out)) {
+            throw new IllegalArgumentException("output directory " + out + " exists and is not empty; choose another path "
+                    + "or remove it");
+        }
+        AtomicOutput.writeDirectory(out, dir -> {
             writeLatents(result, dir.resolve("latents.csv"));
             writeGroups(result, dir.resolve("groups.csv"));
             writeInterpolation(result, dir.resolve("interpolation.csv"));
             Files.writeString(dir.resolve("summary.json"), JSON.writeValueAsString(summary(result)) + "\n",
                     StandardCharsets.UTF_8);
         });
+    }
+
+    private static boolean isEmpty(Path dir) throws IOException {
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+            return !s.iterator().hasNext();
+        }
     }
 
     static void writeLatents(CompareResult r, Path file) throws IOException {

@@ -127,12 +127,16 @@ class CompareWriterTest {
         assertThat(out.resolve("mine.txt")).doesNotExist();
         assertThat(out.resolve("summary.json")).exists();
 
+        // A result that fails half-way (groups.csv, after latents.csv was written) leaves no output.
+        SwapGroupResult broken = new SwapGroupResult(0, null, new int[] {0}, 0.9f, 1, 0.0, 0.0, 1);
+        CompareResult failing = new CompareResult(r.options(), r.tokens(), r.kernels(), r.small(), r.large(), r.latents(),
+                List.of(broken), r.interpolation(), r.contingency(), r.thresholdSweep(), r.activationSimilarity(),
+                r.composite(), r.hybridNote(), null);
         Path failed = tmp.resolve("failed");
-        assertThatThrownBy(() -> AtomicDirectory.write(failed, false, dir -> {
-            Files.writeString(dir.resolve("latents.csv"), "half");
-            throw new IOException("disk full");
-        })).isInstanceOf(IOException.class).hasMessage("disk full");
+        assertThatThrownBy(() -> CompareWriter.write(failing, failed, false)).isInstanceOf(NullPointerException.class);
         assertThat(failed).doesNotExist();
+        assertThatThrownBy(() -> CompareWriter.write(failing, out, true)).isInstanceOf(NullPointerException.class);
+        assertThat(out.resolve("summary.json")).as("a failed replace leaves the old output").exists();
         try (Stream<Path> left = Files.list(tmp)) {
             assertThat(left.map(f -> f.getFileName().toString())).containsExactly("out");
         }
