@@ -29,7 +29,9 @@ import java.util.Objects;
  *       nearest_act_corr,group,step} — one row per latent of L; {@code kind} is {@code novel} or
  *       {@code reconstruction}; {@code act_nearest} and {@code group} are −1 when undefined / novel.</li>
  *   <li>{@code groups.csv}: {@code group,parents,children,delta_mse,delta_l0,cosine,num_edges,step} —
- *       parents (latents of S) and children (latents of L) as space-separated indices.</li>
+ *       parents (latents of S) and children (latents of L) as space-separated indices. A column whose
+ *       groups all have one member holds plain integers, so read both as text (pandas:
+ *       {@code read_csv(f, dtype={"parents": str, "children": str})}, then {@code .str.split()}).</li>
  *   <li>{@code interpolation.csv}: {@code step,action,num_latents,mse,l0,target,cosine,delta_mse,fvu} —
  *       {@code action} is {@code start}, {@code add} or {@code swap}; {@code target} the latent or group
  *       (−1 at the start); {@code cosine} the latent's max_cos or the group's cosine.</li>

@@ -25,10 +25,10 @@ import java.util.Objects;
  * b_dec, {@code c_j + w_j·b_dec^S} when only S does, {@code c_j − w_j·b_dec^L} when only L does, and
  * {@code c_j} when neither does. (The dot product is taken in double and rounded once.)
  *
- * <p><b>Activation.</b> All latents relu → relu. Otherwise a jumprelu with a threshold per latent,
- * which expresses every non-topk source exactly: relu latents get θ = 0 ({@code pre·[pre > 0]} is
- * relu), jumprelu latents keep their θ_i, and batchtopk latents (a jumprelu with one global θ ≥ 0 at
- * inference) get that θ.
+ * <p><b>Activation.</b> All latents relu → relu. Otherwise a jumprelu ({@code relu(pre)·[pre > θ_i]})
+ * with a threshold per latent, which expresses every non-topk source exactly: relu latents get θ = 0
+ * (then it is relu), jumprelu latents keep their θ_i (same formula), and batchtopk latents (at
+ * inference relu then {@code > θ} with one global θ ≥ 0) get that θ.
  *
  * <p><b>A composite</b> ({@link CompositeSae}) when S is topk and the plan changes S, or L is topk and
  * the plan adds latents of L: a topk latent's activation depends on its whole source SAE. The identity
