@@ -32,10 +32,13 @@ final class Coactivation {
      * so much smaller buffers would make that traffic dominate.
      */
     static final int PENDING_ENTRIES = 2 << 20;
-    /** Events whose S rows are gathered at once before adding (see {@link #flush}). */
-    static final int GATHER_EVENTS = 32;
-    /** Initial capacity of the gather buffer in entries (32 events × l0 ≤ 64 fit; grown if needed). */
-    static final int GATHER_ENTRIES = 2048;
+    /**
+     * Events whose S rows are gathered at once before adding (see {@link #flush}): 16 rows at l0 ≈ 40
+     * are ≈ 5 KiB, which with a 24 KiB tile row (F_S = 3072 doubles) stays within a 32 KiB L1d.
+     */
+    static final int GATHER_EVENTS = 16;
+    /** Initial capacity of the gather buffer in entries (16 events × l0 ≤ 64 fit; grown if needed). */
+    static final int GATHER_ENTRIES = 1024;
 
     private final int from; // first L latent of the tile
     private final int to; // one past the last

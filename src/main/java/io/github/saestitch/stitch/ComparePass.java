@@ -85,6 +85,7 @@ final class ComparePass {
     private final float[] wDecSmall; // [F_S, dIn] heap copy, row-major
     private final float[] wDecLarge; // [F_L, dIn]
     private final double[] normSqLarge; // [F_L] ‖W_dec^L[j]‖²
+    private final double[] normSqSmall; // [F_S] ‖W_dec^S[i]‖²
 
     ComparePass(Sae small, Sae large, Kernels kernels, int blockTokens, Workers workers) {
         this.small = small;
@@ -98,6 +99,10 @@ final class ComparePass {
         this.normSqLarge = new double[large.numLatents()];
         for (int j = 0; j < normSqLarge.length; j++) {
             normSqLarge[j] = VecOps.dot(wDecLarge, j * d, wDecLarge, j * d, d);
+        }
+        this.normSqSmall = new double[small.numLatents()];
+        for (int i = 0; i < normSqSmall.length; i++) {
+            normSqSmall[i] = VecOps.dot(wDecSmall, i * d, wDecSmall, i * d, d);
         }
     }
 
@@ -486,6 +491,29 @@ final class ComparePass {
             for (int e = e0; e < e1; ) {
                 int tok = evTok[e];
                 int o = tok * d;
+                if (e + 1 == e1 || evTok[e + 1] != tok) {
+                    // One active member on this token (the common case): u = ±f·d, one fused pass over d.
+                    int lat = evLat[e];
+                    float fv = evVal[e];
+                    double f = fv;
+                    if (lat >= 0) { // a parent: u = f d_i, so 2r·u + ‖u‖² = 2f r·d_i + f²‖d_i‖²
+                        VecOps.dot2Add(fv, wDecSmall, lat * d, r, o, rho, o, dots, d);
+                        double ff = f * f * normSqSmall[lat];
+                        dg += ff + 2 * f * dots[0];
+                        ds += ff + 2 * f * dots[1];
+                    } else { // a child: u = −f d_j, the add step's formulas
+                        int j = -1 - lat;
+                        VecOps.dot2Sub2(fv, wDecLarge, j * d, r, o, rho, o, rl, o, dots, d);
+                        double ff = f * f * normSqLarge[j];
+                        double dj = ff - 2 * f * dots[0];
+                        deltaLatent[j] += dj;
+                        dg += dj;
+                        ds += ff - 2 * f * dots[1];
+                        countLarge(j, fv);
+                    }
+                    e++;
+                    continue;
+                }
                 Arrays.fill(u, 0f);
                 for (; e < e1 && evTok[e] == tok; e++) {
                     int lat = evLat[e];

@@ -24,7 +24,7 @@ final class Correlations {
      * {@code nearest[j]}); NaN / −1 where undefined.
      */
     static void fill(Coactivation tile, ComparePass.Sums s, int[] nearest, double[] maxActCorr, int[] actNearest,
-            double[] nearestActCorr) {
+            double[] nearestActCorr, Workers workers) {
         double n = s.tokens;
         int fs = tile.smallLatents();
         double[] meanS = new double[fs];
@@ -33,33 +33,45 @@ final class Correlations {
             meanS[i] = s.sumSmall[i] / n;
             invSdS[i] = invSd(s.sumSqSmall[i] / n, meanS[i]);
         }
-        for (int j = tile.from(); j < tile.to(); j++) {
-            double meanL = s.sumLarge[j] / n;
-            double invSdL = invSd(s.sumSqLarge[j] / n, meanL);
-            if (invSdL == 0) {
+        int chunks = workers.size();
+        int from = tile.from();
+        int width = tile.to() - from;
+        workers.run(chunks, c -> {
+            for (int j = from + width * c / chunks, end = from + width * (c + 1) / chunks; j < end; j++) {
+                row(tile, s, nearest, maxActCorr, actNearest, nearestActCorr, meanS, invSdS, j);
+            }
+        });
+    }
+
+    /** One L latent j of the tile (rows are independent, so the tile is split over workers). */
+    private static void row(Coactivation tile, ComparePass.Sums s, int[] nearest, double[] maxActCorr, int[] actNearest,
+            double[] nearestActCorr, double[] meanS, double[] invSdS, int j) {
+        double n = s.tokens;
+        double meanL = s.sumLarge[j] / n;
+        double invSdL = invSd(s.sumSqLarge[j] / n, meanL);
+        if (invSdL == 0) {
+            return;
+        }
+        double[] row = tile.row(j);
+        double best = Double.NEGATIVE_INFINITY;
+        int bestI = -1;
+        for (int i = 0; i < meanS.length; i++) {
+            if (invSdS[i] == 0) {
                 continue;
             }
-            double[] row = tile.row(j);
-            double best = Double.NEGATIVE_INFINITY;
-            int bestI = -1;
-            for (int i = 0; i < fs; i++) {
-                if (invSdS[i] == 0) {
-                    continue;
-                }
-                double c = clamp((row[i] / n - meanL * meanS[i]) * invSdL * invSdS[i]);
-                if (c > best) {
-                    best = c;
-                    bestI = i;
-                }
+            double c = clamp((row[i] / n - meanL * meanS[i]) * invSdL * invSdS[i]);
+            if (c > best) {
+                best = c;
+                bestI = i;
             }
-            if (bestI >= 0) {
-                maxActCorr[j] = best;
-                actNearest[j] = bestI;
-            }
-            int i = nearest[j];
-            if (i >= 0 && invSdS[i] != 0) {
-                nearestActCorr[j] = clamp((row[i] / n - meanL * meanS[i]) * invSdL * invSdS[i]);
-            }
+        }
+        if (bestI >= 0) {
+            maxActCorr[j] = best;
+            actNearest[j] = bestI;
+        }
+        int i = nearest[j];
+        if (i >= 0 && invSdS[i] != 0) {
+            nearestActCorr[j] = clamp((row[i] / n - meanL * meanS[i]) * invSdL * invSdS[i]);
         }
     }
 

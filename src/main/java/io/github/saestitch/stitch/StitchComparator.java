@@ -102,7 +102,7 @@ public final class StitchComparator {
             sums = pass.run(acts, n, path.plan(), tile, listener);
             if (tile != null) {
                 long t0 = System.nanoTime();
-                Correlations.fill(tile, sums, sim.nearest(), maxActCorr, actNearest, nearestActCorr);
+                Correlations.fill(tile, sums, sim.nearest(), maxActCorr, actNearest, nearestActCorr, workers);
                 corrNanos += System.nanoTime() - t0;
             }
             for (int p = 2; p <= passes && tileRows > 0; p++) {
@@ -115,7 +115,7 @@ public final class StitchComparator {
                 extraEncode += extra.encodeNanos;
                 extraCorrelation += extra.correlationNanos;
                 long t0 = System.nanoTime();
-                Correlations.fill(tile, sums, sim.nearest(), maxActCorr, actNearest, nearestActCorr);
+                Correlations.fill(tile, sums, sim.nearest(), maxActCorr, actNearest, nearestActCorr, workers);
                 corrNanos += System.nanoTime() - t0;
             }
         }

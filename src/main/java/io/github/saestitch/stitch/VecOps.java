@@ -153,4 +153,31 @@ final class VecOps {
         out[1] = sp;
         out[2] = su;
     }
+    /**
+     * {@code out[0] = d·r}, {@code out[1] = d·p} (p before the update), then {@code p += a·d}, in one pass
+     * over the row {@code d[dO, dO + n)}. Writes {@code p} and {@code out}.
+     */
+    static void dot2Add(float a, float[] d, int dO, float[] r, int ro, float[] p, int po, double[] out, int n) {
+        FloatVector av = FloatVector.broadcast(S, a);
+        FloatVector accR = FloatVector.zero(S);
+        FloatVector accP = FloatVector.zero(S);
+        int c = 0;
+        for (int bound = S.loopBound(n); c < bound; c += L) {
+            FloatVector dv = FloatVector.fromArray(S, d, dO + c);
+            FloatVector pv = FloatVector.fromArray(S, p, po + c);
+            accR = dv.fma(FloatVector.fromArray(S, r, ro + c), accR);
+            accP = dv.fma(pv, accP);
+            dv.fma(av, pv).intoArray(p, po + c);
+        }
+        double sr = accR.reduceLanes(VectorOperators.ADD);
+        double sp = accP.reduceLanes(VectorOperators.ADD);
+        for (; c < n; c++) {
+            float dc = d[dO + c];
+            sr += (double) dc * r[ro + c];
+            sp += (double) dc * p[po + c];
+            p[po + c] = Math.fma(a, dc, p[po + c]);
+        }
+        out[0] = sr;
+        out[1] = sp;
+    }
 }
