@@ -33,9 +33,11 @@ import java.util.Arrays;
  * same stable merge as {@code eval.Evaluator}), latent frequencies, and the activation sums and
  * co-activation sums for the correlation ({@link Coactivation}).
  *
- * <p><b>Cost per token</b> beyond the GEMMs: about {@code (l0_S + 4·l0_L)} row operations of length
- * {@code dIn} ({@link VecOps}), i.e. {@code O((l0_S + l0_L)·dIn)} against the GEMMs'
- * {@code 2·(F_S + F_L)·dIn}. Residuals are formed as {@code (x − b_dec) − Σ f d}, subtracting the
+ * <p><b>Cost per token</b> beyond the GEMMs: one fused pass over a decoder row of length {@code dIn}
+ * ({@link VecOps}) per active latent of S (its residual) and of L (its Δ, its path step and L's own
+ * residual at once), plus one per active parent and two per group with several active members, i.e.
+ * {@code O((l0_S + l0_L)·dIn)} against the GEMMs' {@code 2·(F_S + F_L)·dIn} (≈ 2% of the flops at
+ * F = 3072 + 6144, l0 ≈ 40). Residuals are formed as {@code (x − b_dec) − Σ f d}, subtracting the
  * (large, mean-like) b_dec first so that float rounding is relative to the residual's size rather than
  * to x's. All sums over tokens are in double; token chunks are fixed per worker and merged in order.
  */
