@@ -194,7 +194,7 @@ public final class Trainer {
             for (int i = 0; i < x.length; i++) {
                 if (!Float.isFinite(x[i])) {
                     throw new IllegalArgumentException("training activations from " + source.describe()
-                            + " contain a non-finite value (" + x[i] + ") at token " + i / d + ", dim " + i % d);
+                            + " contain a non-finite value (" + x[i] + ") at stream token " + i / d + ", dim " + i % d);
                 }
                 sumSq += (double) x[i] * x[i];
             }
