@@ -25,7 +25,7 @@ final class EvalCommand implements Callable<Integer> {
     Path dir;
 
     @Option(names = "--acts", required = true, paramLabel = "ACTS",
-            description = "Activations: a .npy file [tokens, d_in] (float32, float16 or float64).")
+            description = "Activations: a store directory (saestitch activations) or a .npy file [tokens, d_in] (float32, float16 or float64).")
     Path acts;
 
     @Option(names = "--tokens", paramLabel = "N", defaultValue = "0",
@@ -44,7 +44,7 @@ final class EvalCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         EvalResult r;
         try (ActivationSet set = Inputs.acts(acts, tokens);
-                Progress bar = new Progress("eval", set.numTokens(), "tok")) {
+                CliProgress bar = new CliProgress("eval", set.numTokens(), "tok")) {
             r = new Evaluator(kernels.kernels()).evaluate(loaded.sae(), set, bar::stepTo);
         }
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
@@ -67,7 +67,7 @@ final class EvalCommand implements Callable<Integer> {
             System.out.printf("  fvu  %.6g%n", r.fvu());
             System.out.printf("  l0   %.3f%n", r.l0());
             System.out.printf("  dead %d of %d latents%n", r.dead(), r.numLatents());
-            System.out.printf("  (%s with %s kernels)%n", Progress.seconds(took), kernels.kernels().name());
+            System.out.printf("  (%s with %s kernels)%n", CliProgress.seconds(took), kernels.kernels().name());
         }
         return 0;
     }

@@ -2,7 +2,7 @@ package io.github.saestitch.cli;
 
 import io.github.saestitch.activations.ActivationSet;
 import io.github.saestitch.io.LoadedSae;
-import io.github.saestitch.io.NpyActivationSet;
+import io.github.saestitch.activations.ActivationSets;
 import io.github.saestitch.io.SaeFormats;
 import io.github.saestitch.tensor.FloatMatrix;
 import java.io.IOException;
@@ -22,14 +22,15 @@ final class Inputs {
     }
 
     /**
-     * The activation set at {@code path} (a {@code .npy} [tokens, d] file), limited to its first
+     * The activation set at {@code path} (a store directory or a {@code .npy} [tokens, d] file), limited to its first
      * {@code maxTokens} tokens when that is positive.
      */
     static ActivationSet acts(Path path, long maxTokens) throws IOException {
         if (!Files.exists(path)) {
-            throw new BadInputException("no activations at " + path + " (expected a .npy file [tokens, d_in])");
+            throw new BadInputException("no activations at " + path
+                    + " (expected an activation store directory from 'saestitch activations' or a .npy file [tokens, d_in])");
         }
-        ActivationSet set = NpyActivationSet.open(path);
+        ActivationSet set = ActivationSets.open(path);
         if (set.numTokens() == 0) {
             set.close();
             throw new BadInputException("the activation set " + path + " has no tokens");

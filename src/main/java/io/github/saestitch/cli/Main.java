@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
         version = "saestitch 0.1.0",
         description = {"Compare, stitch and merge sparse autoencoders (SAEs) of different sizes trained on the "
                 + "same language-model activations.", ""},
-        subcommands = {InfoCommand.class, ConvertCommand.class, EvalCommand.class,
+        subcommands = {ActivationsCommand.class, InfoCommand.class, ConvertCommand.class, EvalCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Run 'saestitch COMMAND --help' for a command's options. Exit codes: 0 ok, 1 internal error, "
                 + "2 bad input."})
@@ -58,6 +58,7 @@ public final class Main implements Runnable {
     /** Bad input is anything the user can fix: their files, shapes, values, arguments. */
     static boolean isBadInput(Throwable e) {
         return e instanceof BadInputException || e instanceof IllegalArgumentException
+                || e instanceof io.github.saestitch.activations.ActivationsException
                 || e instanceof IOException || e instanceof UncheckedIOException;
     }
 

@@ -131,9 +131,8 @@ public final class FloatMatrix {
 
     /** A heap copy of the whole matrix as a new row-major array. */
     public float[] toArray() {
-        float[] out = new float[(int) size()];
-        MemorySegment.copy(data, FLOAT, 0, out, 0, out.length);
-        return out;
+        // The unaligned layout: an aligned one throws for mapped tensors at odd byte offsets.
+        return data.toArray(FLOAT);
     }
 
     /** A new heap matrix with the same values. */

@@ -29,12 +29,28 @@ public final class KernelsProvider {
         return byName(name);
     }
 
-    /** The backend with this name; {@code auto} falls back to {@code vector} when OpenBLAS cannot load. */
+    /**
+     * The backend with this name; {@code auto} falls back to {@code vector} when OpenBLAS cannot load,
+     * with a one-line notice on stderr. {@code openblas} itself throws {@link IllegalStateException} when
+     * the library cannot load.
+     */
     public static Kernels byName(String name) {
-        return switch (name.toLowerCase(Locale.ROOT)) {
+        return switch (name.toLowerCase(Locale.ROOT).strip()) {
             case "scalar" -> new ScalarKernels();
-            case "auto" -> new ScalarKernels();
+            case "vector" -> new VectorKernels();
+            case "openblas" -> OpenBlasKernels.load();
+            case "auto" -> auto();
             default -> throw new IllegalArgumentException("unknown kernels '" + name + "'; choose one of " + NAMES);
         };
+    }
+
+    private static Kernels auto() {
+        try {
+            return OpenBlasKernels.load();
+        } catch (IllegalStateException e) {
+            System.err.println("saestitch: native OpenBLAS unavailable (" + e.getMessage()
+                    + "); using the pure-Java vector kernels");
+            return new VectorKernels();
+        }
     }
 }

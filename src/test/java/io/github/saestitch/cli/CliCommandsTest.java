@@ -168,8 +168,8 @@ class CliCommandsTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String cmd : List.of("info", "convert", "eval")) {
-            CliRunner r = CliRunner.run(cmd, "--help");
+        for (String cmd : List.of("info", "convert", "eval", "bench kernels")) {
+            CliRunner r = CliRunner.run((cmd + " --help").split(" "));
             assertThat(r.exitCode()).isZero();
             assertThat(r.out()).contains("Usage: saestitch " + cmd, "Example");
         }

@@ -8,11 +8,11 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * Progress on stderr (stdout stays clean for {@code --json}). On a terminal: a live bar with rate and
+ * CliProgress on stderr (stdout stays clean for {@code --json}). On a terminal: a live bar with rate and
  * ETA. Otherwise (CI logs, pipes): one plain line every {@value #LOG_EVERY_SECONDS} s, so logs stay
  * readable instead of filling with carriage-return redraws.
  */
-final class Progress implements AutoCloseable {
+final class CliProgress implements AutoCloseable {
     static final int LOG_EVERY_SECONDS = 15;
 
     private final ProgressBar bar; // null when not on a terminal
@@ -23,7 +23,7 @@ final class Progress implements AutoCloseable {
     private long lastLogNanos = startNanos;
     private long done;
 
-    Progress(String task, long total, String unit) {
+    CliProgress(String task, long total, String unit) {
         this.task = task;
         this.unit = unit;
         this.total = total;

@@ -1,0 +1,366 @@
+package io.github.saestitch.activations;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonGenerator;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Appends token rows to an activation store, one shard at a time, so that a kill at any moment leaves a
+ * store that is valid and can be continued: each shard is written into {@code shard-N.partial/}, forced
+ * to disk, renamed to {@code shard-N/}, and only then listed in the manifest, which is itself replaced
+ * atomically. The manifest is the truth: on opening, partial shards and shard directories it does not
+ * list (a kill between the rename and the manifest update) are deleted. A {@code .lock} file keeps a
+ * second extraction out while one writes.
+ *
+ * <p>Not thread-safe: the extractor drives it from its writer thread.
+ */
+final class StoreWriter implements AutoCloseable {
+    private final Path dir;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final StoreDtype dtype;
+    private final int d;
+    private final int shardTokens;
+    private final long targetTokens;
+    private final List<StoreManifest.Shard> shards;
+    private StoreManifest manifest;
+    private long tokenCount;
+
+    // The shard being written (null between shards).
+    private Path partial;
+    private FileChannel acts;
+    private FileChannel[] ints;
+    private long inShard;
+    private double normSum;
+    private double normSqSum;
+    private StoreManifest.Resume resumeAfterLast;
+
+    private StoreWriter(Path dir, FileChannel lockChannel, FileLock lock, StoreManifest manifest, long targetTokens) {
+        this.dir = dir;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+        this.manifest = manifest;
+        this.dtype = StoreDtype.byName(manifest.dtype());
+        this.d = manifest.d();
+        this.shardTokens = manifest.shardTokens();
+        this.targetTokens = targetTokens;
+        this.shards = new ArrayList<>(manifest.shards());
+        this.tokenCount = manifest.tokenCount();
+        this.resumeAfterLast = manifest.resume();
+    }
+
+    /**
+     * Opens {@code dir} for appending: creates a new store from {@code fresh} (an identity manifest with no
+     * shards) or continues the store there, after checking that it was written with the same identity.
+     *
+     * @throws ActivationsException if the directory holds something else, another model/layer/corpus/...,
+     *                              a store whose manifest and shards disagree, or is locked by another run
+     */
+    static StoreWriter open(Path dir, StoreManifest fresh, Corpus corpus, long targetTokens) {
+        Path abs = dir.toAbsolutePath().normalize();
+        if (Files.exists(abs) && !Files.isDirectory(abs)) {
+            throw new ActivationsException(abs, "exists and is not a directory; an activation store is a directory");
+        }
+        try {
+            Files.createDirectories(abs);
+        } catch (IOException e) {
+            throw new ActivationsException(abs, "cannot create the store directory", e);
+        }
+        FileChannel lockChannel = null;
+        FileLock lock = null;
+        try {
+            lockChannel = FileChannel.open(abs.resolve(StoreLayout.LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            try {
+                lock = lockChannel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                throw new ActivationsException(abs, "another extraction is writing to this store (its .lock is held)");
+            }
+            StoreManifest m;
+            if (Files.isRegularFile(abs.resolve(StoreManifest.FILE))) {
+                m = StoreManifest.read(abs);
+                List<String> diffs = m.identityDifferences(fresh);
+                if (!diffs.isEmpty()) {
+                    throw new ActivationsException(abs, "this store was written by a different run, refusing to mix its activations with this one's: "
+                            + String.join("; ", diffs) + ". Use another --out directory, or the same settings to continue it");
+                }
+                removeLeftovers(abs, m);
+                for (StoreManifest.Shard s : m.shards()) {
+                    ActivationStore.checkShard(abs, m, s);
+                }
+            } else {
+                requireFreshDirectory(abs);
+                removeLeftovers(abs, fresh);
+                writeDocuments(abs, corpus);
+                m = fresh;
+                m.write(abs);
+            }
+            return new StoreWriter(abs, lockChannel, lock, m, targetTokens);
+        } catch (IOException e) {
+            release(lockChannel);
+            throw new ActivationsException(abs, "cannot open the store for writing", e);
+        } catch (RuntimeException e) {
+            release(lockChannel);
+            throw e;
+        }
+    }
+
+    private static void release(FileChannel ch) {
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // closing the lock file releases the lock; nothing else to undo
+            }
+        }
+    }
+
+    /** A directory without a manifest may only hold what an interrupted creation leaves behind. */
+    private static void requireFreshDirectory(Path dir) throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                String n = p.getFileName().toString();
+                boolean ours = n.equals(StoreLayout.LOCK) || n.equals(StoreLayout.DOCUMENTS) || n.endsWith(".tmp")
+                        || n.endsWith(StoreLayout.PARTIAL);
+                if (!ours) {
+                    throw new ActivationsException(dir, "is not empty and is not an activation store (no " + StoreManifest.FILE
+                            + "; found " + n + "); refusing to write into it");
+                }
+            }
+        }
+    }
+
+    /** Deletes partial shards, temp files, and shard directories the manifest does not list. */
+    private static void removeLeftovers(Path dir, StoreManifest m) throws IOException {
+        Set<String> listed = new HashSet<>();
+        for (StoreManifest.Shard s : m.shards()) {
+            listed.add(s.name());
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                String n = p.getFileName().toString();
+                boolean stale = n.endsWith(StoreLayout.PARTIAL) || n.endsWith(".tmp")
+                        || (n.startsWith("shard-") && Files.isDirectory(p) && !listed.contains(n));
+                if (stale) {
+                    deleteTree(p);
+                }
+            }
+        }
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(p)) {
+            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(q);
+            }
+        }
+    }
+
+    /** Writes documents.json (id, name, genre of every corpus document) atomically. */
+    private static void writeDocuments(Path dir, Corpus corpus) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (JsonGenerator g = StoreManifest.MAPPER.getFactory().createGenerator(bytes, JsonEncoding.UTF8)) {
+            g.writeStartObject();
+            g.writeNumberField("format_version", StoreManifest.FORMAT_VERSION);
+            g.writeStringField("kind", StoreLayout.DOCUMENTS_KIND);
+            g.writeArrayFieldStart("documents");
+            for (int i = 0; i < corpus.size(); i++) {
+                DocumentInfo info = corpus.info(i);
+                g.writeStartObject();
+                g.writeNumberField("id", info.id());
+                g.writeStringField("name", info.name());
+                g.writeStringField("genre", info.genre());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+        AtomicFiles.write(dir.resolve(StoreLayout.DOCUMENTS), bytes.toByteArray());
+    }
+
+    /** The manifest as last written. */
+    StoreManifest manifest() {
+        return manifest;
+    }
+
+    /** The store directory (absolute). */
+    Path dir() {
+        return dir;
+    }
+
+    /** Tokens in complete shards plus the shard being written. */
+    long tokensWritten() {
+        return tokenCount + inShard;
+    }
+
+    /**
+     * Appends the rows of {@code chunk}, finishing shards as they fill.
+     *
+     * @return the shards finished by this call (already durable and in the manifest)
+     */
+    List<StoreManifest.Shard> append(RowChunk chunk) throws IOException {
+        List<StoreManifest.Shard> finished = new ArrayList<>();
+        int r = 0;
+        while (r < chunk.rows()) {
+            if (acts == null) {
+                startShard();
+            }
+            int take = (int) Math.min(chunk.rows() - r, shardTokens - inShard);
+            long rowBytes = (long) d * dtype.bytes();
+            writeFully(acts, chunk.acts().duplicate().order(ByteOrder.LITTLE_ENDIAN)
+                    .position((int) (r * rowBytes)).limit((int) ((r + take) * rowBytes)));
+            int[][] cols = {chunk.tokenIds(), chunk.docIds(), chunk.docPos(), chunk.ctxPos()};
+            for (int f = 0; f < ints.length; f++) {
+                ByteBuffer b = ByteBuffer.allocate(take * Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                b.asIntBuffer().put(cols[f], r, take);
+                writeFully(ints[f], b);
+            }
+            for (int i = r; i < r + take; i++) {
+                double n = chunk.norms()[i];
+                normSum += n;
+                normSqSum += n * n;
+            }
+            inShard += take;
+            r += take;
+            resumeAfterLast = chunk.resumeAfter(r - 1);
+            if (inShard == shardTokens) {
+                finished.add(finishShard(false));
+            }
+        }
+        return finished;
+    }
+
+    /**
+     * Ends the run normally: finishes the last, shorter shard if any and records whether the store is
+     * complete (target reached or corpus exhausted).
+     *
+     * @return the shard finished by this call, if any
+     */
+    List<StoreManifest.Shard> finish(boolean complete) throws IOException {
+        List<StoreManifest.Shard> finished = new ArrayList<>();
+        if (acts != null && inShard > 0) {
+            finished.add(finishShard(complete));
+        } else {
+            discardPartial();
+            manifest = manifest.withProgress(List.copyOf(shards), tokenCount, resumeAfterLast, complete, targetTokens, now());
+            manifest.write(dir);
+        }
+        return finished;
+    }
+
+    /** Ends the run after a failure: the shard being written is deleted; complete shards stay. */
+    void abort() {
+        try {
+            discardPartial();
+        } catch (IOException ignored) {
+            // the next run removes any *.partial directory left behind
+        }
+    }
+
+    private void startShard() throws IOException {
+        int index = shards.size();
+        partial = dir.resolve(StoreLayout.shardName(index) + StoreLayout.PARTIAL);
+        deleteTree(partial);
+        Files.createDirectories(partial);
+        acts = create(partial.resolve(StoreLayout.actsFile(dtype)));
+        ints = new FileChannel[manifest.hasTokenIds() ? StoreLayout.INT_FILES.length : 0];
+        for (int f = 0; f < ints.length; f++) {
+            ints[f] = create(partial.resolve(StoreLayout.INT_FILES[f]));
+        }
+        inShard = 0;
+        normSum = 0;
+        normSqSum = 0;
+    }
+
+    private static FileChannel create(Path p) throws IOException {
+        return FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    }
+
+    private StoreManifest.Shard finishShard(boolean complete) throws IOException {
+        acts.force(false);
+        acts.close();
+        for (FileChannel ch : ints) {
+            ch.force(false);
+            ch.close();
+        }
+        String name = StoreLayout.shardName(shards.size());
+        Path done = dir.resolve(name);
+        deleteTree(done);
+        AtomicFiles.move(partial, done);
+        AtomicFiles.syncDirectory(dir);
+        StoreManifest.Shard shard = new StoreManifest.Shard(name, inShard, normSum, normSqSum);
+        shards.add(shard);
+        tokenCount += inShard;
+        acts = null;
+        ints = null;
+        partial = null;
+        inShard = 0;
+        manifest = manifest.withProgress(List.copyOf(shards), tokenCount, resumeAfterLast, complete, targetTokens, now());
+        manifest.write(dir);
+        return shard;
+    }
+
+    private void discardPartial() throws IOException {
+        if (acts != null) {
+            acts.close();
+            for (FileChannel ch : ints) {
+                ch.close();
+            }
+            acts = null;
+            ints = null;
+        }
+        if (partial != null) {
+            deleteTree(partial);
+            partial = null;
+        }
+        inShard = 0;
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            ch.write(b);
+        }
+    }
+
+    static String now() {
+        return Instant.now().toString();
+    }
+
+    @Override
+    public void close() {
+        try {
+            discardPartial();
+        } catch (IOException ignored) {
+            // a leftover partial shard is removed by the next run
+        }
+        try {
+            lock.release();
+        } catch (IOException ignored) {
+            // closing the channel below releases it too
+        }
+        release(lockChannel);
+    }
+}

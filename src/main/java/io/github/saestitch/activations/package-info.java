@@ -1,0 +1,26 @@
+/**
+ * Real activations: corpora, the models' own tokenizers, ONNX transformers with residual-stream hooks,
+ * and the on-disk activation store that the rest of saestitch trains and evaluates on.
+ *
+ * <p>Extraction ({@link io.github.saestitch.activations.ActivationExtractor}, configured by
+ * {@link io.github.saestitch.activations.ExtractionOptions}, reporting to an
+ * {@link io.github.saestitch.activations.ExtractionListener} and returning an
+ * {@link io.github.saestitch.activations.ExtractionSummary}) runs one of the
+ * {@link io.github.saestitch.activations.TransformerModel}s shipped as fp32 ONNX inside Maven jars in
+ * ONNX Runtime, over the Brown corpus (fetched once with npm) or the user's {@code .txt}/JSONL text, cut into
+ * fixed-length windows framed by {@code [CLS]}/{@code [SEP]} (which are run through the model but, by
+ * default, not stored: they are outliers that distort SAEs). The residual stream at a
+ * {@link io.github.saestitch.activations.HookPoint} is exposed by rewriting the graph's outputs
+ * ({@link io.github.saestitch.activations.OnnxGraph}).
+ *
+ * <p>The store ({@link io.github.saestitch.activations.ActivationStore}) is a directory of memory-mapped
+ * shards (activations in float32 or bfloat16, token ids, document ids, positions) plus a
+ * {@link io.github.saestitch.activations.StoreManifest}; extraction is resumable after a kill at any
+ * moment. It is read in ordered blocks (the {@link io.github.saestitch.activations.ActivationSet} every
+ * {@code --acts} option takes, opened by {@link io.github.saestitch.activations.ActivationSets#open}),
+ * in seeded shuffled batches for training, and token by token with decoded context for the explorer.
+ *
+ * <p>Nothing here prints or exits; bad input raises {@link io.github.saestitch.activations.ActivationsException}.
+ * Depends on {@code tensor} only.
+ */
+package io.github.saestitch.activations;
