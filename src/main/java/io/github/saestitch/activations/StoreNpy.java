@@ -1,7 +1,6 @@
 package io.github.saestitch.activations;
 
 import io.github.saestitch.io.Npy;
-import io.github.saestitch.io.NpyActivationSet;
 import io.github.saestitch.io.NpyArray;
 import io.github.saestitch.io.NpyWriter;
 import io.github.saestitch.tensor.FloatMatrix;

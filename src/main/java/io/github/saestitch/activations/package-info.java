@@ -21,6 +21,6 @@
  * in seeded shuffled batches for training, and token by token with decoded context for the explorer.
  *
  * <p>Nothing here prints or exits; bad input raises {@link io.github.saestitch.activations.ActivationsException}.
- * Depends on {@code tensor} only.
+ * Depends on {@code tensor} and {@code io} (the .npy reader); {@code io} does not depend on this package.
  */
 package io.github.saestitch.activations;

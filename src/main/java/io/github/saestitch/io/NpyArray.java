@@ -109,7 +109,7 @@ public final class NpyArray implements AutoCloseable {
     }
 
     /** {@code [R, C]} as seen by {@link #rows}; refuses ranks it cannot view that way. */
-    long[] rowsAndCols() throws FileFormatException {
+    public long[] rowsAndCols() throws FileFormatException {
         long[] s = header.shape();
         if (s.length == 2) {
             return s;

@@ -7,7 +7,7 @@
  * {@link io.github.saestitch.tensor.FloatMatrix} views, other float encodings converted bit-exactly, and
  * writers whose output matches the reference Python libraries byte for byte.
  * {@link io.github.saestitch.io.NpyWriter} streams activation dumps larger than memory and
- * {@link io.github.saestitch.io.NpyActivationSet} reads them back block by block.
+ * {@code activations.NpyActivationSet} reads them back block by block.
  *
  * <p>{@link io.github.saestitch.io.SaeFormats} loads and saves whole SAE directories (SAELens v6 and
  * pre-6.0, sparsify, dictionary_learning), detecting which one a directory is, mapping each format's JSON

@@ -15,13 +15,13 @@ import java.util.List;
 import java.util.Map;
 
 /** Access to the fixtures {@code scripts/make_fixtures.py} writes under {@code src/test/resources/fixtures}. */
-final class Fixtures {
+public final class Fixtures {
     private static final JsonMapper JSON = new JsonMapper();
 
     private Fixtures() {
     }
 
-    static Path root() {
+    public static Path root() {
         try {
             return Path.of(Fixtures.class.getResource("/fixtures").toURI());
         } catch (URISyntaxException e) {
@@ -29,11 +29,11 @@ final class Fixtures {
         }
     }
 
-    static Path path(String relative) {
+    public static Path path(String relative) {
         return root().resolve(relative);
     }
 
-    static JsonNode json(String relative) {
+    public static JsonNode json(String relative) {
         try {
             return JSON.readTree(Files.readString(path(relative)));
         } catch (IOException e) {
@@ -42,12 +42,12 @@ final class Fixtures {
     }
 
     /** The entries of a JSON object, in order. */
-    static List<Map.Entry<String, JsonNode>> entries(JsonNode obj) {
+    public static List<Map.Entry<String, JsonNode>> entries(JsonNode obj) {
         return new ArrayList<>(obj.properties());
     }
 
     /** A JSON array of uint32 float32 bit patterns as floats. */
-    static float[] floatsFromBits(JsonNode bits) {
+    public static float[] floatsFromBits(JsonNode bits) {
         float[] out = new float[bits.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = Float.intBitsToFloat((int) bits.get(i).longValue());
@@ -56,7 +56,7 @@ final class Fixtures {
     }
 
     /** The raw bit patterns of {@code v} (compare these, not float values, for bit-exactness). */
-    static int[] bits(float[] v) {
+    public static int[] bits(float[] v) {
         int[] out = new int[v.length];
         for (int i = 0; i < v.length; i++) {
             out[i] = Float.floatToRawIntBits(v[i]);
@@ -64,7 +64,7 @@ final class Fixtures {
         return out;
     }
 
-    static int[] bits(JsonNode bits) {
+    public static int[] bits(JsonNode bits) {
         int[] out = new int[bits.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = (int) bits.get(i).longValue();
@@ -72,7 +72,7 @@ final class Fixtures {
         return out;
     }
 
-    static long[] longs(JsonNode arr) {
+    public static long[] longs(JsonNode arr) {
         long[] out = new long[arr.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = arr.get(i).longValue();
@@ -81,7 +81,7 @@ final class Fixtures {
     }
 
     /** SHA-256 of little-endian float32 values, as the fixture script hashes them. */
-    static String sha256(float[] values) {
+    public static String sha256(float[] values) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             byte[] b = new byte[values.length * 4];

@@ -1,9 +1,12 @@
-package io.github.saestitch.io;
+package io.github.saestitch.activations;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.github.saestitch.io.FileFormatException;
+import io.github.saestitch.io.Fixtures;
+import io.github.saestitch.io.Npy;
 import io.github.saestitch.tensor.FloatMatrix;
 import java.io.IOException;
 import java.nio.file.Path;

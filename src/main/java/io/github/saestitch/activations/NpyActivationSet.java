@@ -1,6 +1,8 @@
-package io.github.saestitch.io;
+package io.github.saestitch.activations;
 
-import io.github.saestitch.activations.ActivationSet;
+import io.github.saestitch.io.FileFormatException;
+import io.github.saestitch.io.Npy;
+import io.github.saestitch.io.NpyArray;
 import io.github.saestitch.tensor.FloatMatrix;
 import java.io.IOException;
 import java.io.UncheckedIOException;
