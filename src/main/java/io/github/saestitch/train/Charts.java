@@ -43,12 +43,12 @@ public final class Charts {
         List<Double> eL0 = new ArrayList<>();
         List<Double> eDead = new ArrayList<>();
         for (TrainingLog.Row r : rows) {
-            tok.add((double) r.tokens());
+            tok.add(r.tokens() / 1e6);
             mse.add(r.mse());
             l0.add(r.l0());
             dead.add((double) r.dead());
             if (r.eval() != null && Double.isFinite(r.eval().fvu())) {
-                eTok.add((double) r.tokens());
+                eTok.add(r.tokens() / 1e6);
                 eMse.add(r.eval().mse());
                 eFvu.add(r.eval().fvu());
                 eL0.add(r.eval().l0());
@@ -56,19 +56,19 @@ public final class Charts {
             }
         }
         List<XYChart> panels = new ArrayList<>();
-        XYChart c1 = chart(title + ": mse", "training tokens", "mse (Σ dims, per token)");
+        XYChart c1 = chart(title + ": mse", "training tokens (millions)", "mse (Σ dims, per token)");
         line(c1, "train batches", tok, mse);
         line(c1, "held-out", eTok, eMse);
         c1.getStyler().setYAxisLogarithmic(allPositive(mse) && allPositive(eMse));
         panels.add(c1);
-        XYChart c2 = chart("held-out fvu", "training tokens", "fvu");
+        XYChart c2 = chart("held-out fvu", "training tokens (millions)", "fvu");
         line(c2, "held-out", eTok, eFvu);
         panels.add(c2);
-        XYChart c3 = chart("l0", "training tokens", "active latents per token");
+        XYChart c3 = chart("l0", "training tokens (millions)", "active latents per token");
         line(c3, "train batches", tok, l0);
         line(c3, "held-out", eTok, eL0);
         panels.add(c3);
-        XYChart c4 = chart("dead latents", "training tokens", "latents");
+        XYChart c4 = chart("dead latents", "training tokens (millions)", "latents");
         line(c4, "not fired in window", tok, dead);
         line(c4, "never active held-out", eTok, eDead);
         panels.add(c4);
@@ -100,6 +100,7 @@ public final class Charts {
         for (int i = 0; i < names.length; i++) {
             XYChart c = chart(i == 0 ? title + ": " + names[i] : names[i], "width (latents)", names[i]);
             c.getStyler().setXAxisLogarithmic(allPositive(w));
+            c.getStyler().setXAxisDecimalPattern("#");
             line(c, names[i], w, ys.get(i));
             c.getStyler().setLegendVisible(false);
             panels.add(c);
