@@ -63,12 +63,12 @@ final class Fmt {
         if (v == 0) {
             return "0";
         }
-        BigDecimal b = new BigDecimal(v).round(new MathContext(sig));
+        // Trailing zeros dropped: 2.1 and 2.5 print alike ("2.100" beside "2.5" would suggest a precision
+        // difference that is only binary rounding).
+        BigDecimal b = new BigDecimal(v).round(new MathContext(sig)).stripTrailingZeros();
         double a = Math.abs(v);
         if (a >= 1e-3 && a < 1e7) {
-            String s = b.toPlainString();
-            // Keep trailing zeros that are significant (0.7000 → "0.7000" reads as 4 digits): as computed.
-            return s;
+            return b.toPlainString();
         }
         int exp = b.precision() - b.scale() - 1;
         return b.movePointLeft(exp).toPlainString() + "e" + exp;

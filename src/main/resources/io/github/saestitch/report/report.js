@@ -354,5 +354,5 @@
   window.addEventListener('hashchange', function () {
     if (fromHash()) { root.scrollIntoView(); }
   });
-  if (!fromHash()) { select(0, firstLatent(0)); }
+  if (fromHash()) { root.scrollIntoView(); } else { select(0, firstLatent(0)); }
 })();

@@ -247,7 +247,10 @@ class InputsTest {
     void numberFormats() {
         assertThat(Fmt.count(6144)).isEqualTo("6,144");
         assertThat(Fmt.num(0.012345678)).isEqualTo("0.01235");
-        assertThat(Fmt.num(1.5e-5)).isEqualTo("1.500e-5");
+        assertThat(Fmt.num(1.5e-5)).isEqualTo("1.5e-5");
+        assertThat(Fmt.num(2.1)).isEqualTo("2.1");
+        assertThat(Fmt.num(1234567.0)).isEqualTo("1235000");
+        assertThat(Fmt.num(-0.00012346)).isEqualTo("-1.235e-4");
         assertThat(Fmt.num(Double.NaN)).isEqualTo(Fmt.MISSING);
         assertThat(Fmt.pct(-0.0987, true)).isEqualTo("-9.9%");
         assertThat(Fmt.pct(0.5, false)).isEqualTo("50.0%");
