@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 /** {@code saestitch bench ...}: benchmarks that print ratios measured in the same run. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmarks. Each prints its figures and the ratio to a peer measured in the same run."},
-        subcommands = {BenchCommand.Kernels_.class})
+        subcommands = {BenchCommand.Kernels_.class, BenchCommand.Compare.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -74,6 +74,51 @@ final class BenchCommand implements Runnable {
                 o.putPOJO("results", results);
                 Json.print(System.out, o);
             }
+            return 0;
+        }
+    }
+
+    /** {@code saestitch bench compare}. */
+    @Command(name = "compare", mixinStandardHelpOptions = true,
+            description = {"Time the whole 'compare' (similarities, every Δmse, swap groups, interpolation, activation",
+                    "correlation) on two synthetic relu SAEs, against the two SAEs' encoder GEMMs alone, measured",
+                    "back to back in the same run (target: compare within 1.5× of the GEMMs), and against a",
+                    "straightforward numpy implementation of the same per-latent formula (scripts/bench_compare_numpy.py)."},
+            footer = {"", "Example:  saestitch bench compare                (S = 3072, L = 6144, d = 384, 100k tokens)",
+                    "          saestitch bench compare --tokens 20000 --no-numpy"})
+    static final class Compare implements Callable<Integer> {
+        @Option(names = "--small", defaultValue = "3072", description = "Latents of S. Default: ${DEFAULT-VALUE}.")
+        int small;
+
+        @Option(names = "--large", defaultValue = "6144", description = "Latents of L. Default: ${DEFAULT-VALUE}.")
+        int large;
+
+        @Option(names = "--d-in", defaultValue = "384", description = "d_in. Default: ${DEFAULT-VALUE}.")
+        int dIn;
+
+        @Option(names = "--tokens", defaultValue = "100000", description = "Tokens. Default: ${DEFAULT-VALUE}.")
+        int tokens;
+
+        @Option(names = "--repeats", defaultValue = "3", description = "Timed repeats (best and median reported). Default: ${DEFAULT-VALUE}.")
+        int repeats;
+
+        @Option(names = "--no-numpy", description = "Do not run the numpy peer.")
+        boolean noNumpy;
+
+        @picocli.CommandLine.Mixin
+        KernelsOption kernels = new KernelsOption();
+
+        @Override
+        public Integer call() throws Exception {
+            var config = io.github.saestitch.stitch.CompareBenchmark.Config.defaults()
+                    .withSizes(dIn, small, large, tokens).withRepeats(repeats);
+            java.nio.file.Path script = Inputs.projectFile(io.github.saestitch.stitch.CompareBenchmark.NUMPY_SCRIPT);
+            config = noNumpy ? config.withoutNumpy()
+                    : new io.github.saestitch.stitch.CompareBenchmark.Config(config.dIn(), config.smallLatents(),
+                            config.largeLatents(), config.tokens(), config.activeFeatures(), config.seed(), config.repeats(),
+                            config.options(), script, config.python());
+            var result = io.github.saestitch.stitch.CompareBenchmark.run(kernels.kernels(), config, System.err::println);
+            System.out.print(result.report());
             return 0;
         }
     }

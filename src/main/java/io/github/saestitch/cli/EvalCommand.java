@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.saestitch.activations.ActivationSet;
 import io.github.saestitch.eval.EvalResult;
 import io.github.saestitch.eval.Evaluator;
-import io.github.saestitch.io.LoadedSae;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -21,7 +20,7 @@ import picocli.CommandLine.Parameters;
                 "active on the set. Streams the set in blocks, so it may be larger than memory."},
         footer = {"", "Example:  saestitch eval runs/sae-768 --acts acts.npy --json"})
 final class EvalCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "SAE_DIR", description = "SAE directory (any format 'info' reads).")
+    @Parameters(index = "0", paramLabel = "SAE_DIR", description = "SAE directory (any format 'info' reads, or a composite written by 'stitch').")
     Path dir;
 
     @Option(names = "--acts", required = true, paramLabel = "ACTS",
@@ -40,17 +39,18 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        LoadedSae loaded = Inputs.sae(dir);
+        Inputs.Model model = Inputs.model(dir, kernels.kernels());
         long t0 = System.nanoTime();
         EvalResult r;
         try (ActivationSet set = Inputs.acts(acts, tokens);
                 CliProgress bar = new CliProgress("eval", set.numTokens(), "tok")) {
-            r = new Evaluator(kernels.kernels()).evaluate(loaded.sae(), set, bar::stepTo);
+            r = new Evaluator(kernels.kernels()).evaluate(model.model(), set, bar::stepTo);
         }
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
         if (json) {
             ObjectNode o = Json.object();
-            o.put("sae", loaded.directory().toString());
+            o.put("sae", dir.toString());
+            o.put("model", model.description());
             o.put("acts", acts.toString());
             o.put("tokens", r.tokens());
             o.put("num_latents", r.numLatents());
@@ -62,8 +62,8 @@ final class EvalCommand implements Callable<Integer> {
             o.put("seconds", took.toNanos() / 1e9);
             Json.print(System.out, o);
         } else {
-            System.out.printf("%s on %d tokens of %s%n", loaded.directory(), r.tokens(), acts);
-            System.out.printf("  mse  %.6g   (per token, summed over %d dims)%n", r.mse(), loaded.sae().dIn());
+            System.out.printf("%s on %d tokens of %s%n", model.description(), r.tokens(), acts);
+            System.out.printf("  mse  %.6g   (per token, summed over %d dims)%n", r.mse(), model.model().dIn());
             System.out.printf("  fvu  %.6g%n", r.fvu());
             System.out.printf("  l0   %.3f%n", r.l0());
             System.out.printf("  dead %d of %d latents%n", r.dead(), r.numLatents());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.saestitch.io.LoadedSae;
 import io.github.saestitch.sae.Activation;
 import io.github.saestitch.sae.Sae;
+import io.github.saestitch.stitch.StitchManifest;
 import io.github.saestitch.tensor.ScalarKernels;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -27,6 +28,10 @@ final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (java.nio.file.Files.isRegularFile(dir.resolve(StitchManifest.FILE_NAME))
+                && StitchManifest.read(dir).kind().equals("composite")) {
+            return composite(StitchManifest.read(dir));
+        }
         LoadedSae loaded = Inputs.sae(dir);
         Sae sae = loaded.sae();
         float[] norms = new float[sae.numLatents()];
@@ -76,6 +81,30 @@ final class InfoCommand implements Callable<Integer> {
         for (String note : loaded.notes()) {
             System.out.println("  note: " + note);
         }
+        return 0;
+    }
+
+    /** A composite written by {@code stitch}: two source SAEs and the plan that combines them. */
+    private int composite(StitchManifest m) throws Exception {
+        ObjectNode o = Json.object();
+        o.put("path", dir.toString());
+        o.put("format", "saestitch-composite");
+        o.put("description", m.description());
+        o.put("d_sae", m.plan().numLatents());
+        o.put("kept_small", m.plan().keptSmall().length);
+        o.put("added_large", m.plan().addedLarge().length);
+        o.put("small_source", m.smallSource());
+        o.put("large_source", m.largeSource());
+        if (json) {
+            Json.print(System.out, o);
+            return 0;
+        }
+        System.out.printf("%s%n", dir);
+        System.out.printf("  format        saestitch composite (stitch.json + %s/ + %s/)%n", StitchManifest.SMALL_DIR,
+                StitchManifest.LARGE_DIR);
+        System.out.printf("  description   %s%n", m.description());
+        System.out.printf("  d_sae         %d (%d kept from S, %d added from L)%n", m.plan().numLatents(),
+                m.plan().keptSmall().length, m.plan().addedLarge().length);
         return 0;
     }
 

@@ -4,6 +4,12 @@ import io.github.saestitch.activations.ActivationSet;
 import io.github.saestitch.io.LoadedSae;
 import io.github.saestitch.activations.ActivationSets;
 import io.github.saestitch.io.SaeFormats;
+import io.github.saestitch.sae.Autoencoder;
+import io.github.saestitch.sae.Sae;
+import io.github.saestitch.sae.SaeRunner;
+import io.github.saestitch.stitch.CompositeSae;
+import io.github.saestitch.stitch.StitchManifest;
+import io.github.saestitch.tensor.Kernels;
 import io.github.saestitch.tensor.FloatMatrix;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,6 +18,30 @@ import java.nio.file.Path;
 /** Opening what the user points us at: SAE directories and activation sets, with clear errors. */
 final class Inputs {
     private Inputs() {
+    }
+
+    /**
+     * Anything {@code eval} can run: a standard SAE directory, or a composite written by {@code stitch}
+     * (a {@code stitch.json} of kind composite with the two source SAEs beside it).
+     *
+     * @param model       what to run
+     * @param description one line for messages
+     * @param loaded      the standard SAE as loaded, or null for a composite
+     */
+    record Model(Autoencoder model, String description, LoadedSae loaded) {
+    }
+
+    static Model model(Path path, Kernels kernels) throws IOException {
+        if (Files.isRegularFile(path.resolve(StitchManifest.FILE_NAME))) {
+            StitchManifest m = StitchManifest.read(path);
+            if (m.kind().equals("composite")) {
+                Sae small = sae(path.resolve(StitchManifest.SMALL_DIR)).sae();
+                Sae large = sae(path.resolve(StitchManifest.LARGE_DIR)).sae();
+                return new Model(new CompositeSae(small, large, m.plan(), kernels), m.description(), null);
+            }
+        }
+        LoadedSae loaded = sae(path);
+        return new Model(new SaeRunner(loaded.sae(), kernels), loaded.directory().toString(), loaded);
     }
 
     static LoadedSae sae(Path path) throws IOException {
@@ -67,5 +97,24 @@ final class Inputs {
         public void close() {
             inner.close();
         }
+    }
+
+    /**
+     * A file of this project (e.g. {@code scripts/...}) found from the jar's location
+     * ({@code ROOT/target/saestitch.jar}), so benchmarks work from any working directory; null if absent.
+     */
+    static Path projectFile(String relative) {
+        try {
+            Path jar = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            for (Path dir = jar.getParent(); dir != null; dir = dir.getParent()) {
+                Path p = dir.resolve(relative);
+                if (Files.exists(p)) {
+                    return p;
+                }
+            }
+        } catch (java.net.URISyntaxException | SecurityException e) {
+            return null;
+        }
+        return null;
     }
 }

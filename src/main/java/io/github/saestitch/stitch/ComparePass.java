@@ -1,0 +1,565 @@
+package io.github.saestitch.stitch;
+
+import io.github.saestitch.activations.ActivationSet;
+import io.github.saestitch.sae.Sae;
+import io.github.saestitch.sae.SaeRunner;
+import io.github.saestitch.tensor.FloatMatrix;
+import io.github.saestitch.tensor.Kernels;
+import io.github.saestitch.tensor.SparseRows;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * One streaming pass over the tokens that yields, exactly, every quantity of a compare (seed 003's
+ * per-latent additions, group swaps and the interpolation path) without building any hybrid.
+ *
+ * <p>Per block of tokens: read x, encode it with S and with L (the two encoder GEMMs, the only dense
+ * work), then per token t, with S's residual {@code r = x − x̂_S} and the sparse codes:
+ * <ul>
+ *   <li><b>Adding latent j of L</b> changes x̂ by {@code f_j d_j} ({@code d_j = W_dec^L[j]}), so the
+ *       squared error changes by {@code ‖r − f_j d_j‖² − ‖r‖² = f_j²‖d_j‖² − 2 f_j (r·d_j)}, and only on
+ *       tokens where j is active: {@code Δ_j = (1/N) Σ_{t: f_j(t) ≠ 0} [f_j²‖d_j‖² − 2 f_j (r_t·d_j)]}.</li>
+ *   <li><b>Swapping group g</b> (parents P ⊂ S, children C ⊂ L) changes the residual by
+ *       {@code u_t = Σ_{i∈P} f_i^S d_i^S − Σ_{j∈C} f_j^L d_j^L}, so
+ *       {@code Δ_g = (1/N) Σ_t (2 r_t·u_t + ‖u_t‖²)} over tokens where a member is active.</li>
+ *   <li><b>The interpolation path</b> applies steps in order; per token, walk its active steps in step
+ *       order keeping the running residual ρ (starting at r): step s adds {@code 2 ρ·u_s + ‖u_s‖²} to
+ *       its accumulator, then {@code ρ += u_s}. Steps touch disjoint latents, so this is exactly the
+ *       error change of step s given all earlier steps, and prefix sums of the accumulators give every
+ *       row's mse.</li>
+ * </ul>
+ * These hold because no hybrid changes any latent's activation: S's latents keep S's encoder and
+ * moved latents keep L's (MISSION.md). The pass also gives both SAEs' own mse, fvu (variance by the
+ * same stable merge as {@code eval.Evaluator}), latent frequencies, and the activation sums and
+ * co-activation sums for the correlation ({@link Coactivation}).
+ *
+ * <p><b>Cost per token</b> beyond the GEMMs: one fused pass over a decoder row of length {@code dIn}
+ * ({@link VecOps}) per active latent of S (its residual) and of L (its Δ, its path step and L's own
+ * residual at once), plus one per active parent and two per group with several active members, i.e.
+ * {@code O((l0_S + l0_L)·dIn)} against the GEMMs' {@code 2·(F_S + F_L)·dIn} (≈ 2% of the flops at
+ * F = 3072 + 6144, l0 ≈ 40). Residuals are formed as {@code (x − b_dec) − Σ f d}, subtracting the
+ * (large, mean-like) b_dec first so that float rounding is relative to the residual's size rather than
+ * to x's. All sums over tokens are in double; token chunks are fixed per worker and merged in order.
+ */
+final class ComparePass {
+
+    /**
+     * The interpolation plan, fixed before the pass (it depends on decoder cosines only).
+     *
+     * @param stepOfSmall [F_S] the step that removes S latent i (its group's swap), −1 if never removed
+     * @param stepOfLarge [F_L] the step that brings L latent j in (add or its group's swap)
+     * @param stepGroup   [numSteps] the group a step swaps, −1 for an add step
+     * @param numGroups   number of swap groups
+     */
+    record Plan(int[] stepOfSmall, int[] stepOfLarge, int[] stepGroup, int numGroups) {
+        int numSteps() {
+            return stepGroup.length;
+        }
+    }
+
+    /** Raw sums over all tokens of the pass (not yet divided by N). */
+    static final class Sums {
+        long tokens;
+        double sseSmall;
+        double sseLarge;
+        double sst;
+        long[] countSmall; // [F_S] tokens where i is active
+        long[] countLarge; // [F_L]
+        double[] sumSmall; // [F_S] Σ f_i
+        double[] sumSqSmall; // [F_S] Σ f_i²
+        double[] sumLarge; // [F_L]
+        double[] sumSqLarge; // [F_L]
+        double[] deltaLatent; // [F_L] Σ_t error change of adding j alone
+        double[] deltaGroup; // [G] Σ_t error change of swapping g alone
+        double[] deltaStep; // [numSteps] Σ_t error change of step s along the path
+        long readNanos; // reading, copying and checking blocks
+        long encodeNanos; // both encoders
+        long tokenNanos; // per-token sparse work
+        long correlationNanos; // co-activation buffering and flushing
+    }
+
+    private final Sae small;
+    private final Sae large;
+    private final Kernels kernels;
+    private final int blockTokens;
+    private final Workers workers;
+    private final int d;
+    private final float[] wDecSmall; // [F_S, dIn] heap copy, row-major
+    private final float[] wDecLarge; // [F_L, dIn]
+    private final double[] normSqLarge; // [F_L] ‖W_dec^L[j]‖²
+    private final double[] normSqSmall; // [F_S] ‖W_dec^S[i]‖²
+
+    ComparePass(Sae small, Sae large, Kernels kernels, int blockTokens, Workers workers) {
+        this.small = small;
+        this.large = large;
+        this.kernels = kernels;
+        this.blockTokens = blockTokens;
+        this.workers = workers;
+        this.d = small.dIn();
+        this.wDecSmall = small.wDec().toArray();
+        this.wDecLarge = large.wDec().toArray();
+        this.normSqLarge = new double[large.numLatents()];
+        for (int j = 0; j < normSqLarge.length; j++) {
+            normSqLarge[j] = VecOps.dot(wDecLarge, j * d, wDecLarge, j * d, d);
+        }
+        this.normSqSmall = new double[small.numLatents()];
+        for (int i = 0; i < normSqSmall.length; i++) {
+            normSqSmall[i] = VecOps.dot(wDecSmall, i * d, wDecSmall, i * d, d);
+        }
+    }
+
+    /**
+     * Streams tokens [0, numTokens) of {@code set}. With {@code plan} non-null this is the main pass
+     * (everything); with it null, only {@code coact} is fed (a further correlation tile).
+     */
+    Sums run(ActivationSet set, long numTokens, Plan plan, Coactivation coact, CompareProgress progress) {
+        boolean main = plan != null;
+        int fs = small.numLatents();
+        int fl = large.numLatents();
+        int block = (int) Math.min(blockTokens, numTokens);
+        SaeRunner runSmall = new SaeRunner(small, kernels, block);
+        SaeRunner runLarge = new SaeRunner(large, kernels, block);
+        float[] xBuf = new float[Math.multiplyExact(block, d)]; // [block, dIn]
+        int chunks = workers.size();
+        Worker[] ws = new Worker[chunks];
+        if (main) {
+            for (int c = 0; c < chunks; c++) {
+                ws[c] = new Worker(fs, fl, plan, coact != null);
+            }
+        }
+        double[] mean = new double[d]; // [dIn] running mean of x
+        double[] m2 = new double[d]; // [dIn] running Σ (x − mean)²
+        Sums s = new Sums();
+        for (long start = 0; start < numTokens; ) {
+            long t0 = System.nanoTime();
+            int n = (int) Math.min(block, numTokens - start);
+            FloatMatrix src = set.block(start, n);
+            if (src.rows() != n || src.cols() != d) {
+                throw new IllegalStateException("activation set " + set.describe() + " returned " + src + " for tokens ["
+                        + start + ", " + (start + n) + "), expected [" + n + ", " + d + "]");
+            }
+            MemorySegment.copy(src.segment(), FloatMatrix.FLOAT, 0, xBuf, 0, n * d);
+            requireFinite(xBuf, n, start, set);
+            FloatMatrix x = FloatMatrix.of(MemorySegment.ofArray(xBuf), n, d);
+            long t1 = System.nanoTime();
+            SparseRows codesSmall = runSmall.encode(x);
+            SparseRows codesLarge = runLarge.encode(x);
+            long t2 = System.nanoTime();
+            if (main) {
+                int nn = n;
+                workers.run(chunks, c -> ws[c].block(xBuf, codesSmall, codesLarge, nn * c / chunks, nn * (c + 1) / chunks));
+                long nA = start;
+                for (int c = 0; c < chunks; c++) { // Chan–Golub–LeVeque merge, chunk by chunk in order
+                    Worker w = ws[c];
+                    int nB = w.chunkTokens;
+                    if (nB == 0) {
+                        continue;
+                    }
+                    double nAB = nA + nB;
+                    for (int k = 0; k < d; k++) {
+                        double delta = w.chunkMean[k] - mean[k];
+                        mean[k] += delta * (nB / nAB);
+                        m2[k] += w.chunkM2[k] + delta * delta * (nA * nB / nAB);
+                    }
+                    nA += nB;
+                }
+            }
+            long t3 = System.nanoTime();
+            if (coact != null && coact.add(codesSmall, codesLarge)) {
+                coact.flush(workers);
+            }
+            long t4 = System.nanoTime();
+            s.readNanos += t1 - t0;
+            s.encodeNanos += t2 - t1;
+            s.tokenNanos += t3 - t2;
+            s.correlationNanos += t4 - t3;
+            start += n;
+            progress.tokens(start, numTokens);
+        }
+        if (coact != null) {
+            long t0 = System.nanoTime();
+            coact.flush(workers);
+            s.correlationNanos += System.nanoTime() - t0;
+        }
+        s.tokens = numTokens;
+        if (!main) {
+            return s;
+        }
+        s.countSmall = new long[fs];
+        s.countLarge = new long[fl];
+        s.sumSmall = new double[fs];
+        s.sumSqSmall = new double[fs];
+        s.sumLarge = new double[fl];
+        s.sumSqLarge = new double[fl];
+        s.deltaLatent = new double[fl];
+        s.deltaGroup = new double[plan.numGroups()];
+        s.deltaStep = new double[plan.numSteps()];
+        for (Worker w : ws) { // merged in chunk order: deterministic for a given thread count
+            s.sseSmall += w.sseSmall;
+            s.sseLarge += w.sseLarge;
+            addInto(s.countSmall, w.countSmall);
+            addInto(s.countLarge, w.countLarge);
+            addInto(s.deltaLatent, w.deltaLatent);
+            addInto(s.deltaGroup, w.deltaGroup);
+            addInto(s.deltaStep, w.deltaStep);
+            if (w.sumSmall != null) {
+                addInto(s.sumSmall, w.sumSmall);
+                addInto(s.sumSqSmall, w.sumSqSmall);
+                addInto(s.sumLarge, w.sumLarge);
+                addInto(s.sumSqLarge, w.sumSqLarge);
+            }
+        }
+        for (int k = 0; k < d; k++) {
+            s.sst += m2[k];
+        }
+        return s;
+    }
+
+    private static void addInto(double[] acc, double[] v) {
+        for (int i = 0; i < acc.length; i++) {
+            acc[i] += v[i];
+        }
+    }
+
+    private static void addInto(long[] acc, long[] v) {
+        for (int i = 0; i < acc.length; i++) {
+            acc[i] += v[i];
+        }
+    }
+
+    private void requireFinite(float[] x, int n, long firstToken, ActivationSet set) {
+        for (int i = 0, size = n * d; i < size; i++) {
+            if (!Float.isFinite(x[i])) {
+                throw new IllegalArgumentException("activation set " + set.describe() + " has a non-finite value ("
+                        + x[i] + ") at token " + (firstToken + i / d) + ", dim " + (i % d));
+            }
+        }
+    }
+
+    /**
+     * One worker's share of every block (a fixed range of each block's tokens) and its sums.
+     *
+     * <p><b>Step-major order.</b> A decoder row is 1.5 KiB (d = 384) and the pass needs about
+     * {@code l0_S + l0_L + parents} of them per token; visiting tokens one by one would fetch each row
+     * from memory once per token where it is active (≈ 13 GB for 100k tokens at l0 ≈ 40). Instead the
+     * worker keeps its tokens' residuals as rows of small matrices and walks latents (for S's
+     * residual) and steps (for the path) in increasing order, visiting every token where each is
+     * active: a row is fetched once per block and reused for all its tokens. Each token still sees
+     * exactly the operations of a token-by-token walk in the same order (S latents ascending, then
+     * steps ascending; within a group step S members before L members, each in code order). Each
+     * step's row operations are fused: one pass over the row computes its dot products with r and ρ
+     * and updates ρ and L's residual. (Splitting rows into chunks of dims, so that the residual rows of
+     * a whole block stay in L2, was measured slower at d = 384: per-call overhead and horizontal
+     * reductions triple while the rows are already L2/L3-resident.)
+     */
+    private final class Worker {
+        final Plan plan;
+        double sseSmall;
+        double sseLarge;
+        final long[] countSmall;
+        final long[] countLarge;
+        final double[] sumSmall; // null unless the correlation is computed
+        final double[] sumSqSmall;
+        final double[] sumLarge;
+        final double[] sumSqLarge;
+        final double[] deltaLatent;
+        final double[] deltaGroup;
+        final double[] deltaStep;
+        // per block: this range's token count and moments
+        int chunkTokens;
+        final double[] chunkMean = new double[d];
+        final double[] chunkM2 = new double[d];
+        // scratch, grown on demand: rows of this worker's tokens
+        float[] r = new float[0]; // [tokens, dIn] S's residual x − x̂_S
+        float[] rho = new float[0]; // [tokens, dIn] running residual along the path
+        float[] rl = new float[0]; // [tokens, dIn] L's residual
+        final float[] u = new float[d]; // [dIn] a group's residual change on one token
+        final double[] dots = new double[3];
+        // S's codes of the block bucketed by latent, and the path events bucketed by step
+        final int[] startSmall; // [F_S + 1]
+        final int[] startStep; // [numSteps + 1]
+        int[] sTok = new int[0];
+        float[] sVal = new float[0];
+        int[] evTok = new int[0];
+        int[] evLat = new int[0]; // latent of S, or −1 − latent of L
+        float[] evVal = new float[0];
+
+        Worker(int fs, int fl, Plan plan, boolean moments) {
+            this.plan = plan;
+            countSmall = new long[fs];
+            countLarge = new long[fl];
+            sumSmall = moments ? new double[fs] : null;
+            sumSqSmall = moments ? new double[fs] : null;
+            sumLarge = moments ? new double[fl] : null;
+            sumSqLarge = moments ? new double[fl] : null;
+            deltaLatent = new double[fl];
+            deltaGroup = new double[plan.numGroups()];
+            deltaStep = new double[plan.numSteps()];
+            startSmall = new int[fs + 1];
+            startStep = new int[plan.numSteps() + 1];
+        }
+
+        void block(float[] x, SparseRows cs, SparseRows cl, int t0, int t1) {
+            int n = t1 - t0;
+            chunkTokens = n;
+            moments(x, t0, t1);
+            if (n == 0) {
+                return;
+            }
+            if (r.length < n * d) {
+                r = new float[n * d];
+                rho = new float[n * d];
+                rl = new float[n * d];
+            }
+            bucketSmall(cs, t0, t1);
+            bucketSteps(cs, cl, t0, t1);
+            for (int t = t0; t < t1; t++) {
+                VecOps.sub(x, t * d, small.bDec(), 0, r, (t - t0) * d, d);
+                VecOps.sub(x, t * d, large.bDec(), 0, rl, (t - t0) * d, d);
+            }
+            residualSmall();
+            for (int q = 0; q < n; q++) {
+                sseSmall += VecOps.dot(r, q * d, r, q * d, d);
+            }
+            System.arraycopy(r, 0, rho, 0, n * d);
+            // Every latent of L belongs to exactly one step, so the path visits every active L latent once:
+            // L's own residual is updated there, while the decoder row is in L1.
+            path();
+            for (int q = 0; q < n; q++) {
+                sseLarge += VecOps.dot(rl, q * d, rl, q * d, d);
+            }
+        }
+
+        /** S's codes of tokens [t0, t1) bucketed by latent (stable: token order within a latent); counts and sums. */
+        private void bucketSmall(SparseRows cs, int t0, int t1) {
+            int[] ptr = cs.rowPtr();
+            int[] col = cs.colIdx();
+            float[] val = cs.values();
+            int[] start = startSmall;
+            int f = start.length - 1;
+            int m = ptr[t1] - ptr[t0];
+            if (sTok.length < m) {
+                sTok = new int[m];
+                sVal = new float[m];
+            }
+            Arrays.fill(start, 0);
+            for (int e = ptr[t0]; e < ptr[t1]; e++) {
+                start[col[e] + 1]++;
+            }
+            for (int i = 0; i < f; i++) {
+                start[i + 1] += start[i];
+            }
+            for (int t = t0; t < t1; t++) {
+                for (int e = ptr[t]; e < ptr[t + 1]; e++) {
+                    int at = start[col[e]]++;
+                    sTok[at] = t - t0;
+                    sVal[at] = val[e];
+                }
+            }
+            for (int i = f; i > 0; i--) { // the fill advanced each start to the next latent's: shift back
+                start[i] = start[i - 1];
+            }
+            start[0] = 0;
+            for (int i = 0; i < f; i++) {
+                int e0 = start[i], e1 = start[i + 1];
+                countSmall[i] += e1 - e0;
+                if (sumSmall != null) {
+                    for (int e = e0; e < e1; e++) {
+                        double v = sVal[e];
+                        sumSmall[i] += v;
+                        sumSqSmall[i] += v * v;
+                    }
+                }
+            }
+        }
+
+        /** {@code r[t] −= Σ_i f_i·W_dec^S[i]}, latent by latent in increasing order. */
+        private void residualSmall() {
+            int f = startSmall.length - 1;
+            for (int i = 0; i < f; i++) {
+                int row = i * d;
+                for (int e = startSmall[i]; e < startSmall[i + 1]; e++) {
+                    VecOps.axpy(-sVal[e], wDecSmall, row, r, sTok[e] * d, d);
+                }
+            }
+        }
+
+        /**
+         * The path events of tokens [t0, t1) bucketed by step (stable: token order within a step; per token
+         * S members before L members, each in code order).
+         */
+        private void bucketSteps(SparseRows cs, SparseRows cl, int t0, int t1) {
+            int[] stepOfSmall = plan.stepOfSmall();
+            int[] stepOfLarge = plan.stepOfLarge();
+            int[] sPtr = cs.rowPtr(), sCol = cs.colIdx();
+            float[] sv = cs.values();
+            int[] lPtr = cl.rowPtr(), lCol = cl.colIdx();
+            float[] lVal = cl.values();
+            int m = (sPtr[t1] - sPtr[t0]) + (lPtr[t1] - lPtr[t0]);
+            if (evTok.length < m) {
+                evTok = new int[m];
+                evLat = new int[m];
+                evVal = new float[m];
+            }
+            int steps = plan.numSteps();
+            int[] start = startStep;
+            Arrays.fill(start, 0);
+            for (int e = sPtr[t0]; e < sPtr[t1]; e++) {
+                start[stepOfSmall[sCol[e]] + 1]++; // step −1 (never removed) lands in bucket 0: cleared below
+            }
+            start[0] = 0;
+            for (int e = lPtr[t0]; e < lPtr[t1]; e++) {
+                start[stepOfLarge[lCol[e]] + 1]++;
+            }
+            for (int s = 0; s < steps; s++) {
+                start[s + 1] += start[s];
+            }
+            for (int t = t0; t < t1; t++) {
+                for (int e = sPtr[t]; e < sPtr[t + 1]; e++) {
+                    int step = stepOfSmall[sCol[e]];
+                    if (step >= 0) {
+                        int at = start[step]++;
+                        evTok[at] = t - t0;
+                        evLat[at] = sCol[e];
+                        evVal[at] = sv[e];
+                    }
+                }
+                for (int e = lPtr[t]; e < lPtr[t + 1]; e++) {
+                    int at = start[stepOfLarge[lCol[e]]]++;
+                    evTok[at] = t - t0;
+                    evLat[at] = -1 - lCol[e];
+                    evVal[at] = lVal[e];
+                }
+            }
+            for (int s = steps; s > 0; s--) {
+                start[s] = start[s - 1];
+            }
+            start[0] = 0;
+        }
+
+        /** The path: every step in increasing order, over the tokens where it is active. */
+        private void path() {
+            int[] stepGroup = plan.stepGroup();
+            for (int s = 0, steps = plan.numSteps(); s < steps; s++) {
+                int e0 = startStep[s], e1 = startStep[s + 1];
+                if (e0 == e1) {
+                    continue;
+                }
+                int g = stepGroup[s];
+                if (g < 0) {
+                    addStep(s, e0, e1);
+                } else {
+                    swapStep(s, g, e0, e1);
+                }
+            }
+        }
+
+        /** An add step: one latent j of L; on each token, u = −f d_j. Also updates L's residual. */
+        private void addStep(int s, int e0, int e1) {
+            int j = -1 - evLat[e0];
+            int row = j * d;
+            double nj = normSqLarge[j];
+            double dl = 0;
+            double ds = 0;
+            for (int e = e0; e < e1; e++) {
+                int o = evTok[e] * d;
+                float fv = evVal[e];
+                double f = fv;
+                VecOps.dot2Sub2(fv, wDecLarge, row, r, o, rho, o, rl, o, dots, d);
+                double ff = f * f * nj;
+                dl += ff - 2 * f * dots[0];
+                ds += ff - 2 * f * dots[1];
+                countLarge(j, fv);
+            }
+            deltaLatent[j] += dl;
+            deltaStep[s] += ds;
+        }
+
+        private void countLarge(int j, float v) {
+            countLarge[j]++;
+            if (sumLarge != null) {
+                sumLarge[j] += v;
+                sumSqLarge[j] += (double) v * v;
+            }
+        }
+
+        /**
+         * A swap step of group g: on each token, u = Σ_parents f_i d_i^S − Σ_children f_j d_j^L over active
+         * members. Also updates L's residual with the children.
+         */
+        private void swapStep(int s, int g, int e0, int e1) {
+            double dg = 0;
+            double ds = 0;
+            for (int e = e0; e < e1; ) {
+                int tok = evTok[e];
+                int o = tok * d;
+                if (e + 1 == e1 || evTok[e + 1] != tok) {
+                    // One active member on this token (the common case): u = ±f·d, one fused pass over d.
+                    int lat = evLat[e];
+                    float fv = evVal[e];
+                    double f = fv;
+                    if (lat >= 0) { // a parent: u = f d_i, so 2r·u + ‖u‖² = 2f r·d_i + f²‖d_i‖²
+                        VecOps.dot2Add(fv, wDecSmall, lat * d, r, o, rho, o, dots, d);
+                        double ff = f * f * normSqSmall[lat];
+                        dg += ff + 2 * f * dots[0];
+                        ds += ff + 2 * f * dots[1];
+                    } else { // a child: u = −f d_j, the add step's formulas
+                        int j = -1 - lat;
+                        VecOps.dot2Sub2(fv, wDecLarge, j * d, r, o, rho, o, rl, o, dots, d);
+                        double ff = f * f * normSqLarge[j];
+                        double dj = ff - 2 * f * dots[0];
+                        deltaLatent[j] += dj;
+                        dg += dj;
+                        ds += ff - 2 * f * dots[1];
+                        countLarge(j, fv);
+                    }
+                    e++;
+                    continue;
+                }
+                Arrays.fill(u, 0f);
+                for (; e < e1 && evTok[e] == tok; e++) {
+                    int lat = evLat[e];
+                    float fv = evVal[e];
+                    if (lat >= 0) {
+                        VecOps.axpy(fv, wDecSmall, lat * d, u, 0, d);
+                    } else {
+                        int j = -1 - lat;
+                        double f = fv;
+                        double rd = VecOps.subScaledDot2(fv, wDecLarge, j * d, r, o, u, rl, o, d);
+                        deltaLatent[j] += f * f * normSqLarge[j] - 2 * f * rd;
+                        countLarge(j, fv);
+                    }
+                }
+                VecOps.dot3AddTo(u, r, o, rho, o, dots, d);
+                dg += 2 * dots[0] + dots[2];
+                ds += 2 * dots[1] + dots[2];
+            }
+            deltaGroup[g] += dg;
+            deltaStep[s] += ds;
+        }
+
+        /** Exact two-pass per-dim mean and Σ (x − mean)² of tokens [t0, t1). */
+        private void moments(float[] x, int t0, int t1) {
+            Arrays.fill(chunkMean, 0);
+            Arrays.fill(chunkM2, 0);
+            int n = t1 - t0;
+            if (n == 0) {
+                return;
+            }
+            for (int t = t0; t < t1; t++) {
+                for (int k = 0, o = t * d; k < d; k++) {
+                    chunkMean[k] += x[o + k];
+                }
+            }
+            for (int k = 0; k < d; k++) {
+                chunkMean[k] /= n;
+            }
+            for (int t = t0; t < t1; t++) {
+                for (int k = 0, o = t * d; k < d; k++) {
+                    double c = x[o + k] - chunkMean[k];
+                    chunkM2[k] += c * c;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,256 @@
+package io.github.saestitch.stitch;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.saestitch.io.AtomicOutput;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Writes a {@link CompareResult} as the four files of {@code saestitch compare --out OUT}, all at once
+ * through {@link AtomicOutput#writeDirectory} (a temporary sibling directory, flushed and renamed to OUT
+ * when complete: no partial OUT, and a failure leaves an existing OUT untouched).
+ *
+ * <p><b>Formats</b> (all format version {@value #FORMAT_VERSION}; the CSVs are plain — header line,
+ * comma-separated, {@code \n} line ends, no comment lines — and their versions are listed in
+ * {@code summary.json} under {@code files}). Numbers are written in Java's shortest round-trip form
+ * (e.g. {@code 0.0123}, {@code 1.5E-5}), which Python's {@code float()}, pandas and polars parse; an
+ * undefined number is an empty field (NaN in pandas) or {@code null} in JSON.
+ * <ul>
+ *   <li>{@code latents.csv}: {@code latent,max_cos,nearest,kind,delta_mse,freq,max_act_corr,act_nearest,
+ *       nearest_act_corr,group,step} — one row per latent of L; {@code kind} is {@code novel} or
+ *       {@code reconstruction}; {@code act_nearest} and {@code group} are −1 when undefined / novel.</li>
+ *   <li>{@code groups.csv}: {@code group,parents,children,delta_mse,delta_l0,cosine,num_edges,step} —
+ *       parents (latents of S) and children (latents of L) as space-separated indices. A column whose
+ *       groups all have one member holds plain integers, so read both as text (pandas:
+ *       {@code read_csv(f, dtype={"parents": str, "children": str})}, then {@code .str.split()}).</li>
+ *   <li>{@code interpolation.csv}: {@code step,action,num_latents,mse,l0,target,cosine,delta_mse,fvu} —
+ *       {@code action} is {@code start}, {@code add} or {@code swap}; {@code target} the latent or group
+ *       (−1 at the start); {@code cosine} the latent's max_cos or the group's cosine.</li>
+ *   <li>{@code summary.json}: see {@link #summary(CompareResult)}.</li>
+ * </ul>
+ */
+public final class CompareWriter {
+    /** Version of every file this writer produces. */
+    public static final int FORMAT_VERSION = 1;
+    /** Header of latents.csv. */
+    public static final String LATENTS_HEADER =
+            "latent,max_cos,nearest,kind,delta_mse,freq,max_act_corr,act_nearest,nearest_act_corr,group,step";
+    /** Header of groups.csv. */
+    public static final String GROUPS_HEADER = "group,parents,children,delta_mse,delta_l0,cosine,num_edges,step";
+    /** Header of interpolation.csv. */
+    public static final String INTERPOLATION_HEADER = "step,action,num_latents,mse,l0,target,cosine,delta_mse,fvu";
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private CompareWriter() {
+    }
+
+    /**
+     * Writes {@code latents.csv}, {@code groups.csv}, {@code interpolation.csv} and {@code summary.json}
+     * into {@code out}.
+     *
+     * @param replace whether an existing non-empty {@code out} may be replaced (else an
+     *                {@link IllegalArgumentException})
+     */
+    public static void write(CompareResult result, Path out, boolean replace) throws IOException {
+        Objects.requireNonNull(result, "result");
+        Objects.requireNonNull(out, "out");
+        if (Files.isDirectory(out) && !replace && !isEmpty(out)) {
+            throw new IllegalArgumentException("output directory " + out + " exists and is not empty; choose another path "
+                    + "or remove it");
+        }
+        AtomicOutput.writeDirectory(out, dir -> {
+            writeLatents(result, dir.resolve("latents.csv"));
+            writeGroups(result, dir.resolve("groups.csv"));
+            writeInterpolation(result, dir.resolve("interpolation.csv"));
+            Files.writeString(dir.resolve("summary.json"), JSON.writeValueAsString(summary(result)) + "\n",
+                    StandardCharsets.UTF_8);
+        });
+    }
+
+    private static boolean isEmpty(Path dir) throws IOException {
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+            return !s.iterator().hasNext();
+        }
+    }
+
+    static void writeLatents(CompareResult r, Path file) throws IOException {
+        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            w.write(LATENTS_HEADER);
+            w.write('\n');
+            StringBuilder sb = new StringBuilder(160);
+            for (LatentResult l : r.latents()) {
+                sb.setLength(0);
+                sb.append(l.latent()).append(',').append(num(l.maxCos())).append(',').append(l.nearest()).append(',')
+                        .append(l.kind().label()).append(',').append(num(l.deltaMse())).append(',').append(num(l.freq()))
+                        .append(',').append(num(l.maxActCorr())).append(',').append(l.actNearest()).append(',')
+                        .append(num(l.nearestActCorr())).append(',').append(l.group()).append(',').append(l.step())
+                        .append('\n');
+                w.append(sb);
+            }
+        }
+    }
+
+    static void writeGroups(CompareResult r, Path file) throws IOException {
+        try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            w.write(GROUPS_HEADER);
+            w.write('\n');
+            StringBuilder sb = new StringBuilder(160);
+            for (SwapGroupResult g : r.groups()) {
+                sb.setLength(0);
+                sb.append(g.group()).append(',');
+                joinSpaced(sb, g.parents());
+                sb.append(',');
+                joinSpaced(sb, g.children());
+                sb.append(',').append(num(g.deltaMse())).append(',').append(num(g.deltaL0())).append(',')
+                        .append(num(g.cosine())).append(',').append(g.numEdges()).append(',').append(g.step()).append('\n');
+                w.append(sb);
+            }
+        }
+    }
+
+    static void writeInterpolation(CompareResult r, Path file) throws IOException {
+        try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            w.write(INTERPOLATION_HEADER);
+            w.write('\n');
+            StringBuilder sb = new StringBuilder(128);
+            for (InterpolationStep s : r.interpolation()) {
+                sb.setLength(0);
+                sb.append(s.step()).append(',').append(s.action().label()).append(',').append(s.numLatents()).append(',')
+                        .append(num(s.mse())).append(',').append(num(s.l0())).append(',').append(s.target()).append(',')
+                        .append(num(s.cosine())).append(',').append(num(s.deltaMse())).append(',').append(num(s.fvu()))
+                        .append('\n');
+                w.append(sb);
+            }
+        }
+    }
+
+    /**
+     * The content of {@code summary.json}:
+     * <pre>
+     * format_version, files {name: version}, tokens, kernels, threshold, group_cosine, hybrids, composite,
+     * small / large {num_latents, mse, fvu, l0, dead, activation, apply_b_dec_to_input},
+     * num_novel, num_reconstruction, num_groups,
+     * contingency {novel_improves, novel_worsens, reconstruction_improves, reconstruction_worsens,
+     *              novel_unchanged, reconstruction_unchanged, agreement},
+     * novel_added {num_latents, mse, l0, fvu, mse_change_fraction},
+     * all_applied {num_latents, mse, l0, fvu, mse_change_fraction},
+     * threshold_sweep [{threshold, num_novel, num_reconstruction, novel_improves, novel_worsens,
+     *                   reconstruction_improves, reconstruction_worsens, novel_unchanged,
+     *                   reconstruction_unchanged, agreement}],
+     * activation_similarity {computed, measure, passes, same_nearest_fraction, mean_nearest_act_corr, note (when
+ *                        not computed: why)}
+     * </pre>
+     * {@code improves} means Δmse &lt; 0, {@code worsens} Δmse &gt; 0, {@code unchanged} Δmse = 0 (a latent
+     * never active on the tokens); {@code agreement} = (novel_improves + reconstruction_worsens) / (latents
+     * with Δmse ≠ 0); {@code mse_change_fraction} = (mse − mse(S)) / mse(S).
+     */
+    public static ObjectNode summary(CompareResult r) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("format_version", FORMAT_VERSION);
+        ObjectNode files = root.putObject("files");
+        files.put("latents.csv", FORMAT_VERSION);
+        files.put("groups.csv", FORMAT_VERSION);
+        files.put("interpolation.csv", FORMAT_VERSION);
+        files.put("summary.json", FORMAT_VERSION);
+        root.put("tokens", r.tokens());
+        root.put("kernels", r.kernels());
+        root.put("threshold", r.threshold());
+        root.put("group_cosine", "max_edge_cosine");
+        root.put("hybrids", r.hybridNote());
+        root.put("composite", r.composite());
+        model(root.putObject("small"), r.small());
+        model(root.putObject("large"), r.large());
+        root.put("num_novel", r.contingency().novel());
+        root.put("num_reconstruction", r.contingency().reconstruction());
+        root.put("num_groups", r.groups().size());
+        contingency(root.putObject("contingency"), r.contingency());
+        point(root.putObject("novel_added"), r.novelAdded(), r.small().mse());
+        point(root.putObject("all_applied"), r.allApplied(), r.small().mse());
+        ArrayNode sweep = root.putArray("threshold_sweep");
+        for (ThresholdSweepRow row : r.thresholdSweep()) {
+            ObjectNode o = sweep.addObject();
+            o.put("threshold", row.threshold());
+            o.put("num_novel", row.contingency().novel());
+            o.put("num_reconstruction", row.contingency().reconstruction());
+            contingency(o, row.contingency());
+        }
+        ObjectNode act = root.putObject("activation_similarity");
+        ActivationSimilarity a = r.activationSimilarity();
+        act.put("computed", a.computed());
+        act.put("measure", "pearson correlation of latent activations over the tokens (inactive = 0)");
+        act.put("passes", a.passes());
+        put(act, "same_nearest_fraction", a.sameNearestFraction());
+        put(act, "mean_nearest_act_corr", a.meanNearestActCorr());
+        if (!a.note().isEmpty()) {
+            act.put("note", a.note());
+        }
+        return root;
+    }
+
+    private static void model(ObjectNode o, ModelSummary m) {
+        o.put("num_latents", m.numLatents());
+        put(o, "mse", m.mse());
+        put(o, "fvu", m.fvu());
+        put(o, "l0", m.l0());
+        o.put("dead", m.dead());
+        o.put("activation", m.activation());
+        o.put("apply_b_dec_to_input", m.applyBDecToInput());
+    }
+
+    private static void contingency(ObjectNode o, Contingency c) {
+        o.put("novel_improves", c.novelImproves());
+        o.put("novel_worsens", c.novelWorsens());
+        o.put("reconstruction_improves", c.reconstructionImproves());
+        o.put("reconstruction_worsens", c.reconstructionWorsens());
+        o.put("novel_unchanged", c.novelUnchanged());
+        o.put("reconstruction_unchanged", c.reconstructionUnchanged());
+        put(o, "agreement", c.agreement());
+    }
+
+    private static void point(ObjectNode o, InterpolationStep s, double mseSmall) {
+        o.put("step", s.step());
+        o.put("num_latents", s.numLatents());
+        put(o, "mse", s.mse());
+        put(o, "l0", s.l0());
+        put(o, "fvu", s.fvu());
+        put(o, "mse_change_fraction", mseSmall > 0 ? (s.mse() - mseSmall) / mseSmall : Double.NaN);
+    }
+
+    /** A finite number, or JSON null. */
+    private static void put(ObjectNode o, String key, double v) {
+        if (Double.isFinite(v)) {
+            o.put(key, v);
+        } else {
+            o.putNull(key);
+        }
+    }
+
+    /** Shortest round-trip decimal, or the empty field for NaN / infinities. */
+    static String num(double v) {
+        return Double.isFinite(v) ? Double.toString(v) : "";
+    }
+
+    /** A float in its own shortest round-trip form (0.7 stays "0.7", not "0.699999988079071"). */
+    static String num(float v) {
+        return Float.isFinite(v) ? Float.toString(v) : "";
+    }
+
+    private static void joinSpaced(StringBuilder sb, int[] v) {
+        for (int k = 0; k < v.length; k++) {
+            if (k > 0) {
+                sb.append(' ');
+            }
+            sb.append(v[k]);
+        }
+    }
+}

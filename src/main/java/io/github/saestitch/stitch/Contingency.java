@@ -1,0 +1,54 @@
+package io.github.saestitch.stitch;
+
+/**
+ * Seed 003's table: latents of L by kind (novel / reconstruction) and by the sign of their Δmse
+ * (improves: Δmse < 0; worsens: Δmse > 0). Latents with Δmse exactly 0 (in practice: never active on
+ * the tokens) are counted apart as unchanged, so they neither confirm nor contradict the split.
+ */
+public record Contingency(int novelImproves, int novelWorsens, int novelUnchanged, int reconstructionImproves,
+        int reconstructionWorsens, int reconstructionUnchanged) {
+
+    /** Number of novel latents. */
+    public int novel() {
+        return novelImproves + novelWorsens + novelUnchanged;
+    }
+
+    /** Number of reconstruction latents. */
+    public int reconstruction() {
+        return reconstructionImproves + reconstructionWorsens + reconstructionUnchanged;
+    }
+
+    /**
+     * How often "novel" predicts "improves": {@code (novel_improves + reconstruction_worsens) /
+     * (latents with Δmse ≠ 0)}; NaN when every latent is unchanged.
+     */
+    public double agreement() {
+        int decided = novelImproves + novelWorsens + reconstructionImproves + reconstructionWorsens;
+        return decided == 0 ? Double.NaN : (double) (novelImproves + reconstructionWorsens) / decided;
+    }
+
+    /** The table for kinds decided by {@code maxCos[j] ≤ threshold} and the given Δmse. */
+    static Contingency of(float[] maxCos, double[] deltaMse, double threshold) {
+        int ni = 0, nw = 0, nu = 0, ri = 0, rw = 0, ru = 0;
+        for (int j = 0; j < maxCos.length; j++) {
+            boolean novel = maxCos[j] <= threshold;
+            double d = deltaMse[j];
+            if (novel) {
+                if (d < 0) {
+                    ni++;
+                } else if (d > 0) {
+                    nw++;
+                } else {
+                    nu++;
+                }
+            } else if (d < 0) {
+                ri++;
+            } else if (d > 0) {
+                rw++;
+            } else {
+                ru++;
+            }
+        }
+        return new Contingency(ni, nw, nu, ri, rw, ru);
+    }
+}

@@ -1,0 +1,18 @@
+package io.github.saestitch.stitch;
+
+/**
+ * How well "novel at threshold τ" predicts "improves" (Δmse does not depend on τ, so the sweep is free).
+ *
+ * @param threshold   τ
+ * @param contingency the table at τ
+ */
+public record ThresholdSweepRow(double threshold, Contingency contingency) {
+    /** The sweep's thresholds: 0.50, 0.55, …, 0.90. */
+    public static double[] thresholds() {
+        double[] t = new double[9];
+        for (int k = 0; k < t.length; k++) {
+            t[k] = (50 + 5 * k) / 100.0; // exact decimals, not 0.5 + k·0.05 (which gives 0.6000000000000001)
+        }
+        return t;
+    }
+}

@@ -1,0 +1,54 @@
+package io.github.saestitch.stitch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.saestitch.tensor.Kernels;
+import io.github.saestitch.tensor.KernelsProvider;
+import io.github.saestitch.tensor.ScalarKernels;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/**
+ * {@link CompareBenchmark}: a small run with the scalar kernels (the numpy peer, when python3 and numpy
+ * exist, must compute the same per-latent Δmse), and the full-size benchmark on demand
+ * ({@code -Dsaestitch.bench=true}; it prints its report to the test output).
+ */
+class CompareBenchmarkTest {
+    /** float32 dense numpy vs our float32 sparse path: both ≲ 1e-6 relative; allow 1e-4 of max |Δ|. */
+    static final double NUMPY_GAP_TOL = 1e-4;
+
+    @Test
+    void smallRunMeasuresAndAgreesWithTheNumpyPeer() throws Exception {
+        CompareBenchmark.Config config = CompareBenchmark.Config.defaults().withSizes(16, 24, 48, 600).withRepeats(1)
+                .withOptions(CompareOptions.defaults().withBlockTokens(128).withThreads(2));
+        CompareBenchmark.Result r = CompareBenchmark.run(new ScalarKernels(), config, (String s) -> { });
+        assertThat(r.compareSeconds()).isPositive();
+        assertThat(r.gemmSeconds()).isPositive();
+        assertThat(r.gemmFlops()).isEqualTo(2.0 * 600 * 16 * (24 + 48));
+        assertThat(r.l0Large()).isPositive();
+        assertThat(r.numNovel()).isPositive();
+        assertThat(r.numGroups()).isPositive();
+        assertThat(r.report()).contains("ratio compare / GEMMs");
+        if (r.numpy() != null) {
+            assertThat(r.numpy().maxDeltaGap()).isLessThan(NUMPY_GAP_TOL);
+        } else {
+            assertThat(r.notes()).anyMatch(n -> n.contains("numpy peer skipped"));
+        }
+    }
+
+    @Test
+    @EnabledIfSystemProperty(named = "saestitch.bench", matches = "true")
+    void fullSizeBenchmark() throws Exception {
+        Kernels kernels = KernelsProvider.choose(System.getProperty("saestitch.kernels"));
+        CompareBenchmark.Config config = CompareBenchmark.Config.defaults();
+        String tokens = System.getProperty("saestitch.bench.tokens");
+        if (tokens != null) {
+            config = config.withSizes(config.dIn(), config.smallLatents(), config.largeLatents(), Integer.parseInt(tokens));
+        }
+        if ("false".equals(System.getProperty("saestitch.bench.numpy"))) {
+            config = config.withoutNumpy();
+        }
+        CompareBenchmark.Result r = CompareBenchmark.run(kernels, config, System.out::println);
+        System.out.println(r.report());
+    }
+}
