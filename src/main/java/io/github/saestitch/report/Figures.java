@@ -317,7 +317,9 @@ final class Figures {
         List<Layer> byL0 = new ArrayList<>();
         double minW = Double.POSITIVE_INFINITY;
         double maxW = 0;
-        Map<String, double[]> originals = new LinkedHashMap<>(); // label → (width, l0, mse)
+        // (width, l0, mse) per original SAE; a chain of pairs shares its middle SAEs, drawn once. Keyed by
+        // width and mse, so equal widths from different families still both show.
+        Map<String, double[]> originals = new LinkedHashMap<>();
         FigureLayout.DoubleList lw = new FigureLayout.DoubleList();
         FigureLayout.DoubleList ll0 = new FigureLayout.DoubleList();
         FigureLayout.DoubleList lm = new FigureLayout.DoubleList();
@@ -339,7 +341,7 @@ final class Figures {
             byL0.add(new Line(run.label(), color, l0, mse, 1.8, false));
             for (CompareRun.ModelStats m : List.of(run.summary().small(), run.summary().large())) {
                 if (Double.isFinite(m.mse())) {
-                    originals.putIfAbsent(Integer.toString(m.numLatents()), new double[] {m.numLatents(), m.l0(), m.mse()});
+                    originals.putIfAbsent(m.numLatents() + "|" + m.mse(), new double[] {m.numLatents(), m.l0(), m.mse()});
                     minW = Math.min(minW, m.numLatents());
                     maxW = Math.max(maxW, m.numLatents());
                 }
@@ -354,9 +356,10 @@ final class Figures {
         double[] ow = new double[originals.size()];
         double[] ol0 = new double[originals.size()];
         double[] om = new double[originals.size()];
-        String[] labels = originals.keySet().toArray(String[]::new);
+        String[] labels = new String[originals.size()];
         int i = 0;
         for (double[] v : originals.values()) {
+            labels[i] = Integer.toString((int) v[0]);
             ow[i] = v[0];
             ol0[i] = v[1];
             om[i] = v[2];

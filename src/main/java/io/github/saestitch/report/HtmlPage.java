@@ -21,6 +21,8 @@ final class HtmlPage {
     private final String title;
     private final StringBuilder body = new StringBuilder(1 << 16);
     private final List<String[]> toc = new ArrayList<>(); // {id, title}
+    /** Whether a {@code <section>} is open (closed by the next section or by {@link #render}). */
+    private boolean open;
 
     HtmlPage(String title) {
         this.title = title;
@@ -36,8 +38,6 @@ final class HtmlPage {
         }
         open = true;
     }
-
-    private boolean open;
 
     private void closeSection() {
         if (open) {
