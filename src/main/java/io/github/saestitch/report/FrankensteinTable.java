@@ -22,8 +22,8 @@ import java.util.List;
  * @param rows in file order
  */
 record FrankensteinTable(Path file, List<Row> rows) {
-    static final String FILE = "frankenstein.csv";
-    static final int FORMAT_VERSION = 1;
+    static final String FILE = ReportFormats.FRANKENSTEIN_FILE;
+    static final int FORMAT_VERSION = ReportFormats.VERSION;
     /** The series name of the original SAEs. */
     static final String ORIGINAL = "original";
 

@@ -19,8 +19,8 @@ import java.util.List;
  * latent is silent (0 = no absorption), averaged over parents.
  */
 record ToyTable(Path file, List<Row> rows) {
-    static final String FILE = "toy_comparison.csv";
-    static final int FORMAT_VERSION = 1;
+    static final String FILE = ReportFormats.TOY_FILE;
+    static final int FORMAT_VERSION = ReportFormats.VERSION;
 
     record Row(String arm, double meanMaxCos, double absorption, double parentRecall, double mse, double fvu,
             double l0, double dead) {

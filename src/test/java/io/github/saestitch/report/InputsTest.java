@@ -201,6 +201,20 @@ class InputsTest {
     }
 
     @Test
+    void thePublishedHeadersAreWhatTheReadersRead() throws IOException {
+        Path f = tmp.resolve(ReportFormats.FRANKENSTEIN_FILE);
+        Files.writeString(f, ReportFormats.FRANKENSTEIN_HEADER + "\n1,original,8,2.5,0.25,6.0,\n");
+        assertThat(FrankensteinTable.read(f).rows()).hasSize(1);
+        assertThat(Files.readAllLines(Examples.copy("frankenstein.csv", Files.createDirectories(tmp.resolve("b")))).get(0))
+                .isEqualTo(ReportFormats.FRANKENSTEIN_HEADER);
+        Path t = tmp.resolve(ReportFormats.TOY_FILE);
+        Files.writeString(t, ReportFormats.TOY_HEADER + "\n1,vanilla,0.9,0.4,0.6,0.01,0.05,1.0,0\n");
+        assertThat(ToyTable.read(t).rows().get(0).parentRecall()).isEqualTo(0.6);
+        assertThat(Files.readAllLines(Examples.copy("toy_comparison.csv", Files.createDirectories(tmp.resolve("c"))))
+                .get(0)).isEqualTo(ReportFormats.TOY_HEADER);
+    }
+
+    @Test
     void contextsRoundTripAndRejectMalformedLines() throws IOException {
         Map<Integer, List<LatentContext>> m = Map.of(
                 3, List.of(new LatentContext("a <b>", " c", "\"d\"\n", 1.5, "doc 1"),
