@@ -48,6 +48,11 @@ final class Inputs {
         if (!Files.exists(path)) {
             throw new BadInputException("no SAE at " + path + " (expected a directory with cfg.json and a .safetensors file)");
         }
+        // A 'train' output directory holds its SAE in sae/; accept the run directory too.
+        Path trained = path.resolve("sae");
+        if (Files.isDirectory(path) && !Files.exists(path.resolve("cfg.json")) && Files.isRegularFile(trained.resolve("cfg.json"))) {
+            return SaeFormats.load(trained);
+        }
         return SaeFormats.load(path);
     }
 

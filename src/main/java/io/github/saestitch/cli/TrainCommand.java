@@ -1,0 +1,110 @@
+package io.github.saestitch.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.saestitch.activations.ActivationSet;
+import io.github.saestitch.eval.EvalResult;
+import io.github.saestitch.train.TrainListener;
+import io.github.saestitch.train.TrainOptions;
+import io.github.saestitch.train.TrainProgress;
+import io.github.saestitch.train.TrainResult;
+import io.github.saestitch.train.Trainer;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code saestitch train}: one SAE on an activation set. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Train one SAE on an activation set (a store or a .npy), never seeing the language model.",
+                "Writes OUT/sae/ (SAELens v6), OUT/train_log.csv, OUT/train_curves.png, OUT/train_summary.json and",
+                "OUT/checkpoint/ (atomic). --resume continues a killed run to the same result as an uninterrupted one."},
+        footer = {"", "Examples:",
+                "  saestitch train --arch relu --width 3072 --acts runs/acts --out runs/relu-3072",
+                "  saestitch train --arch topk --k 32 --width 6144 --acts runs/acts --out runs/topk-6144",
+                "  saestitch train ... --resume             (after an interruption: same command plus --resume)"})
+final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--width", required = true, paramLabel = "N", description = "Number of latents.")
+    int width;
+
+    @Option(names = "--acts", required = true, paramLabel = "ACTS", description = "Activation store directory or .npy [tokens, d_in].")
+    Path acts;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
+    Path out;
+
+    @Option(names = "--resume", description = "Continue the run in OUT from its last checkpoint.")
+    boolean resume;
+
+    @Option(names = "--json", description = "Print the final held-out metrics as one JSON object on stdout.")
+    boolean json;
+
+    @Mixin
+    TrainSettings settings = new TrainSettings();
+
+    @Mixin
+    KernelsOption kernels = new KernelsOption();
+
+    @Override
+    public Integer call() throws Exception {
+        TrainOptions options = settings.options(width);
+        TrainResult r;
+        try (ActivationSet set = Inputs.acts(acts, 0)) {
+            r = new Trainer(options, kernels.kernels()).train(set, out, resume, progressListener("train " + width));
+        }
+        report(r, json);
+        return 0;
+    }
+
+    /** A listener that drives a progress bar with live mse and l0. */
+    static TrainListener progressListener(String task) {
+        return new TrainListener() {
+            CliProgress bar;
+
+            @Override
+            public void onStep(TrainProgress p) {
+                if (bar == null) {
+                    bar = new CliProgress(task, p.totalSteps(), "steps");
+                }
+                bar.extra(String.format("mse %.4g l0 %.1f dead %d %.0f tok/s", p.mse(), p.l0(), p.dead(), p.tokensPerSecond()));
+                bar.stepTo(p.step());
+                if (p.step() == p.totalSteps()) {
+                    bar.close();
+                }
+            }
+        };
+    }
+
+    static void report(TrainResult r, boolean json) {
+        EvalResult e = r.finalEval();
+        if (json) {
+            ObjectNode o = Json.object();
+            o.put("sae", r.outputDir() == null ? null : r.outputDir().resolve(TrainResult.SAE_DIR).toString());
+            o.put("architecture", r.options().architecture().toString());
+            o.put("num_latents", r.options().numLatents());
+            o.put("steps", r.steps());
+            o.put("tokens", r.tokens());
+            o.put("train_seconds", r.trainSeconds());
+            o.put("stored_parameter_ratio", r.storedParameterRatio());
+            if (e != null) {
+                o.put("mse", e.mse());
+                o.put("fvu", e.fvu());
+                o.put("l0", e.l0());
+                o.put("dead", e.dead());
+                o.put("eval_tokens", e.tokens());
+            }
+            Json.print(System.out, o);
+            return;
+        }
+        System.out.printf("trained %s: %d latents, %d steps, %d tokens in %.0f s%n",
+                r.outputDir() == null ? "" : r.outputDir().resolve(TrainResult.SAE_DIR), r.options().numLatents(),
+                r.steps(), r.tokens(), r.trainSeconds());
+        if (e != null) {
+            System.out.printf("  held out (%d tokens): mse %.5g  fvu %.4f  l0 %.2f  dead %d%n", e.tokens(), e.mse(),
+                    e.fvu(), e.l0(), e.dead());
+        }
+        if (r.storedParameterRatio() < 1) {
+            System.out.printf("  stored parameters: %.3f of the dense SAE%n", r.storedParameterRatio());
+        }
+    }
+}

@@ -1,0 +1,195 @@
+package io.github.saestitch.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.saestitch.activations.ActivationSet;
+import io.github.saestitch.eval.EvalResult;
+import io.github.saestitch.io.AtomicOutput;
+import io.github.saestitch.tensor.Kernels;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * Trains a family of SAEs of several widths on the same activations with the same options and seed
+ * (only the width differs), the entry point of {@code saestitch train-family}. Same data, same
+ * held-out tokens, same shuffling: the members differ by width alone, which is what the stitching
+ * analysis (MISSION.md) compares.
+ *
+ * <h2>Output directory</h2>
+ * <pre>
+ *   width-768/ width-1536/ ...   one {@link Trainer} output directory per width
+ *   family_summary.csv           one row per width (columns below)
+ *   family_summary.json          the same plus the shared options (format_version 1)
+ *   family_summary.png           held-out mse, fvu, l0 and dead against width
+ * </pre>
+ * CSV columns: {@code format_version, width, architecture, steps, tokens, mse, fvu, l0, dead,
+ * dead_fraction, stored_parameter_ratio, tokens_per_second, dir} — the metrics are the held-out ones
+ * of each final SAE (mse: mean over tokens of Σ_dims (x − x̂)², raw units).
+ *
+ * <p>With {@code resume}, members whose directory holds a checkpoint continue from it (a finished one
+ * only re-saves its outputs), the others start fresh.
+ */
+public final class FamilyTrainer {
+    /** Version of the family summary files. */
+    public static final int FORMAT_VERSION = 1;
+    public static final String SUMMARY_CSV = "family_summary.csv";
+    public static final String SUMMARY_JSON = "family_summary.json";
+    public static final String SUMMARY_PNG = "family_summary.png";
+
+    /** One trained width. */
+    public record Member(int width, Path dir, TrainResult result) {
+    }
+
+    /** The whole family. */
+    public record FamilyResult(List<Member> members, Path summaryCsv, Path summaryJson, Path plotPng) {
+    }
+
+    /** Progress of a family run; the library never prints. */
+    public interface FamilyListener {
+        /** Before member {@code index} (0-based) of {@code count} starts; returns the listener for its steps. */
+        default TrainListener onMemberStart(int index, int count, int width) {
+            return TrainListener.NONE;
+        }
+
+        /** After a member finished and was saved. */
+        default void onMemberDone(Member member) {
+        }
+    }
+
+    private final TrainOptions base;
+    private final List<Integer> widths;
+    private final Kernels kernels;
+
+    /**
+     * @param base   options shared by every member (its {@code numLatents} is replaced by each width)
+     * @param widths the widths, each ≥ 1 and distinct; trained in the given order
+     */
+    public FamilyTrainer(TrainOptions base, List<Integer> widths, Kernels kernels) {
+        this.base = Objects.requireNonNull(base, "base");
+        this.kernels = Objects.requireNonNull(kernels, "kernels");
+        if (widths == null || widths.isEmpty()) {
+            throw new IllegalArgumentException("a family needs at least one width");
+        }
+        if (widths.stream().distinct().count() != widths.size()) {
+            throw new IllegalArgumentException("widths must be distinct, got " + widths);
+        }
+        for (int w : widths) {
+            base.toBuilder().numLatents(w).build(); // validates k ≤ width etc. before any training
+        }
+        this.widths = List.copyOf(widths);
+    }
+
+    /** The member directory name for a width. */
+    public static String memberDirName(int width) {
+        return "width-" + width;
+    }
+
+    /**
+     * Trains every width on {@code acts} (held-out tail as in {@link Trainer#train(ActivationSet, Path,
+     * boolean, TrainListener)}) into {@code outDir}, then writes the summaries.
+     */
+    public FamilyResult train(ActivationSet acts, Path outDir, boolean resume, FamilyListener listener)
+            throws IOException {
+        FamilyListener l = listener == null ? new FamilyListener() {
+        } : listener;
+        if (!resume) {
+            for (int w : widths) {
+                if (Files.exists(outDir.resolve(memberDirName(w)))) {
+                    throw new IllegalArgumentException(outDir.resolve(memberDirName(w)) + " already exists; resume the "
+                            + "family or choose another output directory");
+                }
+            }
+        }
+        List<Member> members = new ArrayList<>();
+        for (int i = 0; i < widths.size(); i++) {
+            int w = widths.get(i);
+            Path dir = outDir.resolve(memberDirName(w));
+            TrainListener tl = l.onMemberStart(i, widths.size(), w);
+            TrainOptions o = base.toBuilder().numLatents(w).build();
+            boolean has = TrainingState.exists(dir.resolve(TrainResult.CHECKPOINT_DIR));
+            TrainResult r = new Trainer(o, kernels).train(acts, dir, resume && has, tl);
+            Member m = new Member(w, dir, r);
+            members.add(m);
+            l.onMemberDone(m);
+        }
+        Path csv = outDir.resolve(SUMMARY_CSV);
+        Path json = outDir.resolve(SUMMARY_JSON);
+        Path png = outDir.resolve(SUMMARY_PNG);
+        writeCsv(members, csv);
+        writeJson(members, json);
+        Charts.writeFamily(members, base.architecture().id() + " family", png);
+        return new FamilyResult(List.copyOf(members), csv, json, png);
+    }
+
+    private static void writeCsv(List<Member> members, Path file) throws IOException {
+        AtomicOutput.writeFile(file, tmp -> {
+            try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+                w.write("format_version,width,architecture,steps,tokens,mse,fvu,l0,dead,dead_fraction,"
+                        + "stored_parameter_ratio,tokens_per_second,dir\n");
+                for (Member m : members) {
+                    EvalResult e = m.result().finalEval();
+                    w.write(String.join(",",
+                            Integer.toString(FORMAT_VERSION),
+                            Integer.toString(m.width()),
+                            m.result().options().architecture().id(),
+                            Integer.toString(m.result().steps()),
+                            Long.toString(m.result().tokens()),
+                            e == null ? "" : num(e.mse()),
+                            e == null ? "" : num(e.fvu()),
+                            e == null ? "" : num(e.l0()),
+                            e == null ? "" : Integer.toString(e.dead()),
+                            e == null ? "" : num((double) e.dead() / m.width()),
+                            num(m.result().storedParameterRatio()),
+                            num(m.result().tokensPerSecond()),
+                            m.dir().getFileName().toString()));
+                    w.write('\n');
+                }
+            }
+        });
+    }
+
+    private void writeJson(List<Member> members, Path file) throws IOException {
+        ObjectMapper om = TrainingState.mapper();
+        ObjectNode root = om.createObjectNode();
+        root.put("format_version", FORMAT_VERSION);
+        root.put("kind", "saestitch-family-summary");
+        root.put("architecture", base.architecture().id());
+        ArrayNode ws = root.putArray("widths");
+        widths.forEach(ws::add);
+        ArrayNode arr = root.putArray("members");
+        for (Member m : members) {
+            ObjectNode o = arr.addObject();
+            o.put("width", m.width());
+            o.put("dir", m.dir().getFileName().toString());
+            o.put("steps", m.result().steps());
+            o.put("tokens", m.result().tokens());
+            o.put("train_seconds", m.result().trainSeconds());
+            o.put("tokens_per_second", m.result().tokensPerSecond());
+            o.put("stored_parameter_ratio", m.result().storedParameterRatio());
+            EvalResult e = m.result().finalEval();
+            if (e != null) {
+                o.put("eval_tokens", e.tokens());
+                o.put("mse", e.mse());
+                o.put("fvu", e.fvu());
+                o.put("l0", e.l0());
+                o.put("dead", e.dead());
+                o.put("dead_fraction", (double) e.dead() / m.width());
+            }
+        }
+        root.set("options", om.valueToTree(base));
+        byte[] bytes = om.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
+        AtomicOutput.writeFile(file, tmp -> Files.write(tmp, bytes));
+    }
+
+    private static String num(double v) {
+        return String.format(Locale.ROOT, "%.7g", v);
+    }
+}
