@@ -1,0 +1,178 @@
+package io.github.saestitch.report;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.saestitch.io.AtomicOutput;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Reads and writes top-activating contexts per latent as JSON lines ({@value #FILE}), the file the
+ * report picks up from a compare output directory.
+ *
+ * <p><b>Format</b> (version {@value #FORMAT_VERSION}): one JSON object per line, one line per latent of
+ * the larger SAE:
+ * <pre>
+ * {"format_version": 1, "latent": 17,
+ *  "contexts": [{"before": "…the cat", "token": " sat", "after": " on the…", "activation": 4.2,
+ *                "source": "brown ca01, token 1234",
+ *                "spans": [["…the", 0.0], [" cat", 0.7], [" sat", 4.2], [" on", 0.0]]}]}
+ * </pre>
+ * {@code source} and {@code spans} are optional; a span's activation may be {@code null} (unknown).
+ * Contexts keep their order (the producer sorts them, normally by descending activation).
+ */
+public final class LatentContexts {
+    /** File name inside a compare output directory. */
+    public static final String FILE = "contexts.jsonl";
+    /** Version of the line format. */
+    public static final int FORMAT_VERSION = 1;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private LatentContexts() {
+    }
+
+    /**
+     * Reads {@code file}.
+     *
+     * @return contexts per latent index, in ascending latent order
+     * @throws ReportInputException naming the file and line on any malformed line
+     */
+    public static Map<Integer, List<LatentContext>> read(Path file) throws IOException {
+        Map<Integer, List<LatentContext>> out = new TreeMap<>();
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line;
+            int no = 0;
+            while ((line = r.readLine()) != null) {
+                no++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                JsonNode n;
+                try {
+                    n = JSON.readTree(line);
+                } catch (JsonProcessingException e) {
+                    throw new ReportInputException(file, "line " + no + ": not valid JSON: " + e.getOriginalMessage(), e);
+                }
+                parseLine(file, no, n, out);
+            }
+        } catch (NoSuchFileException e) {
+            throw new ReportInputException(file, "file not found", e);
+        }
+        return out;
+    }
+
+    private static void parseLine(Path file, int no, JsonNode n, Map<Integer, List<LatentContext>> out)
+            throws ReportInputException {
+        String where = "line " + no + ": ";
+        if (!n.isObject()) {
+            throw new ReportInputException(file, where + "expected a JSON object");
+        }
+        int version = n.path("format_version").asInt(-1);
+        if (version < 1 || version > FORMAT_VERSION) {
+            throw new ReportInputException(file, where + "format_version " + n.path("format_version")
+                    + " is not supported (this saestitch reads 1 to " + FORMAT_VERSION + ")");
+        }
+        if (!n.path("latent").canConvertToInt() || n.path("latent").asInt() < 0) {
+            throw new ReportInputException(file, where + "'latent' must be a non-negative integer");
+        }
+        int latent = n.get("latent").asInt();
+        if (out.containsKey(latent)) {
+            throw new ReportInputException(file, where + "latent " + latent + " appears on more than one line");
+        }
+        JsonNode arr = n.path("contexts");
+        if (!arr.isArray()) {
+            throw new ReportInputException(file, where + "'contexts' must be an array");
+        }
+        List<LatentContext> list = new ArrayList<>();
+        for (int i = 0; i < arr.size(); i++) {
+            JsonNode c = arr.get(i);
+            String at = where + "contexts[" + i + "]: ";
+            if (!c.path("token").isTextual()) {
+                throw new ReportInputException(file, at + "'token' must be a string");
+            }
+            if (!c.path("activation").isNumber()) {
+                throw new ReportInputException(file, at + "'activation' must be a number");
+            }
+            List<LatentContext.Span> spans = new ArrayList<>();
+            if (c.has("spans")) {
+                JsonNode sp = c.get("spans");
+                if (!sp.isArray()) {
+                    throw new ReportInputException(file, at + "'spans' must be an array of [text, activation]");
+                }
+                for (JsonNode s : sp) {
+                    if (!s.isArray() || s.size() != 2 || !s.get(0).isTextual()
+                            || !(s.get(1).isNumber() || s.get(1).isNull())) {
+                        throw new ReportInputException(file, at + "each span must be [text, activation or null]");
+                    }
+                    spans.add(new LatentContext.Span(s.get(0).asText(),
+                            s.get(1).isNull() ? Double.NaN : s.get(1).asDouble()));
+                }
+            }
+            list.add(new LatentContext(c.path("before").asText(""), c.get("token").asText(), c.path("after").asText(""),
+                    c.get("activation").asDouble(), c.path("source").asText(""), spans));
+        }
+        out.put(latent, List.copyOf(list));
+    }
+
+    /** Writes {@code contexts} to {@code file} (atomically), one line per latent in ascending latent order. */
+    public static void write(Map<Integer, List<LatentContext>> contexts, Path file) throws IOException {
+        Map<Integer, List<LatentContext>> sorted = new TreeMap<>(contexts);
+        AtomicOutput.writeFile(file, tmp -> {
+            try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+                for (Map.Entry<Integer, List<LatentContext>> e : sorted.entrySet()) {
+                    w.write(JSON.writeValueAsString(line(e.getKey(), e.getValue())));
+                    w.write('\n');
+                }
+            }
+        });
+    }
+
+    /** The JSON object of one latent's line (also the shape embedded in the report). */
+    static ObjectNode line(int latent, List<LatentContext> contexts) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("format_version", FORMAT_VERSION);
+        o.put("latent", latent);
+        ArrayNode arr = o.putArray("contexts");
+        for (LatentContext c : contexts) {
+            arr.add(context(c));
+        }
+        return o;
+    }
+
+    static ObjectNode context(LatentContext c) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("before", c.before());
+        o.put("token", c.token());
+        o.put("after", c.after());
+        o.put("activation", c.activation());
+        if (!c.source().isEmpty()) {
+            o.put("source", c.source());
+        }
+        if (!c.spans().isEmpty()) {
+            ArrayNode sp = o.putArray("spans");
+            for (LatentContext.Span s : c.spans()) {
+                ArrayNode pair = sp.addArray();
+                pair.add(s.text());
+                if (Double.isFinite(s.activation())) {
+                    pair.add(s.activation());
+                } else {
+                    pair.addNull();
+                }
+            }
+        }
+        return o;
+    }
+}

@@ -1,0 +1,33 @@
+package io.github.saestitch.report;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One compared pair of SAEs: the output directory of {@code saestitch compare} (its
+ * {@code latents.csv}, {@code groups.csv}, {@code interpolation.csv} and {@code summary.json}).
+ *
+ * @param compareDir the compare output directory
+ * @param label      how the report names the pair; null for the default "S → L" from the widths
+ * @param contexts   top-activating contexts per latent of the larger SAE for the explorer; null to read
+ *                   {@code compareDir/contexts.jsonl} when it exists ({@link LatentContexts}), an empty
+ *                   map for none
+ */
+public record PairInput(Path compareDir, String label, Map<Integer, List<LatentContext>> contexts) {
+    public PairInput {
+        Objects.requireNonNull(compareDir, "compareDir");
+        contexts = contexts == null ? null : Map.copyOf(contexts);
+    }
+
+    /** A pair with the default label and contexts read from the directory when present. */
+    public static PairInput of(Path compareDir) {
+        return new PairInput(compareDir, null, null);
+    }
+
+    /** A pair with a label and contexts read from the directory when present. */
+    public static PairInput of(Path compareDir, String label) {
+        return new PairInput(compareDir, label, null);
+    }
+}

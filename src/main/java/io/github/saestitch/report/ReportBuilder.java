@@ -1,0 +1,528 @@
+package io.github.saestitch.report;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.saestitch.io.AtomicOutput;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Builds the HTML report: {@code outDir/index.html}, one self-contained file (inline CSS, inline SVG
+ * figures, the data as embedded JSON, a little vanilla JavaScript; no network request of any kind),
+ * and every figure again as a standalone file {@code outDir/figures/ID.svg} (and {@code ID.png} when
+ * asked) for papers and slides.
+ *
+ * <p>Sections, each present only when its data is: overview; per pair the max_cos–Δmse scatter with
+ * the contingency table beside the source's, the max_cos histogram, the cumulative individual Δmse,
+ * the threshold sweep and a swap-group summary; interpolation curves across pairs; family summary;
+ * training curves; Frankenstein against the originals; the toy-model absorption comparison; the latent
+ * explorer; and a list of the inputs.
+ *
+ * <p>All inputs are read and checked before anything is written, so a bad file leaves {@code outDir}
+ * as it was. {@code figures/} is replaced as a whole (no stale figures from an earlier run), then
+ * {@code index.html} is written atomically. Other files in {@code outDir} are left alone.
+ */
+public final class ReportBuilder {
+    /** The HTML file name. */
+    public static final String HTML = "index.html";
+    /** The figures' sub-directory. */
+    public static final String FIGURES = "figures";
+    /** PNG pixels per SVG unit: sharp on slides and in print. */
+    static final double PNG_SCALE = 2;
+
+    /** The source's contingency table (GPT-2 small, 768 → 1536 latents; seed 003). */
+    static final long SOURCE_NOVEL_IMPROVES = 628;
+    static final long SOURCE_NOVEL_WORSENS = 29;
+    static final long SOURCE_RECONSTRUCTION_IMPROVES = 281;
+    static final long SOURCE_RECONSTRUCTION_WORSENS = 598;
+
+    private ReportBuilder() {
+    }
+
+    /** A figure drawn for this report: its chart, its laid-out scene. */
+    private record Drawn(Figures.Chart chart, Scene scene) {
+    }
+
+    /**
+     * Reads the inputs, writes {@code outDir/index.html} and {@code outDir/figures/}, and says what it
+     * wrote.
+     *
+     * @throws ReportInputException when an input file is missing or malformed (nothing is written then)
+     */
+    public static ReportResult build(ReportInputs inputs, Path outDir) throws IOException {
+        Objects.requireNonNull(inputs, "inputs");
+        Objects.requireNonNull(outDir, "outDir");
+
+        // ---- read everything first ----
+        List<CompareRun> runs = new ArrayList<>();
+        Set<String> labels = new HashSet<>();
+        for (PairInput p : inputs.pairs()) {
+            CompareRun r = CompareRun.read(p.compareDir(), p.label(), p.contexts());
+            if (!labels.add(r.label())) {
+                // Two pairs of the same widths (e.g. two sites): tell them apart by directory.
+                r = new CompareRun(r.dir(), r.label() + " (" + r.dir().getFileName() + ")", r.summary(), r.latents(),
+                        r.groups(), r.interpolation(), r.contexts());
+                labels.add(r.label());
+            }
+            runs.add(r);
+        }
+        FamilyRun family = inputs.familyDir() == null ? null : FamilyRun.read(inputs.familyDir());
+        List<TrainingCurve> curves = new ArrayList<>();
+        if (family != null) {
+            curves.addAll(family.curves());
+        }
+        for (ReportInputs.TrainingLogInput t : inputs.trainingLogs()) {
+            curves.add(TrainingCurve.read(t.csv(), t.label()));
+        }
+        Path frankPath = discover(inputs.frankenstein(), inputs.familyDir(), FrankensteinTable.FILE);
+        FrankensteinTable frank = frankPath == null ? null : FrankensteinTable.read(frankPath);
+        Path toyPath = discover(inputs.toyComparison(), inputs.familyDir(), ToyTable.FILE);
+        ToyTable toy = toyPath == null ? null : ToyTable.read(toyPath);
+
+        // ---- build the page ----
+        List<String> notes = new ArrayList<>();
+        Map<String, Drawn> drawn = new LinkedHashMap<>();
+        HtmlPage page = new HtmlPage(inputs.title());
+        ObjectNode data = ReportData.root(inputs.title(), List.of());
+        ArrayNode pairData = data.putArray("pairs");
+
+        if (!runs.isEmpty()) {
+            page.section("overview", "Overview", overviewIntro(runs));
+            page.raw(overviewTable(runs));
+        }
+        for (int k = 0; k < runs.size(); k++) {
+            CompareRun run = runs.get(k);
+            String pid = "pair" + (k + 1);
+            page.section(pid, "Pair " + (k + 1) + ": " + run.label(), pairIntro(run));
+            Figures.Chart scatter = Figures.scatter(run, pid + "-maxcos-vs-dmse", inputs.maxScatterPoints(),
+                    inputs.seed());
+            page.raw("<div class=\"row\">\n");
+            page.raw(draw(scatter, drawn, inputs.png()));
+            page.raw("<div class=\"side\">\n" + contingencyHtml(run) + "</div>\n</div>\n");
+            page.raw(draw(Figures.histogram(run, pid + "-maxcos-histogram"), drawn, inputs.png()));
+            page.raw(draw(Figures.cumulative(run, pid + "-cumulative-dmse"), drawn, inputs.png()));
+            Figures.Chart sweep = Figures.sweep(run, pid + "-threshold-sweep");
+            if (sweep != null) {
+                page.raw(draw(sweep, drawn, inputs.png()));
+            }
+            page.raw(groupsHtml(run));
+            for (String n : scatter.notes()) {
+                notes.add(run.label() + ": " + n);
+            }
+
+            int[] rows = Sampling.indices(run.latents().size(), inputs.maxExplorerLatents(), inputs.seed());
+            if (rows.length < run.latents().size()) {
+                notes.add(run.label() + ": the explorer holds " + Fmt.count(rows.length) + " of "
+                        + Fmt.count(run.latents().size()) + " latents (uniform random sample, seed " + inputs.seed()
+                        + "); latents.csv has them all.");
+            }
+            pairData.add(ReportData.pair(pid, run, rows, inputs.seed(), pid + "-maxcos-vs-dmse-svg"));
+        }
+        if (!runs.isEmpty()) {
+            page.section("interpolation", "Interpolation between sizes", null);
+            page.raw(draw(Figures.interpolation(runs, "interpolation"), drawn, inputs.png()));
+        }
+        if (family != null) {
+            page.section("family", "Family summary", "From " + code(family.dir().resolve(FamilyRun.SUMMARY_CSV)) + ".");
+            page.raw(familyTable(family));
+            if (!family.members().isEmpty()) {
+                page.raw(draw(Figures.family(family, "family-summary"), drawn, inputs.png()));
+            }
+            if (!family.missing().isEmpty()) {
+                notes.add("Family members without a " + TrainingCurve.FILE + " (no training curve shown): "
+                        + String.join(", ", family.missing()) + ".");
+            }
+        }
+        if (!curves.isEmpty()) {
+            page.section("training", "Training curves", null);
+            page.raw(draw(Figures.training(curves, "training-curves"), drawn, inputs.png()));
+        }
+        if (frank != null) {
+            page.section("frankenstein", "Frankenstein SAEs", "From " + code(frank.file()) + ".");
+            page.raw(draw(Figures.frankenstein(frank, "frankenstein"), drawn, inputs.png()));
+            page.raw(frankensteinTable(frank));
+        }
+        if (toy != null) {
+            page.section("toy", "Toy model: absorption", "From " + code(toy.file()) + ".");
+            page.raw(draw(Figures.toy(toy, "toy-absorption"), drawn, inputs.png()));
+            page.raw(toyTable(toy));
+        }
+        if (!runs.isEmpty()) {
+            page.section("explorer", "Latent explorer", EXPLORER_INTRO);
+            page.raw(EXPLORER_HTML);
+        }
+        page.section("about", "About this report", null);
+        page.raw(aboutHtml(inputs, runs, family, curves, frankPath, toyPath, notes));
+        ArrayNode dataNotes = data.putArray("notes");
+        notes.forEach(dataNotes::add);
+
+        String html = page.render(lead(runs, family), data, "Written by saestitch (report data format_version "
+                + ReportData.FORMAT_VERSION + "). Self-contained: no network access; figures are also in "
+                + "<code>figures/</code>.");
+
+        // ---- write: figures first (as one directory), then the page that links to them ----
+        Path figDir = outDir.resolve(FIGURES);
+        List<ReportResult.FigureFile> files = new ArrayList<>();
+        for (Drawn d : drawn.values()) {
+            String id = d.chart().figure().id();
+            files.add(new ReportResult.FigureFile(id, d.chart().figure().title(), figDir.resolve(id + ".svg"),
+                    inputs.png() ? figDir.resolve(id + ".png") : null));
+        }
+        AtomicOutput.writeDirectory(figDir, tmp -> {
+            for (Drawn d : drawn.values()) {
+                String id = d.chart().figure().id();
+                Files.writeString(tmp.resolve(id + ".svg"), SvgWriter.document(d.scene()), StandardCharsets.UTF_8);
+                if (inputs.png()) {
+                    Files.write(tmp.resolve(id + ".png"), PngWriter.png(d.scene(), PNG_SCALE));
+                }
+            }
+        });
+        Path index = outDir.resolve(HTML);
+        byte[] bytes = html.getBytes(StandardCharsets.UTF_8);
+        AtomicOutput.writeFile(index, tmp -> Files.write(tmp, bytes));
+        return new ReportResult(index, bytes.length, files, page.sectionIds(), notes);
+    }
+
+    /** The explicit path, else {@code dir/name} when it exists, else null. */
+    private static Path discover(Path explicit, Path dir, String name) {
+        if (explicit != null) {
+            return explicit;
+        }
+        if (dir != null && Files.isRegularFile(dir.resolve(name))) {
+            return dir.resolve(name);
+        }
+        return null;
+    }
+
+    private static String draw(Figures.Chart chart, Map<String, Drawn> drawn, boolean png) {
+        String id = chart.figure().id();
+        if (drawn.containsKey(id)) {
+            throw new IllegalStateException("two figures with id " + id);
+        }
+        Scene scene = FigureLayout.layout(chart.figure());
+        drawn.put(id, new Drawn(chart, scene));
+        return HtmlPage.figure(chart, SvgWriter.element(scene), png);
+    }
+
+    private static String code(Path p) {
+        return "<code>" + Fmt.xml(p.toString()) + "</code>";
+    }
+
+    // ---- text ----
+
+    private static String lead(List<CompareRun> runs, FamilyRun family) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("What does a wider SAE know that a narrower one does not? For each pair of SAEs trained on the same "
+                + "activations, every latent of the larger SAE is classified by its decoder's max cosine with the "
+                + "smaller SAE (<i>novel</i> at or below \u03c4, <i>reconstruction</i> above) and measured by how the "
+                + "smaller SAE's mse changes when that latent alone is added (\u0394mse), as in \u201cStitching SAEs of "
+                + "different sizes\u201d (Bussmann and Leask).");
+        if (!runs.isEmpty()) {
+            sb.append(" This report covers ").append(runs.size()).append(runs.size() == 1 ? " pair" : " pairs");
+            if (family != null) {
+                sb.append(" and a family of ").append(family.members().size()).append(" widths");
+            }
+            sb.append('.');
+        }
+        return sb.toString();
+    }
+
+    private static String overviewIntro(List<CompareRun> runs) {
+        return "One row per compared pair. <i>Helping</i> means \u0394mse &lt; 0 when the latent alone is added to the "
+                + "smaller SAE. <i>Agreement</i> is the fraction of latents (with \u0394mse \u2260 0) whose kind predicts "
+                + "the sign: novel latents that help plus reconstruction latents that hurt; the source's GPT-2 pair has "
+                + Fmt.pct(sourceAgreement(), false) + ". The last columns are the joint effect of adding all novel "
+                + "latents at once (the source cut GPT-2's mse by almost 10% this way).";
+    }
+
+    private static double sourceAgreement() {
+        return (double) (SOURCE_NOVEL_IMPROVES + SOURCE_RECONSTRUCTION_WORSENS)
+                / (SOURCE_NOVEL_IMPROVES + SOURCE_NOVEL_WORSENS + SOURCE_RECONSTRUCTION_IMPROVES
+                        + SOURCE_RECONSTRUCTION_WORSENS);
+    }
+
+    private static String overviewTable(List<CompareRun> runs) {
+        String[] h = {"pair", "smaller", "larger", "tokens", "\u03c4", "novel", "novel that help",
+            "reconstruction that hurt", "agreement", "mse smaller", "mse larger", "mse + all novel", "l0 smaller",
+            "l0 + all novel"};
+        List<String[]> rows = new ArrayList<>();
+        for (int k = 0; k < runs.size(); k++) {
+            CompareRun r = runs.get(k);
+            CompareRun.Contingency c = r.contingency();
+            CompareRun.Summary s = r.summary();
+            long n = c.novel() + c.reconstruction();
+            CompareRun.Landmark na = s.novelAdded();
+            rows.add(new String[] {
+                "<a href=\"#pair" + (k + 1) + "\">" + Fmt.xml(r.label()) + "</a>",
+                Fmt.count(s.small().numLatents()),
+                Fmt.count(s.large().numLatents()),
+                s.tokens() >= 0 ? Fmt.count(s.tokens()) : Fmt.MISSING,
+                Ticks.compact(s.threshold()),
+                Fmt.count(c.novel()) + " <span class=\"pct\">(" + Fmt.pct(frac(c.novel(), n), false) + ")</span>",
+                Fmt.pct(frac(c.novelImproves(), c.novel()), false),
+                Fmt.pct(frac(c.reconstructionWorsens(), c.reconstruction()), false),
+                Fmt.pct(c.agreement(), false),
+                Fmt.num(s.small().mse()),
+                Fmt.num(s.large().mse()),
+                Fmt.num(na.mse()) + (Double.isFinite(na.mseChangeFraction())
+                        ? " <span class=\"pct\">(" + Fmt.pct(na.mseChangeFraction(), true) + ")</span>" : ""),
+                Fmt.num(s.small().l0()),
+                Fmt.num(na.l0())});
+        }
+        return HtmlPage.table("overview", h, rows);
+    }
+
+    private static double frac(long a, long b) {
+        return b == 0 ? Double.NaN : (double) a / b;
+    }
+
+    private static String pairIntro(CompareRun run) {
+        CompareRun.Summary s = run.summary();
+        StringBuilder sb = new StringBuilder();
+        sb.append("<span class=\"meta\">Smaller SAE: ").append(Fmt.count(s.small().numLatents())).append(" latents");
+        if (!s.small().activation().isEmpty()) {
+            sb.append(" (").append(Fmt.xml(s.small().activation())).append(')');
+        }
+        sb.append("; larger: ").append(Fmt.count(s.large().numLatents())).append(" latents");
+        if (!s.large().activation().isEmpty()) {
+            sb.append(" (").append(Fmt.xml(s.large().activation())).append(')');
+        }
+        if (s.tokens() >= 0) {
+            sb.append("; measured on ").append(Fmt.count(s.tokens())).append(" tokens");
+        }
+        sb.append("; \u03c4 = ").append(Ticks.compact(s.threshold()));
+        if (!s.kernels().isEmpty()) {
+            sb.append("; kernels: ").append(Fmt.xml(s.kernels()));
+        }
+        sb.append(". From ").append(code(run.dir())).append(".</span>");
+        if (s.composite()) {
+            sb.append(" <b>Composite:</b> the larger SAE is a topk SAE, so an added latent keeps the activation it has "
+                    + "inside the larger SAE (a composite hybrid, not one standard SAE).");
+        }
+        if (!s.hybrids().isEmpty()) {
+            sb.append(" <span class=\"meta\">").append(Fmt.xml(s.hybrids())).append("</span>");
+        }
+        return sb.toString();
+    }
+
+    /** The 2×2 table of kind × sign of Δmse, beside the source's. */
+    static String contingencyHtml(CompareRun run) {
+        CompareRun.Contingency c = run.contingency();
+        long sn = SOURCE_NOVEL_IMPROVES + SOURCE_NOVEL_WORSENS;
+        long sr = SOURCE_RECONSTRUCTION_IMPROVES + SOURCE_RECONSTRUCTION_WORSENS;
+        StringBuilder sb = new StringBuilder();
+        sb.append("<h3>Kind against the sign of \u0394mse</h3>\n");
+        sb.append("<div class=\"tablewrap\"><table class=\"contingency\">\n<thead><tr><th></th><th colspan=\"2\">")
+                .append(Fmt.xml(run.label())).append("</th><th colspan=\"2\" class=\"source-col\">source: GPT-2 768 \u2192 1536"
+                        + "</th></tr>\n<tr><th></th><th class=\"kind-novel\">novel</th><th class=\"kind-reconstruction\">"
+                        + "reconstruction</th><th class=\"source-col\">novel</th><th class=\"source-col\">reconstruction</th>"
+                        + "</tr></thead>\n<tbody>\n");
+        cRow(sb, "\u0394mse &lt; 0 (helps)", c.novelImproves(), c.novel(), c.reconstructionImproves(), c.reconstruction(),
+                SOURCE_NOVEL_IMPROVES, sn, SOURCE_RECONSTRUCTION_IMPROVES, sr);
+        cRow(sb, "\u0394mse &gt; 0 (hurts)", c.novelWorsens(), c.novel(), c.reconstructionWorsens(), c.reconstruction(),
+                SOURCE_NOVEL_WORSENS, sn, SOURCE_RECONSTRUCTION_WORSENS, sr);
+        if (c.novelUnchanged() + c.reconstructionUnchanged() > 0) {
+            cRow(sb, "\u0394mse = 0 (never active)", c.novelUnchanged(), c.novel(), c.reconstructionUnchanged(),
+                    c.reconstruction(), -1, sn, -1, sr);
+        }
+        sb.append("<tr><th>total</th><td>").append(Fmt.count(c.novel())).append("</td><td>")
+                .append(Fmt.count(c.reconstruction())).append("</td><td class=\"source-col\">").append(Fmt.count(sn))
+                .append("</td><td class=\"source-col\">").append(Fmt.count(sr)).append("</td></tr>\n");
+        sb.append("</tbody></table></div>\n");
+        sb.append("<p class=\"small\">Percentages are within each kind. Agreement (kind predicts the sign): <b>")
+                .append(Fmt.pct(c.agreement(), false)).append("</b> here, ").append(Fmt.pct(sourceAgreement(), false))
+                .append(" in the source.");
+        if (c.undefined() > 0) {
+            sb.append(' ').append(Fmt.count(c.undefined())).append(" latents have no \u0394mse and are not counted.");
+        }
+        sb.append("</p>\n");
+        CompareRun.Summary s = run.summary();
+        if (s.actComputed()) {
+            sb.append("<p class=\"small\">Activation similarity: for ").append(Fmt.pct(s.sameNearestFraction(), false))
+                    .append(" of latents the most correlated small latent is also the decoder-nearest; mean correlation "
+                            + "with the decoder-nearest: ").append(Fmt.sig(s.meanNearestActCorr(), 3)).append(".</p>\n");
+        }
+        return sb.toString();
+    }
+
+    private static void cRow(StringBuilder sb, String head, long novel, long nTotal, long recon, long rTotal,
+            long srcNovel, long sn, long srcRecon, long sr) {
+        sb.append("<tr><th>").append(head).append("</th>");
+        cell(sb, novel, nTotal, "");
+        cell(sb, recon, rTotal, "");
+        cell(sb, srcNovel, sn, " class=\"source-col\"");
+        cell(sb, srcRecon, sr, " class=\"source-col\"");
+        sb.append("</tr>\n");
+    }
+
+    private static void cell(StringBuilder sb, long v, long total, String cls) {
+        sb.append("<td").append(cls).append('>');
+        if (v < 0) {
+            sb.append(Fmt.MISSING);
+        } else {
+            sb.append(Fmt.count(v)).append(" <span class=\"pct\">(").append(Fmt.pct(frac(v, total), false))
+                    .append(")</span>");
+        }
+        sb.append("</td>");
+    }
+
+    /** Swap groups by shape (parents → children) with their mean effects. */
+    static String groupsHtml(CompareRun run) {
+        List<CompareRun.SwapGroup> groups = run.groups();
+        StringBuilder sb = new StringBuilder("<h3>Swap groups</h3>\n");
+        if (groups.isEmpty()) {
+            sb.append("<p class=\"empty\">No swap groups: no latent of the larger SAE has a decoder cosine above \u03c4 with "
+                    + "a latent of the smaller one.</p>\n");
+            return sb.toString();
+        }
+        String[] shapes = {"1 \u2192 1", "1 \u2192 2", "1 \u2192 3+", "2+ \u2192 1", "2+ \u2192 2+"};
+        long[] count = new long[shapes.length];
+        long[] worse = new long[shapes.length];
+        long[] sparser = new long[shapes.length];
+        double[] sumD = new double[shapes.length];
+        double[] sumL = new double[shapes.length];
+        long[] nD = new long[shapes.length];
+        long[] nL = new long[shapes.length];
+        for (CompareRun.SwapGroup g : groups) {
+            int p = g.parents().length;
+            int c = g.children().length;
+            int k = p <= 1 ? (c <= 1 ? 0 : c == 2 ? 1 : 2) : (c <= 1 ? 3 : 4);
+            count[k]++;
+            if (Double.isFinite(g.deltaMse())) {
+                sumD[k] += g.deltaMse();
+                nD[k]++;
+                if (g.deltaMse() > 0) {
+                    worse[k]++;
+                }
+            }
+            if (Double.isFinite(g.deltaL0())) {
+                sumL[k] += g.deltaL0();
+                nL[k]++;
+                if (g.deltaL0() < 0) {
+                    sparser[k]++;
+                }
+            }
+        }
+        List<String[]> rows = new ArrayList<>();
+        for (int k = 0; k < shapes.length; k++) {
+            if (count[k] == 0) {
+                continue;
+            }
+            rows.add(new String[] {shapes[k], Fmt.count(count[k]), Fmt.pct(frac(worse[k], nD[k]), false),
+                Fmt.pct(frac(sparser[k], nL[k]), false), Fmt.num(nD[k] == 0 ? Double.NaN : sumD[k] / nD[k]),
+                Fmt.num(nL[k] == 0 ? Double.NaN : sumL[k] / nL[k])});
+        }
+        sb.append("<p>A swap group is a connected set of parents (latents of the smaller SAE) and their children "
+                + "(latents of the larger SAE with decoder cosine above \u03c4). Swapping a group replaces its parents by "
+                + "its children. The source found most swaps raise mse a little but lower l0. ")
+                .append(Fmt.count(groups.size())).append(" groups in this pair, by shape (parents \u2192 children):</p>\n");
+        sb.append(HtmlPage.table("groups", new String[] {"shape", "groups", "raise mse", "lower l0", "mean \u0394mse",
+            "mean \u0394l0"}, rows));
+        return sb.toString();
+    }
+
+    private static String familyTable(FamilyRun f) {
+        List<String[]> rows = new ArrayList<>();
+        for (FamilyRun.Member m : f.members()) {
+            rows.add(new String[] {Fmt.count(m.width()), Fmt.xml(m.architecture()),
+                m.steps() >= 0 ? Fmt.count(m.steps()) : Fmt.MISSING, m.tokens() >= 0 ? Fmt.count(m.tokens()) : Fmt.MISSING,
+                Fmt.num(m.mse()), Fmt.num(m.fvu()), Fmt.num(m.l0()),
+                Double.isFinite(m.dead()) ? Fmt.count(Math.round(m.dead())) : Fmt.MISSING,
+                Fmt.pct(m.deadFraction(), false), Double.isFinite(m.tokensPerSecond())
+                        ? Fmt.count(Math.round(m.tokensPerSecond())) : Fmt.MISSING});
+        }
+        return HtmlPage.table("family", new String[] {"width", "architecture", "steps", "tokens", "mse", "fvu", "l0",
+            "dead", "dead fraction", "tokens/s"}, rows, 1);
+    }
+
+    private static String frankensteinTable(FrankensteinTable t) {
+        List<String[]> rows = new ArrayList<>();
+        for (FrankensteinTable.Row r : t.rows()) {
+            rows.add(new String[] {Fmt.xml(r.series()), Fmt.count(r.numLatents()), Fmt.num(r.mse()), Fmt.num(r.fvu()),
+                Fmt.num(r.l0()), Fmt.xml(r.note())});
+        }
+        return HtmlPage.table("frankenstein", new String[] {"series", "latents", "mse", "fvu", "l0", "note"}, rows, 5);
+    }
+
+    private static String toyTable(ToyTable t) {
+        List<String[]> rows = new ArrayList<>();
+        for (ToyTable.Row r : t.rows()) {
+            rows.add(new String[] {Fmt.xml(r.arm()), Fmt.sig(r.absorption(), 3), Fmt.sig(r.meanMaxCos(), 3),
+                Fmt.sig(r.parentRecall(), 3), Fmt.num(r.mse()), Fmt.num(r.fvu()), Fmt.num(r.l0()),
+                Double.isFinite(r.dead()) ? Fmt.count(Math.round(r.dead())) : Fmt.MISSING});
+        }
+        return HtmlPage.table("toy", new String[] {"arm", "absorption", "mean max cos", "parent recall", "mse", "fvu",
+            "l0", "dead"}, rows);
+    }
+
+    private static String aboutHtml(ReportInputs in, List<CompareRun> runs, FamilyRun family,
+            List<TrainingCurve> curves, Path frank, Path toy, List<String> notes) {
+        StringBuilder sb = new StringBuilder();
+        if (!notes.isEmpty()) {
+            sb.append("<h3>Notes on the data shown</h3>\n<ul class=\"notes\">\n");
+            for (String n : notes) {
+                sb.append("<li>").append(Fmt.xml(n)).append("</li>\n");
+            }
+            sb.append("</ul>\n");
+        }
+        sb.append("<h3>Inputs</h3>\n<ul class=\"notes\">\n");
+        for (CompareRun r : runs) {
+            sb.append("<li>").append(Fmt.xml(r.label())).append(": ").append(code(r.dir())).append(" (")
+                    .append(CompareRun.SUMMARY).append(" format_version ").append(r.summary().formatVersion())
+                    .append(", ").append(CompareRun.LATENTS).append(", ").append(CompareRun.GROUPS).append(", ")
+                    .append(CompareRun.INTERPOLATION);
+            if (!r.contexts().isEmpty()) {
+                sb.append(", contexts for ").append(Fmt.count(r.contexts().size())).append(" latents");
+            }
+            sb.append(")</li>\n");
+        }
+        if (family != null) {
+            sb.append("<li>family: ").append(code(family.dir())).append(" (").append(FamilyRun.SUMMARY_CSV).append(", ")
+                    .append(family.curves().size()).append(' ').append(TrainingCurve.FILE).append(")</li>\n");
+        }
+        for (TrainingCurve c : curves) {
+            if (family == null || !family.curves().contains(c)) {
+                sb.append("<li>training log ").append(Fmt.xml(c.label())).append(": ").append(code(c.file()))
+                        .append("</li>\n");
+            }
+        }
+        if (frank != null) {
+            sb.append("<li>Frankenstein: ").append(code(frank)).append("</li>\n");
+        }
+        if (toy != null) {
+            sb.append("<li>toy comparison: ").append(code(toy)).append("</li>\n");
+        }
+        sb.append("</ul>\n<p class=\"small\">The page embeds its data as JSON (<code>&lt;script type=\"application/json\" "
+                + "id=\"report-data\"&gt;</code>, format_version ").append(ReportData.FORMAT_VERSION)
+                .append("); measurements there are rounded to ").append(ReportData.DIGITS)
+                .append(" significant digits; the CSV files keep full precision. Sampling, where any, uses seed ")
+                .append(in.seed()).append(".</p>\n");
+        return sb.toString();
+    }
+
+    private static final String EXPLORER_INTRO = "Pick a pair and a latent of its larger SAE (or click a dot in the "
+            + "scatter, or a link below) to see its max_cos and nearest latent in the smaller SAE, its kind, \u0394mse, "
+            + "firing frequency, activation correlation with the smaller SAE's latents, its swap group (parents and "
+            + "children) and its top-activating contexts when the report has them.";
+
+    private static final String EXPLORER_HTML = """
+            <div class="controls">
+            <label>Pair <select id="ex-pair"></select></label>
+            <label>Latent of the larger SAE <input id="ex-latent" type="number" min="0" step="1" value="0"></label>
+            <button type="button" id="ex-prev">\u25c0 previous</button>
+            <button type="button" id="ex-next">next \u25b6</button>
+            </div>
+            <div class="picks"></div>
+            <div class="body"><div class="detail"><p class="empty">The explorer needs JavaScript.</p></div>
+            <div class="plot"></div></div>
+            """;
+}

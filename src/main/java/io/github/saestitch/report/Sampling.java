@@ -1,0 +1,42 @@
+package io.github.saestitch.report;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * Seeded uniform sampling without replacement, for the rare pair too large to draw every latent. The
+ * same seed and sizes give the same sample on every machine ({@link SplittableRandom} is specified
+ * bit for bit).
+ */
+final class Sampling {
+    private Sampling() {
+    }
+
+    /**
+     * {@code k} distinct indices of {@code [0, n)}, ascending, drawn uniformly with {@code seed}; all of
+     * them when {@code k ≥ n}.
+     */
+    static int[] indices(int n, int k, long seed) {
+        if (n < 0 || k < 0) {
+            throw new IllegalArgumentException("n and k must be >= 0, got " + n + ", " + k);
+        }
+        int[] all = new int[n];
+        for (int i = 0; i < n; i++) {
+            all[i] = i;
+        }
+        if (k >= n) {
+            return all;
+        }
+        // Partial Fisher–Yates: the first k slots end up a uniform sample.
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int i = 0; i < k; i++) {
+            int j = i + rnd.nextInt(n - i);
+            int t = all[i];
+            all[i] = all[j];
+            all[j] = t;
+        }
+        int[] out = Arrays.copyOf(all, k);
+        Arrays.sort(out);
+        return out;
+    }
+}

@@ -1,0 +1,358 @@
+/* saestitch report: the latent explorer. Vanilla JS, no network: every datum comes from the
+   JSON block with id "report-data" in this page. It never throws on bad input;
+   it says so in the page instead. */
+(function () {
+  'use strict';
+  var SVGNS = 'http://www.w3.org/2000/svg';
+  var root = document.getElementById('explorer');
+  var dataEl = document.getElementById('report-data');
+  if (!root || !dataEl) { return; }
+  var data = null;
+  try { data = JSON.parse(dataEl.textContent); } catch (e) { data = null; }
+  var detailEl = root.querySelector('.detail');
+  var plotEl = root.querySelector('.plot');
+  var picksEl = root.querySelector('.picks');
+  var pairSel = document.getElementById('ex-pair');
+  var latentIn = document.getElementById('ex-latent');
+  var prevBtn = document.getElementById('ex-prev');
+  var nextBtn = document.getElementById('ex-next');
+  if (!detailEl || !plotEl || !picksEl || !pairSel || !latentIn) { return; }
+  if (!data || !data.pairs || data.pairs.length === 0) {
+    detailEl.textContent = 'No pair data in this report.';
+    return;
+  }
+
+  /* ---- small helpers ---- */
+  function el(tag, attrs, children) {
+    var e = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (k) {
+        if (k === 'text') { e.textContent = attrs[k]; } else { e.setAttribute(k, attrs[k]); }
+      });
+    }
+    (children || []).forEach(function (c) {
+      if (c === null || c === undefined) { return; }
+      e.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+    });
+    return e;
+  }
+  function isNum(v) { return typeof v === 'number' && isFinite(v); }
+  function sig(v, n) {
+    if (!isNum(v)) { return '\u2014'; }
+    if (v === 0) { return '0'; }
+    var a = Math.abs(v);
+    if (a >= 1e-3 && a < 1e7) { return String(Number(v.toPrecision(n))); }
+    return v.toExponential(n - 1).replace('e+', 'e');
+  }
+  function pct(v) { return isNum(v) ? (100 * v).toFixed(v < 0.001 && v > 0 ? 3 : 1) + '%' : '\u2014'; }
+  function latentLink(pairNo, j, text) {
+    return el('a', { href: '#explore-' + pairNo + '-' + j, text: text || ('L:' + j) });
+  }
+
+  /* ---- per-pair indexes, built on first use ---- */
+  var cache = {};
+  function index(pi) {
+    if (cache[pi]) { return cache[pi]; }
+    var p = data.pairs[pi];
+    var c = p.latents.columns;
+    var row = new Map();
+    var byNearest = new Map();
+    for (var r = 0; r < c.latent.length; r++) {
+      row.set(c.latent[r], r);
+      var s = c.nearest[r];
+      if (s !== null && s >= 0) {
+        if (!byNearest.has(s)) { byNearest.set(s, []); }
+        byNearest.get(s).push(r);
+      }
+    }
+    var groupRow = new Map();
+    var g = p.groups;
+    for (var k = 0; k < g.group.length; k++) { groupRow.set(g.group[k], k); }
+    cache[pi] = { row: row, byNearest: byNearest, groupRow: groupRow };
+    return cache[pi];
+  }
+
+  /* ---- the scatter copy with a highlight ring ---- */
+  var plot = null; // { svg, frame, ring, pi }
+  function parseFrame(s) {
+    var f = (s || '').split(' ').map(Number);
+    if (f.length < 10 || f.some(function (v) { return !isFinite(v); })) { return null; }
+    function map(v, lo, hi, p0, p1, log) {
+      if (!isNum(v)) { return NaN; }
+      if (log) {
+        if (v <= 0) { return NaN; }
+        v = Math.log10(v); lo = Math.log10(lo); hi = Math.log10(hi);
+      }
+      return p0 + (v - lo) / (hi - lo) * (p1 - p0);
+    }
+    return {
+      x: function (v) { return map(v, f[4], f[5], f[0], f[1], f[8] === 1); },
+      y: function (v) { return map(v, f[6], f[7], f[2], f[3], f[9] === 1); },
+      xmin: Math.min(f[0], f[1]), xmax: Math.max(f[0], f[1]),
+      ymin: Math.min(f[2], f[3]), ymax: Math.max(f[2], f[3])
+    };
+  }
+  function clampTo(v, lo, hi) { return Math.max(lo + 3, Math.min(hi - 3, v)); }
+  function showPlot(pi) {
+    plotEl.textContent = '';
+    plot = null;
+    var p = data.pairs[pi];
+    var orig = p.scatter_svg ? document.getElementById(p.scatter_svg) : null;
+    if (!orig) { return; }
+    var svg = orig.cloneNode(true);
+    // The copy must not repeat the original's ids: rename them and the clip-path references.
+    svg.querySelectorAll('[id]').forEach(function (n) { n.setAttribute('id', n.getAttribute('id') + '-x'); });
+    svg.setAttribute('id', orig.getAttribute('id') + '-x');
+    svg.querySelectorAll('[clip-path]').forEach(function (n) {
+      n.setAttribute('clip-path', n.getAttribute('clip-path').replace(/\)$/, '-x)'));
+    });
+    var g = svg.querySelector('g.plot[data-role="scatter"]');
+    var frame = g ? parseFrame(g.getAttribute('data-frame')) : null;
+    if (!g || !frame) { return; }
+    var ring = document.createElementNS(SVGNS, 'circle');
+    ring.setAttribute('r', '7');
+    ring.setAttribute('fill', 'none');
+    ring.setAttribute('stroke', '#000000');
+    ring.setAttribute('stroke-width', '2.5');
+    ring.setAttribute('visibility', 'hidden');
+    svg.appendChild(ring); // outside the clip group, so an edge point's ring is not cut
+    plotEl.appendChild(svg);
+    plotEl.appendChild(el('div', { 'class': 'small', text: 'Click a dot to open that latent.' }));
+    plot = { svg: svg, frame: frame, ring: ring, pi: pi };
+    svg.addEventListener('click', function (ev) { pick(ev); });
+  }
+  function pointOf(pi, r) {
+    var c = data.pairs[pi].latents.columns;
+    var fr = plot.frame;
+    var x = fr.x(c.max_cos[r]);
+    var y = fr.y(c.delta_mse[r]);
+    if (!isNum(x) || !isNum(y)) { return null; }
+    return { x: clampTo(x, fr.xmin, fr.xmax), y: clampTo(y, fr.ymin, fr.ymax) };
+  }
+  function pick(ev) {
+    if (!plot) { return; }
+    var ctm = plot.svg.getScreenCTM();
+    if (!ctm) { return; }
+    var inv = ctm.inverse();
+    var px = inv.a * ev.clientX + inv.c * ev.clientY + inv.e;
+    var py = inv.b * ev.clientX + inv.d * ev.clientY + inv.f;
+    var c = data.pairs[plot.pi].latents.columns;
+    var best = -1;
+    var bestD = 12 * 12;
+    for (var r = 0; r < c.latent.length; r++) {
+      var q = pointOf(plot.pi, r);
+      if (!q) { continue; }
+      var d = (q.x - px) * (q.x - px) + (q.y - py) * (q.y - py);
+      if (d < bestD) { bestD = d; best = r; }
+    }
+    if (best >= 0) { select(plot.pi, c.latent[best]); }
+  }
+  function highlight(pi, r) {
+    if (!plot || plot.pi !== pi) { return; }
+    var q = r === undefined ? null : pointOf(pi, r);
+    if (!q) { plot.ring.setAttribute('visibility', 'hidden'); return; }
+    plot.ring.setAttribute('cx', q.x.toFixed(1));
+    plot.ring.setAttribute('cy', q.y.toFixed(1));
+    plot.ring.setAttribute('visibility', 'visible');
+  }
+
+  /* ---- quick picks ---- */
+  function showPicks(pi) {
+    picksEl.textContent = '';
+    var p = data.pairs[pi];
+    var c = p.latents.columns;
+    var rows = [];
+    for (var r = 0; r < c.latent.length; r++) { if (isNum(c.delta_mse[r])) { rows.push(r); } }
+    function list(title, filter, cmp) {
+      var sel = rows.filter(filter).sort(cmp).slice(0, 8);
+      if (sel.length === 0) { return; }
+      var line = el('div', null, [el('span', { 'class': 'small', text: title + ': ' })]);
+      sel.forEach(function (r2) {
+        line.appendChild(latentLink(pi + 1, c.latent[r2], 'L:' + c.latent[r2] + ' (' + sig(c.delta_mse[r2], 3) + ')'));
+      });
+      picksEl.appendChild(line);
+    }
+    var byAsc = function (a, b) { return c.delta_mse[a] - c.delta_mse[b]; };
+    var byDesc = function (a, b) { return c.delta_mse[b] - c.delta_mse[a]; };
+    list('Novel, lowering mse most', function (r2) { return c.kind[r2] === 'n' && c.delta_mse[r2] < 0; }, byAsc);
+    list('Reconstruction, raising mse most', function (r2) { return c.kind[r2] === 'r' && c.delta_mse[r2] > 0; }, byDesc);
+    list('Exceptions: novel that raise mse', function (r2) { return c.kind[r2] === 'n' && c.delta_mse[r2] > 0; }, byDesc);
+    list('Exceptions: reconstruction that lower mse', function (r2) { return c.kind[r2] === 'r' && c.delta_mse[r2] < 0; }, byAsc);
+    var withCtx = Object.keys(p.contexts || {}).map(Number).sort(function (a, b) { return a - b; }).slice(0, 12);
+    if (withCtx.length > 0) {
+      var line = el('div', null, [el('span', { 'class': 'small', text: 'With contexts: ' })]);
+      withCtx.forEach(function (j) { line.appendChild(latentLink(pi + 1, j)); });
+      picksEl.appendChild(line);
+    }
+  }
+
+  /* ---- the detail card ---- */
+  function tr(label, value) {
+    return el('tr', null, [el('th', { text: label }), el('td', null, Array.isArray(value) ? value : [value])]);
+  }
+  function showDetail(pi, j) {
+    detailEl.textContent = '';
+    var p = data.pairs[pi];
+    var c = p.latents.columns;
+    var ix = index(pi);
+    var r = ix.row.get(j);
+    var pairNo = pi + 1;
+    if (r === undefined) {
+      var msg = (j >= 0 && j < p.latents.total)
+        ? 'Latent ' + j + ' is not in this report\u2019s sample of the larger SAE (see the note above); latents.csv has it.'
+        : 'The larger SAE of this pair has latents 0 to ' + (p.latents.total - 1) + '.';
+      detailEl.appendChild(el('p', { 'class': 'empty', text: msg }));
+      highlight(pi);
+      return;
+    }
+    var novel = c.kind[r] === 'n';
+    var kind = novel ? 'novel' : 'reconstruction';
+    detailEl.appendChild(el('h3', null, ['Latent L:' + j + ' of ' + p.large.num_latents + ' ',
+      el('span', { 'class': 'badge ' + kind, text: kind })]));
+    var d = c.delta_mse[r];
+    var rel = isNum(d) && isNum(p.small.mse) && p.small.mse > 0 ? ' (' + (d >= 0 ? '+' : '') + pct(d / p.small.mse) + ' of the smaller SAE\u2019s mse)' : '';
+    var effect = !isNum(d) ? '' : d < 0 ? ' \u2014 adding it alone lowers mse' : d > 0 ? ' \u2014 adding it alone raises mse' : ' \u2014 never active on the tokens';
+    var t = el('table');
+    t.appendChild(tr('max_cos', sig(c.max_cos[r], 4) + (novel ? ' \u2264 ' : ' > ') + 'τ = ' + p.threshold));
+    t.appendChild(tr('nearest small latent', c.nearest[r] >= 0 ? 'S:' + c.nearest[r] : '\u2014'));
+    t.appendChild(tr('\u0394mse', sig(d, 4) + rel + effect));
+    t.appendChild(tr('freq', isNum(c.freq[r]) ? pct(c.freq[r]) + ' of tokens' : '\u2014'));
+    var act = [];
+    if (isNum(c.max_act_corr[r])) {
+      act.push(sig(c.max_act_corr[r], 3) + ' with S:' + c.act_nearest[r] + ' (best)');
+    }
+    if (isNum(c.nearest_act_corr[r])) {
+      act.push((act.length ? '; ' : '') + sig(c.nearest_act_corr[r], 3) + ' with the decoder-nearest S:' + c.nearest[r]);
+    }
+    t.appendChild(tr('activation correlation', act.length ? act.join('') : 'not computed'));
+    if (c.step[r] !== null && c.step[r] >= 0) {
+      t.appendChild(tr('interpolation step', String(c.step[r])));
+    }
+    detailEl.appendChild(t);
+
+    // Swap group: parents in S, children in L.
+    var gi = c.group[r];
+    if (gi !== null && gi >= 0 && ix.groupRow.has(gi)) {
+      var g = p.groups;
+      var k = ix.groupRow.get(gi);
+      detailEl.appendChild(el('h3', { text: 'Swap group ' + gi }));
+      detailEl.appendChild(el('p', { 'class': 'small', text: 'Swapping replaces the parents (latents of the smaller SAE) with their children (latents of the larger SAE whose decoder cosine with a parent is above τ): \u0394mse ' + sig(g.delta_mse[k], 4) + ', \u0394l0 ' + sig(g.delta_l0[k], 4) + ', cosine ' + sig(g.cosine[k], 3) + (g.step[k] >= 0 ? ', applied at step ' + g.step[k] : '') + '.' }));
+      var parents = el('div', { 'class': 'col' }, [el('span', { 'class': 'cap', text: 'parents (S)' })]);
+      g.parents[k].forEach(function (s) { parents.appendChild(el('span', { text: 'S:' + s })); });
+      var children = el('div', { 'class': 'col' }, [el('span', { 'class': 'cap', text: 'children (L)' })]);
+      g.children[k].forEach(function (ch) {
+        var a = latentLink(pairNo, ch);
+        if (ch === j) { a.setAttribute('class', 'self'); }
+        children.appendChild(a);
+      });
+      detailEl.appendChild(el('div', { 'class': 'tree' }, [parents, el('span', { 'class': 'arrow', text: '\u2192' }), children]));
+    } else if (novel) {
+      detailEl.appendChild(el('p', { 'class': 'small', text: 'Novel latents are in no swap group: the interpolation adds them to the smaller SAE.' }));
+    }
+
+    // Other latents of L whose nearest small latent is the same.
+    var sibs = c.nearest[r] >= 0 ? (ix.byNearest.get(c.nearest[r]) || []).filter(function (x) { return x !== r; }) : [];
+    if (sibs.length > 0) {
+      sibs.sort(function (a, b) { return c.max_cos[b] - c.max_cos[a]; });
+      var line = el('p', { 'class': 'small' }, ['Other latents of L nearest to S:' + c.nearest[r] + ' (' + sibs.length + '): ']);
+      sibs.slice(0, 24).forEach(function (x) { line.appendChild(latentLink(pairNo, c.latent[x], 'L:' + c.latent[x] + ' (' + sig(c.max_cos[x], 2) + ')')); });
+      if (sibs.length > 24) { line.appendChild(document.createTextNode('\u2026')); }
+      detailEl.appendChild(line);
+    }
+
+    // Top-activating contexts, when the report has them.
+    detailEl.appendChild(el('h3', { text: 'Top-activating contexts' }));
+    var ctx = p.contexts ? p.contexts[String(j)] : undefined;
+    if (!ctx || ctx.length === 0) {
+      detailEl.appendChild(el('p', { 'class': 'empty', text: 'No contexts for this latent in this report (they come from an activation store).' }));
+    } else {
+      detailEl.appendChild(contextList(ctx));
+    }
+    highlight(pi, r);
+  }
+  function shade(a, max) {
+    if (!isNum(a) || !(max > 0) || a <= 0) { return null; }
+    var alpha = Math.min(1, a / max) * 0.75 + 0.1;
+    return 'background-color: rgba(230, 159, 0, ' + alpha.toFixed(2) + ')';
+  }
+  function contextList(ctx) {
+    var max = 0;
+    ctx.forEach(function (cx) {
+      if (isNum(cx.activation)) { max = Math.max(max, cx.activation); }
+      (cx.spans || []).forEach(function (s) { if (isNum(s[1])) { max = Math.max(max, s[1]); } });
+    });
+    var ul = el('ul', { 'class': 'contexts' });
+    ctx.forEach(function (cx) {
+      var li = el('li', null, [el('span', { 'class': 'act', text: sig(cx.activation, 3) })]);
+      if (cx.spans && cx.spans.length > 0) {
+        cx.spans.forEach(function (s) {
+          var sp = el('span', { 'class': 'tok', text: s[0] });
+          var st = shade(s[1], max);
+          if (st) { sp.setAttribute('style', st); }
+          if (isNum(s[1])) { sp.setAttribute('title', sig(s[1], 3)); }
+          li.appendChild(sp);
+        });
+      } else {
+        li.appendChild(document.createTextNode(cx.before || ''));
+        var tok = el('span', { 'class': 'tok focus', text: cx.token, title: sig(cx.activation, 3) });
+        var st2 = shade(cx.activation, max);
+        if (st2) { tok.setAttribute('style', st2); }
+        li.appendChild(tok);
+        li.appendChild(document.createTextNode(cx.after || ''));
+      }
+      if (cx.source) { li.appendChild(el('span', { 'class': 'src', text: cx.source })); }
+      ul.appendChild(li);
+    });
+    return ul;
+  }
+
+  /* ---- selection ---- */
+  var current = { pi: -1, j: -1 };
+  function select(pi, j) {
+    if (!(pi >= 0 && pi < data.pairs.length)) { return; }
+    if (pi !== current.pi) {
+      pairSel.value = String(pi);
+      showPicks(pi);
+      showPlot(pi);
+      latentIn.max = String(data.pairs[pi].latents.total - 1);
+    }
+    current = { pi: pi, j: j };
+    latentIn.value = String(j);
+    showDetail(pi, j);
+  }
+  function firstLatent(pi) {
+    var c = data.pairs[pi].latents.columns;
+    // Open on the novel latent that lowers mse most: the source's headline kind of latent.
+    var best = -1;
+    for (var r = 0; r < c.latent.length; r++) {
+      if (c.kind[r] === 'n' && isNum(c.delta_mse[r]) && (best < 0 || c.delta_mse[r] < c.delta_mse[best])) { best = r; }
+    }
+    return best >= 0 ? c.latent[best] : (c.latent.length > 0 ? c.latent[0] : 0);
+  }
+  function fromHash() {
+    var m = /^#explore-(\d+)-(\d+)$/.exec(window.location.hash || '');
+    if (!m) { return false; }
+    select(Number(m[1]) - 1, Number(m[2]));
+    return true;
+  }
+
+  data.pairs.forEach(function (p, i) { pairSel.appendChild(el('option', { value: String(i), text: p.label })); });
+  pairSel.addEventListener('change', function () {
+    var pi = Number(pairSel.value);
+    select(pi, firstLatent(pi));
+  });
+  latentIn.addEventListener('change', function () {
+    var j = Math.floor(Number(latentIn.value));
+    if (isFinite(j)) { select(current.pi, j); }
+  });
+  if (prevBtn) { prevBtn.addEventListener('click', function () { if (current.j > 0) { select(current.pi, current.j - 1); } }); }
+  if (nextBtn) {
+    nextBtn.addEventListener('click', function () {
+      if (current.j < data.pairs[current.pi].latents.total - 1) { select(current.pi, current.j + 1); }
+    });
+  }
+  window.addEventListener('hashchange', function () {
+    if (fromHash()) { root.scrollIntoView(); }
+  });
+  if (fromHash()) { root.scrollIntoView(); } else { select(0, firstLatent(0)); }
+})();
