@@ -16,8 +16,8 @@ import picocli.CommandLine.Command;
         version = "saestitch 0.1.0",
         description = {"Compare, stitch and merge sparse autoencoders (SAEs) of different sizes trained on the "
                 + "same language-model activations.", ""},
-        subcommands = {ActivationsCommand.class, InfoCommand.class, ConvertCommand.class, EvalCommand.class,
-                TrainCommand.class, TrainFamilyCommand.class, CompareCommand.class, StitchCommand.class, BenchCommand.class,
+        subcommands = {DemoCommand.class, ActivationsCommand.class, InfoCommand.class, ConvertCommand.class, EvalCommand.class,
+                TrainCommand.class, TrainFamilyCommand.class, CompareCommand.class, StitchCommand.class, ReportCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Run 'saestitch COMMAND --help' for a command's options. Exit codes: 0 ok, 1 internal error, "
                 + "2 bad input."})

