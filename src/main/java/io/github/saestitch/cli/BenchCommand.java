@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
 /** {@code saestitch bench ...}: benchmarks that print ratios measured in the same run. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmarks. Each prints its figures and the ratio to a peer measured in the same run."},
-        subcommands = {BenchCommand.Kernels_.class, BenchCommand.Compare.class})
+        subcommands = {BenchCommand.Kernels_.class, BenchCommand.Compare.class, BenchCommand.Train.class,
+                BenchCommand.Activations.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -119,6 +120,82 @@ final class BenchCommand implements Runnable {
                             config.options(), script, config.python());
             var result = io.github.saestitch.stitch.CompareBenchmark.run(kernels.kernels(), config, System.err::println);
             System.out.print(result.report());
+            return 0;
+        }
+    }
+
+    /** {@code saestitch bench train}. */
+    @Command(name = "train", mixinStandardHelpOptions = true,
+            description = {"Training throughput per architecture (tokens/s) and the achieved fraction of the GEMM-bound",
+                    "step time, with the sgemm rate measured in the same run on the same shapes."},
+            footer = {"", "Example:  saestitch bench train --width 6144 --archs relu,topk"})
+    static final class Train implements Callable<Integer> {
+        @Option(names = "--width", defaultValue = "6144", description = "Latents. Default: ${DEFAULT-VALUE}.")
+        int width;
+
+        @Option(names = "--d-in", defaultValue = "384", description = "d_in. Default: ${DEFAULT-VALUE}.")
+        int dIn;
+
+        @Option(names = "--batch", defaultValue = "1024", description = "Tokens per step. Default: ${DEFAULT-VALUE}.")
+        int batch;
+
+        @Option(names = "--warmup", defaultValue = "10", description = "Untimed steps. Default: ${DEFAULT-VALUE}.")
+        int warmup;
+
+        @Option(names = "--steps", defaultValue = "20", description = "Timed steps. Default: ${DEFAULT-VALUE}.")
+        int steps;
+
+        @Option(names = "--archs", split = ",", defaultValue = "relu,topk,batchtopk,matryoshka,expander",
+                description = "Architectures. Default: ${DEFAULT-VALUE}.")
+        List<String> archs;
+
+        @picocli.CommandLine.Mixin
+        KernelsOption kernels = new KernelsOption();
+
+        @Override
+        public Integer call() {
+            var r = io.github.saestitch.train.TrainBenchmark.run(kernels.kernels(), dIn, width, batch, warmup, steps,
+                    archs.stream().map(io.github.saestitch.train.Architecture::parse).toList());
+            System.out.print(r.table());
+            return 0;
+        }
+    }
+
+    /** {@code saestitch bench activations}. */
+    @Command(name = "activations", mixinStandardHelpOptions = true,
+            description = {"Activation extraction throughput against the bare ONNX Runtime session on the same batches",
+                    "(MiniLM-L6, Brown corpus), alternating measurements in the same run; prints both and the ratio."},
+            footer = {"", "Example:  saestitch bench activations --tokens 40000"})
+    static final class Activations implements Callable<Integer> {
+        @Option(names = "--tokens", defaultValue = "40000", description = "Tokens per measurement. Default: ${DEFAULT-VALUE}.")
+        long tokens;
+
+        @Option(names = "--repeats", defaultValue = "3", description = "Measurements of each kind. Default: ${DEFAULT-VALUE}.")
+        int repeats;
+
+        @Option(names = "--layer", defaultValue = "5", description = "Block output to extract (5 = last: same graph as raw). Default: ${DEFAULT-VALUE}.")
+        int layer;
+
+        @Override
+        public Integer call() throws Exception {
+            java.nio.file.Path work = java.nio.file.Files.createTempDirectory("saestitch-bench-");
+            try {
+                var d = io.github.saestitch.activations.ExtractionBenchmark.Options.defaults(work);
+                var o = new io.github.saestitch.activations.ExtractionBenchmark.Options(d.model(),
+                        io.github.saestitch.activations.HookPoint.residPost(layer), d.corpus(), tokens, d.contextLength(),
+                        d.batchSize(), d.threads(), repeats, work);
+                var r = io.github.saestitch.activations.ExtractionBenchmark.run(o);
+                System.out.printf(java.util.Locale.ROOT, "extraction benchmark: %s %s, %d tokens per measurement, %d repeats%n",
+                        r.model(), r.hookName(), r.tokens(), repeats);
+                System.out.printf(java.util.Locale.ROOT, "  bare ONNX Runtime session: %.0f tokens/s (median)%n", r.rawTokensPerSecond());
+                System.out.printf(java.util.Locale.ROOT, "  full extraction into a store: %.0f tokens/s (median)%n", r.extractionTokensPerSecond());
+                System.out.printf(java.util.Locale.ROOT, "  ratio extraction / raw: %.3f (median of paired repeats; target >= 0.90); per CPU-second %.3f%n",
+                        r.ratio(), r.cpuRatio());
+            } finally {
+                try (var s = java.nio.file.Files.walk(work)) {
+                    s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
             return 0;
         }
     }

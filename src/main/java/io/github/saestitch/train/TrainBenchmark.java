@@ -224,37 +224,4 @@ public final class TrainBenchmark {
             return "synthetic sparse-sum activations (d=" + d + ", pool of " + POOL + " tokens)";
         }
     }
-
-    /**
-     * Prints the table. Arguments (all optional, {@code name=value}): {@code kernels} (auto), {@code d}
-     * (384), {@code width} (6144), {@code batch} (1024), {@code warmup} (10), {@code steps} (20),
-     * {@code archs} (relu,topk,batchtopk,matryoshka,expander).
-     */
-    public static void main(String[] args) {
-        String kernels = "auto";
-        int d = 384;
-        int width = 6144;
-        int batch = 1024;
-        int warmup = 10;
-        int steps = 20;
-        List<Architecture> archs = List.of(Architecture.values());
-        for (String a : args) {
-            String[] kv = a.split("=", 2);
-            if (kv.length != 2) {
-                throw new IllegalArgumentException("expected name=value, got " + a);
-            }
-            switch (kv[0]) {
-                case "kernels" -> kernels = kv[1];
-                case "d" -> d = Integer.parseInt(kv[1]);
-                case "width" -> width = Integer.parseInt(kv[1]);
-                case "batch" -> batch = Integer.parseInt(kv[1]);
-                case "warmup" -> warmup = Integer.parseInt(kv[1]);
-                case "steps" -> steps = Integer.parseInt(kv[1]);
-                case "archs" -> archs = java.util.Arrays.stream(kv[1].split(",")).map(Architecture::parse).toList();
-                default -> throw new IllegalArgumentException("unknown argument " + kv[0]);
-            }
-        }
-        Result r = run(KernelsProvider.choose(kernels), d, width, batch, warmup, steps, archs);
-        System.out.print(r.table());
-    }
 }
