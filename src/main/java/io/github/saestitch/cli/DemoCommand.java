@@ -26,7 +26,6 @@ import java.io.BufferedWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -151,7 +150,9 @@ final class DemoCommand implements Callable<Integer> {
             pairs.add(cmp);
             Path sDir = s.dir().resolve(TrainResult.SAE_DIR);
             Path lDir = l.dir().resolve(TrainResult.SAE_DIR);
-            if (isNewer(cmp.resolve("summary.json"), sDir, lDir)) {
+            String fingerprint = fingerprint(nCompare, sDir, lDir);
+            Path stamp = cmp.resolve(STAMP);
+            if (Files.isRegularFile(stamp) && Files.readString(stamp).equals(fingerprint)) {
                 System.out.printf("  %d → %d: cached%n", s.width(), l.width());
                 continue;
             }
@@ -161,6 +162,7 @@ final class DemoCommand implements Callable<Integer> {
                         CompareOptions.defaults().withMaxTokens(nCompare));
             }
             CompareWriter.write(r, cmp, true);
+            AtomicOutput.writeFile(stamp, tmp -> Files.writeString(tmp, fingerprint));
             var c = r.contingency();
             System.out.printf(Locale.ROOT, "  %d → %d: %d novel (%d improve, %d worsen), %d reconstruction (%d improve, %d worsen);"
                     + " S + novel: mse %.4g → %.4g%n", s.width(), l.width(), c.novel(), c.novelImproves(), c.novelWorsens(),
@@ -190,26 +192,32 @@ final class DemoCommand implements Callable<Integer> {
         System.out.printf("      %s (%.1f s)%n", what, (System.nanoTime() - stageStart) / 1e9);
     }
 
-    /** Whether {@code file} exists and is newer than every file under the given directories. */
-    private static boolean isNewer(Path file, Path... dirs) throws java.io.IOException {
-        if (!Files.exists(file)) {
-            return false;
+    /** Marks a compare directory with the inputs it was computed from (stage cache). */
+    static final String STAMP = "demo_inputs.sha256";
+
+    /**
+     * SHA-256 of the token count and every file's bytes under the SAE directories: a compare is reused
+     * only when its SAEs are byte-identical (resuming a finished family rewrites files, so times lie).
+     */
+    private static String fingerprint(long tokens, Path... dirs) throws java.io.IOException {
+        java.security.MessageDigest md;
+        try {
+            md = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
-        FileTime t = Files.getLastModifiedTime(file);
+        md.update(Long.toString(tokens).getBytes(StandardCharsets.UTF_8));
         for (Path d : dirs) {
+            List<Path> files;
             try (var s = Files.walk(d)) {
-                if (s.anyMatch(p -> {
-                    try {
-                        return Files.getLastModifiedTime(p).compareTo(t) > 0;
-                    } catch (java.io.IOException e) {
-                        return true;
-                    }
-                })) {
-                    return false;
-                }
+                files = s.filter(Files::isRegularFile).sorted().toList();
+            }
+            for (Path f : files) {
+                md.update(d.relativize(f).toString().getBytes(StandardCharsets.UTF_8));
+                md.update(Files.readAllBytes(f));
             }
         }
-        return true;
+        return java.util.HexFormat.of().formatHex(md.digest());
     }
 
     private static void writeToy(ToyComparison.Result r, Path file) throws java.io.IOException {
