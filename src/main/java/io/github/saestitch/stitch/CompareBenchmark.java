@@ -1,5 +1,6 @@
 package io.github.saestitch.stitch;
 
+import io.github.saestitch.activations.MatrixActivationSet;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.saestitch.io.Npy;

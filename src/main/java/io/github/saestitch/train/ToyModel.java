@@ -1,5 +1,6 @@
 package io.github.saestitch.train;
 
+import io.github.saestitch.activations.MatrixActivationSet;
 import io.github.saestitch.tensor.FloatMatrix;
 import java.util.ArrayList;
 import java.util.List;
@@ -203,7 +204,7 @@ public final class ToyModel {
         FloatMatrix feat = FloatMatrix.zeros(n, numFeatures);
         FloatMatrix acts = FloatMatrix.zeros(n, DIM);
         fill(HELD_OUT_OFFSET, feat, acts);
-        return new Sample(feat, new ArrayActivationSet(acts, "seed 004 toy model held-out tokens"));
+        return new Sample(feat, new MatrixActivationSet(acts, "seed 004 toy model held-out tokens"));
     }
 
     /**
@@ -212,7 +213,7 @@ public final class ToyModel {
      * @param features [n, numFeatures] magnitudes of the present features (0 = absent)
      * @param acts     [n, DIM] activations
      */
-    public record Sample(FloatMatrix features, ArrayActivationSet acts) {
+    public record Sample(FloatMatrix features, MatrixActivationSet acts) {
     }
 
     /** {@code n} orthonormal rows of length {@code dim} by Gram–Schmidt on Gaussian vectors (n ≤ dim). */

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.saestitch.stitch.CompareOptions;
 import io.github.saestitch.stitch.CompareResult;
 import io.github.saestitch.stitch.CompareWriter;
-import io.github.saestitch.stitch.MatrixActivationSet;
+import io.github.saestitch.activations.MatrixActivationSet;
 import io.github.saestitch.stitch.StitchComparator;
 import io.github.saestitch.stitch.SyntheticPair;
 import io.github.saestitch.tensor.ScalarKernels;

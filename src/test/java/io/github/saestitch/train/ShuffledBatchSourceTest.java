@@ -1,5 +1,6 @@
 package io.github.saestitch.train;
 
+import io.github.saestitch.activations.MatrixActivationSet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.saestitch.tensor.FloatMatrix;
@@ -10,19 +11,19 @@ import org.junit.jupiter.params.provider.CsvSource;
 class ShuffledBatchSourceTest {
 
     /** A set whose token t holds the value t in its first column. */
-    static ArrayActivationSet numbered(int n) {
+    static MatrixActivationSet numbered(int n) {
         FloatMatrix m = FloatMatrix.zeros(n, 3);
         for (int t = 0; t < n; t++) {
             m.set(t, 0, t);
             m.set(t, 1, -t);
         }
-        return new ArrayActivationSet(m, "numbered");
+        return new MatrixActivationSet(m, "numbered");
     }
 
     @ParameterizedTest
     @CsvSource({"100,7", "40000,1000", "70001,4096", "2048,2048"})
     void everyTokenOncePerEpochAndSeekReproduces(int n, int batch) {
-        ArrayActivationSet set = numbered(n + 50);
+        MatrixActivationSet set = numbered(n + 50);
         ShuffledBatchSource src = new ShuffledBatchSource(set, 10, n, 42);
         int epochs = 2;
         long total = (long) n * epochs;

@@ -1,5 +1,6 @@
 package io.github.saestitch.train;
 
+import io.github.saestitch.activations.MatrixActivationSet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -30,7 +31,7 @@ class TrainerTest {
     static final ToyModel TOY = ToyModel.seed004(3);
 
     /** A toy activation set of {@code n} tokens (the training tail is held out by the trainer). */
-    static ArrayActivationSet toySet(int n) {
+    static MatrixActivationSet toySet(int n) {
         return TOY.heldOut(n).acts();
     }
 
@@ -87,7 +88,7 @@ class TrainerTest {
             b.matryoshkaRandomPrefixes(true);
         }
         TrainOptions o = b.build();
-        ArrayActivationSet acts = toySet(3000); // < 2 windows of shuffling: exercises epochs and seeks
+        MatrixActivationSet acts = toySet(3000); // < 2 windows of shuffling: exercises epochs and seeks
         Path straight = tmp.resolve("straight");
         TrainResult full = new Trainer(o, K).train(acts, straight, false, TrainListener.NONE);
 
@@ -210,7 +211,7 @@ class TrainerTest {
         assertThatThrownBy(() -> new Trainer(o, K).trainInMemory(nan, null, TrainListener.NONE))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("non-finite")
                 .hasMessageContaining("stream token " + (128 * 3 + 5));
-        ArrayActivationSet empty = new ArrayActivationSet(FloatMatrix.zeros(0, 30), "empty");
+        MatrixActivationSet empty = new MatrixActivationSet(FloatMatrix.zeros(0, 30), "empty");
         assertThatThrownBy(() -> new Trainer(o, K).train(empty, tmp.resolve("e"), false, TrainListener.NONE))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty");
         assertThatThrownBy(() -> new Trainer(o, K).train(toySet(400), tmp.resolve("s"), false, TrainListener.NONE))

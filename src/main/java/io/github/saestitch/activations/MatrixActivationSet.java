@@ -1,17 +1,24 @@
-package io.github.saestitch.stitch;
+package io.github.saestitch.activations;
 
-import io.github.saestitch.activations.ActivationSet;
 import io.github.saestitch.tensor.FloatMatrix;
 import java.util.Objects;
 
-/** An {@link ActivationSet} over a matrix already in memory (e.g. {@link SyntheticPair}'s tokens); blocks are zero-copy views. */
+/**
+ * An in-memory {@link ActivationSet} over one heap matrix {@code [tokens, dIn]}: the held-out tokens of
+ * the toy model, synthetic benchmark data, small test sets. Blocks are zero-copy row views.
+ */
 public final class MatrixActivationSet implements ActivationSet {
-    private final FloatMatrix data; // [numTokens, dIn]
-    private final String name;
+    private final FloatMatrix data; // [tokens, dIn]
+    private final String description;
 
-    public MatrixActivationSet(FloatMatrix data, String name) {
+    public MatrixActivationSet(FloatMatrix data, String description) {
         this.data = Objects.requireNonNull(data, "data");
-        this.name = Objects.requireNonNull(name, "name");
+        this.description = Objects.requireNonNull(description, "description");
+    }
+
+    /** The backing matrix (not a copy). */
+    public FloatMatrix matrix() {
+        return data;
     }
 
     @Override
@@ -34,6 +41,6 @@ public final class MatrixActivationSet implements ActivationSet {
 
     @Override
     public String describe() {
-        return name;
+        return description + " (" + data.rows() + " tokens × " + data.cols() + ", in memory)";
     }
 }
