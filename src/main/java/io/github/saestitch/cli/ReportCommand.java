@@ -11,8 +11,8 @@ import picocli.CommandLine.Option;
 
 /** {@code saestitch report}: the self-contained HTML report and latent explorer. */
 @Command(name = "report", mixinStandardHelpOptions = true,
-        description = {"Build a self-contained HTML report (works from disk, offline: inline SVG, CSS and data) and a",
-                "latent explorer from compare outputs and a train-family directory, with every figure also written",
+        description = {"Build the self-contained HTML report and latent explorer.",
+                "Works from disk, offline (inline SVG, CSS and data); built from compare outputs and a train-family directory, with every figure also written",
                 "as SVG (and PNG with --png) under OUT/figures/ for papers.",
                 "Sections appear when their data is present: per-pair max_cos vs Δmse scatter and contingency table",
                 "beside the source's (GPT-2 768→1536: 628/29/281/598), max_cos histograms, cumulative Δmse,",

@@ -19,8 +19,8 @@ import picocli.CommandLine.Option;
 
 /** {@code saestitch stitch}: build the hybrid of S and latents of L as a real SAE. */
 @Command(name = "stitch", mixinStandardHelpOptions = true,
-        description = {"Build a hybrid SAE: S plus latents of L (--add), with swap groups applied (--swap: S's parents",
-                "replaced by L's children). Every moved latent keeps its own encoder exactly as it computes inside L.",
+        description = {"Build a hybrid SAE from S plus latents of L, exactly.",
+                "Adds latents of L (--add) and applies swap groups (--swap: S's parents replaced by L's children). Every moved latent keeps its own encoder exactly as it computes inside L.",
                 "For relu, jumprelu and batchtopk sources the result is one standard SAE (SAELens v6): b_dec",
                 "differences are folded into b_enc, mixed activations become a per-latent jumprelu. For topk",
                 "sources it is a composite (each source keeps its encoder): OUT holds stitch.json and the two",

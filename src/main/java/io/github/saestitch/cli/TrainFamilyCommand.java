@@ -12,8 +12,8 @@ import picocli.CommandLine.Option;
 
 /** {@code saestitch train-family}: SAEs of several widths on the same activations. */
 @Command(name = "train-family", mixinStandardHelpOptions = true,
-        description = {"Train a family of SAEs of increasing width on the same activations (same hyper-parameters and",
-                "seed), one directory per width (OUT/width-N/, laid out as 'train' writes), plus",
+        description = {"Train a family of SAEs of increasing width on the same activations.",
+                "Same hyper-parameters and seed for every width, one directory per width (OUT/width-N/, laid out as 'train' writes), plus",
                 "OUT/family_summary.csv/.json (width vs mse, fvu, l0, dead) and OUT/family_summary.png.",
                 "--resume skips finished members and continues an interrupted one."},
         footer = {"", "Example:  saestitch train-family --widths 768,1536,3072,6144 --acts runs/acts --out runs/family"})
