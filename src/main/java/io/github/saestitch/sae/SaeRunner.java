@@ -32,7 +32,8 @@ import java.util.Objects;
  * </ul>
  *
  * <p><b>Blocking.</b> Tokens are encoded {@link #blockTokens()} at a time: one GEMM into a
- * {@code [blockTokens, F]} pre-activation buffer, the activation in place, then compression to CSR.
+ * {@code [blockTokens, F]} pre-activation buffer, then the activation and compression to CSR in one
+ * pass ({@link Kernels#activateSparse}; top-k: the activation in place, then {@link Kernels#topK}).
  * The buffer is allocated on first use and reused for every later block and call, so memory is bounded
  * by the block whatever the number of tokens. Results do not depend on the block size as far as the
  * backend's GEMM rows are independent of the number of rows (true of {@code ScalarKernels}; a blocked
@@ -267,8 +268,7 @@ public final class SaeRunner implements Autoencoder {
             kernels.addBiasActivate(pre, sae.bEnc(), null);
             return kernels.topK(pre, t.k());
         }
-        kernels.addBiasActivate(pre, sae.bEnc(), elementwiseThreshold());
-        return kernels.compress(pre);
+        return kernels.activateSparse(pre, sae.bEnc(), elementwiseThreshold());
     }
 
     /**

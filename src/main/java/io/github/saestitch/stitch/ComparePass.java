@@ -42,6 +42,17 @@ import java.util.Arrays;
  * to x's. All sums over tokens are in double; token chunks are fixed per worker and merged in order.
  */
 final class ComparePass {
+    /**
+     * Tokens per block of the sparse pass (rounded down to whole encoder blocks, at least one): each
+     * block is encoded in encoder blocks of {@code blockTokens} (whose pre-activations stay in the
+     * last-level cache), then the sparse pass walks the whole block step by step. Between blocks the
+     * encoder GEMMs stream both W_enc through the cache and evict the decoder rows, so a longer pass
+     * block fetches each decoder row from memory once for more tokens; its residual rows
+     * ({@code 3·dIn} floats per token, split over the workers) and the decoders still fit the 32 MiB
+     * last-level cache at d = 384.
+     */
+    static final int PASS_TOKENS = 2048;
+
 
     /**
      * The interpolation plan, fixed before the pass (it depends on decoder cosines only).
@@ -116,9 +127,12 @@ final class ComparePass {
         boolean main = plan != null;
         int fs = small.numLatents();
         int fl = large.numLatents();
-        int block = (int) Math.min(blockTokens, numTokens);
-        SaeRunner runSmall = new SaeRunner(small, kernels, block);
-        SaeRunner runLarge = new SaeRunner(large, kernels, block);
+        int encodeBlock = (int) Math.min(blockTokens, numTokens);
+        // Tokens per pass block: several encoder blocks, so that the sparse pass fetches each decoder row
+        // once for more tokens (the GEMMs stream both encoders through the cache between blocks).
+        int block = (int) Math.min(numTokens, (long) encodeBlock * Math.max(1, PASS_TOKENS / encodeBlock));
+        SaeRunner runSmall = new SaeRunner(small, kernels, encodeBlock);
+        SaeRunner runLarge = new SaeRunner(large, kernels, encodeBlock);
         float[] xBuf = new float[Math.multiplyExact(block, d)]; // [block, dIn]
         int chunks = workers.size();
         Worker[] ws = new Worker[chunks];

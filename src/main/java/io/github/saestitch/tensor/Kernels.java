@@ -54,6 +54,23 @@ public interface Kernels {
     void addBiasActivate(FloatMatrix pre, float[] bias, float[] threshold);
 
     /**
+     * The encoder epilogue and compression in one: the CSR of {@code addBiasActivate(pre, bias,
+     * threshold)} followed by {@link #compress}, i.e. for every row the entries
+     * {@code v = pre[r, j] + bias[j]} with {@code v > 0 && v > threshold[j]} (threshold 0 when null), in
+     * increasing columns. NaN and non-positive values are never kept. {@code pre}'s contents afterwards
+     * are unspecified (the default overwrites it with the activations; a backend may leave it as it
+     * was). Backends override this to read the pre-activations once instead of three times.
+     *
+     * @param pre       [tokens, F] pre-activations without bias; may be overwritten
+     * @param bias      [F]
+     * @param threshold [F] or null for ReLU
+     */
+    default SparseRows activateSparse(FloatMatrix pre, float[] bias, float[] threshold) {
+        addBiasActivate(pre, bias, threshold);
+        return compress(pre);
+    }
+
+    /**
      * Per-row top-k of non-negative activations: for each row, the {@code k} largest values that are
      * strictly positive, as CSR with increasing columns (rows with fewer positives keep all of them).
      * Ties are broken towards the lower column. Reads {@code acts}; writes nothing.

@@ -482,6 +482,112 @@ public final class VectorKernels implements Kernels {
         }
     }
 
+    /**
+     * One pass per row: adds the bias, compares, and compacts the survivors straight into the CSR
+     * part of a fixed chunk of rows (one growing buffer per chunk), then the parts are concatenated.
+     * {@code pre} is only read. The dense {@code [rows, F]} matrix is read once, against three passes
+     * (read-write, count, compact) for {@link #addBiasActivate} then {@link #compress}.
+     */
+    @Override
+    public SparseRows activateSparse(FloatMatrix pre, float[] bias, float[] threshold) {
+        ScalarKernels.checkVector("bias", bias, pre.cols());
+        if (threshold != null) {
+            ScalarKernels.checkVector("threshold", threshold, pre.cols());
+        }
+        int rows = pre.rows(), cols = pre.cols();
+        float[] arr = heapArray(pre);
+        int base = arr == null ? 0 : heapOffset(pre);
+        MemorySegment seg = pre.segment();
+        int[] ptr = new int[rows + 1];
+        long elements = (long) rows * Math.max(1, cols);
+        int workers = elements < PARALLEL_MIN_ELEMENTS || !shareable(pre) ? 1 : threads;
+        // A few chunks per thread for balance; each chunk's part is a contiguous range of rows.
+        int chunks = Math.max(1, Math.min(rows, workers == 1 ? 1 : workers * 4));
+        int[][] partIdx = new int[chunks][];
+        float[][] partVal = new float[chunks][];
+        parallelFor(chunks, workers, t -> {
+            int r0 = (int) ((long) rows * t / chunks), r1 = (int) ((long) rows * (t + 1) / chunks);
+            int cap = (int) Math.min((long) (r1 - r0) * cols + L, 64L * (r1 - r0) + cols + L); // guess: l0 ≤ 64
+            int[] idx = new int[cap];
+            float[] val = new float[cap];
+            int c = 0;
+            for (int r = r0; r < r1; r++) {
+                if (idx.length < c + cols + L) {
+                    int grown = Math.max(idx.length * 2, c + cols + L);
+                    idx = Arrays.copyOf(idx, grown);
+                    val = Arrays.copyOf(val, grown);
+                }
+                int c0 = c;
+                if (arr != null) {
+                    c = activateCompactRow(arr, base + r * cols, cols, bias, threshold, val, idx, c);
+                } else {
+                    float[] row = SCRATCH.get().row(cols);
+                    MemorySegment.copy(seg, FloatMatrix.FLOAT, (long) r * cols * Float.BYTES, row, 0, cols);
+                    c = activateCompactRow(row, 0, cols, bias, threshold, val, idx, c);
+                }
+                ptr[r + 1] = c - c0;
+            }
+            partIdx[t] = idx;
+            partVal[t] = val;
+        });
+        for (int r = 0; r < rows; r++) {
+            ptr[r + 1] += ptr[r];
+        }
+        int nnz = ptr[rows];
+        int[] idx = new int[nnz];
+        float[] val = new float[nnz];
+        for (int t = 0; t < chunks; t++) {
+            int r0 = (int) ((long) rows * t / chunks), r1 = (int) ((long) rows * (t + 1) / chunks);
+            int at = ptr[r0], len = ptr[r1] - at;
+            System.arraycopy(partIdx[t], 0, idx, at, len);
+            System.arraycopy(partVal[t], 0, val, at, len);
+        }
+        return new SparseRows(rows, cols, ptr, idx, val);
+    }
+
+    /**
+     * Appends the entries {@code v = x[off + j] + bias[j]} with {@code v > 0 && v > θ_j} of one row to
+     * {@code vals}/{@code cols} from position {@code c}, in column order; returns the new end. Both
+     * outputs need {@code n + L} free entries from {@code c}.
+     */
+    private static int activateCompactRow(float[] x, int off, int n, float[] bias, float[] threshold,
+                                          float[] vals, int[] cols, int c) {
+        int j = 0;
+        int bound = S.loopBound(n);
+        FloatVector zero = FloatVector.zero(S);
+        IntVector iota = IntVector.zero(IS).addIndex(1);
+        if (threshold == null) {
+            for (; j < bound; j += L) {
+                FloatVector v = FloatVector.fromArray(S, x, off + j).add(FloatVector.fromArray(S, bias, j));
+                VectorMask<Float> keep = v.compare(VectorOperators.GT, zero);
+                if (keep.anyTrue()) {
+                    v.compress(keep).intoArray(vals, c);
+                    iota.add(j).compress(keep.cast(IS)).intoArray(cols, c);
+                    c += keep.trueCount();
+                }
+            }
+        } else {
+            for (; j < bound; j += L) {
+                FloatVector v = FloatVector.fromArray(S, x, off + j).add(FloatVector.fromArray(S, bias, j));
+                VectorMask<Float> keep = v.compare(VectorOperators.GT, zero)
+                        .and(v.compare(VectorOperators.GT, FloatVector.fromArray(S, threshold, j)));
+                if (keep.anyTrue()) {
+                    v.compress(keep).intoArray(vals, c);
+                    iota.add(j).compress(keep.cast(IS)).intoArray(cols, c);
+                    c += keep.trueCount();
+                }
+            }
+        }
+        for (; j < n; j++) {
+            float v = x[off + j] + bias[j];
+            if (v > 0f && (threshold == null || v > threshold[j])) {
+                vals[c] = v;
+                cols[c++] = j;
+            }
+        }
+        return c;
+    }
+
     @Override
     public SparseRows topK(FloatMatrix acts, int k) {
         if (k < 0) {

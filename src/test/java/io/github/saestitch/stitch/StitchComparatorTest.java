@@ -167,6 +167,27 @@ class StitchComparatorTest {
         }
     }
 
+    /**
+     * More tokens than one pass block ({@link ComparePass#PASS_TOKENS}): pass blocks made of several
+     * encoder blocks, a short last pass block with a short last encoder block, and one encoder block
+     * larger than a pass block all give the literal procedure's numbers.
+     */
+    @Test
+    void passBlocksOfSeveralEncoderBlocksMatchTheLiteralProcedure() {
+        Spec base = StitchFixtures.spec(Arch.RELU, Arch.JUMPRELU, true, false, 91);
+        Spec spec = new Spec(base.archSmall(), base.archLarge(), base.applySmall(), base.applyLarge(), base.sameBDec(),
+                base.d(), base.fSmall(), base.fLarge(), 2 * ComparePass.PASS_TOKENS + 333, base.quantum(),
+                base.threshold(), base.seed());
+        Pair p = StitchFixtures.pair(spec);
+        LiteralStitch.Result lit = LiteralStitch.compute(p.small(), p.large(), p.x(), spec.threshold());
+        for (CompareOptions o : List.of(CompareOptions.defaults().withBlockTokens(7).withThreads(2),
+                CompareOptions.defaults().withBlockTokens(ComparePass.PASS_TOKENS + 100).withThreads(3))) {
+            CompareResult r = fast(p, o);
+            assertThat(r.tokens()).isEqualTo(spec.tokens());
+            assertAgree(r, lit, MSE_REL_TOL, DELTA_FLOOR_REL_TO_MSE);
+        }
+    }
+
     @Test
     void threadsBlocksAndCorrelationTilesChangeNothingButRounding() {
         Pair p = StitchFixtures.pair(StitchFixtures.spec(Arch.RELU, Arch.JUMPRELU, true, true, 77));

@@ -317,6 +317,53 @@ class KernelsContractTest {
         }
     }
 
+    /** The fused epilogue + compression equals addBiasActivate then compress, on every backend and storage. */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("storageOnly")
+    void activateSparseMatchesActivateThenCompress(Kernels kernels, Storage storage) {
+        Random rnd = new Random(17);
+        ScalarKernels reference = new ScalarKernels();
+        for (int[] shape : new int[][] {{0, 0}, {0, 7}, {5, 0}, {1, 1}, {3, 33}, {17, 15}, {300, 517}, {64, 2048}}) {
+            int rows = shape[0], cols = shape[1];
+            FloatMatrix pre0 = random(rnd, rows, cols);
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < cols; c++) {
+                    int kind = rnd.nextInt(20);
+                    if (kind == 0) {
+                        pre0.set(r, c, Float.NaN);
+                    } else if (kind == 1) {
+                        pre0.set(r, c, -0f);
+                    } else if (kind == 2) {
+                        pre0.set(r, c, 0f);
+                    } else if (kind < 12) {
+                        pre0.set(r, c, pre0.get(r, c) - 2.5f); // mostly inactive, like an SAE
+                    }
+                }
+            }
+            float[] bias = random(rnd, 1, cols).toArray();
+            float[] theta = random(rnd, 1, cols).toArray();
+            if (cols > 0) {
+                bias[0] = 0f;
+                theta[cols - 1] = -1f; // a negative θ still keeps only positives
+            }
+            for (float[] th : Arrays.asList(null, theta)) {
+                FloatMatrix dense = pre0.copy();
+                reference.addBiasActivate(dense, bias, th);
+                SparseRows expected = reference.compress(dense);
+                FloatMatrix viaTwo = store(pre0, storage);
+                kernels.addBiasActivate(viaTwo, bias, th);
+                assertSameRows(kernels.compress(viaTwo), expected);
+                SparseRows got = kernels.activateSparse(store(pre0, storage), bias, th);
+                assertSameRows(got, expected);
+            }
+        }
+        FloatMatrix pre = FloatMatrix.zeros(2, 3);
+        assertThatThrownBy(() -> kernels.activateSparse(pre, new float[2], null))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> kernels.activateSparse(pre, new float[3], new float[4]))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
     // ---------------------------------------------------------------------------------------------
     // topK and compress
 
