@@ -3,6 +3,12 @@ package io.github.saestitch.cli;
 import io.github.saestitch.activations.ActivationExtractor;
 import io.github.saestitch.activations.ActivationSet;
 import io.github.saestitch.activations.ActivationSets;
+import io.github.saestitch.activations.ActivationStore;
+import io.github.saestitch.activations.TokenContext;
+import io.github.saestitch.eval.TopActivations;
+import io.github.saestitch.report.LatentContext;
+import io.github.saestitch.report.LatentContexts;
+import io.github.saestitch.sae.SaeRunner;
 import io.github.saestitch.activations.ExtractionListener;
 import io.github.saestitch.activations.ExtractionOptions;
 import io.github.saestitch.activations.HookPoint;
@@ -29,6 +35,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -41,7 +49,7 @@ import picocli.CommandLine.Option;
                 "  2. toy model    vanilla vs Matryoshka absorption on seed 004's toy model (OUT/family/toy_comparison.csv)",
                 "  3. family       a relu+L1 family of widths on those activations (OUT/family/width-N)",
                 "  4. compare      every adjacent pair (OUT/compare/S-L): novel vs reconstruction, Δmse, swap",
-                "                  groups, interpolation",
+                "                  groups, interpolation, and each latent's top-activating contexts",
                 "  5. report       OUT/report/index.html, self-contained, with SVG figures beside it",
                 "Every stage is cached: a second run, or a run after an interruption, only does what is missing.",
                 "Default size: about 15 minutes on 2 cores; --quick: about 2 minutes (fewer tokens and widths)."},
@@ -162,6 +170,7 @@ final class DemoCommand implements Callable<Integer> {
                         CompareOptions.defaults().withMaxTokens(nCompare));
             }
             CompareWriter.write(r, cmp, true);
+            writeContexts(acts, lDir, nCompare, k, cmp.resolve(LatentContexts.FILE));
             AtomicOutput.writeFile(stamp, tmp -> Files.writeString(tmp, fingerprint));
             var c = r.contingency();
             System.out.printf(Locale.ROOT, "  %d → %d: %d novel (%d improve, %d worsen), %d reconstruction (%d improve, %d worsen);"
@@ -190,6 +199,35 @@ final class DemoCommand implements Callable<Integer> {
 
     private void done(String what) {
         System.out.printf("      %s (%.1f s)%n", what, (System.nanoTime() - stageStart) / 1e9);
+    }
+
+    /** Contexts per latent shown by the report's explorer, and tokens of text on each side of one. */
+    static final int CONTEXTS_PER_LATENT = 3;
+    static final int CONTEXT_RADIUS = 8;
+
+    /**
+     * The top-activating contexts of every latent of the larger SAE over the compared tokens, decoded
+     * from the store, as the report's {@code contexts.jsonl}.
+     */
+    private static void writeContexts(Path acts, Path largeDir, long tokens, Kernels k, Path file)
+            throws java.io.IOException {
+        Map<Integer, List<LatentContext>> contexts = new TreeMap<>();
+        try (ActivationStore store = ActivationStore.open(acts)) {
+            List<List<TopActivations.Entry>> top = TopActivations.compute(
+                    new SaeRunner(SaeFormats.load(largeDir).sae(), k), store, tokens, CONTEXTS_PER_LATENT);
+            for (int j = 0; j < top.size(); j++) {
+                List<LatentContext> list = new ArrayList<>();
+                for (TopActivations.Entry e : top.get(j)) {
+                    TokenContext c = store.context(e.token(), CONTEXT_RADIUS);
+                    list.add(new LatentContext(c.before(), c.tokenText(), c.after(), e.activation(),
+                            c.document().name() + " (" + c.document().genre() + "), token " + e.token()));
+                }
+                if (!list.isEmpty()) {
+                    contexts.put(j, list);
+                }
+            }
+        }
+        LatentContexts.write(contexts, file);
     }
 
     /** Marks a compare directory with the inputs it was computed from (stage cache). */

@@ -38,6 +38,7 @@ class DemoCommandTest {
         assertThat(page).contains("32 → 64", "Toy model");
         assertThat(out.resolve("compare/32-64/latents.csv")).isNotEmptyFile();
         assertThat(out.resolve("family/toy_comparison.csv")).isNotEmptyFile();
+        assertThat(out.resolve("compare/32-64/contexts.jsonl")).isNotEmptyFile();
 
         CliRunner again = CliRunner.run(args);
         assertThat(again.exitCode()).as(again.err()).isZero();
