@@ -203,7 +203,7 @@ final class DemoCommand implements Callable<Integer> {
 
     /** Contexts per latent shown by the report's explorer, and tokens of text on each side of one. */
     static final int CONTEXTS_PER_LATENT = 3;
-    static final int CONTEXT_RADIUS = 8;
+    static final int CONTEXT_RADIUS = 6;
 
     /**
      * The top-activating contexts of every latent of the larger SAE over the compared tokens, decoded
