@@ -315,6 +315,27 @@ def make_npy(rng):
              "header length 5000 runs past the end of the file")
     write_json(bad / "expected_errors.json", errors)
 
+    # Integer token ids (io.NpyInts), from their own generator so the fixtures above do not change.
+    irng = np.random.default_rng(20261121)
+    ints = out / "ints"
+    ints.mkdir(parents=True, exist_ok=True)
+    ids = irng.integers(0, 30522, size=(3, 7))
+    int_expected = {"values": ids.reshape(-1).tolist(), "files": {}}
+    for dt in ["<i8", "<i4", "<u2", "<u4", "<u8", "<i2"]:
+        name = "ids_" + dt[1:] + ".npy"
+        np.save(ints / name, ids.astype(dt))
+        int_expected["files"][name] = dt
+    np.save(ints / "ids_1d_i4.npy", ids.reshape(-1).astype("<i4"))
+    np.save(ints / "ids_1d_f4.npy", ids.reshape(-1).astype("<f4"))
+    small_ids = irng.integers(0, 100, size=11)
+    np.save(ints / "small_u1.npy", small_ids.astype("|u1"))
+    np.save(ints / "small_i1.npy", small_ids.astype("|i1"))
+    int_expected["small"] = small_ids.tolist()
+    np.save(ints / "negative_i8.npy", np.array([3, -1, 5], dtype="<i8"))
+    np.save(ints / "huge_i8.npy", np.array([3, 2**40], dtype="<i8"))
+    np.save(ints / "fraction_f4.npy", np.array([3.0, 2.5], dtype="<f4"))
+    write_json(ints / "expected.json", int_expected)
+
 
 # --------------------------------------------------------------------------- SAE forward passes
 

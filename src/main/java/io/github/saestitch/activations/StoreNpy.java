@@ -2,6 +2,7 @@ package io.github.saestitch.activations;
 
 import io.github.saestitch.io.Npy;
 import io.github.saestitch.io.NpyArray;
+import io.github.saestitch.io.NpyInts;
 import io.github.saestitch.io.NpyWriter;
 import io.github.saestitch.tensor.FloatMatrix;
 
@@ -18,13 +19,12 @@ import java.util.Objects;
  * {@code .npy} interchange for activation stores, through the {@code io} package's reader and writer.
  *
  * <p>Export: activations as a float32 {@code [tokens, d]} {@code .npy} (byte-identical to what
- * {@code numpy.save} writes), and optionally the token ids as a 1-D float32 {@code .npy}. Token ids are
- * written as float32 because {@code io}'s writer produces {@code <f4} only; every id below 2^24 (all
- * 30,522 WordPiece ids) is exact, and {@code np.load(f).astype(np.int64)} recovers them.
+ * {@code numpy.save} writes), and optionally the token ids as a 1-D int32 {@code .npy}.
  *
  * <p>Import: activations from elsewhere ({@code [tokens, d]} or {@code [batch, seq, d]}, any float dtype the
- * reader takes) into a new store, with or without token ids (a 1-D float {@code .npy} of integral values;
- * {@code <f2} is refused, it cannot hold ids above 2,048 exactly). Imported stores have no corpus, so their
+ * reader takes) into a new store, with or without token ids (an integer {@code .npy}, int8 to int64 signed or
+ * unsigned, any rank flattened in C order like {@code [batch, seq]}; or a 1-D float array of integral
+ * values, {@code <f2} refused since it cannot hold ids above 2,048 exactly: see {@code io.NpyInts}). Imported stores have no corpus, so their
  * document ids and positions are {@code -1}; with token ids and a model named, {@link ActivationStore#context}
  * decodes the neighbouring tokens. Import is resumable like extraction (it writes through the same
  * shard-at-a-time writer), and refuses to mix into a store of other data.
@@ -56,23 +56,16 @@ public final class StoreNpy {
         }
     }
 
-    /** Writes the store's token ids to {@code npy} as a 1-D float32 array (exact below 2^24), atomically. */
+    /** Writes the store's token ids to {@code npy} as a 1-D int32 array ({@code <i4}), atomically. */
     public static void exportTokenIds(ActivationStore store, Path npy) {
         if (!store.hasTokenIds()) {
             throw new ActivationsException(store.dir(), "the store holds no token ids to export");
         }
-        int block = 1 << 20;
-        try (NpyWriter w = NpyWriter.openVector(npy)) {
-            float[] buf = new float[block];
-            for (long start = 0; start < store.numTokens(); start += block) {
-                int n = (int) Math.min(block, store.numTokens() - start);
-                int[] ids = store.tokenIds(start, n);
-                for (int i = 0; i < n; i++) {
-                    buf[i] = ids[i];
-                }
-                w.append(n == block ? buf : Arrays.copyOf(buf, n));
-            }
-            w.finish();
+        if (store.numTokens() > Integer.MAX_VALUE - 8) {
+            throw new ActivationsException(store.dir(), store.numTokens() + " token ids do not fit one .npy written in one piece");
+        }
+        try {
+            NpyInts.write(npy, store.tokenIds(0, (int) store.numTokens()));
         } catch (IOException e) {
             throw new ActivationsException(npy, "cannot write the token ids", e);
         }
@@ -149,26 +142,14 @@ public final class StoreNpy {
     }
 
     private static int[] readTokenIds(Path p, long tokens) {
-        float[] v;
-        try (NpyArray a = Npy.open(p)) {
-            if (a.dtype() == Npy.DType.F2) {
-                throw new ActivationsException(p, "token ids in float16 cannot be exact above 2,048; save them as float32 or float64");
-            }
-            v = a.vector();
+        int[] ids;
+        try {
+            ids = NpyInts.read(p);
         } catch (IOException e) {
-            throw new ActivationsException(p, "cannot read the token ids (a 1-D float .npy; integer dtypes are not read yet, "
-                    + "save them with ids.astype(np.float32))", e);
+            throw new ActivationsException(p, "cannot read the token ids: " + e.getMessage(), e);
         }
-        if (v.length != tokens) {
-            throw new ActivationsException(p, "holds " + v.length + " token ids but the activations have " + tokens + " rows");
-        }
-        int[] ids = new int[v.length];
-        for (int i = 0; i < v.length; i++) {
-            float f = v[i];
-            if (!(f >= 0 && f < (1 << 24)) || f != Math.rint(f)) {
-                throw new ActivationsException(p, "element " + i + " is " + f + ", not a token id (an integer in [0, 2^24))");
-            }
-            ids[i] = (int) f;
+        if (ids.length != tokens) {
+            throw new ActivationsException(p, "holds " + ids.length + " token ids but the activations have " + tokens + " rows");
         }
         return ids;
     }

@@ -176,6 +176,18 @@ public final class Npy {
 
     /** Parses and validates the header at the start of {@code bytes}. */
     static Header parseHeader(Path file, MemorySegment bytes) throws FileFormatException {
+        Raw r = parseRaw(file, bytes);
+        DType dtype = parseDescr(file, r.descr());
+        checkSize(file, r.shape(), dtype.byteSize());
+        return new Header(r.major(), r.minor(), dtype, r.fortranOrder(), r.shape(), r.dataOffset());
+    }
+
+    /** A header whose {@code descr} is not yet mapped to an element type. */
+    record Raw(int major, int minor, Object descr, boolean fortranOrder, long[] shape, long dataOffset) {
+    }
+
+    /** The header at the start of {@code bytes}, any {@code descr}. */
+    static Raw parseRaw(Path file, MemorySegment bytes) throws FileFormatException {
         for (int i = 0; i < MAGIC.length; i++) {
             if (bytes.get(ValueLayout.JAVA_BYTE, i) != MAGIC[i]) {
                 throw new FileFormatException(file, "not an .npy file (missing the \\x93NUMPY magic)");
@@ -225,7 +237,6 @@ public final class Npy {
             throw new FileFormatException(file, "header keys are " + d.keySet()
                     + "; an .npy header has exactly descr, fortran_order and shape");
         }
-        DType dtype = parseDescr(file, d.get("descr"));
         if (!(d.get("fortran_order") instanceof Boolean fortran)) {
             throw new FileFormatException(file, "fortran_order is not a bool: " + d.get("fortran_order"));
         }
@@ -233,19 +244,25 @@ public final class Npy {
             throw new FileFormatException(file, "shape is not a tuple: " + d.get("shape"));
         }
         long[] shape = new long[t.items().size()];
-        long n = dtype.byteSize();
         for (int i = 0; i < shape.length; i++) {
             if (!(t.items().get(i) instanceof Long dim) || dim < 0) {
                 throw new FileFormatException(file, "shape " + t.items() + " has an invalid dimension at index " + i);
             }
             shape[i] = dim;
+        }
+        return new Raw(major, minor, d.get("descr"), fortran, shape, headerStart + hlen);
+    }
+
+    /** Refuses a shape whose byte size overflows 64 bits. */
+    static void checkSize(Path file, long[] shape, long elementBytes) throws FileFormatException {
+        long n = elementBytes;
+        for (long dim : shape) {
             try {
                 n = Math.multiplyExact(n, dim);
             } catch (ArithmeticException e) {
-                throw new FileFormatException(file, "shape " + t.items() + " overflows 64 bits");
+                throw new FileFormatException(file, "shape " + Arrays.toString(shape) + " overflows 64 bits");
             }
         }
-        return new Header(major, minor, dtype, fortran, shape, headerStart + hlen);
     }
 
     private static DType parseDescr(Path file, Object descr) throws FileFormatException {
@@ -262,8 +279,9 @@ public final class Npy {
             throw new FileFormatException(file, "big-endian dtype '" + s
                     + "' is not supported; convert it with a.astype('<" + s.substring(1) + "')");
         }
-        throw new FileFormatException(file, "dtype '" + s + "' is not supported (readable: <f4, <f2, <f8); "
-                + "convert it with a.astype('<f4')");
+        throw new FileFormatException(file, "dtype '" + s + "' is not supported (readable: <f4, <f2, <f8"
+                + (NpyInts.Type.byDescr(s) != null ? "; integer arrays are read only where integers are expected, e.g. token ids" : "")
+                + "); convert it with a.astype('<f4')");
     }
 
     private static String quote(String header) {
@@ -296,7 +314,12 @@ public final class Npy {
      * so magic + length + header is a multiple of 64), version 1.0 unless the length overflows 16 bits.
      */
     static byte[] headerFor(long[] shape) {
-        StringBuilder d = new StringBuilder("{'descr': '").append(DType.F4.descr())
+        return headerFor(DType.F4.descr(), shape);
+    }
+
+    /** {@link #headerFor(long[])} for any element type string, e.g. {@code <i4}. */
+    static byte[] headerFor(String descr, long[] shape) {
+        StringBuilder d = new StringBuilder("{'descr': '").append(descr)
                 .append("', 'fortran_order': False, 'shape': ").append(tupleRepr(shape)).append(", }");
         if (shape.length > 0) {
             d.append(" ".repeat(GROWTH_AXIS_MAX_DIGITS - Long.toString(shape[0]).length()));
