@@ -98,10 +98,17 @@ public final class Charts {
         String[] names = {"held-out mse", "held-out fvu", "held-out l0", "dead latents (held-out)"};
         List<List<Double>> ys = List.of(mse, fvu, l0, dead);
         for (int i = 0; i < names.length; i++) {
-            XYChart c = chart(i == 0 ? title + ": " + names[i] : names[i], "width (latents)", names[i]);
-            c.getStyler().setXAxisLogarithmic(allPositive(w));
-            c.getStyler().setXAxisDecimalPattern("#");
-            line(c, names[i], w, ys.get(i));
+            boolean log = allPositive(w);
+            XYChart c = chart(i == 0 ? title + ": " + names[i] : names[i], log ? "width (latents, log scale)"
+                    : "width (latents)", names[i]);
+            // Why log2 on a linear axis: XChart's own log axis labels only decades (one "1000" for a
+            // 768..6144 family) or, without decade-only, overlapping labels; on log2(width) its ticks fall on
+            // the doubling widths and the formatter prints them back as widths.
+            if (log) {
+                c.getStyler().setxAxisTickLabelsFormattingFunction(
+                        x -> String.format(java.util.Locale.ROOT, "%,d", Math.round(Math.pow(2, x))));
+            }
+            line(c, names[i], log ? w.stream().map(v -> Math.log(v) / Math.log(2)).toList() : w, ys.get(i));
             c.getStyler().setLegendVisible(false);
             panels.add(c);
         }
