@@ -189,7 +189,7 @@ public final class ReportBuilder {
             page.raw(draw(Figures.training(curves, "training-curves"), drawn, inputs.png()));
         }
         if (frank != null) {
-            page.section("frankenstein", "Frankenstein SAEs", "From " + code(frank.file()) + ".");
+            page.section("frankenstein", "Frankenstein and greedy SAEs", "From " + code(frank.file()) + ".");
             page.raw(draw(Figures.frankenstein(frank, "frankenstein"), drawn, inputs.png()));
             page.raw(frankensteinTable(frank));
         }
@@ -538,10 +538,15 @@ public final class ReportBuilder {
     private static String frankensteinTable(FrankensteinTable t) {
         List<String[]> rows = new ArrayList<>();
         for (FrankensteinTable.Row r : t.rows()) {
+            double ref = r.series().equals(FrankensteinTable.ORIGINAL) ? Double.NaN : t.originalMseAt(r.numLatents());
             rows.add(new String[] {Fmt.xml(r.series()), Fmt.count(r.numLatents()), Fmt.num(r.mse()), Fmt.num(r.fvu()),
-                Fmt.num(r.l0()), Fmt.xml(r.note())});
+                Fmt.num(r.l0()), ref > 0 ? Fmt.pct(r.mse() / ref - 1, true) : Fmt.MISSING, Fmt.xml(r.note())});
         }
-        return HtmlPage.table("frankenstein", new String[] {"series", "latents", "mse", "fvu", "l0", "note"}, rows, 5);
+        return HtmlPage.table("frankenstein", new String[] {"series", "latents", "mse", "fvu", "l0",
+            "mse vs originals of equal width", "note"}, rows, 6)
+                + "<p class=\"small\">mse vs originals: the relative difference to the original SAEs' mse at the same "
+                + "number of latents, interpolated linearly in log(num_latents) between the two nearest originals "
+                + "(negative: the stitched SAE reconstructs better); \u2014 outside the originals' range.</p>\n";
     }
 
     private static String toyTable(ToyTable t) {

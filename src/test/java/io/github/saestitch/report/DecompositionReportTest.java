@@ -175,6 +175,46 @@ class DecompositionReportTest {
         expectBad(ReportInputs.builder().nmf(tmp.resolve("none")).build(), out, "not a directory");
     }
 
+    @Test
+    void stitchedSaesAreDrawnAgainstWidthAndL0AndTabulatedAgainstTheOriginals() throws Exception {
+        FrankensteinTable t = FrankensteinTable.read(Examples.copy("frankenstein.csv", tmp));
+        Figures.Chart c = Figures.frankenstein(t, "frankenstein");
+        assertThat(c.figure().panels()).extracting(Plot::title).containsExactly("mse against the number of latents",
+                "mse against l0");
+        assertThat(c.figure().panels().get(1).x().label()).startsWith("l0");
+        for (Plot p : c.figure().panels()) {
+            assertThat(p.y().label()).isEqualTo(Figures.MSE_LABEL);
+            List<Plot.Line> lines = p.layers().stream().filter(Plot.Line.class::isInstance).map(Plot.Line.class::cast)
+                    .toList();
+            assertThat(lines).extracting(Plot.Line::name).containsExactly("original SAEs", "cosine", "cosine + refit",
+                    "greedy", "greedy + refit");
+            // the originals are the dashed black reference; the others have colours of their own
+            assertThat(lines.get(0).dashed()).isTrue();
+            assertThat(lines.get(0).color()).isEqualTo(Figures.REFERENCE);
+            assertThat(lines.stream().map(Plot.Line::color).distinct()).hasSize(5);
+            for (Plot.Line l : lines) {
+                for (int i = 1; i < l.x().length; i++) {
+                    assertThat(l.x()[i]).isGreaterThanOrEqualTo(l.x()[i - 1]); // drawn left to right
+                }
+            }
+        }
+        // greedy's rows come in the file widest first: still drawn 14 then 25, with their own mse
+        Plot.Line greedy = (Plot.Line) c.figure().panels().get(0).layers().stream()
+                .filter(l -> l instanceof Plot.Line g && g.name().equals("greedy")).findFirst().orElseThrow();
+        assertThat(greedy.x()).containsExactly(14, 25);
+        assertThat(greedy.y()).containsExactly(2.15, 1.7);
+
+        Path fam = Examples.copy("family", tmp);
+        ReportResult r = ReportBuilder.build(ReportInputs.builder().family(fam).frankenstein(tmp.resolve(
+                "frankenstein.csv")).build(), tmp.resolve("out"));
+        String html = Files.readString(r.html());
+        // greedy + refit at 25 latents: 1.6 against the originals' 1.90686 (log-interpolated): -16.1 %
+        double ref = 2.1 + Math.log(25 / 16.0) / Math.log(2) * (1.8 - 2.1);
+        assertThat(html).contains("Frankenstein and greedy SAEs", "mse vs originals of equal width",
+                "<td>" + Fmt.pct(1.6 / ref - 1, true) + "</td>", "<th>greedy + refit</th>");
+        assertThat(Fmt.pct(1.6 / ref - 1, true)).isEqualTo("-16.1%");
+    }
+
     private static void expectBad(ReportInputs in, Path out, String message) {
         assertThatThrownBy(() -> ReportBuilder.build(in, out)).isInstanceOf(ReportInputException.class)
                 .hasMessageContaining(message);
