@@ -126,7 +126,7 @@ class BrowserReportTest {
             assertThat(c.get("ok").asBoolean()).as("%s: %s", c.get("name"), c.get("detail")).isTrue();
             checks.add(c.get("name").asText());
         }
-        assertThat(checks).contains("embedded data", "section links", "explorer opens on a latent", "pick a pair",
+        assertThat(checks).contains("page loaded", "embedded data", "section links", "explorer opens on a latent", "pick a pair",
                 "pick a latent", "contexts shown", "across widths shown", "next button", "deep link (hash change)",
                 "deep link selects the pair", "deep link (fresh load)", "latent with meta-latents", "meta-latents shown",
                 "latent with an NMF factor", "NMF factor shown", "scatter click selects a latent", "latent with children",
