@@ -45,7 +45,7 @@ class BrowserReportTest {
     static final String OUT_DIR = "target/browser-test";
     /**
      * A blank page has one colour; the example report's first screenful has hundreds (anti-aliased
-     * text, the overview table): measured 600+ (whole page 1,500+). A blank or text-less render falls
+     * text, the overview table): measured about 1,050 (whole page about 3,500). A blank or text-less render falls
      * far below these.
      */
     static final int MIN_COLOURS_PAGE = 200;
