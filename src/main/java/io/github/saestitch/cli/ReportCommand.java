@@ -17,14 +17,35 @@ import picocli.CommandLine.Option;
                 "Sections appear when their data is present: per-pair max_cos vs Δmse scatter and contingency table",
                 "beside the source's (GPT-2 768→1536: 628/29/281/598), max_cos histograms, cumulative Δmse,",
                 "threshold sweep, interpolation curves, family summary, training curves, Frankenstein and toy-model",
-                "tables (frankenstein.csv / toy_comparison.csv in the family directory)."},
-        footer = {"", "Example:  saestitch report --pair runs/cmp-768-1536 --pair runs/cmp-1536-3072 --family runs/family --out runs/report"})
+                "tables (frankenstein.csv / toy_comparison.csv in the family directory, or --frankenstein / --toy),",
+                "meta-SAE and NMF summaries (--meta-sae / --nmf), and the latent explorer: pick a pair and a latent, click",
+                "a dot, follow #explore-PAIR-LATENT, or search a token; each latent shows its numbers, contexts, parent and",
+                "children across widths, meta-latents and NMF factor (matched to the pair whose larger SAE has as many latents)."},
+        footer = {"", "Examples:",
+                "  saestitch report --pair runs/cmp-768-1536 --pair runs/cmp-1536-3072 --family runs/family --out runs/report",
+                "  saestitch report --pair runs/cmp-768-1536 --meta-sae runs/meta-1536 --nmf runs/nmf-1536 --out runs/report"})
 final class ReportCommand implements Callable<Integer> {
     @Option(names = "--pair", paramLabel = "COMPARE_DIR", description = "A compare output directory (repeat for several pairs).")
     List<Path> pairs;
 
     @Option(names = "--family", paramLabel = "DIR", description = "A train-family output directory.")
     Path family;
+
+    @Option(names = "--frankenstein", paramLabel = "CSV",
+            description = "A frankenstein.csv (default: the family directory's, when it has one).")
+    Path frankenstein;
+
+    @Option(names = "--toy", paramLabel = "CSV",
+            description = "A toy_comparison.csv (default: the family directory's, when it has one).")
+    Path toy;
+
+    @Option(names = "--meta-sae", paramLabel = "DIR",
+            description = "A meta-sae output directory (summary.json, latent_meta.csv, meta_latents.csv); repeatable.")
+    List<Path> metaSae;
+
+    @Option(names = "--nmf", paramLabel = "DIR",
+            description = "An nmf output directory (summary.json, factors.csv, latent_factor.csv, factor_contexts.jsonl); repeatable.")
+    List<Path> nmf;
 
     @Option(names = "--title", defaultValue = "SAE stitching report", description = "Heading. Default: ${DEFAULT-VALUE}.")
     String title;
@@ -37,21 +58,37 @@ final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if ((pairs == null || pairs.isEmpty()) && family == null) {
-            throw new BadInputException("nothing to report: give at least one --pair COMPARE_DIR or a --family DIR");
+        if ((pairs == null || pairs.isEmpty()) && family == null && frankenstein == null && toy == null
+                && (metaSae == null || metaSae.isEmpty()) && (nmf == null || nmf.isEmpty())) {
+            throw new BadInputException("nothing to report: give at least one --pair COMPARE_DIR, a --family DIR, "
+                    + "--frankenstein, --toy, --meta-sae or --nmf");
         }
-        ReportResult r = ReportBuilder.build(inputs(title, pairs == null ? List.of() : pairs, family, png), out);
+        ReportInputs.Builder b = builder(title, pairs == null ? List.of() : pairs, family, png);
+        if (frankenstein != null) {
+            b.frankenstein(frankenstein);
+        }
+        if (toy != null) {
+            b.toyComparison(toy);
+        }
+        (metaSae == null ? List.<Path>of() : metaSae).forEach(b::metaSae);
+        (nmf == null ? List.<Path>of() : nmf).forEach(b::nmf);
+        ReportResult r = ReportBuilder.build(b.build(), out);
         print(r);
         return 0;
     }
 
     static ReportInputs inputs(String title, List<Path> pairs, Path family, boolean png) {
+        return builder(title, pairs, family, png).build();
+    }
+
+    /** The inputs every report takes; the caller adds the optional ones. */
+    static ReportInputs.Builder builder(String title, List<Path> pairs, Path family, boolean png) {
         ReportInputs.Builder b = ReportInputs.builder().title(title).png(png);
         pairs.forEach(b::pair);
         if (family != null) {
             b.family(family);
         }
-        return b.build();
+        return b;
     }
 
     static void print(ReportResult r) {

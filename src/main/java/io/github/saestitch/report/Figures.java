@@ -472,39 +472,48 @@ final class Figures {
 
     // ---- Frankenstein and toy comparison ----
 
-    /** Frankenstein SAEs against the originals: mse and l0 against the number of latents. */
+    /** Stitched (Frankenstein, greedy, refit) SAEs against the originals: mse against the number of latents and against l0. */
     static Chart frankenstein(FrankensteinTable t, String id) {
-        List<Layer> mse = new ArrayList<>();
-        List<Layer> l0 = new ArrayList<>();
+        List<Layer> byWidth = new ArrayList<>();
+        List<Layer> byL0 = new ArrayList<>();
         double minW = Double.POSITIVE_INFINITY;
         double maxW = 0;
         int k = 0;
         for (String s : t.series()) {
             List<FrankensteinTable.Row> rows = t.rows().stream().filter(r -> r.series().equals(s)).toList();
-            double[] w = rows.stream().mapToDouble(FrankensteinTable.Row::numLatents).toArray();
-            double[] m = rows.stream().mapToDouble(FrankensteinTable.Row::mse).toArray();
-            double[] z = rows.stream().mapToDouble(FrankensteinTable.Row::l0).toArray();
-            for (double v : w) {
-                minW = Math.min(minW, v);
-                maxW = Math.max(maxW, v);
-            }
             boolean original = s.equals(FrankensteinTable.ORIGINAL);
             String color = original ? REFERENCE : PALETTE[k++ % PALETTE.length];
             String name = original ? "original SAEs" : s;
-            mse.add(new Line(name, color, w, m, 1.8, original));
-            mse.add(new Markers(null, color, w, m, null, !original));
-            l0.add(new Line(name, color, w, z, 1.8, original));
-            l0.add(new Markers(null, color, w, z, null, !original));
+            // Each panel's line runs in order of its x, whatever the file order.
+            List<FrankensteinTable.Row> w = rows.stream().sorted(java.util.Comparator
+                    .comparingInt(FrankensteinTable.Row::numLatents)).toList();
+            double[] wx = w.stream().mapToDouble(FrankensteinTable.Row::numLatents).toArray();
+            double[] wy = w.stream().mapToDouble(FrankensteinTable.Row::mse).toArray();
+            List<FrankensteinTable.Row> z = rows.stream().filter(r -> Double.isFinite(r.l0()))
+                    .sorted(java.util.Comparator.comparingDouble(FrankensteinTable.Row::l0)).toList();
+            double[] zx = z.stream().mapToDouble(FrankensteinTable.Row::l0).toArray();
+            double[] zy = z.stream().mapToDouble(FrankensteinTable.Row::mse).toArray();
+            for (double v : wx) {
+                minW = Math.min(minW, v);
+                maxW = Math.max(maxW, v);
+            }
+            byWidth.add(new Line(name, color, wx, wy, 1.8, original));
+            byWidth.add(new Markers(null, color, wx, wy, null, !original));
+            byL0.add(new Line(name, color, zx, zy, 1.8, original));
+            byL0.add(new Markers(null, color, zx, zy, null, !original));
         }
         Axis x = maxW / minW >= 8 ? Axis.log("number of latents") : Axis.linear("number of latents");
-        List<Plot> panels = List.of(new Plot("mse", x, Axis.linear(MSE_LABEL), mse),
-                new Plot("l0", x, Axis.linear("active latents per token").withZero(), l0));
-        String intro = "Frankenstein SAEs (the smallest SAE, plus at each wider SAE every latent whose max_cos against "
-                + "the Frankenstein so far is below \u03c4, then a decoder refit) against the original SAEs (dashed, "
-                + "black) at equal numbers of latents, on the same held-out tokens. Lower mse at equal width is the "
-                + "source's claim; compare the l0 panel before calling it a win, since Frankenstein SAEs keep every "
-                + "novel latent and so fire more latents per token.";
-        return new Chart(new Figure(id, "Frankenstein SAEs against the originals", panels, 2, 480, 360), intro,
+        List<Plot> panels = List.of(new Plot("mse against the number of latents", x, Axis.linear(MSE_LABEL), byWidth),
+                new Plot("mse against l0", Axis.linear("l0 (active latents per token)"), Axis.linear(MSE_LABEL), byL0));
+        String intro = "Stitched SAEs built from the family against the original SAEs (dashed, black), on the same "
+                + "held-out tokens: lower is better in both panels. A <i>cosine</i> series starts from the smallest SAE "
+                + "and adds, from each wider SAE in turn, every latent whose max_cos against the latents chosen so far "
+                + "is below \u03c4 (the source's Frankenstein); a <i>greedy</i> series adds the candidate with the most "
+                + "negative \u0394mse given the latents chosen so far; <i>+ refit</i> re-solves the decoder with the "
+                + "encoders fixed. The left panel compares at equal width, the source's claim; the right one at equal "
+                + "l0, since a stitched SAE that keeps every novel latent also fires more latents per token. The table "
+                + "below has every point.";
+        return new Chart(new Figure(id, "Stitched SAEs against the originals", panels, 2, 480, 360), intro,
                 List.of());
     }
 

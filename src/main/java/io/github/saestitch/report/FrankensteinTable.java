@@ -6,18 +6,23 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Frankenstein SAEs against the original SAEs of a family, read from {@value #FILE} (format version
+ * Stitched SAEs (Frankenstein by the cosine rule, greedy selection, each with and without a decoder
+ * refit) against the original SAEs of a family, read from {@value #FILE} (format version
  * {@value #FORMAT_VERSION}), the file the report expects from the Frankenstein builder:
  * <pre>
  * format_version,series,num_latents,mse,fvu,l0,note
  * 1,original,768,52.1,0.21,31.0,
  * 1,original,1536,47.9,0.19,35.0,
- * 1,frankenstein,1425,45.2,0.18,53.1,768 + novel of 1536
- * 1,frankenstein (refit),1425,43.0,0.17,53.1,decoder refit
+ * 1,cosine,1425,45.2,0.18,53.1,768 + novel of 1536
+ * 1,cosine + refit,1425,43.0,0.17,53.1,decoder refit (normal equations)
+ * 1,greedy,1425,44.1,0.18,47.9,
+ * 1,greedy + refit,1425,42.8,0.17,47.9,
  * </pre>
- * One row per model. {@code series} groups rows into one line of the figure ({@code original} is drawn
- * as the reference); required columns {@code series, num_latents, mse, l0}; {@code format_version},
- * {@code fvu} and {@code note} are optional. All metrics on the same held-out tokens.
+ * One row per model. {@code series} groups rows into one line of the figure (any names; {@code original}
+ * is drawn as the reference); required columns {@code series, num_latents, mse, l0};
+ * {@code format_version}, {@code fvu} and {@code note} are optional. All metrics on the same held-out
+ * tokens. The report draws mse against num_latents and against l0, and tabulates every row with its mse
+ * relative to the originals at the same width ({@link #originalMseAt}).
  *
  * @param rows in file order
  */
@@ -39,6 +44,28 @@ record FrankensteinTable(Path file, List<Row> rows) {
             }
         }
         return out;
+    }
+
+    /**
+     * The originals' mse at {@code numLatents}: exact where an original has that width, else linear in
+     * log(num_latents) between the two nearest originals (SAE mse falls roughly linearly in log width over
+     * a family, as the family summaries show); NaN outside the originals' range or without originals.
+     */
+    double originalMseAt(int numLatents) {
+        List<Row> o = rows.stream().filter(r -> r.series().equals(ORIGINAL) && Double.isFinite(r.mse()))
+                .sorted(java.util.Comparator.comparingInt(Row::numLatents)).toList();
+        for (int i = 0; i < o.size(); i++) {
+            Row a = o.get(i);
+            if (a.numLatents() == numLatents) {
+                return a.mse();
+            }
+            if (i + 1 < o.size() && a.numLatents() < numLatents && numLatents < o.get(i + 1).numLatents()) {
+                Row b = o.get(i + 1);
+                double f = Math.log((double) numLatents / a.numLatents()) / Math.log((double) b.numLatents() / a.numLatents());
+                return a.mse() + f * (b.mse() - a.mse());
+            }
+        }
+        return Double.NaN;
     }
 
     static FrankensteinTable read(Path file) throws IOException {

@@ -87,6 +87,14 @@ public final class ReportBuilder {
         FrankensteinTable frank = frankPath == null ? null : FrankensteinTable.read(frankPath);
         Path toyPath = discover(inputs.toyComparison(), inputs.familyDir(), ToyTable.FILE);
         ToyTable toy = toyPath == null ? null : ToyTable.read(toyPath);
+        List<MetaSaeRun> metas = new ArrayList<>();
+        for (Path d : inputs.metaSaeDirs()) {
+            metas.add(MetaSaeRun.read(d));
+        }
+        List<NmfRun> nmfs = new ArrayList<>();
+        for (Path d : inputs.nmfDirs()) {
+            nmfs.add(NmfRun.read(d));
+        }
 
         // ---- build the page ----
         List<String> notes = new ArrayList<>();
@@ -94,6 +102,8 @@ public final class ReportBuilder {
         HtmlPage page = new HtmlPage(inputs.title());
         ObjectNode data = ReportData.root(inputs.title(), List.of());
         ArrayNode pairData = data.putArray("pairs");
+        List<ObjectNode> pairNodes = new ArrayList<>();
+        List<int[]> pairRows = new ArrayList<>();
 
         if (!runs.isEmpty()) {
             page.section("overview", "Overview", overviewIntro(runs));
@@ -125,7 +135,39 @@ public final class ReportBuilder {
                         + Fmt.count(run.latents().size()) + " latents (uniform random sample, seed " + inputs.seed()
                         + "); latents.csv has them all.");
             }
-            pairData.add(ReportData.pair(pid, run, rows, inputs.seed(), pid + "-maxcos-vs-dmse-svg"));
+            ObjectNode pd = ReportData.pair(pid, run, rows, inputs.seed(), pid + "-maxcos-vs-dmse-svg");
+            pairData.add(pd);
+            pairNodes.add(pd);
+            pairRows.add(rows);
+        }
+        // The explorer walks across widths (parent in the next smaller SAE, children in the next larger)
+        // through pairs that share an SAE, and shows meta-latents and NMF factors of the SAE they decompose.
+        for (int k = 0; k < runs.size(); k++) {
+            pairNodes.get(k).put("prev_pair", uniquePair(runs, true, runs.get(k).summary().small().numLatents()));
+            pairNodes.get(k).put("next_pair", uniquePair(runs, false, runs.get(k).summary().large().numLatents()));
+        }
+        int[][] metaPairs = new int[metas.size()][];
+        for (int i = 0; i < metas.size(); i++) {
+            MetaSaeRun m = metas.get(i);
+            metaPairs[i] = pairsOfWidth(runs, m.summary().numLatents());
+            int nearestPair = uniquePair(runs, true, m.summary().nearestNumLatents());
+            for (int k : metaPairs[i]) {
+                ((ArrayNode) pairNodes.get(k).get("meta")).add(ReportData.meta(m, pairRows.get(k), runs.get(k), nearestPair));
+            }
+            if (metaPairs[i].length == 0) {
+                notes.add(unattached(m.label(), m.dir(), m.summary().numLatents(), runs));
+            }
+        }
+        int[][] nmfPairs = new int[nmfs.size()][];
+        for (int i = 0; i < nmfs.size(); i++) {
+            NmfRun n = nmfs.get(i);
+            nmfPairs[i] = pairsOfWidth(runs, n.summary().numLatents());
+            for (int k : nmfPairs[i]) {
+                ((ArrayNode) pairNodes.get(k).get("nmf")).add(ReportData.nmf(n, pairRows.get(k), runs.get(k)));
+            }
+            if (nmfPairs[i].length == 0) {
+                notes.add(unattached(n.label(), n.dir(), n.summary().numLatents(), runs));
+            }
         }
         if (!runs.isEmpty()) {
             page.section("interpolation", "Interpolation between sizes", null);
@@ -147,7 +189,7 @@ public final class ReportBuilder {
             page.raw(draw(Figures.training(curves, "training-curves"), drawn, inputs.png()));
         }
         if (frank != null) {
-            page.section("frankenstein", "Frankenstein SAEs", "From " + code(frank.file()) + ".");
+            page.section("frankenstein", "Frankenstein and greedy SAEs", "From " + code(frank.file()) + ".");
             page.raw(draw(Figures.frankenstein(frank, "frankenstein"), drawn, inputs.png()));
             page.raw(frankensteinTable(frank));
         }
@@ -156,12 +198,25 @@ public final class ReportBuilder {
             page.raw(draw(Figures.toy(toy, "toy-absorption"), drawn, inputs.png()));
             page.raw(toyTable(toy));
         }
+        if (!metas.isEmpty()) {
+            page.section("meta-sae", "Meta-SAEs: latents as sums of broader ones", DecompositionSections.META_INTRO);
+            for (int i = 0; i < metas.size(); i++) {
+                page.raw(DecompositionSections.meta(metas.get(i), firstOrMinus1(metaPairs[i]),
+                        uniquePair(runs, true, metas.get(i).summary().nearestNumLatents())));
+            }
+        }
+        if (!nmfs.isEmpty()) {
+            page.section("nmf", "NMF factors: latents that fire together", DecompositionSections.NMF_INTRO);
+            for (int i = 0; i < nmfs.size(); i++) {
+                page.raw(DecompositionSections.nmf(nmfs.get(i), firstOrMinus1(nmfPairs[i])));
+            }
+        }
         if (!runs.isEmpty()) {
             page.section("explorer", "Latent explorer", EXPLORER_INTRO);
             page.raw(EXPLORER_HTML);
         }
         page.section("about", "About this report", null);
-        page.raw(aboutHtml(inputs, runs, family, curves, frankPath, toyPath, notes));
+        page.raw(aboutHtml(inputs, runs, family, curves, frankPath, toyPath, metas, nmfs, notes));
         ArrayNode dataNotes = data.putArray("notes");
         notes.forEach(dataNotes::add);
 
@@ -201,6 +256,42 @@ public final class ReportBuilder {
             return dir.resolve(name);
         }
         return null;
+    }
+
+    /**
+     * The index of the one pair whose smaller ({@code asLarger} false) or larger ({@code asLarger} true)
+     * SAE has {@code width} latents, or −1 when none or several do (several sites of one width: the
+     * width alone cannot say which is meant).
+     */
+    static int uniquePair(List<CompareRun> runs, boolean asLarger, int width) {
+        int found = -1;
+        for (int k = 0; k < runs.size(); k++) {
+            CompareRun.Summary s = runs.get(k).summary();
+            if ((asLarger ? s.large() : s.small()).numLatents() == width) {
+                if (found >= 0) {
+                    return -1;
+                }
+                found = k;
+            }
+        }
+        return found;
+    }
+
+    /** The pairs whose larger SAE (the one the explorer shows) has {@code width} latents. */
+    private static int[] pairsOfWidth(List<CompareRun> runs, int width) {
+        return java.util.stream.IntStream.range(0, runs.size())
+                .filter(k -> runs.get(k).summary().large().numLatents() == width).toArray();
+    }
+
+    private static int firstOrMinus1(int[] a) {
+        return a.length == 0 ? -1 : a[0];
+    }
+
+    private static String unattached(String label, Path dir, int width, List<CompareRun> runs) {
+        String widths = runs.stream().map(r -> Fmt.count(r.summary().large().numLatents())).distinct()
+                .reduce((a, b) -> a + ", " + b).orElse("none");
+        return label + " (" + dir + "): no explorer SAE has " + Fmt.count(width) + " latents (the explorer shows "
+                + "the larger SAE of each pair: " + widths + "), so it appears in its own section only.";
     }
 
     private static String draw(Figures.Chart chart, Map<String, Drawn> drawn, boolean png) {
@@ -447,10 +538,15 @@ public final class ReportBuilder {
     private static String frankensteinTable(FrankensteinTable t) {
         List<String[]> rows = new ArrayList<>();
         for (FrankensteinTable.Row r : t.rows()) {
+            double ref = r.series().equals(FrankensteinTable.ORIGINAL) ? Double.NaN : t.originalMseAt(r.numLatents());
             rows.add(new String[] {Fmt.xml(r.series()), Fmt.count(r.numLatents()), Fmt.num(r.mse()), Fmt.num(r.fvu()),
-                Fmt.num(r.l0()), Fmt.xml(r.note())});
+                Fmt.num(r.l0()), ref > 0 ? Fmt.pct(r.mse() / ref - 1, true) : Fmt.MISSING, Fmt.xml(r.note())});
         }
-        return HtmlPage.table("frankenstein", new String[] {"series", "latents", "mse", "fvu", "l0", "note"}, rows, 5);
+        return HtmlPage.table("frankenstein", new String[] {"series", "latents", "mse", "fvu", "l0",
+            "mse vs originals of equal width", "note"}, rows, 6)
+                + "<p class=\"small\">mse vs originals: the relative difference to the original SAEs' mse at the same "
+                + "number of latents, interpolated linearly in log(num_latents) between the two nearest originals "
+                + "(negative: the stitched SAE reconstructs better); \u2014 outside the originals' range.</p>\n";
     }
 
     private static String toyTable(ToyTable t) {
@@ -465,7 +561,8 @@ public final class ReportBuilder {
     }
 
     private static String aboutHtml(ReportInputs in, List<CompareRun> runs, FamilyRun family,
-            List<TrainingCurve> curves, Path frank, Path toy, List<String> notes) {
+            List<TrainingCurve> curves, Path frank, Path toy, List<MetaSaeRun> metas, List<NmfRun> nmfs,
+            List<String> notes) {
         StringBuilder sb = new StringBuilder();
         if (!notes.isEmpty()) {
             sb.append("<h3>Notes on the data shown</h3>\n<ul class=\"notes\">\n");
@@ -501,6 +598,19 @@ public final class ReportBuilder {
         if (toy != null) {
             sb.append("<li>toy comparison: ").append(code(toy)).append("</li>\n");
         }
+        for (MetaSaeRun m : metas) {
+            sb.append("<li>").append(Fmt.xml(m.label())).append(": ").append(code(m.dir())).append(" (")
+                    .append(MetaSaeRun.SUMMARY).append(", ").append(MetaSaeRun.LATENT_META).append(", ")
+                    .append(MetaSaeRun.META_LATENTS).append(")</li>\n");
+        }
+        for (NmfRun n : nmfs) {
+            sb.append("<li>").append(Fmt.xml(n.label())).append(": ").append(code(n.dir())).append(" (")
+                    .append(NmfRun.SUMMARY).append(", ").append(NmfRun.FACTORS).append(", ").append(NmfRun.LATENT_FACTOR);
+            if (!n.contexts().isEmpty()) {
+                sb.append(", ").append(NmfRun.CONTEXTS);
+            }
+            sb.append(")</li>\n");
+        }
         sb.append("</ul>\n<p class=\"small\">The page embeds its data as JSON (<code>&lt;script type=\"application/json\" "
                 + "id=\"report-data\"&gt;</code>, format_version ").append(ReportData.FORMAT_VERSION)
                 .append("); measurements there are rounded to ").append(ReportData.DIGITS)
@@ -512,7 +622,9 @@ public final class ReportBuilder {
     private static final String EXPLORER_INTRO = "Pick a pair and a latent of its larger SAE (or click a dot in the "
             + "scatter, or a link below) to see its max_cos and nearest latent in the smaller SAE, its kind, \u0394mse, "
             + "firing frequency, activation correlation with the smaller SAE's latents, its swap group (parents and "
-            + "children) and its top-activating contexts when the report has them.";
+            + "children), its parent and children across widths (the feature-splitting tree), its meta-latents and NMF "
+            + "factor when the report has them, and its top-activating contexts. Search a token to list every latent "
+            + "whose top contexts contain it, in all pairs. A latent has its own address: #explore-PAIR-LATENT.";
 
     private static final String EXPLORER_HTML = """
             <div class="controls">
@@ -520,7 +632,9 @@ public final class ReportBuilder {
             <label>Latent of the larger SAE <input id="ex-latent" type="number" min="0" step="1" value="0"></label>
             <button type="button" id="ex-prev">\u25c0 previous</button>
             <button type="button" id="ex-next">next \u25b6</button>
+            <label>Search a token <input id="ex-search" type="search" placeholder="a token or word" autocomplete="off"></label>
             </div>
+            <div class="search-results" id="ex-search-results"></div>
             <div class="picks"></div>
             <div class="body"><div class="detail"><p class="empty">The explorer needs JavaScript.</p></div>
             <div class="plot"></div></div>

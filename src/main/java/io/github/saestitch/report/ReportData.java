@@ -21,8 +21,18 @@ import java.util.Map;
  *                              'n' novel, 'r' reconstruction), delta_mse, freq, max_act_corr,
  *                              act_nearest [int], nearest_act_corr, group [int], step [int] } },
  *          groups { group, parents [[int]], children [[int]], delta_mse, delta_l0, cosine, step },
- *          contexts { "latent": [{before, token, after, activation, source?, spans? [[text, act]]}] } }]
+ *          contexts { "latent": [{before, token, after, activation, source?, spans? [[text, act]]}] },
+ *          prev_pair, next_pair (0-based index of the pair whose larger / smaller SAE is this pair's
+ *                                smaller / larger one, −1 when none or ambiguous: the feature-splitting tree),
+ *          meta [{ label, dir, num_latents, meta_latents, k, fvu, nearest_num_latents,
+ *                  nearest_pair (pair whose larger SAE the meta-latents are matched to, or −1),
+ *                  of { "latent": [[meta_latent, weight]] }, members [int per meta-latent],
+ *                  nearest [[[latent, cos]] per meta-latent] }],
+ *          nmf [{ label, dir, factors, relative_error, tokens,
+ *                 of { "latent": [[factor, weight, share]] }, top [[[latent, weight]] per factor] }] }]
  * </pre>
+ * {@code meta} and {@code nmf} hold the decompositions of this pair's larger SAE (matched by
+ * num_latents); their {@code of} maps hold the explorer's latents only.
  * Measurements are rounded to {@value #DIGITS} significant digits (the CSVs keep full precision); an
  * undefined number is {@code null}; integer columns use −1 for "none" as in {@code latents.csv}.
  */
@@ -118,6 +128,10 @@ final class ReportData {
             add(gc, sg.cosine());
             gs.add(sg.step());
         }
+        o.putArray("meta");
+        o.putArray("nmf");
+        o.put("prev_pair", -1);
+        o.put("next_pair", -1);
         ObjectNode ctx = o.putObject("contexts");
         boolean[] included = new boolean[run.summary().large().numLatents()];
         for (int r : rows) {
@@ -133,6 +147,84 @@ final class ReportData {
             }
         }
         return o;
+    }
+
+    /** Most nearest latents shown per meta-latent and most top latents per NMF factor. */
+    static final int TOP = 5;
+
+    /**
+     * A meta-SAE's data for the explorer of one pair (whose larger SAE it decomposes).
+     *
+     * @param rows        the pair's embedded latents.csv rows
+     * @param nearestPair the pair whose larger SAE is the meta-SAE's nearest_sae, or −1
+     */
+    static ObjectNode meta(MetaSaeRun m, int[] rows, CompareRun run, int nearestPair) {
+        ObjectNode o = JSON.createObjectNode();
+        MetaSaeRun.Summary s = m.summary();
+        o.put("label", m.label());
+        o.put("dir", m.dir().toString());
+        o.put("num_latents", s.numLatents());
+        o.put("meta_latents", s.metaLatents());
+        o.put("k", s.k());
+        num(o, "fvu", s.fvu());
+        o.put("nearest_num_latents", s.nearestNumLatents());
+        o.put("nearest_pair", nearestPair);
+        ObjectNode of = o.putObject("of");
+        for (int r : rows) {
+            int j = run.latents().latent()[r];
+            List<MetaSaeRun.Weighted> w = m.latentMeta().get(j);
+            if (!w.isEmpty()) {
+                weighted(of.putArray(Integer.toString(j)), w, Integer.MAX_VALUE);
+            }
+        }
+        ArrayNode members = o.putArray("members");
+        for (int v : m.members()) {
+            members.add(v);
+        }
+        ArrayNode nearest = o.putArray("nearest");
+        for (List<MetaSaeRun.Weighted> w : m.metaNearest()) {
+            weighted(nearest.addArray(), w, TOP);
+        }
+        return o;
+    }
+
+    /** An NMF's data for the explorer of one pair (whose larger SAE it factorises). */
+    static ObjectNode nmf(NmfRun n, int[] rows, CompareRun run) {
+        ObjectNode o = JSON.createObjectNode();
+        NmfRun.Summary s = n.summary();
+        o.put("label", n.label());
+        o.put("dir", n.dir().toString());
+        o.put("factors", s.factors());
+        num(o, "relative_error", s.relativeError());
+        o.put("tokens", s.tokens());
+        ObjectNode of = o.putObject("of");
+        for (int r : rows) {
+            int j = run.latents().latent()[r];
+            List<NmfRun.LatentFactor> f = n.latentFactor().get(j);
+            if (f.isEmpty()) {
+                continue;
+            }
+            ArrayNode a = of.putArray(Integer.toString(j));
+            for (NmfRun.LatentFactor lf : f) {
+                ArrayNode t = a.addArray();
+                t.add(lf.factor());
+                add(t, lf.weight());
+                add(t, lf.share());
+            }
+        }
+        ArrayNode top = o.putArray("top");
+        for (List<MetaSaeRun.Weighted> w : n.factorLatents()) {
+            weighted(top.addArray(), w, TOP);
+        }
+        return o;
+    }
+
+    private static void weighted(ArrayNode into, List<MetaSaeRun.Weighted> w, int max) {
+        for (int i = 0; i < Math.min(max, w.size()); i++) {
+            ArrayNode t = into.addArray();
+            t.add(w.get(i).index());
+            add(t, w.get(i).weight());
+        }
     }
 
     private static void model(ObjectNode o, CompareRun.ModelStats m) {

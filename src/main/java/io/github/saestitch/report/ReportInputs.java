@@ -22,9 +22,16 @@ import java.util.Objects;
  *                           sample, with a note under the figure
  * @param maxExplorerLatents most latents per pair embedded for the explorer (same sampling and note)
  * @param seed               seed of that sampling
+ * @param metaSaeDirs        {@code saestitch meta-sae} output directories ({@link MetaSaeRun}): a summary
+ *                           section each, and each latent's meta-latents in the explorer of the SAE with
+ *                           the same number of latents
+ * @param nmfDirs            {@code saestitch nmf} output directories ({@link NmfRun}): a summary section
+ *                           each (factors, their top latents and contexts), and each latent's factor in the
+ *                           explorer of the SAE with the same number of latents
  */
 public record ReportInputs(String title, List<PairInput> pairs, Path familyDir, List<TrainingLogInput> trainingLogs,
-        Path frankenstein, Path toyComparison, boolean png, int maxScatterPoints, int maxExplorerLatents, long seed) {
+        Path frankenstein, Path toyComparison, boolean png, int maxScatterPoints, int maxExplorerLatents, long seed,
+        List<Path> metaSaeDirs, List<Path> nmfDirs) {
 
     /** Default {@link #maxScatterPoints}: 20,000 dots are about 0.7 MB of SVG and still render at once. */
     public static final int DEFAULT_MAX_SCATTER_POINTS = 20_000;
@@ -35,6 +42,8 @@ public record ReportInputs(String title, List<PairInput> pairs, Path familyDir, 
         title = title == null || title.isBlank() ? "saestitch report" : title;
         pairs = List.copyOf(pairs == null ? List.of() : pairs);
         trainingLogs = List.copyOf(trainingLogs == null ? List.of() : trainingLogs);
+        metaSaeDirs = List.copyOf(metaSaeDirs == null ? List.of() : metaSaeDirs);
+        nmfDirs = List.copyOf(nmfDirs == null ? List.of() : nmfDirs);
         if (maxScatterPoints < 100) {
             throw new IllegalArgumentException("maxScatterPoints must be at least 100, got " + maxScatterPoints);
         }
@@ -42,9 +51,10 @@ public record ReportInputs(String title, List<PairInput> pairs, Path familyDir, 
             throw new IllegalArgumentException("maxExplorerLatents must be at least 100, got " + maxExplorerLatents);
         }
         if (pairs.isEmpty() && familyDir == null && trainingLogs.isEmpty() && frankenstein == null
-                && toyComparison == null) {
+                && toyComparison == null && metaSaeDirs.isEmpty() && nmfDirs.isEmpty()) {
             throw new IllegalArgumentException("nothing to report: give at least one compare directory, a family "
-                    + "directory, a training log, a Frankenstein table or a toy comparison");
+                    + "directory, a training log, a Frankenstein table, a toy comparison, a meta-SAE or an NMF "
+                    + "directory");
         }
     }
 
@@ -77,6 +87,8 @@ public record ReportInputs(String title, List<PairInput> pairs, Path familyDir, 
         private int maxScatter = DEFAULT_MAX_SCATTER_POINTS;
         private int maxExplorer = DEFAULT_MAX_EXPLORER_LATENTS;
         private long seed;
+        private final List<Path> metaSae = new ArrayList<>();
+        private final List<Path> nmf = new ArrayList<>();
 
         private Builder() {
         }
@@ -135,9 +147,21 @@ public record ReportInputs(String title, List<PairInput> pairs, Path familyDir, 
             return this;
         }
 
+        /** A {@code saestitch meta-sae} output directory (repeatable). */
+        public Builder metaSae(Path dir) {
+            metaSae.add(Objects.requireNonNull(dir, "meta-SAE directory"));
+            return this;
+        }
+
+        /** A {@code saestitch nmf} output directory (repeatable). */
+        public Builder nmf(Path dir) {
+            nmf.add(Objects.requireNonNull(dir, "NMF directory"));
+            return this;
+        }
+
         public ReportInputs build() {
             return new ReportInputs(title, pairs, familyDir, logs, frankenstein, toy, png, maxScatter, maxExplorer,
-                    seed);
+                    seed, metaSae, nmf);
         }
     }
 }

@@ -7,7 +7,9 @@
  * <p><b>Inputs.</b> {@code saestitch compare} directories ({@code summary.json}, {@code latents.csv},
  * {@code groups.csv}, {@code interpolation.csv}, optionally {@code contexts.jsonl}); a
  * {@code train-family} directory ({@code family_summary.csv}, each member's {@code train_log.csv});
- * {@code frankenstein.csv} and {@code toy_comparison.csv}. Each reader checks the columns it needs and
+ * {@code frankenstein.csv} and {@code toy_comparison.csv}; {@code saestitch meta-sae} and
+ * {@code saestitch nmf} directories (decompositions of one SAE, attached to the pair whose larger SAE has
+ * as many latents). Each reader checks the columns it needs and
  * fails with a {@link io.github.saestitch.report.ReportInputException} naming the file, line and
  * column; everything is read before anything is written.
  *
@@ -22,6 +24,9 @@
  * <p><b>The page.</b> Inline CSS, inline SVG, the data as JSON in a
  * {@code <script type="application/json">} block and a little vanilla JavaScript for the explorer; a
  * Content-Security-Policy of {@code default-src 'none'} makes any network request impossible, so the
- * file works from disk, offline, and a headless browser sees no request.
+ * file works from disk, offline, and a headless browser sees no request. The explorer links pairs that
+ * share an SAE into the feature-splitting tree (parent in the next smaller SAE, children in the next
+ * wider) and searches the embedded contexts by token. {@code BrowserReportTest} loads a report in
+ * headless Chromium ({@code browser-test/check-report.mjs}) and clicks through all of it.
  */
 package io.github.saestitch.report;

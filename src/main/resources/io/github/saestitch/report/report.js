@@ -16,6 +16,8 @@
   var latentIn = document.getElementById('ex-latent');
   var prevBtn = document.getElementById('ex-prev');
   var nextBtn = document.getElementById('ex-next');
+  var searchIn = document.getElementById('ex-search');
+  var searchOut = document.getElementById('ex-search-results');
   if (!detailEl || !plotEl || !picksEl || !pairSel || !latentIn) { return; }
   if (!data || !data.pairs || data.pairs.length === 0) {
     detailEl.textContent = 'No pair data in this report.';
@@ -46,8 +48,15 @@
   }
   function pct(v) { return isNum(v) ? (100 * v).toFixed(v < 0.001 && v > 0 ? 3 : 1) + '%' : '\u2014'; }
   function latentLink(pairNo, j, text) {
-    return el('a', { href: '#explore-' + pairNo + '-' + j, text: text || ('L:' + j) });
+    var href = '#explore-' + pairNo + '-' + j;
+    var a = el('a', { href: href, text: text || ('L:' + j) });
+    // Following the link already in the address bar fires no hashchange: select it anyway.
+    a.addEventListener('click', function (ev) {
+      if (window.location.hash === href) { ev.preventDefault(); fromHash(); root.scrollIntoView(); }
+    });
+    return a;
   }
+  function pairNoOf(pi) { return pi >= 0 ? pi + 1 : -1; }
 
   /* ---- per-pair indexes, built on first use ---- */
   var cache = {};
@@ -260,6 +269,9 @@
       detailEl.appendChild(line);
     }
 
+    acrossWidths(pi, j, r);
+    decompositions(pi, j);
+
     // Top-activating contexts, when the report has them.
     detailEl.appendChild(el('h3', { text: 'Top-activating contexts' }));
     var ctx = p.contexts ? p.contexts[String(j)] : undefined;
@@ -270,6 +282,161 @@
     }
     highlight(pi, r);
   }
+  /* ---- the feature-splitting tree across widths ---- */
+  // Rows of pair npi's larger SAE whose nearest latent is j and whose cosine is above tau (children).
+  function childrenOf(npi, j) {
+    if (npi === undefined || npi < 0) { return []; }
+    var nc = data.pairs[npi].latents.columns;
+    return (index(npi).byNearest.get(j) || []).filter(function (x) { return nc.kind[x] === 'r'; });
+  }
+  function acrossWidths(pi, j, r) {
+    var p = data.pairs[pi];
+    var c = p.latents.columns;
+    detailEl.appendChild(el('h3', { text: 'Across widths' }));
+    // Up: the nearest latent in each next smaller SAE, as long as the pairs chain.
+    var up = [];
+    var cp = pi;
+    var cr = r;
+    while (cp >= 0 && cr !== undefined && up.length < 32) {
+      var cc = data.pairs[cp].latents.columns;
+      var par = cc.nearest[cr];
+      if (par === null || par < 0) { break; }
+      var cpPrev = data.pairs[cp].prev_pair;
+      up.push({ width: data.pairs[cp].small.num_latents, latent: par, cos: cc.max_cos[cr],
+        parent: cc.kind[cr] === 'r', pair: cpPrev === undefined ? -1 : cpPrev });
+      cp = cpPrev === undefined ? -1 : cpPrev;
+      cr = cp >= 0 ? index(cp).row.get(par) : undefined;
+    }
+    var line = el('div', { 'class': 'widths' });
+    up.slice().reverse().forEach(function (u) {
+      var node = u.pair >= 0 ? latentLink(pairNoOf(u.pair), u.latent, 'L:' + u.latent) : el('span', { text: 'S:' + u.latent });
+      line.appendChild(el('span', { 'class': 'w' }, [el('span', { 'class': 'cap', text: u.width + ' latents' }), node]));
+      line.appendChild(el('span', { 'class': 'arrow', title: 'decoder cosine of the wider latent with this one', text: (u.parent ? '\u2192 ' : '\u21e2 ') + sig(u.cos, 2) }));
+    });
+    line.appendChild(el('span', { 'class': 'w self' }, [el('span', { 'class': 'cap', text: p.large.num_latents + ' latents' }), el('span', { text: 'L:' + j })]));
+    var np = p.next_pair;
+    var kids = [];
+    var novelKids = [];
+    if (np !== undefined && np >= 0) {
+      var nc = data.pairs[np].latents.columns;
+      (index(np).byNearest.get(j) || []).forEach(function (x) { (nc.kind[x] === 'r' ? kids : novelKids).push(x); });
+      kids.sort(function (a, b) { return nc.max_cos[b] - nc.max_cos[a]; });
+      var col = el('span', { 'class': 'w kids' }, [el('span', { 'class': 'cap', text: data.pairs[np].large.num_latents + ' latents: ' + kids.length + (kids.length === 1 ? ' child' : ' children') })]);
+      kids.slice(0, 16).forEach(function (x) {
+        var gk = childrenOf(data.pairs[np].next_pair, nc.latent[x]).length;
+        col.appendChild(latentLink(np + 1, nc.latent[x], 'L:' + nc.latent[x] + ' (' + sig(nc.max_cos[x], 2) + (gk > 0 ? ', ' + gk + ' below' : '') + ')'));
+      });
+      if (kids.length > 16) { col.appendChild(el('span', { text: '\u2026' })); }
+      line.appendChild(el('span', { 'class': 'arrow', text: '\u2192' }));
+      line.appendChild(col);
+    }
+    detailEl.appendChild(line);
+    var note = [];
+    if (up.length > 0 && !up[0].parent) {
+      note.push('This latent is novel (max_cos \u2264 \u03c4): the smaller latent is only its nearest, not a parent.');
+    }
+    if (np === undefined || np < 0) {
+      note.push('No wider SAE is compared with this one in this report.');
+    } else if (novelKids.length > 0) {
+      note.push(novelKids.length + (novelKids.length === 1 ? ' novel latent of the wider SAE also has' : ' novel latents of the wider SAE also have') + ' this latent as nearest (cos \u2264 \u03c4; not counted as children).');
+    }
+    note.push('Parent: the nearest latent (decoder cosine) of the next smaller SAE; children: latents of the next wider SAE whose nearest is this latent, with cosine above \u03c4.');
+    detailEl.appendChild(el('p', { 'class': 'small', text: note.join(' ') }));
+  }
+
+  /* ---- meta-latents and NMF factors of this SAE ---- */
+  function decompositions(pi, j) {
+    var p = data.pairs[pi];
+    (p.meta || []).forEach(function (m) {
+      detailEl.appendChild(el('h3', null, ['Meta-latents ', el('span', { 'class': 'small', text: m.label })]));
+      var w = m.of ? m.of[String(j)] : undefined;
+      if (!w || w.length === 0) {
+        detailEl.appendChild(el('p', { 'class': 'empty', text: 'No meta-latents for this latent.' }));
+        return;
+      }
+      var eq = el('p', { 'class': 'metaeq' }, ['L:' + j + ' = ' + w.map(function (x) { return 'M:' + x[0] + ' (' + sig(x[1], 3) + ')'; }).join(' + ')]);
+      detailEl.appendChild(eq);
+      var ul = el('ul', { 'class': 'metalist' });
+      w.forEach(function (x) {
+        var li = el('li', null, ['M:' + x[0] + ' \u2248 ']);
+        var near = (m.nearest && m.nearest[x[0]]) || [];
+        near.forEach(function (n, i) {
+          if (i > 0) { li.appendChild(document.createTextNode(', ')); }
+          li.appendChild(m.nearest_pair >= 0 ? latentLink(m.nearest_pair + 1, n[0], 'S:' + n[0]) : el('span', { text: 'S:' + n[0] }));
+          li.appendChild(document.createTextNode(' (' + sig(n[1], 2) + ')'));
+        });
+        if (near.length === 0) { li.appendChild(document.createTextNode('\u2014')); }
+        li.appendChild(el('span', { 'class': 'small', text: '  latents of the ' + m.nearest_num_latents + '-latent SAE' + (m.members && m.members[x[0]] >= 0 ? '; ' + m.members[x[0]] + ' latents use M:' + x[0] : '') }));
+        ul.appendChild(li);
+      });
+      detailEl.appendChild(ul);
+    });
+    (p.nmf || []).forEach(function (n) {
+      detailEl.appendChild(el('h3', null, ['NMF factor ', el('span', { 'class': 'small', text: n.label })]));
+      var f = n.of ? n.of[String(j)] : undefined;
+      if (!f || f.length === 0) {
+        detailEl.appendChild(el('p', { 'class': 'empty', text: 'In no factor.' }));
+        return;
+      }
+      f.slice(0, 3).forEach(function (x) {
+        var line = el('p', { 'class': 'small' }, [el('b', { text: 'F:' + x[0] }), ' (weight ' + sig(x[1], 3) + (isNum(x[2]) ? ', ' + pct(x[2]) + ' of this latent\u2019s weight' : '') + '); its top latents: ']);
+        ((n.top && n.top[x[0]]) || []).forEach(function (t) {
+          var a = latentLink(pi + 1, t[0], 'L:' + t[0] + ' (' + sig(t[1], 2) + ')');
+          if (t[0] === j) { a.setAttribute('class', 'self'); }
+          line.appendChild(a);
+        });
+        detailEl.appendChild(line);
+      });
+    });
+  }
+
+  /* ---- token search across pairs ---- */
+  var tokenIndex = null;
+  function norm(s) { return String(s || '').toLowerCase().replace(/\s+/g, ' ').trim(); }
+  function buildTokenIndex() {
+    tokenIndex = [];
+    data.pairs.forEach(function (p, pi) {
+      var ctx = p.contexts || {};
+      Object.keys(ctx).forEach(function (key) {
+        (ctx[key] || []).forEach(function (cx) {
+          tokenIndex.push({ pi: pi, j: Number(key), tok: norm(cx.token), raw: cx.token,
+            text: norm((cx.before || '') + cx.token + (cx.after || '')), act: cx.activation });
+        });
+      });
+    });
+  }
+  function escapeRe(s) { return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'); }
+  function search(q) {
+    if (!searchOut) { return; }
+    searchOut.textContent = '';
+    q = norm(q);
+    if (!q) { return; }
+    if (!tokenIndex) { buildTokenIndex(); }
+    var word = new RegExp('(^|[^\\p{L}\\p{N}])' + escapeRe(q) + '($|[^\\p{L}\\p{N}])', 'u');
+    var best = new Map();
+    tokenIndex.forEach(function (e) {
+      var score = e.tok === q ? 3 : e.tok.indexOf(q) >= 0 ? 2 : word.test(e.text) ? 1 : 0;
+      if (score === 0) { return; }
+      var key = e.pi + '-' + e.j;
+      var b = best.get(key);
+      if (!b || score > b.score || (score === b.score && e.act > b.act)) { best.set(key, { pi: e.pi, j: e.j, score: score, act: e.act, raw: e.raw }); }
+    });
+    var hits = Array.from(best.values()).sort(function (a, b) { return b.score - a.score || b.act - a.act || a.pi - b.pi || a.j - b.j; });
+    var pairs = new Set(hits.map(function (h) { return h.pi; }));
+    var total = hits.length;
+    searchOut.appendChild(el('div', { 'class': 'small', text: total === 0
+      ? 'No latent has \u201c' + q + '\u201d in its top contexts (only latents with contexts are searched).'
+      : total + ' latent' + (total === 1 ? '' : 's') + ' in ' + pairs.size + ' SAE' + (pairs.size === 1 ? '' : 's') + ' with \u201c' + q + '\u201d in their top contexts' + (total > 60 ? ' (first 60; the highlighted token first, then by activation)' : '') + ':' }));
+    var line = el('div', { 'class': 'hits' });
+    hits.slice(0, 60).forEach(function (h) {
+      var a = latentLink(h.pi + 1, h.j, data.pairs[h.pi].large.num_latents + '/L:' + h.j);
+      a.setAttribute('title', (h.score >= 2 ? 'top token ' : 'in context; top token ') + JSON.stringify(h.raw) + ', activation ' + sig(h.act, 3));
+      if (h.score >= 2) { a.setAttribute('class', 'tokhit'); }
+      line.appendChild(a);
+    });
+    searchOut.appendChild(line);
+  }
+
   function shade(a, max) {
     if (!isNum(a) || !(max > 0) || a <= 0) { return null; }
     var alpha = Math.min(1, a / max) * 0.75 + 0.1;
@@ -308,7 +475,7 @@
 
   /* ---- selection ---- */
   var current = { pi: -1, j: -1 };
-  function select(pi, j) {
+  function select(pi, j, quiet) {
     if (!(pi >= 0 && pi < data.pairs.length)) { return; }
     if (pi !== current.pi) {
       pairSel.value = String(pi);
@@ -319,6 +486,13 @@
     current = { pi: pi, j: j };
     latentIn.value = String(j);
     showDetail(pi, j);
+    // The address follows the selection (so it can be copied, and so following a link to the latent the
+    // address named before still works); replaceState fires no hashchange and adds no history entry.
+    // The default selection on opening the page leaves the address alone.
+    var h = '#explore-' + (pi + 1) + '-' + j;
+    if (!quiet && window.location.hash !== h && window.history && window.history.replaceState) {
+      try { window.history.replaceState(null, '', h); } catch (e) { /* some file: contexts refuse; harmless */ }
+    }
   }
   function firstLatent(pi) {
     var c = data.pairs[pi].latents.columns;
@@ -351,8 +525,18 @@
       if (current.j < data.pairs[current.pi].latents.total - 1) { select(current.pi, current.j + 1); }
     });
   }
+  if (searchIn) {
+    var timer = null;
+    searchIn.addEventListener('input', function () {
+      if (timer) { clearTimeout(timer); }
+      timer = setTimeout(function () { search(searchIn.value); }, 120);
+    });
+    searchIn.addEventListener('keydown', function (ev) {
+      if (ev.key === 'Enter') { if (timer) { clearTimeout(timer); } search(searchIn.value); }
+    });
+  }
   window.addEventListener('hashchange', function () {
     if (fromHash()) { root.scrollIntoView(); }
   });
-  if (fromHash()) { root.scrollIntoView(); } else { select(0, firstLatent(0)); }
+  if (fromHash()) { root.scrollIntoView(); } else { select(0, firstLatent(0), true); }
 })();

@@ -183,8 +183,17 @@ class InputsTest {
     @Test
     void readsFrankensteinAndToyTables() throws IOException {
         FrankensteinTable f = FrankensteinTable.read(Examples.copy("frankenstein.csv", tmp));
-        assertThat(f.series()).containsExactly("original", "frankenstein", "frankenstein (refit)");
+        assertThat(f.series()).containsExactly("original", "cosine", "cosine + refit", "greedy", "greedy + refit");
         assertThat(f.rows().get(4).note()).isEqualTo("8 + novel of 16, 32"); // a quoted field with a comma
+        // the originals' mse at a width: exact at an original, linear in log(width) between two, NaN outside
+        assertThat(f.originalMseAt(16)).isEqualTo(2.1);
+        assertThat(f.originalMseAt(32)).isEqualTo(1.8);
+        assertThat(f.originalMseAt(25)).isCloseTo(2.1 + Math.log(25 / 16.0) / Math.log(2) * (1.8 - 2.1),
+                org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(f.originalMseAt(12)).isCloseTo(2.5 - 0.4 * Math.log(1.5) / Math.log(2),
+                org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(f.originalMseAt(7)).isNaN();
+        assertThat(f.originalMseAt(33)).isNaN();
         ToyTable t = ToyTable.read(Examples.copy("toy_comparison.csv", tmp));
         assertThat(t.rows()).extracting(ToyTable.Row::arm).startsWith("vanilla batchtopk");
         assertThat(t.rows().get(1).absorption()).isEqualTo(0.061);
