@@ -20,7 +20,11 @@ public record NmfOptions(int factors, int maxIterations, double tolerance, long 
      * (README "nmf"): HALS meets the default tolerance well before this.
      */
     public static final int DEFAULT_MAX_ITERATIONS = 300;
-    /** Default relative-decrease tolerance (scikit-learn's NMF default is also 1e-4). */
+    /**
+     * Default relative-decrease tolerance. Measured (README "nmf"): with 1e-4 HALS stopped after 19
+     * iterations at 0.9432, 2e-4 above its 200-iteration error 0.94298; with 1e-5 after 26 at 0.9430, for
+     * 0.6 s more.
+     */
     public static final double DEFAULT_TOLERANCE = 1e-5;
 
     /** The update rule. */
