@@ -351,7 +351,7 @@ public final class SaeRunner implements Autoencoder {
     }
 
     /** Stacks CSR blocks with equal column counts into one, rows in order. */
-    static SparseRows concatRows(List<SparseRows> parts, int cols) {
+    public static SparseRows concatRows(List<SparseRows> parts, int cols) {
         int rows = 0;
         int nnz = 0;
         for (SparseRows p : parts) {

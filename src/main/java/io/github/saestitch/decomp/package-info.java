@@ -1,0 +1,17 @@
+/**
+ * Decompositions of one SAE into broader units (MISSION.md, part 6, "Related decompositions").
+ *
+ * <ul>
+ *   <li><b>Meta-SAE</b> ({@link io.github.saestitch.decomp.MetaSae}): a BatchTopK SAE (k = 4) trained on
+ *       the unit-normalised decoder rows of another SAE, so each latent reads as a short, weighted list
+ *       of meta-latents; each meta-latent is described by the latents nearest to its decoder direction,
+ *       in the same or a smaller SAE (Bussmann et al. 2024, "Showing SAE latents are not atomic using
+ *       meta-SAEs"). Files: {@link io.github.saestitch.decomp.MetaSaeWriter}.</li>
+ *   <li><b>NMF factors</b> ({@link io.github.saestitch.decomp.Nmf}): the non-negative tokens × latents
+ *       activation matrix V factorised as {@code V ≈ W·H} (seed 000: latents grouped into a few
+ *       high-level factors), sparse-aware, seeded, with {@link io.github.saestitch.decomp.DenseNmf} as
+ *       the dense reference. Files: {@link io.github.saestitch.decomp.NmfWriter}.</li>
+ * </ul>
+ * Nothing here prints; the CLI ({@code saestitch meta-sae}, {@code saestitch nmf}) does.
+ */
+package io.github.saestitch.decomp;
