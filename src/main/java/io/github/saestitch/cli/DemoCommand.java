@@ -4,6 +4,7 @@ import io.github.saestitch.activations.ActivationExtractor;
 import io.github.saestitch.activations.ActivationSet;
 import io.github.saestitch.activations.ActivationSets;
 import io.github.saestitch.activations.ActivationStore;
+import io.github.saestitch.activations.StoreManifest;
 import io.github.saestitch.activations.TokenContext;
 import io.github.saestitch.eval.TopActivations;
 import io.github.saestitch.report.LatentContext;
@@ -50,7 +51,12 @@ import picocli.CommandLine.Option;
                 "  3. family       a relu+L1 family of widths on those activations (OUT/family/width-N)",
                 "  4. compare      every adjacent pair (OUT/compare/S-L): novel vs reconstruction, Δmse, swap",
                 "                  groups, interpolation, and each latent's top-activating contexts",
-                "  5. report       OUT/report/index.html, self-contained, with SVG figures beside it",
+                "  5. frankenstein the family stitched into one SAE: cosine rule and greedy marginal selection,",
+                "                  decoder refit, against the originals on held-out tokens (OUT/frankenstein)",
+                "  6. meta-SAE     the widest SAE's decoder rows as BatchTopK (k = 4) combinations of meta-latents,",
+                "                  each with its nearest latents in the smallest SAE (OUT/meta-sae)",
+                "  7. NMF          the second SAE's token x latent activations in 10 non-negative factors (OUT/nmf)",
+                "  8. report       OUT/report/index.html, self-contained, with SVG and PNG figures beside it",
                 "Every stage is cached: a second run, or a run after an interruption, only does what is missing.",
                 "Default size: about 15 minutes on 2 cores; --quick: about 2 minutes (fewer tokens and widths)."},
         footer = {"", "Examples:  saestitch demo            saestitch demo --quick --out runs/quick"})
@@ -76,11 +82,20 @@ final class DemoCommand implements Callable<Integer> {
     @Mixin
     KernelsOption kernels = new KernelsOption();
 
-    private static final int STAGES = 5;
+    private static final int STAGES = 8;
     private final long start = System.nanoTime();
 
     @Override
     public Integer call() throws Exception {
+        try {
+            return run();
+        } catch (StageFailedException e) {
+            System.err.println("saestitch demo: " + e.getMessage());
+            return e.exitCode;
+        }
+    }
+
+    private int run() throws Exception {
         long nTokens = tokens != null ? tokens : quick ? 60_000 : 400_000;
         List<Integer> ws = widths != null ? widths : quick ? List.of(384, 768) : List.of(768, 1536, 3072, 6144);
         long nTrain = trainTokens != null ? trainTokens : quick ? 150_000 : 1_024_000;
@@ -180,14 +195,79 @@ final class DemoCommand implements Callable<Integer> {
         }
         done(pairs.size() + " pairs in " + out.resolve("compare"));
 
-        stage(5, "report");
-        var report = ReportBuilder.build(ReportCommand.inputs("SAE stitching on MiniLM-L6 layer 3 (Brown corpus)", pairs,
-                family, true), out.resolve("report"));
+        FamilyTrainer.Member smallest = fam.members().get(0);
+        FamilyTrainer.Member second = fam.members().get(1);
+        FamilyTrainer.Member widest = fam.members().get(fam.members().size() - 1);
+
+        stage(5, "Frankenstein SAEs from the family (cosine and greedy selection, decoder refit)");
+        Path franken = out.resolve("frankenstein");
+        List<String> fArgs = new ArrayList<>(List.of("frankenstein", "--acts", acts.toString(), "--out", franken.toString(),
+                "--select", "both", "--refit", "both", "--train-tokens", Long.toString(nCompare), "--kernels", k.name()));
+        List<Path> famDirs = new ArrayList<>();
+        for (FamilyTrainer.Member m : fam.members()) {
+            famDirs.add(m.dir().resolve(TrainResult.SAE_DIR));
+            fArgs.add("--family");
+            fArgs.add(m.dir().resolve(TrainResult.SAE_DIR).toString());
+        }
+        famDirs.add(acts.resolve(StoreManifest.FILE));
+        subcommand(franken, fArgs, famDirs);
+
+        stage(6, "meta-SAE of width " + widest.width() + " (nearest latents in width " + smallest.width() + ")");
+        Path meta = out.resolve("meta-sae");
+        Path widestDir = widest.dir().resolve(TrainResult.SAE_DIR);
+        Path smallestDir = smallest.dir().resolve(TrainResult.SAE_DIR);
+        subcommand(meta, new ArrayList<>(List.of("meta-sae", "--sae", widestDir.toString(), "--nearest",
+                smallestDir.toString(), "--out", meta.toString(), "--kernels", k.name())), List.of(widestDir, smallestDir));
+
+        stage(7, "NMF of width " + second.width() + "'s activations on " + nCompare + " tokens, 10 factors");
+        Path nmf = out.resolve("nmf");
+        Path secondDir = second.dir().resolve(TrainResult.SAE_DIR);
+        subcommand(nmf, new ArrayList<>(List.of("nmf", "--sae", secondDir.toString(), "--acts", acts.toString(),
+                "--factors", "10", "--tokens", Long.toString(nCompare), "--out", nmf.toString(), "--kernels", k.name())),
+                List.of(secondDir, acts.resolve(StoreManifest.FILE)));
+
+        stage(8, "report");
+        var report = ReportBuilder.build(ReportCommand.builder("SAE stitching on MiniLM-L6 layer 3 (Brown corpus)", pairs,
+                family, true).frankenstein(franken.resolve(ReportFormats.FRANKENSTEIN_FILE)).metaSae(meta).nmf(nmf).build(),
+                out.resolve("report"));
         done(report.figures().size() + " figures");
         ReportCommand.print(report);
         System.out.printf("demo finished in %.1f min. Open %s%n", (System.nanoTime() - start) / 6e10,
                 report.html().toAbsolutePath().toUri());
         return 0;
+    }
+
+    /**
+     * Runs another saestitch command as a stage, unless {@code outDir} holds a finished run of the same
+     * arguments on byte-identical inputs (the fingerprint is written after the command succeeds). The
+     * command writes {@code outDir} whole or not at all, so an interrupted stage leaves no stamp.
+     */
+    private void subcommand(Path outDir, List<String> args, List<Path> inputs) throws java.io.IOException {
+        String fingerprint = fingerprint(String.join("\u0000", args), inputs.toArray(Path[]::new));
+        Path stamp = outDir.resolve(STAMP);
+        if (Files.isRegularFile(stamp) && Files.readString(stamp).equals(fingerprint)) {
+            done("cached: " + outDir);
+            return;
+        }
+        List<String> run = new ArrayList<>(args);
+        run.add("--overwrite");
+        int code = Main.commandLine().execute(run.toArray(String[]::new));
+        if (code != 0) {
+            throw new StageFailedException(code, "the " + args.get(0) + " stage failed (exit " + code + "); its inputs are in "
+                    + out + ", and running the demo again retries from this stage");
+        }
+        AtomicOutput.writeFile(stamp, tmp -> Files.writeString(tmp, fingerprint));
+        done("wrote " + outDir);
+    }
+
+    /** A stage's command failed; it already printed why. */
+    static final class StageFailedException extends RuntimeException {
+        final int exitCode;
+
+        StageFailedException(int exitCode, String message) {
+            super(message);
+            this.exitCode = exitCode;
+        }
     }
 
     private long stageStart;
@@ -238,13 +318,18 @@ final class DemoCommand implements Callable<Integer> {
      * only when its SAEs are byte-identical (resuming a finished family rewrites files, so times lie).
      */
     private static String fingerprint(long tokens, Path... dirs) throws java.io.IOException {
+        return fingerprint(Long.toString(tokens), dirs);
+    }
+
+    /** SHA-256 of {@code key} and every file's bytes under {@code dirs}. */
+    private static String fingerprint(String key, Path... dirs) throws java.io.IOException {
         java.security.MessageDigest md;
         try {
             md = java.security.MessageDigest.getInstance("SHA-256");
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-        md.update(Long.toString(tokens).getBytes(StandardCharsets.UTF_8));
+        md.update(key.getBytes(StandardCharsets.UTF_8));
         for (Path d : dirs) {
             List<Path> files;
             try (var s = Files.walk(d)) {
