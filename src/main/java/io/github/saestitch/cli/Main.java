@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
         description = {"Compare, stitch and merge sparse autoencoders (SAEs) of different sizes trained on the "
                 + "same language-model activations.", ""},
         subcommands = {DemoCommand.class, ActivationsCommand.class, InfoCommand.class, ConvertCommand.class, EvalCommand.class,
-                TrainCommand.class, TrainFamilyCommand.class, CompareCommand.class, StitchCommand.class, ReportCommand.class, BenchCommand.class,
+                TrainCommand.class, TrainFamilyCommand.class, CompareCommand.class, StitchCommand.class, FrankensteinCommand.class, ReportCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Run 'saestitch COMMAND --help' for a command's options. Exit codes: 0 ok, 1 internal error, "
                 + "2 bad input."})
