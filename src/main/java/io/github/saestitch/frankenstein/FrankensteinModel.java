@@ -260,15 +260,26 @@ public final class FrankensteinModel {
 
         @Override
         public void decode(SparseRows codes, FloatMatrix out) {
-            if (codes.cols() != numLatents() || out.rows() != codes.rows() || out.cols() != dIn()) {
-                throw new IllegalArgumentException("decode needs codes [t, " + numLatents() + "] and out [t, " + dIn()
-                        + "], got codes [" + codes.rows() + ", " + codes.cols() + "] and out " + out);
-            }
-            for (int r = 0; r < out.rows(); r++) {
-                out.setRow(r, bDec);
-            }
-            kernels.sparseMult(codes, wDec, out, true);
+            decodeWith(codes, wDec, bDec, kernels, out);
         }
+    }
+
+    /**
+     * {@code out = codes·wDec + bDec} (rows set to b_dec, then the sparse product added). Writes {@code out}.
+     *
+     * @param codes [t, F]
+     * @param wDec  [F, d]
+     * @param out   [t, d]
+     */
+    static void decodeWith(SparseRows codes, FloatMatrix wDec, float[] bDec, Kernels kernels, FloatMatrix out) {
+        if (codes.cols() != wDec.rows() || out.rows() != codes.rows() || out.cols() != wDec.cols()) {
+            throw new IllegalArgumentException("decode needs codes [t, " + wDec.rows() + "] and out [t, " + wDec.cols()
+                    + "], got codes [" + codes.rows() + ", " + codes.cols() + "] and out " + out);
+        }
+        for (int r = 0; r < out.rows(); r++) {
+            out.setRow(r, bDec);
+        }
+        kernels.sparseMult(codes, wDec, out, true);
     }
 
     /** Insertion sort of the entries {@code [from, to)} by column (rows hold a few dozen entries). */

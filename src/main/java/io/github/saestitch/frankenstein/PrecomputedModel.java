@@ -75,12 +75,6 @@ final class PrecomputedModel implements Autoencoder {
 
     @Override
     public void decode(SparseRows c, FloatMatrix out) {
-        if (c.cols() != numLatents() || out.rows() != c.rows() || out.cols() != dIn()) {
-            throw new IllegalArgumentException("decode needs codes [t, " + numLatents() + "] and out [t, " + dIn() + "]");
-        }
-        for (int r = 0; r < out.rows(); r++) {
-            out.setRow(r, bDec);
-        }
-        kernels.sparseMult(c, wDec, out, true);
+        FrankensteinModel.decodeWith(c, wDec, bDec, kernels, out);
     }
 }
