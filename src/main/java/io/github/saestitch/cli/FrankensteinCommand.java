@@ -84,6 +84,10 @@ final class FrankensteinCommand implements Callable<Integer> {
             description = "Exact refit solver: auto (Cholesky while the Gram fits in 2 GiB, else CG), cholesky or cg. Default: ${DEFAULT-VALUE}.")
     String solver;
 
+    @Option(names = "--ridge", defaultValue = "1e-8", paramLabel = "λ",
+            description = "Exact refit ridge towards the source decoder rows, relative to each latent's Σ f². Default: ${DEFAULT-VALUE}.")
+    double ridge;
+
     @Option(names = "--adam-epochs", defaultValue = "3", paramLabel = "E", description = "Epochs of the Adam refit. Default: ${DEFAULT-VALUE}.")
     int adamEpochs;
 
@@ -129,7 +133,7 @@ final class FrankensteinCommand implements Callable<Integer> {
         };
         FrankensteinOptions options = FrankensteinOptions.defaults().withThreshold(threshold).withSelect(cos, greedy)
                 .withRefit(exact, adam).withTokens(trainTokens, heldOut).withWidth(width)
-                .withRefitOptions(DecoderRefit.Options.defaults().withSolver(s))
+                .withRefitOptions(DecoderRefit.Options.defaults().withSolver(s).withRidge(ridge))
                 .withAdam(new DecoderRefit.AdamOptions(adamEpochs, adamLr, DecoderRefit.AdamOptions.defaults().batch(),
                         DecoderRefit.AdamOptions.defaults().seed()));
         List<Family.Member> members = new ArrayList<>();
