@@ -18,8 +18,8 @@ import picocli.CommandLine.Command;
                 + "same language-model activations.", ""},
         subcommands = {DemoCommand.class, ActivationsCommand.class, InfoCommand.class, ConvertCommand.class, EvalCommand.class,
                 TrainCommand.class, TrainFamilyCommand.class, CompareCommand.class, StitchCommand.class,
-                MetaSaeCommand.class, NmfCommand.class, ReportCommand.class, ImportActsCommand.class,
-                ExportActsCommand.class, BenchCommand.class,
+                FrankensteinCommand.class, MetaSaeCommand.class, NmfCommand.class, ReportCommand.class,
+                ImportActsCommand.class, ExportActsCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Run 'saestitch COMMAND --help' for a command's options. Exit codes: 0 ok, 1 internal error, "
                 + "2 bad input."})

@@ -153,17 +153,29 @@ public final class OpenBlasKernels implements Kernels {
         vector.rowNorms(a, out);
     }
 
+    /**
+     * The symbols of the loaded OpenBLAS library (loading it once per JVM), for other native bindings
+     * of the same library ({@link Lapack}).
+     *
+     * @throws IllegalStateException naming the cause when the native library cannot be loaded
+     */
+    static SymbolLookup library() {
+        return Native.get().lookup;
+    }
+
     /** The bound native functions, created once per JVM. */
     private static final class Native {
         private static volatile Native instance;
         private static volatile IllegalStateException failure;
 
+        final SymbolLookup lookup; // the loaded library's symbols (also LAPACK's, see Lapack)
         final MethodHandle sgemm;
         final MethodHandle setNumThreads;
         final MethodHandle getNumThreads;
         final String config;
 
         private Native(SymbolLookup lookup) {
+            this.lookup = lookup;
             Linker linker = Linker.nativeLinker();
             sgemm = linker.downcallHandle(find(lookup, "cblas_sgemm"),
                     FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,

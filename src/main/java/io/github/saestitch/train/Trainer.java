@@ -2,6 +2,7 @@ package io.github.saestitch.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.saestitch.activations.ActivationRange;
 import io.github.saestitch.activations.ActivationSet;
 import io.github.saestitch.eval.EvalResult;
 import io.github.saestitch.eval.Evaluator;

@@ -1,15 +1,23 @@
-package io.github.saestitch.train;
+package io.github.saestitch.activations;
 
-import io.github.saestitch.activations.ActivationSet;
 import io.github.saestitch.tensor.FloatMatrix;
 
-/** A contiguous token range {@code [first, first + n)} of another set, as a set (the held-out tail). */
-final class ActivationRange implements ActivationSet {
+/**
+ * A contiguous token range {@code [first, first + n)} of another set, as a set: the trainer's held-out
+ * tail, the Frankenstein's training head. Blocks are those of the underlying set (no copy); closing
+ * the range does not close the underlying set.
+ */
+public final class ActivationRange implements ActivationSet {
     private final ActivationSet set;
     private final long first;
     private final long n;
 
-    ActivationRange(ActivationSet set, long first, long n) {
+    /**
+     * Tokens {@code [first, first + n)} of {@code set}.
+     *
+     * @throws IllegalArgumentException when the range does not lie within the set
+     */
+    public ActivationRange(ActivationSet set, long first, long n) {
         if (first < 0 || n < 0 || first + n > set.numTokens()) {
             throw new IllegalArgumentException("tokens [" + first + ", " + (first + n) + ") outside " + set.describe());
         }

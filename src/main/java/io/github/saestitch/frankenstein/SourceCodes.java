@@ -1,0 +1,198 @@
+package io.github.saestitch.frankenstein;
+
+import io.github.saestitch.activations.ActivationSet;
+import io.github.saestitch.sae.SaeRunner;
+import io.github.saestitch.tensor.FloatMatrix;
+import io.github.saestitch.tensor.Kernels;
+import io.github.saestitch.tensor.SparseRows;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.function.LongConsumer;
+
+/**
+ * The selection/refit tokens in memory and every family member's sparse codes on them: what both
+ * selection rules and the decoder refit read, computed once. A Frankenstein latent's code is its code
+ * in its source SAE (exactly: each source is run as it is), so the codes of any selection are
+ * columns of these ({@link #codesOf}).
+ *
+ * <p>Memory: the tokens {@code N·d} floats plus the codes {@code N·Σ_s l0_s} entries of 8 bytes
+ * (100,000 tokens of the demo family: 154 MB + ≈ 185 MB).
+ *
+ * <p>Also {@code F_sᵀX} per member ({@link #transposeTimesTokens}), computed on first use and kept: the
+ * right-hand sides of every decoder refit (cosine, greedy, originals) are rows of these.
+ */
+public final class SourceCodes {
+    private final int numTokens;
+    private final int dIn;
+    private final float[] x; // [N, d] the tokens, row-major
+    private final SparseRows[] codes; // per member: [N, F_s]
+    private final double[][] fx; // per member: [F_s, d] F_sᵀX, or null until first asked
+    private final int parts;
+
+    SourceCodes(int numTokens, int dIn, float[] x, SparseRows[] codes, int parts) {
+        this.numTokens = numTokens;
+        this.dIn = dIn;
+        this.x = x;
+        this.codes = codes;
+        this.fx = new double[codes.length][];
+        this.parts = Math.max(1, parts);
+    }
+
+    public int numTokens() {
+        return numTokens;
+    }
+
+    public int dIn() {
+        return dIn;
+    }
+
+    /** [N, d] the tokens, row-major (not a copy). */
+    public float[] x() {
+        return x;
+    }
+
+    /** Per member: [N, F_s] its codes (not a copy). */
+    public SparseRows[] codes() {
+        return codes;
+    }
+
+    /**
+     * Reads tokens {@code [0, n)} of {@code set} (checking every value is finite) and encodes them with
+     * every member of {@code family}.
+     *
+     * @param progress receives tokens encoded so far, summed over members (up to {@code n·members}); may be null
+     */
+    public static SourceCodes compute(Family family, ActivationSet set, int n, Kernels kernels, LongConsumer progress) {
+        Objects.requireNonNull(family, "family");
+        Objects.requireNonNull(set, "set");
+        int d = family.dIn();
+        if (set.dIn() != d) {
+            throw new IllegalArgumentException("the family has d_in = " + d + " but activation set " + set.describe()
+                    + " has d_in = " + set.dIn());
+        }
+        if (n < 1 || n > set.numTokens()) {
+            throw new IllegalArgumentException("need 1 to " + set.numTokens() + " tokens, got " + n);
+        }
+        float[] x = new float[Math.multiplyExact(n, d)];
+        int block = SaeRunner.MAX_BLOCK_TOKENS;
+        for (int t0 = 0; t0 < n; t0 += block) {
+            int m = Math.min(block, n - t0);
+            FloatMatrix b = set.block(t0, m);
+            MemorySegment.copy(b.segment(), FloatMatrix.FLOAT, 0, x, t0 * d, m * d);
+            for (int i = t0 * d, end = (t0 + m) * d; i < end; i++) {
+                if (!Float.isFinite(x[i])) {
+                    throw new IllegalArgumentException("activation set " + set.describe() + " has a non-finite value ("
+                            + x[i] + ") at token " + i / d + ", dim " + i % d);
+                }
+            }
+        }
+        FloatMatrix xm = FloatMatrix.wrap(x, n, d);
+        SparseRows[] codes = new SparseRows[family.size()];
+        for (int s = 0; s < family.size(); s++) {
+            // SaeRunner blocks the GEMMs itself (bounded scratch) and stacks the blocks' codes.
+            codes[s] = new SaeRunner(family.sae(s), kernels).encode(xm);
+            if (progress != null) {
+                progress.accept((long) (s + 1) * n);
+            }
+        }
+        return new SourceCodes(n, d, x, codes, Runtime.getRuntime().availableProcessors());
+    }
+
+    /** {@code F_sᵀX} [F_s, d] of member s in double (computed once, {@link NormalEquations#transposeTimes}). */
+    public double[] transposeTimesTokens(int s) {
+        if (fx[s] == null) {
+            fx[s] = NormalEquations.transposeTimes(codes[s], x, dIn, parts);
+        }
+        return fx[s];
+    }
+
+    /** {@code FᵀX} [F_sel, d] of a selection: its rows of the members' {@link #transposeTimesTokens}. */
+    public double[] transposeTimesTokens(Selection sel) {
+        double[] out = new double[Math.multiplyExact(sel.numLatents(), dIn)];
+        for (int h = 0; h < sel.numLatents(); h++) {
+            System.arraycopy(transposeTimesTokens(sel.source()[h]), sel.latent()[h] * dIn, out, h * dIn, dIn);
+        }
+        return out;
+    }
+
+    /** Total stored code entries of member {@code s} divided by the tokens: its l0 on these tokens. */
+    public double l0(int s) {
+        return (double) codes[s].nnz() / numTokens;
+    }
+
+    /** The tokens as a matrix view [N, d]. */
+    public FloatMatrix tokens() {
+        return FloatMatrix.wrap(x, numTokens, dIn);
+    }
+
+    /**
+     * The codes of a selection, [N, F_sel], column h = latent h of the selection (rows sorted by column).
+     * Cost: one pass over every used member's codes.
+     */
+    public SparseRows codesOf(Selection sel) {
+        return codesOf(sel, 0, numTokens);
+    }
+
+    /** The codes of a selection on tokens {@code [t0, t1)}: rows of {@link #codesOf(Selection)}. */
+    public SparseRows codesOf(Selection sel, int t0, int t1) {
+        if (t0 < 0 || t1 < t0 || t1 > numTokens) {
+            throw new IndexOutOfBoundsException("tokens [" + t0 + ", " + t1 + ") outside [0, " + numTokens + ")");
+        }
+        int f = sel.numLatents();
+        int[][] map = new int[codes.length][];
+        for (int h = 0; h < f; h++) {
+            int s = sel.source()[h];
+            if (map[s] == null) {
+                map[s] = new int[codes[s].cols()];
+                Arrays.fill(map[s], -1);
+            }
+            map[s][sel.latent()[h]] = h;
+        }
+        long cap = 0;
+        for (int s = 0; s < codes.length; s++) {
+            if (map[s] != null) {
+                cap += codes[s].rowPtr()[t1] - codes[s].rowPtr()[t0];
+            }
+        }
+        int[] ptr = new int[t1 - t0 + 1];
+        int[] idx = new int[Math.toIntExact(cap)];
+        float[] val = new float[idx.length];
+        int m = 0;
+        boolean sorted = isSortedBySource(sel);
+        for (int t = t0; t < t1; t++) {
+            int start = m;
+            for (int s = 0; s < codes.length; s++) {
+                if (map[s] == null) {
+                    continue;
+                }
+                SparseRows c = codes[s];
+                int[] ms = map[s];
+                for (int e = c.rowPtr()[t]; e < c.rowPtr()[t + 1]; e++) {
+                    int h = ms[c.colIdx()[e]];
+                    if (h >= 0) {
+                        idx[m] = h;
+                        val[m++] = c.values()[e];
+                    }
+                }
+            }
+            if (!sorted) {
+                FrankensteinModel.sortRow(idx, val, start, m);
+            }
+            ptr[t - t0 + 1] = m;
+        }
+        return new SparseRows(t1 - t0, f, ptr, Arrays.copyOf(idx, m), Arrays.copyOf(val, m));
+    }
+
+    /** Whether the latents are in increasing (source, latent) order, so gathered rows come out sorted. */
+    private static boolean isSortedBySource(Selection sel) {
+        for (int h = 1; h < sel.numLatents(); h++) {
+            int a = sel.source()[h - 1];
+            int b = sel.source()[h];
+            if (b < a || (b == a && sel.latent()[h] <= sel.latent()[h - 1])) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
