@@ -47,8 +47,12 @@ public record MetaSaeOptions(int metaLatents, int k, int epochs, int batchSize, 
         return Math.max(1, Math.round(numLatents / 20f));
     }
 
-    /** The width for an SAE of {@code numLatents} latents. */
+    /**
+     * The width for an SAE of {@code numLatents} latents: as given, or automatic. The automatic width is
+     * raised to {@code 2k} (at most {@code numLatents}), so an SAE of fewer than {@code 40·k} latents still
+     * gets a meta-SAE with room for k active meta-latents out of more than k.
+     */
     public int resolvedMetaLatents(int numLatents) {
-        return metaLatents > 0 ? metaLatents : autoMetaLatents(numLatents);
+        return metaLatents > 0 ? metaLatents : Math.max(autoMetaLatents(numLatents), Math.min(numLatents, 2 * k));
     }
 }

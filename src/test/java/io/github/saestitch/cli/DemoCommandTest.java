@@ -31,17 +31,21 @@ class DemoCommandTest {
                 "--compare-tokens", "4000", "--out", out.toString()};
         CliRunner r = CliRunner.run(args);
         assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
-        assertThat(r.out()).contains("[1/5]", "[5/5]", "demo finished");
+        assertThat(r.out()).contains("[1/8]", "[5/8]", "[6/8]", "[7/8]", "[8/8]", "demo finished");
         Path html = out.resolve("report/index.html");
         assertThat(html).isNotEmptyFile();
         String page = Files.readString(html);
-        assertThat(page).contains("32 → 64", "Toy model");
+        assertThat(page).contains("32 → 64", "Toy model", "Frankenstein and greedy SAEs", "Meta-SAEs", "NMF factors");
         assertThat(out.resolve("compare/32-64/latents.csv")).isNotEmptyFile();
         assertThat(out.resolve("family/toy_comparison.csv")).isNotEmptyFile();
         assertThat(out.resolve("compare/32-64/contexts.jsonl")).isNotEmptyFile();
+        assertThat(out.resolve("frankenstein/frankenstein.csv")).isNotEmptyFile();
+        assertThat(out.resolve("meta-sae/latent_meta.csv")).isNotEmptyFile();
+        assertThat(out.resolve("nmf/factors.csv")).isNotEmptyFile();
 
         CliRunner again = CliRunner.run(args);
         assertThat(again.exitCode()).as(again.err()).isZero();
-        assertThat(again.out()).contains("cached: 24000 tokens", "32 → 64: cached");
+        assertThat(again.out()).contains("cached: 24000 tokens", "32 → 64: cached", "cached: " + out.resolve("frankenstein"),
+                "cached: " + out.resolve("meta-sae"), "cached: " + out.resolve("nmf"));
     }
 }
