@@ -58,7 +58,7 @@ import picocli.CommandLine.Option;
                 "  7. NMF          the second SAE's token x latent activations in 10 non-negative factors (OUT/nmf)",
                 "  8. report       OUT/report/index.html, self-contained, with SVG and PNG figures beside it",
                 "Every stage is cached: a second run, or a run after an interruption, only does what is missing.",
-                "Default size: about 15 minutes on 2 cores; --quick: about 2 minutes (fewer tokens and widths)."},
+                "Default size: about 7 minutes on 2 cores; --quick: about 1 minute (fewer tokens and widths)."},
         footer = {"", "Examples:  saestitch demo            saestitch demo --quick --out runs/quick"})
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/demo", paramLabel = "DIR", description = "Where everything goes. Default: ${DEFAULT-VALUE}.")
