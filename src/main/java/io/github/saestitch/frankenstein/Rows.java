@@ -1,5 +1,6 @@
 package io.github.saestitch.frankenstein;
 
+import io.github.saestitch.tensor.Lanes;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -39,7 +40,7 @@ final class Rows {
         for (int bound = S.loopBound(n); c < bound; c += L) {
             acc0 = FloatVector.fromArray(S, a, ao + c).fma(FloatVector.fromArray(S, b, bo + c), acc0);
         }
-        double s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        double s = Lanes.sum(acc0.add(acc1));
         for (; c < n; c++) {
             s += (double) a[ao + c] * b[bo + c];
         }

@@ -1,7 +1,7 @@
 package io.github.saestitch.stitch;
 
+import io.github.saestitch.tensor.Lanes;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -60,7 +60,7 @@ final class VecOps {
         for (int bound = S.loopBound(n); c < bound; c += L) {
             acc0 = FloatVector.fromArray(S, a, ao + c).fma(FloatVector.fromArray(S, b, bo + c), acc0);
         }
-        double s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        double s = Lanes.sum(acc0.add(acc1));
         for (; c < n; c++) {
             s += (double) a[ao + c] * b[bo + c];
         }
@@ -86,8 +86,8 @@ final class VecOps {
             dv.fma(av, pv).intoArray(p, po + c);
             dv.fma(av, FloatVector.fromArray(S, q, qo + c)).intoArray(q, qo + c);
         }
-        double sr = accR.reduceLanes(VectorOperators.ADD);
-        double sp = accP.reduceLanes(VectorOperators.ADD);
+        double sr = Lanes.sum(accR);
+        double sp = Lanes.sum(accP);
         for (; c < n; c++) {
             float dc = d[dO + c];
             sr += (double) dc * r[ro + c];
@@ -113,7 +113,7 @@ final class VecOps {
             dv.fma(av, FloatVector.fromArray(S, q, qo + c)).intoArray(q, qo + c);
             acc = dv.fma(FloatVector.fromArray(S, r, ro + c), acc);
         }
-        double s = acc.reduceLanes(VectorOperators.ADD);
+        double s = Lanes.sum(acc);
         for (; c < n; c++) {
             float dc = d[dO + c];
             u[c] = Math.fma(-a, dc, u[c]);
@@ -140,9 +140,9 @@ final class VecOps {
             accU = uv.fma(uv, accU);
             pv.add(uv).intoArray(p, po + c);
         }
-        double sr = accR.reduceLanes(VectorOperators.ADD);
-        double sp = accP.reduceLanes(VectorOperators.ADD);
-        double su = accU.reduceLanes(VectorOperators.ADD);
+        double sr = Lanes.sum(accR);
+        double sp = Lanes.sum(accP);
+        double su = Lanes.sum(accU);
         for (; c < n; c++) {
             sr += (double) u[c] * r[ro + c];
             sp += (double) u[c] * p[po + c];
@@ -169,8 +169,8 @@ final class VecOps {
             accP = dv.fma(pv, accP);
             dv.fma(av, pv).intoArray(p, po + c);
         }
-        double sr = accR.reduceLanes(VectorOperators.ADD);
-        double sp = accP.reduceLanes(VectorOperators.ADD);
+        double sr = Lanes.sum(accR);
+        double sp = Lanes.sum(accP);
         for (; c < n; c++) {
             float dc = d[dO + c];
             sr += (double) dc * r[ro + c];

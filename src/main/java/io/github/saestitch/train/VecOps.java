@@ -1,7 +1,7 @@
 package io.github.saestitch.train;
 
+import io.github.saestitch.tensor.Lanes;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -25,7 +25,7 @@ final class VecOps {
             for (; j < bound; j += S.length()) {
                 acc = FloatVector.fromArray(S, a, ao + j).fma(FloatVector.fromArray(S, b, bo + j), acc);
             }
-            s = acc.reduceLanes(VectorOperators.ADD);
+            s = Lanes.sum(acc);
         }
         for (; j < n; j++) {
             s += a[ao + j] * b[bo + j];
