@@ -1,5 +1,6 @@
 package io.github.saestitch.frankenstein;
 
+import io.github.saestitch.tensor.Vec;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Lapack;
 import io.github.saestitch.tensor.SparseRows;
@@ -392,23 +393,23 @@ public final class DecoderRefit {
                             err[c] = bias[c] - x[t * d + c];
                         }
                         for (int e = rowPtr[t]; e < rowPtr[t + 1]; e++) {
-                            Rows.axpy(val[e], w, col[e] * d, err, 0, d);
+                            Vec.axpy(val[e], w, col[e] * d, err, 0, d);
                         }
-                        Rows.axpy(scale, err, 0, gbp, 0, d);
+                        Vec.axpy(scale, err, 0, gbp, 0, d);
                         for (int e = rowPtr[t]; e < rowPtr[t + 1]; e++) {
-                            Rows.axpy(scale * val[e], err, 0, gwp, col[e] * d, d);
+                            Vec.axpy(scale * val[e], err, 0, gwp, col[e] * d, d);
                         }
                     }
                 });
                 for (int p = 1; p < parts; p++) {
-                    Rows.axpy(1f, gbPart[p], 0, gbPart[0], 0, d);
+                    Vec.axpy(1f, gbPart[p], 0, gbPart[0], 0, d);
                 }
                 if (parts > 1) {
                     IntStream.range(0, parts).parallel().forEach(part -> {
                         int i0 = (int) ((long) w.length * part / parts);
                         int i1 = (int) ((long) w.length * (part + 1) / parts);
                         for (int p = 1; p < parts; p++) {
-                            Rows.axpy(1f, gwPart[p], i0, gw, i0, i1 - i0);
+                            Vec.axpy(1f, gwPart[p], i0, gw, i0, i1 - i0);
                         }
                     });
                 }

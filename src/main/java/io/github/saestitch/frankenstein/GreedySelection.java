@@ -1,5 +1,6 @@
 package io.github.saestitch.frankenstein;
 
+import io.github.saestitch.tensor.Vec;
 import io.github.saestitch.sae.Sae;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Kernels;
@@ -227,7 +228,7 @@ public final class GreedySelection {
                     int a1 = (int) ((long) touchedCount * (part + 1) / p);
                     for (int a = a0; a < a1; a++) {
                         int j = touchedList[a];
-                        delta[j] += scale * coSum[a] * Rows.dot(pr.dec, kd, pr.dec, j * d, d);
+                        delta[j] += scale * coSum[a] * Vec.dot(pr.dec, kd, pr.dec, j * d, d);
                     }
                 });
                 stepWork += (long) touchedCount * d;
@@ -374,7 +375,7 @@ public final class GreedySelection {
                 System.arraycopy(w, 0, dec, offset[s] * d, w.length);
             }
             for (int k = 0; k < c; k++) {
-                norm2[k] = Rows.dot(dec, k * d, dec, k * d, d);
+                norm2[k] = Vec.dot(dec, k * d, dec, k * d, d);
             }
             long nnz = 0;
             for (int s = 1; s < family.size(); s++) {
@@ -416,9 +417,9 @@ public final class GreedySelection {
                     r[o + q] -= b0[q];
                 }
                 for (int e = c0.rowPtr()[t]; e < c0.rowPtr()[t + 1]; e++) {
-                    Rows.axpy(-c0.values()[e], w0, c0.colIdx()[e] * d, r, o, d);
+                    Vec.axpy(-c0.values()[e], w0, c0.colIdx()[e] * d, r, o, d);
                 }
-                sse += Rows.dot(r, o, r, o, d);
+                sse += Vec.dot(r, o, r, o, d);
             }
             baseMse = sse / n;
             baseL0 = (double) c0.nnz() / n;
@@ -438,7 +439,7 @@ public final class GreedySelection {
             int kd = k * d;
             for (int q = colPtr[k]; q < colPtr[k + 1]; q++) {
                 double f = cVal[q];
-                acc += f * f * norm2[k] - 2 * f * Rows.dot(r, cTok[q] * d, dec, kd, d);
+                acc += f * f * norm2[k] - 2 * f * Vec.dot(r, cTok[q] * d, dec, kd, d);
             }
             return acc / n;
         }
@@ -472,7 +473,7 @@ public final class GreedySelection {
         /** {@code r_t −= f_tk·d_k} on the tokens where k fires. */
         void subtractFromResidual(int k) {
             for (int q = colPtr[k]; q < colPtr[k + 1]; q++) {
-                Rows.axpy(-cVal[q], dec, k * d, r, cTok[q] * d, d);
+                Vec.axpy(-cVal[q], dec, k * d, r, cTok[q] * d, d);
             }
         }
     }

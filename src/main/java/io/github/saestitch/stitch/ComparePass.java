@@ -1,5 +1,6 @@
 package io.github.saestitch.stitch;
 
+import io.github.saestitch.tensor.Vec;
 import io.github.saestitch.activations.ActivationSet;
 import io.github.saestitch.sae.Sae;
 import io.github.saestitch.sae.SaeRunner;
@@ -111,11 +112,11 @@ final class ComparePass {
         this.wDecLarge = large.wDec().toArray();
         this.normSqLarge = new double[large.numLatents()];
         for (int j = 0; j < normSqLarge.length; j++) {
-            normSqLarge[j] = VecOps.dot(wDecLarge, j * d, wDecLarge, j * d, d);
+            normSqLarge[j] = Vec.dot(wDecLarge, j * d, wDecLarge, j * d, d);
         }
         this.normSqSmall = new double[small.numLatents()];
         for (int i = 0; i < normSqSmall.length; i++) {
-            normSqSmall[i] = VecOps.dot(wDecSmall, i * d, wDecSmall, i * d, d);
+            normSqSmall[i] = Vec.dot(wDecSmall, i * d, wDecSmall, i * d, d);
         }
     }
 
@@ -333,14 +334,14 @@ final class ComparePass {
             }
             residualSmall();
             for (int q = 0; q < n; q++) {
-                sseSmall += VecOps.dot(r, q * d, r, q * d, d);
+                sseSmall += Vec.dot(r, q * d, r, q * d, d);
             }
             System.arraycopy(r, 0, rho, 0, n * d);
             // Every latent of L belongs to exactly one step, so the path visits every active L latent once:
             // L's own residual is updated there, while the decoder row is in L1.
             path();
             for (int q = 0; q < n; q++) {
-                sseLarge += VecOps.dot(rl, q * d, rl, q * d, d);
+                sseLarge += Vec.dot(rl, q * d, rl, q * d, d);
             }
         }
 
@@ -393,7 +394,7 @@ final class ComparePass {
             for (int i = 0; i < f; i++) {
                 int row = i * d;
                 for (int e = startSmall[i]; e < startSmall[i + 1]; e++) {
-                    VecOps.axpy(-sVal[e], wDecSmall, row, r, sTok[e] * d, d);
+                    Vec.axpy(-sVal[e], wDecSmall, row, r, sTok[e] * d, d);
                 }
             }
         }
@@ -535,7 +536,7 @@ final class ComparePass {
                     int lat = evLat[e];
                     float fv = evVal[e];
                     if (lat >= 0) {
-                        VecOps.axpy(fv, wDecSmall, lat * d, u, 0, d);
+                        Vec.axpy(fv, wDecSmall, lat * d, u, 0, d);
                     } else {
                         int j = -1 - lat;
                         double f = fv;

@@ -1,5 +1,6 @@
 package io.github.saestitch.stitch;
 
+import io.github.saestitch.tensor.Vec;
 import io.github.saestitch.sae.Activation;
 import io.github.saestitch.sae.Sae;
 import io.github.saestitch.tensor.FloatMatrix;
@@ -130,7 +131,7 @@ public record SyntheticPair(Sae small, Sae large, FloatMatrix x) {
             // Geometric skips over features: each is active with probability p, in O(active) draws.
             for (int j = skip(rnd, p) ; j < fl; j += 1 + skip(rnd, p)) {
                 float a = (float) (1 - Math.log(1 - rnd.nextDouble()));
-                VecOps.axpy(a, g, j * d, x, o, d);
+                Vec.axpy(a, g, j * d, x, o, d);
             }
         }
         return new SyntheticPair(small, large, FloatMatrix.wrap(x, tokens, d));

@@ -25,18 +25,6 @@ final class VecOps {
     private VecOps() {
     }
 
-    /** {@code y[yo + c] += a · x[xo + c]} for c in [0, n). Writes {@code y}. */
-    static void axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
-        FloatVector av = FloatVector.broadcast(S, a);
-        int c = 0;
-        for (int bound = S.loopBound(n); c < bound; c += L) {
-            FloatVector.fromArray(S, x, xo + c).fma(av, FloatVector.fromArray(S, y, yo + c)).intoArray(y, yo + c);
-        }
-        for (; c < n; c++) {
-            y[yo + c] = Math.fma(a, x[xo + c], y[yo + c]);
-        }
-    }
-
     /** {@code y[yo + c] = x[xo + c] − b[bo + c]} for c in [0, n). Writes {@code y}. */
     static void sub(float[] x, int xo, float[] b, int bo, float[] y, int yo, int n) {
         int c = 0;
@@ -46,25 +34,6 @@ final class VecOps {
         for (; c < n; c++) {
             y[yo + c] = x[xo + c] - b[bo + c];
         }
-    }
-
-    /** {@code Σ_c a[ao + c]·b[bo + c]}. */
-    static double dot(float[] a, int ao, float[] b, int bo, int n) {
-        FloatVector acc0 = FloatVector.zero(S);
-        FloatVector acc1 = FloatVector.zero(S);
-        int c = 0;
-        for (int last = n - 2 * L; c <= last; c += 2 * L) {
-            acc0 = FloatVector.fromArray(S, a, ao + c).fma(FloatVector.fromArray(S, b, bo + c), acc0);
-            acc1 = FloatVector.fromArray(S, a, ao + c + L).fma(FloatVector.fromArray(S, b, bo + c + L), acc1);
-        }
-        for (int bound = S.loopBound(n); c < bound; c += L) {
-            acc0 = FloatVector.fromArray(S, a, ao + c).fma(FloatVector.fromArray(S, b, bo + c), acc0);
-        }
-        double s = Lanes.sum(acc0.add(acc1));
-        for (; c < n; c++) {
-            s += (double) a[ao + c] * b[bo + c];
-        }
-        return s;
     }
 
     /**
