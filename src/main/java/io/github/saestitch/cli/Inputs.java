@@ -1,6 +1,7 @@
 package io.github.saestitch.cli;
 
 import io.github.saestitch.activations.ActivationSet;
+import io.github.saestitch.frankenstein.FrankensteinWriter;
 import io.github.saestitch.io.LoadedSae;
 import io.github.saestitch.activations.ActivationSets;
 import io.github.saestitch.io.SaeFormats;
@@ -22,7 +23,8 @@ final class Inputs {
 
     /**
      * Anything {@code eval} can run: a standard SAE directory, or a composite written by {@code stitch}
-     * (a {@code stitch.json} of kind composite with the two source SAEs beside it).
+     * (a {@code stitch.json} of kind composite with the two source SAEs beside it), or a composite
+     * Frankenstein written by {@code frankenstein} when a source is topk ({@code frankenstein.json}).
      *
      * @param model       what to run
      * @param description one line for messages
@@ -39,6 +41,10 @@ final class Inputs {
                 Sae large = sae(path.resolve(StitchManifest.LARGE_DIR)).sae();
                 return new Model(new CompositeSae(small, large, m.plan(), kernels), m.description(), null);
             }
+        }
+        if (Files.isRegularFile(path.resolve(FrankensteinWriter.COMPOSITE_FILE))) {
+            var f = FrankensteinWriter.readComposite(path, kernels);
+            return new Model(f, "composite Frankenstein " + path + " (" + f.numLatents() + " latents)", null);
         }
         LoadedSae loaded = sae(path);
         return new Model(new SaeRunner(loaded.sae(), kernels), loaded.directory().toString(), loaded);

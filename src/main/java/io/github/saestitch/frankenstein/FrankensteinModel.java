@@ -176,7 +176,14 @@ public final class FrankensteinModel {
 
     /** A runnable model: the standard SAE's runner, or the composite. */
     public Autoencoder autoencoder(Kernels kernels) {
-        return isComposite() ? new Composite(kernels) : new SaeRunner(standardSae(), kernels);
+        if (!isComposite()) {
+            return new SaeRunner(standardSae(), kernels);
+        }
+        Sae[] sources = new Sae[family.size()];
+        for (int u : distinctSources()) {
+            sources[u] = family.sae(u);
+        }
+        return new CompositeFrankenstein(sources, selection.source(), selection.latent(), wDec, bDec, kernels);
     }
 
     /** What this model is, in words. */
@@ -190,78 +197,6 @@ public final class FrankensteinModel {
                     .append(family.member(used[k]).width());
         }
         return sb.toString();
-    }
-
-    /**
-     * Runs every used source SAE as it is and keeps the selected latents' codes (each exactly its
-     * activation inside its source); decodes with the Frankenstein's decoder. Not thread-safe.
-     */
-    private final class Composite implements Autoencoder {
-        private final int[] used; // family members with at least one selected latent
-        private final SaeRunner[] runners; // [used.length]
-        private final int[][] map; // [used.length][F_s] Frankenstein latent of each source latent, −1 if not selected
-        private final Kernels kernels;
-
-        Composite(Kernels kernels) {
-            this.kernels = kernels;
-            used = distinctSources();
-            runners = new SaeRunner[used.length];
-            map = new int[used.length][];
-            for (int u = 0; u < used.length; u++) {
-                runners[u] = new SaeRunner(family.sae(used[u]), kernels);
-                map[u] = new int[family.member(used[u]).width()];
-                Arrays.fill(map[u], -1);
-            }
-            for (int h = 0; h < numLatents(); h++) {
-                map[Arrays.binarySearch(used, selection.source()[h])][selection.latent()[h]] = h;
-            }
-        }
-
-        @Override
-        public int dIn() {
-            return family.dIn();
-        }
-
-        @Override
-        public int numLatents() {
-            return selection.numLatents();
-        }
-
-        @Override
-        public SparseRows encode(FloatMatrix x) {
-            SparseRows[] codes = new SparseRows[used.length];
-            int cap = 0;
-            for (int u = 0; u < used.length; u++) {
-                codes[u] = runners[u].encode(x);
-                cap += codes[u].nnz();
-            }
-            int n = x.rows();
-            int[] ptr = new int[n + 1];
-            int[] idx = new int[cap];
-            float[] val = new float[cap];
-            int m = 0;
-            for (int t = 0; t < n; t++) {
-                int start = m;
-                for (int u = 0; u < used.length; u++) {
-                    SparseRows c = codes[u];
-                    for (int e = c.rowPtr()[t]; e < c.rowPtr()[t + 1]; e++) {
-                        int h = map[u][c.colIdx()[e]];
-                        if (h >= 0) {
-                            idx[m] = h;
-                            val[m++] = c.values()[e];
-                        }
-                    }
-                }
-                sortRow(idx, val, start, m);
-                ptr[t + 1] = m;
-            }
-            return new SparseRows(n, numLatents(), ptr, idx, val);
-        }
-
-        @Override
-        public void decode(SparseRows codes, FloatMatrix out) {
-            decodeWith(codes, wDec, bDec, kernels, out);
-        }
     }
 
     /**

@@ -48,7 +48,8 @@ import java.util.Map;
  *       the final models as standard SAELens v6 SAEs ({@code saestitch eval} reads them); when a source is
  *       topk, a composite instead: {@code frankenstein.json} (the latents as [source, latent] pairs and
  *       the source directories), {@code decoder.safetensors} ({@code W_dec}, {@code b_dec}) and the used
- *       sources unchanged in {@code source-<index>/}.</li>
+ *       sources unchanged in {@code source-<index>/}; {@link #readComposite} loads it (and so does
+ *       {@code saestitch eval}).</li>
  * </ul>
  */
 public final class FrankensteinWriter {
@@ -145,6 +146,68 @@ public final class FrankensteinWriter {
         Files.writeString(dir.resolve(COMPOSITE_FILE), JSON.writeValueAsString(root) + "\n", StandardCharsets.UTF_8);
         SafeTensors.write(dir.resolve("decoder.safetensors"), Map.of("format_version", Integer.toString(FORMAT_VERSION)),
                 List.of(SafeTensors.Tensor.f32("W_dec", m.wDec()), SafeTensors.Tensor.f32("b_dec", m.bDec())));
+    }
+
+    /**
+     * Loads a composite Frankenstein directory written by {@link #writeModel} ({@value #COMPOSITE_FILE},
+     * {@code decoder.safetensors}, {@code source-<index>/}) as a runnable model.
+     *
+     * @throws IOException on unreadable or inconsistent files (named in the message)
+     */
+    public static CompositeFrankenstein readComposite(Path dir, io.github.saestitch.tensor.Kernels kernels)
+            throws IOException {
+        Path manifest = dir.resolve(COMPOSITE_FILE);
+        com.fasterxml.jackson.databind.JsonNode root;
+        try {
+            root = JSON.readTree(manifest.toFile());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new io.github.saestitch.io.FileFormatException(manifest, "not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        if (root == null || root.path("format_version").asInt(-1) != FORMAT_VERSION
+                || !"composite".equals(root.path("kind").asText())) {
+            throw new io.github.saestitch.io.FileFormatException(manifest, "not a composite Frankenstein of format_version "
+                    + FORMAT_VERSION + " (kind composite)");
+        }
+        int maxIndex = -1;
+        for (var src : root.path("sources")) {
+            maxIndex = Math.max(maxIndex, src.path("index").asInt(-1));
+        }
+        io.github.saestitch.sae.Sae[] sources = new io.github.saestitch.sae.Sae[maxIndex + 1];
+        for (var src : root.path("sources")) {
+            int i = src.path("index").asInt(-1);
+            String sub = src.path("dir").asText("");
+            if (i < 0 || sub.isEmpty() || sub.contains("/") || sub.contains("\\") || sub.startsWith(".")) {
+                throw new io.github.saestitch.io.FileFormatException(manifest, "a source needs an index >= 0 and a "
+                        + "directory name inside " + dir + ", got " + src);
+            }
+            sources[i] = SaeFormats.load(dir.resolve(sub)).sae();
+        }
+        var lat = root.path("latents");
+        int f = lat.size();
+        int[] source = new int[f];
+        int[] latent = new int[f];
+        for (int h = 0; h < f; h++) {
+            var pair = lat.get(h);
+            if (pair == null || !pair.isArray() || pair.size() != 2 || !pair.get(0).canConvertToInt()
+                    || !pair.get(1).canConvertToInt()) {
+                throw new io.github.saestitch.io.FileFormatException(manifest, "latents[" + h
+                        + "] is not a [source, latent] pair of integers");
+            }
+            source[h] = pair.get(0).intValue();
+            latent[h] = pair.get(1).intValue();
+        }
+        io.github.saestitch.tensor.FloatMatrix wDec;
+        float[] bDec;
+        Path dec = dir.resolve(root.path("decoder").asText("decoder.safetensors"));
+        try (SafeTensors st = SafeTensors.open(dec)) {
+            wDec = st.matrix("W_dec").copy();
+            bDec = st.vector("b_dec").clone();
+        }
+        try {
+            return new CompositeFrankenstein(sources, source, latent, wDec, bDec, kernels);
+        } catch (IllegalArgumentException e) {
+            throw new io.github.saestitch.io.FileFormatException(manifest, e.getMessage(), e);
+        }
     }
 
     /** The content of {@code summary.json} (see the class comment). */

@@ -106,6 +106,55 @@ class FrankensteinCommandTest {
     }
 
     @Test
+    void aTopkFamilyGivesCompositesThatEvalRuns() throws IOException {
+        // The same weights with topk activations: a topk latent depends on its whole source SAE, so the
+        // Frankenstein is a composite (frankenstein.json + decoder + sources), and eval must run it.
+        Path topSmall = tmp.resolve("top32");
+        Path topLarge = tmp.resolve("top96");
+        for (Path[] io : new Path[][] {{small, topSmall}, {large, topLarge}}) {
+            Sae s = SaeFormats.load(io[0]).sae();
+            SaeFormats.save(new Sae(new Activation.TopK(6), s.applyBDecToInput(), s.wEnc(), s.bEnc(), s.wDec(), s.bDec(),
+                    s.metadata()), io[1]);
+        }
+        Path out = tmp.resolve("topk-frank");
+        CliRunner r = CliRunner.run("frankenstein", "--family", topSmall.toString(), topLarge.toString(), "--acts",
+                acts.toString(), "--out", out.toString(), "--held-out", Integer.toString(HELD), "--select", "cosine",
+                "--refit", "exact", "--json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode saes = JSON.readTree(r.out()).get("saes");
+        for (String dir : List.of("sae-cosine", "sae-cosine-refit")) {
+            assertThat(saes.get(dir).get("kind").asText()).isEqualTo("composite");
+            assertThat(out.resolve(dir).resolve("frankenstein.json")).isRegularFile();
+            r = CliRunner.run("eval", out.resolve(dir).toString(), "--acts", tail.toString(), "--json");
+            assertThat(r.exitCode()).as(r.err()).isZero();
+            double mse = JSON.readTree(r.out()).get("mse").asDouble();
+            double tableMse = saes.get(dir).get("table_mse").asDouble();
+            assertThat(mse).as(dir).isCloseTo(tableMse, within(TABLE_RELATIVE * tableMse));
+        }
+        // A manifest pointing at a latent its source does not have is refused, naming the file.
+        Path broken = tmp.resolve("broken");
+        copyTree(out.resolve("sae-cosine"), broken);
+        Path manifest = broken.resolve("frankenstein.json");
+        Files.writeString(manifest, Files.readString(manifest).replaceFirst("\\[\\s*0\\s*,\\s*0\\s*\\]", "[0, 999]"));
+        r = CliRunner.run("eval", broken.toString(), "--acts", tail.toString());
+        assertThat(r.exitCode()).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(r.err()).contains("frankenstein.json").contains("999");
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (var files = Files.walk(from)) {
+            for (Path f : files.toList()) {
+                Path t = to.resolve(from.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(t);
+                } else {
+                    Files.copy(f, t);
+                }
+            }
+        }
+    }
+
+    @Test
     void selectAndRefitChooseTheSeries() throws IOException {
         Path out = tmp.resolve("cosine-only");
         CliRunner r = run(out, "--select", "cosine", "--refit", "exact", "--solver", "cg");
