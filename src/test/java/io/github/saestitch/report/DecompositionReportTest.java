@@ -237,7 +237,7 @@ class DecompositionReportTest {
             assertThat(lines).extracting(Plot.Line::name).containsExactly("original SAEs", "cosine", "cosine + refit",
                     "greedy", "greedy + refit");
             // the originals are the dashed black reference; the others have colours of their own
-            assertThat(lines.get(0).dashed()).isTrue();
+            assertThat(lines.get(0).dash()).isEqualTo(Scene.Dash.DASHED);
             assertThat(lines.get(0).color()).isEqualTo(Figures.REFERENCE);
             assertThat(lines.stream().map(Plot.Line::color).distinct()).hasSize(5);
             for (Plot.Line l : lines) {
@@ -246,6 +246,25 @@ class DecompositionReportTest {
                 }
             }
         }
+        // up to eleven series (the demo has nine besides the originals): any two differ in at least two of colour, dash and marker, and the nine stitched
+        // series' colours are all different (the demo report once drew two nearly equal blues)
+        List<Figures.SeriesStyle> styles = java.util.stream.IntStream.range(0, 11).mapToObj(Figures.SeriesStyle::of)
+                .toList();
+        for (int a = 0; a < styles.size(); a++) {
+            for (int b = a + 1; b < styles.size(); b++) {
+                Figures.SeriesStyle x = styles.get(a);
+                Figures.SeriesStyle y = styles.get(b);
+                int same = (x.color().equals(y.color()) ? 1 : 0) + (x.dash() == y.dash() ? 1 : 0)
+                        + (x.marker() == y.marker() ? 1 : 0);
+                assertThat(same).as("series %d and %d: %s vs %s", a, b, x, y).isLessThanOrEqualTo(1);
+            }
+        }
+        assertThat(styles.subList(0, 9).stream().map(Figures.SeriesStyle::color).distinct()).hasSize(9);
+        // ... and the figure shows them: dash patterns and square / diamond markers, in the legend too
+        String svg = SvgWriter.document(FigureLayout.layout(c.figure()));
+        assertThat(svg).contains("stroke-dasharray=\"8 3 1.5 3\"", "stroke-dasharray=\"1.5 3\"",
+                "stroke-dasharray=\"5 4\"");
+
         // greedy's rows come in the file widest first: still drawn 14 then 25, with their own mse
         Plot.Line greedy = (Plot.Line) c.figure().panels().get(0).layers().stream()
                 .filter(l -> l instanceof Plot.Line g && g.name().equals("greedy")).findFirst().orElseThrow();
