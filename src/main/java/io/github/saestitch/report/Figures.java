@@ -530,7 +530,7 @@ final class Figures {
         Axis x = maxW / minW >= 8 ? Axis.log("number of latents") : Axis.linear("number of latents");
         List<Plot> panels = List.of(new Plot("mse against the number of latents", x, Axis.linear(MSE_LABEL), byWidth),
                 new Plot("mse against l0", Axis.linear("l0 (active latents per token)"), Axis.linear(MSE_LABEL), byL0));
-        String intro = "Stitched SAEs built from the family against the original SAEs (dashed, black, hollow dots; every stitched series has its own colour, line pattern and marker), on the same "
+        String intro = "Stitched SAEs built from the family against the original SAEs (dashed, black, filled dots; every stitched series has its own colour, line pattern and hollow marker), on the same "
                 + "held-out tokens: lower is better in both panels. A <i>cosine</i> series starts from the smallest SAE "
                 + "and adds, from each wider SAE in turn, every latent whose max_cos against the latents chosen so far "
                 + "is below \u03c4 (the source's Frankenstein); a <i>greedy</i> series adds the candidate with the most "
