@@ -13,8 +13,9 @@
 // and exits 0 when every check passed, 1 when one failed, 2 when it could not run at all.
 // A problem is: any console error or warning, any uncaught page error, any network request (the page
 // must make none), a figure without a drawn <svg>/<img> of nonzero size, a section link to nowhere, or
-// an explorer interaction (pair, latent, next, deep link, scatter click, children, token search) whose
-// result is not what the data says it should be.
+// an explorer interaction (pair, latent, next, deep link, scatter click, children, token search, a latent
+// of the smallest SAE opened from a meta-SAE example and from a parent link) whose result is not what the
+// data says it should be, or a latent label (its top context's token) that differs from the data.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -266,10 +267,14 @@ async function explorer(page, pairs) {
       const m = /^#explore-(\d+)-(\d+)$/.exec(href || '');
       await child.click();
       if (m) { await expectLatent(page, 'click a child', Number(m[2]), pairs[Number(m[1]) - 1].large.num_latents); }
-      const ups = await page.locator('#explorer .detail .widths > .w:not(.kids) a').allTextContents();
-      check('child shows its parent', ups.includes(`L:${jp}`), ups.join(' '));
+      const ups = await page.locator('#explorer .detail .widths > .w:not(.kids) a').evaluateAll(
+        (as) => as.map((a) => a.getAttribute('href')));
+      check('child shows its parent', ups.includes(`#explore-1-${jp}`), ups.join(' '));
     }
   }
+
+  await smallest(page, pairs);
+  await labels(page, pairs);
 
   // Search a token: a context token of some latent must list that latent; clicking a hit opens it.
   const sp = pairs.findIndex((q) => rowsWithContexts(q).length > 0);
@@ -293,4 +298,129 @@ async function explorer(page, pairs) {
     const none = await page.locator('#ex-search-results').textContent();
     check('token search says when nothing matches', none.startsWith('No latent has'), none);
   }
+}
+
+// A latent's label, exactly as the report computes it (LatentContexts.label, labelOf in report.js).
+function labelOf(ctx) {
+  if (!ctx || ctx.length === 0 || typeof ctx[0].token !== 'string') { return ''; }
+  const t = ctx[0].token.replace(/[ \t\n\r\f\v\u00a0]+/g, ' ').replace(/^ +| +$/g, '');
+  if (t === '') { return '\u2423'; }
+  const cps = Array.from(t);
+  return cps.length <= 16 ? t : cps.slice(0, 15).join('') + '\u2026';
+}
+
+/** The contexts of latent j of the view an explorer address names ("#explore-s1-5": pair 1's smaller SAE). */
+function contextsOfHref(pairs, href) {
+  const m = /^#explore-(s?)(\d+)-(\d+)$/.exec(href || '');
+  if (!m) { return undefined; }
+  const p = pairs[Number(m[2]) - 1];
+  if (!p) { return undefined; }
+  const ctx = m[1] === 's' ? (p.small_latents || {}).contexts || {} : p.contexts || {};
+  return ctx[m[3]] || [];
+}
+
+async function expectSmall(page, name, j, width) {
+  const want = `Latent S:${j} of ${width}`;
+  try {
+    await page.waitForFunction((w) => {
+      const h = document.querySelector('#explorer .detail h3');
+      return h && h.textContent.startsWith(w);
+    }, want, { timeout: TIMEOUT_MS });
+    check(name, true, want);
+    return true;
+  } catch (e) {
+    check(name, false, `expected "${want}", the explorer shows "${await heading(page).catch(() => '?')}"`);
+    return false;
+  }
+}
+
+async function expectContexts(page, name, ctx) {
+  const n = await page.locator('#explorer .detail ul.contexts li').count();
+  check(name, n === (ctx || []).length && n > 0, `${n} contexts listed, ${(ctx || []).length} in the data`);
+}
+
+/** The smallest SAE of a chain (a pair's small_latents): its latents open from a meta-SAE example and from a parent link. */
+async function smallest(page, pairs) {
+  const si = pairs.findIndex((q) => q.small_latents);
+  if (si < 0) { return; }
+  const q = pairs[si];
+  const sctx = q.small_latents.contexts || {};
+  const hasCtx = (j) => (sctx[String(j)] || []).length > 0;
+
+  // From a meta-SAE example ("M:a ≈ S:i …"), preferring a latent with contexts.
+  const hrefs = await page.locator(`ul.meta-examples a[href^="#explore-s${si + 1}-"]`).evaluateAll(
+    (as) => as.map((a) => a.getAttribute('href')));
+  if (hrefs.length > 0) {
+    const href = hrefs.find((h) => hasCtx(h.split('-').pop())) || hrefs[0];
+    const j = Number(href.split('-').pop());
+    const link = page.locator(`ul.meta-examples a[href="${href}"]`).first();
+    await link.scrollIntoViewIfNeeded();
+    await link.click();
+    if (await expectSmall(page, 'smallest SAE latent from a meta-SAE example', j, q.small.num_latents) && hasCtx(j)) {
+      await expectContexts(page, 'smallest SAE latent shows its contexts', sctx[String(j)]);
+    }
+  }
+
+  // Token search covers the smallest SAE's contexts too.
+  const jt = Object.keys(sctx).find((k) => hasCtx(k) && sctx[k][0].token.trim() !== '');
+  if (jt !== undefined) {
+    const token = sctx[jt][0].token.trim();
+    await page.fill('#ex-search', token);
+    await page.press('#ex-search', 'Enter');
+    try {
+      await page.locator(`#ex-search-results a[href="#explore-s${si + 1}-${jt}"]`).waitFor({ timeout: TIMEOUT_MS });
+      check('token search lists smallest SAE latents', true, `"${token}" → S:${jt}`);
+    } catch (e) {
+      check('token search lists smallest SAE latents', false, `"${token}": ${await page.locator('#ex-search-results').textContent()}`);
+    }
+  }
+
+  // From a parent link: a reconstruction latent of the pair's larger SAE whose parent has contexts.
+  const c = q.latents.columns;
+  let r = -1;
+  for (let x = 0; x < c.latent.length; x++) {
+    if (c.kind[x] === 'r' && c.nearest[x] >= 0 && (r < 0 || (hasCtx(c.nearest[x]) && !hasCtx(c.nearest[r])))) { r = x; }
+  }
+  if (r < 0) { return; }
+  const jl = c.latent[r];
+  const js = c.nearest[r];
+  await page.evaluate((h) => { window.location.hash = h; }, `#explore-${si + 1}-${jl}`);
+  await expectLatent(page, 'latent whose parent is in the smallest SAE', jl, q.large.num_latents);
+  const parent = page.locator(`#explorer .detail .widths > .w:not(.kids) a[href="#explore-s${si + 1}-${js}"]`);
+  const n = await parent.count();
+  check('parent link into the smallest SAE', n === 1, `${n} links to #explore-s${si + 1}-${js}`);
+  if (n !== 1) { return; }
+  const lbl = (await parent.locator('.lbl').allTextContents()).join('');
+  const want = hasCtx(js) ? `\u201c${labelOf(sctx[String(js)])}\u201d` : '';
+  check('parent link labelled', lbl === want, `label "${lbl}", want "${want}"`);
+  await parent.click();
+  if (!await expectSmall(page, 'smallest SAE latent from a parent link', js, q.small.num_latents)) { return; }
+  if (hasCtx(js)) { await expectContexts(page, 'parent shows its contexts', sctx[String(js)]); }
+  const kids = await page.locator('#explorer .detail .widths .kids a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  check('parent lists the child', kids.includes(`#explore-${si + 1}-${jl}`), kids.join(' ') || 'no children');
+  if (q.small_latents.freq) {
+    const f = q.small_latents.freq[js];
+    const txt = await page.locator('#explorer .detail table').first().textContent();
+    check('smallest SAE latent shows its frequency', typeof f !== 'number' || txt.includes('of tokens'), txt.slice(0, 120));
+  }
+}
+
+/** Every latent link outside the explorer card carries its label, the token of its top context. */
+async function labels(page, pairs) {
+  const links = await page.evaluate(() => Array.from(document.querySelectorAll(
+    'main section:not(#explorer) a.lat')).map((a) => {
+    const l = a.querySelector('.lbl');
+    return { href: a.getAttribute('href'), lbl: l ? l.textContent : '' };
+  }));
+  if (links.length === 0) { return; }
+  const wrong = [];
+  let labelled = 0;
+  for (const x of links) {
+    const ctx = contextsOfHref(pairs, x.href);
+    const want = ctx && ctx.length > 0 ? `\u201c${labelOf(ctx)}\u201d` : '';
+    if (x.lbl !== want) { wrong.push(`${x.href}: "${x.lbl}" not "${want}"`); }
+    if (x.lbl) { labelled++; }
+  }
+  check('latent labels match the data', wrong.length === 0 && labelled > 0,
+    wrong.length ? wrong.slice(0, 5).join('; ') : `${labelled} of ${links.length} links labelled`);
 }

@@ -9,7 +9,10 @@ import io.github.saestitch.activations.TokenContext;
 import io.github.saestitch.eval.TopActivations;
 import io.github.saestitch.report.LatentContext;
 import io.github.saestitch.report.LatentContexts;
+import io.github.saestitch.sae.Autoencoder;
 import io.github.saestitch.sae.SaeRunner;
+import io.github.saestitch.tensor.FloatMatrix;
+import io.github.saestitch.tensor.SparseRows;
 import io.github.saestitch.activations.ExtractionListener;
 import io.github.saestitch.activations.ExtractionOptions;
 import io.github.saestitch.activations.HookPoint;
@@ -175,7 +178,14 @@ final class DemoCommand implements Callable<Integer> {
             Path lDir = l.dir().resolve(TrainResult.SAE_DIR);
             String fingerprint = fingerprint(nCompare, sDir, lDir);
             Path stamp = cmp.resolve(STAMP);
+            // The chain's first pair also carries its smaller SAE's contexts (the explorer's only source for
+            // the smallest SAE; every other pair's smaller SAE is the previous pair's larger one).
+            boolean smallContexts = i == 0;
+            Path smallFile = cmp.resolve(LatentContexts.SMALL_FILE);
             if (Files.isRegularFile(stamp) && Files.readString(stamp).equals(fingerprint)) {
+                if (smallContexts && !Files.isRegularFile(smallFile)) {
+                    writeContexts(acts, sDir, nCompare, k, smallFile); // a compare cached before this file existed
+                }
                 System.out.printf("  %d → %d: cached%n", s.width(), l.width());
                 continue;
             }
@@ -186,6 +196,9 @@ final class DemoCommand implements Callable<Integer> {
             }
             CompareWriter.write(r, cmp, true);
             writeContexts(acts, lDir, nCompare, k, cmp.resolve(LatentContexts.FILE));
+            if (smallContexts) {
+                writeContexts(acts, sDir, nCompare, k, smallFile);
+            }
             AtomicOutput.writeFile(stamp, tmp -> Files.writeString(tmp, fingerprint));
             var c = r.contingency();
             System.out.printf(Locale.ROOT, "  %d → %d: %d novel (%d improve, %d worsen), %d reconstruction (%d improve, %d worsen);"
@@ -286,28 +299,90 @@ final class DemoCommand implements Callable<Integer> {
     static final int CONTEXT_RADIUS = 6;
 
     /**
-     * The top-activating contexts of every latent of the larger SAE over the compared tokens, decoded
-     * from the store, as the report's {@code contexts.jsonl}.
+     * The top-activating contexts and the firing frequency of every latent of the SAE in {@code saeDir}
+     * over the compared tokens, decoded from the store, as the report's {@code contexts.jsonl} (the
+     * larger SAE of a pair) or {@code contexts_small.jsonl} (its smaller SAE). One encoding pass: about
+     * 3 s for the 768-latent demo SAE on 100k tokens.
      */
-    private static void writeContexts(Path acts, Path largeDir, long tokens, Kernels k, Path file)
-            throws java.io.IOException {
-        Map<Integer, List<LatentContext>> contexts = new TreeMap<>();
+    static void writeContexts(Path acts, Path saeDir, long tokens, Kernels k, Path file) throws java.io.IOException {
+        LatentContexts.Entries entries;
         try (ActivationStore store = ActivationStore.open(acts)) {
-            List<List<TopActivations.Entry>> top = TopActivations.compute(
-                    new SaeRunner(SaeFormats.load(largeDir).sae(), k), store, tokens, CONTEXTS_PER_LATENT);
-            for (int j = 0; j < top.size(); j++) {
-                List<LatentContext> list = new ArrayList<>();
-                for (TopActivations.Entry e : top.get(j)) {
-                    TokenContext c = store.context(e.token(), CONTEXT_RADIUS);
-                    list.add(new LatentContext(c.before(), c.tokenText(), c.after(), e.activation(),
-                            c.document().name() + " (" + c.document().genre() + "), token " + e.token()));
-                }
-                if (!list.isEmpty()) {
-                    contexts.put(j, list);
+            entries = topContexts(new SaeRunner(SaeFormats.load(saeDir).sae(), k), store, tokens, (token, act) -> {
+                TokenContext c = store.context(token, CONTEXT_RADIUS);
+                return new LatentContext(c.before(), c.tokenText(), c.after(), act,
+                        c.document().name() + " (" + c.document().genre() + "), token " + token);
+            });
+        }
+        LatentContexts.write(entries, file);
+    }
+
+    /** Builds a latent's context for its activation {@code activation} on token {@code token} of the set. */
+    interface ContextOf {
+        LatentContext of(long token, double activation);
+    }
+
+    /**
+     * Every latent's {@value #CONTEXTS_PER_LATENT} top contexts (latents that fire get a list, largest
+     * first) and its firing frequency (every latent, 0 when it never fires) over the first
+     * {@code min(tokens, set size)} tokens of {@code set}. The frequency is counted while
+     * {@link TopActivations} encodes, so it costs no second pass; it is the fraction of those tokens with
+     * a positive activation, as {@code Evaluator}'s freq and the compare's {@code latents.csv} freq are.
+     */
+    static LatentContexts.Entries topContexts(Autoencoder sae, ActivationSet set, long tokens, ContextOf ctx) {
+        FiringCounter counter = new FiringCounter(sae);
+        List<List<TopActivations.Entry>> top = TopActivations.compute(counter, set, tokens, CONTEXTS_PER_LATENT);
+        Map<Integer, List<LatentContext>> contexts = new TreeMap<>();
+        Map<Integer, Double> freq = new TreeMap<>();
+        for (int j = 0; j < top.size(); j++) {
+            List<LatentContext> list = new ArrayList<>();
+            for (TopActivations.Entry e : top.get(j)) {
+                list.add(ctx.of(e.token(), e.activation()));
+            }
+            if (!list.isEmpty()) {
+                contexts.put(j, list);
+            }
+            freq.put(j, counter.tokens == 0 ? 0.0 : (double) counter.fires[j] / counter.tokens);
+        }
+        return new LatentContexts.Entries(contexts, freq);
+    }
+
+    /** Passes encodes through, counting per latent the tokens where it is positive, and the tokens seen. */
+    private static final class FiringCounter implements Autoencoder {
+        private final Autoencoder inner;
+        final long[] fires;
+        long tokens;
+
+        FiringCounter(Autoencoder inner) {
+            this.inner = inner;
+            this.fires = new long[inner.numLatents()];
+        }
+
+        @Override
+        public int dIn() {
+            return inner.dIn();
+        }
+
+        @Override
+        public int numLatents() {
+            return inner.numLatents();
+        }
+
+        @Override
+        public SparseRows encode(FloatMatrix x) {
+            SparseRows codes = inner.encode(x);
+            tokens += codes.rows();
+            for (int p = 0; p < codes.rowPtr()[codes.rows()]; p++) {
+                if (codes.values()[p] > 0f) {
+                    fires[codes.colIdx()[p]]++;
                 }
             }
+            return codes;
         }
-        LatentContexts.write(contexts, file);
+
+        @Override
+        public void decode(SparseRows codes, FloatMatrix out) {
+            inner.decode(codes, out);
+        }
     }
 
     /** Marks a compare directory with the inputs it was computed from (stage cache). */

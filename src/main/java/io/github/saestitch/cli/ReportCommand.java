@@ -19,13 +19,16 @@ import picocli.CommandLine.Option;
                 "threshold sweep, interpolation curves, family summary, training curves, Frankenstein and toy-model",
                 "tables (frankenstein.csv / toy_comparison.csv in the family directory, or --frankenstein / --toy),",
                 "meta-SAE and NMF summaries (--meta-sae / --nmf), and the latent explorer: pick a pair and a latent, click",
-                "a dot, follow #explore-PAIR-LATENT, or search a token; each latent shows its numbers, contexts, parent and",
-                "children across widths, meta-latents and NMF factor (matched to the pair whose larger SAE has as many latents)."},
+                "a dot, follow #explore-PAIR-LATENT (#explore-sPAIR-LATENT: the smallest SAE of a chain), or search a token;",
+                "each latent shows its numbers, contexts, parent and children across widths, meta-latents and NMF factor",
+                "(matched to the SAE with as many latents); every latent listed carries its top token as a label."},
         footer = {"", "Examples:",
                 "  saestitch report --pair runs/cmp-768-1536 --pair runs/cmp-1536-3072 --family runs/family --out runs/report",
                 "  saestitch report --pair runs/cmp-768-1536 --meta-sae runs/meta-1536 --nmf runs/nmf-1536 --out runs/report"})
 final class ReportCommand implements Callable<Integer> {
-    @Option(names = "--pair", paramLabel = "COMPARE_DIR", description = "A compare output directory (repeat for several pairs).")
+    @Option(names = "--pair", paramLabel = "COMPARE_DIR", description = "A compare output directory (repeat for several "
+            + "pairs); its contexts.jsonl and contexts_small.jsonl (top contexts of the larger and smaller SAE's latents) "
+            + "are used when present.")
     List<Path> pairs;
 
     @Option(names = "--family", paramLabel = "DIR", description = "A train-family output directory.")

@@ -24,12 +24,14 @@ import java.util.Map;
  *   <li>{@code groups.csv} — required {@code group, parents, children, delta_mse, delta_l0, cosine};
  *       optional {@code num_edges, step};</li>
  *   <li>{@code interpolation.csv} — required {@code step, action, num_latents, mse, l0}; optional
- *       {@code target, cosine, delta_mse, fvu}.</li>
+ *       {@code target, cosine, delta_mse, fvu};</li>
+ *   <li>optional {@value LatentContexts#FILE} and {@value LatentContexts#SMALL_FILE} — top contexts (and
+ *       frequencies) per latent of the larger and of the smaller SAE ({@link LatentContexts}).</li>
  * </ul>
  * The contingency counts are recomputed from {@code latents.csv} (the single source the figures use).
  */
 record CompareRun(Path dir, String label, Summary summary, Latents latents, List<SwapGroup> groups,
-        List<Step> interpolation, Map<Integer, List<LatentContext>> contexts) {
+        List<Step> interpolation, Map<Integer, List<LatentContext>> contexts, LatentContexts.Entries small) {
 
     /** Newest compare format version this reader understands. */
     static final int FORMAT_VERSION = 1;
@@ -149,6 +151,19 @@ record CompareRun(Path dir, String label, Summary summary, Latents latents, List
      * @param contexts contexts per latent, or null to read {@code contexts.jsonl} when present
      */
     static CompareRun read(Path dir, String label, Map<Integer, List<LatentContext>> contexts) throws IOException {
+        return read(dir, label, contexts, null);
+    }
+
+    /**
+     * Reads a compare output directory.
+     *
+     * @param label    the pair's name in the report, or null for "S → L"
+     * @param contexts contexts per latent, or null to read {@code contexts.jsonl} when present
+     * @param small    contexts per latent of the smaller SAE, or null to read {@code contexts_small.jsonl}
+     *                 when present
+     */
+    static CompareRun read(Path dir, String label, Map<Integer, List<LatentContext>> contexts,
+            LatentContexts.Entries small) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new ReportInputException(dir, "not a directory (expected the output directory of saestitch compare)");
         }
@@ -167,9 +182,22 @@ record CompareRun(Path dir, String label, Summary summary, Latents latents, List
                         + ", but the larger SAE has " + s.large().numLatents() + " latents");
             }
         }
+        LatentContexts.Entries sm = small;
+        if (sm == null) {
+            Path f = dir.resolve(LatentContexts.SMALL_FILE);
+            sm = Files.isRegularFile(f) ? LatentContexts.readEntries(f) : LatentContexts.Entries.NONE;
+        }
+        java.util.Set<Integer> smallLatents = new java.util.TreeSet<>(sm.contexts().keySet());
+        smallLatents.addAll(sm.freq().keySet());
+        for (Integer latent : smallLatents) {
+            if (latent < 0 || latent >= s.small().numLatents()) {
+                throw new ReportInputException(dir.resolve(LatentContexts.SMALL_FILE), "contexts for latent " + latent
+                        + ", but the smaller SAE has " + s.small().numLatents() + " latents");
+            }
+        }
         String name = label != null && !label.isBlank() ? label
                 : s.small().numLatents() + " \u2192 " + s.large().numLatents();
-        return new CompareRun(dir, name, s, l, g, steps, Map.copyOf(ctx));
+        return new CompareRun(dir, name, s, l, g, steps, Map.copyOf(ctx), sm);
     }
 
     static Summary readSummary(Path file) throws IOException {

@@ -8,8 +8,9 @@ import java.util.List;
  * weighted sum of a few broader meta-latents, each meta-latent matched to latents of a smaller SAE) and
  * an NMF ({@link NmfRun}: groups of latents that fire together, with their top contexts).
  *
- * <p>Latent links point into the latent explorer ({@code #explore-PAIR-LATENT}) when the SAE is the
- * larger SAE of a pair in the report; otherwise the indices are plain text.
+ * <p>Latent links point into the latent explorer ({@link ExplorerTarget}) when the SAE is in it (the larger
+ * SAE of a pair, or the smaller SAE of a pair that starts a chain); otherwise the indices are plain text.
+ * Each latent shown carries its label, the token of its top context, when its SAE has contexts.
  */
 final class DecompositionSections {
     /** Latents shown as "L:j = M:a (w) + …" examples. */
@@ -42,10 +43,10 @@ final class DecompositionSections {
     /**
      * One meta-SAE's block.
      *
-     * @param pair        0-based pair whose larger SAE the meta-SAE decomposes (explorer links), or −1
-     * @param nearestPair 0-based pair whose larger SAE is the meta-SAE's nearest_sae, or −1
+     * @param pair        where the SAE the meta-SAE decomposes opens in the explorer, or null
+     * @param nearestPair where the meta-SAE's nearest_sae opens in the explorer, or null
      */
-    static String meta(MetaSaeRun m, int pair, int nearestPair) {
+    static String meta(MetaSaeRun m, ExplorerTarget pair, ExplorerTarget nearestPair) {
         MetaSaeRun.Summary s = m.summary();
         StringBuilder sb = new StringBuilder(8192);
         sb.append("<div class=\"decomp\">\n<h3>").append(Fmt.xml(m.label())).append("</h3>\n");
@@ -86,7 +87,7 @@ final class DecompositionSections {
                             + "latents of the smaller SAE (decoder cosine in brackets).</p>\n<ul class=\"meta-examples\">\n");
             for (int e = 0; e < n; e++) {
                 int j = multi.get((int) ((long) e * multi.size() / n));
-                sb.append("<li><b>").append(link(pair, j, "L:" + j)).append("</b> = ");
+                sb.append("<li><b>").append(ExplorerTarget.link(pair, j, "L:" + j)).append("</b> = ");
                 List<MetaSaeRun.Weighted> w = m.latentMeta().get(j);
                 for (int i = 0; i < w.size(); i++) {
                     sb.append(i == 0 ? "" : " + ").append("M:").append(w.get(i).index()).append(" (")
@@ -137,9 +138,9 @@ final class DecompositionSections {
     /**
      * One NMF's block.
      *
-     * @param pair 0-based pair whose larger SAE was factorised (explorer links), or −1
+     * @param pair where the factorised SAE opens in the explorer, or null
      */
-    static String nmf(NmfRun n, int pair) {
+    static String nmf(NmfRun n, ExplorerTarget pair) {
         NmfRun.Summary s = n.summary();
         StringBuilder sb = new StringBuilder(16384);
         sb.append("<div class=\"decomp\">\n<h3>").append(Fmt.xml(n.label())).append("</h3>\n");
@@ -160,7 +161,7 @@ final class DecompositionSections {
             StringBuilder lat = new StringBuilder();
             List<MetaSaeRun.Weighted> top = n.factorLatents().get(f);
             for (int i = 0; i < Math.min(FACTOR_LATENTS, top.size()); i++) {
-                lat.append(i == 0 ? "" : " ").append(link(pair, top.get(i).index(), "L:" + top.get(i).index()))
+                lat.append(i == 0 ? "" : " ").append(ExplorerTarget.link(pair, top.get(i).index(), "L:" + top.get(i).index()))
                         .append("&nbsp;(").append(Fmt.sig(top.get(i).weight(), 2)).append(')');
             }
             if (top.isEmpty()) {
@@ -198,24 +199,16 @@ final class DecompositionSections {
         return sb.toString();
     }
 
-    private static String nearestList(List<MetaSaeRun.Weighted> w, int nearestPair, int max) {
+    private static String nearestList(List<MetaSaeRun.Weighted> w, ExplorerTarget nearestPair, int max) {
         if (w.isEmpty()) {
             return Fmt.MISSING;
         }
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < Math.min(max, w.size()); i++) {
-            sb.append(i == 0 ? "" : ", ").append(link(nearestPair, w.get(i).index(), "S:" + w.get(i).index()))
+            sb.append(i == 0 ? "" : ", ").append(ExplorerTarget.link(nearestPair, w.get(i).index(), "S:" + w.get(i).index()))
                     .append(" (").append(Fmt.sig(w.get(i).weight(), 2)).append(')');
         }
         return sb.toString();
-    }
-
-    /** An explorer link to latent {@code j} of pair {@code pair} (0-based), or plain text without a pair. */
-    static String link(int pair, int j, String text) {
-        if (pair < 0) {
-            return Fmt.xml(text);
-        }
-        return "<a href=\"#explore-" + (pair + 1) + "-" + j + "\">" + Fmt.xml(text) + "</a>";
     }
 
     private static String code(String s) {

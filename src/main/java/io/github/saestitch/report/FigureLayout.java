@@ -205,7 +205,7 @@ final class FigureLayout {
                     inner.add(new Dots(px.toArray(), py.toArray(), Math.max(1.5, l.width()), DotShape.CIRCLE, l.color(),
                             null, 1));
                 } else {
-                    inner.add(new Poly(px.toArray(), py.toArray(), l.color(), l.width(), l.dashed()));
+                    inner.add(new Poly(px.toArray(), py.toArray(), l.color(), l.width(), l.dash()));
                 }
                 px = new DoubleList();
                 py = new DoubleList();
@@ -270,7 +270,7 @@ final class FigureLayout {
                         flip ? Anchor.END : Anchor.START, 0, m.color(), true));
             }
         }
-        inner.add(new Dots(px.toArray(), py.toArray(), 4.5, DotShape.CIRCLE, m.hollow() ? "#ffffff" : m.color(),
+        inner.add(new Dots(px.toArray(), py.toArray(), 4.5, m.shape(), m.hollow() ? "#ffffff" : m.color(),
                 m.hollow() ? m.color() : "#ffffff", 1));
         return px.size() > 0;
     }
@@ -400,7 +400,12 @@ final class FigureLayout {
 
     private enum Swatch { DOT, RING, LINE, DASH, BOX }
 
-    private record LegendItem(String name, String color, Swatch swatch) {
+    /**
+     * One legend entry; a line's entry also shows the marker of a {@link Markers} layer of the same name
+     * and colour ({@code marker} null when none), so a series reads as its colour, dash and marker.
+     */
+    private record LegendItem(String name, String color, Swatch swatch, Scene.Dash dash, DotShape marker,
+            boolean hollow) {
     }
 
     private static List<LegendItem> legendItems(List<Plot> panels) {
@@ -413,11 +418,26 @@ final class FigureLayout {
                 Swatch s = switch (l) {
                     case Points pts -> Swatch.DOT;
                     case Markers m -> m.hollow() ? Swatch.RING : Swatch.DOT;
-                    case Line line -> line.dashed() ? Swatch.DASH : Swatch.LINE;
+                    case Line line -> line.dash() != Scene.Dash.SOLID ? Swatch.DASH : Swatch.LINE;
                     case Rule r -> r.dashed() ? Swatch.DASH : Swatch.LINE;
                     case Rects r -> Swatch.BOX;
                 };
-                items.putIfAbsent(l.name() + "\u0000" + l.color(), new LegendItem(l.name(), l.color(), s));
+                Scene.Dash dash = switch (l) {
+                    case Line line -> line.dash();
+                    case Rule r -> r.dashed() ? Scene.Dash.DASHED : Scene.Dash.SOLID;
+                    default -> Scene.Dash.SOLID;
+                };
+                String key = l.name() + "\u0000" + l.color();
+                LegendItem old = items.get(key);
+                if (old == null) {
+                    items.put(key, new LegendItem(l.name(), l.color(), s, dash,
+                            l instanceof Markers m && m.shape() != DotShape.CIRCLE ? m.shape() : null,
+                            l instanceof Markers m2 && m2.hollow()));
+                } else if (l instanceof Markers m && old.marker() == null
+                        && (old.swatch() == Swatch.LINE || old.swatch() == Swatch.DASH)) {
+                    items.put(key, new LegendItem(old.name(), old.color(), old.swatch(), old.dash(), m.shape(),
+                            m.hollow()));
+                }
             }
         }
         return new ArrayList<>(items.values());
@@ -457,11 +477,17 @@ final class FigureLayout {
 
     private static void swatch(LegendItem it, double x, double y, List<Shape> out) {
         switch (it.swatch) {
-            case DOT -> out.add(new Dots(new double[] {x + 7}, new double[] {y}, 4, DotShape.CIRCLE, it.color, null, 1));
-            case RING -> out.add(new Dots(new double[] {x + 7}, new double[] {y}, 4, DotShape.CIRCLE, "#ffffff", it.color,
-                    1));
-            case LINE, DASH -> out.add(new Poly(new double[] {x, x + 15}, new double[] {y, y}, it.color, 2,
-                    it.swatch == Swatch.DASH));
+            case DOT -> out.add(new Dots(new double[] {x + 7}, new double[] {y}, 4,
+                    it.marker == null ? DotShape.CIRCLE : it.marker, it.color, null, 1));
+            case RING -> out.add(new Dots(new double[] {x + 7}, new double[] {y}, 4,
+                    it.marker == null ? DotShape.CIRCLE : it.marker, "#ffffff", it.color, 1));
+            case LINE, DASH -> {
+                out.add(new Poly(new double[] {x, x + 15}, new double[] {y, y}, it.color, 2, it.dash));
+                if (it.marker != null) {
+                    out.add(new Dots(new double[] {x + 7.5}, new double[] {y}, 3.5, it.marker,
+                            it.hollow ? "#ffffff" : it.color, it.hollow ? it.color : "#ffffff", 1));
+                }
+            }
             case BOX -> out.add(new Rect(x + 1, y - 5, 12, 10, it.color, null, 0, 0.85));
         }
     }

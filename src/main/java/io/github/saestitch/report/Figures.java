@@ -26,6 +26,29 @@ final class Figures {
     static final String RULE = "#555555";
     static final String[] PALETTE = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
         "#999933"};
+    /**
+     * Colours of many series on one plot (Paul Tol's "muted" scheme: nine colours told apart with the
+     * common colour-vision deficiencies). The Okabe–Ito {@link #PALETTE} has only eight, and its two blues
+     * read as one line when ten Frankenstein series share a plot; these come with {@link #SERIES_DASHES}
+     * and {@link #SERIES_MARKERS} so that any two series differ in at least two of colour, dash and marker.
+     */
+    static final String[] SERIES = {"#332288", "#CC6677", "#117733", "#DDCC77", "#88CCEE", "#882255", "#44AA99",
+        "#999933", "#AA4499"};
+    static final Scene.Dash[] SERIES_DASHES = {Scene.Dash.SOLID, Scene.Dash.DASH_DOT, Scene.Dash.DOTTED};
+    static final Scene.DotShape[] SERIES_MARKERS = {Scene.DotShape.CIRCLE, Scene.DotShape.SQUARE,
+        Scene.DotShape.TRIANGLE_UP, Scene.DotShape.DIAMOND, Scene.DotShape.TRIANGLE_DOWN};
+
+    /** The style of series {@code i} of many (colour, dash, marker). */
+    record SeriesStyle(String color, Scene.Dash dash, Scene.DotShape marker) {
+        static SeriesStyle of(int i) {
+            // Dash and marker shift once the colours wrap, so that series 9 and 10 still differ from every
+            // earlier one in two of the three (checked for the first 11 series in DecompositionReportTest).
+            int wrap = i / SERIES.length;
+            return new SeriesStyle(SERIES[i % SERIES.length], SERIES_DASHES[(i + wrap) % SERIES_DASHES.length],
+                    SERIES_MARKERS[(i + 4 * wrap) % SERIES_MARKERS.length]);
+        }
+    }
+
     static final String MSE_LABEL = "mse (\u03a3 over dims, mean over tokens)";
     /** Histogram bin width of max_cos: 0.02 puts the default τ = 0.7 on a bin edge. */
     static final double COS_BIN = 0.02;
@@ -482,7 +505,9 @@ final class Figures {
         for (String s : t.series()) {
             List<FrankensteinTable.Row> rows = t.rows().stream().filter(r -> r.series().equals(s)).toList();
             boolean original = s.equals(FrankensteinTable.ORIGINAL);
-            String color = original ? REFERENCE : PALETTE[k++ % PALETTE.length];
+            SeriesStyle style = original ? new SeriesStyle(REFERENCE, Scene.Dash.DASHED, Scene.DotShape.CIRCLE)
+                    : SeriesStyle.of(k++);
+            String color = style.color();
             String name = original ? "original SAEs" : s;
             // Each panel's line runs in order of its x, whatever the file order.
             List<FrankensteinTable.Row> w = rows.stream().sorted(java.util.Comparator
@@ -497,15 +522,15 @@ final class Figures {
                 minW = Math.min(minW, v);
                 maxW = Math.max(maxW, v);
             }
-            byWidth.add(new Line(name, color, wx, wy, 1.8, original));
-            byWidth.add(new Markers(null, color, wx, wy, null, !original));
-            byL0.add(new Line(name, color, zx, zy, 1.8, original));
-            byL0.add(new Markers(null, color, zx, zy, null, !original));
+            byWidth.add(new Line(name, color, wx, wy, 1.8, style.dash()));
+            byWidth.add(new Markers(name, color, wx, wy, null, !original, style.marker()));
+            byL0.add(new Line(name, color, zx, zy, 1.8, style.dash()));
+            byL0.add(new Markers(name, color, zx, zy, null, !original, style.marker()));
         }
         Axis x = maxW / minW >= 8 ? Axis.log("number of latents") : Axis.linear("number of latents");
         List<Plot> panels = List.of(new Plot("mse against the number of latents", x, Axis.linear(MSE_LABEL), byWidth),
                 new Plot("mse against l0", Axis.linear("l0 (active latents per token)"), Axis.linear(MSE_LABEL), byL0));
-        String intro = "Stitched SAEs built from the family against the original SAEs (dashed, black), on the same "
+        String intro = "Stitched SAEs built from the family against the original SAEs (dashed, black, filled dots; every stitched series has its own colour, line pattern and hollow marker), on the same "
                 + "held-out tokens: lower is better in both panels. A <i>cosine</i> series starts from the smallest SAE "
                 + "and adds, from each wider SAE in turn, every latent whose max_cos against the latents chosen so far "
                 + "is below \u03c4 (the source's Frankenstein); a <i>greedy</i> series adds the candidate with the most "

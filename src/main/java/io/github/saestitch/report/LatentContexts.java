@@ -19,23 +19,29 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Reads and writes top-activating contexts per latent as JSON lines ({@value #FILE}), the file the
- * report picks up from a compare output directory.
+ * Reads and writes top-activating contexts per latent as JSON lines, the files the report picks up from
+ * a compare output directory: {@value #FILE} for the latents of the pair's larger SAE and, optionally,
+ * {@value #SMALL_FILE} for those of its smaller SAE (the explorer's only source of contexts for the
+ * smallest SAE of a chain of pairs, whose latents are no pair's larger SAE).
  *
- * <p><b>Format</b> (version {@value #FORMAT_VERSION}): one JSON object per line, one line per latent of
- * the larger SAE:
+ * <p><b>Format</b> (version {@value #FORMAT_VERSION}): one JSON object per line, one line per latent:
  * <pre>
- * {"format_version": 1, "latent": 17,
+ * {"format_version": 1, "latent": 17, "freq": 0.0123,
  *  "contexts": [{"before": "…the cat", "token": " sat", "after": " on the…", "activation": 4.2,
  *                "source": "brown ca01, token 1234",
  *                "spans": [["…the", 0.0], [" cat", 0.7], [" sat", 4.2], [" on", 0.0]]}]}
  * </pre>
- * {@code source} and {@code spans} are optional; a span's activation may be {@code null} (unknown).
- * Contexts keep their order (the producer sorts them, normally by descending activation).
+ * {@code freq} (the fraction of the scanned tokens on which the latent fires), {@code source} and
+ * {@code spans} are optional; a span's activation may be {@code null} (unknown). {@code contexts} may be
+ * empty (a latent that never fired, listed for its {@code freq} of 0). Contexts keep their order (the
+ * producer sorts them, normally by descending activation); the first one's token is the latent's label
+ * in the report.
  */
 public final class LatentContexts {
     /** File name inside a compare output directory. */
     public static final String FILE = "contexts.jsonl";
+    /** File name inside a compare output directory for the latents of the pair's smaller SAE. */
+    public static final String SMALL_FILE = "contexts_small.jsonl";
     /** Version of the line format. */
     public static final int FORMAT_VERSION = 1;
 
@@ -45,13 +51,40 @@ public final class LatentContexts {
     }
 
     /**
+     * A whole file: contexts and, where given, the firing frequency per latent.
+     *
+     * @param contexts per latent index, in ascending latent order (a latent with an empty list had a line
+     *                 without contexts)
+     * @param freq     per latent index with a {@code freq} field, its value
+     */
+    public record Entries(Map<Integer, List<LatentContext>> contexts, Map<Integer, Double> freq) {
+        public Entries {
+            contexts = java.util.Collections.unmodifiableMap(new TreeMap<>(contexts));
+            freq = java.util.Collections.unmodifiableMap(new TreeMap<>(freq));
+        }
+
+        /** No contexts, no frequencies. */
+        public static final Entries NONE = new Entries(Map.of(), Map.of());
+    }
+
+    /**
      * Reads {@code file}.
      *
      * @return contexts per latent index, in ascending latent order
      * @throws ReportInputException naming the file and line on any malformed line
      */
     public static Map<Integer, List<LatentContext>> read(Path file) throws IOException {
+        return readEntries(file).contexts();
+    }
+
+    /**
+     * Reads {@code file} with its optional {@code freq} fields.
+     *
+     * @throws ReportInputException naming the file and line on any malformed line
+     */
+    public static Entries readEntries(Path file) throws IOException {
         Map<Integer, List<LatentContext>> out = new TreeMap<>();
+        Map<Integer, Double> freq = new TreeMap<>();
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
             int no = 0;
@@ -66,16 +99,16 @@ public final class LatentContexts {
                 } catch (JsonProcessingException e) {
                     throw new ReportInputException(file, "line " + no + ": not valid JSON: " + e.getOriginalMessage(), e);
                 }
-                parseLine(file, no, n, out);
+                parseLine(file, no, n, out, freq);
             }
         } catch (NoSuchFileException e) {
             throw new ReportInputException(file, "file not found", e);
         }
-        return out;
+        return new Entries(out, freq);
     }
 
-    private static void parseLine(Path file, int no, JsonNode n, Map<Integer, List<LatentContext>> out)
-            throws ReportInputException {
+    private static void parseLine(Path file, int no, JsonNode n, Map<Integer, List<LatentContext>> out,
+            Map<Integer, Double> freq) throws ReportInputException {
         String where = "line " + no + ": ";
         if (!n.isObject()) {
             throw new ReportInputException(file, where + "expected a JSON object");
@@ -91,6 +124,13 @@ public final class LatentContexts {
         int latent = n.get("latent").asInt();
         if (out.containsKey(latent)) {
             throw new ReportInputException(file, where + "latent " + latent + " appears on more than one line");
+        }
+        if (n.has("freq")) {
+            JsonNode f = n.get("freq");
+            if (!f.isNumber() || !(f.asDouble() >= 0 && f.asDouble() <= 1)) {
+                throw new ReportInputException(file, where + "'freq' must be a number from 0 to 1, got " + f);
+            }
+            freq.put(latent, f.asDouble());
         }
         JsonNode arr = n.path("contexts");
         if (!arr.isArray()) {
@@ -129,11 +169,21 @@ public final class LatentContexts {
 
     /** Writes {@code contexts} to {@code file} (atomically), one line per latent in ascending latent order. */
     public static void write(Map<Integer, List<LatentContext>> contexts, Path file) throws IOException {
-        Map<Integer, List<LatentContext>> sorted = new TreeMap<>(contexts);
+        write(new Entries(contexts, Map.of()), file);
+    }
+
+    /**
+     * Writes {@code entries} to {@code file} (atomically), one line per latent that has contexts or a
+     * frequency, in ascending latent order.
+     */
+    public static void write(Entries entries, Path file) throws IOException {
+        java.util.TreeSet<Integer> latents = new java.util.TreeSet<>(entries.contexts().keySet());
+        latents.addAll(entries.freq().keySet());
         AtomicOutput.writeFile(file, tmp -> {
             try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                for (Map.Entry<Integer, List<LatentContext>> e : sorted.entrySet()) {
-                    w.write(JSON.writeValueAsString(line(e.getKey(), e.getValue())));
+                for (int j : latents) {
+                    w.write(JSON.writeValueAsString(line(j, entries.freq().get(j),
+                            entries.contexts().getOrDefault(j, List.of()))));
                     w.write('\n');
                 }
             }
@@ -142,14 +192,42 @@ public final class LatentContexts {
 
     /** The JSON object of one latent's line (also the shape embedded in the report). */
     static ObjectNode line(int latent, List<LatentContext> contexts) {
+        return line(latent, null, contexts);
+    }
+
+    private static ObjectNode line(int latent, Double freq, List<LatentContext> contexts) {
         ObjectNode o = JSON.createObjectNode();
         o.put("format_version", FORMAT_VERSION);
         o.put("latent", latent);
+        if (freq != null) {
+            o.put("freq", freq);
+        }
         ArrayNode arr = o.putArray("contexts");
         for (LatentContext c : contexts) {
             arr.add(context(c));
         }
         return o;
+    }
+
+    /** Longest label, in characters, before it is cut with an ellipsis. */
+    static final int LABEL_CHARS = 16;
+
+    /**
+     * A latent's short label: the token of its first (top-activating) context, trimmed; "\u2423" for a
+     * token of white space only; cut to {@value #LABEL_CHARS} characters; empty when it has no context.
+     * The explorer's script computes the same label from the embedded contexts ({@code labelOf}).
+     */
+    static String label(List<LatentContext> contexts) {
+        if (contexts == null || contexts.isEmpty()) {
+            return "";
+        }
+        // The same white space as the script's /[ \t\n\r\f\v\u00a0]+/ so both give one label.
+        String t = contexts.get(0).token().replaceAll("[ \\t\\n\\r\\f\\u000B\\u00A0]+", " ").strip();
+        if (t.isEmpty()) {
+            return "\u2423";
+        }
+        return t.codePointCount(0, t.length()) <= LABEL_CHARS ? t
+                : t.substring(0, t.offsetByCodePoints(0, LABEL_CHARS - 1)) + "\u2026";
     }
 
     static ObjectNode context(LatentContext c) {

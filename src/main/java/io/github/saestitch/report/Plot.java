@@ -83,9 +83,15 @@ record Plot(String title, Axis x, Axis y, List<Layer> layers, String emptyNote, 
     }
 
     /** A polyline through the points in order; NaN points break it into separate pieces. */
-    record Line(String name, String color, double[] x, double[] y, double width, boolean dashed) implements Layer {
+    record Line(String name, String color, double[] x, double[] y, double width, Scene.Dash dash) implements Layer {
         Line {
             requireSameLength(x, y);
+            dash = dash == null ? Scene.Dash.SOLID : dash;
+        }
+
+        /** Solid, or {@link Scene.Dash#DASHED}. */
+        Line(String name, String color, double[] x, double[] y, double width, boolean dashed) {
+            this(name, color, x, y, width, dashed ? Scene.Dash.DASHED : Scene.Dash.SOLID);
         }
     }
 
@@ -105,13 +111,19 @@ record Plot(String title, Axis x, Axis y, List<Layer> layers, String emptyNote, 
     }
 
     /** Highlighted reference points (e.g. the original SAEs) with a text label each (labels may be null). */
-    record Markers(String name, String color, double[] x, double[] y, String[] labels, boolean hollow)
-            implements Layer {
+    record Markers(String name, String color, double[] x, double[] y, String[] labels, boolean hollow,
+            Scene.DotShape shape) implements Layer {
         Markers {
             requireSameLength(x, y);
             if (labels != null && labels.length != x.length) {
                 throw new IllegalArgumentException("labels: " + labels.length + " for " + x.length + " points");
             }
+            shape = shape == null ? Scene.DotShape.CIRCLE : shape;
+        }
+
+        /** Circles. */
+        Markers(String name, String color, double[] x, double[] y, String[] labels, boolean hollow) {
+            this(name, color, x, y, labels, hollow, Scene.DotShape.CIRCLE);
         }
     }
 

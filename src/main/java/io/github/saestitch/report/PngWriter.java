@@ -82,11 +82,12 @@ final class PngWriter {
                     if (d.shape() == Scene.DotShape.CIRCLE) {
                         m = new Ellipse2D.Double(d.x()[i] - d.r(), d.y()[i] - d.r(), 2 * d.r(), 2 * d.r());
                     } else {
-                        double[][] v = SvgWriter.triangle(d.shape(), d.x()[i], d.y()[i], d.r());
+                        double[][] v = SvgWriter.vertices(d.shape(), d.x()[i], d.y()[i], d.r());
                         Path2D.Double p = new Path2D.Double();
                         p.moveTo(v[0][0], v[0][1]);
-                        p.lineTo(v[1][0], v[1][1]);
-                        p.lineTo(v[2][0], v[2][1]);
+                        for (int k = 1; k < v.length; k++) {
+                            p.lineTo(v[k][0], v[k][1]);
+                        }
                         p.closePath();
                         m = p;
                     }
@@ -111,9 +112,9 @@ final class PngWriter {
                     path.lineTo(p.x()[i], p.y()[i]);
                 }
                 g.setColor(color(p.stroke()));
-                g.setStroke(p.dashed()
+                g.setStroke(p.dash().pattern().length > 0
                         ? new BasicStroke((float) p.width(), BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f,
-                                new float[] {5f, 4f}, 0f)
+                                p.dash().pattern(), 0f)
                         : new BasicStroke((float) p.width(), BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND));
                 g.draw(path);
             }

@@ -66,11 +66,11 @@ public final class ReportBuilder {
         List<CompareRun> runs = new ArrayList<>();
         Set<String> labels = new HashSet<>();
         for (PairInput p : inputs.pairs()) {
-            CompareRun r = CompareRun.read(p.compareDir(), p.label(), p.contexts());
+            CompareRun r = CompareRun.read(p.compareDir(), p.label(), p.contexts(), p.small());
             if (!labels.add(r.label())) {
                 // Two pairs of the same widths (e.g. two sites): tell them apart by directory.
                 r = new CompareRun(r.dir(), r.label() + " (" + r.dir().getFileName() + ")", r.summary(), r.latents(),
-                        r.groups(), r.interpolation(), r.contexts());
+                        r.groups(), r.interpolation(), r.contexts(), r.small());
                 labels.add(r.label());
             }
             runs.add(r);
@@ -142,30 +142,52 @@ public final class ReportBuilder {
         }
         // The explorer walks across widths (parent in the next smaller SAE, children in the next larger)
         // through pairs that share an SAE, and shows meta-latents and NMF factors of the SAE they decompose.
+        // A pair whose smaller SAE is no pair's larger one also carries that SAE's own view (small_latents),
+        // so every SAE of a chain (the smallest included) has its latents in the explorer.
+        int[] prev = new int[runs.size()];
+        List<ObjectNode> smallNodes = new ArrayList<>();
         for (int k = 0; k < runs.size(); k++) {
-            pairNodes.get(k).put("prev_pair", uniquePair(runs, true, runs.get(k).summary().small().numLatents()));
+            prev[k] = uniquePair(runs, true, runs.get(k).summary().small().numLatents());
+            pairNodes.get(k).put("prev_pair", prev[k]);
             pairNodes.get(k).put("next_pair", uniquePair(runs, false, runs.get(k).summary().large().numLatents()));
+            ObjectNode sn = prev[k] < 0 ? ReportData.small(runs.get(k)) : null;
+            if (sn != null) {
+                pairNodes.get(k).set("small_latents", sn);
+            }
+            smallNodes.add(sn);
         }
-        int[][] metaPairs = new int[metas.size()][];
+        ExplorerTarget[] metaTargets = new ExplorerTarget[metas.size()];
         for (int i = 0; i < metas.size(); i++) {
             MetaSaeRun m = metas.get(i);
-            metaPairs[i] = pairsOfWidth(runs, m.summary().numLatents());
-            int nearestPair = uniquePair(runs, true, m.summary().nearestNumLatents());
-            for (int k : metaPairs[i]) {
-                ((ArrayNode) pairNodes.get(k).get("meta")).add(ReportData.meta(m, pairRows.get(k), runs.get(k), nearestPair));
+            ExplorerTarget nearest = target(runs, prev, m.summary().nearestNumLatents());
+            metaTargets[i] = target(runs, prev, m.summary().numLatents());
+            boolean attached = false;
+            for (int k = 0; k < runs.size(); k++) {
+                ArrayNode into = explorerList(runs, k, pairNodes, smallNodes, m.summary().numLatents(), "meta");
+                if (into != null) {
+                    into.add(ReportData.meta(m, explorerLatents(runs.get(k), pairRows.get(k),
+                            m.summary().numLatents()), nearest));
+                    attached = true;
+                }
             }
-            if (metaPairs[i].length == 0) {
+            if (!attached) {
                 notes.add(unattached(m.label(), m.dir(), m.summary().numLatents(), runs));
             }
         }
-        int[][] nmfPairs = new int[nmfs.size()][];
+        ExplorerTarget[] nmfTargets = new ExplorerTarget[nmfs.size()];
         for (int i = 0; i < nmfs.size(); i++) {
             NmfRun n = nmfs.get(i);
-            nmfPairs[i] = pairsOfWidth(runs, n.summary().numLatents());
-            for (int k : nmfPairs[i]) {
-                ((ArrayNode) pairNodes.get(k).get("nmf")).add(ReportData.nmf(n, pairRows.get(k), runs.get(k)));
+            nmfTargets[i] = target(runs, prev, n.summary().numLatents());
+            boolean attached = false;
+            for (int k = 0; k < runs.size(); k++) {
+                ArrayNode into = explorerList(runs, k, pairNodes, smallNodes, n.summary().numLatents(), "nmf");
+                if (into != null) {
+                    into.add(ReportData.nmf(n, explorerLatents(runs.get(k), pairRows.get(k),
+                            n.summary().numLatents())));
+                    attached = true;
+                }
             }
-            if (nmfPairs[i].length == 0) {
+            if (!attached) {
                 notes.add(unattached(n.label(), n.dir(), n.summary().numLatents(), runs));
             }
         }
@@ -201,14 +223,14 @@ public final class ReportBuilder {
         if (!metas.isEmpty()) {
             page.section("meta-sae", "Meta-SAEs: latents as sums of broader ones", DecompositionSections.META_INTRO);
             for (int i = 0; i < metas.size(); i++) {
-                page.raw(DecompositionSections.meta(metas.get(i), firstOrMinus1(metaPairs[i]),
-                        uniquePair(runs, true, metas.get(i).summary().nearestNumLatents())));
+                page.raw(DecompositionSections.meta(metas.get(i), metaTargets[i],
+                        target(runs, prev, metas.get(i).summary().nearestNumLatents())));
             }
         }
         if (!nmfs.isEmpty()) {
             page.section("nmf", "NMF factors: latents that fire together", DecompositionSections.NMF_INTRO);
             for (int i = 0; i < nmfs.size(); i++) {
-                page.raw(DecompositionSections.nmf(nmfs.get(i), firstOrMinus1(nmfPairs[i])));
+                page.raw(DecompositionSections.nmf(nmfs.get(i), nmfTargets[i]));
             }
         }
         if (!runs.isEmpty()) {
@@ -277,21 +299,58 @@ public final class ReportBuilder {
         return found;
     }
 
-    /** The pairs whose larger SAE (the one the explorer shows) has {@code width} latents. */
-    private static int[] pairsOfWidth(List<CompareRun> runs, int width) {
-        return java.util.stream.IntStream.range(0, runs.size())
-                .filter(k -> runs.get(k).summary().large().numLatents() == width).toArray();
+    /**
+     * Where the latents of the SAE with {@code width} latents open in the explorer: the larger SAE of the
+     * one pair that has it, else the smaller SAE of the one pair that has it and starts a chain
+     * ({@code prev} −1); null when none or several pairs have it.
+     */
+    static ExplorerTarget target(List<CompareRun> runs, int[] prev, int width) {
+        int k = uniquePair(runs, true, width);
+        if (k >= 0) {
+            return new ExplorerTarget(k, false, runs.get(k).contexts());
+        }
+        k = uniquePair(runs, false, width);
+        if (k >= 0 && prev[k] < 0) {
+            return new ExplorerTarget(k, true, runs.get(k).small().contexts());
+        }
+        return null;
     }
 
-    private static int firstOrMinus1(int[] a) {
-        return a.length == 0 ? -1 : a[0];
+    /**
+     * The explorer list ({@code meta} or {@code nmf}) of pair k that a decomposition of the SAE with
+     * {@code width} latents belongs in: the pair's own when its larger SAE has that width, its
+     * small_latents' when it has that view and its smaller SAE has that width, else null.
+     */
+    private static ArrayNode explorerList(List<CompareRun> runs, int k, List<ObjectNode> pairNodes,
+            List<ObjectNode> smallNodes, int width, String key) {
+        CompareRun.Summary s = runs.get(k).summary();
+        if (s.large().numLatents() == width) {
+            return (ArrayNode) pairNodes.get(k).get(key);
+        }
+        if (smallNodes.get(k) != null && s.small().numLatents() == width) {
+            return (ArrayNode) smallNodes.get(k).get(key);
+        }
+        return null;
+    }
+
+    /** The latents of the SAE with {@code width} latents that pair k's explorer holds (see {@link #explorerList}). */
+    private static int[] explorerLatents(CompareRun run, int[] rows, int width) {
+        return run.summary().large().numLatents() == width ? ReportData.latentsOf(run, rows)
+                : java.util.stream.IntStream.range(0, run.summary().small().numLatents()).toArray();
     }
 
     private static String unattached(String label, Path dir, int width, List<CompareRun> runs) {
-        String widths = runs.stream().map(r -> Fmt.count(r.summary().large().numLatents())).distinct()
-                .reduce((a, b) -> a + ", " + b).orElse("none");
+        java.util.TreeSet<Integer> w = new java.util.TreeSet<>();
+        for (CompareRun r : runs) {
+            w.add(r.summary().large().numLatents());
+            if (uniquePair(runs, true, r.summary().small().numLatents()) < 0) {
+                w.add(r.summary().small().numLatents());
+            }
+        }
+        String widths = w.stream().map(Fmt::count).reduce((a, b) -> a + ", " + b).orElse("none");
         return label + " (" + dir + "): no explorer SAE has " + Fmt.count(width) + " latents (the explorer shows "
-                + "the larger SAE of each pair: " + widths + "), so it appears in its own section only.";
+                + "the larger SAE of each pair and the smallest SAE of each chain: " + widths + "), so it appears in "
+                + "its own section only.";
     }
 
     private static String draw(Figures.Chart chart, Map<String, Drawn> drawn, boolean png) {
@@ -580,6 +639,11 @@ public final class ReportBuilder {
             if (!r.contexts().isEmpty()) {
                 sb.append(", contexts for ").append(Fmt.count(r.contexts().size())).append(" latents");
             }
+            long smallCtx = r.small().contexts().values().stream().filter(c -> !c.isEmpty()).count();
+            if (smallCtx > 0) {
+                sb.append(", ").append(LatentContexts.SMALL_FILE).append(": contexts for ").append(Fmt.count(smallCtx))
+                        .append(" latents of the smaller SAE");
+            }
             sb.append(")</li>\n");
         }
         if (family != null) {
@@ -619,17 +683,20 @@ public final class ReportBuilder {
         return sb.toString();
     }
 
-    private static final String EXPLORER_INTRO = "Pick a pair and a latent of its larger SAE (or click a dot in the "
-            + "scatter, or a link below) to see its max_cos and nearest latent in the smaller SAE, its kind, \u0394mse, "
-            + "firing frequency, activation correlation with the smaller SAE's latents, its swap group (parents and "
-            + "children), its parent and children across widths (the feature-splitting tree), its meta-latents and NMF "
-            + "factor when the report has them, and its top-activating contexts. Search a token to list every latent "
-            + "whose top contexts contain it, in all pairs. A latent has its own address: #explore-PAIR-LATENT.";
+    private static final String EXPLORER_INTRO = "Pick an SAE and a latent (or click a dot in the scatter, or any "
+            + "latent link in this report) to see its max_cos and nearest latent in the smaller SAE, its kind, "
+            + "\u0394mse, firing frequency, activation correlation with the smaller SAE's latents, its swap group "
+            + "(parents and children), its parent and children across widths (the feature-splitting tree), its "
+            + "meta-latents and NMF factor when the report has them, and its top-activating contexts. The smallest SAE "
+            + "of each chain opens too, with its frequency, children and contexts. Next to each latent id, in quotes, is "
+            + "its label: the token it fires on most. Search a token to list every latent whose top contexts contain "
+            + "it, in all SAEs. A latent has its own address: #explore-PAIR-LATENT for the larger SAE of a pair, "
+            + "#explore-sPAIR-LATENT for the smaller SAE of a pair that starts a chain.";
 
     private static final String EXPLORER_HTML = """
             <div class="controls">
-            <label>Pair <select id="ex-pair"></select></label>
-            <label>Latent of the larger SAE <input id="ex-latent" type="number" min="0" step="1" value="0"></label>
+            <label>SAE <select id="ex-pair"></select></label>
+            <label>Latent <input id="ex-latent" type="number" min="0" step="1" value="0"></label>
             <button type="button" id="ex-prev">\u25c0 previous</button>
             <button type="button" id="ex-next">next \u25b6</button>
             <label>Search a token <input id="ex-search" type="search" placeholder="a token or word" autocomplete="off"></label>

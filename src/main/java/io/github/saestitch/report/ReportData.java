@@ -26,13 +26,20 @@ import java.util.Map;
  *                                smaller / larger one, −1 when none or ambiguous: the feature-splitting tree),
  *          meta [{ label, dir, num_latents, meta_latents, k, fvu, nearest_num_latents,
  *                  nearest_pair (pair whose larger SAE the meta-latents are matched to, or −1),
+ *                  nearest_small (true when nearest_pair's smaller SAE is meant instead: see small_latents),
  *                  of { "latent": [[meta_latent, weight]] }, members [int per meta-latent],
  *                  nearest [[[latent, cos]] per meta-latent] }],
  *          nmf [{ label, dir, factors, relative_error, tokens,
- *                 of { "latent": [[factor, weight, share]] }, top [[[latent, weight]] per factor] }] }]
+ *                 of { "latent": [[factor, weight, share]] }, top [[[latent, weight]] per factor] }],
+ *          small_latents (only when prev_pair is −1: the smaller SAE is no pair's larger one, so the explorer
+ *                         opens its latents here, at #explore-sPAIR-LATENT)
+ *                        { total, contexts { "latent": [...] as above }, freq [number or null per latent]
+ *                          (absent when unknown), meta [...], nmf [...] as above } }]
  * </pre>
  * {@code meta} and {@code nmf} hold the decompositions of this pair's larger SAE (matched by
- * num_latents); their {@code of} maps hold the explorer's latents only.
+ * num_latents; those of {@code small_latents} of its smaller SAE); their {@code of} maps hold the
+ * explorer's latents only. A latent's label (its top context's token) is not stored: the script derives
+ * it from {@code contexts}.
  * Measurements are rounded to {@value #DIGITS} significant digits (the CSVs keep full precision); an
  * undefined number is {@code null}; integer columns use −1 for "none" as in {@code latents.csv}.
  */
@@ -155,10 +162,10 @@ final class ReportData {
     /**
      * A meta-SAE's data for the explorer of one pair (whose larger SAE it decomposes).
      *
-     * @param rows        the pair's embedded latents.csv rows
-     * @param nearestPair the pair whose larger SAE is the meta-SAE's nearest_sae, or −1
+     * @param latents     the latents of the decomposed SAE that the explorer holds
+     * @param nearestSae  where the meta-SAE's nearest_sae opens in the explorer, or null
      */
-    static ObjectNode meta(MetaSaeRun m, int[] rows, CompareRun run, int nearestPair) {
+    static ObjectNode meta(MetaSaeRun m, int[] latents, ExplorerTarget nearestSae) {
         ObjectNode o = JSON.createObjectNode();
         MetaSaeRun.Summary s = m.summary();
         o.put("label", m.label());
@@ -168,10 +175,10 @@ final class ReportData {
         o.put("k", s.k());
         num(o, "fvu", s.fvu());
         o.put("nearest_num_latents", s.nearestNumLatents());
-        o.put("nearest_pair", nearestPair);
+        o.put("nearest_pair", nearestSae == null ? -1 : nearestSae.pair());
+        o.put("nearest_small", nearestSae != null && nearestSae.small());
         ObjectNode of = o.putObject("of");
-        for (int r : rows) {
-            int j = run.latents().latent()[r];
+        for (int j : latents) {
             List<MetaSaeRun.Weighted> w = m.latentMeta().get(j);
             if (!w.isEmpty()) {
                 weighted(of.putArray(Integer.toString(j)), w, Integer.MAX_VALUE);
@@ -188,8 +195,8 @@ final class ReportData {
         return o;
     }
 
-    /** An NMF's data for the explorer of one pair (whose larger SAE it factorises). */
-    static ObjectNode nmf(NmfRun n, int[] rows, CompareRun run) {
+    /** An NMF's data for the explorer of the SAE it factorises, whose latents {@code latents} the explorer holds. */
+    static ObjectNode nmf(NmfRun n, int[] latents) {
         ObjectNode o = JSON.createObjectNode();
         NmfRun.Summary s = n.summary();
         o.put("label", n.label());
@@ -198,8 +205,7 @@ final class ReportData {
         num(o, "relative_error", s.relativeError());
         o.put("tokens", s.tokens());
         ObjectNode of = o.putObject("of");
-        for (int r : rows) {
-            int j = run.latents().latent()[r];
+        for (int j : latents) {
             List<NmfRun.LatentFactor> f = n.latentFactor().get(j);
             if (f.isEmpty()) {
                 continue;
@@ -216,6 +222,45 @@ final class ReportData {
         for (List<MetaSaeRun.Weighted> w : n.factorLatents()) {
             weighted(top.addArray(), w, TOP);
         }
+        return o;
+    }
+
+    /** The latent indices of latents.csv rows {@code rows}. */
+    static int[] latentsOf(CompareRun run, int[] rows) {
+        int[] out = new int[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            out[i] = run.latents().latent()[rows[i]];
+        }
+        return out;
+    }
+
+    /**
+     * The explorer's view of a pair's smaller SAE (all its latents): contexts and frequencies from
+     * {@code contexts_small.jsonl}; meta and nmf are filled in by the caller.
+     */
+    static ObjectNode small(CompareRun run) {
+        ObjectNode o = JSON.createObjectNode();
+        int n = run.summary().small().numLatents();
+        o.put("total", n);
+        ObjectNode ctx = o.putObject("contexts");
+        for (Map.Entry<Integer, List<LatentContext>> e : run.small().contexts().entrySet()) {
+            if (e.getValue().isEmpty()) {
+                continue;
+            }
+            ArrayNode arr = ctx.putArray(Integer.toString(e.getKey()));
+            for (LatentContext c : e.getValue()) {
+                arr.add(LatentContexts.context(c));
+            }
+        }
+        if (!run.small().freq().isEmpty()) {
+            ArrayNode f = o.putArray("freq");
+            for (int j = 0; j < n; j++) {
+                Double v = run.small().freq().get(j);
+                add(f, v == null ? Double.NaN : v);
+            }
+        }
+        o.putArray("meta");
+        o.putArray("nmf");
         return o;
     }
 

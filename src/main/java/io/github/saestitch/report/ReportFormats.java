@@ -18,8 +18,13 @@ public final class ReportFormats {
     public static final String TOY_FILE = "toy_comparison.csv";
     /** Header of {@link #TOY_FILE}. */
     public static final String TOY_HEADER = "format_version,arm,mean_max_cos,absorption,parent_recall,mse,fvu,l0,dead";
-    /** Top-activating contexts per latent, JSON lines, in a compare output directory. */
+    /** Top-activating contexts per latent of the larger SAE, JSON lines, in a compare output directory. */
     public static final String CONTEXTS_FILE = LatentContexts.FILE;
+    /**
+     * Top-activating contexts (and frequencies) per latent of the smaller SAE, same format, in a compare
+     * output directory: optional; the explorer's source for the smallest SAE of a chain of pairs.
+     */
+    public static final String SMALL_CONTEXTS_FILE = LatentContexts.SMALL_FILE;
 
     private ReportFormats() {
     }

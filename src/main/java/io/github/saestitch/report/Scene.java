@@ -24,7 +24,26 @@ record Scene(String id, String title, double width, double height, List<Shape> s
     enum Anchor { START, MIDDLE, END }
 
     /** Marker shapes of a {@link Dots} list. */
-    enum DotShape { CIRCLE, TRIANGLE_UP, TRIANGLE_DOWN, TRIANGLE_LEFT, TRIANGLE_RIGHT }
+    enum DotShape { CIRCLE, TRIANGLE_UP, TRIANGLE_DOWN, TRIANGLE_LEFT, TRIANGLE_RIGHT, SQUARE, DIAMOND }
+
+    /**
+     * Stroke patterns of a {@link Poly}: on/off lengths in pixels (empty: solid). Why these: with the
+     * series colours they tell up to ~10 lines apart even in greyscale or with a colour-vision deficiency.
+     */
+    enum Dash {
+        SOLID(), DASHED(5, 4), DOTTED(1.5f, 3), DASH_DOT(8, 3, 1.5f, 3);
+
+        private final float[] pattern;
+
+        Dash(float... pattern) {
+            this.pattern = pattern;
+        }
+
+        /** On/off lengths; empty for solid. */
+        float[] pattern() {
+            return pattern.clone();
+        }
+    }
 
     /** A drawing primitive. Colours are {@code #rrggbb}; null fill or stroke means none. */
     sealed interface Shape permits Rect, Dots, Poly, Text, Group {
@@ -50,11 +69,17 @@ record Scene(String id, String title, double width, double height, List<Shape> s
     }
 
     /** An open polyline. */
-    record Poly(double[] x, double[] y, String stroke, double width, boolean dashed) implements Shape {
+    record Poly(double[] x, double[] y, String stroke, double width, Dash dash) implements Shape {
         Poly {
             if (x.length != y.length) {
                 throw new IllegalArgumentException("polyline: " + x.length + " x vs " + y.length + " y");
             }
+            dash = dash == null ? Dash.SOLID : dash;
+        }
+
+        /** Solid, or {@link Dash#DASHED}. */
+        Poly(double[] x, double[] y, String stroke, double width, boolean dashed) {
+            this(x, y, stroke, width, dashed ? Dash.DASHED : Dash.SOLID);
         }
     }
 

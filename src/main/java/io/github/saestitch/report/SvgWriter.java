@@ -132,12 +132,12 @@ final class SvgWriter {
         } else {
             sb.append("<path d=\"");
             for (int i = 0; i < d.x().length; i++) {
-                double[][] v = triangle(d.shape(), d.x()[i], d.y()[i], d.r());
+                double[][] v = vertices(d.shape(), d.x()[i], d.y()[i], d.r());
                 sb.append('M');
                 coord(sb, v[0][0]);
                 sb.append(' ');
                 coord(sb, v[0][1]);
-                for (int k = 1; k < 3; k++) {
+                for (int k = 1; k < v.length; k++) {
                     sb.append('L');
                     coord(sb, v[k][0]);
                     sb.append(' ');
@@ -150,14 +150,19 @@ final class SvgWriter {
         sb.append("</g>\n");
     }
 
-    /** The three corners of a triangle marker of size r centred at (x, y). */
-    static double[][] triangle(Scene.DotShape s, double x, double y, double r) {
+    /** The corners of a polygon marker (triangle, square, diamond) of size r centred at (x, y). */
+    static double[][] vertices(Scene.DotShape s, double x, double y, double r) {
+        // Squares and diamonds a little smaller than r so they look the size of a circle of radius r.
+        double q = r * 0.85;
+        double dd = r * 1.15;
         return switch (s) {
+            case SQUARE -> new double[][] {{x - q, y - q}, {x + q, y - q}, {x + q, y + q}, {x - q, y + q}};
+            case DIAMOND -> new double[][] {{x, y - dd}, {x + dd, y}, {x, y + dd}, {x - dd, y}};
             case TRIANGLE_UP -> new double[][] {{x, y - r}, {x - r, y + r * 0.8}, {x + r, y + r * 0.8}};
             case TRIANGLE_DOWN -> new double[][] {{x, y + r}, {x - r, y - r * 0.8}, {x + r, y - r * 0.8}};
             case TRIANGLE_LEFT -> new double[][] {{x - r, y}, {x + r * 0.8, y - r}, {x + r * 0.8, y + r}};
             case TRIANGLE_RIGHT -> new double[][] {{x + r, y}, {x - r * 0.8, y - r}, {x - r * 0.8, y + r}};
-            case CIRCLE -> throw new IllegalArgumentException("not a triangle");
+            case CIRCLE -> throw new IllegalArgumentException("a circle has no corners");
         };
     }
 
@@ -165,8 +170,14 @@ final class SvgWriter {
         sb.append("<polyline fill=\"none\" stroke=\"").append(color(p.stroke())).append("\" stroke-width=\"");
         coord(sb, p.width());
         sb.append("\" stroke-linejoin=\"round\"");
-        if (p.dashed()) {
-            sb.append(" stroke-dasharray=\"5 4\"");
+        float[] dash = p.dash().pattern();
+        if (dash.length > 0) {
+            sb.append(" stroke-dasharray=\"");
+            for (int i = 0; i < dash.length; i++) {
+                sb.append(i == 0 ? "" : " ");
+                coord(sb, dash[i]);
+            }
+            sb.append('"');
         }
         sb.append(" points=\"");
         for (int i = 0; i < p.x().length; i++) {

@@ -5,7 +5,8 @@
  * with a {@link io.github.saestitch.report.ReportInputs}.
  *
  * <p><b>Inputs.</b> {@code saestitch compare} directories ({@code summary.json}, {@code latents.csv},
- * {@code groups.csv}, {@code interpolation.csv}, optionally {@code contexts.jsonl}); a
+ * {@code groups.csv}, {@code interpolation.csv}, optionally {@code contexts.jsonl} and
+ * {@code contexts_small.jsonl}); a
  * {@code train-family} directory ({@code family_summary.csv}, each member's {@code train_log.csv});
  * {@code frankenstein.csv} and {@code toy_comparison.csv}; {@code saestitch meta-sae} and
  * {@code saestitch nmf} directories (decompositions of one SAE, attached to the pair whose larger SAE has
@@ -26,7 +27,8 @@
  * Content-Security-Policy of {@code default-src 'none'} makes any network request impossible, so the
  * file works from disk, offline, and a headless browser sees no request. The explorer links pairs that
  * share an SAE into the feature-splitting tree (parent in the next smaller SAE, children in the next
- * wider) and searches the embedded contexts by token. {@code BrowserReportTest} loads a report in
+ * wider), opens every SAE of a chain (the smallest one through its pair's {@code contexts_small.jsonl}),
+ * labels every latent with its top context's token, and searches the embedded contexts by token. {@code BrowserReportTest} loads a report in
  * headless Chromium ({@code browser-test/check-report.mjs}) and clicks through all of it.
  */
 package io.github.saestitch.report;

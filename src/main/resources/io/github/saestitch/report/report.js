@@ -47,16 +47,68 @@
     return v.toExponential(n - 1).replace('e+', 'e');
   }
   function pct(v) { return isNum(v) ? (100 * v).toFixed(v < 0.001 && v > 0 ? 3 : 1) + '%' : '\u2014'; }
-  function latentLink(pairNo, j, text) {
-    var href = '#explore-' + pairNo + '-' + j;
-    var a = el('a', { href: href, text: text || ('L:' + j) });
+  /* ---- views: the SAEs the explorer shows ----
+     View (pi, false) is pair pi's larger SAE; view (pi, true) its smaller SAE, present only when the pair has
+     small_latents (no pair has that SAE as its larger one: the smallest SAE of a chain). */
+  function hrefOf(pi, s, j) { return '#explore-' + (s ? 's' : '') + (pi + 1) + '-' + j; }
+  function hasView(pi, s) {
+    return pi >= 0 && pi < data.pairs.length && (!s || !!data.pairs[pi].small_latents);
+  }
+  function viewOf(pi, s) {
+    var p = data.pairs[pi];
+    if (s) {
+      var sl = p.small_latents || {};
+      return { total: sl.total || p.small.num_latents, width: p.small.num_latents, contexts: sl.contexts || {},
+        meta: sl.meta || [], nmf: sl.nmf || [], freq: sl.freq };
+    }
+    return { total: p.latents.total, width: p.large.num_latents, contexts: p.contexts || {}, meta: p.meta || [],
+      nmf: p.nmf || [] };
+  }
+  // A latent's label: the token of its top context, as ExplorerTarget / LatentContexts.label write it.
+  var WS = /[ \t\n\r\f\v\u00a0]+/g;
+  var LABEL_CHARS = 16;
+  function labelOf(ctx) {
+    if (!ctx || ctx.length === 0 || typeof ctx[0].token !== 'string') { return ''; }
+    var t = ctx[0].token.replace(WS, ' ').replace(/^ +| +$/g, '');
+    if (t === '') { return '\u2423'; }
+    var cps = Array.from(t);
+    return cps.length <= LABEL_CHARS ? t : cps.slice(0, LABEL_CHARS - 1).join('') + '\u2026';
+  }
+  var labelCache = {};
+  function latentLabel(pi, s, j) {
+    var key = (s ? 's' : '') + pi;
+    if (!labelCache[key]) { labelCache[key] = new Map(); }
+    var m = labelCache[key];
+    if (!m.has(j)) { m.set(j, labelOf(viewOf(pi, s).contexts[String(j)])); }
+    return m.get(j);
+  }
+  function labelSpan(pi, s, j) {
+    var l = hasView(pi, s) ? latentLabel(pi, s, j) : '';
+    return l ? el('span', { 'class': 'lbl', text: '\u201c' + l + '\u201d' }) : null;
+  }
+  // A link to latent j of view (pi, s): its text, then its label.
+  function latentLink(pi, s, j, text, noLabel) {
+    var href = hrefOf(pi, s, j);
+    var a = el('a', { href: href, 'class': 'lat' }, [text || ((s ? 'S:' : 'L:') + j)]);
+    var lab = noLabel ? null : labelSpan(pi, s, j);
+    if (lab) { a.appendChild(document.createTextNode(' ')); a.appendChild(lab); }
     // Following the link already in the address bar fires no hashchange: select it anyway.
     a.addEventListener('click', function (ev) {
       if (window.location.hash === href) { ev.preventDefault(); fromHash(); root.scrollIntoView(); }
     });
     return a;
   }
-  function pairNoOf(pi) { return pi >= 0 ? pi + 1 : -1; }
+  // Where latents of pair pi's smaller SAE open: the previous pair's larger SAE, else the pair's own small view.
+  function smallTarget(pi) {
+    var p = data.pairs[pi];
+    if (p.prev_pair !== undefined && p.prev_pair >= 0) { return { pi: p.prev_pair, s: false }; }
+    if (p.small_latents) { return { pi: pi, s: true }; }
+    return null;
+  }
+  function smallLink(pi, j, text) {
+    var t = smallTarget(pi);
+    return t ? latentLink(t.pi, t.s, j, text) : el('span', { text: text });
+  }
 
   /* ---- per-pair indexes, built on first use ---- */
   var cache = {};
@@ -154,7 +206,7 @@
       var d = (q.x - px) * (q.x - px) + (q.y - py) * (q.y - py);
       if (d < bestD) { bestD = d; best = r; }
     }
-    if (best >= 0) { select(plot.pi, c.latent[best]); }
+    if (best >= 0) { select(plot.pi, false, c.latent[best]); }
   }
   function highlight(pi, r) {
     if (!plot || plot.pi !== pi) { return; }
@@ -177,7 +229,7 @@
       if (sel.length === 0) { return; }
       var line = el('div', null, [el('span', { 'class': 'small', text: title + ': ' })]);
       sel.forEach(function (r2) {
-        line.appendChild(latentLink(pi + 1, c.latent[r2], 'L:' + c.latent[r2] + ' (' + sig(c.delta_mse[r2], 3) + ')'));
+        line.appendChild(latentLink(pi, false, c.latent[r2], 'L:' + c.latent[r2] + ' (' + sig(c.delta_mse[r2], 3) + ')'));
       });
       picksEl.appendChild(line);
     }
@@ -190,8 +242,30 @@
     var withCtx = Object.keys(p.contexts || {}).map(Number).sort(function (a, b) { return a - b; }).slice(0, 12);
     if (withCtx.length > 0) {
       var line = el('div', null, [el('span', { 'class': 'small', text: 'With contexts: ' })]);
-      withCtx.forEach(function (j) { line.appendChild(latentLink(pi + 1, j)); });
+      withCtx.forEach(function (j) { line.appendChild(latentLink(pi, false, j)); });
       picksEl.appendChild(line);
+    }
+  }
+  function showSmallPicks(pi) {
+    picksEl.textContent = '';
+    var v = viewOf(pi, true);
+    var counts = new Map();
+    var nc = data.pairs[pi].latents.columns;
+    index(pi).byNearest.forEach(function (rows, j) {
+      var n = rows.filter(function (x) { return nc.kind[x] === 'r'; }).length;
+      if (n > 0) { counts.set(j, n); }
+    });
+    var most = Array.from(counts.keys()).sort(function (a, b) { return counts.get(b) - counts.get(a) || a - b; }).slice(0, 8);
+    if (most.length > 0) {
+      var line = el('div', null, [el('span', { 'class': 'small', text: 'Most children in the ' + data.pairs[pi].large.num_latents + '-latent SAE: ' })]);
+      most.forEach(function (j) { line.appendChild(latentLink(pi, true, j, 'S:' + j + ' (' + counts.get(j) + ')')); });
+      picksEl.appendChild(line);
+    }
+    var withCtx = Object.keys(v.contexts).map(Number).sort(function (a, b) { return a - b; }).slice(0, 12);
+    if (withCtx.length > 0) {
+      var line2 = el('div', null, [el('span', { 'class': 'small', text: 'With contexts: ' })]);
+      withCtx.forEach(function (j) { line2.appendChild(latentLink(pi, true, j)); });
+      picksEl.appendChild(line2);
     }
   }
 
@@ -205,7 +279,6 @@
     var c = p.latents.columns;
     var ix = index(pi);
     var r = ix.row.get(j);
-    var pairNo = pi + 1;
     if (r === undefined) {
       var msg = (j >= 0 && j < p.latents.total)
         ? 'Latent ' + j + ' is not in this report\u2019s sample of the larger SAE (see the note above); latents.csv has it.'
@@ -223,17 +296,18 @@
     var effect = !isNum(d) ? '' : d < 0 ? ' \u2014 adding it alone lowers mse' : d > 0 ? ' \u2014 adding it alone raises mse' : ' \u2014 never active on the tokens';
     var t = el('table');
     t.appendChild(tr('max_cos', sig(c.max_cos[r], 4) + (novel ? ' \u2264 ' : ' > ') + 'τ = ' + p.threshold));
-    t.appendChild(tr('nearest small latent', c.nearest[r] >= 0 ? 'S:' + c.nearest[r] : '\u2014'));
+    t.appendChild(tr('nearest small latent', c.nearest[r] >= 0 ? smallLink(pi, c.nearest[r], 'S:' + c.nearest[r]) : '\u2014'));
     t.appendChild(tr('\u0394mse', sig(d, 4) + rel + effect));
     t.appendChild(tr('freq', isNum(c.freq[r]) ? pct(c.freq[r]) + ' of tokens' : '\u2014'));
     var act = [];
     if (isNum(c.max_act_corr[r])) {
-      act.push(sig(c.max_act_corr[r], 3) + ' with S:' + c.act_nearest[r] + ' (best)');
+      act.push(sig(c.max_act_corr[r], 3) + ' with ', smallLink(pi, c.act_nearest[r], 'S:' + c.act_nearest[r]), ' (best)');
     }
     if (isNum(c.nearest_act_corr[r])) {
-      act.push((act.length ? '; ' : '') + sig(c.nearest_act_corr[r], 3) + ' with the decoder-nearest S:' + c.nearest[r]);
+      act.push((act.length ? '; ' : '') + sig(c.nearest_act_corr[r], 3) + ' with the decoder-nearest ',
+        smallLink(pi, c.nearest[r], 'S:' + c.nearest[r]));
     }
-    t.appendChild(tr('activation correlation', act.length ? act.join('') : 'not computed'));
+    t.appendChild(tr('activation correlation', act.length ? act : 'not computed'));
     if (c.step[r] !== null && c.step[r] >= 0) {
       t.appendChild(tr('interpolation step', String(c.step[r])));
     }
@@ -247,11 +321,11 @@
       detailEl.appendChild(el('h3', { text: 'Swap group ' + gi }));
       detailEl.appendChild(el('p', { 'class': 'small', text: 'Swapping replaces the parents (latents of the smaller SAE) with their children (latents of the larger SAE whose decoder cosine with a parent is above τ): \u0394mse ' + sig(g.delta_mse[k], 4) + ', \u0394l0 ' + sig(g.delta_l0[k], 4) + ', cosine ' + sig(g.cosine[k], 3) + (g.step[k] >= 0 ? ', applied at step ' + g.step[k] : '') + '.' }));
       var parents = el('div', { 'class': 'col' }, [el('span', { 'class': 'cap', text: 'parents (S)' })]);
-      g.parents[k].forEach(function (s) { parents.appendChild(el('span', { text: 'S:' + s })); });
+      g.parents[k].forEach(function (s) { parents.appendChild(smallLink(pi, s, 'S:' + s)); });
       var children = el('div', { 'class': 'col' }, [el('span', { 'class': 'cap', text: 'children (L)' })]);
       g.children[k].forEach(function (ch) {
-        var a = latentLink(pairNo, ch);
-        if (ch === j) { a.setAttribute('class', 'self'); }
+        var a = latentLink(pi, false, ch);
+        if (ch === j) { a.classList.add('self'); }
         children.appendChild(a);
       });
       detailEl.appendChild(el('div', { 'class': 'tree' }, [parents, el('span', { 'class': 'arrow', text: '\u2192' }), children]));
@@ -264,23 +338,68 @@
     if (sibs.length > 0) {
       sibs.sort(function (a, b) { return c.max_cos[b] - c.max_cos[a]; });
       var line = el('p', { 'class': 'small' }, ['Other latents of L nearest to S:' + c.nearest[r] + ' (' + sibs.length + '): ']);
-      sibs.slice(0, 24).forEach(function (x) { line.appendChild(latentLink(pairNo, c.latent[x], 'L:' + c.latent[x] + ' (' + sig(c.max_cos[x], 2) + ')')); });
+      sibs.slice(0, 24).forEach(function (x) { line.appendChild(latentLink(pi, false, c.latent[x], 'L:' + c.latent[x] + ' (' + sig(c.max_cos[x], 2) + ')')); });
       if (sibs.length > 24) { line.appendChild(document.createTextNode('\u2026')); }
       detailEl.appendChild(line);
     }
 
     acrossWidths(pi, j, r);
-    decompositions(pi, j);
-
-    // Top-activating contexts, when the report has them.
+    decompositions(pi, false, j);
+    contextsOf(pi, false, j);
+    highlight(pi, r);
+  }
+  // Top-activating contexts, when the report has them.
+  function contextsOf(pi, s, j) {
     detailEl.appendChild(el('h3', { text: 'Top-activating contexts' }));
-    var ctx = p.contexts ? p.contexts[String(j)] : undefined;
+    var ctx = viewOf(pi, s).contexts[String(j)];
     if (!ctx || ctx.length === 0) {
-      detailEl.appendChild(el('p', { 'class': 'empty', text: 'No contexts for this latent in this report (they come from an activation store).' }));
+      detailEl.appendChild(el('p', { 'class': 'empty', text: 'No contexts for this latent in this report (they come from an activation store' + (s ? ': contexts_small.jsonl in the compare directory' : '') + ').' }));
     } else {
       detailEl.appendChild(contextList(ctx));
     }
-    highlight(pi, r);
+  }
+  /* ---- the card of a latent of a pair's smaller SAE (the smallest SAE of a chain) ---- */
+  function showSmallDetail(pi, j) {
+    detailEl.textContent = '';
+    highlight(pi);
+    var p = data.pairs[pi];
+    var v = viewOf(pi, true);
+    if (!(j >= 0 && j < v.total)) {
+      detailEl.appendChild(el('p', { 'class': 'empty', text: 'This SAE has latents 0 to ' + (v.total - 1) + '.' }));
+      return;
+    }
+    detailEl.appendChild(el('h3', null, ['Latent S:' + j + ' of ' + v.width + ' ', el('span', { 'class': 'badge smallest', text: 'smaller SAE of ' + p.label })]));
+    var nc = p.latents.columns;
+    var kids = [];
+    var novelKids = [];
+    (index(pi).byNearest.get(j) || []).forEach(function (x) { (nc.kind[x] === 'r' ? kids : novelKids).push(x); });
+    kids.sort(function (a, b) { return nc.max_cos[b] - nc.max_cos[a]; });
+    var f = v.freq ? v.freq[j] : undefined;
+    var t = el('table');
+    t.appendChild(tr('freq', isNum(f) ? pct(f) + ' of tokens' + (f === 0 ? ' (never fired on the scanned tokens)' : '') : 'not in this report'));
+    t.appendChild(tr('children in the ' + p.large.num_latents + '-latent SAE', String(kids.length)));
+    detailEl.appendChild(t);
+
+    detailEl.appendChild(el('h3', { text: 'Across widths' }));
+    var line = el('div', { 'class': 'widths' });
+    line.appendChild(el('span', { 'class': 'w self' }, [el('span', { 'class': 'cap', text: v.width + ' latents' }), el('span', { text: 'S:' + j })]));
+    var col = el('span', { 'class': 'w kids' }, [el('span', { 'class': 'cap', text: p.large.num_latents + ' latents: ' + kids.length + (kids.length === 1 ? ' child' : ' children') })]);
+    kids.slice(0, 16).forEach(function (x) {
+      var gk = childrenOf(p.next_pair, nc.latent[x]).length;
+      col.appendChild(latentLink(pi, false, nc.latent[x], 'L:' + nc.latent[x] + ' (' + sig(nc.max_cos[x], 2) + (gk > 0 ? ', ' + gk + ' below' : '') + ')'));
+    });
+    if (kids.length > 16) { col.appendChild(el('span', { text: '\u2026' })); }
+    line.appendChild(el('span', { 'class': 'arrow', text: '\u2192' }));
+    line.appendChild(col);
+    detailEl.appendChild(line);
+    var note = [];
+    if (novelKids.length > 0) {
+      note.push(novelKids.length + (novelKids.length === 1 ? ' novel latent of the wider SAE also has' : ' novel latents of the wider SAE also have') + ' this latent as nearest (cos \u2264 \u03c4; not counted as children).');
+    }
+    note.push('Children: latents of the next wider SAE whose nearest latent (decoder cosine) is this one, with cosine above \u03c4 = ' + p.threshold + '. No smaller SAE is compared with this one in this report.');
+    detailEl.appendChild(el('p', { 'class': 'small', text: note.join(' ') }));
+    decompositions(pi, true, j);
+    contextsOf(pi, true, j);
   }
   /* ---- the feature-splitting tree across widths ---- */
   // Rows of pair npi's larger SAE whose nearest latent is j and whose cosine is above tau (children).
@@ -303,17 +422,18 @@
       if (par === null || par < 0) { break; }
       var cpPrev = data.pairs[cp].prev_pair;
       up.push({ width: data.pairs[cp].small.num_latents, latent: par, cos: cc.max_cos[cr],
-        parent: cc.kind[cr] === 'r', pair: cpPrev === undefined ? -1 : cpPrev });
+        parent: cc.kind[cr] === 'r', from: cp });
       cp = cpPrev === undefined ? -1 : cpPrev;
       cr = cp >= 0 ? index(cp).row.get(par) : undefined;
     }
     var line = el('div', { 'class': 'widths' });
     up.slice().reverse().forEach(function (u) {
-      var node = u.pair >= 0 ? latentLink(pairNoOf(u.pair), u.latent, 'L:' + u.latent) : el('span', { text: 'S:' + u.latent });
+      var tgt = smallTarget(u.from);
+      var node = smallLink(u.from, u.latent, (tgt && tgt.s ? 'S:' : 'L:') + u.latent);
       line.appendChild(el('span', { 'class': 'w' }, [el('span', { 'class': 'cap', text: u.width + ' latents' }), node]));
       line.appendChild(el('span', { 'class': 'arrow', title: 'decoder cosine of the wider latent with this one', text: (u.parent ? '\u2192 ' : '\u21e2 ') + sig(u.cos, 2) }));
     });
-    line.appendChild(el('span', { 'class': 'w self' }, [el('span', { 'class': 'cap', text: p.large.num_latents + ' latents' }), el('span', { text: 'L:' + j })]));
+    line.appendChild(el('span', { 'class': 'w self' }, [el('span', { 'class': 'cap', text: p.large.num_latents + ' latents' }), el('span', { text: 'L:' + j }), labelSpan(pi, false, j)]));
     var np = p.next_pair;
     var kids = [];
     var novelKids = [];
@@ -324,7 +444,7 @@
       var col = el('span', { 'class': 'w kids' }, [el('span', { 'class': 'cap', text: data.pairs[np].large.num_latents + ' latents: ' + kids.length + (kids.length === 1 ? ' child' : ' children') })]);
       kids.slice(0, 16).forEach(function (x) {
         var gk = childrenOf(data.pairs[np].next_pair, nc.latent[x]).length;
-        col.appendChild(latentLink(np + 1, nc.latent[x], 'L:' + nc.latent[x] + ' (' + sig(nc.max_cos[x], 2) + (gk > 0 ? ', ' + gk + ' below' : '') + ')'));
+        col.appendChild(latentLink(np, false, nc.latent[x], 'L:' + nc.latent[x] + ' (' + sig(nc.max_cos[x], 2) + (gk > 0 ? ', ' + gk + ' below' : '') + ')'));
       });
       if (kids.length > 16) { col.appendChild(el('span', { text: '\u2026' })); }
       line.appendChild(el('span', { 'class': 'arrow', text: '\u2192' }));
@@ -345,16 +465,17 @@
   }
 
   /* ---- meta-latents and NMF factors of this SAE ---- */
-  function decompositions(pi, j) {
-    var p = data.pairs[pi];
-    (p.meta || []).forEach(function (m) {
+  function decompositions(pi, s, j) {
+    var v = viewOf(pi, s);
+    var tag = s ? 'S:' : 'L:';
+    v.meta.forEach(function (m) {
       detailEl.appendChild(el('h3', null, ['Meta-latents ', el('span', { 'class': 'small', text: m.label })]));
       var w = m.of ? m.of[String(j)] : undefined;
       if (!w || w.length === 0) {
         detailEl.appendChild(el('p', { 'class': 'empty', text: 'No meta-latents for this latent.' }));
         return;
       }
-      var eq = el('p', { 'class': 'metaeq' }, ['L:' + j + ' = ' + w.map(function (x) { return 'M:' + x[0] + ' (' + sig(x[1], 3) + ')'; }).join(' + ')]);
+      var eq = el('p', { 'class': 'metaeq' }, [tag + j + ' = ' + w.map(function (x) { return 'M:' + x[0] + ' (' + sig(x[1], 3) + ')'; }).join(' + ')]);
       detailEl.appendChild(eq);
       var ul = el('ul', { 'class': 'metalist' });
       w.forEach(function (x) {
@@ -362,7 +483,7 @@
         var near = (m.nearest && m.nearest[x[0]]) || [];
         near.forEach(function (n, i) {
           if (i > 0) { li.appendChild(document.createTextNode(', ')); }
-          li.appendChild(m.nearest_pair >= 0 ? latentLink(m.nearest_pair + 1, n[0], 'S:' + n[0]) : el('span', { text: 'S:' + n[0] }));
+          li.appendChild(hasView(m.nearest_pair, !!m.nearest_small) ? latentLink(m.nearest_pair, !!m.nearest_small, n[0], 'S:' + n[0]) : el('span', { text: 'S:' + n[0] }));
           li.appendChild(document.createTextNode(' (' + sig(n[1], 2) + ')'));
         });
         if (near.length === 0) { li.appendChild(document.createTextNode('\u2014')); }
@@ -371,7 +492,7 @@
       });
       detailEl.appendChild(ul);
     });
-    (p.nmf || []).forEach(function (n) {
+    v.nmf.forEach(function (n) {
       detailEl.appendChild(el('h3', null, ['NMF factor ', el('span', { 'class': 'small', text: n.label })]));
       var f = n.of ? n.of[String(j)] : undefined;
       if (!f || f.length === 0) {
@@ -381,8 +502,8 @@
       f.slice(0, 3).forEach(function (x) {
         var line = el('p', { 'class': 'small' }, [el('b', { text: 'F:' + x[0] }), ' (weight ' + sig(x[1], 3) + (isNum(x[2]) ? ', ' + pct(x[2]) + ' of this latent\u2019s weight' : '') + '); its top latents: ']);
         ((n.top && n.top[x[0]]) || []).forEach(function (t) {
-          var a = latentLink(pi + 1, t[0], 'L:' + t[0] + ' (' + sig(t[1], 2) + ')');
-          if (t[0] === j) { a.setAttribute('class', 'self'); }
+          var a = latentLink(pi, s, t[0], tag + t[0] + ' (' + sig(t[1], 2) + ')');
+          if (t[0] === j) { a.classList.add('self'); }
           line.appendChild(a);
         });
         detailEl.appendChild(line);
@@ -396,11 +517,14 @@
   function buildTokenIndex() {
     tokenIndex = [];
     data.pairs.forEach(function (p, pi) {
-      var ctx = p.contexts || {};
-      Object.keys(ctx).forEach(function (key) {
-        (ctx[key] || []).forEach(function (cx) {
-          tokenIndex.push({ pi: pi, j: Number(key), tok: norm(cx.token), raw: cx.token,
-            text: norm((cx.before || '') + cx.token + (cx.after || '')), act: cx.activation });
+      [false, true].forEach(function (s) {
+        if (!hasView(pi, s)) { return; }
+        var ctx = viewOf(pi, s).contexts;
+        Object.keys(ctx).forEach(function (key) {
+          (ctx[key] || []).forEach(function (cx) {
+            tokenIndex.push({ pi: pi, s: s, j: Number(key), tok: norm(cx.token), raw: cx.token,
+              text: norm((cx.before || '') + cx.token + (cx.after || '')), act: cx.activation });
+          });
         });
       });
     });
@@ -417,21 +541,21 @@
     tokenIndex.forEach(function (e) {
       var score = e.tok === q ? 3 : e.tok.indexOf(q) >= 0 ? 2 : word.test(e.text) ? 1 : 0;
       if (score === 0) { return; }
-      var key = e.pi + '-' + e.j;
+      var key = (e.s ? 's' : '') + e.pi + '-' + e.j;
       var b = best.get(key);
-      if (!b || score > b.score || (score === b.score && e.act > b.act)) { best.set(key, { pi: e.pi, j: e.j, score: score, act: e.act, raw: e.raw }); }
+      if (!b || score > b.score || (score === b.score && e.act > b.act)) { best.set(key, { pi: e.pi, s: e.s, j: e.j, score: score, act: e.act, raw: e.raw }); }
     });
     var hits = Array.from(best.values()).sort(function (a, b) { return b.score - a.score || b.act - a.act || a.pi - b.pi || a.j - b.j; });
-    var pairs = new Set(hits.map(function (h) { return h.pi; }));
+    var pairs = new Set(hits.map(function (h) { return (h.s ? 's' : '') + h.pi; }));
     var total = hits.length;
     searchOut.appendChild(el('div', { 'class': 'small', text: total === 0
       ? 'No latent has \u201c' + q + '\u201d in its top contexts (only latents with contexts are searched).'
       : total + ' latent' + (total === 1 ? '' : 's') + ' in ' + pairs.size + ' SAE' + (pairs.size === 1 ? '' : 's') + ' with \u201c' + q + '\u201d in their top contexts' + (total > 60 ? ' (first 60; the highlighted token first, then by activation)' : '') + ':' }));
     var line = el('div', { 'class': 'hits' });
     hits.slice(0, 60).forEach(function (h) {
-      var a = latentLink(h.pi + 1, h.j, data.pairs[h.pi].large.num_latents + '/L:' + h.j);
+      var a = latentLink(h.pi, h.s, h.j, viewOf(h.pi, h.s).width + '/' + (h.s ? 'S:' : 'L:') + h.j);
       a.setAttribute('title', (h.score >= 2 ? 'top token ' : 'in context; top token ') + JSON.stringify(h.raw) + ', activation ' + sig(h.act, 3));
-      if (h.score >= 2) { a.setAttribute('class', 'tokhit'); }
+      if (h.score >= 2) { a.classList.add('tokhit'); }
       line.appendChild(a);
     });
     searchOut.appendChild(line);
@@ -474,22 +598,22 @@
   }
 
   /* ---- selection ---- */
-  var current = { pi: -1, j: -1 };
-  function select(pi, j, quiet) {
-    if (!(pi >= 0 && pi < data.pairs.length)) { return; }
-    if (pi !== current.pi) {
-      pairSel.value = String(pi);
-      showPicks(pi);
-      showPlot(pi);
-      latentIn.max = String(data.pairs[pi].latents.total - 1);
+  var current = { pi: -1, s: false, j: -1 };
+  function select(pi, s, j, quiet) {
+    if (!hasView(pi, s)) { return; }
+    if (pi !== current.pi || s !== current.s) {
+      pairSel.value = (s ? 's' : '') + pi;
+      if (s) { showSmallPicks(pi); } else { showPicks(pi); }
+      if (pi !== current.pi) { showPlot(pi); }
+      latentIn.max = String(viewOf(pi, s).total - 1);
     }
-    current = { pi: pi, j: j };
+    current = { pi: pi, s: s, j: j };
     latentIn.value = String(j);
-    showDetail(pi, j);
+    if (s) { showSmallDetail(pi, j); } else { showDetail(pi, j); }
     // The address follows the selection (so it can be copied, and so following a link to the latent the
     // address named before still works); replaceState fires no hashchange and adds no history entry.
     // The default selection on opening the page leaves the address alone.
-    var h = '#explore-' + (pi + 1) + '-' + j;
+    var h = hrefOf(pi, s, j);
     if (!quiet && window.location.hash !== h && window.history && window.history.replaceState) {
       try { window.history.replaceState(null, '', h); } catch (e) { /* some file: contexts refuse; harmless */ }
     }
@@ -503,26 +627,44 @@
     }
     return best >= 0 ? c.latent[best] : (c.latent.length > 0 ? c.latent[0] : 0);
   }
+  // The S latent with the most children: where a split is easiest to see.
+  function firstSmallLatent(pi) {
+    var nc = data.pairs[pi].latents.columns;
+    var best = 0;
+    var bestN = -1;
+    index(pi).byNearest.forEach(function (rows, j) {
+      var n = rows.filter(function (x) { return nc.kind[x] === 'r'; }).length;
+      if (n > bestN || (n === bestN && j < best)) { best = j; bestN = n; }
+    });
+    return best;
+  }
   function fromHash() {
-    var m = /^#explore-(\d+)-(\d+)$/.exec(window.location.hash || '');
+    var m = /^#explore-(s?)(\d+)-(\d+)$/.exec(window.location.hash || '');
     if (!m) { return false; }
-    select(Number(m[1]) - 1, Number(m[2]));
+    select(Number(m[2]) - 1, m[1] === 's', Number(m[3]));
     return true;
   }
 
-  data.pairs.forEach(function (p, i) { pairSel.appendChild(el('option', { value: String(i), text: p.label })); });
+  data.pairs.forEach(function (p, i) {
+    if (p.small_latents) {
+      pairSel.appendChild(el('option', { value: 's' + i, text: p.small.num_latents + ' latents (smaller SAE of ' + p.label + ')' }));
+    }
+    pairSel.appendChild(el('option', { value: String(i), text: p.large.num_latents + ' latents (larger SAE of ' + p.label + ')' }));
+  });
   pairSel.addEventListener('change', function () {
-    var pi = Number(pairSel.value);
-    select(pi, firstLatent(pi));
+    var m = /^(s?)(\d+)$/.exec(pairSel.value);
+    if (!m) { return; }
+    var pi = Number(m[2]);
+    if (m[1] === 's') { select(pi, true, firstSmallLatent(pi)); } else { select(pi, false, firstLatent(pi)); }
   });
   latentIn.addEventListener('change', function () {
     var j = Math.floor(Number(latentIn.value));
-    if (isFinite(j)) { select(current.pi, j); }
+    if (isFinite(j)) { select(current.pi, current.s, j); }
   });
-  if (prevBtn) { prevBtn.addEventListener('click', function () { if (current.j > 0) { select(current.pi, current.j - 1); } }); }
+  if (prevBtn) { prevBtn.addEventListener('click', function () { if (current.j > 0) { select(current.pi, current.s, current.j - 1); } }); }
   if (nextBtn) {
     nextBtn.addEventListener('click', function () {
-      if (current.j < data.pairs[current.pi].latents.total - 1) { select(current.pi, current.j + 1); }
+      if (current.j < viewOf(current.pi, current.s).total - 1) { select(current.pi, current.s, current.j + 1); }
     });
   }
   if (searchIn) {
@@ -538,5 +680,5 @@
   window.addEventListener('hashchange', function () {
     if (fromHash()) { root.scrollIntoView(); }
   });
-  if (fromHash()) { root.scrollIntoView(); } else { select(0, firstLatent(0), true); }
+  if (fromHash()) { root.scrollIntoView(); } else { select(0, false, firstLatent(0), true); }
 })();

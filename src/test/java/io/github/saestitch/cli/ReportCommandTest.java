@@ -26,6 +26,10 @@ class ReportCommandTest {
         String html = Files.readString(out.resolve("index.html"));
         assertThat(html).contains("<section id=\"meta-sae\">", "<section id=\"nmf\">", "<section id=\"frankenstein\">",
                 "id=\"ex-search\"");
+        // the example's contexts_small.jsonl: the 8-latent SAE's latents open in the explorer, labelled
+        assertThat(html).contains("href=\"#explore-s1-5\">S:5 <span class=\"lbl\">\u201cHowever\u201d</span></a>",
+                "\"small_latents\":{\"total\":8");
+        assertThat(r.out()).doesNotContain("note:");
     }
 
     @Test

@@ -33,8 +33,10 @@ import org.junit.jupiter.api.io.TempDir;
  * or not rendered (each of the report's figures must be in the page, drawn, with a nonzero size); on
  * an explorer interaction that does not do what the data says (pick a pair, type a latent, next, a deep
  * link {@code #explore-PAIR-LATENT} both in the open page and on a fresh load, a click on the scatter,
- * a child across widths, meta-latents, NMF factor, a token search and a click on its hit); and on a
- * blank screenshot (too few distinct colours, overall and in the first screenful).
+ * a child across widths, meta-latents, NMF factor, a token search and a click on its hit, a latent of
+ * the smallest SAE opened from a meta-SAE example and from a parent link, with its contexts); on a latent
+ * label (top context token) that differs from the data; and on a blank screenshot (too few distinct
+ * colours, overall and in the first screenful).
  *
  * <p>Needs {@code /usr/bin/chromium} (or {@code $SAESTITCH_CHROMIUM}), node ≥ 20 and
  * {@code browser-test/node_modules} — {@code ./run-tests} installs them via
@@ -131,7 +133,13 @@ class BrowserReportTest {
                 "deep link selects the pair", "deep link (fresh load)", "latent with meta-latents", "meta-latents shown",
                 "latent with an NMF factor", "NMF factor shown", "scatter click selects a latent", "latent with children",
                 "click a child", "child shows its parent", "token search lists the latent",
-                "token search hit opens the latent", "token search says when nothing matches", "no horizontal overflow");
+                "token search hit opens the latent", "token search says when nothing matches", "no horizontal overflow",
+                // the smallest SAE (8 latents, contexts_small.jsonl of the example pair) and the labels
+                "smallest SAE latent from a meta-SAE example", "smallest SAE latent shows its contexts",
+                "token search lists smallest SAE latents", "latent whose parent is in the smallest SAE",
+                "parent link into the smallest SAE", "parent link labelled", "smallest SAE latent from a parent link",
+                "parent shows its contexts", "parent lists the child", "smallest SAE latent shows its frequency",
+                "latent labels match the data");
         for (JsonNode c : res.get("console")) {
             assertThat(c.get("type").asText()).as("console: %s", c.get("text")).isNotIn("error", "warning");
         }

@@ -69,13 +69,18 @@ class DecompositionReportTest {
         // meta-SAE: the summary, "L:j = M:a (w) + M:b (w)" examples linked into the explorer, nearest smaller latents
         assertThat(html).contains("meta-SAE of the 16-latent SAE (4 meta-latents, k = 2)", ">0.313<",
                 "8 latents (runs/family/width-8/sae)",
-                "<li><b><a href=\"#explore-1-1\">L:1</a></b> = M:1 (0.79) + M:2 (0.3)",
-                "M:1 \u2248 S:5 (0.77), S:0 (0.61), S:2 (0.33)");
-        // the 8-latent SAE is no pair's larger SAE: its latents are plain text, not explorer links
-        assertThat(html).doesNotContain("href=\"#explore-1-5\">S:5");
+                "<li><b><a class=\"lat\" href=\"#explore-1-1\">L:1</a></b> = M:1 (0.79) + M:2 (0.3)",
+                // the 8-latent SAE is no pair's larger SAE: it opens as the smaller SAE of pair 1 (#explore-s1-…),
+                // each latent labelled with its top token from contexts_small.jsonl (none for S:2: no contexts)
+                "M:1 \u2248 <a class=\"lat\" href=\"#explore-s1-5\">S:5 <span class=\"lbl\">\u201cHowever\u201d</span></a> "
+                        + "(0.77), <a class=\"lat\" href=\"#explore-s1-0\">S:0 <span class=\"lbl\">\u201cmake\u201d</span></a> "
+                        + "(0.61), <a class=\"lat\" href=\"#explore-s1-2\">S:2</a> (0.33)",
+                // white space only, and a long token cut to 16 characters
+                "S:3 <span class=\"lbl\">\u201c\u2423\u201d</span>",
+                "S:6 <span class=\"lbl\">\u201cextraordinarily\u2026\u201d</span>");
         // NMF: relative error, each factor's top latents (linked) and contexts (escaped, shaded)
         assertThat(html).contains("NMF of the 16-latent SAE (3 factors)", ">42.1%<",
-                "<a href=\"#explore-1-0\">L:0</a>&nbsp;(2)", "was &lt;b&gt;close&lt;/b&gt;",
+                "<a class=\"lat\" href=\"#explore-1-0\">L:0 <span class=\"lbl\">\u201cmake\u201d</span></a>&nbsp;(2)", "was &lt;b&gt;close&lt;/b&gt;",
                 "<span class=\"tok focus\" style=\"background-color: rgba(230, 159, 0, 0.85)\"> committee</span>",
                 "no contexts");
 
@@ -84,7 +89,15 @@ class DecompositionReportTest {
         assertThat(p.get("next_pair").asInt()).isEqualTo(-1);
         JsonNode meta = p.get("meta").get(0);
         assertThat(meta.get("meta_latents").asInt()).isEqualTo(4);
-        assertThat(meta.get("nearest_pair").asInt()).isEqualTo(-1);
+        assertThat(meta.get("nearest_pair").asInt()).isEqualTo(0);
+        assertThat(meta.get("nearest_small").asBoolean()).isTrue();
+        // the smaller SAE's own view: every latent's frequency, contexts of the latents that have some
+        JsonNode small = p.get("small_latents");
+        assertThat(small.get("total").asInt()).isEqualTo(8);
+        assertThat(small.get("freq").toString()).isEqualTo("[0.2,0.125,0.0,0.05,null,0.0625,0.3,null]");
+        assertThat(small.get("contexts").properties()).extracting(java.util.Map.Entry::getKey)
+                .containsExactly("0", "1", "3", "5", "6");
+        assertThat(small.at("/contexts/5/0/token").asText()).isEqualTo(" However");
         assertThat(meta.at("/of/5").toString()).isEqualTo("[[1,0.75],[2,0.3]]");
         assertThat(meta.at("/of/2").toString()).isEqualTo("[[2,0.78],[3,0.3]]");
         assertThat(meta.at("/of/15").isMissingNode()).isTrue();
@@ -104,7 +117,7 @@ class DecompositionReportTest {
                 .build(), tmp.resolve("out"));
         assertThat(r.sections()).contains("meta-sae");
         assertThat(r.notes()).singleElement().asString().contains("no explorer SAE has 24 latents")
-                .contains("the larger SAE of each pair: 16");
+                .contains("the larger SAE of each pair and the smallest SAE of each chain: 8, 16");
         String html = Files.readString(r.html());
         assertThat(html).contains("<li><b>L:1</b> = M:1 (0.79)");
         assertThat(embeddedData(html).at("/pairs/0/meta")).isEmpty();
@@ -117,6 +130,38 @@ class DecompositionReportTest {
     }
 
     @Test
+    void anNmfOfTheSmallestSaeOpensInThatSaesOwnView() throws Exception {
+        // the example NMF cut down to the 8-latent SAE (the smaller SAE of the only pair)
+        Path nmf = Examples.copy("nmf", tmp);
+        Examples.edit(nmf.resolve("summary.json"), "\"num_latents\": 16", "\"num_latents\": 8");
+        for (String f : List.of("factors.csv", "latent_factor.csv")) {
+            List<String> lines = Files.readAllLines(nmf.resolve(f));
+            int col = List.of(lines.get(0).split(",")).indexOf("latent");
+            Files.write(nmf.resolve(f), lines.stream().filter(l -> l.startsWith("format_version")
+                    || Integer.parseInt(l.split(",")[col]) < 8).toList());
+        }
+        ReportResult r = ReportBuilder.build(ReportInputs.builder().pair(Examples.copy("example", tmp)).nmf(nmf).build(),
+                tmp.resolve("out"));
+        assertThat(r.notes()).isEmpty();
+        String html = Files.readString(r.html());
+        // the factor table links the 8-latent SAE's latents into its view, labelled
+        assertThat(html).contains("<a class=\"lat\" href=\"#explore-s1-0\">L:0 <span class=\"lbl\">\u201cmake\u201d</span></a>");
+        JsonNode p = embeddedData(html).get("pairs").get(0);
+        assertThat(p.get("nmf")).isEmpty();
+        assertThat(p.at("/small_latents/nmf/0/of").properties()).isNotEmpty();
+
+        // without contexts_small.jsonl (an older compare directory) the view is there, without contexts or labels
+        Path old = Examples.copy("example", tmp.resolve("old"));
+        Files.delete(old.resolve(LatentContexts.SMALL_FILE));
+        ReportResult r2 = ReportBuilder.build(ReportInputs.builder().pair(old).nmf(nmf).build(), tmp.resolve("out2"));
+        String html2 = Files.readString(r2.html());
+        assertThat(html2).contains("<a class=\"lat\" href=\"#explore-s1-0\">L:0</a>");
+        JsonNode p2 = embeddedData(html2).get("pairs").get(0);
+        assertThat(p2.at("/small_latents/contexts").properties()).isEmpty();
+        assertThat(p2.at("/small_latents/freq").isMissingNode()).isTrue();
+    }
+
+    @Test
     void chainedPairsLinkAcrossWidthsAndAmbiguousWidthsDoNot() throws Exception {
         Path a = Examples.copy("example", tmp);
         Path b = Examples.syntheticPair(tmp.resolve("b"), 16, 32, 7);
@@ -126,6 +171,9 @@ class DecompositionReportTest {
         // given out of order: 32→64 (0), 8→16 (1), 16→32 (2)
         assertThat(List.of(pairs.at("/0/prev_pair").asInt(), pairs.at("/1/prev_pair").asInt(),
                 pairs.at("/2/prev_pair").asInt())).containsExactly(2, -1, 1);
+        // only the chain's first pair opens its smaller SAE; the others' is the previous pair's larger one
+        assertThat(List.of(pairs.get(0).has("small_latents"), pairs.get(1).has("small_latents"),
+                pairs.get(2).has("small_latents"))).containsExactly(false, true, false);
         assertThat(List.of(pairs.at("/0/next_pair").asInt(), pairs.at("/1/next_pair").asInt(),
                 pairs.at("/2/next_pair").asInt())).containsExactly(-1, 2, 0);
 
@@ -189,7 +237,7 @@ class DecompositionReportTest {
             assertThat(lines).extracting(Plot.Line::name).containsExactly("original SAEs", "cosine", "cosine + refit",
                     "greedy", "greedy + refit");
             // the originals are the dashed black reference; the others have colours of their own
-            assertThat(lines.get(0).dashed()).isTrue();
+            assertThat(lines.get(0).dash()).isEqualTo(Scene.Dash.DASHED);
             assertThat(lines.get(0).color()).isEqualTo(Figures.REFERENCE);
             assertThat(lines.stream().map(Plot.Line::color).distinct()).hasSize(5);
             for (Plot.Line l : lines) {
@@ -198,6 +246,25 @@ class DecompositionReportTest {
                 }
             }
         }
+        // up to eleven series (the demo has nine besides the originals): any two differ in at least two of colour, dash and marker, and the nine stitched
+        // series' colours are all different (the demo report once drew two nearly equal blues)
+        List<Figures.SeriesStyle> styles = java.util.stream.IntStream.range(0, 11).mapToObj(Figures.SeriesStyle::of)
+                .toList();
+        for (int a = 0; a < styles.size(); a++) {
+            for (int b = a + 1; b < styles.size(); b++) {
+                Figures.SeriesStyle x = styles.get(a);
+                Figures.SeriesStyle y = styles.get(b);
+                int same = (x.color().equals(y.color()) ? 1 : 0) + (x.dash() == y.dash() ? 1 : 0)
+                        + (x.marker() == y.marker() ? 1 : 0);
+                assertThat(same).as("series %d and %d: %s vs %s", a, b, x, y).isLessThanOrEqualTo(1);
+            }
+        }
+        assertThat(styles.subList(0, 9).stream().map(Figures.SeriesStyle::color).distinct()).hasSize(9);
+        // ... and the figure shows them: dash patterns and square / diamond markers, in the legend too
+        String svg = SvgWriter.document(FigureLayout.layout(c.figure()));
+        assertThat(svg).contains("stroke-dasharray=\"8 3 1.5 3\"", "stroke-dasharray=\"1.5 3\"",
+                "stroke-dasharray=\"5 4\"");
+
         // greedy's rows come in the file widest first: still drawn 14 then 25, with their own mse
         Plot.Line greedy = (Plot.Line) c.figure().panels().get(0).layers().stream()
                 .filter(l -> l instanceof Plot.Line g && g.name().equals("greedy")).findFirst().orElseThrow();

@@ -255,6 +255,51 @@ class InputsTest {
     }
 
     @Test
+    void smallerSaeContextsCarryFrequenciesAndAreChecked() throws IOException {
+        // freq round-trips, a latent with a freq but no contexts gets a line of its own
+        Path f = tmp.resolve("contexts_small.jsonl");
+        LatentContexts.write(new LatentContexts.Entries(Map.of(2, List.of(new LatentContext("a", " b", "c", 2.0, ""))),
+                Map.of(2, 0.25, 0, 0.0)), f);
+        assertThat(Files.readAllLines(f)).containsExactly("{\"format_version\":1,\"latent\":0,\"freq\":0.0,\"contexts\":[]}",
+                "{\"format_version\":1,\"latent\":2,\"freq\":0.25,\"contexts\":[{\"before\":\"a\",\"token\":\" b\","
+                        + "\"after\":\"c\",\"activation\":2.0}]}");
+        LatentContexts.Entries e = LatentContexts.readEntries(f);
+        assertThat(e.freq()).isEqualTo(Map.of(0, 0.0, 2, 0.25));
+        assertThat(e.contexts()).containsOnlyKeys(0, 2);
+        Files.writeString(f, "{\"format_version\":1,\"latent\":2,\"freq\":1.5,\"contexts\":[]}\n");
+        assertThatThrownBy(() -> LatentContexts.readEntries(f)).hasMessage(f + ": line 1: 'freq' must be a number from 0 "
+                + "to 1, got 1.5");
+
+        // the compare directory's contexts_small.jsonl is read when present and checked against the smaller SAE
+        Path dir = Examples.copy("example", tmp);
+        CompareRun r = CompareRun.read(dir, null, null);
+        assertThat(r.small().contexts()).containsOnlyKeys(0, 1, 2, 3, 5, 6);
+        assertThat(r.small().freq()).containsEntry(5, 0.0625).hasSize(6);
+        assertThat(CompareRun.read(dir, null, null, LatentContexts.Entries.NONE).small().contexts()).isEmpty();
+        Files.writeString(dir.resolve(LatentContexts.SMALL_FILE), "{\"format_version\":1,\"latent\":8,\"contexts\":[]}\n");
+        assertThatThrownBy(() -> CompareRun.read(dir, null, null)).hasMessage(dir.resolve(LatentContexts.SMALL_FILE)
+                + ": contexts for latent 8, but the smaller SAE has 8 latents");
+    }
+
+    @Test
+    void labelsAreTheTopTokenTrimmedAndCut() {
+        assertThat(LatentContexts.label(List.of())).isEmpty();
+        assertThat(LatentContexts.label(null)).isEmpty();
+        assertThat(LatentContexts.label(List.of(new LatentContext("", " However\n", "", 1, ""),
+                new LatentContext("", "x", "", 2, "")))).isEqualTo("However");
+        assertThat(LatentContexts.label(List.of(new LatentContext("", " \u00a0\t", "", 1, "")))).isEqualTo("\u2423");
+        assertThat(LatentContexts.label(List.of(new LatentContext("", " a  b", "", 1, "")))).isEqualTo("a b");
+        assertThat(LatentContexts.label(List.of(new LatentContext("", "0123456789abcdef", "", 1, ""))))
+                .isEqualTo("0123456789abcdef");
+        assertThat(LatentContexts.label(List.of(new LatentContext("", "0123456789abcdefg", "", 1, ""))))
+                .isEqualTo("0123456789abcde\u2026");
+        // code points, not UTF-16 units: 17 emoji are cut to 15 and the ellipsis
+        String emoji = "\uD83D\uDE00".repeat(17);
+        assertThat(LatentContexts.label(List.of(new LatentContext("", emoji, "", 1, ""))))
+                .isEqualTo("\uD83D\uDE00".repeat(15) + "\u2026");
+    }
+
+    @Test
     void samplingIsSeededSortedAndDistinct() {
         int[] a = Sampling.indices(1000, 100, 42);
         assertThat(a).hasSize(100).isSorted().doesNotHaveDuplicates();

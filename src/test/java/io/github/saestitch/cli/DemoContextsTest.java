@@ -1,0 +1,69 @@
+package io.github.saestitch.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.github.saestitch.activations.MatrixActivationSet;
+import io.github.saestitch.eval.EvalResult;
+import io.github.saestitch.eval.Evaluator;
+import io.github.saestitch.eval.TopActivations;
+import io.github.saestitch.report.LatentContext;
+import io.github.saestitch.report.LatentContexts;
+import io.github.saestitch.sae.SaeRunner;
+import io.github.saestitch.sae.TestSaes;
+import io.github.saestitch.tensor.FloatMatrix;
+import io.github.saestitch.tensor.ScalarKernels;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The demo's contexts files: top contexts as {@link TopActivations} finds them, and firing frequencies
+ * counted in the same pass, checked against {@link Evaluator}'s freq on exactly the scanned tokens.
+ */
+class DemoContextsTest {
+    /** Frequencies are counts over the same tokens: equal up to double rounding. */
+    static final double FREQ_TOLERANCE = 1e-12;
+
+    @Test
+    void topContextsAndFrequenciesMatchTheReferences() {
+        for (long seed = 1; seed <= 4; seed++) {
+            for (TestSaes.Arch arch : List.of(TestSaes.Arch.RELU, TestSaes.Arch.TOPK_SMALL)) {
+                // odd sizes: 1,000 tokens scanned in 4,096-token blocks, or a limit that cuts the set
+                TestSaes.Case c = TestSaes.gaussian(arch, 7, 13, 1000 + (int) seed * 37, true, seed);
+                SaeRunner sae = new SaeRunner(c.sae(), new ScalarKernels());
+                MatrixActivationSet set = new MatrixActivationSet(c.x(), "random");
+                long limit = seed % 2 == 0 ? Long.MAX_VALUE : 777;
+                long n = Math.min(limit, c.x().rows());
+                LatentContexts.Entries e = DemoCommand.topContexts(sae, set, limit,
+                        (token, act) -> new LatentContext("", "#" + token, "", act, ""));
+
+                // reference frequencies: Evaluator over exactly the first n tokens
+                FloatMatrix head = FloatMatrix.zeros((int) n, c.x().cols());
+                for (int r = 0; r < n; r++) {
+                    for (int d = 0; d < c.x().cols(); d++) {
+                        head.set(r, d, c.x().get(r, d));
+                    }
+                }
+                EvalResult ref = new Evaluator(new ScalarKernels()).evaluate(sae, new MatrixActivationSet(head, "head"),
+                        t -> { });
+                assertThat(e.freq()).hasSize(13);
+                for (int j = 0; j < 13; j++) {
+                    assertThat(e.freq().get(j)).as("freq of latent %d, seed %d, %s", j, seed, arch)
+                            .isCloseTo(ref.freq()[j], within(FREQ_TOLERANCE));
+                }
+                // reference contexts: TopActivations itself
+                List<List<TopActivations.Entry>> top = TopActivations.compute(sae, set, limit,
+                        DemoCommand.CONTEXTS_PER_LATENT);
+                for (int j = 0; j < 13; j++) {
+                    List<LatentContext> got = e.contexts().getOrDefault(j, List.of());
+                    assertThat(got).hasSize(top.get(j).size());
+                    for (int i = 0; i < got.size(); i++) {
+                        assertThat(got.get(i).token()).isEqualTo("#" + top.get(j).get(i).token());
+                        assertThat(got.get(i).activation()).isEqualTo(top.get(j).get(i).activation());
+                    }
+                    assertThat(got.isEmpty()).isEqualTo(e.freq().get(j) == 0.0);
+                }
+            }
+        }
+    }
+}
