@@ -171,12 +171,31 @@ public final class StoreNpy {
                 tok = new StoreManifest.TokenizerInfo(t.name(), t.sha256(), t.clsId(), t.sepId(), t.padId());
             }
         }
+        // Content hashes, not only sizes and paths: a re-import of a regenerated file of the same shape must
+        // not be taken for "already imported" (it was, before: the store silently kept the old data).
         String fingerprint = "tokens=" + acts.numTokens() + ",d=" + acts.dIn() + ",bytes=" + bytes
-                + (o.tokenIds() == null ? "" : ",token_ids=" + o.tokenIds().toAbsolutePath().normalize());
+                + ",sha256=" + sha256(actsPath)
+                + (o.tokenIds() == null ? "" : ",token_ids_sha256=" + sha256(o.tokenIds().toAbsolutePath().normalize()));
         return new StoreManifest(StoreManifest.FORMAT_VERSION, StoreManifest.KIND, model, -1, "unknown",
                 o.hookName() == null ? "unknown" : o.hookName(), null, o.dtype().id(), acts.dIn(), 0, acts.numTokens(), false, tok,
                 new StoreManifest.CorpusInfo("npy", actsPath.toString(), fingerprint, 0), 0, false, 0, false, 0,
                 o.shardTokens(), o.tokenIds() != null, List.of(), new StoreManifest.Resume(0, 0, 0), now, now);
+    }
+
+    /** SHA-256 of a file's bytes, streamed (about 1 GB/s: a second or two for a large activation file). */
+    private static String sha256(Path file) {
+        try (var in = Files.newInputStream(file)) {
+            var md = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 20];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (IOException e) {
+            throw new ActivationsException(file, "cannot read the file", e);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Rows of an import as a writer chunk; doc ids and positions are unknown ({@code -1}). */

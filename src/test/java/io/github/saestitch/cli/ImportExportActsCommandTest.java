@@ -62,6 +62,27 @@ class ImportExportActsCommandTest {
     }
 
     @Test
+    void reimportingAChangedFileOfTheSameShapeIsRefusedNotSilentlyKept() throws Exception {
+        Path acts = tmp.resolve("acts.npy");
+        float[] v = new float[12];
+        Npy.write(acts, FloatMatrix.wrap(v, 4, 3));
+        Path store = tmp.resolve("store");
+        assertThat(CliRunner.run("import-acts", "--npy", acts.toString(), "--out", store.toString()).exitCode()).isZero();
+        // the same command again on the same file: already imported, fine
+        assertThat(CliRunner.run("import-acts", "--npy", acts.toString(), "--out", store.toString()).exitCode()).isZero();
+        v[5] = 1f; // same shape and size, other values
+        Npy.write(acts, FloatMatrix.wrap(v, 4, 3));
+        CliRunner again = CliRunner.run("import-acts", "--npy", acts.toString(), "--out", store.toString());
+        assertThat(again.exitCode()).as(again.out() + again.err()).isEqualTo(2);
+        assertThat(again.err()).contains("fingerprint");
+        Path out = tmp.resolve("out.npy");
+        assertThat(CliRunner.run("export-acts", "--acts", store.toString(), "--out", out.toString()).exitCode()).isZero();
+        try (var a = Npy.open(out)) {
+            assertThat(a.matrix().toArray()).containsOnly(0f); // the store is untouched
+        }
+    }
+
+    @Test
     void exportOfAStoreWithoutIdsRefusesTokenIds() throws Exception {
         Path acts = tmp.resolve("acts.npy");
         Npy.write(acts, FloatMatrix.wrap(new float[12], 4, 3));
