@@ -64,7 +64,8 @@ import picocli.CommandLine.Option;
                 "Default size: about 7 minutes on 2 cores; --quick: about 1 minute (fewer tokens and widths)."},
         footer = {"", "Examples:  saestitch demo            saestitch demo --quick --out runs/quick"})
 final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--out", defaultValue = "runs/demo", paramLabel = "DIR", description = "Where everything goes. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "Where everything goes. Default: runs/demo (runs/quick with --quick, so the two never mix).")
     Path out;
 
     @Option(names = "--quick", description = "A small run for trying it out: 60k tokens, widths 384,768, 150k training tokens.")
@@ -107,6 +108,9 @@ final class DemoCommand implements Callable<Integer> {
             throw new BadInputException("--widths needs at least two widths to compare, got " + ws);
         }
         Kernels k = kernels.kernels();
+        if (out == null) {
+            out = Path.of(quick ? "runs/quick" : "runs/demo");
+        }
         Files.createDirectories(out);
         System.out.printf("saestitch demo into %s (%s kernels): %d tokens, widths %s, %d training tokens per SAE%n",
                 out.toAbsolutePath(), k.name(), nTokens, ws, nTrain);
@@ -137,15 +141,20 @@ final class DemoCommand implements Callable<Integer> {
         Files.createDirectories(family);
         stage(2, "toy model: vanilla vs Matryoshka absorption (seed 004)");
         Path toy = family.resolve(ReportFormats.TOY_FILE);
-        if (Files.exists(toy)) {
+        ToyComparison.Options toyOptions = ToyComparison.Options.defaults();
+        if (quick) {
+            toyOptions = new ToyComparison.Options(toyOptions.arms(), toyOptions.numLatents(), toyOptions.k(),
+                    toyOptions.l1Coefficient(), 1500, toyOptions.batchSize(), toyOptions.learningRate(), toyOptions.seed(),
+                    toyOptions.heldOutTokens());
+        }
+        // Reused only when made with the same options (a --quick toy run is not the default one).
+        Path toyStamp = family.resolve("toy_comparison.inputs");
+        String toyKey = fingerprint(toyOptions.toString());
+        if (Files.exists(toy) && Files.isRegularFile(toyStamp) && Files.readString(toyStamp).equals(toyKey)) {
             done("cached");
         } else {
-            ToyComparison.Options o = ToyComparison.Options.defaults();
-            if (quick) {
-                o = new ToyComparison.Options(o.arms(), o.numLatents(), o.k(), o.l1Coefficient(), 1500, o.batchSize(),
-                        o.learningRate(), o.seed(), o.heldOutTokens());
-            }
-            writeToy(ToyComparison.run(o, k), toy);
+            writeToy(ToyComparison.run(toyOptions, k), toy);
+            AtomicOutput.writeFile(toyStamp, tmp -> Files.writeString(tmp, toyKey));
             done("wrote " + toy);
         }
 

@@ -68,7 +68,15 @@ public final class Nmf {
      */
     public static NmfResult factorize(SparseRows v, NmfOptions options, Listener listener) {
         Objects.requireNonNull(options, "options");
-        double[][] init = initialFactors(v, options.factors(), options.seed());
+        int k = options.factors();
+        if (k > v.cols()) {
+            throw new IllegalArgumentException("--factors " + k + " exceeds the " + v.cols() + " latents being factorized");
+        }
+        if ((long) v.rows() * k > Integer.MAX_VALUE - 8 || (long) v.cols() * k > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("W [" + v.rows() + " tokens x " + k + " factors] does not fit one array; "
+                    + "use fewer tokens or factors");
+        }
+        double[][] init = initialFactors(v, k, options.seed());
         return iterate(v, init[0], init[1], options, listener);
     }
 

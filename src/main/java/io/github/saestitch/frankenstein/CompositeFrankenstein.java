@@ -66,6 +66,10 @@ public final class CompositeFrankenstein implements Autoencoder {
                 throw new IllegalArgumentException("latent " + h + " refers to latent " + latent[h] + " of source "
                         + source[h] + ", which has " + map[u].length);
             }
+            if (map[u][latent[h]] >= 0) {
+                throw new IllegalArgumentException("latents " + map[u][latent[h]] + " and " + h + " are both latent "
+                        + latent[h] + " of source " + source[h] + "; each source latent may appear once");
+            }
             map[u][latent[h]] = h;
         }
         this.wDec = wDec;

@@ -49,7 +49,7 @@ public final class CosineSelection {
         for (int i = 0; i < f; i++) {
             lat[i] = i;
         }
-        float[] dec = new float[cap * d]; // [cap, d] the Frankenstein's decoder rows, filled up to f
+        float[] dec = new float[Math.multiplyExact(cap, d)]; // [cap, d] the Frankenstein's decoder rows, filled up to f
         float[] base = family.sae(0).wDec().toArray();
         System.arraycopy(base, 0, dec, 0, base.length);
         for (int s = 1; s < family.size(); s++) {

@@ -198,7 +198,7 @@ public final class DecoderRefit {
             }
             int info = Cholesky.factor(a, m, m, options.lapack());
             if (info != 0) {
-                throw new IllegalStateException("the refit's Gram is not positive definite at unknown " + (info - 1)
+                throw new IllegalArgumentException("the refit's Gram is not positive definite at unknown " + (info - 1)
                         + " (ridge " + options.ridge() + "); raise the ridge");
             }
             for (int p : prefixes) {

@@ -82,6 +82,19 @@ public final class Frankenstein {
         if (trainLong > Integer.MAX_VALUE / family.dIn()) {
             throw new IllegalArgumentException("--train-tokens " + trainLong + " does not fit in memory as one array; use fewer");
         }
+        if (o.heldOutTokens() > Integer.MAX_VALUE / family.dIn()) {
+            throw new IllegalArgumentException("--held-out " + o.heldOutTokens() + " does not fit in memory as one array; "
+                    + "use fewer");
+        }
+        long candidates = 0;
+        for (int s = 0; s < family.size(); s++) {
+            candidates += family.member(s).width();
+        }
+        if (candidates * family.dIn() > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("the family has " + candidates + " latents of d_in " + family.dIn()
+                    + ": their decoder rows do not fit one array (at most " + (Integer.MAX_VALUE - 8) / family.dIn()
+                    + " latents in all)");
+        }
         int nTrain = (int) trainLong;
         ActivationSet heldOut = new ActivationRange(set, total - o.heldOutTokens(), o.heldOutTokens());
         Map<String, Double> timings = new LinkedHashMap<>();

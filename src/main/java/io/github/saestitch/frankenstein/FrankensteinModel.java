@@ -142,7 +142,7 @@ public final class FrankensteinModel {
         }
         int d = family.dIn();
         int f = numLatents();
-        float[] wEnc = new float[f * d]; // [d, F] row-major
+        float[] wEnc = new float[Math.multiplyExact(f, d)]; // [d, F] row-major
         float[] bEnc = new float[f];
         float[] theta = new float[f];
         boolean allRelu = true;

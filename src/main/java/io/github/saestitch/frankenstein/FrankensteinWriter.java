@@ -61,6 +61,8 @@ public final class FrankensteinWriter {
     public static final String LATENTS_HEADER = "format_version,latent,source,source_width,source_latent,stage,max_cos,delta_mse";
     public static final String SUMMARY_FILE = "summary.json";
     public static final String COMPOSITE_FILE = "frankenstein.json";
+    /** Largest family index a composite manifest may name (families are a handful of SAEs). */
+    static final int MAX_SOURCE_INDEX = 1 << 16;
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -171,6 +173,10 @@ public final class FrankensteinWriter {
         int maxIndex = -1;
         for (var src : root.path("sources")) {
             maxIndex = Math.max(maxIndex, src.path("index").asInt(-1));
+        }
+        if (maxIndex > MAX_SOURCE_INDEX) {
+            throw new io.github.saestitch.io.FileFormatException(manifest, "source index " + maxIndex
+                    + " is out of range (a family index, at most " + MAX_SOURCE_INDEX + ")");
         }
         io.github.saestitch.sae.Sae[] sources = new io.github.saestitch.sae.Sae[maxIndex + 1];
         for (var src : root.path("sources")) {

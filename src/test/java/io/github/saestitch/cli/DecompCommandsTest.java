@@ -175,6 +175,10 @@ class DecompCommandsTest {
                 "svd", "--out", out.toString());
         assertThat(r.exitCode()).isEqualTo(Main.EXIT_BAD_INPUT);
         assertThat(r.err()).contains("hals or mu");
+        r = CliRunner.run("nmf", "--sae", large.toString(), "--acts", acts.toString(), "--factors", "30000", "--out",
+                out.toString());
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(r.err()).contains("--factors 30000 exceeds");
         Path wide = tmp.resolve("wide.npy");
         Npy.write(wide, FloatMatrix.zeros(10, 25));
         r = CliRunner.run("nmf", "--sae", large.toString(), "--acts", wide.toString(), "--factors", "2", "--out",

@@ -139,6 +139,12 @@ class FrankensteinCommandTest {
         r = CliRunner.run("eval", broken.toString(), "--acts", tail.toString());
         assertThat(r.exitCode()).isEqualTo(Main.EXIT_BAD_INPUT);
         assertThat(r.err()).contains("frankenstein.json").contains("999");
+        // ... and so is one that lists a source latent twice (it would silently lose a latent's codes).
+        String text = Files.readString(out.resolve("sae-cosine").resolve("frankenstein.json"));
+        Files.writeString(manifest, text.replaceFirst("\\[\\s*0\\s*,\\s*1\\s*\\]", "[0, 0]"));
+        r = CliRunner.run("eval", broken.toString(), "--acts", tail.toString());
+        assertThat(r.exitCode()).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(r.err()).contains("frankenstein.json").contains("may appear once");
     }
 
     private static void copyTree(Path from, Path to) throws IOException {
@@ -198,6 +204,15 @@ class FrankensteinCommandTest {
         r = CliRunner.run("frankenstein", "--family", small.toString(), large.toString(), "--acts", acts.toString(),
                 "--out", out.toString(), "--select", "best");
         assertThat(r.exitCode()).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(out).doesNotExist();
+
+        // The same SAE twice without a ridge: duplicate latents make the refit's Gram singular, which is
+        // the user's input (exit 2 with what to do), not an internal error.
+        r = CliRunner.run("frankenstein", "--family", small.toString(), small.toString(), "--acts", acts.toString(),
+                "--out", out.toString(), "--held-out", Integer.toString(HELD), "--select", "greedy", "--refit", "exact",
+                "--ridge", "0", "--width", "48");
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(r.err()).contains("raise the ridge");
         assertThat(out).doesNotExist();
 
         Path exists = Files.createDirectories(tmp.resolve("exists"));
