@@ -62,7 +62,7 @@ import picocli.CommandLine.Option;
                 "  8. report       OUT/report/index.html, self-contained, with SVG and PNG figures beside it",
                 "Every stage is cached: a second run, or a run after an interruption, only does what is missing.",
                 "Default size: about 7 minutes on 2 cores; --quick: about 1 minute (fewer tokens and widths)."},
-        footer = {"", "Examples:  saestitch demo            saestitch demo --quick --out runs/quick"})
+        footer = {"", "Examples:  saestitch demo            saestitch demo --quick   (into runs/quick)"})
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR",
             description = "Where everything goes. Default: runs/demo (runs/quick with --quick, so the two never mix).")
