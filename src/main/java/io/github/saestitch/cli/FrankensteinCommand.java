@@ -142,6 +142,7 @@ final class FrankensteinCommand implements Callable<Integer> {
             members.add(new Family.Member(l.sae(), p.toString()));
         }
         Family fam = new Family(members);
+        warnIfHeldOutWasTrainedOn();
         FrankensteinResult r;
         long t0 = System.nanoTime();
         try (ActivationSet set = Inputs.acts(acts, 0)) {
@@ -167,6 +168,32 @@ final class FrankensteinCommand implements Callable<Integer> {
         System.out.println("  wrote " + out.resolve(FrankensteinWriter.TABLE_FILE) + ", latents_*.csv, summary.json, "
                 + String.join(", ", r.saved().keySet()));
         return 0;
+    }
+
+    /**
+     * The evaluation tokens are the last {@code --held-out} of the set, meant to be the trainer's held-out
+     * tail. A family member trained here (its run directory's {@code train_summary.json}) that held out
+     * fewer tokens was trained on part of them: say so, with the value that would be clean.
+     */
+    private void warnIfHeldOutWasTrainedOn() throws java.io.IOException {
+        for (Path p : family) {
+            Path summary = p.resolve("train_summary.json");
+            if (!Files.isRegularFile(summary) && p.getFileName() != null && p.getFileName().toString().equals("sae")
+                    && p.getParent() != null) {
+                summary = p.getParent().resolve("train_summary.json");
+            }
+            if (!Files.isRegularFile(summary)) {
+                continue;
+            }
+            var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(summary.toFile());
+            long trainerHeld = node.path("options").path("evalTokens").asLong(-1);
+            if (trainerHeld >= 0 && trainerHeld < heldOut) {
+                System.err.printf(Locale.ROOT, "warning: %s was trained holding out only the last %d tokens of its set, "
+                        + "so %d of the %d evaluation tokens may be ones it trained on; use --held-out %d for a clean "
+                        + "evaluation (if --acts is the set it was trained on)%n", p, trainerHeld, heldOut - trainerHeld,
+                        heldOut, trainerHeld);
+            }
+        }
     }
 
     /** One line per stage on stderr, with a progress bar for the token passes. */

@@ -161,6 +161,24 @@ class FrankensteinCommandTest {
     }
 
     @Test
+    void warnsWhenAMemberHeldOutFewerTokensThanItIsEvaluatedOn() throws IOException {
+        // A train run directory whose trainer held out only 100 tokens, evaluated on the last 500.
+        Path run = tmp.resolve("run-w32");
+        copyTree(small, run.resolve("sae"));
+        Files.writeString(run.resolve("train_summary.json"), "{\"format_version\": 1, \"options\": {\"evalTokens\": 100}}");
+        Path out = tmp.resolve("warned");
+        CliRunner r = CliRunner.run("frankenstein", "--family", run.resolve("sae").toString(), large.toString(), "--acts",
+                acts.toString(), "--out", out.toString(), "--held-out", Integer.toString(HELD), "--select", "cosine",
+                "--refit", "none");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.err()).contains("warning: " + run.resolve("sae")).contains("use --held-out 100");
+        r = CliRunner.run("frankenstein", "--family", run.toString(), large.toString(), "--acts", acts.toString(), "--out",
+                tmp.resolve("clean").toString(), "--held-out", "100", "--select", "cosine", "--refit", "none");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.err()).doesNotContain("warning");
+    }
+
+    @Test
     void selectAndRefitChooseTheSeries() throws IOException {
         Path out = tmp.resolve("cosine-only");
         CliRunner r = run(out, "--select", "cosine", "--refit", "exact", "--solver", "cg");
