@@ -10,6 +10,7 @@ import io.github.saestitch.activations.TokenContext;
 import io.github.saestitch.io.AtomicOutput;
 import io.github.saestitch.report.LatentContext;
 import io.github.saestitch.report.LatentContexts;
+import io.github.saestitch.sae.SaeRunner;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -46,7 +47,34 @@ import java.util.TreeMap;
  *       relative_error, errors} (relative error after the initialisation, then after each iteration)
  *       {@code , empty_factors, seconds, encode_seconds, nmf_seconds}, and {@code genre_mix} when the
  *       store has a document table: {@code token_share} (fraction of the tokens per genre) and per factor
- *       {@code share}, the fraction of {@code Σ_t W[t, factor]} on tokens of each genre.</li>
+ *       {@code share}, the fraction of {@code Σ_t W[t, factor]} on tokens of each genre, then (added, same
+ *       format version) {@code top_genre} (the genre of largest share), {@code purity} (that share),
+ *       {@code base_share} (that genre's share of the rows: tokens, or documents when pooled) and
+ *       {@code lift} ({@code purity / base_share}). Also added: {@code pool} ({@code token} or
+ *       {@code document}).</li>
+ * </ul>
+ *
+ * <h2>Document pooling ({@code --pool document}, {@link DocumentPooling})</h2>
+ * The rows of V, and so of W, are documents, not tokens. Same files, with these differences:
+ * <ul>
+ *   <li>{@value #CONTEXTS_FILE}: one context per top document ({@value #TOP_TOKENS} documents of largest
+ *       {@code W[d, factor]}): the document's token that scores highest for the factor
+ *       ({@link DocumentPooling#bestToken}) with ±{@value #CONTEXT_RADIUS} tokens of text,
+ *       {@code activation} = {@code W[d, factor]}, {@code source} = "name (genre)".</li>
+ *   <li>{@value #DOCUMENTS_FILE} (only then): {@code format_version,factor,rank,document,name,genre,weight}
+ *       — the {@value #TOP_DOCUMENTS} documents of largest positive {@code W[d, factor]} per factor, rank 0
+ *       first; {@code document} is the store's document id, {@code weight} = {@code W[d, factor]}.</li>
+ *   <li>{@value #SUMMARY_FILE}: {@code tokens} is the number of tokens pooled and {@code nnz} counts V's
+ *       (documents × latents) entries; added {@code documents} (rows of V), {@code document_statistic}
+ *       ({@code mean}/{@code sum}), {@code document_weighting} ({@code none}/{@code idf}/{@code unit}),
+ *       {@code skipped_documents}, {@code skipped_tokens}; {@code genre_mix} gains {@code document_share}
+ *       (fraction of the documents per genre; {@code token_share} is then over the pooled tokens), the
+ *       per-factor {@code share} is over {@code Σ_d W[d, factor]} and {@code base_share} is a document
+ *       share, and {@code assignment}: each document given to its factor {@code argmax_k W[d, k]},
+ *       {@code purity} (fraction of documents whose factor's most common genre is their own),
+ *       {@code majority_baseline} (the largest genre's document share: the purity of one cluster) and
+ *       {@code nmi} (normalised mutual information, arithmetic mean of the entropies, between factor and
+ *       genre).</li>
  * </ul>
  */
 public final class NmfWriter {
@@ -56,6 +84,10 @@ public final class NmfWriter {
     public static final String LATENT_FACTOR_FILE = "latent_factor.csv";
     public static final String CONTEXTS_FILE = "factor_contexts.jsonl";
     public static final String SUMMARY_FILE = "summary.json";
+    public static final String DOCUMENTS_FILE = "factor_documents.csv";
+    public static final String DOCUMENTS_HEADER = "format_version,factor,rank,document,name,genre,weight";
+    /** Documents listed per factor in {@value #DOCUMENTS_FILE}. */
+    public static final int TOP_DOCUMENTS = 20;
     public static final String FACTORS_HEADER = "format_version,factor,rank,latent,weight";
     public static final String LATENT_FACTOR_HEADER = "format_version,latent,factor,weight,share";
     /** Latents listed per factor. */
@@ -82,23 +114,85 @@ public final class NmfWriter {
      * @param genreMix      genre shares, or null when the activations have no document table
      * @param encodeSeconds time to compute V
      * @param nmfSeconds    time of the factorisation
+     * @param documents     with {@code --pool document}: what each row of V is; null for tokens
      */
     public record Run(String sae, String acts, NmfResult result, long nnz, boolean[] fired,
-            Map<Integer, List<LatentContext>> contexts, GenreMix genreMix, double encodeSeconds, double nmfSeconds) {
+            Map<Integer, List<LatentContext>> contexts, GenreMix genreMix, double encodeSeconds, double nmfSeconds,
+            DocumentRows documents) {
         public Run {
             Objects.requireNonNull(result, "result");
             result = result.normalized();
         }
+
+        /** A token-pooled run (rows of V are tokens). */
+        public Run(String sae, String acts, NmfResult result, long nnz, boolean[] fired,
+                Map<Integer, List<LatentContext>> contexts, GenreMix genreMix, double encodeSeconds, double nmfSeconds) {
+            this(sae, acts, result, nnz, fired, contexts, genreMix, encodeSeconds, nmfSeconds, null);
+        }
     }
 
     /**
-     * Genre shares of the factors' token weights.
+     * The documents that are the rows of a document-pooled V.
      *
-     * @param genres     the genres, in order of first appearance among the tokens
-     * @param tokenShare [genres] fraction of the tokens in each genre
-     * @param share      [factors][genres] fraction of {@code Σ_t W[t, k]} on tokens of each genre
+     * @param pooled the pooling (row → document id, token counts, statistic, weighting)
+     * @param table  the store's document table (id → name, genre)
      */
-    public record GenreMix(List<String> genres, double[] tokenShare, double[][] share) {
+    public record DocumentRows(DocumentPooling.Pooled pooled, List<DocumentInfo> table) {
+        /** The document of row {@code row} (an empty name and genre when the table lacks its id). */
+        public DocumentInfo info(int row) {
+            int d = pooled.documents()[row];
+            return d >= 0 && d < table.size() ? table.get(d) : new DocumentInfo(d, "", "");
+        }
+    }
+
+    /**
+     * Genre shares of the factors' row weights (rows are tokens, or documents when pooled).
+     *
+     * @param genres        the genres, in order of first appearance among the rows
+     * @param tokenShare    [genres] fraction of the tokens in each genre
+     * @param documentShare [genres] fraction of the documents (rows) in each genre; null for token rows
+     * @param share         [factors][genres] fraction of {@code Σ_rows W[row, k]} on rows of each genre
+     * @param rowGenre      [rows] the genre index of every row (for the document assignment)
+     */
+    public record GenreMix(List<String> genres, double[] tokenShare, double[] documentShare, double[][] share,
+            int[] rowGenre) {
+        /** Token rows. */
+        public GenreMix(List<String> genres, double[] tokenShare, double[][] share) {
+            this(genres, tokenShare, null, share, null);
+        }
+
+        /** The share of the rows per genre that lifts are measured against. */
+        public double[] baseShare() {
+            return documentShare != null ? documentShare : tokenShare;
+        }
+
+        /** Factor k's genre of largest share (the first on ties). */
+        public int topGenre(int k) {
+            int best = 0;
+            for (int g = 1; g < genres.size(); g++) {
+                if (share[k][g] > share[k][best]) {
+                    best = g;
+                }
+            }
+            return best;
+        }
+
+        /** Factor k's lift on genre g: its share over the genre's base share (0 when the base is 0). */
+        public double lift(int k, int g) {
+            double b = baseShare()[g];
+            return b > 0 ? share[k][g] / b : 0;
+        }
+    }
+
+    /**
+     * Documents given to their dominant factor: {@code purity} (fraction whose factor's most common genre
+     * is their own), {@code majorityBaseline} (largest genre's share of the documents) and {@code nmi}.
+     */
+    public record Assignment(double purity, double majorityBaseline, double nmi) {
+    }
+
+    /** One row of factor_documents.csv. */
+    public record FactorDocument(int factor, int rank, int row, DocumentInfo document, double weight) {
     }
 
     /** One row of factors.csv. */
@@ -130,6 +224,16 @@ public final class NmfWriter {
                 }
             }
             LatentContexts.write(run.contexts(), dir.resolve(CONTEXTS_FILE));
+            if (run.documents() != null) {
+                try (Writer w = Files.newBufferedWriter(dir.resolve(DOCUMENTS_FILE), StandardCharsets.UTF_8)) {
+                    w.write(DOCUMENTS_HEADER + "\n");
+                    for (FactorDocument r : topDocuments(run.result(), run.documents(), TOP_DOCUMENTS)) {
+                        w.write(FORMAT_VERSION + "," + r.factor() + "," + r.rank() + "," + r.document().id() + ","
+                                + csvField(r.document().name()) + "," + csvField(r.document().genre()) + ","
+                                + r.weight() + "\n");
+                    }
+                }
+            }
             Files.writeString(dir.resolve(SUMMARY_FILE), JSON.writeValueAsString(summary) + "\n", StandardCharsets.UTF_8);
         });
     }
@@ -144,6 +248,158 @@ public final class NmfWriter {
             }
         }
         return out;
+    }
+
+    /** The {@code perFactor} documents of largest positive {@code W[d, k]} per factor, largest first. */
+    public static List<FactorDocument> topDocuments(NmfResult r, DocumentRows docs, int perFactor) {
+        List<FactorDocument> out = new ArrayList<>();
+        for (int k = 0; k < r.factors(); k++) {
+            int[] top = topTokens(r, k, perFactor);
+            for (int i = 0; i < top.length; i++) {
+                out.add(new FactorDocument(k, i, top[i], docs.info(top[i]), r.w(top[i], k)));
+            }
+        }
+        return out;
+    }
+
+    /** A CSV field, quoted (with doubled quotes) when it holds a comma, quote or line break. */
+    static String csvField(String s) {
+        if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) {
+            return s;
+        }
+        return '"' + s.replace("\"", "\"\"") + '"';
+    }
+
+    /**
+     * The top documents of every factor as contexts (see the class comment): each document's token that
+     * scores highest for the factor, with text when the store can decode it, else {@code #INDEX}.
+     */
+    public static Map<Integer, List<LatentContext>> documentContexts(NmfResult r, DocumentRows docs, ActivationStore store,
+            SaeRunner runner, int perFactor) {
+        NmfResult n = r.normalized();
+        boolean text = store.hasTokenIds() && store.manifest().model() != null && store.manifest().tokenizer() != null;
+        Map<Integer, List<LatentContext>> out = new TreeMap<>();
+        for (int k = 0; k < n.factors(); k++) {
+            List<LatentContext> list = new ArrayList<>();
+            for (int row : topTokens(n, k, perFactor)) {
+                DocumentInfo info = docs.info(row);
+                String source = info.name() + " (" + info.genre() + ")";
+                long t = DocumentPooling.bestToken(runner, store, docs.pooled(), row, n, k);
+                double a = n.w(row, k);
+                if (t < 0) {
+                    list.add(new LatentContext("", "#" + info.id(), "", a, source));
+                } else if (text) {
+                    TokenContext c = store.context(t, CONTEXT_RADIUS);
+                    list.add(new LatentContext(c.before(), c.tokenText(), c.after(), a, source));
+                } else {
+                    list.add(new LatentContext("", "#" + t, "", a, source));
+                }
+            }
+            if (!list.isEmpty()) {
+                out.put(k, list);
+            }
+        }
+        return out;
+    }
+
+    /** The genre shares of each factor's document weights (see {@link GenreMix}). */
+    public static GenreMix documentGenreMix(NmfResult r, DocumentRows docs) {
+        Map<String, Integer> index = new LinkedHashMap<>();
+        int n = r.tokens();
+        int[] genreOf = new int[n];
+        for (int d = 0; d < n; d++) {
+            String g = docs.info(d).genre();
+            genreOf[d] = index.computeIfAbsent(g.isEmpty() ? "(none)" : g, x -> index.size());
+        }
+        int ng = index.size();
+        double[] docShare = new double[ng];
+        double[] tokenShare = new double[ng];
+        long[] counts = docs.pooled().tokenCounts();
+        long total = 0;
+        for (long c : counts) {
+            total += c;
+        }
+        double[][] share = new double[r.factors()][ng];
+        double[] sum = new double[r.factors()];
+        for (int d = 0; d < n; d++) {
+            docShare[genreOf[d]] += 1.0 / n;
+            tokenShare[genreOf[d]] += (double) counts[d] / total;
+            for (int k = 0; k < r.factors(); k++) {
+                share[k][genreOf[d]] += r.w(d, k);
+                sum[k] += r.w(d, k);
+            }
+        }
+        for (int k = 0; k < r.factors(); k++) {
+            for (int g = 0; g < ng; g++) {
+                share[k][g] = sum[k] > 0 ? share[k][g] / sum[k] : 0;
+            }
+        }
+        return new GenreMix(List.copyOf(index.keySet()), tokenShare, docShare, share, genreOf);
+    }
+
+    /**
+     * Each row given to its factor {@code argmax_k W[row, k]} (normalised W; rows with W = 0 go to no
+     * factor and count as wrong for purity), compared with the rows' genres; null without row genres.
+     */
+    public static Assignment assignment(NmfResult r, GenreMix g) {
+        if (g == null || g.rowGenre() == null) {
+            return null;
+        }
+        NmfResult nr = r.normalized();
+        int n = nr.tokens();
+        int kk = nr.factors();
+        int ng = g.genres().size();
+        long[][] joint = new long[kk + 1][ng]; // row kk: unassigned
+        int[] genreCount = new int[ng];
+        for (int d = 0; d < n; d++) {
+            int best = kk;
+            double max = 0;
+            for (int k = 0; k < kk; k++) {
+                if (nr.w(d, k) > max) {
+                    max = nr.w(d, k);
+                    best = k;
+                }
+            }
+            joint[best][g.rowGenre()[d]]++;
+            genreCount[g.rowGenre()[d]]++;
+        }
+        long correct = 0;
+        for (int k = 0; k < kk; k++) {
+            long m = 0;
+            for (long c : joint[k]) {
+                m = Math.max(m, c);
+            }
+            correct += m;
+        }
+        int majority = 0;
+        for (int c : genreCount) {
+            majority = Math.max(majority, c);
+        }
+        double hG = 0;
+        for (int c : genreCount) {
+            hG -= c > 0 ? (double) c / n * Math.log((double) c / n) : 0;
+        }
+        double hK = 0;
+        double mi = 0;
+        for (int k = 0; k <= kk; k++) {
+            long rowSum = 0;
+            for (long c : joint[k]) {
+                rowSum += c;
+            }
+            if (rowSum == 0) {
+                continue;
+            }
+            double pk = (double) rowSum / n;
+            hK -= pk * Math.log(pk);
+            for (int gi = 0; gi < ng; gi++) {
+                if (joint[k][gi] > 0) {
+                    double p = (double) joint[k][gi] / n;
+                    mi += p * Math.log(p / (pk * genreCount[gi] / n));
+                }
+            }
+        }
+        double nmi = hG + hK > 0 ? 2 * mi / (hG + hK) : 0;
+        return new Assignment((double) correct / n, (double) majority / n, nmi);
     }
 
     /** Each fired latent's dominant factor (see the class comment). */
@@ -258,8 +514,17 @@ public final class NmfWriter {
         }
         o.put("fired_latents", fired);
         o.put("factors", r.factors());
-        o.put("tokens", r.tokens());
+        DocumentRows docs = run.documents();
+        o.put("tokens", docs == null ? r.tokens() : docs.pooled().tokensUsed());
         o.put("nnz", run.nnz());
+        o.put("pool", docs == null ? "token" : "document");
+        if (docs != null) {
+            o.put("documents", r.tokens());
+            o.put("document_statistic", docs.pooled().statistic().id());
+            o.put("document_weighting", docs.pooled().weighting().id());
+            o.put("skipped_documents", docs.pooled().skippedDocuments());
+            o.put("skipped_tokens", docs.pooled().skippedTokens());
+        }
         o.put("algorithm", r.options().algorithm().id());
         o.put("seed", r.options().seed());
         o.put("max_iterations", r.options().maxIterations());
@@ -282,6 +547,12 @@ public final class NmfWriter {
             for (int i = 0; i < g.genres().size(); i++) {
                 ts.put(g.genres().get(i), g.tokenShare()[i]);
             }
+            if (g.documentShare() != null) {
+                ObjectNode ds = gm.putObject("document_share");
+                for (int i = 0; i < g.genres().size(); i++) {
+                    ds.put(g.genres().get(i), g.documentShare()[i]);
+                }
+            }
             ArrayNode fs = gm.putArray("factors");
             for (int k = 0; k < r.factors(); k++) {
                 ObjectNode f = fs.addObject();
@@ -290,6 +561,18 @@ public final class NmfWriter {
                 for (int i = 0; i < g.genres().size(); i++) {
                     s.put(g.genres().get(i), g.share()[k][i]);
                 }
+                int top = g.topGenre(k);
+                f.put("top_genre", g.genres().get(top));
+                f.put("purity", g.share()[k][top]);
+                f.put("base_share", g.baseShare()[top]);
+                f.put("lift", g.lift(k, top));
+            }
+            Assignment a = assignment(r, g);
+            if (a != null) {
+                ObjectNode as = gm.putObject("assignment");
+                as.put("purity", a.purity());
+                as.put("majority_baseline", a.majorityBaseline());
+                as.put("nmi", a.nmi());
             }
         }
         return o;

@@ -10,7 +10,9 @@
  *   <li><b>NMF factors</b> ({@link io.github.saestitch.decomp.Nmf}): the non-negative tokens × latents
  *       activation matrix V factorised as {@code V ≈ W·H} (seed 000: latents grouped into a few
  *       high-level factors), sparse-aware, seeded, with {@link io.github.saestitch.decomp.DenseNmf} as
- *       the dense reference. Files: {@link io.github.saestitch.decomp.NmfWriter}.</li>
+ *       the dense reference. The rows of V are tokens ({@link io.github.saestitch.decomp.CodeMatrix}) or,
+ *       pooled per document of a store, documents ({@link io.github.saestitch.decomp.DocumentPooling}:
+ *       then the factors follow genres, README "nmf"). Files: {@link io.github.saestitch.decomp.NmfWriter}.</li>
  * </ul>
  * Nothing here prints; the CLI ({@code saestitch meta-sae}, {@code saestitch nmf}) does.
  */

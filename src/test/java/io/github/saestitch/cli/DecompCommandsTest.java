@@ -1,9 +1,12 @@
 package io.github.saestitch.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.saestitch.activations.ActivationStore;
+import io.github.saestitch.decomp.DocumentPooling;
 import io.github.saestitch.decomp.MetaSaeWriter;
 import io.github.saestitch.decomp.NmfWriter;
 import io.github.saestitch.io.Npy;
@@ -11,9 +14,11 @@ import io.github.saestitch.io.SaeFormats;
 import io.github.saestitch.report.LatentContext;
 import io.github.saestitch.report.LatentContexts;
 import io.github.saestitch.sae.Activation;
+import io.github.saestitch.sae.ReferenceSae;
 import io.github.saestitch.sae.Sae;
 import io.github.saestitch.stitch.SyntheticPair;
 import io.github.saestitch.tensor.FloatMatrix;
+import io.github.saestitch.tensor.KernelsProvider;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -228,5 +233,155 @@ class DecompCommandsTest {
         assertThat(c.before() + c.token() + c.after()).isNotBlank();
         assertThat(c.token()).doesNotStartWith("#");
         assertThat(c.source()).contains("token ");
+        assertThat(s.get("pool").asText()).isEqualTo("token");
+        assertThat(out.resolve(NmfWriter.DOCUMENTS_FILE)).doesNotExist();
+        assertThat(s.get("genre_mix").get("factors").get(0).has("lift")).isTrue();
+    }
+
+    /** Relative tolerance of pooled float values vs the double reference (float storage, different order). */
+    static final double POOL_TOLERANCE = 1e-5;
+
+    @Test
+    void nmfPooledPerDocumentMatchesAReferenceAndListsTopDocuments(@TempDir Path dir) throws Exception {
+        // Six documents in three genres (sub-folders), with [CLS]/[SEP] rows stored: those must not be pooled.
+        String[][] texts = {
+                {"news", "The senator said on Tuesday that the budget vote will be delayed until the committee meets again. "},
+                {"news", "Police reported that the mayor and the council met downtown on Friday to discuss the new tax. "},
+                {"hobbies", "Cut the board to length, sand the edges, and glue the two pieces together before you paint. "},
+                {"hobbies", "Plant the seeds an inch deep, water them every morning, and keep the tray in a sunny window. "},
+                {"religion", "The faithful pray that grace and mercy will lead the soul to salvation and eternal peace. "},
+                {"religion", "In the gospel the apostle teaches that love and faith are the gifts of the holy spirit. "}};
+        Path corpus = dir.resolve("corpus");
+        for (int i = 0; i < texts.length; i++) {
+            Path f = corpus.resolve(texts[i][0]).resolve("d" + i + ".txt");
+            Files.createDirectories(f.getParent());
+            Files.writeString(f, texts[i][1].repeat(3));
+        }
+        Path store = dir.resolve("store");
+        CliRunner r = CliRunner.run("activations", "--corpus", corpus.toString(), "--tokens", "100000", "--context", "48",
+                "--layer", "2", "--special-tokens", "--out", store.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        SplittableRandom rng = new SplittableRandom(9);
+        int latents = 23;
+        FloatMatrix enc = FloatMatrix.zeros(384, latents);
+        float[] bEnc = new float[latents];
+        for (int j = 0; j < latents; j++) {
+            for (int i = 0; i < 384; i++) {
+                enc.set(i, j, (float) (rng.nextGaussian() / 8));
+            }
+            bEnc[j] = (float) (rng.nextGaussian() / 4);
+        }
+        Sae s = new Sae(new Activation.Relu(), true, enc, bEnc, enc.transpose(), new float[384], null);
+        Path saeDir = dir.resolve("sae");
+        SaeFormats.save(s, saeDir);
+
+        // The pooled matrix vs a direct reference: ReferenceSae's dense double codes, averaged per document.
+        try (ActivationStore st = ActivationStore.open(store)) {
+            for (DocumentPooling.Statistic stat : DocumentPooling.Statistic.values()) {
+                DocumentPooling.Pooled p = DocumentPooling.encode(s, KernelsProvider.byName("scalar"), st, 0, stat,
+                        DocumentPooling.Weighting.NONE, null);
+                Map<Integer, double[]> sums = new java.util.LinkedHashMap<>();
+                Map<Integer, Integer> counts = new HashMap<>();
+                double[][] codes = ReferenceSae.encode(s, st.block(0, (int) st.numTokens()));
+                long specials = 0;
+                for (int t = 0; t < st.numTokens(); t++) {
+                    if (st.docPosition(t) < 0) {
+                        specials++;
+                        continue;
+                    }
+                    double[] sum = sums.computeIfAbsent(st.docId(t), d -> new double[latents]);
+                    for (int j = 0; j < latents; j++) {
+                        sum[j] += codes[t][j];
+                    }
+                    counts.merge(st.docId(t), 1, Integer::sum);
+                }
+                assertThat(specials).as("[CLS]/[SEP] rows are stored").isPositive();
+                assertThat(p.skippedTokens()).isEqualTo(specials);
+                assertThat(p.documents()).containsExactly(sums.keySet().stream().mapToInt(Integer::intValue).toArray());
+                FloatMatrix got = p.matrix().toDense();
+                for (int row = 0; row < p.documents().length; row++) {
+                    double[] want = sums.get(p.documents()[row]);
+                    int c = counts.get(p.documents()[row]);
+                    for (int j = 0; j < latents; j++) {
+                        double w = stat == DocumentPooling.Statistic.MEAN ? want[j] / c : want[j];
+                        assertThat((double) got.get(row, j)).isCloseTo(w, within(POOL_TOLERANCE * Math.max(1, Math.abs(w))));
+                    }
+                }
+            }
+        }
+
+        Path out = dir.resolve("nmf-doc");
+        r = CliRunner.run("nmf", "--sae", saeDir.toString(), "--acts", store.toString(), "--factors", "3", "--pool",
+                "document", "--out", out.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("6 documents", "top documents", "purity");
+        JsonNode sum = JSON.readTree(out.resolve(NmfWriter.SUMMARY_FILE).toFile());
+        assertThat(sum.get("pool").asText()).isEqualTo("document");
+        assertThat(sum.get("documents").asInt()).isEqualTo(6);
+        assertThat(sum.get("document_statistic").asText()).isEqualTo("mean");
+        assertThat(sum.get("genre_mix").get("document_share").get("news").asDouble()).isCloseTo(1 / 3.0, within(1e-12));
+        assertThat(sum.get("genre_mix").get("assignment").get("nmi").asDouble()).isBetween(0.0, 1.0 + 1e-12);
+        for (JsonNode f : sum.get("genre_mix").get("factors")) {
+            assertThat(f.get("lift").asDouble()).isCloseTo(f.get("purity").asDouble() / f.get("base_share").asDouble(),
+                    within(1e-12));
+        }
+        assertThat(Files.readAllLines(out.resolve(NmfWriter.DOCUMENTS_FILE)).get(0)).isEqualTo(NmfWriter.DOCUMENTS_HEADER);
+        List<String[]> rows = csv(out.resolve(NmfWriter.DOCUMENTS_FILE));
+        assertThat(rows).isNotEmpty();
+        for (String[] row : rows) {
+            assertThat(row).hasSize(7);
+            assertThat(row[0]).isEqualTo("1");
+            assertThat(row[4]).matches(row[5] + "/d\\d\\.txt"); // name is the file's relative path, genre its folder
+            assertThat(Double.parseDouble(row[6])).isPositive();
+        }
+        Map<Integer, List<LatentContext>> ctx = LatentContexts.read(out.resolve(NmfWriter.CONTEXTS_FILE));
+        assertThat(ctx).isNotEmpty();
+        for (List<LatentContext> list : ctx.values()) {
+            for (LatentContext c : list) {
+                assertThat(c.source()).matches("\\w+/d\\d\\.txt \\((news|hobbies|religion)\\)");
+                assertThat(c.token()).doesNotStartWith("#");
+                assertThat(c.before() + c.token() + c.after()).isNotBlank();
+            }
+        }
+        assertThat(Files.readAllLines(out.resolve(NmfWriter.FACTORS_FILE)).get(0)).isEqualTo(NmfWriter.FACTORS_HEADER);
+
+        // Refusals, exit 2 and nothing written: a .npy, a store without a document table, bad option values.
+        Path bad = dir.resolve("bad");
+        r = CliRunner.run("nmf", "--sae", large.toString(), "--acts", acts.toString(), "--factors", "2", "--pool",
+                "document", "--out", bad.toString());
+        assertThat(r.exitCode()).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(r.err()).contains("store directory");
+        Path noDocs = dir.resolve("store-no-docs");
+        copyTree(store, noDocs);
+        Files.delete(noDocs.resolve("documents.json"));
+        r = CliRunner.run("nmf", "--sae", saeDir.toString(), "--acts", noDocs.toString(), "--factors", "2", "--pool",
+                "document", "--out", bad.toString());
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(r.err()).contains("document table");
+        r = CliRunner.run("nmf", "--sae", saeDir.toString(), "--acts", store.toString(), "--factors", "2", "--pool",
+                "sentence", "--out", bad.toString());
+        assertThat(r.exitCode()).isEqualTo(Main.EXIT_BAD_INPUT);
+        r = CliRunner.run("nmf", "--sae", saeDir.toString(), "--acts", store.toString(), "--factors", "2",
+                "--doc-weighting", "idf", "--out", bad.toString());
+        assertThat(r.exitCode()).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(r.err()).contains("--pool document only");
+        r = CliRunner.run("nmf", "--sae", saeDir.toString(), "--acts", store.toString(), "--factors", "7", "--pool",
+                "document", "--out", bad.toString());
+        assertThat(r.exitCode()).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(r.err()).contains("6 documents");
+        assertThat(bad).doesNotExist();
+    }
+
+    static void copyTree(Path from, Path to) throws IOException {
+        try (var paths = Files.walk(from)) {
+            for (Path p : paths.toList()) {
+                Path q = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(q);
+                } else {
+                    Files.copy(p, q);
+                }
+            }
+        }
     }
 }
