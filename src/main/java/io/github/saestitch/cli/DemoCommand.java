@@ -58,7 +58,7 @@ import picocli.CommandLine.Option;
                 "                  decoder refit, against the originals on held-out tokens (OUT/frankenstein)",
                 "  6. meta-SAE     the widest SAE's decoder rows as BatchTopK (k = 4) combinations of meta-latents,",
                 "                  each with its nearest latents in the smallest SAE (OUT/meta-sae)",
-                "  7. NMF          the second SAE's token x latent activations in 10 non-negative factors (OUT/nmf)",
+                "  7. NMF          the second SAE's activations pooled per document, in 10 non-negative factors (OUT/nmf)",
                 "  8. report       OUT/report/index.html, self-contained, with SVG and PNG figures beside it",
                 "Every stage is cached: a second run, or a run after an interruption, only does what is missing.",
                 "Default size: about 7 minutes on 2 cores; --quick: about 1 minute (fewer tokens and widths)."},
@@ -241,11 +241,16 @@ final class DemoCommand implements Callable<Integer> {
         subcommand(meta, new ArrayList<>(List.of("meta-sae", "--sae", widestDir.toString(), "--nearest",
                 smallestDir.toString(), "--out", meta.toString(), "--kernels", k.name())), List.of(widestDir, smallestDir));
 
-        stage(7, "NMF of width " + second.width() + "'s activations on " + nCompare + " tokens, 10 factors");
+        // Pooled per document (the latents' mean activation over each Brown document): per token the factors
+        // are word classes; per document they follow genres (measured, README "nmf"). --quick has few
+        // documents, hence fewer factors.
+        int nmfFactors = quick ? 4 : 10;
+        stage(7, "NMF of width " + second.width() + "'s activations pooled per document, " + nmfFactors + " factors");
         Path nmf = out.resolve("nmf");
         Path secondDir = second.dir().resolve(TrainResult.SAE_DIR);
         subcommand(nmf, new ArrayList<>(List.of("nmf", "--sae", secondDir.toString(), "--acts", acts.toString(),
-                "--factors", "10", "--tokens", Long.toString(nCompare), "--out", nmf.toString(), "--kernels", k.name())),
+                "--factors", Integer.toString(nmfFactors), "--pool", "document", "--out", nmf.toString(), "--kernels",
+                k.name())),
                 List.of(secondDir, acts.resolve(StoreManifest.FILE)));
 
         stage(8, "report");

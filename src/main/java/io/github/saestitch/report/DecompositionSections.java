@@ -35,7 +35,9 @@ final class DecompositionSections {
             + "factor's weight on every latent (its top latents below), each column of W its strength on every token "
             + "(its top contexts, with the token where the factor is strongest highlighted). The relative error "
             + "\u2016V \u2212 WH\u2016 / \u2016V\u2016 says how much of the activations the factors leave out. The "
-            + "explorer shows the factor of every latent.";
+            + "explorer shows the factor of every latent. Factorised per token, the factors tend to be word classes; "
+            + "pooled per document (one row of V per document: the latents' mean activation over its tokens), "
+            + "they tend to be topics and genres, and each factor's most over-represented genre is shown.";
 
     private DecompositionSections() {
     }
@@ -151,10 +153,13 @@ final class DecompositionSections {
         sb.append(".</p>\n");
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {Fmt.count(s.numLatents()), Fmt.count(s.factors()),
+            s.documentPooled() ? (s.documents() >= 0 ? Fmt.count(s.documents()) : Fmt.MISSING) + " documents"
+                    : "tokens",
             s.tokens() >= 0 ? Fmt.count(s.tokens()) : Fmt.MISSING, Fmt.pct(s.relativeError(), false),
             s.iterations() >= 0 ? Fmt.count(s.iterations()) : Fmt.MISSING});
-        sb.append(HtmlPage.table("nmfsummary", new String[] {"latents", "factors", "tokens", "relative error",
-            "iterations"}, rows));
+        sb.append(HtmlPage.table("nmfsummary", new String[] {"latents", "factors", "rows of V", "tokens",
+            "relative error", "iterations"}, rows));
+        boolean genres = s.genres().stream().anyMatch(java.util.Objects::nonNull);
         List<String[]> frows = new ArrayList<>();
         int shown = Math.min(MAX_FACTORS, s.factors());
         for (int f = 0; f < shown; f++) {
@@ -167,10 +172,17 @@ final class DecompositionSections {
             if (top.isEmpty()) {
                 lat.append(Fmt.MISSING);
             }
-            frows.add(new String[] {"F:" + f, lat.toString(), contexts(n.contexts().get(f))});
+            NmfRun.FactorGenre g = s.genres().get(f);
+            String genre = g == null ? Fmt.MISSING : Fmt.xml(g.genre()) + " " + Fmt.pct(g.purity(), false)
+                    + (Double.isFinite(g.lift()) ? " (\u00d7" + Fmt.sig(g.lift(), 2) + ")" : "");
+            frows.add(genres ? new String[] {"F:" + f, genre, lat.toString(), contexts(n.contexts().get(f))}
+                    : new String[] {"F:" + f, lat.toString(), contexts(n.contexts().get(f))});
         }
-        sb.append(HtmlPage.table("nmf", new String[] {"factor", "top latents (weight in H)", "top contexts"}, frows,
-                1, 2));
+        sb.append(genres
+                ? HtmlPage.table("nmf", new String[] {"factor", "top genre (share, lift)", "top latents (weight in H)",
+                    s.documentPooled() ? "top documents" : "top contexts"}, frows, 1, 2, 3)
+                : HtmlPage.table("nmf", new String[] {"factor", "top latents (weight in H)", "top contexts"}, frows,
+                    1, 2));
         if (shown < s.factors()) {
             sb.append("<p class=\"small\">Showing ").append(shown).append(" of ").append(Fmt.count(s.factors()))
                     .append(" factors; ").append(NmfRun.FACTORS).append(" has them all.</p>\n");

@@ -40,7 +40,19 @@ record NmfRun(Path dir, Summary summary, List<List<MetaSaeRun.Weighted>> factorL
 
     /** summary.json; strings empty, numbers NaN and counts −1 when absent. */
     record Summary(int formatVersion, String sae, int numLatents, int factors, long tokens, double relativeError,
-            long iterations) {
+            long iterations, String pool, long documents, List<FactorGenre> genres) {
+
+        /** Whether V's rows are documents ({@code pool} "document") rather than tokens. */
+        boolean documentPooled() {
+            return pool.equals("document");
+        }
+    }
+
+    /**
+     * A factor's most over-represented genre, from {@code summary.json genre_mix.factors} when present:
+     * {@code purity} the genre's share of the factor's W mass, {@code lift} that over its share of rows.
+     */
+    record FactorGenre(String genre, double purity, double lift) {
     }
 
     /** One row of latent_factor.csv. */
@@ -56,8 +68,20 @@ record NmfRun(Path dir, Summary summary, List<List<MetaSaeRun.Weighted>> factorL
         int version = MetaSaeRun.requireVersion(sf, root);
         int n = MetaSaeRun.requirePositive(sf, root, "num_latents");
         int f = MetaSaeRun.requirePositive(sf, root, "factors");
+        List<FactorGenre> genres = new ArrayList<>();
+        for (int i = 0; i < f; i++) {
+            genres.add(null);
+        }
+        for (JsonNode g : root.path("genre_mix").path("factors")) {
+            int i = g.path("factor").asInt(-1);
+            String genre = g.path("top_genre").asText("");
+            if (i >= 0 && i < f && !genre.isEmpty()) {
+                genres.set(i, new FactorGenre(genre, MetaSaeRun.num(g, "purity"), MetaSaeRun.num(g, "lift")));
+            }
+        }
         Summary s = new Summary(version, root.path("sae").asText(""), n, f, root.path("tokens").asLong(-1),
-                MetaSaeRun.num(root, "relative_error"), root.path("iterations").asLong(-1));
+                MetaSaeRun.num(root, "relative_error"), root.path("iterations").asLong(-1),
+                root.path("pool").asText("token"), root.path("documents").asLong(-1), java.util.Collections.unmodifiableList(genres));
 
         Csv fc = Csv.read(dir.resolve(FACTORS));
         fc.requireFormatVersion(FORMAT_VERSION);

@@ -56,6 +56,30 @@ class DecompositionReportTest {
     }
 
     @Test
+    void aDocumentPooledNmfShowsDocumentsAndEachFactorsTopGenre() throws Exception {
+        Path dir = Examples.copy("nmf", tmp);
+        // what 'nmf --pool document' adds to summary.json (decomp.NmfWriter)
+        Files.writeString(dir.resolve("summary.json"), """
+                {"format_version": 1, "sae": "runs/family/width-16/sae", "num_latents": 16, "factors": 3,
+                 "tokens": 4096, "relative_error": 0.4213, "iterations": 200, "pool": "document", "documents": 12,
+                 "genre_mix": {"factors": [{"factor": 0, "top_genre": "hobbies", "purity": 0.45, "lift": 5.4},
+                                           {"factor": 2, "top_genre": "news", "purity": 0.32, "lift": 3.5}]}}
+                """);
+        NmfRun n = NmfRun.read(dir);
+        assertThat(n.summary().documentPooled()).isTrue();
+        assertThat(n.summary().documents()).isEqualTo(12);
+        assertThat(n.summary().genres().get(0)).isEqualTo(new NmfRun.FactorGenre("hobbies", 0.45, 5.4));
+        assertThat(n.summary().genres().get(1)).isNull();
+        String html = DecompositionSections.nmf(n, null);
+        assertThat(html).contains("12 documents").contains("top genre (share, lift)").contains("hobbies")
+                .contains("\u00d75.4").contains("top documents");
+        // token-pooled (no pool field, as older files): no genre column
+        NmfRun tokens = NmfRun.read(Examples.copy("nmf", tmp.resolve("tok")));
+        assertThat(tokens.summary().documentPooled()).isFalse();
+        assertThat(DecompositionSections.nmf(tokens, null)).doesNotContain("top genre").contains("top contexts");
+    }
+
+    @Test
     void sectionsAndExplorerDataWhenTheSaeIsAPairsLargerOne() throws Exception {
         Path pair = Examples.copy("example", tmp);
         ReportResult r = ReportBuilder.build(ReportInputs.builder().pair(pair).metaSae(Examples.copy("meta-sae", tmp))
