@@ -206,7 +206,11 @@ final class DecompositionSections {
             sb.append("<div class=\"ctx\"><span class=\"act\">").append(Fmt.sig(c.activation(), 3)).append("</span>")
                     .append(Fmt.xml(c.before())).append("<span class=\"tok focus\" style=\"background-color: rgba(230, "
                             + "159, 0, ").append(String.format(java.util.Locale.ROOT, "%.2f", alpha)).append(")\">")
-                    .append(Fmt.xml(c.token())).append("</span>").append(Fmt.xml(c.after())).append("</div>");
+                    .append(Fmt.xml(c.token())).append("</span>").append(Fmt.xml(c.after()));
+            if (!c.source().isEmpty()) { // the document (and genre): what a document-pooled factor is about
+                sb.append(" <span class=\"src\">").append(Fmt.xml(c.source())).append("</span>");
+            }
+            sb.append("</div>");
         }
         return sb.toString();
     }
