@@ -144,13 +144,7 @@ final class NmfCommand implements Callable<Integer> {
         }
         double encodeSecs = (System.nanoTime() - t0) / 1e9;
         long t1 = System.nanoTime();
-        NmfResult r;
-        try (CliProgress bar = new CliProgress("nmf " + options.algorithm().id(), iterations, "it")) {
-            r = Nmf.factorize(v, options, (it, max, err) -> {
-                bar.stepTo(it);
-                bar.extra(String.format(Locale.ROOT, "rel. error %.5f", err));
-            });
-        }
+        NmfResult r = factorize(v, options);
         double nmfSecs = (System.nanoTime() - t1) / 1e9;
         ActivationStore store = Files.isDirectory(acts) ? ActivationStore.open(acts) : null;
         NmfWriter.Run run;
@@ -204,13 +198,7 @@ final class NmfCommand implements Callable<Integer> {
             }
             double encodeSecs = (System.nanoTime() - t0) / 1e9;
             long t1 = System.nanoTime();
-            NmfResult r;
-            try (CliProgress bar = new CliProgress("nmf " + options.algorithm().id(), iterations, "it")) {
-                r = Nmf.factorize(v, options, (it, max, err) -> {
-                    bar.stepTo(it);
-                    bar.extra(String.format(Locale.ROOT, "rel. error %.5f", err));
-                });
-            }
+            NmfResult r = factorize(v, options);
             double nmfSecs = (System.nanoTime() - t1) / 1e9;
             NmfWriter.DocumentRows docs = new NmfWriter.DocumentRows(p, table);
             NmfWriter.Run run = new NmfWriter.Run(sae.toString(), acts.toString(), r, v.nnz(), CodeMatrix.fired(v),
@@ -284,5 +272,15 @@ final class NmfCommand implements Callable<Integer> {
         System.out.println("  wrote " + out.resolve(NmfWriter.FACTORS_FILE) + ", " + NmfWriter.LATENT_FACTOR_FILE + ", "
                 + NmfWriter.CONTEXTS_FILE + (docs == null ? "" : ", " + NmfWriter.DOCUMENTS_FILE) + ", "
                 + NmfWriter.SUMMARY_FILE);
+    }
+
+    /** The factorization with a progress bar showing the relative error. */
+    private NmfResult factorize(SparseRows v, NmfOptions options) {
+        try (CliProgress bar = new CliProgress("nmf " + options.algorithm().id(), iterations, "it")) {
+            return Nmf.factorize(v, options, (it, max, err) -> {
+                bar.stepTo(it);
+                bar.extra(String.format(Locale.ROOT, "rel. error %.5f", err));
+            });
+        }
     }
 }
