@@ -105,9 +105,7 @@ final class FrankensteinCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!overwrite && Files.exists(out)) {
-            throw new BadInputException(out + " already exists; choose another directory or pass --overwrite");
-        }
+        Inputs.requireNewOutput(out, overwrite);
         boolean cos;
         boolean greedy;
         switch (select.toLowerCase(Locale.ROOT)) {

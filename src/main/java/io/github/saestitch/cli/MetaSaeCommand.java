@@ -7,7 +7,6 @@ import io.github.saestitch.decomp.NearestLatents;
 import io.github.saestitch.io.LoadedSae;
 import io.github.saestitch.train.TrainListener;
 import io.github.saestitch.train.TrainProgress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Locale;
@@ -74,9 +73,7 @@ final class MetaSaeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!overwrite && Files.exists(out)) {
-            throw new BadInputException(out + " already exists; choose another directory or pass --overwrite");
-        }
+        Inputs.requireNewOutput(out, overwrite);
         MetaSaeOptions options = new MetaSaeOptions(latents, k, epochs, batchSize, lr, seed);
         LoadedSae l = Inputs.sae(sae);
         LoadedSae s = nearest == null ? l : Inputs.sae(nearest);

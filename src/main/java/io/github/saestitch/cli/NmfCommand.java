@@ -107,9 +107,7 @@ final class NmfCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!overwrite && Files.exists(out)) {
-            throw new BadInputException(out + " already exists; choose another directory or pass --overwrite");
-        }
+        Inputs.requireNewOutput(out, overwrite);
         if (tokens != null && tokens < 0) {
             throw new BadInputException("--tokens must be >= 0 (0 = all), got " + tokens);
         }

@@ -10,7 +10,6 @@ import io.github.saestitch.stitch.StitchOptions;
 import io.github.saestitch.stitch.StitchPlan;
 import io.github.saestitch.stitch.StitchedModel;
 import io.github.saestitch.stitch.Stitcher;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -57,9 +56,7 @@ final class StitchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!overwrite && Files.exists(out)) {
-            throw new BadInputException(out + " already exists; choose another directory or pass --overwrite");
-        }
+        Inputs.requireNewOutput(out, overwrite);
         LoadedSae s = Inputs.sae(small);
         LoadedSae l = Inputs.sae(large);
         StitchOptions options = new StitchOptions(StitchOptions.Add.parse(add), StitchOptions.Swap.parse(swap),
