@@ -64,12 +64,23 @@ final class SaeObjective {
             float minKept, boolean denseRelu) {
     }
 
-    private final Architecture arch;
+    /** What the sparse pass of one batch reads: the parameters, the batch, its codes and the prefix groups. */
+    private record Pass(SaeParams p, float[] x, SparseRows codes, SparseRows aux, double auxScale, int[] prefixEnds,
+            int[] groupOf) {
+        int prefixes() {
+            return prefixEnds.length;
+        }
+    }
+
+    /** The batch's losses: the mean prefix reconstruction loss, the full-width mse, AuxK's scaled loss. */
+    private record Losses(double recon, double mse, double aux) {
+    }
+
+    private final ArchitectureObjective arch;
     private final Kernels kernels;
     private final int d;
     private final int numLatents;
     private final int batch;
-    private final int k;
     private final int auxKConfig;
     private final double auxCoefficient;
     private final double denseReluDensity; // relu runs the dense GEMM path above this fraction of active entries
@@ -91,12 +102,11 @@ final class SaeObjective {
     SaeObjective(Architecture arch, Kernels kernels, int dIn, int numLatents, int batch, int k, int auxK,
             double auxCoefficient, double denseReluDensity) {
         this.denseReluDensity = denseReluDensity;
-        this.arch = arch;
+        this.arch = ArchitectureObjective.of(arch, k);
         this.kernels = kernels;
         this.d = dIn;
         this.numLatents = numLatents;
         this.batch = batch;
-        this.k = k;
         this.auxKConfig = auxK > 0 ? auxK : Math.max(1, dIn / 2);
         this.auxCoefficient = auxCoefficient;
         this.xc = new float[Math.multiplyExact(batch, dIn)];
@@ -125,10 +135,40 @@ final class SaeObjective {
      */
     Stats compute(SaeParams p, float[] x, float l1, int[] deadIdx, int[] prefixEnds, float hint, SaeParams g,
             boolean[] fired) {
-        final int B = batch;
-        final int F = numLatents;
-        // xc = x − b_dec
-        Parallel.forRange(B, d, (t0, t1) -> {
+        encode(p, x);
+        float[] norms = arch.penaltyNorms(p); // relu's ‖W_dec,i‖; null for the others
+        if (norms != null) {
+            long nnz = LatentSelection.countPositive(pre);
+            if (nnz > denseReluDensity * batch * (double) numLatents) {
+                return denseRelu(p, x, l1, norms, g, fired, nnz);
+            }
+        }
+        ArchitectureObjective.Codes codes = arch.select(kernels, pre, batch, numLatents, hint);
+        Pass pass = pass(p, x, codes.rows(), deadIdx, prefixEnds);
+        markFired(codes.rows(), fired);
+        Losses losses = residuals(pass);
+        float l1PerToken = l1 / batch;
+        float[][] dpre = entryGradients(pass, norms, l1PerToken);
+        LatentEntries entries = LatentEntries.sort(pass.codes(), pass.aux(), dpre[0], dpre[1], pass.groupOf(),
+                pass.prefixes(), numLatents);
+        double sparsity = weightGradients(p, g, entries, norms, l1PerToken);
+        biasDecoderGradient(p, g, pass.prefixes(), batch);
+        return new Stats(losses.recon() + sparsity + losses.aux(), losses.recon(), losses.mse(), sparsity, losses.aux(),
+                (double) codes.rows().nnz() / batch, codes.minKept(), false);
+    }
+
+    /**
+     * {@code relu((x − b_dec)·W_encᵀ + b_enc)} of one batch into the scratch buffer, which is returned
+     * ({@code [B, F]}, valid until the next call). Reads {@code x} ([B, d], normalised units).
+     */
+    float[] preActivations(SaeParams p, float[] x) {
+        encode(p, x);
+        return pre;
+    }
+
+    /** The encoder: {@code xc = x − b_dec}, then {@code pre = relu(xc · W_encᵀ + b_enc)} (one sgemm). */
+    private void encode(SaeParams p, float[] x) {
+        Parallel.forRange(batch, d, (t0, t1) -> {
             for (int t = t0; t < t1; t++) {
                 int o = t * d;
                 for (int j = 0; j < d; j++) {
@@ -136,147 +176,174 @@ final class SaeObjective {
                 }
             }
         });
-        FloatMatrix xcM = FloatMatrix.wrap(xc, B, d);
-        FloatMatrix preM = FloatMatrix.wrap(pre, B, F);
-        kernels.sgemm(false, true, 1f, xcM, FloatMatrix.wrap(p.wEnc, F, d), 0f, preM);
+        FloatMatrix preM = FloatMatrix.wrap(pre, batch, numLatents);
+        kernels.sgemm(false, true, 1f, FloatMatrix.wrap(xc, batch, d), FloatMatrix.wrap(p.wEnc, numLatents, d), 0f,
+                preM);
         kernels.addBiasActivate(preM, p.bEnc, null);
+    }
 
-        float[] norms = null;
-        if (arch == Architecture.RELU) {
-            norms = new float[F];
-            for (int i = 0; i < F; i++) {
-                norms[i] = (float) Math.sqrt(VecOps.sumSquares(p.wDec, i * p.decCols, p.decCols));
-            }
-            long nnz = countPositive(pre);
-            if (nnz > denseReluDensity * B * (double) F) {
-                return denseRelu(p, x, l1, norms, g, fired, nnz);
-            }
-        }
-
-        // Codes.
-        float minKept = 0f;
-        SparseRows codes;
-        switch (arch) {
-            case RELU -> codes = compress(pre, B, F);
-            case TOPK, EXPANDER -> codes = kernels.topK(preM, k);
-            case BATCHTOPK, MATRYOSHKA -> {
-                float[] kept = new float[1];
-                codes = batchTopK(pre, B, F, (long) k * B, hint, kept);
-                minKept = kept[0];
-            }
-            default -> throw new IllegalStateException("unreachable: " + arch);
-        }
+    /** The codes with AuxK's codes among the dead latents (when it applies) and the prefix groups. */
+    private Pass pass(SaeParams p, float[] x, SparseRows codes, int[] deadIdx, int[] prefixEnds) {
         SparseRows aux = null;
         double auxScale = 0;
-        if (arch.usesTopK() && auxCoefficient > 0 && deadIdx.length > 0) {
-            aux = auxTopK(pre, B, F, deadIdx, Math.min(auxKConfig, deadIdx.length));
+        if (arch.usesAuxK() && auxCoefficient > 0 && deadIdx.length > 0) {
+            aux = LatentSelection.auxTopK(pre, batch, numLatents, deadIdx, Math.min(auxKConfig, deadIdx.length));
             auxScale = auxCoefficient * Math.min(1.0, (double) deadIdx.length / auxKConfig);
         }
+        return new Pass(p, x, codes, aux, auxScale, prefixEnds, prefixGroups(prefixEnds));
+    }
+
+    /** The prefix group of each latent ([F]), or null with a single prefix. */
+    private int[] prefixGroups(int[] prefixEnds) {
+        if (prefixEnds.length <= 1) {
+            return null;
+        }
+        int[] groupOf = new int[numLatents];
+        for (int i = 0, j = 0; i < numLatents; i++) {
+            while (i >= prefixEnds[j]) {
+                j++;
+            }
+            groupOf[i] = j;
+        }
+        return groupOf;
+    }
+
+    private static void markFired(SparseRows codes, boolean[] fired) {
         for (int q = 0, n = codes.nnz(); q < n; q++) {
             fired[codes.colIdx()[q]] = true;
         }
+    }
 
-        final int P = prefixEnds.length;
-        int[] groupOf = null;
-        if (P > 1) {
-            groupOf = new int[F];
-            for (int i = 0, j = 0; i < F; i++) {
-                while (i >= prefixEnds[j]) {
-                    j++;
-                }
-                groupOf[i] = j;
-            }
+    private void ensureGradientRows(int rows) {
+        if (gh == null || gh.length < rows * d) {
+            gh = new float[rows * d];
         }
-        int ghRows = B * P + (aux != null ? B : 0);
-        if (gh == null || gh.length < ghRows * d) {
-            gh = new float[ghRows * d];
-        }
+    }
 
-        // Residuals per prefix, losses, AuxK residual, then G as scaled suffix sums.
-        final SparseRows fc = codes;
-        final SparseRows fa = aux;
+    /**
+     * Every token's residual at each prefix and AuxK residual into {@code gh}, turned into {@code G} by
+     * scaled suffix sums; returns the batch's losses.
+     */
+    private Losses residuals(Pass s) {
+        final int B = batch;
+        final int P = s.prefixes();
+        ensureGradientRows(B * P + (s.aux() != null ? B : 0));
         final float cG = 2f / (B * P);
-        final float cAux = (float) (2 * auxScale / B);
+        final float cAux = (float) (2 * s.auxScale() / B);
         Parallel.forRange(B, (long) d * (P + 4), (t0, t1) -> {
             float[] r = new float[d];
             float[] eh = new float[d];
             for (int t = t0; t < t1; t++) {
-                int o = t * d;
-                for (int j = 0; j < d; j++) {
-                    r[j] = p.bDec[j] - x[o + j];
-                }
-                int grp = 0;
-                double lossSum = 0;
-                for (int q = fc.rowPtr()[t]; q < fc.rowPtr()[t + 1]; q++) {
-                    int c = fc.colIdx()[q];
-                    while (c >= prefixEnds[grp]) {
-                        System.arraycopy(r, 0, gh, (t * P + grp) * d, d);
-                        lossSum += VecOps.sumSquares(r, 0, d);
-                        grp++;
-                    }
-                    addDecoderRow(p, c, fc.values()[q], r);
-                }
-                while (grp < P) {
-                    System.arraycopy(r, 0, gh, (t * P + grp) * d, d);
-                    lossSum += VecOps.sumSquares(r, 0, d);
-                    grp++;
-                }
-                tokenLoss[t] = lossSum;
+                tokenLoss[t] = prefixResiduals(s, t, r);
                 tokenFull[t] = VecOps.sumSquares(r, 0, d); // r is now the full-width residual x̂ − x
-                if (fa != null) {
-                    // ê − (x − x̂) = ê + e
-                    System.arraycopy(r, 0, eh, 0, d);
-                    for (int q = fa.rowPtr()[t]; q < fa.rowPtr()[t + 1]; q++) {
-                        addDecoderRow(p, fa.colIdx()[q], fa.values()[q], eh);
-                    }
-                    tokenAux[t] = VecOps.sumSquares(eh, 0, d);
-                    int ho = (B * P + t) * d;
-                    for (int j = 0; j < d; j++) {
-                        gh[ho + j] = cAux * eh[j];
-                    }
+                if (s.aux() != null) {
+                    tokenAux[t] = auxResidual(s, t, r, eh, cAux);
                 }
-                // suffix sums: G_{P-1} = cG·e_{P-1}; G_j = cG·e_j + G_{j+1}
-                int last = (t * P + P - 1) * d;
-                for (int j = 0; j < d; j++) {
-                    gh[last + j] *= cG;
-                }
-                for (int gi = P - 2; gi >= 0; gi--) {
-                    int cur = (t * P + gi) * d;
-                    int nxt = cur + d;
-                    for (int j = 0; j < d; j++) {
-                        gh[cur + j] = cG * gh[cur + j] + gh[nxt + j];
-                    }
-                }
+                suffixSums(t, P, cG);
             }
         });
+        return losses(s);
+    }
+
+    /**
+     * Token t's residual {@code r = x̂ − x}, decoded latent by latent; as the decoding passes the end of
+     * each prefix, a copy goes into that prefix's row of {@code gh}. Returns {@code Σ_j ‖e_t^{(m_j)}‖²}.
+     */
+    private double prefixResiduals(Pass s, int t, float[] r) {
+        final int P = s.prefixes();
+        int o = t * d;
+        for (int j = 0; j < d; j++) {
+            r[j] = s.p().bDec[j] - s.x()[o + j];
+        }
+        SparseRows fc = s.codes();
+        int[] prefixEnds = s.prefixEnds();
+        int grp = 0;
+        double lossSum = 0;
+        for (int q = fc.rowPtr()[t]; q < fc.rowPtr()[t + 1]; q++) {
+            int c = fc.colIdx()[q];
+            while (c >= prefixEnds[grp]) {
+                System.arraycopy(r, 0, gh, (t * P + grp) * d, d);
+                lossSum += VecOps.sumSquares(r, 0, d);
+                grp++;
+            }
+            DecoderRows.addRow(s.p(), c, fc.values()[q], r);
+        }
+        while (grp < P) {
+            System.arraycopy(r, 0, gh, (t * P + grp) * d, d);
+            lossSum += VecOps.sumSquares(r, 0, d);
+            grp++;
+        }
+        return lossSum;
+    }
+
+    /** AuxK's {@code ê − (x − x̂) = ê + e} of token t, times cAux, into its row of gh; returns its squared norm. */
+    private double auxResidual(Pass s, int t, float[] r, float[] eh, float cAux) {
+        SparseRows fa = s.aux();
+        System.arraycopy(r, 0, eh, 0, d);
+        for (int q = fa.rowPtr()[t]; q < fa.rowPtr()[t + 1]; q++) {
+            DecoderRows.addRow(s.p(), fa.colIdx()[q], fa.values()[q], eh);
+        }
+        double loss = VecOps.sumSquares(eh, 0, d);
+        int ho = (batch * s.prefixes() + t) * d;
+        for (int j = 0; j < d; j++) {
+            gh[ho + j] = cAux * eh[j];
+        }
+        return loss;
+    }
+
+    /** Token t's G rows as scaled suffix sums: {@code G_{P-1} = cG·e_{P-1}; G_j = cG·e_j + G_{j+1}}. */
+    private void suffixSums(int t, int P, float cG) {
+        int last = (t * P + P - 1) * d;
+        for (int j = 0; j < d; j++) {
+            gh[last + j] *= cG;
+        }
+        for (int gi = P - 2; gi >= 0; gi--) {
+            int cur = (t * P + gi) * d;
+            int nxt = cur + d;
+            for (int j = 0; j < d; j++) {
+                gh[cur + j] = cG * gh[cur + j] + gh[nxt + j];
+            }
+        }
+    }
+
+    /** The per-token sums of {@link #residuals} as the batch's losses. */
+    private Losses losses(Pass s) {
+        final int B = batch;
         double reconSum = 0;
         double fullSum = 0;
         double auxSum = 0;
         for (int t = 0; t < B; t++) {
             reconSum += tokenLoss[t];
             fullSum += tokenFull[t];
-            if (fa != null) {
+            if (s.aux() != null) {
                 auxSum += tokenAux[t];
             }
         }
-        double recon = reconSum / ((double) B * P);
+        double recon = reconSum / ((double) B * s.prefixes());
         double mse = fullSum / B;
-        double auxLoss = fa == null ? 0 : auxScale * auxSum / B;
+        double auxLoss = s.aux() == null ? 0 : s.auxScale() * auxSum / B;
+        return new Losses(recon, mse, auxLoss);
+    }
 
-        // dpre per entry (token-major).
-        final int[] grpOf = groupOf;
-        final float[] nrm = norms;
-        final float l1PerToken = l1 / B;
-        int mainNnz = codes.nnz();
-        int auxNnz = aux == null ? 0 : aux.nnz();
-        float[] dMain = new float[mainNnz];
-        float[] dAux = new float[auxNnz];
-        Parallel.forWeightedRange(B, codes.rowPtr(), (long) d * 2, (t0, t1) -> {
+    /**
+     * {@code dpre} of every entry, token-major in the codes' order: {@code G_t · W_dec,c} (+ relu's
+     * {@code λ‖W_dec,c‖/B}); returns {main entries, AuxK entries}.
+     */
+    private float[][] entryGradients(Pass s, float[] nrm, float l1PerToken) {
+        final int B = batch;
+        final int P = s.prefixes();
+        final SparseRows fc = s.codes();
+        final SparseRows fa = s.aux();
+        final int[] grpOf = s.groupOf();
+        final SaeParams p = s.p();
+        float[] dMain = new float[fc.nnz()];
+        float[] dAux = new float[fa == null ? 0 : fa.nnz()];
+        Parallel.forWeightedRange(B, fc.rowPtr(), (long) d * 2, (t0, t1) -> {
             for (int t = t0; t < t1; t++) {
                 for (int q = fc.rowPtr()[t]; q < fc.rowPtr()[t + 1]; q++) {
                     int c = fc.colIdx()[q];
                     int row = t * P + (grpOf == null ? 0 : grpOf[c]);
-                    float df = decoderDot(p, c, gh, row * d);
+                    float df = DecoderRows.dot(p, c, gh, row * d);
                     if (nrm != null) {
                         df += l1PerToken * nrm[c];
                     }
@@ -284,55 +351,26 @@ final class SaeObjective {
                 }
                 if (fa != null) {
                     for (int q = fa.rowPtr()[t]; q < fa.rowPtr()[t + 1]; q++) {
-                        dAux[q] = decoderDot(p, fa.colIdx()[q], gh, (B * P + t) * d);
+                        dAux[q] = DecoderRows.dot(p, fa.colIdx()[q], gh, (B * P + t) * d);
                     }
                 }
             }
         });
+        return new float[][] {dMain, dAux};
+    }
 
-        // Latent-major entry lists: counting sort by latent (main entries first, then AuxK ones).
-        int total = mainNnz + auxNnz;
-        int[] start = new int[F + 1];
-        for (int q = 0; q < mainNnz; q++) {
-            start[codes.colIdx()[q] + 1]++;
-        }
-        for (int q = 0; q < auxNnz; q++) {
-            start[aux.colIdx()[q] + 1]++;
-        }
-        for (int i = 0; i < F; i++) {
-            start[i + 1] += start[i];
-        }
-        int[] fill = Arrays.copyOf(start, F);
-        int[] eTok = new int[total];
-        int[] eRow = new int[total];
-        float[] eAct = new float[total];
-        float[] eD = new float[total];
-        int[] mainCount = new int[F];
-        for (int t = 0; t < B; t++) {
-            for (int q = codes.rowPtr()[t]; q < codes.rowPtr()[t + 1]; q++) {
-                int c = codes.colIdx()[q];
-                int at = fill[c]++;
-                eTok[at] = t;
-                eRow[at] = t * P + (groupOf == null ? 0 : groupOf[c]);
-                eAct[at] = codes.values()[q];
-                eD[at] = dMain[q];
-                mainCount[c]++;
-            }
-        }
-        if (aux != null) {
-            for (int t = 0; t < B; t++) {
-                for (int q = aux.rowPtr()[t]; q < aux.rowPtr()[t + 1]; q++) {
-                    int c = aux.colIdx()[q];
-                    int at = fill[c]++;
-                    eTok[at] = t;
-                    eRow[at] = B * P + t;
-                    eAct[at] = aux.values()[q];
-                    eD[at] = dAux[q];
-                }
-            }
-        }
-
-        // Weight gradients, one latent per thread at a time.
+    /**
+     * dW_enc, db_enc and dW_dec of every latent from its entries, one latent per thread at a time (relu
+     * adds its penalty's gradient); returns relu's penalty {@code (λ/B) Σ_t Σ_i f_ti ‖W_dec,i‖} (0 otherwise).
+     */
+    private double weightGradients(SaeParams p, SaeParams g, LatentEntries en, float[] nrm, float l1PerToken) {
+        final int F = numLatents;
+        final int[] start = en.start();
+        final int[] mainCount = en.mainCount();
+        final int[] eTok = en.token();
+        final int[] eRow = en.gradRow();
+        final float[] eAct = en.act();
+        final float[] eD = en.dpre();
         double[] sparsityPart = new double[F];
         Parallel.forWeightedRange(F, start, (long) d * 3, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
@@ -347,7 +385,7 @@ final class SaeObjective {
                     float dp = eD[e];
                     VecOps.axpy(dp, xc, eTok[e] * d, g.wEnc, eo, d);
                     db += dp;
-                    addDecoderGrad(p, i, eAct[e], gh, eRow[e] * d, g.wDec);
+                    DecoderRows.addGrad(p, i, eAct[e], gh, eRow[e] * d, g.wDec);
                     if (e < mainEnd) {
                         sumF += eAct[e];
                     }
@@ -365,17 +403,14 @@ final class SaeObjective {
                 sparsity += sparsityPart[i];
             }
         }
-        biasDecoderGradient(p, g, P, B);
-        return new Stats(recon + sparsity + auxLoss, recon, mse, sparsity, auxLoss, (double) mainNnz / B, minKept, false);
+        return sparsity;
     }
 
     /** relu with many active entries: decoder and gradients as GEMMs (see the class comment). */
     private Stats denseRelu(SaeParams p, float[] x, float l1, float[] norms, SaeParams g, boolean[] fired, long nnz) {
         final int B = batch;
         final int F = numLatents;
-        if (gh == null || gh.length < B * d) {
-            gh = new float[B * d];
-        }
+        ensureGradientRows(B);
         if (dense == null) {
             dense = new float[pre.length];
         }
@@ -434,62 +469,6 @@ final class SaeObjective {
         return new Stats(mse + sparsity, mse, mse, sparsity, 0, (double) nnz / B, 0f, true);
     }
 
-    /**
-     * {@code relu((x − b_dec)·W_encᵀ + b_enc)} of one batch into the scratch buffer, which is returned
-     * ({@code [B, F]}, valid until the next call). Reads {@code x} ([B, d], normalised units).
-     */
-    float[] preActivations(SaeParams p, float[] x) {
-        for (int t = 0; t < batch; t++) {
-            int o = t * d;
-            for (int j = 0; j < d; j++) {
-                xc[o + j] = x[o + j] - p.bDec[j];
-            }
-        }
-        FloatMatrix preM = FloatMatrix.wrap(pre, batch, numLatents);
-        kernels.sgemm(false, true, 1f, FloatMatrix.wrap(xc, batch, d), FloatMatrix.wrap(p.wEnc, numLatents, d), 0f, preM);
-        kernels.addBiasActivate(preM, p.bEnc, null);
-        return pre;
-    }
-
-    /**
-     * The {@code K} largest positive values of {@code a[0, n)} (all positive ones when fewer), in no
-     * particular order; {@code smallest[0]} receives the smallest of them (0 when there are none).
-     */
-    static float[] largest(float[] a, int n, long K, float[] smallest) {
-        int pos = 0;
-        for (int i = 0; i < n; i++) {
-            if (a[i] > 0f) {
-                pos++;
-            }
-        }
-        float[] vals = new float[pos];
-        int at = 0;
-        float min = Float.POSITIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            if (a[i] > 0f) {
-                vals[at++] = a[i];
-                min = Math.min(min, a[i]);
-            }
-        }
-        if (pos <= K) {
-            smallest[0] = pos == 0 ? 0f : min;
-            return vals;
-        }
-        float t = select(Arrays.copyOf(vals, pos), pos, (int) (pos - K));
-        float[] out = new float[(int) K];
-        int greater = 0;
-        for (float v : vals) {
-            if (v > t) {
-                out[greater++] = v;
-            }
-        }
-        for (int i = greater; i < K; i++) {
-            out[i] = t;
-        }
-        smallest[0] = t;
-        return out;
-    }
-
     /** {@code db_dec = Σ_t G_{0,t} − Σ_i db_enc,i · W_enc,i} (output path and input path). */
     private void biasDecoderGradient(SaeParams p, SaeParams g, int P, int B) {
         Arrays.fill(g.bDec, 0f);
@@ -512,239 +491,5 @@ final class SaeObjective {
         for (int j = 0; j < d; j++) {
             g.bDec[j] = (float) acc[j];
         }
-    }
-
-    /** {@code r += a · W_dec,c} (dense row or the expander's masked values). */
-    private static void addDecoderRow(SaeParams p, int c, float a, float[] r) {
-        if (p.mask == null) {
-            VecOps.axpy(a, p.wDec, c * p.decCols, r, 0, p.decCols);
-        } else {
-            int[] idx = p.mask.indexArray();
-            int o = c * p.decCols;
-            for (int j = 0; j < p.decCols; j++) {
-                r[idx[o + j]] += a * p.wDec[o + j];
-            }
-        }
-    }
-
-    /** {@code W_dec,c · v[vo .. vo+d)}. */
-    private static float decoderDot(SaeParams p, int c, float[] v, int vo) {
-        if (p.mask == null) {
-            return VecOps.dot(p.wDec, c * p.decCols, v, vo, p.decCols);
-        }
-        int[] idx = p.mask.indexArray();
-        int o = c * p.decCols;
-        float s = 0f;
-        for (int j = 0; j < p.decCols; j++) {
-            s += p.wDec[o + j] * v[vo + idx[o + j]];
-        }
-        return s;
-    }
-
-    /** {@code gDec_i += a · v[vo .. vo+d)} restricted to the stored values of row i. */
-    private static void addDecoderGrad(SaeParams p, int i, float a, float[] v, int vo, float[] gDec) {
-        if (p.mask == null) {
-            VecOps.axpy(a, v, vo, gDec, i * p.decCols, p.decCols);
-        } else {
-            int[] idx = p.mask.indexArray();
-            int o = i * p.decCols;
-            for (int j = 0; j < p.decCols; j++) {
-                gDec[o + j] += a * v[vo + idx[o + j]];
-            }
-        }
-    }
-
-    private static long countPositive(float[] a) {
-        long n = 0;
-        for (float v : a) {
-            if (v > 0f) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    /** The positive entries of a dense heap {@code [rows, cols]} block as CSR. */
-    static SparseRows compress(float[] a, int rows, int cols) {
-        int[] ptr = new int[rows + 1];
-        int n = 0;
-        for (int r = 0; r < rows; r++) {
-            int o = r * cols;
-            for (int c = 0; c < cols; c++) {
-                if (a[o + c] > 0f) {
-                    n++;
-                }
-            }
-            ptr[r + 1] = n;
-        }
-        int[] idx = new int[n];
-        float[] val = new float[n];
-        int at = 0;
-        for (int r = 0; r < rows; r++) {
-            int o = r * cols;
-            for (int c = 0; c < cols; c++) {
-                float v = a[o + c];
-                if (v > 0f) {
-                    idx[at] = c;
-                    val[at++] = v;
-                }
-            }
-        }
-        return new SparseRows(rows, cols, ptr, idx, val);
-    }
-
-    /**
-     * BatchTopK's training selection: the {@code K} largest positive entries of the whole
-     * {@code [rows, cols]} block (all positive ones when there are fewer), ties at the threshold
-     * resolved in row-major order. {@code hint > 0} (the previous threshold) prunes the candidates
-     * to values above {@code hint/2} when at least K of them are there, else all positives are
-     * searched. Writes the smallest kept value into {@code minKept[0]} (0 when nothing is kept).
-     */
-    static SparseRows batchTopK(float[] a, int rows, int cols, long K, float hint, float[] minKept) {
-        int size = rows * cols;
-        float floor = hint > 0f ? hint * 0.5f : 0f;
-        long count = countAbove(a, size, floor);
-        if (floor > 0f && count < K) {
-            floor = 0f;
-            count = countAbove(a, size, 0f);
-        }
-        float t;
-        long ties;
-        boolean keepAll = count <= K;
-        if (keepAll) {
-            t = floor;
-            ties = 0; // keep every value > floor
-        } else {
-            float[] cand = new float[(int) count];
-            int n = 0;
-            for (int i = 0; i < size; i++) {
-                if (a[i] > floor) {
-                    cand[n++] = a[i];
-                }
-            }
-            t = select(cand, n, (int) (count - K)); // the K-th largest
-            long greater = 0;
-            for (int i = 0; i < n; i++) {
-                if (cand[i] > t) {
-                    greater++;
-                }
-            }
-            ties = K - greater;
-        }
-        int[] ptr = new int[rows + 1];
-        int[] idx = new int[(int) Math.min(count, K)];
-        float[] val = new float[idx.length];
-        int at = 0;
-        float smallest = Float.POSITIVE_INFINITY;
-        for (int r = 0; r < rows; r++) {
-            int o = r * cols;
-            for (int c = 0; c < cols; c++) {
-                float v = a[o + c];
-                if (keepAll ? v > t : (v > t || (v == t && ties-- > 0))) {
-                    idx[at] = c;
-                    val[at++] = v;
-                    smallest = Math.min(smallest, v);
-                }
-            }
-            ptr[r + 1] = at;
-        }
-        minKept[0] = at == 0 ? 0f : smallest;
-        return new SparseRows(rows, cols, ptr, at == idx.length ? idx : Arrays.copyOf(idx, at),
-                at == val.length ? val : Arrays.copyOf(val, at));
-    }
-
-    private static long countAbove(float[] a, int size, float floor) {
-        long n = 0;
-        for (int i = 0; i < size; i++) {
-            if (a[i] > floor) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    /**
-     * AuxK codes: for each row, the {@code kAux} largest positive entries among the dead latents
-     * (ties towards the lower index), as CSR with increasing columns.
-     */
-    static SparseRows auxTopK(float[] a, int rows, int cols, int[] deadIdx, int kAux) {
-        int nd = deadIdx.length;
-        int[] ptr = new int[rows + 1];
-        int[] idx = new int[Math.multiplyExact(rows, Math.min(kAux, nd))];
-        float[] val = new float[idx.length];
-        float[] tmp = new float[nd];
-        int at = 0;
-        for (int r = 0; r < rows; r++) {
-            int o = r * cols;
-            int pos = 0;
-            for (int q = 0; q < nd; q++) {
-                float v = a[o + deadIdx[q]];
-                if (v > 0f) {
-                    tmp[pos++] = v;
-                }
-            }
-            float t = 0f;
-            int ties = 0;
-            boolean all = pos <= kAux;
-            if (!all) {
-                float[] copy = Arrays.copyOf(tmp, pos);
-                t = select(copy, pos, pos - kAux);
-                int greater = 0;
-                for (int q = 0; q < pos; q++) {
-                    if (tmp[q] > t) {
-                        greater++;
-                    }
-                }
-                ties = kAux - greater;
-            }
-            for (int q = 0; q < nd; q++) {
-                float v = a[o + deadIdx[q]];
-                if (v > 0f && (all || v > t || (v == t && ties-- > 0))) {
-                    idx[at] = deadIdx[q];
-                    val[at++] = v;
-                }
-            }
-            ptr[r + 1] = at;
-        }
-        return new SparseRows(rows, cols, ptr, Arrays.copyOf(idx, at), Arrays.copyOf(val, at));
-    }
-
-    /** The {@code kth} smallest (0-based) of {@code a[0, n)}; reorders {@code a}. Deterministic quickselect. */
-    static float select(float[] a, int n, int kth) {
-        int lo = 0;
-        int hi = n - 1;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            // median of three as pivot
-            float x = a[lo];
-            float y = a[mid];
-            float z = a[hi];
-            float pivot = Math.max(Math.min(x, y), Math.min(Math.max(x, y), z));
-            int i = lo;
-            int j = hi;
-            while (i <= j) {
-                while (a[i] < pivot) {
-                    i++;
-                }
-                while (a[j] > pivot) {
-                    j--;
-                }
-                if (i <= j) {
-                    float tmp = a[i];
-                    a[i] = a[j];
-                    a[j] = tmp;
-                    i++;
-                    j--;
-                }
-            }
-            if (kth <= j) {
-                hi = j;
-            } else if (kth >= i) {
-                lo = i;
-            } else {
-                return a[kth];
-            }
-        }
-        return a[kth];
     }
 }

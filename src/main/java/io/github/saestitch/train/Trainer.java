@@ -441,10 +441,10 @@ public final class Trainer {
                 }
                 float[] pre = objective.preActivations(state.params, xb);
                 float[] kept = new float[1];
-                float[] top = SaeObjective.largest(pre, B * F, 2 * K, kept);
+                float[] top = LatentSelection.largest(pre, B * F, 2 * K, kept);
                 blockFloor[bIdx] = kept[0];
                 float[] one = new float[1];
-                SaeObjective.largest(Arrays.copyOf(top, top.length), top.length, K, one);
+                LatentSelection.largest(Arrays.copyOf(top, top.length), top.length, K, one);
                 blockThetaSum += one[0];
                 cands.add(top);
                 total += top.length;
@@ -459,7 +459,7 @@ public final class Trainer {
                 System.arraycopy(c, 0, all, at, c.length);
                 at += c.length;
             }
-            float theta = SaeObjective.select(all, total, (int) (total - want));
+            float theta = LatentSelection.select(all, total, (int) (total - want));
             for (int bIdx = 0; bIdx < blocks; bIdx++) {
                 if (blockFloor[bIdx] >= theta && cands.get(bIdx).length == 2 * K) {
                     return (float) (blockThetaSum / blocks);
