@@ -12,6 +12,13 @@ import io.github.saestitch.tensor.SparseRows;
  * (encoder, residuals, backward) are in {@link SaeObjective}.
  */
 abstract class ArchitectureObjective {
+    /** Active latents per token (mean per token for the batch-level selections); unused by relu. */
+    final int k;
+
+    ArchitectureObjective(int k) {
+        this.k = k;
+    }
+
     /** The codes of one batch and the smallest value kept (BatchTopK's threshold estimate; 0 otherwise). */
     record Codes(SparseRows rows, float minKept) {
     }
@@ -19,7 +26,7 @@ abstract class ArchitectureObjective {
     /** The registry: the objective part of each architecture. */
     static ArchitectureObjective of(Architecture architecture, int k) {
         return switch (architecture) {
-            case RELU -> new Relu();
+            case RELU -> new Relu(k);
             case TOPK -> new TopK(k);
             case BATCHTOPK -> new BatchTopK(k);
             case MATRYOSHKA -> new Matryoshka(k);
@@ -42,6 +49,10 @@ abstract class ArchitectureObjective {
 
     /** {@code f = relu(pre)}, penalised by {@code λ Σ_i f_i ‖W_dec,i‖}; no AuxK. */
     static final class Relu extends ArchitectureObjective {
+        Relu(int k) {
+            super(k);
+        }
+
         @Override
         Codes select(Kernels kernels, float[] pre, int batch, int numLatents, float hint) {
             return new Codes(LatentSelection.compress(pre, batch, numLatents), 0f);
@@ -64,10 +75,8 @@ abstract class ArchitectureObjective {
 
     /** The k largest of {@code relu(pre)} per token (Gao et al. 2024). */
     static class TopK extends ArchitectureObjective {
-        final int k;
-
         TopK(int k) {
-            this.k = k;
+            super(k);
         }
 
         @Override
@@ -85,10 +94,8 @@ abstract class ArchitectureObjective {
 
     /** The k·B largest of {@code relu(pre)} over the batch (Bussmann et al. 2024), pruned by the running threshold. */
     static class BatchTopK extends ArchitectureObjective {
-        final int k;
-
         BatchTopK(int k) {
-            this.k = k;
+            super(k);
         }
 
         @Override

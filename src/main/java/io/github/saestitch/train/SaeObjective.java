@@ -49,6 +49,13 @@ import java.util.Arrays;
  * {@link #DENSE_RELU_DENSITY} of its entries are active it runs the decoder and both weight gradients
  * as GEMMs instead.
  *
+ * <h2>Where each piece is</h2>
+ * What differs per architecture (the selection, AuxK, relu's penalty) is one class each in
+ * {@link ArchitectureObjective}; the selections are in {@link LatentSelection}, the decoder-row loops
+ * (dense or expander-masked) in {@link DecoderRows}. {@link #compute} runs the shared steps in order:
+ * {@code encode}, the selection, {@code residuals} (losses and G), {@code entryGradients} (dpre),
+ * {@link LatentEntries} (latent-major order), {@code weightGradients} and {@code biasDecoderGradient}.
+ *
  * <p>Not thread-safe: owns scratch buffers sized for one batch size.
  */
 final class SaeObjective {

@@ -18,17 +18,11 @@ import java.nio.file.Path;
  * run with an output directory, the files of {@link Trainer}'s class comment.
  */
 final class TrainOutput {
-    private final RunContext run;
-    private final TrainingState state;
-    private final SaeObjective objective;
-
-    TrainOutput(RunContext run, TrainingState state, SaeObjective objective) {
-        this.run = run;
-        this.state = state;
-        this.objective = objective;
+    private TrainOutput() {
     }
 
-    TrainResult finish() throws IOException {
+    /** The result of the run that left {@code state}; writes its files when the run has an output directory. */
+    static TrainResult finish(RunContext run, TrainingState state, SaeObjective objective) throws IOException {
         TrainOptions options = run.options();
         float theta = state.thresholdEma;
         if (options.architecture().usesBatchTopK()) {
@@ -45,13 +39,13 @@ final class TrainOutput {
             state.log.write(outDir.resolve(TrainingLog.FILE));
             Charts.writeTrainingCurves(state.log.rows(), options.architecture().id() + " F=" + options.numLatents(),
                     outDir.resolve(TrainResult.PLOT_FILE));
-            writeSummary(result, theta, outDir.resolve(TrainResult.SUMMARY_FILE));
+            writeSummary(run, result, theta, outDir.resolve(TrainResult.SUMMARY_FILE));
         }
         return result;
     }
 
     /** {@value TrainResult#SUMMARY_FILE}: options, final held-out metrics, throughput (format_version 1). */
-    private void writeSummary(TrainResult r, float thetaNormalised, Path file) throws IOException {
+    private static void writeSummary(RunContext run, TrainResult r, float thetaNormalised, Path file) throws IOException {
         TrainOptions options = run.options();
         ObjectMapper om = TrainingState.mapper();
         ObjectNode root = om.createObjectNode();

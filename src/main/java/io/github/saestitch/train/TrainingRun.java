@@ -44,7 +44,7 @@ final class TrainingRun {
         run.source().seek(state.sourcePosition);
         run.listener().onStart(options, state.step + 1, run.source().describe());
         loop(state, objective);
-        return new TrainOutput(run, state, objective).finish();
+        return TrainOutput.finish(run, state, objective);
     }
 
     /** Steps until the options' step count, logging, evaluating and checkpointing as scheduled. */
