@@ -10,7 +10,7 @@ import io.github.saestitch.decomp.NmfOptions;
 import io.github.saestitch.decomp.NmfResult;
 import io.github.saestitch.decomp.NmfWriter;
 import io.github.saestitch.io.LoadedSae;
-import io.github.saestitch.report.LatentContext;
+import io.github.saestitch.io.LatentContext;
 import io.github.saestitch.sae.SaeRunner;
 import io.github.saestitch.tensor.SparseRows;
 import java.nio.file.Files;
