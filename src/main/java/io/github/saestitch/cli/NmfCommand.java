@@ -6,20 +6,21 @@ import io.github.saestitch.activations.DocumentInfo;
 import io.github.saestitch.decomp.CodeMatrix;
 import io.github.saestitch.decomp.DocumentPooling;
 import io.github.saestitch.decomp.Nmf;
+import io.github.saestitch.decomp.NmfAnalysis;
+import io.github.saestitch.decomp.NmfFactors;
+import io.github.saestitch.decomp.NmfGenres;
 import io.github.saestitch.decomp.NmfOptions;
 import io.github.saestitch.decomp.NmfResult;
 import io.github.saestitch.decomp.NmfWriter;
-import io.github.saestitch.io.LoadedSae;
 import io.github.saestitch.io.LatentContext;
+import io.github.saestitch.io.LoadedSae;
 import io.github.saestitch.sae.SaeRunner;
 import io.github.saestitch.tensor.SparseRows;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.stream.IntStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -144,15 +145,9 @@ final class NmfCommand implements Callable<Integer> {
         long t1 = System.nanoTime();
         NmfResult r = factorize(v, options);
         double nmfSecs = (System.nanoTime() - t1) / 1e9;
-        ActivationStore store = Files.isDirectory(acts) ? ActivationStore.open(acts) : null;
-        NmfWriter.Run run;
-        try {
-            run = new NmfWriter.Run(sae.toString(), acts.toString(), r, v.nnz(), CodeMatrix.fired(v),
-                    NmfWriter.contexts(r, store, NmfWriter.TOP_TOKENS), NmfWriter.genreMix(r, store), encodeSecs, nmfSecs);
-        } finally {
-            if (store != null) {
-                store.close();
-            }
+        NmfAnalysis run;
+        try (ActivationStore store = Files.isDirectory(acts) ? ActivationStore.open(acts) : null) {
+            run = NmfAnalysis.ofTokens(sae.toString(), acts.toString(), r, v, store, encodeSecs, nmfSecs);
         }
         NmfWriter.write(run, out, overwrite);
         if (json) {
@@ -198,11 +193,9 @@ final class NmfCommand implements Callable<Integer> {
             long t1 = System.nanoTime();
             NmfResult r = factorize(v, options);
             double nmfSecs = (System.nanoTime() - t1) / 1e9;
-            NmfWriter.DocumentRows docs = new NmfWriter.DocumentRows(p, table);
-            NmfWriter.Run run = new NmfWriter.Run(sae.toString(), acts.toString(), r, v.nnz(), CodeMatrix.fired(v),
-                    NmfWriter.documentContexts(r, docs, store, new SaeRunner(s.sae(), kernels.kernels()),
-                            NmfWriter.TOP_TOKENS),
-                    NmfWriter.documentGenreMix(r, docs), encodeSecs, nmfSecs, docs);
+            NmfAnalysis run = NmfAnalysis.ofDocuments(sae.toString(), acts.toString(), r,
+                    new NmfAnalysis.DocumentRows(p, table), store, new SaeRunner(s.sae(), kernels.kernels()), encodeSecs,
+                    nmfSecs);
             NmfWriter.write(run, out, overwrite);
             if (json) {
                 Json.print(System.out, NmfWriter.summary(run));
@@ -213,9 +206,9 @@ final class NmfCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void print(NmfWriter.Run run, SparseRows v) {
+    private void print(NmfAnalysis run, SparseRows v) {
         NmfResult r = run.result();
-        NmfWriter.DocumentRows docs = run.documents();
+        NmfAnalysis.DocumentRows docs = run.documents();
         if (docs == null) {
             System.out.printf(Locale.ROOT, "NMF of %s on %d tokens of %s: V is %d × %d with %d non-zeros (%.2f per token)%n",
                     sae, r.tokens(), acts, r.tokens(), r.latents(), v.nnz(), (double) v.nnz() / r.tokens());
@@ -230,8 +223,8 @@ final class NmfCommand implements Callable<Integer> {
                 r.converged() ? "converged" : "iteration cap", r.errors()[0], r.errors()[Math.min(10, r.iterations())]);
         System.out.printf(Locale.ROOT, "  encode %.1f s, nmf %.1f s (%.0f ms per iteration)%n", run.encodeSeconds(),
                 run.nmfSeconds(), 1000 * run.nmfSeconds() / Math.max(1, r.iterations()));
-        List<NmfWriter.FactorLatent> top = NmfWriter.topLatents(r, 6);
-        NmfWriter.GenreMix g = run.genreMix();
+        List<NmfFactors.FactorLatent> top = run.topLatents(6);
+        NmfGenres.GenreMix g = run.genreMix();
         for (int k = 0; k < r.factors(); k++) {
             int fk = k;
             StringBuilder sb = new StringBuilder();
@@ -239,11 +232,10 @@ final class NmfCommand implements Callable<Integer> {
             System.out.printf("  factor %d: latents%s%n", k, sb);
             if (g != null) {
                 StringBuilder gs = new StringBuilder();
-                IntStream.range(0, g.genres().size()).boxed()
-                        .sorted(Comparator.comparingDouble((Integer i) -> -g.share()[fk][i] / g.baseShare()[i]))
-                        .limit(3)
-                        .forEach(i -> gs.append(String.format(Locale.ROOT, " %s %.0f%% (x%.1f)", g.genres().get(i),
-                                100 * g.share()[fk][i], g.share()[fk][i] / g.baseShare()[i])));
+                for (int i : g.byLift(fk, 3)) {
+                    gs.append(String.format(Locale.ROOT, " %s %.0f%% (x%.1f)", g.genres().get(i), 100 * g.share()[fk][i],
+                            g.share()[fk][i] / g.baseShare()[i]));
+                }
                 int tg = g.topGenre(fk);
                 System.out.printf(Locale.ROOT, "      genres (share of W, lift over the %s' share):%s; top genre %s %.0f%% "
                         + "(x%.1f)%n", docs == null ? "tokens" : "documents", gs, g.genres().get(tg),
@@ -251,7 +243,7 @@ final class NmfCommand implements Callable<Integer> {
             }
             if (docs != null) {
                 StringBuilder ds = new StringBuilder();
-                NmfWriter.topDocuments(r, docs, 8).stream().filter(x -> x.factor() == fk).forEach(x -> ds.append(
+                run.topDocuments(8).stream().filter(x -> x.factor() == fk).forEach(x -> ds.append(
                         String.format(Locale.ROOT, " %s(%s)", x.document().name(), x.document().genre())));
                 System.out.printf("      top documents:%s%n", ds);
             }
@@ -262,7 +254,7 @@ final class NmfCommand implements Callable<Integer> {
                         c.after(), c.source());
             }
         }
-        NmfWriter.Assignment a = NmfWriter.assignment(r, g);
+        NmfGenres.Assignment a = run.assignment();
         if (a != null) {
             System.out.printf(Locale.ROOT, "  documents by dominant factor vs genre: purity %.3f (largest genre alone %.3f), "
                     + "NMI %.3f%n", a.purity(), a.majorityBaseline(), a.nmi());
