@@ -115,15 +115,27 @@ final class NmfCommand implements Callable<Integer> {
         NmfOptions options = new NmfOptions(factors, iterations, tolerance, seed, NmfOptions.Algorithm.parse(algorithm));
         DocumentPooling.Statistic statistic = DocumentPooling.Statistic.parse(docStatistic);
         DocumentPooling.Weighting weighting = DocumentPooling.Weighting.parse(docWeighting);
+        NmfAnalysis run;
         if (pool.equals("document")) {
-            return callDocuments(options, statistic, weighting);
-        }
-        if (!pool.equals("token")) {
+            run = documents(options, statistic, weighting);
+        } else if (!pool.equals("token")) {
             throw new BadInputException("--pool must be token or document, got '" + pool + "'");
-        }
-        if (!docStatistic.equals("mean") || !docWeighting.equals("none")) {
+        } else if (!docStatistic.equals("mean") || !docWeighting.equals("none")) {
             throw new BadInputException("--doc-statistic and --doc-weighting apply to --pool document only");
+        } else {
+            run = tokens(options);
         }
+        NmfWriter.write(run, out, overwrite);
+        if (json) {
+            Json.print(System.out, NmfWriter.summary(run));
+            return 0;
+        }
+        print(run);
+        return 0;
+    }
+
+    /** {@code --pool token}: V's rows are the first tokens of the activations. */
+    private NmfAnalysis tokens(NmfOptions options) throws Exception {
         long tokens = this.tokens == null ? DEFAULT_TOKENS : this.tokens;
         LoadedSae s = Inputs.sae(sae);
         long t0 = System.nanoTime();
@@ -145,21 +157,13 @@ final class NmfCommand implements Callable<Integer> {
         long t1 = System.nanoTime();
         NmfResult r = factorize(v, options);
         double nmfSecs = (System.nanoTime() - t1) / 1e9;
-        NmfAnalysis run;
         try (ActivationStore store = Files.isDirectory(acts) ? ActivationStore.open(acts) : null) {
-            run = NmfAnalysis.ofTokens(sae.toString(), acts.toString(), r, v, store, encodeSecs, nmfSecs);
+            return NmfAnalysis.ofTokens(sae.toString(), acts.toString(), r, v, store, encodeSecs, nmfSecs);
         }
-        NmfWriter.write(run, out, overwrite);
-        if (json) {
-            Json.print(System.out, NmfWriter.summary(run));
-            return 0;
-        }
-        print(run, v);
-        return 0;
     }
 
     /** {@code --pool document}: V's rows are the store's documents. */
-    private Integer callDocuments(NmfOptions options, DocumentPooling.Statistic statistic,
+    private NmfAnalysis documents(NmfOptions options, DocumentPooling.Statistic statistic,
             DocumentPooling.Weighting weighting) throws Exception {
         long tokens = this.tokens == null ? 0 : this.tokens;
         LoadedSae s = Inputs.sae(sae);
@@ -193,30 +197,22 @@ final class NmfCommand implements Callable<Integer> {
             long t1 = System.nanoTime();
             NmfResult r = factorize(v, options);
             double nmfSecs = (System.nanoTime() - t1) / 1e9;
-            NmfAnalysis run = NmfAnalysis.ofDocuments(sae.toString(), acts.toString(), r,
-                    new NmfAnalysis.DocumentRows(p, table), store, new SaeRunner(s.sae(), kernels.kernels()), encodeSecs,
-                    nmfSecs);
-            NmfWriter.write(run, out, overwrite);
-            if (json) {
-                Json.print(System.out, NmfWriter.summary(run));
-                return 0;
-            }
-            print(run, v);
+            return NmfAnalysis.ofDocuments(sae.toString(), acts.toString(), r, new NmfAnalysis.DocumentRows(p, table),
+                    store, new SaeRunner(s.sae(), kernels.kernels()), encodeSecs, nmfSecs);
         }
-        return 0;
     }
 
-    private void print(NmfAnalysis run, SparseRows v) {
+    private void print(NmfAnalysis run) {
         NmfResult r = run.result();
         NmfAnalysis.DocumentRows docs = run.documents();
         if (docs == null) {
             System.out.printf(Locale.ROOT, "NMF of %s on %d tokens of %s: V is %d × %d with %d non-zeros (%.2f per token)%n",
-                    sae, r.tokens(), acts, r.tokens(), r.latents(), v.nnz(), (double) v.nnz() / r.tokens());
+                    sae, r.tokens(), acts, r.tokens(), r.latents(), run.nnz(), (double) run.nnz() / r.tokens());
         } else {
             DocumentPooling.Pooled p = docs.pooled();
             System.out.printf(Locale.ROOT, "NMF of %s on %d documents (%d tokens, %s per latent, weighting %s; %d short "
                     + "documents left out) of %s: V is %d × %d with %d non-zeros%n", sae, r.tokens(), p.tokensUsed(),
-                    p.statistic().id(), p.weighting().id(), p.skippedDocuments(), acts, r.tokens(), r.latents(), v.nnz());
+                    p.statistic().id(), p.weighting().id(), p.skippedDocuments(), acts, r.tokens(), r.latents(), run.nnz());
         }
         System.out.printf(Locale.ROOT, "  %s, K = %d: relative error %.4f after %d iterations (%s; start %.4f, after 10: %.4f)%n",
                 r.options().algorithm().id(), r.factors(), r.relativeError(), r.iterations(),
