@@ -6,20 +6,21 @@ import io.github.saestitch.activations.DocumentInfo;
 import io.github.saestitch.decomp.CodeMatrix;
 import io.github.saestitch.decomp.DocumentPooling;
 import io.github.saestitch.decomp.Nmf;
+import io.github.saestitch.decomp.NmfAnalysis;
+import io.github.saestitch.decomp.NmfFactors;
+import io.github.saestitch.decomp.NmfGenres;
 import io.github.saestitch.decomp.NmfOptions;
 import io.github.saestitch.decomp.NmfResult;
 import io.github.saestitch.decomp.NmfWriter;
+import io.github.saestitch.io.LatentContext;
 import io.github.saestitch.io.LoadedSae;
-import io.github.saestitch.report.LatentContext;
 import io.github.saestitch.sae.SaeRunner;
 import io.github.saestitch.tensor.SparseRows;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.stream.IntStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -114,15 +115,27 @@ final class NmfCommand implements Callable<Integer> {
         NmfOptions options = new NmfOptions(factors, iterations, tolerance, seed, NmfOptions.Algorithm.parse(algorithm));
         DocumentPooling.Statistic statistic = DocumentPooling.Statistic.parse(docStatistic);
         DocumentPooling.Weighting weighting = DocumentPooling.Weighting.parse(docWeighting);
+        NmfAnalysis run;
         if (pool.equals("document")) {
-            return callDocuments(options, statistic, weighting);
-        }
-        if (!pool.equals("token")) {
+            run = documents(options, statistic, weighting);
+        } else if (!pool.equals("token")) {
             throw new BadInputException("--pool must be token or document, got '" + pool + "'");
-        }
-        if (!docStatistic.equals("mean") || !docWeighting.equals("none")) {
+        } else if (!docStatistic.equals("mean") || !docWeighting.equals("none")) {
             throw new BadInputException("--doc-statistic and --doc-weighting apply to --pool document only");
+        } else {
+            run = tokens(options);
         }
+        NmfWriter.write(run, out, overwrite);
+        if (json) {
+            Json.print(System.out, NmfWriter.summary(run));
+            return 0;
+        }
+        print(run);
+        return 0;
+    }
+
+    /** {@code --pool token}: V's rows are the first tokens of the activations. */
+    private NmfAnalysis tokens(NmfOptions options) throws Exception {
         long tokens = this.tokens == null ? DEFAULT_TOKENS : this.tokens;
         LoadedSae s = Inputs.sae(sae);
         long t0 = System.nanoTime();
@@ -144,27 +157,13 @@ final class NmfCommand implements Callable<Integer> {
         long t1 = System.nanoTime();
         NmfResult r = factorize(v, options);
         double nmfSecs = (System.nanoTime() - t1) / 1e9;
-        ActivationStore store = Files.isDirectory(acts) ? ActivationStore.open(acts) : null;
-        NmfWriter.Run run;
-        try {
-            run = new NmfWriter.Run(sae.toString(), acts.toString(), r, v.nnz(), CodeMatrix.fired(v),
-                    NmfWriter.contexts(r, store, NmfWriter.TOP_TOKENS), NmfWriter.genreMix(r, store), encodeSecs, nmfSecs);
-        } finally {
-            if (store != null) {
-                store.close();
-            }
+        try (ActivationStore store = Files.isDirectory(acts) ? ActivationStore.open(acts) : null) {
+            return NmfAnalysis.ofTokens(sae.toString(), acts.toString(), r, v, store, encodeSecs, nmfSecs);
         }
-        NmfWriter.write(run, out, overwrite);
-        if (json) {
-            Json.print(System.out, NmfWriter.summary(run));
-            return 0;
-        }
-        print(run, v);
-        return 0;
     }
 
     /** {@code --pool document}: V's rows are the store's documents. */
-    private Integer callDocuments(NmfOptions options, DocumentPooling.Statistic statistic,
+    private NmfAnalysis documents(NmfOptions options, DocumentPooling.Statistic statistic,
             DocumentPooling.Weighting weighting) throws Exception {
         long tokens = this.tokens == null ? 0 : this.tokens;
         LoadedSae s = Inputs.sae(sae);
@@ -198,40 +197,30 @@ final class NmfCommand implements Callable<Integer> {
             long t1 = System.nanoTime();
             NmfResult r = factorize(v, options);
             double nmfSecs = (System.nanoTime() - t1) / 1e9;
-            NmfWriter.DocumentRows docs = new NmfWriter.DocumentRows(p, table);
-            NmfWriter.Run run = new NmfWriter.Run(sae.toString(), acts.toString(), r, v.nnz(), CodeMatrix.fired(v),
-                    NmfWriter.documentContexts(r, docs, store, new SaeRunner(s.sae(), kernels.kernels()),
-                            NmfWriter.TOP_TOKENS),
-                    NmfWriter.documentGenreMix(r, docs), encodeSecs, nmfSecs, docs);
-            NmfWriter.write(run, out, overwrite);
-            if (json) {
-                Json.print(System.out, NmfWriter.summary(run));
-                return 0;
-            }
-            print(run, v);
+            return NmfAnalysis.ofDocuments(sae.toString(), acts.toString(), r, new NmfAnalysis.DocumentRows(p, table),
+                    store, new SaeRunner(s.sae(), kernels.kernels()), encodeSecs, nmfSecs);
         }
-        return 0;
     }
 
-    private void print(NmfWriter.Run run, SparseRows v) {
+    private void print(NmfAnalysis run) {
         NmfResult r = run.result();
-        NmfWriter.DocumentRows docs = run.documents();
+        NmfAnalysis.DocumentRows docs = run.documents();
         if (docs == null) {
             System.out.printf(Locale.ROOT, "NMF of %s on %d tokens of %s: V is %d × %d with %d non-zeros (%.2f per token)%n",
-                    sae, r.tokens(), acts, r.tokens(), r.latents(), v.nnz(), (double) v.nnz() / r.tokens());
+                    sae, r.tokens(), acts, r.tokens(), r.latents(), run.nnz(), (double) run.nnz() / r.tokens());
         } else {
             DocumentPooling.Pooled p = docs.pooled();
             System.out.printf(Locale.ROOT, "NMF of %s on %d documents (%d tokens, %s per latent, weighting %s; %d short "
                     + "documents left out) of %s: V is %d × %d with %d non-zeros%n", sae, r.tokens(), p.tokensUsed(),
-                    p.statistic().id(), p.weighting().id(), p.skippedDocuments(), acts, r.tokens(), r.latents(), v.nnz());
+                    p.statistic().id(), p.weighting().id(), p.skippedDocuments(), acts, r.tokens(), r.latents(), run.nnz());
         }
         System.out.printf(Locale.ROOT, "  %s, K = %d: relative error %.4f after %d iterations (%s; start %.4f, after 10: %.4f)%n",
                 r.options().algorithm().id(), r.factors(), r.relativeError(), r.iterations(),
                 r.converged() ? "converged" : "iteration cap", r.errors()[0], r.errors()[Math.min(10, r.iterations())]);
         System.out.printf(Locale.ROOT, "  encode %.1f s, nmf %.1f s (%.0f ms per iteration)%n", run.encodeSeconds(),
                 run.nmfSeconds(), 1000 * run.nmfSeconds() / Math.max(1, r.iterations()));
-        List<NmfWriter.FactorLatent> top = NmfWriter.topLatents(r, 6);
-        NmfWriter.GenreMix g = run.genreMix();
+        List<NmfFactors.FactorLatent> top = run.topLatents(6);
+        NmfGenres.GenreMix g = run.genreMix();
         for (int k = 0; k < r.factors(); k++) {
             int fk = k;
             StringBuilder sb = new StringBuilder();
@@ -239,11 +228,10 @@ final class NmfCommand implements Callable<Integer> {
             System.out.printf("  factor %d: latents%s%n", k, sb);
             if (g != null) {
                 StringBuilder gs = new StringBuilder();
-                IntStream.range(0, g.genres().size()).boxed()
-                        .sorted(Comparator.comparingDouble((Integer i) -> -g.share()[fk][i] / g.baseShare()[i]))
-                        .limit(3)
-                        .forEach(i -> gs.append(String.format(Locale.ROOT, " %s %.0f%% (x%.1f)", g.genres().get(i),
-                                100 * g.share()[fk][i], g.share()[fk][i] / g.baseShare()[i])));
+                for (int i : g.byLift(fk, 3)) {
+                    gs.append(String.format(Locale.ROOT, " %s %.0f%% (x%.1f)", g.genres().get(i), 100 * g.share()[fk][i],
+                            g.share()[fk][i] / g.baseShare()[i]));
+                }
                 int tg = g.topGenre(fk);
                 System.out.printf(Locale.ROOT, "      genres (share of W, lift over the %s' share):%s; top genre %s %.0f%% "
                         + "(x%.1f)%n", docs == null ? "tokens" : "documents", gs, g.genres().get(tg),
@@ -251,7 +239,7 @@ final class NmfCommand implements Callable<Integer> {
             }
             if (docs != null) {
                 StringBuilder ds = new StringBuilder();
-                NmfWriter.topDocuments(r, docs, 8).stream().filter(x -> x.factor() == fk).forEach(x -> ds.append(
+                run.topDocuments(8).stream().filter(x -> x.factor() == fk).forEach(x -> ds.append(
                         String.format(Locale.ROOT, " %s(%s)", x.document().name(), x.document().genre())));
                 System.out.printf("      top documents:%s%n", ds);
             }
@@ -262,7 +250,7 @@ final class NmfCommand implements Callable<Integer> {
                         c.after(), c.source());
             }
         }
-        NmfWriter.Assignment a = NmfWriter.assignment(r, g);
+        NmfGenres.Assignment a = run.assignment();
         if (a != null) {
             System.out.printf(Locale.ROOT, "  documents by dominant factor vs genre: purity %.3f (largest genre alone %.3f), "
                     + "NMI %.3f%n", a.purity(), a.majorityBaseline(), a.nmi());

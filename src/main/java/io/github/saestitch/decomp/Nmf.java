@@ -223,37 +223,33 @@ public final class Nmf {
         }
     }
 
-    /** {@code a = V·Hᵀ} [n, K] from Hᵀ [F, K]. */
+    /** {@code a = V·Hᵀ} [n, K] from Hᵀ [F, K]: every stored entry (t, j, x) adds {@code x·Hᵀ[j, :]} to row t. */
     static void vTimesHt(SparseRows v, double[] ht, int k, double[] a) {
-        Arrays.fill(a, 0);
-        int[] ptr = v.rowPtr();
-        int[] idx = v.colIdx();
-        float[] val = v.values();
-        for (int t = 0; t < v.rows(); t++) {
-            int o = t * k;
-            for (int p = ptr[t]; p < ptr[t + 1]; p++) {
-                double x = val[p];
-                int hj = idx[p] * k;
-                for (int c = 0; c < k; c++) {
-                    a[o + c] += x * ht[hj + c];
-                }
-            }
-        }
+        accumulate(v, ht, k, a, true);
     }
 
     /** {@code ct = (Wᵀ·V)ᵀ} [F, K]: every stored entry (t, j, x) adds {@code x·W[t, :]} to row j. */
     static void transposeVTimesW(SparseRows v, double[] w, int k, double[] ct) {
-        Arrays.fill(ct, 0);
+        accumulate(v, w, k, ct, false);
+    }
+
+    /**
+     * One pass over V's stored entries (t, j, x) in storage order: {@code out[t, :] += x·in[j, :]} when
+     * {@code intoRowOfToken}, else {@code out[j, :] += x·in[t, :]}; {@code out} is zeroed first. Both
+     * products of an iteration share it (same order of additions as two separate loops).
+     */
+    private static void accumulate(SparseRows v, double[] in, int k, double[] out, boolean intoRowOfToken) {
+        Arrays.fill(out, 0);
         int[] ptr = v.rowPtr();
         int[] idx = v.colIdx();
         float[] val = v.values();
         for (int t = 0; t < v.rows(); t++) {
-            int o = t * k;
             for (int p = ptr[t]; p < ptr[t + 1]; p++) {
                 double x = val[p];
-                int cj = idx[p] * k;
+                int o = (intoRowOfToken ? t : idx[p]) * k;
+                int i = (intoRowOfToken ? idx[p] : t) * k;
                 for (int c = 0; c < k; c++) {
-                    ct[cj + c] += x * w[o + c];
+                    out[o + c] += x * in[i + c];
                 }
             }
         }

@@ -1,27 +1,27 @@
 package io.github.saestitch.decomp;
 
+import static io.github.saestitch.decomp.NmfFactors.dominantFactors;
+import static io.github.saestitch.decomp.NmfFactors.topDocuments;
+import static io.github.saestitch.decomp.NmfFactors.topLatents;
+import static io.github.saestitch.decomp.NmfGenres.assignment;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.saestitch.activations.ActivationStore;
-import io.github.saestitch.activations.DocumentInfo;
-import io.github.saestitch.activations.TokenContext;
+import io.github.saestitch.decomp.NmfAnalysis.DocumentRows;
+import io.github.saestitch.decomp.NmfFactors.FactorDocument;
+import io.github.saestitch.decomp.NmfFactors.FactorLatent;
+import io.github.saestitch.decomp.NmfFactors.LatentFactor;
+import io.github.saestitch.decomp.NmfGenres.Assignment;
+import io.github.saestitch.decomp.NmfGenres.GenreMix;
 import io.github.saestitch.io.AtomicOutput;
-import io.github.saestitch.report.LatentContext;
-import io.github.saestitch.report.LatentContexts;
-import io.github.saestitch.sae.SaeRunner;
+import io.github.saestitch.io.LatentContexts;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Objects;
-import java.util.TreeMap;
 
 /**
  * The output directory of {@code saestitch nmf}, written whole through {@link AtomicOutput#writeDirectory}
@@ -29,6 +29,8 @@ import java.util.TreeMap;
  * written {@link NmfResult#normalized() normalised}: each row of H has unit L2 norm, so an H entry is a
  * loading in [0, 1] and {@code W[t, k]} is the length (in activation units) of factor k's part of token
  * t's codes.
+ * The numbers come from an {@link NmfAnalysis} (contexts, genre mix), {@link NmfFactors} (the factor
+ * tables) and {@link NmfGenres} (genre statistics); this class only writes them.
  * <ul>
  *   <li>{@value #FACTORS_FILE}: {@code format_version,factor,rank,latent,weight} — for each factor its
  *       {@value #TOP_LATENTS} largest loadings {@code H[factor, latent]} (positive ones only), rank 0 first.</li>
@@ -37,9 +39,9 @@ import java.util.TreeMap;
  *       {@code argmax_k H[k, latent]·‖W[:, k]‖} (the lowest k on ties), {@code weight} that maximum and
  *       {@code share} it over {@code Σ_k H[k, latent]·‖W[:, k]‖}. A latent that fired but has no loading
  *       on any factor gets factor −1, weight 0 and an empty share.</li>
- *   <li>{@value #CONTEXTS_FILE}: the {@value #TOP_TOKENS} tokens with the largest {@code W[t, factor]} per
+ *   <li>{@value #CONTEXTS_FILE}: the {@value NmfAnalysis#TOP_TOKENS} tokens with the largest {@code W[t, factor]} per
  *       factor, in {@link LatentContexts}'s line format with the factor index as {@code latent} and
- *       {@code W[t, factor]} as {@code activation}; with text (±{@value #CONTEXT_RADIUS} tokens) when the
+ *       {@code W[t, factor]} as {@code activation}; with text (±{@value NmfAnalysis#CONTEXT_RADIUS} tokens) when the
  *       activations are a store with token ids, else the token index only ({@code token} "#INDEX",
  *       {@code source} "token INDEX").</li>
  *   <li>{@value #SUMMARY_FILE}: {@code format_version, kind, sae, acts, num_latents, fired_latents,
@@ -57,9 +59,9 @@ import java.util.TreeMap;
  * <h2>Document pooling ({@code --pool document}, {@link DocumentPooling})</h2>
  * The rows of V, and so of W, are documents, not tokens. Same files, with these differences:
  * <ul>
- *   <li>{@value #CONTEXTS_FILE}: one context per top document ({@value #TOP_TOKENS} documents of largest
+ *   <li>{@value #CONTEXTS_FILE}: one context per top document ({@value NmfAnalysis#TOP_TOKENS} documents of largest
  *       {@code W[d, factor]}): the document's token that scores highest for the factor
- *       ({@link DocumentPooling#bestToken}) with ±{@value #CONTEXT_RADIUS} tokens of text,
+ *       ({@link DocumentPooling#bestToken}) with ±{@value NmfAnalysis#CONTEXT_RADIUS} tokens of text,
  *       {@code activation} = {@code W[d, factor]}, {@code source} = "name (genre)".</li>
  *   <li>{@value #DOCUMENTS_FILE} (only then): {@code format_version,factor,rank,document,name,genre,weight}
  *       — the {@value #TOP_DOCUMENTS} documents of largest positive {@code W[d, factor]} per factor, rank 0
@@ -92,119 +94,14 @@ public final class NmfWriter {
     public static final String LATENT_FACTOR_HEADER = "format_version,latent,factor,weight,share";
     /** Latents listed per factor. */
     public static final int TOP_LATENTS = 20;
-    /** Contexts per factor. */
-    public static final int TOP_TOKENS = 5;
-    /** Tokens of text on each side of a context (as the demo's latent contexts). */
-    public static final int CONTEXT_RADIUS = 6;
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private NmfWriter() {
     }
 
-    /**
-     * Everything one run produced.
-     *
-     * @param sae           the SAE's path as given
-     * @param acts          the activations' path as given
-     * @param result        the factorisation (raw; written normalised)
-     * @param nnz           stored entries of V
-     * @param fired         [F] whether each latent fired on any of the tokens
-     * @param contexts      top tokens per factor ({@link #contexts})
-     * @param genreMix      genre shares, or null when the activations have no document table
-     * @param encodeSeconds time to compute V
-     * @param nmfSeconds    time of the factorisation
-     * @param documents     with {@code --pool document}: what each row of V is; null for tokens
-     */
-    public record Run(String sae, String acts, NmfResult result, long nnz, boolean[] fired,
-            Map<Integer, List<LatentContext>> contexts, GenreMix genreMix, double encodeSeconds, double nmfSeconds,
-            DocumentRows documents) {
-        public Run {
-            Objects.requireNonNull(result, "result");
-            result = result.normalized();
-        }
-
-        /** A token-pooled run (rows of V are tokens). */
-        public Run(String sae, String acts, NmfResult result, long nnz, boolean[] fired,
-                Map<Integer, List<LatentContext>> contexts, GenreMix genreMix, double encodeSeconds, double nmfSeconds) {
-            this(sae, acts, result, nnz, fired, contexts, genreMix, encodeSeconds, nmfSeconds, null);
-        }
-    }
-
-    /**
-     * The documents that are the rows of a document-pooled V.
-     *
-     * @param pooled the pooling (row → document id, token counts, statistic, weighting)
-     * @param table  the store's document table (id → name, genre)
-     */
-    public record DocumentRows(DocumentPooling.Pooled pooled, List<DocumentInfo> table) {
-        /** The document of row {@code row} (an empty name and genre when the table lacks its id). */
-        public DocumentInfo info(int row) {
-            int d = pooled.documents()[row];
-            return d >= 0 && d < table.size() ? table.get(d) : new DocumentInfo(d, "", "");
-        }
-    }
-
-    /**
-     * Genre shares of the factors' row weights (rows are tokens, or documents when pooled).
-     *
-     * @param genres        the genres, in order of first appearance among the rows
-     * @param tokenShare    [genres] fraction of the tokens in each genre
-     * @param documentShare [genres] fraction of the documents (rows) in each genre; null for token rows
-     * @param share         [factors][genres] fraction of {@code Σ_rows W[row, k]} on rows of each genre
-     * @param rowGenre      [rows] the genre index of every row (for the document assignment)
-     */
-    public record GenreMix(List<String> genres, double[] tokenShare, double[] documentShare, double[][] share,
-            int[] rowGenre) {
-        /** Token rows. */
-        public GenreMix(List<String> genres, double[] tokenShare, double[][] share) {
-            this(genres, tokenShare, null, share, null);
-        }
-
-        /** The share of the rows per genre that lifts are measured against. */
-        public double[] baseShare() {
-            return documentShare != null ? documentShare : tokenShare;
-        }
-
-        /** Factor k's genre of largest share (the first on ties). */
-        public int topGenre(int k) {
-            int best = 0;
-            for (int g = 1; g < genres.size(); g++) {
-                if (share[k][g] > share[k][best]) {
-                    best = g;
-                }
-            }
-            return best;
-        }
-
-        /** Factor k's lift on genre g: its share over the genre's base share (0 when the base is 0). */
-        public double lift(int k, int g) {
-            double b = baseShare()[g];
-            return b > 0 ? share[k][g] / b : 0;
-        }
-    }
-
-    /**
-     * Documents given to their dominant factor: {@code purity} (fraction whose factor's most common genre
-     * is their own), {@code majorityBaseline} (largest genre's share of the documents) and {@code nmi}.
-     */
-    public record Assignment(double purity, double majorityBaseline, double nmi) {
-    }
-
-    /** One row of factor_documents.csv. */
-    public record FactorDocument(int factor, int rank, int row, DocumentInfo document, double weight) {
-    }
-
-    /** One row of factors.csv. */
-    public record FactorLatent(int factor, int rank, int latent, double weight) {
-    }
-
-    /** One row of latent_factor.csv ({@code share} NaN when the latent loads on no factor). */
-    public record LatentFactor(int latent, int factor, double weight, double share) {
-    }
-
     /** Writes the four files into {@code out} (replacing it only when {@code replace}). */
-    public static void write(Run run, Path out, boolean replace) throws IOException {
+    public static void write(NmfAnalysis run, Path out, boolean replace) throws IOException {
         if (Files.exists(out) && !replace) {
             throw new IllegalArgumentException(out + " already exists; choose another directory or pass --overwrite");
         }
@@ -238,30 +135,6 @@ public final class NmfWriter {
         });
     }
 
-    /** The {@code perFactor} largest positive loadings of each factor, largest first (ties: lower latent). */
-    public static List<FactorLatent> topLatents(NmfResult r, int perFactor) {
-        List<FactorLatent> out = new ArrayList<>();
-        for (int k = 0; k < r.factors(); k++) {
-            int[] top = topIndices(r.ht(), r.latents(), r.factors(), k, perFactor);
-            for (int i = 0; i < top.length; i++) {
-                out.add(new FactorLatent(k, i, top[i], r.h(k, top[i])));
-            }
-        }
-        return out;
-    }
-
-    /** The {@code perFactor} documents of largest positive {@code W[d, k]} per factor, largest first. */
-    public static List<FactorDocument> topDocuments(NmfResult r, DocumentRows docs, int perFactor) {
-        List<FactorDocument> out = new ArrayList<>();
-        for (int k = 0; k < r.factors(); k++) {
-            int[] top = topTokens(r, k, perFactor);
-            for (int i = 0; i < top.length; i++) {
-                out.add(new FactorDocument(k, i, top[i], docs.info(top[i]), r.w(top[i], k)));
-            }
-        }
-        return out;
-    }
-
     /** A CSV field, quoted (with doubled quotes) when it holds a comma, quote or line break. */
     static String csvField(String s) {
         if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) {
@@ -270,237 +143,8 @@ public final class NmfWriter {
         return '"' + s.replace("\"", "\"\"") + '"';
     }
 
-    /**
-     * The top documents of every factor as contexts (see the class comment): each document's token that
-     * scores highest for the factor, with text when the store can decode it, else {@code #INDEX}.
-     */
-    public static Map<Integer, List<LatentContext>> documentContexts(NmfResult r, DocumentRows docs, ActivationStore store,
-            SaeRunner runner, int perFactor) {
-        NmfResult n = r.normalized();
-        boolean text = store.hasTokenIds() && store.manifest().model() != null && store.manifest().tokenizer() != null;
-        Map<Integer, List<LatentContext>> out = new TreeMap<>();
-        for (int k = 0; k < n.factors(); k++) {
-            List<LatentContext> list = new ArrayList<>();
-            for (int row : topTokens(n, k, perFactor)) {
-                DocumentInfo info = docs.info(row);
-                String source = info.name() + " (" + info.genre() + ")";
-                long t = DocumentPooling.bestToken(runner, store, docs.pooled(), row, n, k);
-                double a = n.w(row, k);
-                if (t < 0) {
-                    list.add(new LatentContext("", "#" + info.id(), "", a, source));
-                } else if (text) {
-                    TokenContext c = store.context(t, CONTEXT_RADIUS);
-                    list.add(new LatentContext(c.before(), c.tokenText(), c.after(), a, source));
-                } else {
-                    list.add(new LatentContext("", "#" + t, "", a, source));
-                }
-            }
-            if (!list.isEmpty()) {
-                out.put(k, list);
-            }
-        }
-        return out;
-    }
-
-    /** The genre shares of each factor's document weights (see {@link GenreMix}). */
-    public static GenreMix documentGenreMix(NmfResult r, DocumentRows docs) {
-        Map<String, Integer> index = new LinkedHashMap<>();
-        int n = r.tokens();
-        int[] genreOf = new int[n];
-        for (int d = 0; d < n; d++) {
-            String g = docs.info(d).genre();
-            genreOf[d] = index.computeIfAbsent(g.isEmpty() ? "(none)" : g, x -> index.size());
-        }
-        int ng = index.size();
-        double[] docShare = new double[ng];
-        double[] tokenShare = new double[ng];
-        long[] counts = docs.pooled().tokenCounts();
-        long total = 0;
-        for (long c : counts) {
-            total += c;
-        }
-        double[][] share = new double[r.factors()][ng];
-        double[] sum = new double[r.factors()];
-        for (int d = 0; d < n; d++) {
-            docShare[genreOf[d]] += 1.0 / n;
-            tokenShare[genreOf[d]] += (double) counts[d] / total;
-            for (int k = 0; k < r.factors(); k++) {
-                share[k][genreOf[d]] += r.w(d, k);
-                sum[k] += r.w(d, k);
-            }
-        }
-        for (int k = 0; k < r.factors(); k++) {
-            for (int g = 0; g < ng; g++) {
-                share[k][g] = sum[k] > 0 ? share[k][g] / sum[k] : 0;
-            }
-        }
-        return new GenreMix(List.copyOf(index.keySet()), tokenShare, docShare, share, genreOf);
-    }
-
-    /**
-     * Each row given to its factor {@code argmax_k W[row, k]} (normalised W; rows with W = 0 go to no
-     * factor and count as wrong for purity), compared with the rows' genres; null without row genres.
-     */
-    public static Assignment assignment(NmfResult r, GenreMix g) {
-        if (g == null || g.rowGenre() == null) {
-            return null;
-        }
-        NmfResult nr = r.normalized();
-        int n = nr.tokens();
-        int kk = nr.factors();
-        int ng = g.genres().size();
-        long[][] joint = new long[kk + 1][ng]; // row kk: unassigned
-        int[] genreCount = new int[ng];
-        for (int d = 0; d < n; d++) {
-            int best = kk;
-            double max = 0;
-            for (int k = 0; k < kk; k++) {
-                if (nr.w(d, k) > max) {
-                    max = nr.w(d, k);
-                    best = k;
-                }
-            }
-            joint[best][g.rowGenre()[d]]++;
-            genreCount[g.rowGenre()[d]]++;
-        }
-        long correct = 0;
-        for (int k = 0; k < kk; k++) {
-            long m = 0;
-            for (long c : joint[k]) {
-                m = Math.max(m, c);
-            }
-            correct += m;
-        }
-        int majority = 0;
-        for (int c : genreCount) {
-            majority = Math.max(majority, c);
-        }
-        double hG = 0;
-        for (int c : genreCount) {
-            hG -= c > 0 ? (double) c / n * Math.log((double) c / n) : 0;
-        }
-        double hK = 0;
-        double mi = 0;
-        for (int k = 0; k <= kk; k++) {
-            long rowSum = 0;
-            for (long c : joint[k]) {
-                rowSum += c;
-            }
-            if (rowSum == 0) {
-                continue;
-            }
-            double pk = (double) rowSum / n;
-            hK -= pk * Math.log(pk);
-            for (int gi = 0; gi < ng; gi++) {
-                if (joint[k][gi] > 0) {
-                    double p = (double) joint[k][gi] / n;
-                    mi += p * Math.log(p / (pk * genreCount[gi] / n));
-                }
-            }
-        }
-        double nmi = hG + hK > 0 ? 2 * mi / (hG + hK) : 0;
-        return new Assignment((double) correct / n, (double) majority / n, nmi);
-    }
-
-    /** Each fired latent's dominant factor (see the class comment). */
-    public static List<LatentFactor> dominantFactors(NmfResult r, boolean[] fired) {
-        double[] wn = r.wColumnNorms();
-        List<LatentFactor> out = new ArrayList<>();
-        for (int j = 0; j < r.latents(); j++) {
-            if (!fired[j]) {
-                continue;
-            }
-            int best = -1;
-            double max = 0;
-            double sum = 0;
-            for (int k = 0; k < r.factors(); k++) {
-                double s = r.h(k, j) * wn[k];
-                sum += s;
-                if (s > max) {
-                    max = s;
-                    best = k;
-                }
-            }
-            out.add(best < 0 ? new LatentFactor(j, -1, 0, Double.NaN) : new LatentFactor(j, best, max, max / sum));
-        }
-        return out;
-    }
-
-    /** Row indices (tokens) of the {@code perFactor} largest positive {@code W[:, k]}, largest first (ties: lower token). */
-    public static int[] topTokens(NmfResult r, int k, int perFactor) {
-        return topIndices(r.w(), r.tokens(), r.factors(), k, perFactor);
-    }
-
-    /**
-     * The top tokens of every factor as contexts: from {@code store} (text ±{@value #CONTEXT_RADIUS} tokens
-     * and the document) when it is non-null and has token ids, else the token index only. Row t of V is
-     * token {@code t} of the activation set.
-     */
-    public static Map<Integer, List<LatentContext>> contexts(NmfResult r, ActivationStore store, int perFactor) {
-        NmfResult n = r.normalized();
-        Map<Integer, List<LatentContext>> out = new TreeMap<>();
-        // Text needs token ids and the tokenizer of the model the manifest names (imported stores have neither).
-        boolean text = store != null && store.hasTokenIds() && store.manifest().model() != null
-                && store.manifest().tokenizer() != null;
-        for (int k = 0; k < n.factors(); k++) {
-            List<LatentContext> list = new ArrayList<>();
-            for (int t : topTokens(n, k, perFactor)) {
-                double a = n.w(t, k);
-                if (text) {
-                    TokenContext c = store.context(t, CONTEXT_RADIUS);
-                    list.add(new LatentContext(c.before(), c.tokenText(), c.after(), a,
-                            c.document().name() + " (" + c.document().genre() + "), token " + t));
-                } else {
-                    list.add(new LatentContext("", "#" + t, "", a, "token " + t));
-                }
-            }
-            if (!list.isEmpty()) {
-                out.put(k, list);
-            }
-        }
-        return out;
-    }
-
-    /** The genre shares of each factor's token weights (see {@link GenreMix}); null without a document table. */
-    public static GenreMix genreMix(NmfResult r, ActivationStore store) {
-        if (store == null) {
-            return null;
-        }
-        List<DocumentInfo> docs;
-        try {
-            docs = store.documents();
-        } catch (RuntimeException e) {
-            return null; // no document table: no genres to report
-        }
-        Map<String, Integer> index = new LinkedHashMap<>();
-        int[] genreOf = new int[r.tokens()];
-        for (int t = 0; t < r.tokens(); t++) {
-            int d = store.docId(t);
-            String g = d >= 0 && d < docs.size() ? docs.get(d).genre() : "";
-            genreOf[t] = index.computeIfAbsent(g.isEmpty() ? "(none)" : g, x -> index.size());
-        }
-        int ng = index.size();
-        double[] tokenShare = new double[ng];
-        double[][] share = new double[r.factors()][ng];
-        double[] total = new double[r.factors()];
-        for (int t = 0; t < r.tokens(); t++) {
-            tokenShare[genreOf[t]] += 1.0 / r.tokens();
-            for (int k = 0; k < r.factors(); k++) {
-                double w = r.w(t, k);
-                share[k][genreOf[t]] += w;
-                total[k] += w;
-            }
-        }
-        for (int k = 0; k < r.factors(); k++) {
-            for (int g = 0; g < ng; g++) {
-                share[k][g] = total[k] > 0 ? share[k][g] / total[k] : 0;
-            }
-        }
-        return new GenreMix(List.copyOf(index.keySet()), tokenShare, share);
-    }
-
     /** The summary.json object (see the class comment). */
-    public static ObjectNode summary(Run run) {
+    public static ObjectNode summary(NmfAnalysis run) {
         NmfResult r = run.result();
         ObjectNode o = JSON.createObjectNode();
         o.put("format_version", FORMAT_VERSION);
@@ -508,11 +152,7 @@ public final class NmfWriter {
         o.put("sae", run.sae());
         o.put("acts", run.acts());
         o.put("num_latents", r.latents());
-        int fired = 0;
-        for (boolean b : run.fired()) {
-            fired += b ? 1 : 0;
-        }
-        o.put("fired_latents", fired);
+        o.put("fired_latents", run.firedLatents());
         o.put("factors", r.factors());
         DocumentRows docs = run.documents();
         o.put("tokens", docs == null ? r.tokens() : docs.pooled().tokensUsed());
@@ -576,27 +216,5 @@ public final class NmfWriter {
             }
         }
         return o;
-    }
-
-    /** Indices i of the {@code count} largest positive {@code x[i·stride + col]}, largest first (ties: lower i). */
-    static int[] topIndices(double[] x, int rows, int stride, int col, int count) {
-        int[] best = new int[count];
-        int n = 0;
-        for (int i = 0; i < rows; i++) {
-            double v = x[i * stride + col];
-            if (!(v > 0)) {
-                continue;
-            }
-            if (n == count && v <= x[best[n - 1] * stride + col]) {
-                continue;
-            }
-            int at = n < count ? n++ : n - 1; // insertion sort into the kept list (count is small)
-            while (at > 0 && x[best[at - 1] * stride + col] < v) {
-                best[at] = best[at - 1];
-                at--;
-            }
-            best[at] = i;
-        }
-        return java.util.Arrays.copyOf(best, n);
     }
 }

@@ -3,6 +3,9 @@ package io.github.saestitch.report;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.saestitch.io.FileFormatException;
+import io.github.saestitch.io.LatentContext;
+import io.github.saestitch.io.LatentContexts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -174,7 +177,7 @@ record CompareRun(Path dir, String label, Summary summary, Latents latents, List
         Map<Integer, List<LatentContext>> ctx = contexts;
         if (ctx == null) {
             Path f = dir.resolve(LatentContexts.FILE);
-            ctx = Files.isRegularFile(f) ? LatentContexts.read(f) : Map.of();
+            ctx = Files.isRegularFile(f) ? readContexts(f).contexts() : Map.of();
         }
         for (Integer latent : ctx.keySet()) {
             if (latent < 0 || latent >= s.large().numLatents()) {
@@ -185,7 +188,7 @@ record CompareRun(Path dir, String label, Summary summary, Latents latents, List
         LatentContexts.Entries sm = small;
         if (sm == null) {
             Path f = dir.resolve(LatentContexts.SMALL_FILE);
-            sm = Files.isRegularFile(f) ? LatentContexts.readEntries(f) : LatentContexts.Entries.NONE;
+            sm = Files.isRegularFile(f) ? readContexts(f) : LatentContexts.Entries.NONE;
         }
         java.util.Set<Integer> smallLatents = new java.util.TreeSet<>(sm.contexts().keySet());
         smallLatents.addAll(sm.freq().keySet());
@@ -198,6 +201,15 @@ record CompareRun(Path dir, String label, Summary summary, Latents latents, List
         String name = label != null && !label.isBlank() ? label
                 : s.small().numLatents() + " \u2192 " + s.large().numLatents();
         return new CompareRun(dir, name, s, l, g, steps, Map.copyOf(ctx), sm);
+    }
+
+    /** {@link LatentContexts#readEntries}, its format errors reported as this package's input errors. */
+    static LatentContexts.Entries readContexts(Path file) throws IOException {
+        try {
+            return LatentContexts.readEntries(file);
+        } catch (FileFormatException e) {
+            throw new ReportInputException(e.file(), e.problem(), e);
+        }
     }
 
     static Summary readSummary(Path file) throws IOException {

@@ -1,5 +1,6 @@
 package io.github.saestitch.report;
 
+import io.github.saestitch.io.LatentContext;
 import java.util.ArrayList;
 import java.util.List;
 

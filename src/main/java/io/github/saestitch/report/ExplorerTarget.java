@@ -1,5 +1,7 @@
 package io.github.saestitch.report;
 
+import io.github.saestitch.io.LatentContext;
+import io.github.saestitch.io.LatentContexts;
 import java.util.List;
 import java.util.Map;
 

@@ -1,6 +1,8 @@
 package io.github.saestitch.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.github.saestitch.io.LatentContext;
+import io.github.saestitch.io.LatentContexts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -132,7 +134,8 @@ record NmfRun(Path dir, Summary summary, List<List<MetaSaeRun.Weighted>> factorL
         }
 
         Path cfile = dir.resolve(CONTEXTS);
-        Map<Integer, List<LatentContext>> ctx = Files.isRegularFile(cfile) ? LatentContexts.read(cfile) : Map.of();
+        Map<Integer, List<LatentContext>> ctx = Files.isRegularFile(cfile) ? CompareRun.readContexts(cfile).contexts()
+                : Map.of();
         for (Integer k : ctx.keySet()) {
             if (k >= f) {
                 throw new ReportInputException(cfile, "contexts for factor " + k + ", but " + factorsWhy);

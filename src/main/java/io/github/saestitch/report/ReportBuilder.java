@@ -3,6 +3,7 @@ package io.github.saestitch.report;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.saestitch.io.AtomicOutput;
+import io.github.saestitch.io.LatentContexts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.saestitch.io.LatentContext;
+import io.github.saestitch.io.LatentContexts;
 import java.util.List;
 import java.util.Map;
 

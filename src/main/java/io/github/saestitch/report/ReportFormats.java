@@ -1,5 +1,7 @@
 package io.github.saestitch.report;
 
+import io.github.saestitch.io.LatentContexts;
+
 /**
  * The names and header lines of the input files this package defines (the compare and train-family
  * files are defined by their writers in {@code stitch} and {@code train}). A producer that writes these

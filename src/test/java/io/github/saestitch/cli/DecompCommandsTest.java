@@ -8,11 +8,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.saestitch.activations.ActivationStore;
 import io.github.saestitch.decomp.DocumentPooling;
 import io.github.saestitch.decomp.MetaSaeWriter;
+import io.github.saestitch.decomp.NmfAnalysis;
 import io.github.saestitch.decomp.NmfWriter;
 import io.github.saestitch.io.Npy;
 import io.github.saestitch.io.SaeFormats;
-import io.github.saestitch.report.LatentContext;
-import io.github.saestitch.report.LatentContexts;
+import io.github.saestitch.io.LatentContext;
+import io.github.saestitch.io.LatentContexts;
 import io.github.saestitch.sae.Activation;
 import io.github.saestitch.sae.ReferenceSae;
 import io.github.saestitch.sae.Sae;
@@ -160,7 +161,7 @@ class DecompCommandsTest {
         Map<Integer, List<LatentContext>> ctx = LatentContexts.read(out.resolve(NmfWriter.CONTEXTS_FILE));
         assertThat(ctx.keySet()).isSubsetOf(0, 1, 2).isNotEmpty();
         for (List<LatentContext> list : ctx.values()) {
-            assertThat(list).hasSizeLessThanOrEqualTo(NmfWriter.TOP_TOKENS);
+            assertThat(list).hasSizeLessThanOrEqualTo(NmfAnalysis.TOP_TOKENS);
             for (LatentContext c : list) {
                 assertThat(c.token()).startsWith("#");
                 assertThat(c.source()).startsWith("token ");

@@ -40,7 +40,7 @@ class DemoCommandTest {
         assertThat(out.resolve("family/toy_comparison.csv")).isNotEmptyFile();
         assertThat(out.resolve("compare/32-64/contexts.jsonl")).isNotEmptyFile();
         // the first pair also has its smaller SAE's contexts and frequencies (the explorer's smallest SAE)
-        var small = io.github.saestitch.report.LatentContexts.readEntries(out.resolve("compare/32-64/contexts_small.jsonl"));
+        var small = io.github.saestitch.io.LatentContexts.readEntries(out.resolve("compare/32-64/contexts_small.jsonl"));
         assertThat(small.freq()).hasSize(32);
         assertThat(small.contexts()).isNotEmpty();
         assertThat(page).contains("\"small_latents\":{\"total\":32");

@@ -148,9 +148,9 @@ class DocumentPoolingTest {
         double[] ht = {1, 1};
         NmfResult r = new NmfResult(4, 1, 2, w, ht, new double[] {0.5}, 1, true, 1,
                 new NmfOptions(2, 1, 0, 0, NmfOptions.Algorithm.HALS));
-        NmfWriter.GenreMix g = new NmfWriter.GenreMix(List.of("a", "b"), new double[] {0.5, 0.5},
+        NmfGenres.GenreMix g = new NmfGenres.GenreMix(List.of("a", "b"), new double[] {0.5, 0.5},
                 new double[] {0.5, 0.5}, new double[2][2], new int[] {0, 0, 1, 1});
-        NmfWriter.Assignment a = NmfWriter.assignment(r, g);
+        NmfGenres.Assignment a = NmfGenres.assignment(r, g);
         // joint counts: factor 0 {a: 2, b: 1}, factor 1 {b: 1} → purity (2 + 1) / 4.
         assertThat(a.purity()).isEqualTo(0.75);
         assertThat(a.majorityBaseline()).isEqualTo(0.5);
@@ -162,8 +162,8 @@ class DocumentPoolingTest {
         // A perfect assignment scores 1.
         double[] w2 = {1, 0, 1, 0, 0, 1, 0, 1};
         NmfResult r2 = new NmfResult(4, 1, 2, w2, ht, new double[] {0.5}, 1, true, 1, r.options());
-        assertThat(NmfWriter.assignment(r2, g).nmi()).isCloseTo(1, within(1e-12));
-        assertThat(NmfWriter.assignment(r2, g).purity()).isEqualTo(1);
+        assertThat(NmfGenres.assignment(r2, g).nmi()).isCloseTo(1, within(1e-12));
+        assertThat(NmfGenres.assignment(r2, g).purity()).isEqualTo(1);
     }
 
     @Test

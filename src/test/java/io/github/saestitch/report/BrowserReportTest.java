@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.saestitch.io.LatentContext;
+import io.github.saestitch.io.LatentContexts;
 import java.awt.image.BufferedImage;
 import java.io.File;
 import java.io.IOException;

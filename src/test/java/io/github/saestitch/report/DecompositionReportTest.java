@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.github.saestitch.io.LatentContexts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

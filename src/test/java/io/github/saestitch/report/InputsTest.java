@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.github.saestitch.io.LatentContext;
+import io.github.saestitch.io.LatentContexts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

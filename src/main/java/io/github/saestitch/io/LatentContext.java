@@ -1,4 +1,4 @@
-package io.github.saestitch.report;
+package io.github.saestitch.io;
 
 import java.util.List;
 import java.util.Objects;

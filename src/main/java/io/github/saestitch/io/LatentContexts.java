@@ -1,11 +1,10 @@
-package io.github.saestitch.report;
+package io.github.saestitch.io;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.saestitch.io.AtomicOutput;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -71,7 +70,7 @@ public final class LatentContexts {
      * Reads {@code file}.
      *
      * @return contexts per latent index, in ascending latent order
-     * @throws ReportInputException naming the file and line on any malformed line
+     * @throws FileFormatException naming the file and line on any malformed line
      */
     public static Map<Integer, List<LatentContext>> read(Path file) throws IOException {
         return readEntries(file).contexts();
@@ -80,7 +79,7 @@ public final class LatentContexts {
     /**
      * Reads {@code file} with its optional {@code freq} fields.
      *
-     * @throws ReportInputException naming the file and line on any malformed line
+     * @throws FileFormatException naming the file and line on any malformed line
      */
     public static Entries readEntries(Path file) throws IOException {
         Map<Integer, List<LatentContext>> out = new TreeMap<>();
@@ -97,65 +96,65 @@ public final class LatentContexts {
                 try {
                     n = JSON.readTree(line);
                 } catch (JsonProcessingException e) {
-                    throw new ReportInputException(file, "line " + no + ": not valid JSON: " + e.getOriginalMessage(), e);
+                    throw new FileFormatException(file, "line " + no + ": not valid JSON: " + e.getOriginalMessage(), e);
                 }
                 parseLine(file, no, n, out, freq);
             }
         } catch (NoSuchFileException e) {
-            throw new ReportInputException(file, "file not found", e);
+            throw new FileFormatException(file, "file not found", e);
         }
         return new Entries(out, freq);
     }
 
     private static void parseLine(Path file, int no, JsonNode n, Map<Integer, List<LatentContext>> out,
-            Map<Integer, Double> freq) throws ReportInputException {
+            Map<Integer, Double> freq) throws FileFormatException {
         String where = "line " + no + ": ";
         if (!n.isObject()) {
-            throw new ReportInputException(file, where + "expected a JSON object");
+            throw new FileFormatException(file, where + "expected a JSON object");
         }
         int version = n.path("format_version").asInt(-1);
         if (version < 1 || version > FORMAT_VERSION) {
-            throw new ReportInputException(file, where + "format_version " + n.path("format_version")
+            throw new FileFormatException(file, where + "format_version " + n.path("format_version")
                     + " is not supported (this saestitch reads 1 to " + FORMAT_VERSION + ")");
         }
         if (!n.path("latent").canConvertToInt() || n.path("latent").asInt() < 0) {
-            throw new ReportInputException(file, where + "'latent' must be a non-negative integer");
+            throw new FileFormatException(file, where + "'latent' must be a non-negative integer");
         }
         int latent = n.get("latent").asInt();
         if (out.containsKey(latent)) {
-            throw new ReportInputException(file, where + "latent " + latent + " appears on more than one line");
+            throw new FileFormatException(file, where + "latent " + latent + " appears on more than one line");
         }
         if (n.has("freq")) {
             JsonNode f = n.get("freq");
             if (!f.isNumber() || !(f.asDouble() >= 0 && f.asDouble() <= 1)) {
-                throw new ReportInputException(file, where + "'freq' must be a number from 0 to 1, got " + f);
+                throw new FileFormatException(file, where + "'freq' must be a number from 0 to 1, got " + f);
             }
             freq.put(latent, f.asDouble());
         }
         JsonNode arr = n.path("contexts");
         if (!arr.isArray()) {
-            throw new ReportInputException(file, where + "'contexts' must be an array");
+            throw new FileFormatException(file, where + "'contexts' must be an array");
         }
         List<LatentContext> list = new ArrayList<>();
         for (int i = 0; i < arr.size(); i++) {
             JsonNode c = arr.get(i);
             String at = where + "contexts[" + i + "]: ";
             if (!c.path("token").isTextual()) {
-                throw new ReportInputException(file, at + "'token' must be a string");
+                throw new FileFormatException(file, at + "'token' must be a string");
             }
             if (!c.path("activation").isNumber()) {
-                throw new ReportInputException(file, at + "'activation' must be a number");
+                throw new FileFormatException(file, at + "'activation' must be a number");
             }
             List<LatentContext.Span> spans = new ArrayList<>();
             if (c.has("spans")) {
                 JsonNode sp = c.get("spans");
                 if (!sp.isArray()) {
-                    throw new ReportInputException(file, at + "'spans' must be an array of [text, activation]");
+                    throw new FileFormatException(file, at + "'spans' must be an array of [text, activation]");
                 }
                 for (JsonNode s : sp) {
                     if (!s.isArray() || s.size() != 2 || !s.get(0).isTextual()
                             || !(s.get(1).isNumber() || s.get(1).isNull())) {
-                        throw new ReportInputException(file, at + "each span must be [text, activation or null]");
+                        throw new FileFormatException(file, at + "each span must be [text, activation or null]");
                     }
                     spans.add(new LatentContext.Span(s.get(0).asText(),
                             s.get(1).isNull() ? Double.NaN : s.get(1).asDouble()));
@@ -217,7 +216,7 @@ public final class LatentContexts {
      * token of white space only; cut to {@value #LABEL_CHARS} characters; empty when it has no context.
      * The explorer's script computes the same label from the embedded contexts ({@code labelOf}).
      */
-    static String label(List<LatentContext> contexts) {
+    public static String label(List<LatentContext> contexts) {
         if (contexts == null || contexts.isEmpty()) {
             return "";
         }
@@ -230,7 +229,8 @@ public final class LatentContexts {
                 : t.substring(0, t.offsetByCodePoints(0, LABEL_CHARS - 1)) + "\u2026";
     }
 
-    static ObjectNode context(LatentContext c) {
+    /** The JSON object of one context, as in a line's {@code contexts} array (the report embeds the same). */
+    public static ObjectNode context(LatentContext c) {
         ObjectNode o = JSON.createObjectNode();
         o.put("before", c.before());
         o.put("token", c.token());
