@@ -1,12 +1,21 @@
 package io.github.saestitch.cli;
 
+import io.github.saestitch.activations.HookPoint;
+import io.github.saestitch.bench.CompareBenchmark;
+import io.github.saestitch.bench.ExtractionBenchmark;
+import io.github.saestitch.bench.KernelBenchmark;
+import io.github.saestitch.bench.TrainBenchmark;
+import io.github.saestitch.io.AtomicOutput;
 import io.github.saestitch.tensor.Kernels;
-import io.github.saestitch.tensor.KernelBenchmark;
 import io.github.saestitch.tensor.KernelsProvider;
+import io.github.saestitch.train.Architecture;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -57,7 +66,7 @@ final class BenchCommand implements Runnable {
             PrintStream table = json ? System.err : System.out;
             List<Kernels> chosen = new ArrayList<>();
             if (backends == null || backends.isEmpty()) {
-                chosen.addAll(KernelBenchmark.defaultBackends(table));
+                chosen.addAll(KernelBenchmark.defaultBackends(table::println));
             } else {
                 for (String b : backends) {
                     if (b.equalsIgnoreCase("scalar")) {
@@ -67,7 +76,7 @@ final class BenchCommand implements Runnable {
                 }
             }
             var options = new KernelBenchmark.Options(warmup, reps, !noNumpy, python, Duration.ofMinutes(5), 42L);
-            List<KernelBenchmark.Result> results = KernelBenchmark.run(table, chosen, options);
+            List<KernelBenchmark.Result> results = KernelBenchmark.run(table::println, chosen, options);
             if (json) {
                 var o = Json.object();
                 o.put("format_version", 1);
@@ -111,14 +120,14 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            var config = io.github.saestitch.stitch.CompareBenchmark.Config.defaults()
+            var config = CompareBenchmark.Config.defaults()
                     .withSizes(dIn, small, large, tokens).withRepeats(repeats);
-            java.nio.file.Path script = Inputs.projectFile(io.github.saestitch.stitch.CompareBenchmark.NUMPY_SCRIPT);
+            Path script = Inputs.projectFile(CompareBenchmark.NUMPY_SCRIPT);
             config = noNumpy ? config.withoutNumpy()
-                    : new io.github.saestitch.stitch.CompareBenchmark.Config(config.dIn(), config.smallLatents(),
+                    : new CompareBenchmark.Config(config.dIn(), config.smallLatents(),
                             config.largeLatents(), config.tokens(), config.activeFeatures(), config.seed(), config.repeats(),
                             config.options(), script, config.python());
-            var result = io.github.saestitch.stitch.CompareBenchmark.run(kernels.kernels(), config, System.err::println);
+            var result = CompareBenchmark.run(kernels.kernels(), config, System.err::println);
             System.out.print(result.report());
             return 0;
         }
@@ -154,8 +163,8 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() {
-            var r = io.github.saestitch.train.TrainBenchmark.run(kernels.kernels(), dIn, width, batch, warmup, steps,
-                    archs.stream().map(io.github.saestitch.train.Architecture::parse).toList());
+            var r = TrainBenchmark.run(kernels.kernels(), dIn, width, batch, warmup, steps,
+                    archs.stream().map(Architecture::parse).toList());
             System.out.print(r.table());
             return 0;
         }
@@ -178,23 +187,21 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            java.nio.file.Path work = java.nio.file.Files.createTempDirectory("saestitch-bench-");
+            Path work = Files.createTempDirectory("saestitch-bench-");
             try {
-                var d = io.github.saestitch.activations.ExtractionBenchmark.Options.defaults(work);
-                var o = new io.github.saestitch.activations.ExtractionBenchmark.Options(d.model(),
-                        io.github.saestitch.activations.HookPoint.residPost(layer), d.corpus(), tokens, d.contextLength(),
+                var d = ExtractionBenchmark.Options.defaults(work);
+                var o = new ExtractionBenchmark.Options(d.model(),
+                        HookPoint.residPost(layer), d.corpus(), tokens, d.contextLength(),
                         d.batchSize(), d.threads(), repeats, work);
-                var r = io.github.saestitch.activations.ExtractionBenchmark.run(o);
-                System.out.printf(java.util.Locale.ROOT, "extraction benchmark: %s %s, %d tokens per measurement, %d repeats%n",
+                var r = ExtractionBenchmark.run(o);
+                System.out.printf(Locale.ROOT, "extraction benchmark: %s %s, %d tokens per measurement, %d repeats%n",
                         r.model(), r.hookName(), r.tokens(), repeats);
-                System.out.printf(java.util.Locale.ROOT, "  bare ONNX Runtime session: %.0f tokens/s (median)%n", r.rawTokensPerSecond());
-                System.out.printf(java.util.Locale.ROOT, "  full extraction into a store: %.0f tokens/s (median)%n", r.extractionTokensPerSecond());
-                System.out.printf(java.util.Locale.ROOT, "  ratio extraction / raw: %.3f (median of paired repeats; target >= 0.90); per CPU-second %.3f%n",
+                System.out.printf(Locale.ROOT, "  bare ONNX Runtime session: %.0f tokens/s (median)%n", r.rawTokensPerSecond());
+                System.out.printf(Locale.ROOT, "  full extraction into a store: %.0f tokens/s (median)%n", r.extractionTokensPerSecond());
+                System.out.printf(Locale.ROOT, "  ratio extraction / raw: %.3f (median of paired repeats; target >= 0.90); per CPU-second %.3f%n",
                         r.ratio(), r.cpuRatio());
             } finally {
-                try (var s = java.nio.file.Files.walk(work)) {
-                    s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                }
+                AtomicOutput.deleteRecursively(work);
             }
             return 0;
         }

@@ -241,7 +241,8 @@ public final class AtomicOutput {
         }
     }
 
-    static void deleteRecursively(Path root) throws IOException {
+    /** Deletes {@code root} and everything under it; nothing when it does not exist. */
+    public static void deleteRecursively(Path root) throws IOException {
         if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }

@@ -1,5 +1,9 @@
-package io.github.saestitch.stitch;
+package io.github.saestitch.bench;
 
+import io.github.saestitch.stitch.CompareOptions;
+import io.github.saestitch.stitch.CompareResult;
+import io.github.saestitch.stitch.CompareTimings;
+import io.github.saestitch.stitch.StitchComparator;
 import io.github.saestitch.activations.MatrixActivationSet;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,6 +13,7 @@ import io.github.saestitch.sae.Activation;
 import io.github.saestitch.sae.Sae;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Kernels;
+import io.github.saestitch.io.AtomicOutput;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
@@ -332,7 +337,7 @@ public final class CompareBenchmark {
             return new NumpyPeer(json.get("seconds").asDouble(), maxAbs > 0 ? maxGap / maxAbs : maxGap,
                     json.path("numpy").asText("?"));
         } finally {
-            deleteTree(dir);
+            AtomicOutput.deleteRecursively(dir);
         }
     }
 
@@ -353,14 +358,6 @@ public final class CompareBenchmark {
         Npy.write(dir.resolve(prefix + "_b_enc.npy"), sae.bEnc());
         Npy.write(dir.resolve(prefix + "_w_dec.npy"), sae.wDec());
         Npy.write(dir.resolve(prefix + "_b_dec.npy"), sae.bDec());
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 
     /** {@value #NUMPY_SCRIPT} under the working directory or one of its parents, else null. */
