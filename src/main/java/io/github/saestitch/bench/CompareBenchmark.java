@@ -75,6 +75,17 @@ public final class CompareBenchmark {
      */
     public record Config(int dIn, int smallLatents, int largeLatents, int tokens, double activeFeatures, long seed,
             int repeats, CompareOptions options, Path numpyScript, String python) {
+        /** Default activation width. */
+        public static final int DEFAULT_D_IN = 384;
+        /** Default F_S. */
+        public static final int DEFAULT_SMALL_LATENTS = 3072;
+        /** Default F_L. */
+        public static final int DEFAULT_LARGE_LATENTS = 6144;
+        /** Default tokens. */
+        public static final int DEFAULT_TOKENS = 100_000;
+        /** Default timed repetitions. */
+        public static final int DEFAULT_REPEATS = 3;
+
         public Config {
             Objects.requireNonNull(options, "options");
             if (repeats < 1) {
@@ -84,7 +95,8 @@ public final class CompareBenchmark {
 
         /** The sizes: S = 3072, L = 6144, d = 384, 100k tokens, 3 repeats, numpy peer on. */
         public static Config defaults() {
-            return new Config(384, 3072, 6144, 100_000, 40, 2024, 3, CompareOptions.defaults(), null, "python3");
+            return new Config(DEFAULT_D_IN, DEFAULT_SMALL_LATENTS, DEFAULT_LARGE_LATENTS, DEFAULT_TOKENS, 40, 2024,
+                    DEFAULT_REPEATS, CompareOptions.defaults(), null, "python3");
         }
 
         public Config withSizes(int d, int fs, int fl, int n) {

@@ -61,6 +61,11 @@ public final class ExtractionBenchmark {
      */
     public record Options(TransformerModel model, HookPoint hook, CorpusSource corpus, long tokens, int contextLength,
                           int batchSize, int threads, int repeats, Path workDir) {
+        /** Default stored tokens per measurement. */
+        public static final long DEFAULT_TOKENS = 40_000;
+        /** Default measurements of each kind. */
+        public static final int DEFAULT_REPEATS = 3;
+
         public Options {
             Objects.requireNonNull(model, "model");
             Objects.requireNonNull(hook, "hook");
@@ -76,8 +81,8 @@ public final class ExtractionBenchmark {
         public static Options defaults(Path workDir) {
             TransformerModel m = TransformerModel.MINILM_L6;
             return new Options(m, HookPoint.residPost(m.numLayers() - 1), new CorpusSource.Brown(CorpusSource.defaultCacheDir()),
-                    40_000, ExtractionOptions.DEFAULT_CONTEXT, ExtractionOptions.DEFAULT_BATCH,
-                    Runtime.getRuntime().availableProcessors(), 3, workDir);
+                    DEFAULT_TOKENS, ExtractionOptions.DEFAULT_CONTEXT, ExtractionOptions.DEFAULT_BATCH,
+                    Runtime.getRuntime().availableProcessors(), DEFAULT_REPEATS, workDir);
         }
     }
 

@@ -81,6 +81,17 @@ public final class KernelBenchmark {
      * @param seed          seed of the random operands
      */
     public record Options(int warmup, int reps, boolean numpy, String python, Duration numpyTimeout, long seed) {
+        /** Default untimed runs. */
+        public static final int DEFAULT_WARMUP = 2;
+        /** Default timed repetitions. */
+        public static final int DEFAULT_REPS = 5;
+        /** Default Python executable of the numpy peer. */
+        public static final String DEFAULT_PYTHON = "python3";
+        /** Default limit of the numpy peer's whole run. */
+        public static final Duration DEFAULT_NUMPY_TIMEOUT = Duration.ofMinutes(5);
+        /** Default seed of the operands. */
+        public static final long DEFAULT_SEED = 42L;
+
         public Options {
             if (warmup < 0 || reps < 1) {
                 throw new IllegalArgumentException("need warmup >= 0 and reps >= 1, got " + warmup + ", " + reps);
@@ -91,7 +102,7 @@ public final class KernelBenchmark {
 
         /** 2 warm-up runs, 5 repetitions, numpy via {@code python3} with a 5-minute limit, seed 42. */
         public static Options defaults() {
-            return new Options(2, 5, true, "python3", Duration.ofMinutes(5), 42L);
+            return new Options(DEFAULT_WARMUP, DEFAULT_REPS, true, DEFAULT_PYTHON, DEFAULT_NUMPY_TIMEOUT, DEFAULT_SEED);
         }
     }
 

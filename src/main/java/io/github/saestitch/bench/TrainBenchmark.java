@@ -97,7 +97,7 @@ public final class TrainBenchmark {
         List<double[]> timings = new ArrayList<>(); // per case: seconds per step, counted flops
         for (Architecture a : archs) {
             rate = Math.max(rate, sgemmRate(kernels, dIn, width, batch));
-            TrainOptions o = TrainOptions.builder(a, width).k(32).batchSize(batch)
+            TrainOptions o = TrainOptions.builder(a, width).k(TrainOptions.DEFAULT_K).batchSize(batch)
                     .trainingTokens((long) (warmupSteps + steps) * batch).lrWarmupFraction(0).lrDecayFraction(0)
                     .l1WarmupFraction(0).initSampleTokens(Math.min(4096, batch * (warmupSteps + steps)))
                     .evalTokens(0).logEvery(1).expanderDegree(Math.max(1, dIn / 12)).thresholdCalibrationTokens(batch)

@@ -49,15 +49,15 @@ final class ActivationsCommand implements Callable<Integer> {
     @Option(names = "--cache", paramLabel = "DIR", description = "Corpus cache folder (default ~/.cache/saestitch/corpora).")
     Path cache;
 
-    @Option(names = "--tokens", defaultValue = "1000000", paramLabel = "N",
+    @Option(names = "--tokens", defaultValue = "" + ExtractionOptions.DEFAULT_TOKENS, paramLabel = "N",
             description = "Tokens to store; 0 = the whole corpus. Default: ${DEFAULT-VALUE}.")
     long tokens;
 
-    @Option(names = "--context", defaultValue = "128", paramLabel = "N",
+    @Option(names = "--context", defaultValue = "" + ExtractionOptions.DEFAULT_CONTEXT, paramLabel = "N",
             description = "Tokens per model input window, [CLS] and [SEP] included. Default: ${DEFAULT-VALUE}.")
     int context;
 
-    @Option(names = "--batch", defaultValue = "8", paramLabel = "N",
+    @Option(names = "--batch", defaultValue = "" + ExtractionOptions.DEFAULT_BATCH, paramLabel = "N",
             description = "Windows per model call (8 measured fastest on 2 cores). Default: ${DEFAULT-VALUE}.")
     int batch;
 

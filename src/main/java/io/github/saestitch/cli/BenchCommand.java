@@ -12,7 +12,6 @@ import io.github.saestitch.train.Architecture;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -46,16 +45,16 @@ final class BenchCommand implements Runnable {
                 description = "Backends to time (default: openblas,vector). Names: openblas, vector.")
         List<String> backends;
 
-        @Option(names = "--reps", defaultValue = "5", description = "Timed repetitions (median reported). Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--reps", defaultValue = "" + KernelBenchmark.Options.DEFAULT_REPS, description = "Timed repetitions (median reported). Default: ${DEFAULT-VALUE}.")
         int reps;
 
-        @Option(names = "--warmup", defaultValue = "2", description = "Untimed warm-up runs. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--warmup", defaultValue = "" + KernelBenchmark.Options.DEFAULT_WARMUP, description = "Untimed warm-up runs. Default: ${DEFAULT-VALUE}.")
         int warmup;
 
         @Option(names = "--no-numpy", description = "Do not time the numpy peer.")
         boolean noNumpy;
 
-        @Option(names = "--python", defaultValue = "python3", description = "Python with numpy for the peer. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--python", defaultValue = KernelBenchmark.Options.DEFAULT_PYTHON, description = "Python with numpy for the peer. Default: ${DEFAULT-VALUE}.")
         String python;
 
         @Option(names = "--json", description = "Print the results as one JSON object on stdout (the table goes to stderr).")
@@ -72,10 +71,11 @@ final class BenchCommand implements Runnable {
                     if (b.equalsIgnoreCase("scalar")) {
                         throw new BadInputException("the scalar reference takes minutes per product; bench openblas or vector");
                     }
-                    chosen.add(KernelsProvider.byName(b));
+                    chosen.add(KernelsProvider.byName(b, System.err::println));
                 }
             }
-            var options = new KernelBenchmark.Options(warmup, reps, !noNumpy, python, Duration.ofMinutes(5), 42L);
+            var options = new KernelBenchmark.Options(warmup, reps, !noNumpy, python,
+                    KernelBenchmark.Options.DEFAULT_NUMPY_TIMEOUT, KernelBenchmark.Options.DEFAULT_SEED);
             List<KernelBenchmark.Result> results = KernelBenchmark.run(table::println, chosen, options);
             if (json) {
                 var o = Json.object();
@@ -97,19 +97,19 @@ final class BenchCommand implements Runnable {
             footer = {"", "Example:  saestitch bench compare                (S = 3072, L = 6144, d = 384, 100k tokens)",
                     "          saestitch bench compare --tokens 20000 --no-numpy"})
     static final class Compare implements Callable<Integer> {
-        @Option(names = "--small", defaultValue = "3072", description = "Latents of S. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--small", defaultValue = "" + CompareBenchmark.Config.DEFAULT_SMALL_LATENTS, description = "Latents of S. Default: ${DEFAULT-VALUE}.")
         int small;
 
-        @Option(names = "--large", defaultValue = "6144", description = "Latents of L. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--large", defaultValue = "" + CompareBenchmark.Config.DEFAULT_LARGE_LATENTS, description = "Latents of L. Default: ${DEFAULT-VALUE}.")
         int large;
 
-        @Option(names = "--d-in", defaultValue = "384", description = "d_in. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--d-in", defaultValue = "" + CompareBenchmark.Config.DEFAULT_D_IN, description = "d_in. Default: ${DEFAULT-VALUE}.")
         int dIn;
 
-        @Option(names = "--tokens", defaultValue = "100000", description = "Tokens. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--tokens", defaultValue = "" + CompareBenchmark.Config.DEFAULT_TOKENS, description = "Tokens. Default: ${DEFAULT-VALUE}.")
         int tokens;
 
-        @Option(names = "--repeats", defaultValue = "3", description = "Timed repeats (best and median reported). Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--repeats", defaultValue = "" + CompareBenchmark.Config.DEFAULT_REPEATS, description = "Timed repeats (best and median reported). Default: ${DEFAULT-VALUE}.")
         int repeats;
 
         @Option(names = "--no-numpy", description = "Do not run the numpy peer.")
@@ -176,10 +176,10 @@ final class BenchCommand implements Runnable {
                     "(MiniLM-L6, Brown corpus), alternating measurements in the same run; prints both and the ratio."},
             footer = {"", "Example:  saestitch bench activations --tokens 40000"})
     static final class Activations implements Callable<Integer> {
-        @Option(names = "--tokens", defaultValue = "40000", description = "Tokens per measurement. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--tokens", defaultValue = "" + ExtractionBenchmark.Options.DEFAULT_TOKENS, description = "Tokens per measurement. Default: ${DEFAULT-VALUE}.")
         long tokens;
 
-        @Option(names = "--repeats", defaultValue = "3", description = "Measurements of each kind. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--repeats", defaultValue = "" + ExtractionBenchmark.Options.DEFAULT_REPEATS, description = "Measurements of each kind. Default: ${DEFAULT-VALUE}.")
         int repeats;
 
         @Option(names = "--layer", defaultValue = "5", description = "Block output to extract (5 = last: same graph as raw). Default: ${DEFAULT-VALUE}.")

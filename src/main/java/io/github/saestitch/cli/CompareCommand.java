@@ -39,7 +39,7 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "OUT", description = "Output directory (written whole, or not at all).")
     Path out;
 
-    @Option(names = "--threshold", defaultValue = "0.7", paramLabel = "τ",
+    @Option(names = "--threshold", defaultValue = "" + CompareOptions.DEFAULT_THRESHOLD, paramLabel = "τ",
             description = "Decoder-cosine threshold for novel vs reconstruction and for swap-group edges. Default: ${DEFAULT-VALUE}.")
     double threshold;
 

@@ -42,7 +42,7 @@ final class StitchCommand implements Callable<Integer> {
             description = "Swap groups to apply: all, none, or a comma list of group ids (as in compare's groups.csv). Default: ${DEFAULT-VALUE}.")
     String swap;
 
-    @Option(names = "--threshold", defaultValue = "0.7", paramLabel = "τ", description = "Decoder-cosine threshold. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--threshold", defaultValue = "" + CompareOptions.DEFAULT_THRESHOLD, paramLabel = "τ", description = "Decoder-cosine threshold. Default: ${DEFAULT-VALUE}.")
     double threshold;
 
     @Option(names = "--out", required = true, paramLabel = "SAE_DIR", description = "New SAE directory.")
