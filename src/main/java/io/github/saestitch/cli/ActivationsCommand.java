@@ -12,6 +12,7 @@ import io.github.saestitch.activations.TransformerModel;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code saestitch activations}: residual-stream activations of a real transformer into a store. */
@@ -74,8 +75,8 @@ final class ActivationsCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "STORE", description = "Store directory (created, or continued).")
     Path out;
 
-    @Option(names = "--json", description = "Print the closing summary as one JSON object on stdout.")
-    boolean json;
+    @Mixin
+    JsonOption json = new JsonOption();
 
     @Override
     public Integer call() {
@@ -113,7 +114,7 @@ final class ActivationsCommand implements Callable<Integer> {
                 bar[0].close();
             }
         }
-        if (json) {
+        if (json.on) {
             ObjectNode o = Json.object();
             o.put("store", s.store().toString());
             o.put("model", s.model());

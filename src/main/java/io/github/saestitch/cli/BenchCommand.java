@@ -38,7 +38,7 @@ final class BenchCommand implements Runnable {
     @Command(name = "kernels", mixinStandardHelpOptions = true,
             description = {"GFLOP/s of each backend's sgemm on the SAE encoder and decoder shapes",
                     "(4096×384·384×12288 and 4096×12288·12288×384) and the time of a blocked max-cosine",
-                    "(6144×384 against 3072×384), beside numpy (python3) timed on the same shapes in the same run."},
+                    "(6144×384 against 3072×384), beside numpy (python3) timed on the same shapes in the same run. With --json the table goes to stderr."},
             footer = {"", "Example:  saestitch bench kernels --json > kernels.json"})
     static final class Kernels_ implements Callable<Integer> {
         @Option(names = "--backends", split = ",", paramLabel = "NAME",
@@ -57,12 +57,12 @@ final class BenchCommand implements Runnable {
         @Option(names = "--python", defaultValue = KernelBenchmark.Options.DEFAULT_PYTHON, description = "Python with numpy for the peer. Default: ${DEFAULT-VALUE}.")
         String python;
 
-        @Option(names = "--json", description = "Print the results as one JSON object on stdout (the table goes to stderr).")
-        boolean json;
+        @picocli.CommandLine.Mixin
+        JsonOption json = new JsonOption();
 
         @Override
         public Integer call() {
-            PrintStream table = json ? System.err : System.out;
+            PrintStream table = json.on ? System.err : System.out;
             List<Kernels> chosen = new ArrayList<>();
             if (backends == null || backends.isEmpty()) {
                 chosen.addAll(KernelBenchmark.defaultBackends(table::println));
@@ -77,7 +77,7 @@ final class BenchCommand implements Runnable {
             var options = new KernelBenchmark.Options(warmup, reps, !noNumpy, python,
                     KernelBenchmark.Options.DEFAULT_NUMPY_TIMEOUT, KernelBenchmark.Options.DEFAULT_SEED);
             List<KernelBenchmark.Result> results = KernelBenchmark.run(table::println, chosen, options);
-            if (json) {
+            if (json.on) {
                 var o = Json.object();
                 o.put("format_version", 1);
                 o.put("processors", Runtime.getRuntime().availableProcessors());

@@ -94,18 +94,18 @@ final class FrankensteinCommand implements Callable<Integer> {
     @Option(names = "--adam-lr", defaultValue = "" + DecoderRefit.AdamOptions.DEFAULT_LR, paramLabel = "LR", description = "Learning rate of the Adam refit. Default: ${DEFAULT-VALUE}.")
     double adamLr;
 
-    @Option(names = "--overwrite", description = "Replace OUT if it exists.")
-    boolean overwrite;
+    @Mixin
+    OverwriteOption overwrite = new OverwriteOption();
 
-    @Option(names = "--json", description = "Also print summary.json on stdout.")
-    boolean json;
+    @Mixin
+    JsonOption json = new JsonOption();
 
     @Mixin
     KernelsOption kernels = new KernelsOption();
 
     @Override
     public Integer call() throws Exception {
-        Inputs.requireNewOutput(out, overwrite);
+        overwrite.requireNewOutput(out);
         boolean cos;
         boolean greedy;
         switch (select.toLowerCase(Locale.ROOT)) {
@@ -151,9 +151,8 @@ final class FrankensteinCommand implements Callable<Integer> {
                 listener.close();
             }
         }
-        FrankensteinWriter.write(r, out, overwrite);
-        if (json) {
-            Json.print(System.out, FrankensteinWriter.summary(r));
+        FrankensteinWriter.write(r, out, overwrite.on);
+        if (json.print(FrankensteinWriter.summary(r))) {
             return 0;
         }
         System.out.printf(Locale.ROOT, "frankenstein of %d SAEs on %d selection tokens, evaluated on %d held-out tokens, in %.1f s (%s kernels)%n",

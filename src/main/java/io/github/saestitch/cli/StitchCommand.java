@@ -48,15 +48,15 @@ final class StitchCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "SAE_DIR", description = "New SAE directory.")
     Path out;
 
-    @Option(names = "--overwrite", description = "Replace OUT if it exists.")
-    boolean overwrite;
+    @Mixin
+    OverwriteOption overwrite = new OverwriteOption();
 
     @Mixin
     KernelsOption kernels = new KernelsOption();
 
     @Override
     public Integer call() throws Exception {
-        Inputs.requireNewOutput(out, overwrite);
+        overwrite.requireNewOutput(out);
         LoadedSae s = Inputs.sae(small);
         LoadedSae l = Inputs.sae(large);
         StitchOptions options = new StitchOptions(StitchOptions.Add.parse(add), StitchOptions.Swap.parse(swap),
