@@ -12,6 +12,7 @@ import io.github.saestitch.activations.TransformerModel;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code saestitch activations}: residual-stream activations of a real transformer into a store. */
@@ -49,15 +50,15 @@ final class ActivationsCommand implements Callable<Integer> {
     @Option(names = "--cache", paramLabel = "DIR", description = "Corpus cache folder (default ~/.cache/saestitch/corpora).")
     Path cache;
 
-    @Option(names = "--tokens", defaultValue = "1000000", paramLabel = "N",
+    @Option(names = "--tokens", defaultValue = "" + ExtractionOptions.DEFAULT_TOKENS, paramLabel = "N",
             description = "Tokens to store; 0 = the whole corpus. Default: ${DEFAULT-VALUE}.")
     long tokens;
 
-    @Option(names = "--context", defaultValue = "128", paramLabel = "N",
+    @Option(names = "--context", defaultValue = "" + ExtractionOptions.DEFAULT_CONTEXT, paramLabel = "N",
             description = "Tokens per model input window, [CLS] and [SEP] included. Default: ${DEFAULT-VALUE}.")
     int context;
 
-    @Option(names = "--batch", defaultValue = "8", paramLabel = "N",
+    @Option(names = "--batch", defaultValue = "" + ExtractionOptions.DEFAULT_BATCH, paramLabel = "N",
             description = "Windows per model call (8 measured fastest on 2 cores). Default: ${DEFAULT-VALUE}.")
     int batch;
 
@@ -74,8 +75,8 @@ final class ActivationsCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "STORE", description = "Store directory (created, or continued).")
     Path out;
 
-    @Option(names = "--json", description = "Print the closing summary as one JSON object on stdout.")
-    boolean json;
+    @Mixin
+    JsonOption json = new JsonOption();
 
     @Override
     public Integer call() {
@@ -113,7 +114,7 @@ final class ActivationsCommand implements Callable<Integer> {
                 bar[0].close();
             }
         }
-        if (json) {
+        if (json.on) {
             ObjectNode o = Json.object();
             o.put("store", s.store().toString());
             o.put("model", s.model());

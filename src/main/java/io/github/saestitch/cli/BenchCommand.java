@@ -1,12 +1,20 @@
 package io.github.saestitch.cli;
 
+import io.github.saestitch.activations.HookPoint;
+import io.github.saestitch.bench.CompareBenchmark;
+import io.github.saestitch.bench.ExtractionBenchmark;
+import io.github.saestitch.bench.KernelBenchmark;
+import io.github.saestitch.bench.TrainBenchmark;
+import io.github.saestitch.io.AtomicOutput;
 import io.github.saestitch.tensor.Kernels;
-import io.github.saestitch.tensor.KernelBenchmark;
 import io.github.saestitch.tensor.KernelsProvider;
+import io.github.saestitch.train.Architecture;
 import java.io.PrintStream;
-import java.time.Duration;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -30,45 +38,46 @@ final class BenchCommand implements Runnable {
     @Command(name = "kernels", mixinStandardHelpOptions = true,
             description = {"GFLOP/s of each backend's sgemm on the SAE encoder and decoder shapes",
                     "(4096×384·384×12288 and 4096×12288·12288×384) and the time of a blocked max-cosine",
-                    "(6144×384 against 3072×384), beside numpy (python3) timed on the same shapes in the same run."},
+                    "(6144×384 against 3072×384), beside numpy (python3) timed on the same shapes in the same run. With --json the table goes to stderr."},
             footer = {"", "Example:  saestitch bench kernels --json > kernels.json"})
     static final class Kernels_ implements Callable<Integer> {
         @Option(names = "--backends", split = ",", paramLabel = "NAME",
                 description = "Backends to time (default: openblas,vector). Names: openblas, vector.")
         List<String> backends;
 
-        @Option(names = "--reps", defaultValue = "5", description = "Timed repetitions (median reported). Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--reps", defaultValue = "" + KernelBenchmark.Options.DEFAULT_REPS, description = "Timed repetitions (median reported). Default: ${DEFAULT-VALUE}.")
         int reps;
 
-        @Option(names = "--warmup", defaultValue = "2", description = "Untimed warm-up runs. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--warmup", defaultValue = "" + KernelBenchmark.Options.DEFAULT_WARMUP, description = "Untimed warm-up runs. Default: ${DEFAULT-VALUE}.")
         int warmup;
 
         @Option(names = "--no-numpy", description = "Do not time the numpy peer.")
         boolean noNumpy;
 
-        @Option(names = "--python", defaultValue = "python3", description = "Python with numpy for the peer. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--python", defaultValue = KernelBenchmark.Options.DEFAULT_PYTHON, description = "Python with numpy for the peer. Default: ${DEFAULT-VALUE}.")
         String python;
 
-        @Option(names = "--json", description = "Print the results as one JSON object on stdout (the table goes to stderr).")
-        boolean json;
+        @picocli.CommandLine.Mixin
+        JsonOption json = new JsonOption();
 
         @Override
         public Integer call() {
-            PrintStream table = json ? System.err : System.out;
+            PrintStream table = json.on ? System.err : System.out;
             List<Kernels> chosen = new ArrayList<>();
             if (backends == null || backends.isEmpty()) {
-                chosen.addAll(KernelBenchmark.defaultBackends(table));
+                chosen.addAll(KernelBenchmark.defaultBackends(table::println));
             } else {
                 for (String b : backends) {
                     if (b.equalsIgnoreCase("scalar")) {
                         throw new BadInputException("the scalar reference takes minutes per product; bench openblas or vector");
                     }
-                    chosen.add(KernelsProvider.byName(b));
+                    chosen.add(KernelsProvider.byName(b, System.err::println));
                 }
             }
-            var options = new KernelBenchmark.Options(warmup, reps, !noNumpy, python, Duration.ofMinutes(5), 42L);
-            List<KernelBenchmark.Result> results = KernelBenchmark.run(table, chosen, options);
-            if (json) {
+            var options = new KernelBenchmark.Options(warmup, reps, !noNumpy, python,
+                    KernelBenchmark.Options.DEFAULT_NUMPY_TIMEOUT, KernelBenchmark.Options.DEFAULT_SEED);
+            List<KernelBenchmark.Result> results = KernelBenchmark.run(table::println, chosen, options);
+            if (json.on) {
                 var o = Json.object();
                 o.put("format_version", 1);
                 o.put("processors", Runtime.getRuntime().availableProcessors());
@@ -88,19 +97,19 @@ final class BenchCommand implements Runnable {
             footer = {"", "Example:  saestitch bench compare                (S = 3072, L = 6144, d = 384, 100k tokens)",
                     "          saestitch bench compare --tokens 20000 --no-numpy"})
     static final class Compare implements Callable<Integer> {
-        @Option(names = "--small", defaultValue = "3072", description = "Latents of S. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--small", defaultValue = "" + CompareBenchmark.Config.DEFAULT_SMALL_LATENTS, description = "Latents of S. Default: ${DEFAULT-VALUE}.")
         int small;
 
-        @Option(names = "--large", defaultValue = "6144", description = "Latents of L. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--large", defaultValue = "" + CompareBenchmark.Config.DEFAULT_LARGE_LATENTS, description = "Latents of L. Default: ${DEFAULT-VALUE}.")
         int large;
 
-        @Option(names = "--d-in", defaultValue = "384", description = "d_in. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--d-in", defaultValue = "" + CompareBenchmark.Config.DEFAULT_D_IN, description = "d_in. Default: ${DEFAULT-VALUE}.")
         int dIn;
 
-        @Option(names = "--tokens", defaultValue = "100000", description = "Tokens. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--tokens", defaultValue = "" + CompareBenchmark.Config.DEFAULT_TOKENS, description = "Tokens. Default: ${DEFAULT-VALUE}.")
         int tokens;
 
-        @Option(names = "--repeats", defaultValue = "3", description = "Timed repeats (best and median reported). Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--repeats", defaultValue = "" + CompareBenchmark.Config.DEFAULT_REPEATS, description = "Timed repeats (best and median reported). Default: ${DEFAULT-VALUE}.")
         int repeats;
 
         @Option(names = "--no-numpy", description = "Do not run the numpy peer.")
@@ -111,14 +120,14 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            var config = io.github.saestitch.stitch.CompareBenchmark.Config.defaults()
+            var config = CompareBenchmark.Config.defaults()
                     .withSizes(dIn, small, large, tokens).withRepeats(repeats);
-            java.nio.file.Path script = Inputs.projectFile(io.github.saestitch.stitch.CompareBenchmark.NUMPY_SCRIPT);
+            Path script = Inputs.projectFile(CompareBenchmark.NUMPY_SCRIPT);
             config = noNumpy ? config.withoutNumpy()
-                    : new io.github.saestitch.stitch.CompareBenchmark.Config(config.dIn(), config.smallLatents(),
+                    : new CompareBenchmark.Config(config.dIn(), config.smallLatents(),
                             config.largeLatents(), config.tokens(), config.activeFeatures(), config.seed(), config.repeats(),
                             config.options(), script, config.python());
-            var result = io.github.saestitch.stitch.CompareBenchmark.run(kernels.kernels(), config, System.err::println);
+            var result = CompareBenchmark.run(kernels.kernels(), config, System.err::println);
             System.out.print(result.report());
             return 0;
         }
@@ -154,8 +163,8 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() {
-            var r = io.github.saestitch.train.TrainBenchmark.run(kernels.kernels(), dIn, width, batch, warmup, steps,
-                    archs.stream().map(io.github.saestitch.train.Architecture::parse).toList());
+            var r = TrainBenchmark.run(kernels.kernels(), dIn, width, batch, warmup, steps,
+                    archs.stream().map(Architecture::parse).toList());
             System.out.print(r.table());
             return 0;
         }
@@ -167,10 +176,10 @@ final class BenchCommand implements Runnable {
                     "(MiniLM-L6, Brown corpus), alternating measurements in the same run; prints both and the ratio."},
             footer = {"", "Example:  saestitch bench activations --tokens 40000"})
     static final class Activations implements Callable<Integer> {
-        @Option(names = "--tokens", defaultValue = "40000", description = "Tokens per measurement. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--tokens", defaultValue = "" + ExtractionBenchmark.Options.DEFAULT_TOKENS, description = "Tokens per measurement. Default: ${DEFAULT-VALUE}.")
         long tokens;
 
-        @Option(names = "--repeats", defaultValue = "3", description = "Measurements of each kind. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--repeats", defaultValue = "" + ExtractionBenchmark.Options.DEFAULT_REPEATS, description = "Measurements of each kind. Default: ${DEFAULT-VALUE}.")
         int repeats;
 
         @Option(names = "--layer", defaultValue = "5", description = "Block output to extract (5 = last: same graph as raw). Default: ${DEFAULT-VALUE}.")
@@ -178,23 +187,21 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            java.nio.file.Path work = java.nio.file.Files.createTempDirectory("saestitch-bench-");
+            Path work = Files.createTempDirectory("saestitch-bench-");
             try {
-                var d = io.github.saestitch.activations.ExtractionBenchmark.Options.defaults(work);
-                var o = new io.github.saestitch.activations.ExtractionBenchmark.Options(d.model(),
-                        io.github.saestitch.activations.HookPoint.residPost(layer), d.corpus(), tokens, d.contextLength(),
+                var d = ExtractionBenchmark.Options.defaults(work);
+                var o = new ExtractionBenchmark.Options(d.model(),
+                        HookPoint.residPost(layer), d.corpus(), tokens, d.contextLength(),
                         d.batchSize(), d.threads(), repeats, work);
-                var r = io.github.saestitch.activations.ExtractionBenchmark.run(o);
-                System.out.printf(java.util.Locale.ROOT, "extraction benchmark: %s %s, %d tokens per measurement, %d repeats%n",
+                var r = ExtractionBenchmark.run(o);
+                System.out.printf(Locale.ROOT, "extraction benchmark: %s %s, %d tokens per measurement, %d repeats%n",
                         r.model(), r.hookName(), r.tokens(), repeats);
-                System.out.printf(java.util.Locale.ROOT, "  bare ONNX Runtime session: %.0f tokens/s (median)%n", r.rawTokensPerSecond());
-                System.out.printf(java.util.Locale.ROOT, "  full extraction into a store: %.0f tokens/s (median)%n", r.extractionTokensPerSecond());
-                System.out.printf(java.util.Locale.ROOT, "  ratio extraction / raw: %.3f (median of paired repeats; target >= 0.90); per CPU-second %.3f%n",
+                System.out.printf(Locale.ROOT, "  bare ONNX Runtime session: %.0f tokens/s (median)%n", r.rawTokensPerSecond());
+                System.out.printf(Locale.ROOT, "  full extraction into a store: %.0f tokens/s (median)%n", r.extractionTokensPerSecond());
+                System.out.printf(Locale.ROOT, "  ratio extraction / raw: %.3f (median of paired repeats; target >= 0.90); per CPU-second %.3f%n",
                         r.ratio(), r.cpuRatio());
             } finally {
-                try (var s = java.nio.file.Files.walk(work)) {
-                    s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                }
+                AtomicOutput.deleteRecursively(work);
             }
             return 0;
         }

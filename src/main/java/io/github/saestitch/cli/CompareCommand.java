@@ -39,7 +39,7 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "OUT", description = "Output directory (written whole, or not at all).")
     Path out;
 
-    @Option(names = "--threshold", defaultValue = "0.7", paramLabel = "τ",
+    @Option(names = "--threshold", defaultValue = "" + CompareOptions.DEFAULT_THRESHOLD, paramLabel = "τ",
             description = "Decoder-cosine threshold for novel vs reconstruction and for swap-group edges. Default: ${DEFAULT-VALUE}.")
     double threshold;
 
@@ -49,11 +49,11 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--no-correlation", description = "Skip the activation-correlation similarity (saves memory and time on very wide SAEs).")
     boolean noCorrelation;
 
-    @Option(names = "--overwrite", description = "Replace OUT if it exists.")
-    boolean overwrite;
+    @Mixin
+    OverwriteOption overwrite = new OverwriteOption();
 
-    @Option(names = "--json", description = "Also print summary.json on stdout.")
-    boolean json;
+    @Mixin
+    JsonOption json = new JsonOption();
 
     @Mixin
     KernelsOption kernels = new KernelsOption();
@@ -99,10 +99,9 @@ final class CompareCommand implements Callable<Integer> {
                 }
             }
         }
-        CompareWriter.write(r, out, overwrite);
+        CompareWriter.write(r, out, overwrite.on);
         double secs = (System.nanoTime() - t0) / 1e9;
-        if (json) {
-            Json.print(System.out, CompareWriter.summary(r));
+        if (json.print(CompareWriter.summary(r))) {
             return 0;
         }
         Contingency c = r.contingency();

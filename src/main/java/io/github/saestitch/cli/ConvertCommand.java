@@ -6,6 +6,7 @@ import io.github.saestitch.io.SaeFormats;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -27,8 +28,8 @@ final class ConvertCommand implements Callable<Integer> {
             description = "Output format: saelens (v6, default) or sparsify.")
     String to;
 
-    @Option(names = "--overwrite", description = "Replace OUT if it exists (default: refuse).")
-    boolean overwrite;
+    @Mixin
+    OverwriteOption overwrite = new OverwriteOption();
 
     @Override
     public Integer call() throws Exception {
@@ -37,7 +38,7 @@ final class ConvertCommand implements Callable<Integer> {
             throw new BadInputException("cannot write format '" + to + "'; choose saelens or sparsify");
         }
         LoadedSae loaded = Inputs.sae(in);
-        SaeFormats.save(loaded.sae(), out, format, overwrite);
+        SaeFormats.save(loaded.sae(), out, format, overwrite.on);
         System.out.printf("wrote %s (%s, %s, d_in %d, d_sae %d) from %s (%s)%n", out, format.id(),
                 loaded.sae().activation().name(), loaded.sae().dIn(), loaded.sae().numLatents(), in,
                 loaded.format().id());

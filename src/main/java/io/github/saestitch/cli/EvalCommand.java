@@ -31,8 +31,8 @@ final class EvalCommand implements Callable<Integer> {
             description = "Use only the first N tokens (default: all).")
     long tokens;
 
-    @Option(names = "--json", description = "Print the result as one JSON object on stdout.")
-    boolean json;
+    @Mixin
+    JsonOption json = new JsonOption();
 
     @Mixin
     KernelsOption kernels = new KernelsOption();
@@ -47,7 +47,7 @@ final class EvalCommand implements Callable<Integer> {
             r = new Evaluator(kernels.kernels()).evaluate(model.model(), set, bar::stepTo);
         }
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
-        if (json) {
+        if (json.on) {
             ObjectNode o = Json.object();
             o.put("sae", dir.toString());
             o.put("model", model.description());

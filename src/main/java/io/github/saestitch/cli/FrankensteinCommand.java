@@ -56,7 +56,7 @@ final class FrankensteinCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "OUT", description = "Output directory (written whole, or not at all).")
     Path out;
 
-    @Option(names = "--threshold", defaultValue = "0.7", paramLabel = "τ",
+    @Option(names = "--threshold", defaultValue = "" + FrankensteinOptions.DEFAULT_THRESHOLD, paramLabel = "τ",
             description = "Decoder-cosine threshold of the cosine rule. Default: ${DEFAULT-VALUE}.")
     double threshold;
 
@@ -68,11 +68,11 @@ final class FrankensteinCommand implements Callable<Integer> {
             description = "Decoder refit: exact (least squares), adam, both or none. Default: ${DEFAULT-VALUE}.")
     String refit;
 
-    @Option(names = "--train-tokens", defaultValue = "100000", paramLabel = "N",
+    @Option(names = "--train-tokens", defaultValue = "" + FrankensteinOptions.DEFAULT_TRAIN_TOKENS, paramLabel = "N",
             description = "Selection/refit tokens: the first N (never the held-out tail). Default: ${DEFAULT-VALUE}.")
     long trainTokens;
 
-    @Option(names = "--held-out", defaultValue = "16384", paramLabel = "N",
+    @Option(names = "--held-out", defaultValue = "" + FrankensteinOptions.DEFAULT_HELD_OUT, paramLabel = "N",
             description = "Evaluation tokens: the last N of the set. Default: ${DEFAULT-VALUE} (the trainer's held-out tail).")
     long heldOut;
 
@@ -84,28 +84,28 @@ final class FrankensteinCommand implements Callable<Integer> {
             description = "Exact refit solver: auto (Cholesky while the Gram fits in 2 GiB, else CG), cholesky or cg. Default: ${DEFAULT-VALUE}.")
     String solver;
 
-    @Option(names = "--ridge", defaultValue = "1e-8", paramLabel = "λ",
+    @Option(names = "--ridge", defaultValue = "" + DecoderRefit.DEFAULT_RIDGE, paramLabel = "λ",
             description = "Exact refit ridge towards the source decoder rows, relative to each latent's Σ f². Default: ${DEFAULT-VALUE}.")
     double ridge;
 
-    @Option(names = "--adam-epochs", defaultValue = "3", paramLabel = "E", description = "Epochs of the Adam refit. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--adam-epochs", defaultValue = "" + DecoderRefit.AdamOptions.DEFAULT_EPOCHS, paramLabel = "E", description = "Epochs of the Adam refit. Default: ${DEFAULT-VALUE}.")
     int adamEpochs;
 
-    @Option(names = "--adam-lr", defaultValue = "3e-3", paramLabel = "LR", description = "Learning rate of the Adam refit. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--adam-lr", defaultValue = "" + DecoderRefit.AdamOptions.DEFAULT_LR, paramLabel = "LR", description = "Learning rate of the Adam refit. Default: ${DEFAULT-VALUE}.")
     double adamLr;
 
-    @Option(names = "--overwrite", description = "Replace OUT if it exists.")
-    boolean overwrite;
+    @Mixin
+    OverwriteOption overwrite = new OverwriteOption();
 
-    @Option(names = "--json", description = "Also print summary.json on stdout.")
-    boolean json;
+    @Mixin
+    JsonOption json = new JsonOption();
 
     @Mixin
     KernelsOption kernels = new KernelsOption();
 
     @Override
     public Integer call() throws Exception {
-        Inputs.requireNewOutput(out, overwrite);
+        overwrite.requireNewOutput(out);
         boolean cos;
         boolean greedy;
         switch (select.toLowerCase(Locale.ROOT)) {
@@ -151,9 +151,8 @@ final class FrankensteinCommand implements Callable<Integer> {
                 listener.close();
             }
         }
-        FrankensteinWriter.write(r, out, overwrite);
-        if (json) {
-            Json.print(System.out, FrankensteinWriter.summary(r));
+        FrankensteinWriter.write(r, out, overwrite.on);
+        if (json.print(FrankensteinWriter.summary(r))) {
             return 0;
         }
         System.out.printf(Locale.ROOT, "frankenstein of %d SAEs on %d selection tokens, evaluated on %d held-out tokens, in %.1f s (%s kernels)%n",

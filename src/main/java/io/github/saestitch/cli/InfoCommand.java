@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -23,8 +24,8 @@ final class InfoCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SAE_DIR", description = "SAE directory (or its cfg.json / weights file).")
     Path dir;
 
-    @Option(names = "--json", description = "Print the result as one JSON object on stdout.")
-    boolean json;
+    @Mixin
+    JsonOption json = new JsonOption();
 
     @Override
     public Integer call() throws Exception {
@@ -62,8 +63,7 @@ final class InfoCommand implements Callable<Integer> {
         putStats(o.putObject("decoder_norm"), norms);
         o.put("decoder_norm_not_unit", (int) countNotUnit(norms));
         o.putPOJO("notes", loaded.notes());
-        if (json) {
-            Json.print(System.out, o);
+        if (json.print(o)) {
             return 0;
         }
         System.out.printf("%s%n", loaded.directory());
@@ -95,8 +95,7 @@ final class InfoCommand implements Callable<Integer> {
         o.put("added_large", m.plan().addedLarge().length);
         o.put("small_source", m.smallSource());
         o.put("large_source", m.largeSource());
-        if (json) {
-            Json.print(System.out, o);
+        if (json.print(o)) {
             return 0;
         }
         System.out.printf("%s%n", dir);

@@ -15,7 +15,7 @@ final class KernelsOption {
 
     Kernels kernels() {
         if (chosen == null) {
-            chosen = KernelsProvider.choose(name);
+            chosen = KernelsProvider.choose(name, System.err::println);
         }
         return chosen;
     }

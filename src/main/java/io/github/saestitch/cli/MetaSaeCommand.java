@@ -62,18 +62,18 @@ final class MetaSaeCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", paramLabel = "SEED", description = "Seed. Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--overwrite", description = "Replace OUT if it exists.")
-    boolean overwrite;
+    @Mixin
+    OverwriteOption overwrite = new OverwriteOption();
 
-    @Option(names = "--json", description = "Also print summary.json on stdout.")
-    boolean json;
+    @Mixin
+    JsonOption json = new JsonOption();
 
     @Mixin
     KernelsOption kernels = new KernelsOption();
 
     @Override
     public Integer call() throws Exception {
-        Inputs.requireNewOutput(out, overwrite);
+        overwrite.requireNewOutput(out);
         MetaSaeOptions options = new MetaSaeOptions(latents, k, epochs, batchSize, lr, seed);
         LoadedSae l = Inputs.sae(sae);
         LoadedSae s = nearest == null ? l : Inputs.sae(nearest);
@@ -105,9 +105,8 @@ final class MetaSaeCommand implements Callable<Integer> {
                 MetaSaeWriter.NEAREST);
         Path nearestPath = nearest == null ? sae : nearest;
         MetaSaeWriter.Run run = new MetaSaeWriter.Run(sae.toString(), nearestPath.toString(), s.sae().numLatents(), r, near);
-        MetaSaeWriter.write(run, out, overwrite);
-        if (json) {
-            Json.print(System.out, MetaSaeWriter.summary(run));
+        MetaSaeWriter.write(run, out, overwrite.on);
+        if (json.print(MetaSaeWriter.summary(run))) {
             return 0;
         }
         var sum = MetaSaeWriter.summary(run);

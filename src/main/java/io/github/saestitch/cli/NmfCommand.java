@@ -97,18 +97,18 @@ final class NmfCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", paramLabel = "SEED", description = "Seed of the initialisation. Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--overwrite", description = "Replace OUT if it exists.")
-    boolean overwrite;
+    @Mixin
+    OverwriteOption overwrite = new OverwriteOption();
 
-    @Option(names = "--json", description = "Also print summary.json on stdout.")
-    boolean json;
+    @Mixin
+    JsonOption json = new JsonOption();
 
     @Mixin
     KernelsOption kernels = new KernelsOption();
 
     @Override
     public Integer call() throws Exception {
-        Inputs.requireNewOutput(out, overwrite);
+        overwrite.requireNewOutput(out);
         if (tokens != null && tokens < 0) {
             throw new BadInputException("--tokens must be >= 0 (0 = all), got " + tokens);
         }
@@ -125,9 +125,8 @@ final class NmfCommand implements Callable<Integer> {
         } else {
             run = tokens(options);
         }
-        NmfWriter.write(run, out, overwrite);
-        if (json) {
-            Json.print(System.out, NmfWriter.summary(run));
+        NmfWriter.write(run, out, overwrite.on);
+        if (json.print(NmfWriter.summary(run))) {
             return 0;
         }
         print(run);

@@ -42,21 +42,21 @@ final class StitchCommand implements Callable<Integer> {
             description = "Swap groups to apply: all, none, or a comma list of group ids (as in compare's groups.csv). Default: ${DEFAULT-VALUE}.")
     String swap;
 
-    @Option(names = "--threshold", defaultValue = "0.7", paramLabel = "τ", description = "Decoder-cosine threshold. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--threshold", defaultValue = "" + CompareOptions.DEFAULT_THRESHOLD, paramLabel = "τ", description = "Decoder-cosine threshold. Default: ${DEFAULT-VALUE}.")
     double threshold;
 
     @Option(names = "--out", required = true, paramLabel = "SAE_DIR", description = "New SAE directory.")
     Path out;
 
-    @Option(names = "--overwrite", description = "Replace OUT if it exists.")
-    boolean overwrite;
+    @Mixin
+    OverwriteOption overwrite = new OverwriteOption();
 
     @Mixin
     KernelsOption kernels = new KernelsOption();
 
     @Override
     public Integer call() throws Exception {
-        Inputs.requireNewOutput(out, overwrite);
+        overwrite.requireNewOutput(out);
         LoadedSae s = Inputs.sae(small);
         LoadedSae l = Inputs.sae(large);
         StitchOptions options = new StitchOptions(StitchOptions.Add.parse(add), StitchOptions.Swap.parse(swap),

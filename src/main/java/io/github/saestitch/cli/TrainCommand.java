@@ -36,8 +36,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue the run in OUT from its last checkpoint.")
     boolean resume;
 
-    @Option(names = "--json", description = "Print the final held-out metrics as one JSON object on stdout.")
-    boolean json;
+    @Mixin
+    JsonOption json = new JsonOption();
 
     @Mixin
     TrainSettings settings = new TrainSettings();
@@ -52,7 +52,7 @@ final class TrainCommand implements Callable<Integer> {
         try (ActivationSet set = Inputs.acts(acts, 0)) {
             r = new Trainer(options, kernels.kernels()).train(set, out, resume, progressListener("train " + width));
         }
-        report(r, json);
+        report(r, json.on);
         return 0;
     }
 

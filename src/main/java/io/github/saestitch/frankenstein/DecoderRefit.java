@@ -312,6 +312,11 @@ public final class DecoderRefit {
      * @param seed   order of the mini-batches
      */
     public record AdamOptions(int epochs, double lr, int batch, long seed) {
+        /** Default passes over the training tokens. */
+        public static final int DEFAULT_EPOCHS = 3;
+        /** Default learning rate. */
+        public static final double DEFAULT_LR = 3e-3;
+
         public AdamOptions {
             if (epochs < 1 || batch < 1 || !(lr > 0)) {
                 throw new IllegalArgumentException("adam needs epochs >= 1, batch >= 1 and lr > 0");
@@ -320,7 +325,7 @@ public final class DecoderRefit {
 
         /** 3 epochs, lr 3e-3, 4096 tokens per step, seed 0 (the README has the sweep behind them). */
         public static AdamOptions defaults() {
-            return new AdamOptions(3, 3e-3, 4096, 0);
+            return new AdamOptions(DEFAULT_EPOCHS, DEFAULT_LR, 4096, 0);
         }
     }
 

@@ -23,7 +23,7 @@ public record FrankensteinOptions(double threshold, boolean cosine, boolean gree
         long trainTokens, long heldOutTokens, int width, DecoderRefit.Options refit, DecoderRefit.AdamOptions adam,
         int parts) {
     /** The default τ (MISSION.md). */
-    public static final double DEFAULT_THRESHOLD = 0.7;
+    public static final double DEFAULT_THRESHOLD = io.github.saestitch.stitch.CompareOptions.DEFAULT_THRESHOLD;
     /** Default selection/refit tokens. */
     public static final long DEFAULT_TRAIN_TOKENS = 100_000;
     /** Default held-out tail: the trainer's ({@code train.TrainOptions} evalTokens). */

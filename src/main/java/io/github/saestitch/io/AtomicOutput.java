@@ -3,10 +3,14 @@ package io.github.saestitch.io;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -33,7 +37,10 @@ import java.util.stream.Stream;
  * renames the target name is briefly absent; if the second rename fails the old directory is renamed
  * back. Files never have that window.
  *
- * <p>Every writer in {@code io} goes through this class.
+ * <p>Every writer in {@code io} goes through this class. The temporary name is an implementation
+ * detail: when a writer given to {@link #writeFile} or {@link #writeDirectory} fails with a message that
+ * names the temporary, the exception is re-thrown naming the target the caller asked for (same type,
+ * cause and stack trace), so that a user reads the path they gave.
  */
 public final class AtomicOutput {
 
@@ -56,7 +63,13 @@ public final class AtomicOutput {
     public static void writeFile(Path target, Writer writer) throws IOException {
         Objects.requireNonNull(writer, "writer");
         try (PendingFile pending = beginFile(target)) {
-            writer.writeTo(pending.temporary());
+            try {
+                writer.writeTo(pending.temporary());
+            } catch (IOException e) {
+                throw naming(e, pending.temporary(), target);
+            } catch (RuntimeException e) {
+                throw naming(e, pending.temporary(), target);
+            }
             pending.commit();
         }
     }
@@ -80,7 +93,13 @@ public final class AtomicOutput {
         Files.createDirectory(temp);
         boolean committed = false;
         try {
-            writer.writeTo(temp);
+            try {
+                writer.writeTo(temp);
+            } catch (IOException e) {
+                throw naming(e, temp, target);
+            } catch (RuntimeException e) {
+                throw naming(e, temp, target);
+            }
             syncTree(temp);
             if (Files.exists(abs, LinkOption.NOFOLLOW_LINKS)) {
                 Path old = uniqueSibling(parent, abs.getFileName().toString(), "old");
@@ -183,6 +202,93 @@ public final class AtomicOutput {
         }
     }
 
+    /**
+     * {@code e} with every mention of {@code temp} (and of paths inside it) replaced by {@code target}:
+     * a new exception of the same type, cause and stack trace when {@code e} is one of the types the
+     * writers throw (the format exceptions, the file-system exceptions, plain {@link IOException},
+     * {@link UncheckedIOException}, {@link IllegalArgumentException}, {@link IllegalStateException});
+     * {@code e} itself when it does not name the temporary or is of another type.
+     */
+    static <E extends Exception> E naming(E e, Path temp, Path target) {
+        Exception renamed = renamed(e, temp, target);
+        if (renamed == e) {
+            return e;
+        }
+        renamed.setStackTrace(e.getStackTrace());
+        for (Throwable s : e.getSuppressed()) {
+            renamed.addSuppressed(s);
+        }
+        @SuppressWarnings("unchecked") // renamed() returns the class of e
+        E same = (E) renamed;
+        return same;
+    }
+
+    private static Exception renamed(Exception e, Path temp, Path target) {
+        String m = e.getMessage();
+        String t = temp.toString();
+        if (m == null || !m.contains(t) && !m.contains(temp.getFileName().toString())) {
+            return e;
+        }
+        Class<?> c = e.getClass();
+        Throwable cause = e.getCause();
+        if (e instanceof FileFormatException f && (c == SaeFormatException.class || c == FileFormatException.class)) {
+            Path file = renamed(f.file(), temp, target);
+            String problem = renamed(f.problem(), temp, target);
+            return c == SaeFormatException.class ? new SaeFormatException(file, problem, cause)
+                    : new FileFormatException(file, problem, cause);
+        }
+        if (e instanceof FileSystemException f) {
+            String file = renamed(f.getFile(), temp, target);
+            String other = renamed(f.getOtherFile(), temp, target);
+            String reason = renamed(f.getReason(), temp, target);
+            FileSystemException n;
+            if (c == NoSuchFileException.class) {
+                n = new NoSuchFileException(file, other, reason);
+            } else if (c == FileAlreadyExistsException.class) {
+                n = new FileAlreadyExistsException(file, other, reason);
+            } else if (c == AccessDeniedException.class) {
+                n = new AccessDeniedException(file, other, reason);
+            } else if (c == NotDirectoryException.class) {
+                n = new NotDirectoryException(file);
+            } else if (c == DirectoryNotEmptyException.class) {
+                n = new DirectoryNotEmptyException(file);
+            } else if (c == FileSystemException.class) {
+                n = new FileSystemException(file, other, reason);
+            } else {
+                return e;
+            }
+            n.initCause(cause);
+            return n;
+        }
+        String message = renamed(m, temp, target);
+        if (c == IOException.class) {
+            return new IOException(message, cause);
+        }
+        if (c == UncheckedIOException.class) {
+            return new UncheckedIOException(message, naming(((UncheckedIOException) e).getCause(), temp, target));
+        }
+        if (c == IllegalArgumentException.class) {
+            return new IllegalArgumentException(message, cause);
+        }
+        if (c == IllegalStateException.class) {
+            return new IllegalStateException(message, cause);
+        }
+        return e;
+    }
+
+    /** {@code text} with the temporary's path, then its bare name, replaced by the target's. */
+    private static String renamed(String text, Path temp, Path target) {
+        if (text == null) {
+            return null;
+        }
+        return text.replace(temp.toString(), target.toString())
+                .replace(temp.getFileName().toString(), target.getFileName().toString());
+    }
+
+    private static Path renamed(Path p, Path temp, Path target) {
+        return p.startsWith(temp) ? target.resolve(temp.relativize(p)) : p;
+    }
+
     private static Path createParent(Path abs) throws IOException {
         Path parent = abs.getParent();
         if (parent == null) {
@@ -241,7 +347,8 @@ public final class AtomicOutput {
         }
     }
 
-    static void deleteRecursively(Path root) throws IOException {
+    /** Deletes {@code root} and everything under it; nothing when it does not exist. */
+    public static void deleteRecursively(Path root) throws IOException {
         if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }

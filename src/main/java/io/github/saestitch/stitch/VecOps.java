@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link io.github.saestitch.tensor.FloatMatrix} view would cost as much as the arithmetic. Why the
  * Vector API: float dot products are reductions, which C2 does not auto-vectorize (they are
  * order-dependent), so a scalar loop runs at ~1 flop/cycle; 16-lane AVX-512 FMAs do the same row in
- * ~1/16 of the time (measured in {@link CompareBenchmark}). Rounding: each row's dot product is
+ * ~1/16 of the time (measured in {@link io.github.saestitch.bench.CompareBenchmark}). Rounding: each row's dot product is
  * accumulated in float lanes (relative error ≲ √n·2⁻²⁴ ≈ 1e-6 for n = 384), then summed over
  * tokens in double by the caller.
  */

@@ -21,8 +21,8 @@
  * {@link io.github.saestitch.stitch.CompositeSae}. Evaluating it reproduces the mse the compare
  * predicted; {@link io.github.saestitch.stitch.StitchManifest} records what it was built from.
  *
- * <p><b>Benchmark.</b> {@link io.github.saestitch.stitch.CompareBenchmark} times a compare on realistic
- * synthetic SAEs ({@link io.github.saestitch.stitch.SyntheticPair}) against the two encoder GEMMs
+ * <p><b>Benchmark.</b> {@link io.github.saestitch.bench.CompareBenchmark} times a compare on realistic
+ * synthetic SAEs ({@link io.github.saestitch.bench.SyntheticPair}) against the two encoder GEMMs
  * alone, and against a straightforward numpy peer ({@code scripts/bench_compare_numpy.py}).
  *
  * <p>Nothing here prints or exits; progress goes to a {@link io.github.saestitch.stitch.CompareProgress}.

@@ -14,6 +14,6 @@
  * {@link io.github.saestitch.tensor.OpenBlasKernels} (native {@code cblas_sgemm} through FFM, no
  * copies). {@link io.github.saestitch.tensor.KernelsProvider} picks one at start-up; it is passed down
  * through constructors. The contract test suite runs every backend against brute-force references,
- * and {@link io.github.saestitch.tensor.KernelBenchmark} times them next to numpy in the same run.
+ * and {@link io.github.saestitch.bench.KernelBenchmark} times them next to numpy in the same run.
  */
 package io.github.saestitch.tensor;

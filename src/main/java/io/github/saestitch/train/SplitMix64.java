@@ -9,16 +9,16 @@ package io.github.saestitch.train;
  *
  * <p>Gaussians use Box–Muller with {@link StrictMath}, so they are the same on every JVM.
  */
-final class SplitMix64 {
+public final class SplitMix64 {
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
     private long state;
 
-    SplitMix64(long seed) {
+    public SplitMix64(long seed) {
         this.state = seed;
     }
 
     /** A generator for stream {@code stream} of {@code seed}: independent streams from one seed. */
-    static SplitMix64 stream(long seed, long stream) {
+    public static SplitMix64 stream(long seed, long stream) {
         return new SplitMix64(mix(seed ^ mix(stream * GOLDEN + 0x632BE59BD9B4E019L)));
     }
 
@@ -39,12 +39,12 @@ final class SplitMix64 {
     }
 
     /** Uniform in [0, 1) with 53 random bits. */
-    double nextDouble() {
+    public double nextDouble() {
         return (nextLong() >>> 11) * 0x1.0p-53;
     }
 
     /** Uniform in [0, bound), bound ≥ 1 (rejection sampling, unbiased). */
-    int nextInt(int bound) {
+    public int nextInt(int bound) {
         if (bound <= 0) {
             throw new IllegalArgumentException("bound must be positive, got " + bound);
         }
@@ -58,7 +58,7 @@ final class SplitMix64 {
     }
 
     /** A standard normal sample (Box–Muller, one of the pair). */
-    double nextGaussian() {
+    public double nextGaussian() {
         double u1 = nextDouble();
         double u2 = nextDouble();
         if (u1 < 1e-300) {

@@ -106,6 +106,24 @@ public record TrainOptions(
     /** Version of the options as written into checkpoints and summaries. */
     public static final int FORMAT_VERSION = 1;
 
+    // The defaults of the options the CLI offers, as constants so that its --help shows these very values.
+    /** Default active latents per token (top-k architectures). */
+    public static final int DEFAULT_K = 32;
+    /** Default L1 coefficient (relu). */
+    public static final double DEFAULT_L1_COEFFICIENT = 2.0;
+    /** Default Adam learning rate. */
+    public static final double DEFAULT_LEARNING_RATE = 1e-3;
+    /** Default tokens per step. */
+    public static final int DEFAULT_BATCH_SIZE = 1024;
+    /** Default training tokens. */
+    public static final long DEFAULT_TRAINING_TOKENS = 2_048_000L;
+    /** Default seed of initialisation and batch order. */
+    public static final long DEFAULT_SEED = 0;
+    /** Default decoder entries per latent (expander). */
+    public static final int DEFAULT_EXPANDER_DEGREE = 32;
+    /** Default held-out evaluation tokens. */
+    public static final int DEFAULT_EVAL_TOKENS = 16384;
+
     public TrainOptions {
         Objects.requireNonNull(architecture, "architecture");
         Objects.requireNonNull(bDecInit, "bDecInit");
@@ -221,18 +239,18 @@ public record TrainOptions(
     public static final class Builder {
         private Architecture architecture;
         private int numLatents;
-        private int k = 32;
-        private double l1Coefficient = 2.0;
+        private int k = DEFAULT_K;
+        private double l1Coefficient = DEFAULT_L1_COEFFICIENT;
         private double l1WarmupFraction = 0.05;
-        private double learningRate = 1e-3;
+        private double learningRate = DEFAULT_LEARNING_RATE;
         private double lrWarmupFraction = 0.01;
         private double lrDecayFraction = 0.2;
         private double adamBeta1 = 0.9;
         private double adamBeta2 = 0.999;
         private double adamEpsilon = 1e-8;
-        private int batchSize = 1024;
-        private long trainingTokens = 2_048_000L;
-        private long seed = 0;
+        private int batchSize = DEFAULT_BATCH_SIZE;
+        private long trainingTokens = DEFAULT_TRAINING_TOKENS;
+        private long seed = DEFAULT_SEED;
         private BDecInit bDecInit = BDecInit.GEOMETRIC_MEDIAN;
         private int initSampleTokens = 16384;
         private boolean normalizeInputs = true;
@@ -244,8 +262,8 @@ public record TrainOptions(
         private boolean matryoshkaRandomPrefixes = false;
         private int matryoshkaNumPrefixes = 10;
         private double matryoshkaParetoAlpha = 0.5;
-        private int expanderDegree = 32;
-        private int evalTokens = 16384;
+        private int expanderDegree = DEFAULT_EXPANDER_DEGREE;
+        private int evalTokens = DEFAULT_EVAL_TOKENS;
         private int evalEvery = 0;
         private int logEvery = 0;
         private int checkpointEvery = 0;

@@ -8,8 +8,8 @@
  * JSON summary, checkpoint); {@link io.github.saestitch.train.FamilyTrainer} trains one SAE per width
  * on the same data and writes a family summary (CSV, JSON, PNG). Progress goes to a
  * {@link io.github.saestitch.train.TrainListener} with live mse and l0; results come back as
- * {@link io.github.saestitch.train.TrainResult}. The package never prints (except
- * {@link io.github.saestitch.train.TrainBenchmark#main}) and never exits.
+ * {@link io.github.saestitch.train.TrainResult}. The package never prints and never
+ * exits.
  *
  * <p><b>Data.</b> The trainer sees only a {@link io.github.saestitch.train.BatchSource}: an endless,
  * seekable token stream. {@link io.github.saestitch.train.ShuffledBatchSource} shuffles any
@@ -34,7 +34,7 @@
  * <p><b>Speed.</b> The encoder is one sgemm per step on the chosen {@link io.github.saestitch.tensor.Kernels};
  * for the top-k architectures (and relu once sparse) the decoder, its gradient and the encoder's
  * weight gradient touch only active latents (O(nnz·d)), accumulated latent-major so each weight row
- * is written by one thread and results are bit-reproducible. {@link io.github.saestitch.train.TrainBenchmark}
+ * is written by one thread and results are bit-reproducible. {@link io.github.saestitch.bench.TrainBenchmark}
  * reports tokens/s and the fraction of the GEMM-bound time.
  */
 package io.github.saestitch.train;

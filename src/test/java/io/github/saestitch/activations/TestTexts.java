@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** Small corpora written into a test's temp folder. */
-final class TestTexts {
+public final class TestTexts {
     private TestTexts() {
     }
 
@@ -27,7 +27,7 @@ final class TestTexts {
                     + "atoms because the current changes tenfold for every tenth of a nanometre.");
 
     /** A folder with the four documents, two in a sub-folder (genre "letters"), plus an empty file. */
-    static Path textFolder(Path root) throws IOException {
+    public static Path textFolder(Path root) throws IOException {
         Path dir = Files.createDirectories(root.resolve("texts"));
         Files.writeString(dir.resolve("a-flood.txt"), DOCS.get(0), StandardCharsets.UTF_8);
         Files.writeString(dir.resolve("b-bridge.txt"), DOCS.get(1), StandardCharsets.UTF_8);

@@ -17,7 +17,7 @@ import io.github.saestitch.io.LatentContexts;
 import io.github.saestitch.sae.Activation;
 import io.github.saestitch.sae.ReferenceSae;
 import io.github.saestitch.sae.Sae;
-import io.github.saestitch.stitch.SyntheticPair;
+import io.github.saestitch.bench.SyntheticPair;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.KernelsProvider;
 import java.io.IOException;

@@ -9,7 +9,7 @@ import io.github.saestitch.io.Npy;
 import io.github.saestitch.io.SaeFormats;
 import io.github.saestitch.sae.Activation;
 import io.github.saestitch.sae.Sae;
-import io.github.saestitch.stitch.SyntheticPair;
+import io.github.saestitch.bench.SyntheticPair;
 import io.github.saestitch.tensor.FloatMatrix;
 import java.io.IOException;
 import java.nio.file.Files;

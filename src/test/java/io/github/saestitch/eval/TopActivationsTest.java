@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.saestitch.activations.MatrixActivationSet;
 import io.github.saestitch.sae.SaeRunner;
-import io.github.saestitch.stitch.SyntheticPair;
+import io.github.saestitch.bench.SyntheticPair;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.ScalarKernels;
 import java.util.ArrayList;

@@ -2,7 +2,7 @@ package io.github.saestitch.frankenstein;
 
 import io.github.saestitch.sae.Activation;
 import io.github.saestitch.sae.Sae;
-import io.github.saestitch.stitch.SyntheticPair;
+import io.github.saestitch.bench.SyntheticPair;
 import io.github.saestitch.tensor.FloatMatrix;
 import java.util.ArrayList;
 import java.util.List;

@@ -110,4 +110,41 @@ class AtomicOutputTest {
         }
         assertThat(listing(tmp)).isEmpty();
     }
+
+    @Test
+    void errorsNameTheTargetNotTheTemporary() {
+        Path target = tmp.resolve("out");
+        // A format error about the temporary directory itself: same type, file and message name the target.
+        assertThatThrownBy(() -> AtomicOutput.writeDirectory(target, t -> {
+            throw new SaeFormatException(t, "cannot hold this SAE");
+        })).isInstanceOfSatisfying(SaeFormatException.class, e -> {
+            assertThat(e.file()).isEqualTo(target);
+            assertThat(e.problem()).isEqualTo("cannot hold this SAE");
+            assertThat(e.getMessage()).isEqualTo(target + ": cannot hold this SAE");
+        });
+        // A file-system error about a file inside the temporary directory.
+        assertThatThrownBy(() -> AtomicOutput.writeDirectory(target, t -> Files.readString(t.resolve("missing.json"))))
+                .isInstanceOfSatisfying(java.nio.file.NoSuchFileException.class,
+                        e -> assertThat(e.getFile()).isEqualTo(target.resolve("missing.json").toString()));
+        // Unchecked exceptions and a file target, with the temporary's bare name in the text.
+        Path file = tmp.resolve("f.bin");
+        assertThatThrownBy(() -> AtomicOutput.writeFile(file, t -> {
+            throw new IllegalArgumentException("bad shape for " + t.getFileName() + " (in " + t.getParent() + ")");
+        })).isExactlyInstanceOf(IllegalArgumentException.class)
+                .hasMessage("bad shape for f.bin (in " + tmp + ")")
+                .satisfies(e -> assertThat(e.getStackTrace()).isNotEmpty());
+        assertThat(tmp.toFile().list()).isEmpty();
+    }
+
+    @Test
+    void errorsThatDoNotNameTheTemporaryPassUnchanged() {
+        IOException original = new IOException("disk full");
+        assertThatThrownBy(() -> AtomicOutput.writeFile(tmp.resolve("x"), t -> {
+            throw original;
+        })).isSameAs(original);
+        IllegalStateException custom = new IllegalStateException("no temp here");
+        assertThatThrownBy(() -> AtomicOutput.writeDirectory(tmp.resolve("d"), t -> {
+            throw custom;
+        })).isSameAs(custom);
+    }
 }

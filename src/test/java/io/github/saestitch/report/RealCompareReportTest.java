@@ -9,7 +9,7 @@ import io.github.saestitch.stitch.CompareResult;
 import io.github.saestitch.stitch.CompareWriter;
 import io.github.saestitch.activations.MatrixActivationSet;
 import io.github.saestitch.stitch.StitchComparator;
-import io.github.saestitch.stitch.SyntheticPair;
+import io.github.saestitch.bench.SyntheticPair;
 import io.github.saestitch.tensor.ScalarKernels;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,9 +1,14 @@
-package io.github.saestitch.tensor;
+package io.github.saestitch.bench;
 
+import io.github.saestitch.tensor.FloatMatrix;
+import io.github.saestitch.tensor.Kernels;
+import io.github.saestitch.tensor.MaxCosine;
+import io.github.saestitch.tensor.OpenBlasKernels;
+import io.github.saestitch.tensor.ScalarKernels;
+import io.github.saestitch.tensor.VectorKernels;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,6 +18,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * End-to-end kernel timings with the Python peer measured in the same run: sgemm on the two SAE
@@ -24,8 +30,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Each measurement is warm-up runs followed by timed repetitions; GFLOP/s come from the median
  * repetition (the best is printed beside it). Every result is also checked: sgemm against
  * double-precision dot products at sampled entries, maxCosine against brute force on sampled rows.
- * The CLI ({@code saestitch bench kernels}) calls {@link #run(PrintStream, List, Options)} and may
- * serialize the returned {@link Result}s as JSON. Library code: prints only to the given stream.
+ * The CLI ({@code saestitch bench kernels}) calls {@link #run(Consumer, List, Options)} and may
+ * serialize the returned {@link Result}s as JSON. It never prints: the table goes, line by line, to
+ * the given consumer.
  */
 public final class KernelBenchmark {
     /** Tokens × d × latents of the measured SAE layer. */
@@ -74,6 +81,17 @@ public final class KernelBenchmark {
      * @param seed          seed of the random operands
      */
     public record Options(int warmup, int reps, boolean numpy, String python, Duration numpyTimeout, long seed) {
+        /** Default untimed runs. */
+        public static final int DEFAULT_WARMUP = 2;
+        /** Default timed repetitions. */
+        public static final int DEFAULT_REPS = 5;
+        /** Default Python executable of the numpy peer. */
+        public static final String DEFAULT_PYTHON = "python3";
+        /** Default limit of the numpy peer's whole run. */
+        public static final Duration DEFAULT_NUMPY_TIMEOUT = Duration.ofMinutes(5);
+        /** Default seed of the operands. */
+        public static final long DEFAULT_SEED = 42L;
+
         public Options {
             if (warmup < 0 || reps < 1) {
                 throw new IllegalArgumentException("need warmup >= 0 and reps >= 1, got " + warmup + ", " + reps);
@@ -84,7 +102,7 @@ public final class KernelBenchmark {
 
         /** 2 warm-up runs, 5 repetitions, numpy via {@code python3} with a 5-minute limit, seed 42. */
         public static Options defaults() {
-            return new Options(2, 5, true, "python3", Duration.ofMinutes(5), 42L);
+            return new Options(DEFAULT_WARMUP, DEFAULT_REPS, true, DEFAULT_PYTHON, DEFAULT_NUMPY_TIMEOUT, DEFAULT_SEED);
         }
     }
 
@@ -95,19 +113,19 @@ public final class KernelBenchmark {
      * The backends worth timing on this machine: {@code openblas} when it loads (else a line on
      * {@code out} saying why not) and {@code vector}. The scalar reference is left out.
      */
-    public static List<Kernels> defaultBackends(PrintStream out) {
+    public static List<Kernels> defaultBackends(Consumer<String> out) {
         List<Kernels> backends = new ArrayList<>();
         try {
             backends.add(OpenBlasKernels.load());
         } catch (IllegalStateException e) {
-            out.println("openblas: not timed (" + e.getMessage() + ")");
+            out.accept("openblas: not timed (" + e.getMessage() + ")");
         }
         backends.add(new VectorKernels());
         return backends;
     }
 
-    /** {@link #run(PrintStream, List, Options)} with {@link Options#defaults()}. */
-    public static List<Result> run(PrintStream out, List<Kernels> backends) {
+    /** {@link #run(Consumer, List, Options)} with {@link Options#defaults()}. */
+    public static List<Result> run(Consumer<String> out, List<Kernels> backends) {
         return run(out, backends, Options.defaults());
     }
 
@@ -116,9 +134,9 @@ public final class KernelBenchmark {
      * rows included, backend {@code numpy}). The {@code scalar} reference is skipped: it would take
      * minutes per product.
      */
-    public static List<Result> run(PrintStream out, List<Kernels> backends, Options options) {
-        out.printf(Locale.ROOT, "kernel benchmark: %d processors, %d warm-up + %d timed runs, GFLOP/s at the median run%n",
-                Runtime.getRuntime().availableProcessors(), options.warmup(), options.reps());
+    public static List<Result> run(Consumer<String> out, List<Kernels> backends, Options options) {
+        out.accept(String.format(Locale.ROOT, "kernel benchmark: %d processors, %d warm-up + %d timed runs, GFLOP/s at the median run",
+                Runtime.getRuntime().availableProcessors(), options.warmup(), options.reps()));
         SplittableRandom rnd = new SplittableRandom(options.seed());
         List<Result> results = new ArrayList<>();
         int[][] gemms = {{TOKENS, D_IN, LATENTS}, {TOKENS, LATENTS, D_IN}};
@@ -154,7 +172,7 @@ public final class KernelBenchmark {
         }
         for (Result r : results) {
             if (r.skipped()) {
-                out.printf(Locale.ROOT, "%-9s %-26s %-9s %s%n", r.op(), r.shape(), r.backend(), r.note());
+                out.accept(String.format(Locale.ROOT, "%-9s %-26s %-9s %s", r.op(), r.shape(), r.backend(), r.note()));
             }
         }
         if (options.numpy()) {
@@ -169,11 +187,11 @@ public final class KernelBenchmark {
                         }
                     }
                 }
-                out.println("ratio to numpy (same op and shape, measured in this run):");
+                out.accept("ratio to numpy (same op and shape, measured in this run):");
                 for (Result r : results) {
                     if (!r.backend().equals("numpy") && !Double.isNaN(r.vsNumpy())) {
-                        out.printf(Locale.ROOT, "  %-9s %-26s %-9s %6.1f GFLOP/s  %5.2f× numpy%n",
-                                r.op(), r.shape(), r.backend(), r.gflops(), r.vsNumpy());
+                        out.accept(String.format(Locale.ROOT, "  %-9s %-26s %-9s %6.1f GFLOP/s  %5.2f× numpy",
+                                r.op(), r.shape(), r.backend(), r.gflops(), r.vsNumpy()));
                     }
                 }
             }
@@ -194,10 +212,10 @@ public final class KernelBenchmark {
         return new Result(backend, op, shape, flops, ms[0], ms[1], flops / (ms[0] * 1e6), Double.NaN, err, "");
     }
 
-    private static void printRow(PrintStream out, Result r) {
-        out.printf(Locale.ROOT, "%-9s %-26s %-9s median %8.1f ms  best %8.1f ms  %7.1f GFLOP/s%s%n",
+    private static void printRow(Consumer<String> out, Result r) {
+        out.accept(String.format(Locale.ROOT, "%-9s %-26s %-9s median %8.1f ms  best %8.1f ms  %7.1f GFLOP/s%s",
                 r.op(), r.shape(), r.backend(), r.medianMs(), r.bestMs(), r.gflops(),
-                Double.isNaN(r.maxRelError()) ? "" : String.format(Locale.ROOT, "  check %.1e", r.maxRelError()));
+                Double.isNaN(r.maxRelError()) ? "" : String.format(Locale.ROOT, "  check %.1e", r.maxRelError())));
     }
 
     /** {median, best} milliseconds of {@code reps} runs after {@code warmup} runs. */
@@ -313,7 +331,7 @@ public final class KernelBenchmark {
             """.formatted(TOKENS, D_IN, LATENTS, TOKENS, LATENTS, D_IN, COS_ROWS_A, D_IN, COS_ROWS_B, D_IN);
 
     /** Runs {@link #NUMPY_SCRIPT}; returns its results, or none (with a printed reason) when it cannot run. */
-    static List<Result> numpyPeer(PrintStream out, Options options) {
+    static List<Result> numpyPeer(Consumer<String> out, Options options) {
         List<Result> results = new ArrayList<>();
         ProcessBuilder pb = new ProcessBuilder(options.python(), "-c", NUMPY_SCRIPT,
                 Integer.toString(options.warmup()), Integer.toString(options.reps()), Long.toString(options.seed()));
@@ -322,7 +340,7 @@ public final class KernelBenchmark {
         try {
             p = pb.start();
         } catch (IOException e) {
-            out.println("numpy peer: not run (" + options.python() + " could not be started: " + e.getMessage() + ")");
+            out.accept("numpy peer: not run (" + options.python() + " could not be started: " + e.getMessage() + ")");
             return results;
         }
         List<String> lines = new ArrayList<>();
@@ -342,13 +360,13 @@ public final class KernelBenchmark {
             });
             if (!p.waitFor(options.numpyTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
-                out.println("numpy peer: stopped after " + options.numpyTimeout().toSeconds() + " s");
+                out.accept("numpy peer: stopped after " + options.numpyTimeout().toSeconds() + " s");
             }
             reader.join(Duration.ofSeconds(10));
         } catch (InterruptedException e) {
             p.destroyForcibly();
             Thread.currentThread().interrupt();
-            out.println("numpy peer: interrupted");
+            out.accept("numpy peer: interrupted");
             return results;
         }
         String version = "?";
@@ -366,14 +384,14 @@ public final class KernelBenchmark {
                     results.add(new Result("numpy", f[0], shape, flops, med, best, flops / (med * 1e6), Double.NaN,
                             Double.NaN, ""));
                 } else if (!line.isBlank()) {
-                    out.println("numpy peer: " + line);
+                    out.accept("numpy peer: " + line);
                 }
             }
         }
         if (p.isAlive() || p.exitValue() != 0) {
-            out.println("numpy peer: " + options.python() + " exited " + (p.isAlive() ? "late" : "with " + p.exitValue()));
+            out.accept("numpy peer: " + options.python() + " exited " + (p.isAlive() ? "late" : "with " + p.exitValue()));
         }
-        out.println("numpy " + version + " via " + options.python() + " (its own BLAS threads):");
+        out.accept("numpy " + version + " via " + options.python() + " (its own BLAS threads):");
         for (Result r : results) {
             printRow(out, r);
         }

@@ -1,4 +1,4 @@
-package io.github.saestitch.stitch;
+package io.github.saestitch.bench;
 
 import io.github.saestitch.tensor.Vec;
 import io.github.saestitch.sae.Activation;

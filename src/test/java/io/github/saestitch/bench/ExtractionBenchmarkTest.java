@@ -1,5 +1,9 @@
-package io.github.saestitch.activations;
+package io.github.saestitch.bench;
 
+import io.github.saestitch.activations.CorpusSource;
+import io.github.saestitch.activations.HookPoint;
+import io.github.saestitch.activations.TestTexts;
+import io.github.saestitch.activations.TransformerModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

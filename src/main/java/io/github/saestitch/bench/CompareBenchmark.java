@@ -1,5 +1,9 @@
-package io.github.saestitch.stitch;
+package io.github.saestitch.bench;
 
+import io.github.saestitch.stitch.CompareOptions;
+import io.github.saestitch.stitch.CompareResult;
+import io.github.saestitch.stitch.CompareTimings;
+import io.github.saestitch.stitch.StitchComparator;
 import io.github.saestitch.activations.MatrixActivationSet;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,6 +13,7 @@ import io.github.saestitch.sae.Activation;
 import io.github.saestitch.sae.Sae;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Kernels;
+import io.github.saestitch.io.AtomicOutput;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
@@ -70,6 +75,17 @@ public final class CompareBenchmark {
      */
     public record Config(int dIn, int smallLatents, int largeLatents, int tokens, double activeFeatures, long seed,
             int repeats, CompareOptions options, Path numpyScript, String python) {
+        /** Default activation width. */
+        public static final int DEFAULT_D_IN = 384;
+        /** Default F_S. */
+        public static final int DEFAULT_SMALL_LATENTS = 3072;
+        /** Default F_L. */
+        public static final int DEFAULT_LARGE_LATENTS = 6144;
+        /** Default tokens. */
+        public static final int DEFAULT_TOKENS = 100_000;
+        /** Default timed repetitions. */
+        public static final int DEFAULT_REPEATS = 3;
+
         public Config {
             Objects.requireNonNull(options, "options");
             if (repeats < 1) {
@@ -79,7 +95,8 @@ public final class CompareBenchmark {
 
         /** The sizes: S = 3072, L = 6144, d = 384, 100k tokens, 3 repeats, numpy peer on. */
         public static Config defaults() {
-            return new Config(384, 3072, 6144, 100_000, 40, 2024, 3, CompareOptions.defaults(), null, "python3");
+            return new Config(DEFAULT_D_IN, DEFAULT_SMALL_LATENTS, DEFAULT_LARGE_LATENTS, DEFAULT_TOKENS, 40, 2024,
+                    DEFAULT_REPEATS, CompareOptions.defaults(), null, "python3");
         }
 
         public Config withSizes(int d, int fs, int fl, int n) {
@@ -332,7 +349,7 @@ public final class CompareBenchmark {
             return new NumpyPeer(json.get("seconds").asDouble(), maxAbs > 0 ? maxGap / maxAbs : maxGap,
                     json.path("numpy").asText("?"));
         } finally {
-            deleteTree(dir);
+            AtomicOutput.deleteRecursively(dir);
         }
     }
 
@@ -353,14 +370,6 @@ public final class CompareBenchmark {
         Npy.write(dir.resolve(prefix + "_b_enc.npy"), sae.bEnc());
         Npy.write(dir.resolve(prefix + "_w_dec.npy"), sae.wDec());
         Npy.write(dir.resolve(prefix + "_b_dec.npy"), sae.bDec());
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 
     /** {@value #NUMPY_SCRIPT} under the working directory or one of its parents, else null. */

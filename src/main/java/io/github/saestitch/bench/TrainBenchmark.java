@@ -1,5 +1,14 @@
-package io.github.saestitch.train;
+package io.github.saestitch.bench;
 
+import io.github.saestitch.tensor.Vec;
+import io.github.saestitch.train.Architecture;
+import io.github.saestitch.train.BatchSource;
+import io.github.saestitch.train.SplitMix64;
+import io.github.saestitch.train.TrainListener;
+import io.github.saestitch.train.TrainOptions;
+import io.github.saestitch.train.TrainProgress;
+import io.github.saestitch.train.TrainResult;
+import io.github.saestitch.train.Trainer;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Kernels;
 import io.github.saestitch.tensor.KernelsProvider;
@@ -88,7 +97,7 @@ public final class TrainBenchmark {
         List<double[]> timings = new ArrayList<>(); // per case: seconds per step, counted flops
         for (Architecture a : archs) {
             rate = Math.max(rate, sgemmRate(kernels, dIn, width, batch));
-            TrainOptions o = TrainOptions.builder(a, width).k(32).batchSize(batch)
+            TrainOptions o = TrainOptions.builder(a, width).k(TrainOptions.DEFAULT_K).batchSize(batch)
                     .trainingTokens((long) (warmupSteps + steps) * batch).lrWarmupFraction(0).lrDecayFraction(0)
                     .l1WarmupFraction(0).initSampleTokens(Math.min(4096, batch * (warmupSteps + steps)))
                     .evalTokens(0).logEvery(1).expanderDegree(Math.max(1, dIn / 12)).thresholdCalibrationTokens(batch)
@@ -189,7 +198,7 @@ public final class TrainBenchmark {
                 for (int a = 0; a < ACTIVE; a++) {
                     int i = rng.nextInt(DIRECTIONS);
                     float m = (float) (-2.0 * Math.log(1 - rng.nextDouble()));
-                    VecOps.axpy(m, dirs, i * d, pool, t * d, d);
+                    Vec.axpy(m, dirs, i * d, pool, t * d, d);
                 }
             }
         }

@@ -1,12 +1,12 @@
-package io.github.saestitch.tensor;
+package io.github.saestitch.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import io.github.saestitch.tensor.Kernels;
+import io.github.saestitch.tensor.ScalarKernels;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -15,28 +15,28 @@ class KernelBenchmarkTest {
 
     @Test
     void missingPythonIsReportedNotThrown() {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8);
+        List<String> lines = new ArrayList<>();
         KernelBenchmark.Options opts = new KernelBenchmark.Options(0, 1, true, "/nonexistent/python3",
                 Duration.ofSeconds(5), 1L);
-        List<KernelBenchmark.Result> results = KernelBenchmark.numpyPeer(out, opts);
+        List<KernelBenchmark.Result> results = KernelBenchmark.numpyPeer(lines::add, opts);
         assertThat(results).isEmpty();
-        assertThat(buf.toString(StandardCharsets.UTF_8)).contains("numpy peer: not run");
+        assertThat(lines).anyMatch(l -> l.startsWith("numpy peer: not run"));
     }
 
     @Test
     void scalarBackendIsSkipped() {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8);
+        List<String> lines = new ArrayList<>();
         KernelBenchmark.Options opts = new KernelBenchmark.Options(0, 1, false, "python3", Duration.ofSeconds(5), 1L);
-        List<KernelBenchmark.Result> results = KernelBenchmark.run(out, List.of(new ScalarKernels()), opts);
+        List<KernelBenchmark.Result> results = KernelBenchmark.run(lines::add, List.of(new ScalarKernels()), opts);
         assertThat(results).hasSize(3).allMatch(r -> r.note().startsWith("skipped"));
         assertThat(results).extracting(KernelBenchmark.Result::op).containsExactly("sgemm", "sgemm", "maxCosine");
+        assertThat(lines).first().asString().startsWith("kernel benchmark:");
+        assertThat(lines).noneMatch(l -> l.contains("\n"));
     }
 
     @Test
     void defaultBackendsAreNativeAndVector() {
-        List<Kernels> backends = KernelBenchmark.defaultBackends(System.out);
+        List<Kernels> backends = KernelBenchmark.defaultBackends(line -> { });
         assertThat(backends).extracting(Kernels::name).containsExactly("openblas", "vector");
     }
 

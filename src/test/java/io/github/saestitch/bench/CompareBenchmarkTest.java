@@ -1,7 +1,8 @@
-package io.github.saestitch.stitch;
+package io.github.saestitch.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.saestitch.stitch.CompareOptions;
 import io.github.saestitch.tensor.Kernels;
 import io.github.saestitch.tensor.KernelsProvider;
 import io.github.saestitch.tensor.ScalarKernels;

@@ -1,14 +1,23 @@
-package io.github.saestitch.activations;
+package io.github.saestitch.bench;
 
+import io.github.saestitch.activations.ActivationExtractor;
+import io.github.saestitch.activations.ActivationsException;
+import io.github.saestitch.activations.CorpusSource;
+import io.github.saestitch.activations.ExtractionListener;
+import io.github.saestitch.activations.ExtractionOptions;
+import io.github.saestitch.activations.ExtractionSummary;
+import io.github.saestitch.activations.HookPoint;
+import io.github.saestitch.activations.ModelBatches;
+import io.github.saestitch.activations.OnnxTransformer;
+import io.github.saestitch.activations.StoreDtype;
+import io.github.saestitch.activations.TransformerModel;
+import io.github.saestitch.io.AtomicOutput;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 
 /**
  * Measures extraction against bare ONNX Runtime on the same texts and batches (the issue's target:
@@ -18,7 +27,7 @@ import java.util.concurrent.BlockingQueue;
  * <p>Method, per repeat (alternating, so drift from other load on the machine hits both alike):
  * <ol>
  *   <li>raw: the texts are tokenized and batched up front exactly as the extractor does
- *   ({@link WindowBatcher}), then timed are only {@code session.run} calls of the unmodified model
+ *   ({@link ModelBatches}), then timed are only {@code session.run} calls of the unmodified model
  *   (output {@code last_hidden_state}) over those batches;</li>
  *   <li>extraction: a full {@link ActivationExtractor} run of the same token budget into a temporary
  *   store, timed from its first batch to its last shard written (model loading excluded, as for raw).</li>
@@ -52,6 +61,11 @@ public final class ExtractionBenchmark {
      */
     public record Options(TransformerModel model, HookPoint hook, CorpusSource corpus, long tokens, int contextLength,
                           int batchSize, int threads, int repeats, Path workDir) {
+        /** Default stored tokens per measurement. */
+        public static final long DEFAULT_TOKENS = 40_000;
+        /** Default measurements of each kind. */
+        public static final int DEFAULT_REPEATS = 3;
+
         public Options {
             Objects.requireNonNull(model, "model");
             Objects.requireNonNull(hook, "hook");
@@ -67,8 +81,8 @@ public final class ExtractionBenchmark {
         public static Options defaults(Path workDir) {
             TransformerModel m = TransformerModel.MINILM_L6;
             return new Options(m, HookPoint.residPost(m.numLayers() - 1), new CorpusSource.Brown(CorpusSource.defaultCacheDir()),
-                    40_000, ExtractionOptions.DEFAULT_CONTEXT, ExtractionOptions.DEFAULT_BATCH,
-                    Runtime.getRuntime().availableProcessors(), 3, workDir);
+                    DEFAULT_TOKENS, ExtractionOptions.DEFAULT_CONTEXT, ExtractionOptions.DEFAULT_BATCH,
+                    Runtime.getRuntime().availableProcessors(), DEFAULT_REPEATS, workDir);
         }
     }
 
@@ -112,10 +126,7 @@ public final class ExtractionBenchmark {
     public static Result run(Options o) {
         TransformerModel m = o.model();
         byte[] onnx = m.readOnnx();
-        List<WindowBatcher.Batch> batches;
-        try (Corpus corpus = o.corpus().open(); ModelTokenizer tok = ModelTokenizer.forModel(m)) {
-            batches = batchesOf(corpus, tok, o);
-        }
+        ModelBatches batches = ModelBatches.prepare(o.corpus(), m, o.contextLength(), o.batchSize(), o.tokens());
         boolean pruned = o.hook().layer() < m.numLayers() - 1 || o.hook().site() != HookPoint.Site.RESID_POST;
         int n = o.repeats();
         double[] raw = new double[n];
@@ -127,13 +138,13 @@ public final class ExtractionBenchmark {
         long tokens = o.tokens();
         for (int r = 0; r < n; r++) {
             try (OnnxTransformer plain = OnnxTransformer.openUnmodified(m, onnx, o.threads())) {
-                Timing t = time(plain, batches, HookPoint.residPost(m.numLayers() - 1), o.contextLength());
+                Timing t = time(plain, batches, HookPoint.residPost(m.numLayers() - 1));
                 raw[r] = tokens / t.wall();
                 rawCpu[r] = tokens / t.cpu();
             }
             if (pruned) {
                 try (OnnxTransformer same = OnnxTransformer.open(m, onnx, List.of(o.hook()), true, o.threads())) {
-                    Timing t = time(same, batches, o.hook(), o.contextLength());
+                    Timing t = time(same, batches, o.hook());
                     rawPruned[r] = tokens / t.wall();
                     rawPrunedCpu[r] = tokens / t.cpu();
                 }
@@ -155,39 +166,12 @@ public final class ExtractionBenchmark {
                 raw, ext);
     }
 
-    /** The extractor's batches for the first {@code tokens} stored tokens, built up front. */
-    private static List<WindowBatcher.Batch> batchesOf(Corpus corpus, ModelTokenizer tok, Options o) {
-        BlockingQueue<Object> q = new ArrayBlockingQueue<>(1 << 16);
-        int[] order = SplitMix64.permutation(corpus.size(), 0);
-        new WindowBatcher(corpus, order, tok, o.contextLength(), o.batchSize(), false, new RowChunk.Cursor(0, 0), o.tokens(), q).run();
-        List<WindowBatcher.Batch> out = new ArrayList<>();
-        for (Object item : q) {
-            if (item instanceof WindowBatcher.Batch b) {
-                out.add(b);
-            } else if (item instanceof WindowBatcher.Failure f) {
-                throw new IllegalStateException("tokenizing the benchmark texts failed", f.error());
-            }
-        }
-        long stored = out.stream().mapToLong(b -> b.storedTokens).sum();
-        if (stored < o.tokens()) {
-            throw new ActivationsException("the corpus holds only " + stored + " tokens, fewer than the " + o.tokens() + " asked for");
-        }
-        return out;
-    }
-
     /** Time to run every batch through {@code t}. */
-    private static Timing time(OnnxTransformer t, List<WindowBatcher.Batch> batches, HookPoint hook, int seqLen) {
+    private static Timing time(OnnxTransformer t, ModelBatches batches, HookPoint hook) {
         double cpu0 = cpuSeconds();
         long start = System.nanoTime();
-        long sink = 0;
-        for (WindowBatcher.Batch b : batches) {
-            sink += t.run(b.inputIds, b.mask, b.rows, seqLen).get(hook).length;
-        }
-        Timing timing = new Timing((System.nanoTime() - start) / 1e9, cpuSeconds() - cpu0);
-        if (sink == 0) {
-            throw new IllegalStateException("the model returned nothing");
-        }
-        return timing;
+        batches.runThrough(t, hook);
+        return new Timing((System.nanoTime() - start) / 1e9, cpuSeconds() - cpu0);
     }
 
     /** One full extraction into a temporary store, timed from its start callback (after model loading) to its return. */
@@ -218,7 +202,7 @@ public final class ExtractionBenchmark {
             return t;
         } finally {
             try {
-                StoreWriter.deleteTree(dir);
+                AtomicOutput.deleteRecursively(dir);
             } catch (IOException ignored) {
                 // a leftover temporary store in workDir is harmless
             }
