@@ -2,6 +2,7 @@ package io.github.saestitch.stitch;
 
 import io.github.saestitch.tensor.Vec;
 import io.github.saestitch.activations.ActivationSet;
+import io.github.saestitch.sae.ErrorChange;
 import io.github.saestitch.sae.Sae;
 import io.github.saestitch.sae.SaeRunner;
 import io.github.saestitch.tensor.FloatMatrix;
@@ -29,7 +30,9 @@ import java.util.Arrays;
  *       error change of step s given all earlier steps, and prefix sums of the accumulators give every
  *       row's mse.</li>
  * </ul>
- * These hold because no hybrid changes any latent's activation: S's latents keep S's encoder and
+ * Each per-token change is {@link ErrorChange#ofLatent} (one latent) or {@link ErrorChange#ofResidualShift}
+ * (several members of a group on one token), the one definition shared with the Frankenstein's greedy
+ * selection. These hold because no hybrid changes any latent's activation: S's latents keep S's encoder and
  * moved latents keep L's (MISSION.md). The pass also gives both SAEs' own mse, fvu (variance by the
  * same stable merge as {@code eval.Evaluator}), latent frequencies, and the activation sums and
  * co-activation sums for the correlation ({@link Coactivation}).
@@ -481,9 +484,8 @@ final class ComparePass {
                 float fv = evVal[e];
                 double f = fv;
                 VecOps.dot2Sub2(fv, wDecLarge, row, r, o, rho, o, rl, o, dots, d);
-                double ff = f * f * nj;
-                dl += ff - 2 * f * dots[0];
-                ds += ff - 2 * f * dots[1];
+                dl += ErrorChange.ofLatent(f, nj, dots[0]);
+                ds += ErrorChange.ofLatent(f, nj, dots[1]);
                 countLarge(j, fv);
             }
             deltaLatent[j] += dl;
@@ -513,19 +515,17 @@ final class ComparePass {
                     int lat = evLat[e];
                     float fv = evVal[e];
                     double f = fv;
-                    if (lat >= 0) { // a parent: u = f d_i, so 2r·u + ‖u‖² = 2f r·d_i + f²‖d_i‖²
+                    if (lat >= 0) { // a parent leaves: the change of adding it with code −f
                         VecOps.dot2Add(fv, wDecSmall, lat * d, r, o, rho, o, dots, d);
-                        double ff = f * f * normSqSmall[lat];
-                        dg += ff + 2 * f * dots[0];
-                        ds += ff + 2 * f * dots[1];
+                        dg += ErrorChange.ofLatent(-f, normSqSmall[lat], dots[0]);
+                        ds += ErrorChange.ofLatent(-f, normSqSmall[lat], dots[1]);
                     } else { // a child: u = −f d_j, the add step's formulas
                         int j = -1 - lat;
                         VecOps.dot2Sub2(fv, wDecLarge, j * d, r, o, rho, o, rl, o, dots, d);
-                        double ff = f * f * normSqLarge[j];
-                        double dj = ff - 2 * f * dots[0];
+                        double dj = ErrorChange.ofLatent(f, normSqLarge[j], dots[0]);
                         deltaLatent[j] += dj;
                         dg += dj;
-                        ds += ff - 2 * f * dots[1];
+                        ds += ErrorChange.ofLatent(f, normSqLarge[j], dots[1]);
                         countLarge(j, fv);
                     }
                     e++;
@@ -541,13 +541,13 @@ final class ComparePass {
                         int j = -1 - lat;
                         double f = fv;
                         double rd = VecOps.subScaledDot2(fv, wDecLarge, j * d, r, o, u, rl, o, d);
-                        deltaLatent[j] += f * f * normSqLarge[j] - 2 * f * rd;
+                        deltaLatent[j] += ErrorChange.ofLatent(f, normSqLarge[j], rd);
                         countLarge(j, fv);
                     }
                 }
                 VecOps.dot3AddTo(u, r, o, rho, o, dots, d);
-                dg += 2 * dots[0] + dots[2];
-                ds += 2 * dots[1] + dots[2];
+                dg += ErrorChange.ofResidualShift(dots[0], dots[2]);
+                ds += ErrorChange.ofResidualShift(dots[1], dots[2]);
             }
             deltaGroup[g] += dg;
             deltaStep[s] += ds;
