@@ -16,12 +16,14 @@ import java.util.Objects;
  * from S to L costs (MISSION.md, "Stitching"; seed 003).
  *
  * <p><b>How.</b> (1) Decoder cosines in tiles ({@link DecoderSimilarity}): max_cos, nearest, and the
- * parent/child edges; (2) the swap groups ({@link SwapGroups}) and the interpolation order, which
- * depend on the decoders only; (3) one streaming pass over the tokens ({@link ComparePass}) that gives
- * every Δmse, every group's Δmse and every interpolation row exactly from S's residual and the sparse
- * codes, plus the co-activation sums for the activation correlation ({@link Coactivation}; a further
- * pass per extra tile when they exceed their memory). No hybrid SAE is ever built or run: the
- * literal procedure (build S + {j}, evaluate) would cost F_L full evaluations.
+ * parent/child edges; (2) the swap groups ({@link SwapGroups}) and the interpolation order
+ * ({@link ComparePass.Plan}), which depend on the decoders only; (3) one streaming pass over the tokens
+ * ({@link ComparePass}) that gives every Δmse ({@link io.github.saestitch.sae.ErrorChange} per token),
+ * every group's Δmse and every interpolation row exactly from S's residual and the sparse codes, as
+ * {@link ComparePass.Sums} that {@code assemble} turns into the result, plus the co-activation sums for
+ * the activation correlation ({@link Coactivation}; a further pass per extra tile when they exceed
+ * their memory). No hybrid SAE is ever built or run: the literal procedure (build S + {j}, evaluate)
+ * would cost F_L full evaluations.
  *
  * <p><b>Exactness.</b> Every reported mse is what {@code eval.Evaluator} measures for the
  * corresponding hybrid (built by {@link Stitcher}) on the same tokens, up to float rounding of the
