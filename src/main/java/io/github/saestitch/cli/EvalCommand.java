@@ -20,7 +20,7 @@ import picocli.CommandLine.Parameters;
                 "active on the set. Streams the set in blocks, so it may be larger than memory."},
         footer = {"", "Example:  saestitch eval runs/sae-768 --acts acts.npy --json"})
 final class EvalCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "SAE_DIR", description = "SAE directory (any format 'info' reads, or a composite written by 'stitch').")
+    @Parameters(index = "0", paramLabel = "SAE_DIR", description = "SAE directory (any format 'info' reads, or a composite written by 'stitch' or 'frankenstein').")
     Path dir;
 
     @Option(names = "--acts", required = true, paramLabel = "ACTS",

@@ -1,10 +1,10 @@
 package io.github.saestitch.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.saestitch.io.CompositeManifest;
 import io.github.saestitch.io.LoadedSae;
 import io.github.saestitch.sae.Activation;
 import io.github.saestitch.sae.Sae;
-import io.github.saestitch.stitch.StitchManifest;
 import io.github.saestitch.tensor.ScalarKernels;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -29,9 +29,8 @@ final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (java.nio.file.Files.isRegularFile(dir.resolve(StitchManifest.FILE_NAME))
-                && StitchManifest.read(dir).kind().equals("composite")) {
-            return composite(StitchManifest.read(dir));
+        if (CompositeManifest.isComposite(dir)) {
+            return composite(CompositeManifest.read(dir));
         }
         LoadedSae loaded = Inputs.sae(dir);
         Sae sae = loaded.sae();
@@ -84,26 +83,34 @@ final class InfoCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** A composite written by {@code stitch}: two source SAEs and the plan that combines them. */
-    private int composite(StitchManifest m) throws Exception {
+    /** A composite written by {@code stitch} or {@code frankenstein}: source SAEs and the latents taken from each. */
+    private int composite(CompositeManifest m) throws Exception {
+        int[] used = m.model().usedSources();
         ObjectNode o = Json.object();
         o.put("path", dir.toString());
         o.put("format", "saestitch-composite");
+        o.put("format_version", m.formatVersion());
+        o.put("built_by", m.builtBy());
         o.put("description", m.description());
-        o.put("d_sae", m.plan().numLatents());
-        o.put("kept_small", m.plan().keptSmall().length);
-        o.put("added_large", m.plan().addedLarge().length);
-        o.put("small_source", m.smallSource());
-        o.put("large_source", m.largeSource());
+        o.put("d_in", m.model().dIn());
+        o.put("d_sae", m.model().numLatents());
+        var sources = o.putArray("sources");
+        for (int s : used) {
+            sources.addObject().put("index", s).put("latents", m.model().countFrom(s))
+                    .put("original", s < m.origins().size() ? m.origins().get(s) : "");
+        }
         if (json.print(o)) {
             return 0;
         }
         System.out.printf("%s%n", dir);
-        System.out.printf("  format        saestitch composite (stitch.json + %s/ + %s/)%n", StitchManifest.SMALL_DIR,
-                StitchManifest.LARGE_DIR);
+        System.out.printf("  format        saestitch composite (%s, format_version %d)%n", m.file().getFileName(),
+                m.formatVersion());
         System.out.printf("  description   %s%n", m.description());
-        System.out.printf("  d_sae         %d (%d kept from S, %d added from L)%n", m.plan().numLatents(),
-                m.plan().keptSmall().length, m.plan().addedLarge().length);
+        StringBuilder from = new StringBuilder();
+        for (int s : used) {
+            from.append(from.isEmpty() ? "" : ", ").append(m.model().countFrom(s)).append(" from source ").append(s);
+        }
+        System.out.printf("  d_sae         %d (%s)%n", m.model().numLatents(), from);
         return 0;
     }
 

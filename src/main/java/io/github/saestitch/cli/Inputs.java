@@ -1,15 +1,12 @@
 package io.github.saestitch.cli;
 
 import io.github.saestitch.activations.ActivationSet;
-import io.github.saestitch.frankenstein.FrankensteinWriter;
+import io.github.saestitch.io.CompositeManifest;
 import io.github.saestitch.io.LoadedSae;
 import io.github.saestitch.activations.ActivationSets;
 import io.github.saestitch.io.SaeFormats;
 import io.github.saestitch.sae.Autoencoder;
-import io.github.saestitch.sae.Sae;
 import io.github.saestitch.sae.SaeRunner;
-import io.github.saestitch.stitch.CompositeSae;
-import io.github.saestitch.stitch.StitchManifest;
 import io.github.saestitch.tensor.Kernels;
 import io.github.saestitch.tensor.FloatMatrix;
 import java.io.IOException;
@@ -22,9 +19,9 @@ final class Inputs {
     }
 
     /**
-     * Anything {@code eval} can run: a standard SAE directory, or a composite written by {@code stitch}
-     * (a {@code stitch.json} of kind composite with the two source SAEs beside it), or a composite
-     * Frankenstein written by {@code frankenstein} when a source is topk ({@code frankenstein.json}).
+     * Anything {@code eval} can run: a standard SAE directory, or a composite written by {@code stitch} or
+     * {@code frankenstein} when a source is topk ({@code io.CompositeManifest}: {@code composite.json}, or
+     * the older {@code stitch.json} of kind composite and {@code frankenstein.json}).
      *
      * @param model       what to run
      * @param description one line for messages
@@ -34,17 +31,11 @@ final class Inputs {
     }
 
     static Model model(Path path, Kernels kernels) throws IOException {
-        if (Files.isRegularFile(path.resolve(StitchManifest.FILE_NAME))) {
-            StitchManifest m = StitchManifest.read(path);
-            if (m.kind().equals("composite")) {
-                Sae small = sae(path.resolve(StitchManifest.SMALL_DIR)).sae();
-                Sae large = sae(path.resolve(StitchManifest.LARGE_DIR)).sae();
-                return new Model(new CompositeSae(small, large, m.plan(), kernels), m.description(), null);
-            }
-        }
-        if (Files.isRegularFile(path.resolve(FrankensteinWriter.COMPOSITE_FILE))) {
-            var f = FrankensteinWriter.readComposite(path, kernels);
-            return new Model(f, "composite Frankenstein " + path + " (" + f.numLatents() + " latents)", null);
+        if (CompositeManifest.isComposite(path)) {
+            CompositeManifest m = CompositeManifest.read(path);
+            String text = m.description().isEmpty() ? "composite " + path + " (" + m.model().numLatents() + " latents)"
+                    : m.description();
+            return new Model(m.model().runner(kernels), text, null);
         }
         LoadedSae loaded = sae(path);
         return new Model(new SaeRunner(loaded.sae(), kernels), loaded.directory().toString(), loaded);

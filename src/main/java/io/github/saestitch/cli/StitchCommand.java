@@ -1,6 +1,7 @@
 package io.github.saestitch.cli;
 
 import io.github.saestitch.io.AtomicOutput;
+import io.github.saestitch.io.CompositeManifest;
 import io.github.saestitch.io.LoadedSae;
 import io.github.saestitch.io.SaeFormat;
 import io.github.saestitch.io.SaeFormats;
@@ -11,6 +12,7 @@ import io.github.saestitch.stitch.StitchPlan;
 import io.github.saestitch.stitch.StitchedModel;
 import io.github.saestitch.stitch.Stitcher;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,8 +24,8 @@ import picocli.CommandLine.Option;
                 "Adds latents of L (--add) and applies swap groups (--swap: S's parents replaced by L's children). Every moved latent keeps its own encoder exactly as it computes inside L.",
                 "For relu, jumprelu and batchtopk sources the result is one standard SAE (SAELens v6): b_dec",
                 "differences are folded into b_enc, mixed activations become a per-latent jumprelu. For topk",
-                "sources it is a composite (each source keeps its encoder): OUT holds stitch.json and the two",
-                "sources, and 'eval' and 'info' read it. 'eval' of OUT reproduces the mse 'compare' predicted."},
+                "sources it is a composite (each source keeps its encoder): OUT holds composite.json, the decoder",
+                "and the two sources, and 'eval' and 'info' read it. 'eval' of OUT reproduces the mse 'compare' predicted."},
         footer = {"", "Examples:",
                 "  saestitch stitch --small w768 --large w1536 --add novel --out w768+novel",
                 "  saestitch stitch --small w768 --large w1536 --add 12,40,977 --swap 3 --out custom"})
@@ -64,15 +66,14 @@ final class StitchCommand implements Callable<Integer> {
         Stitcher stitcher = new Stitcher(kernels.kernels());
         StitchPlan plan = stitcher.plan(s.sae(), l.sae(), options);
         StitchedModel model = stitcher.build(s.sae(), l.sae(), plan);
-        StitchManifest manifest = StitchManifest.of(model, small.toString(), large.toString());
         AtomicOutput.writeDirectory(out, tmp -> {
             if (model.isComposite()) {
-                SaeFormats.save(s.sae(), tmp.resolve(StitchManifest.SMALL_DIR), SaeFormat.SAELENS, false);
-                SaeFormats.save(l.sae(), tmp.resolve(StitchManifest.LARGE_DIR), SaeFormat.SAELENS, false);
+                CompositeManifest.write(model.composite(), "stitch", model.description(),
+                        List.of(small.toString(), large.toString()), tmp);
             } else {
                 SaeFormats.save(model.standardSae().orElseThrow(), tmp, SaeFormat.SAELENS, true);
+                StitchManifest.of(model, small.toString(), large.toString()).write(tmp);
             }
-            manifest.write(tmp);
         });
         System.out.printf("wrote %s: %s%n", out, model.description());
         System.out.printf("  %d latents = %d of S kept + %d of L added (%d of S removed by %d swap groups)%n",

@@ -4,7 +4,9 @@
  * {@code freq}. {@link io.github.saestitch.eval.Evaluator} streams an
  * {@link io.github.saestitch.activations.ActivationSet} block by block (so the set can be larger than
  * memory), accumulates in double, computes the variance for fvu in the same pass with a numerically
- * stable merge, and returns an {@link io.github.saestitch.eval.EvalResult}. It reports progress through
- * a callback and never prints.
+ * stable merge, and returns an {@link io.github.saestitch.eval.EvalResult}. It runs any
+ * {@link io.github.saestitch.sae.Autoencoder}: a standard SAE, or a composite multi-source model (a
+ * stitched hybrid or a Frankenstein with a topk source, {@link io.github.saestitch.sae.MultiSourceRunner},
+ * loaded from {@code io.CompositeManifest}). It reports progress through a callback and never prints.
  */
 package io.github.saestitch.eval;

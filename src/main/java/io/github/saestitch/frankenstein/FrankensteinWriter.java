@@ -5,15 +5,16 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.saestitch.io.AtomicOutput;
+import io.github.saestitch.io.CompositeManifest;
 import io.github.saestitch.io.SaeFormat;
 import io.github.saestitch.io.SaeFormats;
-import io.github.saestitch.io.SafeTensors;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -46,10 +47,9 @@ import java.util.Map;
  *       {@code train_l0}), {@code saes} (the directories below).</li>
  *   <li>{@code sae-cosine/}, {@code sae-cosine-refit/}, {@code sae-greedy/}, {@code sae-greedy-refit/} —
  *       the final models as standard SAELens v6 SAEs ({@code saestitch eval} reads them); when a source is
- *       topk, a composite instead: {@code frankenstein.json} (the latents as [source, latent] pairs and
- *       the source directories), {@code decoder.safetensors} ({@code W_dec}, {@code b_dec}) and the used
- *       sources unchanged in {@code source-<index>/}; {@link #readComposite} loads it (and so does
- *       {@code saestitch eval}).</li>
+ *       topk, a composite instead, in the format {@code stitch} writes too ({@code io.CompositeManifest}:
+ *       {@code composite.json} with the latents as [source, latent] pairs, {@code decoder.safetensors} and
+ *       the used sources unchanged in {@code source-<index>/}; {@code saestitch eval} runs it).</li>
  * </ul>
  */
 public final class FrankensteinWriter {
@@ -60,9 +60,6 @@ public final class FrankensteinWriter {
     public static final String TABLE_HEADER = "format_version,series,num_latents,mse,fvu,l0,note";
     public static final String LATENTS_HEADER = "format_version,latent,source,source_width,source_latent,stage,max_cos,delta_mse";
     public static final String SUMMARY_FILE = "summary.json";
-    public static final String COMPOSITE_FILE = "frankenstein.json";
-    /** Largest family index a composite manifest may name (families are a handful of SAEs). */
-    static final int MAX_SOURCE_INDEX = 1 << 16;
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -126,94 +123,13 @@ public final class FrankensteinWriter {
             SaeFormats.save(m.standardSae(), dir, SaeFormat.SAELENS, false);
             return;
         }
-        Files.createDirectories(dir);
-        ObjectNode root = JSON.createObjectNode();
-        root.put("format_version", FORMAT_VERSION);
-        root.put("kind", "composite");
-        root.put("description", m.description() + "; each latent computes the activation it has inside its source "
-                + "SAE (topk latents depend on their whole source SAE); x̂ = codes·W_dec + b_dec from decoder.safetensors");
-        ArrayNode sources = root.putArray("sources");
-        for (int s : m.distinctSources()) {
-            ObjectNode o = sources.addObject();
-            o.put("index", s);
-            o.put("dir", "source-" + s);
-            o.put("original", m.family().member(s).source());
-            SaeFormats.save(m.family().sae(s), dir.resolve("source-" + s), SaeFormat.SAELENS, false);
+        List<String> origins = new ArrayList<>();
+        for (int s = 0; s < m.family().size(); s++) {
+            origins.add(m.family().member(s).source());
         }
-        ArrayNode lat = root.putArray("latents");
-        for (int h = 0; h < m.numLatents(); h++) {
-            lat.addArray().add(m.selection().source()[h]).add(m.selection().latent()[h]);
-        }
-        root.put("decoder", "decoder.safetensors");
-        Files.writeString(dir.resolve(COMPOSITE_FILE), JSON.writeValueAsString(root) + "\n", StandardCharsets.UTF_8);
-        SafeTensors.write(dir.resolve("decoder.safetensors"), Map.of("format_version", Integer.toString(FORMAT_VERSION)),
-                List.of(SafeTensors.Tensor.f32("W_dec", m.wDec()), SafeTensors.Tensor.f32("b_dec", m.bDec())));
-    }
-
-    /**
-     * Loads a composite Frankenstein directory written by {@link #writeModel} ({@value #COMPOSITE_FILE},
-     * {@code decoder.safetensors}, {@code source-<index>/}) as a runnable model.
-     *
-     * @throws IOException on unreadable or inconsistent files (named in the message)
-     */
-    public static CompositeFrankenstein readComposite(Path dir, io.github.saestitch.tensor.Kernels kernels)
-            throws IOException {
-        Path manifest = dir.resolve(COMPOSITE_FILE);
-        com.fasterxml.jackson.databind.JsonNode root;
-        try {
-            root = JSON.readTree(manifest.toFile());
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new io.github.saestitch.io.FileFormatException(manifest, "not valid JSON: " + e.getOriginalMessage(), e);
-        }
-        if (root == null || root.path("format_version").asInt(-1) != FORMAT_VERSION
-                || !"composite".equals(root.path("kind").asText())) {
-            throw new io.github.saestitch.io.FileFormatException(manifest, "not a composite Frankenstein of format_version "
-                    + FORMAT_VERSION + " (kind composite)");
-        }
-        int maxIndex = -1;
-        for (var src : root.path("sources")) {
-            maxIndex = Math.max(maxIndex, src.path("index").asInt(-1));
-        }
-        if (maxIndex > MAX_SOURCE_INDEX) {
-            throw new io.github.saestitch.io.FileFormatException(manifest, "source index " + maxIndex
-                    + " is out of range (a family index, at most " + MAX_SOURCE_INDEX + ")");
-        }
-        io.github.saestitch.sae.Sae[] sources = new io.github.saestitch.sae.Sae[maxIndex + 1];
-        for (var src : root.path("sources")) {
-            int i = src.path("index").asInt(-1);
-            String sub = src.path("dir").asText("");
-            if (i < 0 || sub.isEmpty() || sub.contains("/") || sub.contains("\\") || sub.startsWith(".")) {
-                throw new io.github.saestitch.io.FileFormatException(manifest, "a source needs an index >= 0 and a "
-                        + "directory name inside " + dir + ", got " + src);
-            }
-            sources[i] = SaeFormats.load(dir.resolve(sub)).sae();
-        }
-        var lat = root.path("latents");
-        int f = lat.size();
-        int[] source = new int[f];
-        int[] latent = new int[f];
-        for (int h = 0; h < f; h++) {
-            var pair = lat.get(h);
-            if (pair == null || !pair.isArray() || pair.size() != 2 || !pair.get(0).canConvertToInt()
-                    || !pair.get(1).canConvertToInt()) {
-                throw new io.github.saestitch.io.FileFormatException(manifest, "latents[" + h
-                        + "] is not a [source, latent] pair of integers");
-            }
-            source[h] = pair.get(0).intValue();
-            latent[h] = pair.get(1).intValue();
-        }
-        io.github.saestitch.tensor.FloatMatrix wDec;
-        float[] bDec;
-        Path dec = dir.resolve(root.path("decoder").asText("decoder.safetensors"));
-        try (SafeTensors st = SafeTensors.open(dec)) {
-            wDec = st.matrix("W_dec").copy();
-            bDec = st.vector("b_dec").clone();
-        }
-        try {
-            return new CompositeFrankenstein(sources, source, latent, wDec, bDec, kernels);
-        } catch (IllegalArgumentException e) {
-            throw new io.github.saestitch.io.FileFormatException(manifest, e.getMessage(), e);
-        }
+        CompositeManifest.write(m.multiSource(), "frankenstein", m.description() + "; each latent computes the "
+                + "activation it has inside its source SAE (topk latents depend on their whole source SAE); "
+                + "x̂ = codes·W_dec + b_dec from decoder.safetensors", origins, dir);
     }
 
     /** The content of {@code summary.json} (see the class comment). */

@@ -1,6 +1,7 @@
 package io.github.saestitch.frankenstein;
 
 import io.github.saestitch.tensor.Vec;
+import io.github.saestitch.sae.ErrorChange;
 import io.github.saestitch.sae.Sae;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Kernels;
@@ -22,6 +23,7 @@ import java.util.stream.IntStream;
  * <pre>
  *   Δ_k = (1/N) Σ_{t: f_tk > 0} (f_tk²·‖d_k‖² − 2·f_tk·⟨r_t, d_k⟩)
  * </pre>
+ * (each term is {@link ErrorChange#ofLatent}, the definition {@code compare} uses too).
  * Adding k* changes the residual on the tokens where k* fires, {@code r_t −= f_tk*·d_k*}, and so every
  * other candidate's Δ by exactly
  * <pre>
@@ -439,7 +441,7 @@ public final class GreedySelection {
             int kd = k * d;
             for (int q = colPtr[k]; q < colPtr[k + 1]; q++) {
                 double f = cVal[q];
-                acc += f * f * norm2[k] - 2 * f * Vec.dot(r, cTok[q] * d, dec, kd, d);
+                acc += ErrorChange.ofLatent(f, norm2[k], Vec.dot(r, cTok[q] * d, dec, kd, d));
             }
             return acc / n;
         }

@@ -1,6 +1,7 @@
 package io.github.saestitch.frankenstein;
 
 import io.github.saestitch.sae.Autoencoder;
+import io.github.saestitch.sae.MultiSourceRunner;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Kernels;
 import io.github.saestitch.tensor.SparseRows;
@@ -75,6 +76,6 @@ final class PrecomputedModel implements Autoencoder {
 
     @Override
     public void decode(SparseRows c, FloatMatrix out) {
-        FrankensteinModel.decodeWith(c, wDec, bDec, kernels, out);
+        MultiSourceRunner.decodeWith(c, wDec, bDec, kernels, out);
     }
 }

@@ -1,6 +1,7 @@
 package io.github.saestitch.frankenstein;
 
 import io.github.saestitch.activations.ActivationSet;
+import io.github.saestitch.sae.MultiSourceRunner;
 import io.github.saestitch.sae.SaeRunner;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Kernels;
@@ -177,7 +178,7 @@ public final class SourceCodes {
                 }
             }
             if (!sorted) {
-                FrankensteinModel.sortRow(idx, val, start, m);
+                MultiSourceRunner.sortRow(idx, val, start, m);
             }
             ptr[t - t0 + 1] = m;
         }

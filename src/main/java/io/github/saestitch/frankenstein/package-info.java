@@ -12,10 +12,12 @@
  * {@link io.github.saestitch.frankenstein.Selection}: an ordered list of (source SAE, latent) whose
  * prefixes are the intermediate Frankensteins.
  *
- * <p><b>Model.</b> {@link io.github.saestitch.frankenstein.FrankensteinModel}: each latent computes
- * exactly its activation inside its own source; relu, jumprelu and batchtopk sources fold into one
+ * <p><b>Model.</b> {@link io.github.saestitch.frankenstein.FrankensteinModel}: a
+ * {@link io.github.saestitch.sae.MultiSourceSae} over the family members it uses (each latent computes
+ * exactly its activation inside its own source); relu, jumprelu and batchtopk sources fold into one
  * standard SAE (per-latent JumpReLU, each source's b_dec folded into b_enc, no b_dec applied to the
- * input, so the decoder bias is free), topk sources make a composite.
+ * input, so the decoder bias is free), topk sources make a composite, written as
+ * {@code io.CompositeManifest} like a stitched composite.
  *
  * <p><b>Refit.</b> {@link io.github.saestitch.frankenstein.DecoderRefit}: the least-squares decoder for
  * fixed codes, from normal equations accumulated in double from the sparse codes

@@ -2,13 +2,17 @@ package io.github.saestitch.stitch;
 
 import io.github.saestitch.tensor.Vec;
 import io.github.saestitch.activations.ActivationSet;
+import io.github.saestitch.sae.ErrorChange;
 import io.github.saestitch.sae.Sae;
 import io.github.saestitch.sae.SaeRunner;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Kernels;
 import io.github.saestitch.tensor.SparseRows;
 import java.lang.foreign.MemorySegment;
+import java.io.Serializable;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.stream.IntStream;
 
 /**
  * One streaming pass over the tokens that yields, exactly, every quantity of a compare (seed 003's
@@ -29,7 +33,9 @@ import java.util.Arrays;
  *       error change of step s given all earlier steps, and prefix sums of the accumulators give every
  *       row's mse.</li>
  * </ul>
- * These hold because no hybrid changes any latent's activation: S's latents keep S's encoder and
+ * Each per-token change is {@link ErrorChange#ofLatent} (one latent) or {@link ErrorChange#ofResidualShift}
+ * (several members of a group on one token), the one definition shared with the Frankenstein's greedy
+ * selection. These hold because no hybrid changes any latent's activation: S's latents keep S's encoder and
  * moved latents keep L's (MISSION.md). The pass also gives both SAEs' own mse, fvu (variance by the
  * same stable merge as {@code eval.Evaluator}), latent frequencies, and the activation sums and
  * co-activation sums for the correlation ({@link Coactivation}).
@@ -41,6 +47,10 @@ import java.util.Arrays;
  * F = 3072 + 6144, l0 ≈ 40). Residuals are formed as {@code (x − b_dec) − Σ f d}, subtracting the
  * (large, mean-like) b_dec first so that float rounding is relative to the residual's size rather than
  * to x's. All sums over tokens are in double; token chunks are fixed per worker and merged in order.
+ *
+ * <p>{@link #run} covers any range of tokens and returns its {@link Sums}, an immutable, serializable
+ * record whose {@link Sums#merge} combines consecutive ranges: a distributed compare runs the pass per
+ * shard and merges the shards' sums in token order ({@link Sums} says exactly what that guarantees).
  */
 final class ComparePass {
     /**
@@ -56,38 +66,184 @@ final class ComparePass {
 
 
     /**
-     * The interpolation plan, fixed before the pass (it depends on decoder cosines only).
+     * The interpolation plan, fixed before the pass (it depends on decoder cosines only): novel latents by
+     * ascending max_cos (ties: lower index), then swap groups by descending group cosine (ties: lower id).
      *
+     * @param addOrder    the novel latents in step order (steps 0 … addOrder.length − 1)
+     * @param swapOrder   the group ids in step order (the steps after the adds)
      * @param stepOfSmall [F_S] the step that removes S latent i (its group's swap), −1 if never removed
      * @param stepOfLarge [F_L] the step that brings L latent j in (add or its group's swap)
      * @param stepGroup   [numSteps] the group a step swaps, −1 for an add step
      * @param numGroups   number of swap groups
      */
-    record Plan(int[] stepOfSmall, int[] stepOfLarge, int[] stepGroup, int numGroups) {
+    record Plan(int[] addOrder, int[] swapOrder, int[] stepOfSmall, int[] stepOfLarge, int[] stepGroup, int numGroups) {
         int numSteps() {
             return stepGroup.length;
         }
+
+        /** The plan of these decoder similarities and swap groups. */
+        static Plan of(DecoderSimilarity sim, SwapGroups groups) {
+            int fl = sim.maxCos().length;
+            int fs = groups.groupOfSmall().length;
+            float[] maxCos = sim.maxCos();
+            int[] addOrder = IntStream.range(0, fl).filter(j -> groups.groupOfLarge()[j] < 0).boxed()
+                    .sorted(Comparator.<Integer>comparingDouble(j -> maxCos[j]).thenComparingInt(j -> j))
+                    .mapToInt(Integer::intValue).toArray();
+            int[] swapOrder = groups.groups().stream()
+                    .sorted(Comparator.comparingDouble((SwapGroups.Group g) -> -g.cosine()).thenComparingInt(SwapGroups.Group::id))
+                    .mapToInt(SwapGroups.Group::id).toArray();
+            int steps = addOrder.length + swapOrder.length;
+            int[] stepOfLarge = new int[fl];
+            int[] stepOfSmall = new int[fs];
+            int[] stepGroup = new int[steps];
+            Arrays.fill(stepOfSmall, -1);
+            for (int s = 0; s < addOrder.length; s++) {
+                stepOfLarge[addOrder[s]] = s;
+                stepGroup[s] = -1;
+            }
+            for (int q = 0; q < swapOrder.length; q++) {
+                int s = addOrder.length + q;
+                SwapGroups.Group g = groups.groups().get(swapOrder[q]);
+                stepGroup[s] = g.id();
+                for (int i : g.parents()) {
+                    stepOfSmall[i] = s;
+                }
+                for (int j : g.children()) {
+                    stepOfLarge[j] = s;
+                }
+            }
+            return new Plan(addOrder, swapOrder, stepOfSmall, stepOfLarge, stepGroup, groups.size());
+        }
     }
 
-    /** Raw sums over all tokens of the pass (not yet divided by N). */
-    static final class Sums {
-        long tokens;
-        double sseSmall;
-        double sseLarge;
-        double sst;
-        long[] countSmall; // [F_S] tokens where i is active
-        long[] countLarge; // [F_L]
-        double[] sumSmall; // [F_S] Σ f_i
-        double[] sumSqSmall; // [F_S] Σ f_i²
-        double[] sumLarge; // [F_L]
-        double[] sumSqLarge; // [F_L]
-        double[] deltaLatent; // [F_L] Σ_t error change of adding j alone
-        double[] deltaGroup; // [G] Σ_t error change of swapping g alone
-        double[] deltaStep; // [numSteps] Σ_t error change of step s along the path
-        long readNanos; // reading, copying and checking blocks
-        long encodeNanos; // both encoders
-        long tokenNanos; // per-token sparse work
-        long correlationNanos; // co-activation buffering and flushing
+    /**
+     * The raw sums of a pass over a range of tokens (nothing divided by the token count yet; that is
+     * {@link #perToken} and {@link #fvu}, the one place sums become metrics). Owns its arrays and is
+     * never modified after construction: treat the arrays as read-only.
+     *
+     * <p><b>Merging shards.</b> {@link #merge} combines the sums of two consecutive token ranges
+     * (this one first): counts are added exactly (long), every double sum is added once
+     * ({@code this + later}, element by element), and the per-dim moments of x are combined by the
+     * Chan–Golub–LeVeque update, the same arithmetic the pass uses between its chunks. It is a pure
+     * function of the two records. What is guaranteed: folding shard sums left to right in token
+     * order, {@code ((s_0.merge(s_1)).merge(s_2))…}, gives the same bits wherever and in whatever order
+     * the shards were computed (on other threads or machines), as long as each shard's sums are the
+     * same; and each shard's sums are a deterministic function of its token range, the encoder block
+     * size and the number of workers. What is not: the merged sums are not bit-identical to one pass
+     * over the union (double addition is not associative), only equal to within double rounding,
+     * ≈ 1e-15 relative per merge for the sums of squares and a few ulps of the largest partial sum for
+     * the Δ sums, which may cancel (the tests hold them to 1e-12 of the mse sum); counts are exact.
+     *
+     * @param tokens      tokens the sums are over
+     * @param sseSmall    Σ_t ‖x_t − x̂_S‖²
+     * @param sseLarge    Σ_t ‖x_t − x̂_L‖²
+     * @param mean        [dIn] mean of x over the tokens
+     * @param m2          [dIn] Σ_t (x_t − mean)² per dim
+     * @param countSmall  [F_S] tokens where S latent i is active
+     * @param countLarge  [F_L]
+     * @param sumSmall    [F_S] Σ f_i (zeros unless the correlation was computed)
+     * @param sumSqSmall  [F_S] Σ f_i²
+     * @param sumLarge    [F_L] Σ f_j
+     * @param sumSqLarge  [F_L] Σ f_j²
+     * @param deltaLatent [F_L] Σ_t error change of adding L latent j alone
+     * @param deltaGroup  [numGroups] Σ_t error change of swapping group g alone
+     * @param deltaStep   [numSteps] Σ_t error change of step s along the path, given the steps before it
+     */
+    record Sums(long tokens, double sseSmall, double sseLarge, double[] mean, double[] m2, long[] countSmall,
+            long[] countLarge, double[] sumSmall, double[] sumSqSmall, double[] sumLarge, double[] sumSqLarge,
+            double[] deltaLatent, double[] deltaGroup, double[] deltaStep) implements Serializable {
+        @java.io.Serial
+        private static final long serialVersionUID = 1L;
+
+        /** The sums of no tokens, for these sizes: the identity of {@link #merge}. */
+        static Sums empty(int dIn, int fs, int fl, Plan plan) {
+            return new Sums(0, 0, 0, new double[dIn], new double[dIn], new long[fs], new long[fl], new double[fs],
+                    new double[fs], new double[fl], new double[fl], new double[fl], new double[plan.numGroups()],
+                    new double[plan.numSteps()]);
+        }
+
+        /**
+         * The sums of this token range followed by {@code later}'s (see the class comment); neither is
+         * changed.
+         *
+         * @throws IllegalArgumentException if the two are of different SAEs or plans (sizes differ)
+         */
+        Sums merge(Sums later) {
+            if (later.mean.length != mean.length || later.countSmall.length != countSmall.length
+                    || later.countLarge.length != countLarge.length || later.deltaGroup.length != deltaGroup.length
+                    || later.deltaStep.length != deltaStep.length) {
+                throw new IllegalArgumentException("cannot merge the sums of different SAEs or plans");
+            }
+            if (later.tokens == 0) {
+                return this;
+            }
+            if (tokens == 0) {
+                return later;
+            }
+            double[] mergedMean = mean.clone();
+            double[] mergedM2 = m2.clone();
+            mergeMoments(mergedMean, mergedM2, tokens, later.mean, later.m2, later.tokens);
+            return new Sums(tokens + later.tokens, sseSmall + later.sseSmall, sseLarge + later.sseLarge, mergedMean,
+                    mergedM2, plus(countSmall, later.countSmall), plus(countLarge, later.countLarge),
+                    plus(sumSmall, later.sumSmall), plus(sumSqSmall, later.sumSqSmall), plus(sumLarge, later.sumLarge),
+                    plus(sumSqLarge, later.sumSqLarge), plus(deltaLatent, later.deltaLatent),
+                    plus(deltaGroup, later.deltaGroup), plus(deltaStep, later.deltaStep));
+        }
+
+        /** {@code Σ_t ‖x_t − x̄‖²}, the denominator of fvu (the per-dim m2 summed in dim order). */
+        double sst() {
+            double sst = 0;
+            for (double v : m2) {
+                sst += v;
+            }
+            return sst;
+        }
+
+        /** A sum over the tokens as a mean per token (mse from a squared-error sum, l0 from a count, …). */
+        double perToken(double sum) {
+            return sum / (double) tokens;
+        }
+
+        /** fvu of a squared-error sum: {@code sse / sst}, NaN when x does not vary. */
+        double fvu(double sse) {
+            double sst = sst();
+            return sst > 0 ? sse / sst : Double.NaN;
+        }
+
+        private static double[] plus(double[] a, double[] b) {
+            double[] out = a.clone();
+            for (int i = 0; i < out.length; i++) {
+                out[i] += b[i];
+            }
+            return out;
+        }
+
+        private static long[] plus(long[] a, long[] b) {
+            long[] out = a.clone();
+            for (int i = 0; i < out.length; i++) {
+                out[i] += b[i];
+            }
+            return out;
+        }
+    }
+
+    /**
+     * Chan–Golub–LeVeque: the per-dim mean and Σ (x − mean)² of {@code nA} tokens (in {@code mean},
+     * {@code m2}, updated) followed by {@code nB} tokens ({@code meanB}, {@code m2B}):
+     * {@code δ = mean_B − mean_A}, {@code mean += δ·n_B/n}, {@code m2 += m2_B + δ²·n_A·n_B/n}. Stable
+     * whatever the mean.
+     */
+    static void mergeMoments(double[] mean, double[] m2, long nA, double[] meanB, double[] m2B, long nB) {
+        double nAB = nA + nB;
+        for (int k = 0; k < mean.length; k++) {
+            double delta = meanB[k] - mean[k];
+            mean[k] += delta * (nB / nAB);
+            m2[k] += m2B[k] + delta * delta * (nA * nB / nAB);
+        }
+    }
+
+    /** Wall-clock nanoseconds of all runs of a pass so far, by part. */
+    record Times(long readNanos, long encodeNanos, long tokenNanos, long correlationNanos) {
     }
 
     private final Sae small;
@@ -100,6 +256,10 @@ final class ComparePass {
     private final float[] wDecLarge; // [F_L, dIn]
     private final double[] normSqLarge; // [F_L] ‖W_dec^L[j]‖²
     private final double[] normSqSmall; // [F_S] ‖W_dec^S[i]‖²
+    private long readNanos; // reading, copying and checking blocks
+    private long encodeNanos; // both encoders
+    private long tokenNanos; // per-token sparse work
+    private long correlationNanos; // co-activation buffering and flushing
 
     ComparePass(Sae small, Sae large, Kernels kernels, int blockTokens, Workers workers) {
         this.small = small;
@@ -121,13 +281,35 @@ final class ComparePass {
     }
 
     /**
-     * Streams tokens [0, numTokens) of {@code set}. With {@code plan} non-null this is the main pass
-     * (everything); with it null, only {@code coact} is fed (a further correlation tile).
+     * The sums of tokens [from, to) of {@code set} for {@code plan}, feeding {@code coact} (may be null)
+     * with the same tokens' codes.
      */
-    Sums run(ActivationSet set, long numTokens, Plan plan, Coactivation coact, CompareProgress progress) {
+    Sums run(ActivationSet set, long from, long to, Plan plan, Coactivation coact, CompareProgress progress) {
+        return stream(set, from, to, java.util.Objects.requireNonNull(plan, "plan"), coact, progress);
+    }
+
+    /** Only feeds {@code coact} with the codes of tokens [from, to): a further correlation tile. */
+    void feedCorrelation(ActivationSet set, long from, long to, Coactivation coact, CompareProgress progress) {
+        stream(set, from, to, null, java.util.Objects.requireNonNull(coact, "coact"), progress);
+    }
+
+    /** Times of every run so far. */
+    Times times() {
+        return new Times(readNanos, encodeNanos, tokenNanos, correlationNanos);
+    }
+
+    /** The pass: with {@code plan} non-null everything (returns the sums), else only {@code coact} (returns null). */
+    private Sums stream(ActivationSet set, long from, long to, Plan plan, Coactivation coact, CompareProgress progress) {
+        if (from < 0 || to < from || to > set.numTokens()) {
+            throw new IllegalArgumentException("tokens [" + from + ", " + to + ") are outside the set's " + set.numTokens());
+        }
         boolean main = plan != null;
         int fs = small.numLatents();
         int fl = large.numLatents();
+        long numTokens = to - from;
+        if (numTokens == 0) {
+            return main ? Sums.empty(d, fs, fl, plan) : null;
+        }
         int encodeBlock = (int) Math.min(blockTokens, numTokens);
         // Tokens per pass block: several encoder blocks, so that the sparse pass fetches each decoder row
         // once for more tokens (the GEMMs stream both encoders through the cache between blocks).
@@ -144,10 +326,9 @@ final class ComparePass {
         }
         double[] mean = new double[d]; // [dIn] running mean of x
         double[] m2 = new double[d]; // [dIn] running Σ (x − mean)²
-        Sums s = new Sums();
-        for (long start = 0; start < numTokens; ) {
+        for (long start = from; start < to; ) {
             long t0 = System.nanoTime();
-            int n = (int) Math.min(block, numTokens - start);
+            int n = (int) Math.min(block, to - start);
             FloatMatrix src = set.block(start, n);
             if (src.rows() != n || src.cols() != d) {
                 throw new IllegalStateException("activation set " + set.describe() + " returned " + src + " for tokens ["
@@ -163,19 +344,14 @@ final class ComparePass {
             if (main) {
                 int nn = n;
                 workers.run(chunks, c -> ws[c].block(xBuf, codesSmall, codesLarge, nn * c / chunks, nn * (c + 1) / chunks));
-                long nA = start;
-                for (int c = 0; c < chunks; c++) { // Chan–Golub–LeVeque merge, chunk by chunk in order
+                long nA = start - from;
+                for (int c = 0; c < chunks; c++) { // chunk by chunk in order
                     Worker w = ws[c];
                     int nB = w.chunkTokens;
                     if (nB == 0) {
                         continue;
                     }
-                    double nAB = nA + nB;
-                    for (int k = 0; k < d; k++) {
-                        double delta = w.chunkMean[k] - mean[k];
-                        mean[k] += delta * (nB / nAB);
-                        m2[k] += w.chunkM2[k] + delta * delta * (nA * nB / nAB);
-                    }
+                    mergeMoments(mean, m2, nA, w.chunkMean, w.chunkM2, nB);
                     nA += nB;
                 }
             }
@@ -184,50 +360,49 @@ final class ComparePass {
                 coact.flush(workers);
             }
             long t4 = System.nanoTime();
-            s.readNanos += t1 - t0;
-            s.encodeNanos += t2 - t1;
-            s.tokenNanos += t3 - t2;
-            s.correlationNanos += t4 - t3;
+            readNanos += t1 - t0;
+            encodeNanos += t2 - t1;
+            tokenNanos += t3 - t2;
+            correlationNanos += t4 - t3;
             start += n;
-            progress.tokens(start, numTokens);
+            progress.tokens(start - from, numTokens);
         }
         if (coact != null) {
             long t0 = System.nanoTime();
             coact.flush(workers);
-            s.correlationNanos += System.nanoTime() - t0;
+            correlationNanos += System.nanoTime() - t0;
         }
-        s.tokens = numTokens;
         if (!main) {
-            return s;
+            return null;
         }
-        s.countSmall = new long[fs];
-        s.countLarge = new long[fl];
-        s.sumSmall = new double[fs];
-        s.sumSqSmall = new double[fs];
-        s.sumLarge = new double[fl];
-        s.sumSqLarge = new double[fl];
-        s.deltaLatent = new double[fl];
-        s.deltaGroup = new double[plan.numGroups()];
-        s.deltaStep = new double[plan.numSteps()];
+        double sseSmall = 0;
+        double sseLarge = 0;
+        long[] countSmall = new long[fs];
+        long[] countLarge = new long[fl];
+        double[] sumSmall = new double[fs];
+        double[] sumSqSmall = new double[fs];
+        double[] sumLarge = new double[fl];
+        double[] sumSqLarge = new double[fl];
+        double[] deltaLatent = new double[fl];
+        double[] deltaGroup = new double[plan.numGroups()];
+        double[] deltaStep = new double[plan.numSteps()];
         for (Worker w : ws) { // merged in chunk order: deterministic for a given thread count
-            s.sseSmall += w.sseSmall;
-            s.sseLarge += w.sseLarge;
-            addInto(s.countSmall, w.countSmall);
-            addInto(s.countLarge, w.countLarge);
-            addInto(s.deltaLatent, w.deltaLatent);
-            addInto(s.deltaGroup, w.deltaGroup);
-            addInto(s.deltaStep, w.deltaStep);
+            sseSmall += w.sseSmall;
+            sseLarge += w.sseLarge;
+            addInto(countSmall, w.countSmall);
+            addInto(countLarge, w.countLarge);
+            addInto(deltaLatent, w.deltaLatent);
+            addInto(deltaGroup, w.deltaGroup);
+            addInto(deltaStep, w.deltaStep);
             if (w.sumSmall != null) {
-                addInto(s.sumSmall, w.sumSmall);
-                addInto(s.sumSqSmall, w.sumSqSmall);
-                addInto(s.sumLarge, w.sumLarge);
-                addInto(s.sumSqLarge, w.sumSqLarge);
+                addInto(sumSmall, w.sumSmall);
+                addInto(sumSqSmall, w.sumSqSmall);
+                addInto(sumLarge, w.sumLarge);
+                addInto(sumSqLarge, w.sumSqLarge);
             }
         }
-        for (int k = 0; k < d; k++) {
-            s.sst += m2[k];
-        }
-        return s;
+        return new Sums(numTokens, sseSmall, sseLarge, mean, m2, countSmall, countLarge, sumSmall, sumSqSmall, sumLarge,
+                sumSqLarge, deltaLatent, deltaGroup, deltaStep);
     }
 
     private static void addInto(double[] acc, double[] v) {
@@ -481,9 +656,8 @@ final class ComparePass {
                 float fv = evVal[e];
                 double f = fv;
                 VecOps.dot2Sub2(fv, wDecLarge, row, r, o, rho, o, rl, o, dots, d);
-                double ff = f * f * nj;
-                dl += ff - 2 * f * dots[0];
-                ds += ff - 2 * f * dots[1];
+                dl += ErrorChange.ofLatent(f, nj, dots[0]);
+                ds += ErrorChange.ofLatent(f, nj, dots[1]);
                 countLarge(j, fv);
             }
             deltaLatent[j] += dl;
@@ -513,19 +687,17 @@ final class ComparePass {
                     int lat = evLat[e];
                     float fv = evVal[e];
                     double f = fv;
-                    if (lat >= 0) { // a parent: u = f d_i, so 2r·u + ‖u‖² = 2f r·d_i + f²‖d_i‖²
+                    if (lat >= 0) { // a parent leaves: the change of adding it with code −f
                         VecOps.dot2Add(fv, wDecSmall, lat * d, r, o, rho, o, dots, d);
-                        double ff = f * f * normSqSmall[lat];
-                        dg += ff + 2 * f * dots[0];
-                        ds += ff + 2 * f * dots[1];
+                        dg += ErrorChange.ofLatent(-f, normSqSmall[lat], dots[0]);
+                        ds += ErrorChange.ofLatent(-f, normSqSmall[lat], dots[1]);
                     } else { // a child: u = −f d_j, the add step's formulas
                         int j = -1 - lat;
                         VecOps.dot2Sub2(fv, wDecLarge, j * d, r, o, rho, o, rl, o, dots, d);
-                        double ff = f * f * normSqLarge[j];
-                        double dj = ff - 2 * f * dots[0];
+                        double dj = ErrorChange.ofLatent(f, normSqLarge[j], dots[0]);
                         deltaLatent[j] += dj;
                         dg += dj;
-                        ds += ff - 2 * f * dots[1];
+                        ds += ErrorChange.ofLatent(f, normSqLarge[j], dots[1]);
                         countLarge(j, fv);
                     }
                     e++;
@@ -541,13 +713,13 @@ final class ComparePass {
                         int j = -1 - lat;
                         double f = fv;
                         double rd = VecOps.subScaledDot2(fv, wDecLarge, j * d, r, o, u, rl, o, d);
-                        deltaLatent[j] += f * f * normSqLarge[j] - 2 * f * rd;
+                        deltaLatent[j] += ErrorChange.ofLatent(f, normSqLarge[j], rd);
                         countLarge(j, fv);
                     }
                 }
                 VecOps.dot3AddTo(u, r, o, rho, o, dots, d);
-                dg += 2 * dots[0] + dots[2];
-                ds += 2 * dots[1] + dots[2];
+                dg += ErrorChange.ofResidualShift(dots[0], dots[2]);
+                ds += ErrorChange.ofResidualShift(dots[1], dots[2]);
             }
             deltaGroup[g] += dg;
             deltaStep[s] += ds;

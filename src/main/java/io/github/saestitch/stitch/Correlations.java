@@ -25,13 +25,13 @@ final class Correlations {
      */
     static void fill(Coactivation tile, ComparePass.Sums s, int[] nearest, double[] maxActCorr, int[] actNearest,
             double[] nearestActCorr, Workers workers) {
-        double n = s.tokens;
+        double n = s.tokens();
         int fs = tile.smallLatents();
         double[] meanS = new double[fs];
         double[] invSdS = new double[fs]; // 0 where S latent i does not vary
         for (int i = 0; i < fs; i++) {
-            meanS[i] = s.sumSmall[i] / n;
-            invSdS[i] = invSd(s.sumSqSmall[i] / n, meanS[i]);
+            meanS[i] = s.sumSmall()[i] / n;
+            invSdS[i] = invSd(s.sumSqSmall()[i] / n, meanS[i]);
         }
         int chunks = workers.size();
         int from = tile.from();
@@ -46,9 +46,9 @@ final class Correlations {
     /** One L latent j of the tile (rows are independent, so the tile is split over workers). */
     private static void row(Coactivation tile, ComparePass.Sums s, int[] nearest, double[] maxActCorr, int[] actNearest,
             double[] nearestActCorr, double[] meanS, double[] invSdS, int j) {
-        double n = s.tokens;
-        double meanL = s.sumLarge[j] / n;
-        double invSdL = invSd(s.sumSqLarge[j] / n, meanL);
+        double n = s.tokens();
+        double meanL = s.sumLarge()[j] / n;
+        double invSdL = invSd(s.sumSqLarge()[j] / n, meanL);
         if (invSdL == 0) {
             return;
         }

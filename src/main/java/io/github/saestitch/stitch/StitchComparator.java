@@ -6,10 +6,8 @@ import io.github.saestitch.sae.Sae;
 import io.github.saestitch.tensor.Kernels;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
-import java.util.stream.IntStream;
 
 /**
  * {@code saestitch compare}: for a small SAE S and a larger SAE L of the same site and d_in, and an
@@ -18,12 +16,14 @@ import java.util.stream.IntStream;
  * from S to L costs (MISSION.md, "Stitching"; seed 003).
  *
  * <p><b>How.</b> (1) Decoder cosines in tiles ({@link DecoderSimilarity}): max_cos, nearest, and the
- * parent/child edges; (2) the swap groups ({@link SwapGroups}) and the interpolation order, which
- * depend on the decoders only; (3) one streaming pass over the tokens ({@link ComparePass}) that gives
- * every Δmse, every group's Δmse and every interpolation row exactly from S's residual and the sparse
- * codes, plus the co-activation sums for the activation correlation ({@link Coactivation}; a further
- * pass per extra tile when they exceed their memory). No hybrid SAE is ever built or run: the
- * literal procedure (build S + {j}, evaluate) would cost F_L full evaluations.
+ * parent/child edges; (2) the swap groups ({@link SwapGroups}) and the interpolation order
+ * ({@link ComparePass.Plan}), which depend on the decoders only; (3) one streaming pass over the tokens
+ * ({@link ComparePass}) that gives every Δmse ({@link io.github.saestitch.sae.ErrorChange} per token),
+ * every group's Δmse and every interpolation row exactly from S's residual and the sparse codes, as
+ * {@link ComparePass.Sums} that {@code assemble} turns into the result, plus the co-activation sums for
+ * the activation correlation ({@link Coactivation}; a further pass per extra tile when they exceed
+ * their memory). No hybrid SAE is ever built or run: the literal procedure (build S + {j}, evaluate)
+ * would cost F_L full evaluations.
  *
  * <p><b>Exactness.</b> Every reported mse is what {@code eval.Evaluator} measures for the
  * corresponding hybrid (built by {@link Stitcher}) on the same tokens, up to float rounding of the
@@ -68,9 +68,9 @@ public final class StitchComparator {
         listener.phase(CompareProgress.Phase.DECODER_SIMILARITY, 0, 0);
         DecoderSimilarity sim = DecoderSimilarity.compute(kernels, large.wDec(), small.wDec(), tau);
         SwapGroups groups = SwapGroups.build(fs, fl, sim.edges());
-        StepOrder path = StepOrder.of(sim, groups);
+        ComparePass.Plan path = ComparePass.Plan.of(sim, groups);
         long tSimilarity = System.nanoTime() - tStart;
-        long extraRead = 0, extraEncode = 0, extraCorrelation = 0, corrNanos = 0;
+        long corrNanos = 0;
 
         int tileRows = 0;
         int passes = 1;
@@ -95,11 +95,12 @@ public final class StitchComparator {
         Arrays.fill(nearestActCorr, Double.NaN);
 
         ComparePass.Sums sums;
+        ComparePass.Times times;
         try (Workers workers = new Workers(options.effectiveThreads())) {
             ComparePass pass = new ComparePass(small, large, kernels, options.effectiveBlockTokens(fl), workers);
             listener.phase(CompareProgress.Phase.STREAMING_PASS, 1, passes);
             Coactivation tile = tileRows > 0 ? new Coactivation(0, Math.min(fl, tileRows), fs) : null;
-            sums = pass.run(acts, n, path.plan(), tile, listener);
+            sums = pass.run(acts, 0, n, path, tile, listener);
             if (tile != null) {
                 long t0 = System.nanoTime();
                 Correlations.fill(tile, sums, sim.nearest(), maxActCorr, actNearest, nearestActCorr, workers);
@@ -110,23 +111,20 @@ public final class StitchComparator {
                 int from = (p - 1) * tileRows;
                 tile = new Coactivation(from, Math.min(fl, from + tileRows), fs);
                 listener.phase(CompareProgress.Phase.CORRELATION_PASS, p, passes);
-                ComparePass.Sums extra = pass.run(acts, n, null, tile, listener);
-                extraRead += extra.readNanos;
-                extraEncode += extra.encodeNanos;
-                extraCorrelation += extra.correlationNanos;
+                pass.feedCorrelation(acts, 0, n, tile, listener);
                 long t0 = System.nanoTime();
                 Correlations.fill(tile, sums, sim.nearest(), maxActCorr, actNearest, nearestActCorr, workers);
                 corrNanos += System.nanoTime() - t0;
             }
+            times = pass.times();
         }
 
         listener.phase(CompareProgress.Phase.RESULTS, 0, 0);
         CompareResult partial = assemble(small, large, options, n, sim, groups, path, sums, maxActCorr, actNearest,
                 nearestActCorr, tileRows > 0 ? passes : 0, skipped, null);
         double sec = 1e-9;
-        CompareTimings timings = new CompareTimings(tSimilarity * sec, (sums.readNanos + extraRead) * sec,
-                (sums.encodeNanos + extraEncode) * sec, sums.tokenNanos * sec,
-                (sums.correlationNanos + extraCorrelation + corrNanos) * sec, (System.nanoTime() - tStart) * sec);
+        CompareTimings timings = new CompareTimings(tSimilarity * sec, times.readNanos() * sec, times.encodeNanos() * sec,
+                times.tokenNanos() * sec, (times.correlationNanos() + corrNanos) * sec, (System.nanoTime() - tStart) * sec);
         return partial.withTimings(timings);
     }
 
@@ -169,64 +167,22 @@ public final class StitchComparator {
                 + "input); S keeps its b_dec";
     }
 
-    /**
-     * The interpolation order: novel latents by ascending max_cos (ties: lower index), then groups by
-     * descending group cosine (ties: lower id).
-     *
-     * @param addOrder  the novel latents in step order
-     * @param swapOrder the group ids in step order
-     */
-    record StepOrder(int[] addOrder, int[] swapOrder, ComparePass.Plan plan) {
-        static StepOrder of(DecoderSimilarity sim, SwapGroups groups) {
-            int fl = sim.maxCos().length;
-            int fs = groups.groupOfSmall().length;
-            float[] maxCos = sim.maxCos();
-            int[] addOrder = IntStream.range(0, fl).filter(j -> groups.groupOfLarge()[j] < 0).boxed()
-                    .sorted(Comparator.<Integer>comparingDouble(j -> maxCos[j]).thenComparingInt(j -> j))
-                    .mapToInt(Integer::intValue).toArray();
-            int[] swapOrder = groups.groups().stream()
-                    .sorted(Comparator.comparingDouble((SwapGroups.Group g) -> -g.cosine()).thenComparingInt(SwapGroups.Group::id))
-                    .mapToInt(SwapGroups.Group::id).toArray();
-            int steps = addOrder.length + swapOrder.length;
-            int[] stepOfLarge = new int[fl];
-            int[] stepOfSmall = new int[fs];
-            int[] stepGroup = new int[steps];
-            Arrays.fill(stepOfSmall, -1);
-            for (int s = 0; s < addOrder.length; s++) {
-                stepOfLarge[addOrder[s]] = s;
-                stepGroup[s] = -1;
-            }
-            for (int q = 0; q < swapOrder.length; q++) {
-                int s = addOrder.length + q;
-                SwapGroups.Group g = groups.groups().get(swapOrder[q]);
-                stepGroup[s] = g.id();
-                for (int i : g.parents()) {
-                    stepOfSmall[i] = s;
-                }
-                for (int j : g.children()) {
-                    stepOfLarge[j] = s;
-                }
-            }
-            return new StepOrder(addOrder, swapOrder, new ComparePass.Plan(stepOfSmall, stepOfLarge, stepGroup, groups.size()));
-        }
-    }
-
+    /** The result from the pass's sums: every division by the token count is {@link ComparePass.Sums#perToken}. */
     private CompareResult assemble(Sae small, Sae large, CompareOptions options, long n, DecoderSimilarity sim,
-            SwapGroups groups, StepOrder path, ComparePass.Sums s, double[] maxActCorr, int[] actNearest,
+            SwapGroups groups, ComparePass.Plan path, ComparePass.Sums s, double[] maxActCorr, int[] actNearest,
             double[] nearestActCorr, int passes, String skipped, CompareTimings timings) {
         int fs = small.numLatents();
         int fl = large.numLatents();
         double tau = options.threshold();
-        double nd = n;
 
         double[] deltaMse = new double[fl];
         List<LatentResult> latents = new ArrayList<>(fl);
         for (int j = 0; j < fl; j++) {
-            deltaMse[j] = s.deltaLatent[j] / nd;
+            deltaMse[j] = s.perToken(s.deltaLatent()[j]);
             int g = groups.groupOfLarge()[j];
             latents.add(new LatentResult(j, sim.maxCos()[j], sim.nearest()[j],
-                    g < 0 ? LatentKind.NOVEL : LatentKind.RECONSTRUCTION, deltaMse[j], s.countLarge[j] / nd,
-                    maxActCorr[j], actNearest[j], nearestActCorr[j], g, path.plan().stepOfLarge()[j] + 1));
+                    g < 0 ? LatentKind.NOVEL : LatentKind.RECONSTRUCTION, deltaMse[j], s.perToken(s.countLarge()[j]),
+                    maxActCorr[j], actNearest[j], nearestActCorr[j], g, path.stepOfLarge()[j] + 1));
         }
 
         int[] stepOfGroup = new int[groups.size()];
@@ -237,43 +193,43 @@ public final class StitchComparator {
         for (SwapGroups.Group g : groups.groups()) {
             long dl0 = 0;
             for (int j : g.children()) {
-                dl0 += s.countLarge[j];
+                dl0 += s.countLarge()[j];
             }
             for (int i : g.parents()) {
-                dl0 -= s.countSmall[i];
+                dl0 -= s.countSmall()[i];
             }
             groupResults.add(new SwapGroupResult(g.id(), g.parents(), g.children(), g.cosine(), g.numEdges(),
-                    s.deltaGroup[g.id()] / nd, dl0 / nd, stepOfGroup[g.id()]));
+                    s.perToken(s.deltaGroup()[g.id()]), s.perToken(dl0), stepOfGroup[g.id()]));
         }
 
-        long nnzSmall = Arrays.stream(s.countSmall).sum();
-        long nnzLarge = Arrays.stream(s.countLarge).sum();
-        List<InterpolationStep> steps = new ArrayList<>(path.plan().numSteps() + 1);
-        steps.add(new InterpolationStep(0, InterpolationStep.Action.START, -1, Float.NaN, fs, s.sseSmall / nd,
-                fvu(s.sseSmall, s.sst), nnzSmall / nd, 0.0));
-        double sse = s.sseSmall;
+        long nnzSmall = Arrays.stream(s.countSmall()).sum();
+        long nnzLarge = Arrays.stream(s.countLarge()).sum();
+        List<InterpolationStep> steps = new ArrayList<>(path.numSteps() + 1);
+        steps.add(new InterpolationStep(0, InterpolationStep.Action.START, -1, Float.NaN, fs, s.perToken(s.sseSmall()),
+                s.fvu(s.sseSmall()), s.perToken(nnzSmall), 0.0));
+        double sse = s.sseSmall();
         long nnz = nnzSmall;
         int numLatents = fs;
-        for (int step = 0; step < path.plan().numSteps(); step++) {
-            sse += s.deltaStep[step];
-            int g = path.plan().stepGroup()[step];
+        for (int step = 0; step < path.numSteps(); step++) {
+            sse += s.deltaStep()[step];
+            int g = path.stepGroup()[step];
             if (g < 0) {
                 int j = path.addOrder()[step];
-                nnz += s.countLarge[j];
+                nnz += s.countLarge()[j];
                 numLatents++;
                 steps.add(new InterpolationStep(step + 1, InterpolationStep.Action.ADD, j, sim.maxCos()[j], numLatents,
-                        sse / nd, fvu(sse, s.sst), nnz / nd, s.deltaStep[step] / nd));
+                        s.perToken(sse), s.fvu(sse), s.perToken(nnz), s.perToken(s.deltaStep()[step])));
             } else {
                 SwapGroups.Group group = groups.groups().get(g);
                 for (int j : group.children()) {
-                    nnz += s.countLarge[j];
+                    nnz += s.countLarge()[j];
                 }
                 for (int i : group.parents()) {
-                    nnz -= s.countSmall[i];
+                    nnz -= s.countSmall()[i];
                 }
                 numLatents += group.children().length - group.parents().length;
                 steps.add(new InterpolationStep(step + 1, InterpolationStep.Action.SWAP, g, group.cosine(), numLatents,
-                        sse / nd, fvu(sse, s.sst), nnz / nd, s.deltaStep[step] / nd));
+                        s.perToken(sse), s.fvu(sse), s.perToken(nnz), s.perToken(s.deltaStep()[step])));
             }
         }
 
@@ -306,15 +262,11 @@ public final class StitchComparator {
         }
 
         ModelSummary smallSummary = new ModelSummary(fs, small.activation().name(), small.applyBDecToInput(),
-                s.sseSmall / nd, fvu(s.sseSmall, s.sst), nnzSmall / nd, dead(s.countSmall));
+                s.perToken(s.sseSmall()), s.fvu(s.sseSmall()), s.perToken(nnzSmall), dead(s.countSmall()));
         ModelSummary largeSummary = new ModelSummary(fl, large.activation().name(), large.applyBDecToInput(),
-                s.sseLarge / nd, fvu(s.sseLarge, s.sst), nnzLarge / nd, dead(s.countLarge));
+                s.perToken(s.sseLarge()), s.fvu(s.sseLarge()), s.perToken(nnzLarge), dead(s.countLarge()));
         return new CompareResult(options, n, kernels.name(), smallSummary, largeSummary, latents, groupResults, steps,
                 contingency, sweep, actSim, composite(small, large), hybridNote(small, large), timings);
-    }
-
-    private static double fvu(double sse, double sst) {
-        return sst > 0 ? sse / sst : Double.NaN;
     }
 
     private static int dead(long[] counts) {

@@ -12,25 +12,23 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * {@code stitch.json}: what a stitched SAE directory was built from, written beside the SAE files.
- *
- * <p>For a standard hybrid the directory holds the SAE in the chosen format (written by io) and this
- * file for provenance. For a composite ({@link CompositeSae}) the directory holds S and L unchanged
- * in the subdirectories {@value #SMALL_DIR} and {@value #LARGE_DIR} (written by io) and this file,
- * which says which of their latents the model uses; load it by reading both and calling
- * {@code new CompositeSae(small, large, manifest.plan(), kernels)}.
+ * {@code stitch.json}: what a standard stitched SAE directory was built from, written beside the SAE
+ * files for provenance. A composite hybrid (a topk source) is written as {@code io.CompositeManifest}
+ * instead, the format {@code frankenstein} writes too; older composite directories hold a
+ * {@code stitch.json} of kind {@code composite} (S and L in {@code small/} and {@code large/}), which
+ * {@code io.CompositeManifest} still loads.
  *
  * <p>Format version {@value #FORMAT_VERSION}:
  * <pre>
- * {"format_version": 1, "kind": "standard" | "composite", "description": "...", "threshold": 0.7,
+ * {"format_version": 1, "kind": "standard", "description": "...", "threshold": 0.7,
  *  "small": {"source": "...", "num_latents": F_S}, "large": {"source": "...", "num_latents": F_L},
  *  "kept_small": [...], "added_large": [...], "removed_small": [...], "swapped_groups": [...],
- *  "plan": "...", "composite": {"small_dir": "small", "large_dir": "large"}   (composite only)}
+ *  "plan": "..."}
  * </pre>
  * Hybrid latent h is S latent {@code kept_small[h]} for h &lt; |kept_small|, else L latent
  * {@code added_large[h − |kept_small|]}.
  *
- * @param kind        standard or composite
+ * @param kind        standard (composite only in directories written before composite.json)
  * @param description the model in words
  * @param smallSource where S came from (a path, as the user gave it; may be empty)
  * @param largeSource where L came from
@@ -39,10 +37,6 @@ import java.util.Objects;
 public record StitchManifest(String kind, String description, String smallSource, String largeSource, StitchPlan plan) {
     public static final int FORMAT_VERSION = 1;
     public static final String FILE_NAME = "stitch.json";
-    /** Subdirectory of a composite holding S. */
-    public static final String SMALL_DIR = "small";
-    /** Subdirectory of a composite holding L. */
-    public static final String LARGE_DIR = "large";
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -78,11 +72,6 @@ public record StitchManifest(String kind, String description, String smallSource
         ints(root.putArray("removed_small"), plan.removedSmall());
         ints(root.putArray("swapped_groups"), plan.swappedGroups());
         root.put("plan", plan.description());
-        if (kind.equals("composite")) {
-            ObjectNode c = root.putObject("composite");
-            c.put("small_dir", SMALL_DIR);
-            c.put("large_dir", LARGE_DIR);
-        }
         Files.writeString(dir.resolve(FILE_NAME), JSON.writeValueAsString(root) + "\n", StandardCharsets.UTF_8);
     }
 

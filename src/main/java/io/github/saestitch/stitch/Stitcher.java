@@ -1,9 +1,9 @@
 package io.github.saestitch.stitch;
 
 import io.github.saestitch.sae.Activation;
+import io.github.saestitch.sae.MultiSourceSae;
 import io.github.saestitch.sae.Sae;
 import io.github.saestitch.sae.SaeRunner;
-import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Kernels;
 import java.util.Objects;
 
@@ -13,26 +13,18 @@ import java.util.Objects;
  * computes in its source SAE (MISSION.md, "Adding" and "Swapping"). Evaluating it with
  * {@code eval.Evaluator} reproduces the mse that {@link StitchComparator} predicts for the same change.
  *
- * <p><b>One standard SAE</b> when no source is topk. The hybrid H keeps S's b_dec and S's
- * {@code apply_b_dec_to_input}; a latent j moved from L must keep its pre-activation
- * {@code pre_j^L(x) = (x − β_L)·w_j + c_j}, where {@code β_X = b_dec^X} if X applies b_dec to its input
- * and 0 otherwise, {@code w_j = W_enc^L[:, j]}, {@code c_j = b_enc^L_j}. In H it is computed as
- * {@code (x − β_S)·w_j + c'_j}, so the difference folds into its bias:
- * <pre>
- *   c'_j = c_j + w_j·(β_S − β_L)
- * </pre>
- * which is MISSION.md's {@code b_enc'_j = b_enc_j + W_enc^L[:,j]·(b_dec^S − b_dec^L)} when both apply
- * b_dec, {@code c_j + w_j·b_dec^S} when only S does, {@code c_j − w_j·b_dec^L} when only L does, and
- * {@code c_j} when neither does. (The dot product is taken in double and rounded once.)
+ * <p>The hybrid is the two-source case of {@link MultiSourceSae} ({@link #hybrid}): source 0 is S,
+ * source 1 is L, the decoder is S's kept rows followed by L's added rows, b_dec is S's.
  *
- * <p><b>Activation.</b> All latents relu → relu. Otherwise a jumprelu ({@code relu(pre)·[pre > θ_i]})
- * with a threshold per latent, which expresses every non-topk source exactly: relu latents get θ = 0
- * (then it is relu), jumprelu latents keep their θ_i (same formula), and batchtopk latents (at
- * inference relu then {@code > θ} with one global θ ≥ 0) get that θ.
+ * <p><b>One standard SAE</b> when no source is topk: {@link MultiSourceSae#toStandardSae} with S's
+ * {@code apply_b_dec_to_input}, so S's latents are unchanged and a latent j moved from L gets
+ * {@code b_enc'_j = b_enc_j + W_enc^L[:,j]·(β_S − β_L)} ({@code β_X = b_dec^X} if X applies b_dec to its
+ * input, else 0; the folding is {@link MultiSourceSae#foldedBias}); relu when every source is relu,
+ * else a per-latent jumprelu (relu θ = 0, jumprelu θ_i, batchtopk its global θ).
  *
- * <p><b>A composite</b> ({@link CompositeSae}) when S is topk and the plan changes S, or L is topk and
- * the plan adds latents of L: a topk latent's activation depends on its whole source SAE. The identity
- * plan returns S itself.
+ * <p><b>A composite</b> ({@link MultiSourceSae#runner}) when S is topk and the plan changes S, or L is
+ * topk and the plan adds latents of L: a topk latent's activation depends on its whole source SAE. The
+ * identity plan returns S itself.
  */
 public final class Stitcher {
     private final Kernels kernels;
@@ -58,87 +50,53 @@ public final class Stitcher {
         if (plan.isIdentity()) {
             return new StitchedModel(new SaeRunner(small, kernels), small, null, plan, "S unchanged");
         }
-        boolean smallTopK = small.activation() instanceof Activation.TopK;
-        boolean largeTopK = large.activation() instanceof Activation.TopK;
-        if (smallTopK || (largeTopK && plan.addedLarge().length > 0)) {
-            CompositeSae c = new CompositeSae(small, large, plan, kernels);
-            return new StitchedModel(c, null, c, plan, c.description());
+        MultiSourceSae hybrid = hybrid(small, large, plan);
+        if (hybrid.isComposite()) {
+            return new StitchedModel(hybrid.runner(kernels), null, hybrid, plan, compositeDescription(small, large, plan));
         }
-        Sae h = standard(small, large, plan);
+        Sae h = hybrid.toStandardSae(small.applyBDecToInput(),
+                new Sae.SaeMetadata(small.metadata().hookName(), small.metadata().modelName(), null));
         String text = "standard " + h.activation().name() + " SAE of " + plan.keptSmall().length + " latents of S and "
                 + plan.addedLarge().length + " latents of L (b_dec of L folded into b_enc); " + plan.description();
         return new StitchedModel(new SaeRunner(h, kernels), h, null, plan, text);
     }
 
-    /** The standard SAE for a plan whose sources are not topk (see the class comment). */
-    static Sae standard(Sae small, Sae large, StitchPlan plan) {
-        int d = small.dIn();
+    /**
+     * The hybrid of {@code plan} as a two-source model: S (source 0; its kept latents, in order) and L
+     * (source 1, given only when the plan adds latents of L; its added latents), decoder rows from
+     * their sources, b_dec S's.
+     */
+    public static MultiSourceSae hybrid(Sae small, Sae large, StitchPlan plan) {
+        checkPair(small, large);
+        checkPlanFits(small, large, plan);
         int[] kept = plan.keptSmall();
         int[] added = plan.addedLarge();
-        int k = kept.length;
-        int f = plan.numLatents();
-        float[] betaS = small.applyBDecToInput() ? small.bDec() : new float[d];
-        float[] betaL = large.applyBDecToInput() ? large.bDec() : new float[d];
-        FloatMatrix wEnc = FloatMatrix.zeros(d, f); // [dIn, F_H]
-        float[] bEnc = new float[f];
-        for (int h = 0; h < k; h++) {
-            int i = kept[h];
-            for (int c = 0; c < d; c++) {
-                wEnc.set(c, h, small.wEnc().get(c, i));
-            }
-            bEnc[h] = small.bEnc()[i];
-        }
+        int[] source = new int[plan.numLatents()];
+        int[] latent = new int[plan.numLatents()];
+        System.arraycopy(kept, 0, latent, 0, kept.length);
         for (int q = 0; q < added.length; q++) {
-            int j = added[q];
-            double fold = large.bEnc()[j];
-            for (int c = 0; c < d; c++) {
-                float w = large.wEnc().get(c, j);
-                wEnc.set(c, k + q, w);
-                // β_S − β_L is formed in double from the two float biases: no rounding of the difference.
-                fold += (double) w * ((double) betaS[c] - betaL[c]);
-            }
-            bEnc[k + q] = (float) fold;
+            source[kept.length + q] = 1;
+            latent[kept.length + q] = added[q];
         }
-        boolean allRelu = small.activation() instanceof Activation.Relu
-                && (added.length == 0 || large.activation() instanceof Activation.Relu);
-        Activation act;
-        if (allRelu) {
-            act = new Activation.Relu();
-        } else {
-            float[] theta = new float[f];
-            for (int h = 0; h < k; h++) {
-                theta[h] = threshold(small.activation(), kept[h]);
-            }
-            for (int q = 0; q < added.length; q++) {
-                theta[k + q] = threshold(large.activation(), added[q]);
-            }
-            act = new Activation.JumpRelu(theta);
-        }
-        FloatMatrix wDec = stackRows(small.wDec(), kept, large.wDec(), added);
-        Sae.SaeMetadata meta = new Sae.SaeMetadata(small.metadata().hookName(), small.metadata().modelName(), null);
-        return new Sae(act, small.applyBDecToInput(), wEnc, bEnc, wDec, small.bDec().clone(), meta);
+        Sae[] sources = {small, added.length == 0 ? null : large};
+        return MultiSourceSae.withSourceRows(sources, source, latent, small.bDec());
     }
 
-    /** The per-latent jumprelu threshold that reproduces latent {@code i} of a non-topk activation. */
-    private static float threshold(Activation a, int i) {
+    /** What a composite hybrid is, in words, for outputs and manifests. */
+    private static String compositeDescription(Sae small, Sae large, StitchPlan plan) {
+        return "composite SAE of " + plan.keptSmall().length + " latents of S (" + describe(small.activation()) + ", "
+                + "computed by S's own encoder) and " + plan.addedLarge().length + " latents of L ("
+                + describe(large.activation()) + ", computed by L's own encoder, each with the activation it has inside L); "
+                + "decoder rows concatenated, b_dec from S. Not one standard SAE: a topk latent's activation depends on its "
+                + "whole source SAE. " + plan.description();
+    }
+
+    private static String describe(Activation a) {
         return switch (a) {
-            case Activation.Relu r -> 0f;
-            case Activation.JumpRelu j -> j.threshold()[i];
-            case Activation.BatchTopK b -> b.threshold();
-            case Activation.TopK t -> throw new IllegalStateException("topk latents have no threshold; use a composite");
+            case Activation.TopK t -> "topk k=" + t.k();
+            case Activation.BatchTopK b -> "batchtopk θ=" + b.threshold();
+            default -> a.name();
         };
-    }
-
-    /** Rows {@code rowsA} of {@code a} followed by rows {@code rowsB} of {@code b}, as a new heap matrix. */
-    static FloatMatrix stackRows(FloatMatrix a, int[] rowsA, FloatMatrix b, int[] rowsB) {
-        FloatMatrix out = FloatMatrix.zeros(rowsA.length + rowsB.length, a.cols()); // [|rowsA| + |rowsB|, dIn]
-        for (int h = 0; h < rowsA.length; h++) {
-            out.setRow(h, a.row(rowsA[h]));
-        }
-        for (int q = 0; q < rowsB.length; q++) {
-            out.setRow(rowsA.length + q, b.row(rowsB[q]));
-        }
-        return out;
     }
 
     static void checkPair(Sae small, Sae large) {

@@ -18,8 +18,10 @@
  * {@link io.github.saestitch.stitch.StitchPlan} (from {@link io.github.saestitch.stitch.StitchOptions}
  * or from a compare's rows) into a real model: one standard SAE when no source is topk (L's b_dec is
  * folded into the moved latents' b_enc, mixed activations become a per-latent jumprelu), else a
- * {@link io.github.saestitch.stitch.CompositeSae}. Evaluating it reproduces the mse the compare
- * predicted; {@link io.github.saestitch.stitch.StitchManifest} records what it was built from.
+ * composite; either way it is the two-source case of {@link io.github.saestitch.sae.MultiSourceSae}
+ * ({@link io.github.saestitch.stitch.Stitcher#hybrid}), and a composite is written as
+ * {@code io.CompositeManifest}, as Frankensteins are. Evaluating it reproduces the mse the compare
+ * predicted; {@link io.github.saestitch.stitch.StitchManifest} records what a standard hybrid was built from.
  *
  * <p><b>Benchmark.</b> {@link io.github.saestitch.bench.CompareBenchmark} times a compare on realistic
  * synthetic SAEs ({@link io.github.saestitch.bench.SyntheticPair}) against the two encoder GEMMs

@@ -108,7 +108,7 @@ class FrankensteinCommandTest {
     @Test
     void aTopkFamilyGivesCompositesThatEvalRuns() throws IOException {
         // The same weights with topk activations: a topk latent depends on its whole source SAE, so the
-        // Frankenstein is a composite (frankenstein.json + decoder + sources), and eval must run it.
+        // Frankenstein is a composite (composite.json + decoder + sources), and eval must run it.
         Path topSmall = tmp.resolve("top32");
         Path topLarge = tmp.resolve("top96");
         for (Path[] io : new Path[][] {{small, topSmall}, {large, topLarge}}) {
@@ -124,7 +124,7 @@ class FrankensteinCommandTest {
         JsonNode saes = JSON.readTree(r.out()).get("saes");
         for (String dir : List.of("sae-cosine", "sae-cosine-refit")) {
             assertThat(saes.get(dir).get("kind").asText()).isEqualTo("composite");
-            assertThat(out.resolve(dir).resolve("frankenstein.json")).isRegularFile();
+            assertThat(out.resolve(dir).resolve("composite.json")).isRegularFile();
             r = CliRunner.run("eval", out.resolve(dir).toString(), "--acts", tail.toString(), "--json");
             assertThat(r.exitCode()).as(r.err()).isZero();
             double mse = JSON.readTree(r.out()).get("mse").asDouble();
@@ -134,17 +134,17 @@ class FrankensteinCommandTest {
         // A manifest pointing at a latent its source does not have is refused, naming the file.
         Path broken = tmp.resolve("broken");
         copyTree(out.resolve("sae-cosine"), broken);
-        Path manifest = broken.resolve("frankenstein.json");
+        Path manifest = broken.resolve("composite.json");
         Files.writeString(manifest, Files.readString(manifest).replaceFirst("\\[\\s*0\\s*,\\s*0\\s*\\]", "[0, 999]"));
         r = CliRunner.run("eval", broken.toString(), "--acts", tail.toString());
         assertThat(r.exitCode()).isEqualTo(Main.EXIT_BAD_INPUT);
-        assertThat(r.err()).contains("frankenstein.json").contains("999");
+        assertThat(r.err()).contains("composite.json").contains("999");
         // ... and so is one that lists a source latent twice (it would silently lose a latent's codes).
-        String text = Files.readString(out.resolve("sae-cosine").resolve("frankenstein.json"));
+        String text = Files.readString(out.resolve("sae-cosine").resolve("composite.json"));
         Files.writeString(manifest, text.replaceFirst("\\[\\s*0\\s*,\\s*1\\s*\\]", "[0, 0]"));
         r = CliRunner.run("eval", broken.toString(), "--acts", tail.toString());
         assertThat(r.exitCode()).isEqualTo(Main.EXIT_BAD_INPUT);
-        assertThat(r.err()).contains("frankenstein.json").contains("may appear once");
+        assertThat(r.err()).contains("composite.json").contains("may appear once");
     }
 
     private static void copyTree(Path from, Path to) throws IOException {

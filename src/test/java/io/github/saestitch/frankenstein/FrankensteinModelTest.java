@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.github.saestitch.activations.MatrixActivationSet;
+import io.github.saestitch.io.CompositeManifest;
+import io.github.saestitch.io.SaeFormat;
+import io.github.saestitch.io.SaeFormats;
+import io.github.saestitch.io.SafeTensors;
 import io.github.saestitch.report.ReportFormats;
 import io.github.saestitch.sae.Activation;
 import io.github.saestitch.sae.Sae;
@@ -13,8 +17,13 @@ import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Kernels;
 import io.github.saestitch.tensor.ScalarKernels;
 import io.github.saestitch.tensor.SparseRows;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -102,6 +111,57 @@ class FrankensteinModelTest {
         assertThat(got.rowPtr()).containsExactly(want.rowPtr());
         assertThat(java.util.Arrays.copyOf(got.colIdx(), got.nnz())).containsExactly(want.colIdx());
         assertThat(java.util.Arrays.copyOf(got.values(), got.nnz())).containsExactly(want.values());
+    }
+
+    /**
+     * A topk Frankenstein written in the shared composite format (composite.json) and in the format
+     * written before it (frankenstein.json, format_version 1, laid out as the old writer did): both load
+     * into the same model, whose codes and reconstruction equal the in-memory composite's exactly.
+     */
+    @Test
+    void aCompositeLoadsFromTheSharedManifestAndFromTheOldOne(@TempDir Path dir) throws Exception {
+        Families.Case c = Families.relu(20, 16, 48, 200, 24);
+        Family fam = new Family(List.of(new Family.Member(c.family().sae(0), "s"),
+                new Family.Member(Families.variant(c.family().sae(1), "topk", true, 1), "m"),
+                new Family.Member(c.family().sae(2), "l")));
+        Kernels k = new ScalarKernels();
+        FrankensteinModel m = FrankensteinModel.fromSources(fam, CosineSelection.select(fam, k, 0.7));
+        assertThat(m.isComposite()).isTrue();
+        FloatMatrix want = FloatMatrix.zeros(c.x().rows(), c.x().cols());
+        SparseRows wantCodes = m.autoencoder(k).forward(c.x(), want);
+
+        Path now = dir.resolve("now");
+        FrankensteinWriter.writeModel(m, now);
+        Path old = dir.resolve("old");
+        StringBuilder sources = new StringBuilder();
+        for (int s : m.distinctSources()) {
+            SaeFormats.save(fam.sae(s), old.resolve("source-" + s), SaeFormat.SAELENS, false);
+            sources.append(sources.isEmpty() ? "" : ", ").append("{\"index\": ").append(s).append(", \"dir\": \"source-")
+                    .append(s).append("\", \"original\": \"m").append(s).append("\"}");
+        }
+        StringBuilder latents = new StringBuilder();
+        for (int h = 0; h < m.numLatents(); h++) {
+            latents.append(h == 0 ? "" : ", ").append('[').append(m.selection().source()[h]).append(", ")
+                    .append(m.selection().latent()[h]).append(']');
+        }
+        Files.writeString(old.resolve("frankenstein.json"), "{\"format_version\": 1, \"kind\": \"composite\", "
+                + "\"description\": \"old\", \"sources\": [" + sources + "], \"latents\": [" + latents + "], "
+                + "\"decoder\": \"decoder.safetensors\"}\n");
+        SafeTensors.write(old.resolve("decoder.safetensors"), Map.of("format_version", "1"),
+                List.of(SafeTensors.Tensor.f32("W_dec", m.wDec()), SafeTensors.Tensor.f32("b_dec", m.bDec())));
+
+        for (Path p : List.of(now, old)) {
+            assertThat(CompositeManifest.isComposite(p)).as(p.toString()).isTrue();
+            CompositeManifest read = CompositeManifest.read(p);
+            assertThat(read.builtBy()).isEqualTo("frankenstein");
+            assertThat(read.formatVersion()).isEqualTo(p == now ? CompositeManifest.FORMAT_VERSION : 1);
+            FloatMatrix got = FloatMatrix.zeros(c.x().rows(), c.x().cols());
+            SparseRows codes = read.model().runner(k).forward(c.x(), got);
+            assertThat(codes.rowPtr()).as(p.toString()).containsExactly(wantCodes.rowPtr());
+            assertThat(Arrays.copyOf(codes.colIdx(), codes.nnz())).containsExactly(Arrays.copyOf(wantCodes.colIdx(),
+                    wantCodes.nnz()));
+            assertThat(got.toArray()).as(p.toString()).containsExactly(want.toArray());
+        }
     }
 
     @Test

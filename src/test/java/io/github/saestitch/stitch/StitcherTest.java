@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.saestitch.eval.EvalResult;
 import io.github.saestitch.eval.Evaluator;
 import io.github.saestitch.eval.InMemoryActivationSet;
+import io.github.saestitch.io.CompositeManifest;
 import io.github.saestitch.sae.Activation;
 import io.github.saestitch.sae.Autoencoder;
 import io.github.saestitch.sae.Sae;
@@ -199,23 +200,75 @@ class StitcherTest {
         assertThat(same.sae()).isSameAs(p.small());
     }
 
-    @Test
-    void manifestRoundTripsAndRebuildsTheComposite(@TempDir Path dir) throws Exception {
-        Pair p = StitchFixtures.pair(StitchFixtures.spec(Arch.TOPK, Arch.RELU, true, true, 405));
+    /** The hybrid of the last interpolation row (every novel latent added, every group swapped). */
+    private static StitchedModel allApplied(Pair p) {
         CompareResult r = StitchComparatorTest.fast(p, StitchComparatorTest.options());
-        StitchPlan plan = StitchPlan.forInterpolationStep(r, r.interpolation().size() - 1);
-        StitchedModel m = new Stitcher(KERNELS).build(p.small(), p.large(), plan);
-        StitchManifest.of(m, "small-sae/", "large-sae/").write(dir);
-        StitchManifest back = StitchManifest.read(dir);
-        assertThat(back.kind()).isEqualTo("composite");
-        assertThat(back.smallSource()).isEqualTo("small-sae/");
-        assertThat(back.plan().keptSmall()).containsExactly(plan.keptSmall());
-        assertThat(back.plan().addedLarge()).containsExactly(plan.addedLarge());
-        assertThat(back.plan().swappedGroups()).containsExactly(plan.swappedGroups());
-        CompositeSae rebuilt = new CompositeSae(p.small(), p.large(), back.plan(), KERNELS);
-        assertThat(mse(rebuilt, p.x())).isEqualTo(mse(m.model(), p.x()));
-        java.nio.file.Files.writeString(dir.resolve(StitchManifest.FILE_NAME), "{\"format_version\": 99}");
-        assertThatThrownBy(() -> StitchManifest.read(dir)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("format_version 99");
+        return new Stitcher(KERNELS).build(p.small(), p.large(), StitchPlan.forInterpolationStep(r, r.interpolation().size() - 1));
+    }
+
+    @Test
+    void compositeRoundTripsThroughTheSharedManifest(@TempDir Path dir) throws Exception {
+        Pair p = StitchFixtures.pair(StitchFixtures.spec(Arch.TOPK, Arch.RELU, true, true, 405));
+        StitchedModel m = allApplied(p);
+        StitchPlan plan = m.plan();
+        assertThat(m.isComposite()).isTrue();
+        Path out = dir.resolve("hybrid");
+        CompositeManifest.write(m.composite(), "stitch", m.description(), List.of("small-sae/", "large-sae/"), out);
+        assertThat(CompositeManifest.isComposite(out)).isTrue();
+        CompositeManifest back = CompositeManifest.read(out);
+        assertThat(back.formatVersion()).isEqualTo(CompositeManifest.FORMAT_VERSION);
+        assertThat(back.builtBy()).isEqualTo("stitch");
+        assertThat(back.origins()).containsExactly("small-sae/", "large-sae/");
+        assertThat(back.model().countFrom(0)).isEqualTo(plan.keptSmall().length);
+        assertThat(back.model().countFrom(1)).isEqualTo(plan.addedLarge().length);
+        assertThat(back.model().wDec().toArray()).containsExactly(m.composite().wDec().toArray());
+        assertThat(mse(back.model().runner(KERNELS), p.x())).isEqualTo(mse(m.model(), p.x()));
+        java.nio.file.Files.writeString(out.resolve(CompositeManifest.FILE_NAME), "{\"format_version\": 99, \"kind\": \"composite\"}");
+        assertThatThrownBy(() -> CompositeManifest.read(out)).isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining("format_version 2");
+    }
+
+    /**
+     * A composite written before the shared manifest: {@code stitch.json} (format_version 1, kind
+     * composite) with S and L in {@code small/} and {@code large/}, exactly as the old writer laid it out.
+     * It still loads, and evaluates to the same numbers as the hybrid built now.
+     */
+    @Test
+    void anOldStitchCompositeStillLoads(@TempDir Path dir) throws Exception {
+        Pair p = StitchFixtures.pair(StitchFixtures.spec(Arch.RELU, Arch.TOPK, true, false, 406));
+        StitchedModel m = allApplied(p);
+        StitchPlan plan = m.plan();
+        io.github.saestitch.io.SaeFormats.save(p.small(), dir.resolve("small"), io.github.saestitch.io.SaeFormat.SAELENS, false);
+        io.github.saestitch.io.SaeFormats.save(p.large(), dir.resolve("large"), io.github.saestitch.io.SaeFormat.SAELENS, false);
+        String v1 = """
+                {
+                  "format_version" : 1,
+                  "kind" : "composite",
+                  "description" : "composite SAE of S and L",
+                  "threshold" : 0.7,
+                  "small" : { "source" : "s/", "num_latents" : %d },
+                  "large" : { "source" : "l/", "num_latents" : %d },
+                  "kept_small" : %s,
+                  "added_large" : %s,
+                  "removed_small" : %s,
+                  "swapped_groups" : %s,
+                  "plan" : "everything applied",
+                  "composite" : { "small_dir" : "small", "large_dir" : "large" }
+                }
+                """.formatted(p.small().numLatents(), p.large().numLatents(), java.util.Arrays.toString(plan.keptSmall()),
+                java.util.Arrays.toString(plan.addedLarge()), java.util.Arrays.toString(plan.removedSmall()),
+                java.util.Arrays.toString(plan.swappedGroups()));
+        java.nio.file.Files.writeString(dir.resolve("stitch.json"), v1);
+        assertThat(CompositeManifest.isComposite(dir)).isTrue();
+        CompositeManifest old = CompositeManifest.read(dir);
+        assertThat(old.formatVersion()).isEqualTo(1);
+        assertThat(old.builtBy()).isEqualTo("stitch");
+        assertThat(old.origins()).containsExactly("s/", "l/");
+        assertThat(old.model().wDec().toArray()).containsExactly(m.composite().wDec().toArray());
+        assertThat(old.model().bDec()).containsExactly(p.small().bDec());
+        assertThat(mse(old.model().runner(KERNELS), p.x())).isEqualTo(mse(m.model(), p.x()));
+        // A stitch.json of kind standard is provenance beside a standard SAE, not a composite.
+        java.nio.file.Files.writeString(dir.resolve("stitch.json"), v1.replace("\"composite\",", "\"standard\","));
+        assertThat(CompositeManifest.isComposite(dir)).isFalse();
     }
 }
