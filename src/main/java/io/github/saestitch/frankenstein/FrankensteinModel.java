@@ -13,8 +13,8 @@ import java.util.Objects;
 /**
  * A Frankenstein SAE: the latents of a {@link Selection} of a {@link Family}, each computing exactly
  * the activation it has inside its own source SAE, decoded by one decoder {@code W_dec [F, d]},
- * {@code b_dec [d]} (initially the sources' decoder rows and the smallest SAE's b_dec, MISSION.md
- * "Adding": S keeps its own b_dec; a decoder refit replaces both).
+ * {@code b_dec [d]} (initially the sources' decoder rows and the smallest SAE's b_dec, as S keeps its
+ * own b_dec when latents are added, docs/definitions.md#adding-a-latent; a decoder refit replaces both).
  *
  * <p><b>One standard SAE when no used source is topk.</b> Latent h from source s (latent j of s) has
  * {@code pre_h(x) = (x − β_s)·w_j + c_j} in s ({@code β_s = b_dec^s} when s applies b_dec to its

@@ -11,8 +11,8 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
- * One streaming pass over the tokens that yields, exactly, every quantity of a compare (seed 003's
- * per-latent additions, group swaps and the interpolation path) without building any hybrid.
+ * One streaming pass over the tokens that yields, exactly, every quantity of a compare (the stitching
+ * post's per-latent additions, group swaps and the interpolation path) without building any hybrid.
  *
  * <p>Per block of tokens: read x, encode it with S and with L (the two encoder GEMMs, the only dense
  * work), then per token t, with S's residual {@code r = x − x̂_S} and the sparse codes:
@@ -29,10 +29,10 @@ import java.util.Arrays;
  *       error change of step s given all earlier steps, and prefix sums of the accumulators give every
  *       row's mse.</li>
  * </ul>
- * These hold because no hybrid changes any latent's activation: S's latents keep S's encoder and
- * moved latents keep L's (MISSION.md). The pass also gives both SAEs' own mse, fvu (variance by the
- * same stable merge as {@code eval.Evaluator}), latent frequencies, and the activation sums and
- * co-activation sums for the correlation ({@link Coactivation}).
+ * These hold because no hybrid changes any latent's activation: S's latents keep S's encoder and moved latents keep
+ * L's (docs/definitions.md#adding-a-latent). The pass also gives both SAEs' own mse, fvu (variance by the same
+ * stable merge as {@code eval.Evaluator}), latent frequencies, and the activation sums and co-activation sums for
+ * the correlation ({@link Coactivation}).
  *
  * <p><b>Cost per token</b> beyond the GEMMs: one fused pass over a decoder row of length {@code dIn}
  * ({@link VecOps}) per active latent of S (its residual) and of L (its Δ, its path step and L's own

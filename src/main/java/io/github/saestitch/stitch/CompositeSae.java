@@ -11,11 +11,11 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * A hybrid of S and L that is not one standard SAE: each latent keeps the activation it has inside its
- * own source SAE, encoders included (MISSION.md: "For topk sources f_j^L is the activation j has inside
- * L (a composite SAE)"). A topk latent's activation depends on the whole source SAE (it is active only
- * if it is among that SAE's k largest), so it cannot be moved into another SAE's top-k, nor written as
- * a per-latent threshold.
+ * A hybrid of S and L that is not one standard SAE: each latent keeps the activation it has inside its own source
+ * SAE, encoders included (docs/definitions.md#folding-b_dec-into-the-bias: a topk latent moved from L keeps the
+ * activation it has inside L). A topk latent's activation depends on the whole source SAE (it is active only if it
+ * is among that SAE's k largest), so it cannot be moved into another SAE's top-k, nor written as a per-latent
+ * threshold.
  *
  * <p>encode(x) runs S and L (each with its own encoder, b_dec handling and activation) and keeps the
  * plan's latents: S latent {@code keptSmall[h]} becomes hybrid latent h, L latent {@code addedLarge[q]}

@@ -10,7 +10,7 @@ import java.util.Objects;
 /**
  * {@code saestitch stitch}: builds the hybrid of a small SAE S and a larger SAE L as a real model —
  * S's latents minus the removed parents, plus the chosen latents of L, each computing exactly what it
- * computes in its source SAE (MISSION.md, "Adding" and "Swapping"). Evaluating it with
+ * computes in its source SAE (docs/definitions.md#adding-a-latent, #swap-groups). Evaluating it with
  * {@code eval.Evaluator} reproduces the mse that {@link StitchComparator} predicts for the same change.
  *
  * <p><b>One standard SAE</b> when no source is topk. The hybrid H keeps S's b_dec and S's
@@ -21,7 +21,7 @@ import java.util.Objects;
  * <pre>
  *   c'_j = c_j + w_j·(β_S − β_L)
  * </pre>
- * which is MISSION.md's {@code b_enc'_j = b_enc_j + W_enc^L[:,j]·(b_dec^S − b_dec^L)} when both apply
+ * which is the folding rule's {@code b_enc'_j = b_enc_j + W_enc^L[:,j]·(b_dec^S − b_dec^L)} when both apply
  * b_dec, {@code c_j + w_j·b_dec^S} when only S does, {@code c_j − w_j·b_dec^L} when only L does, and
  * {@code c_j} when neither does. (The dot product is taken in double and rounded once.)
  *
