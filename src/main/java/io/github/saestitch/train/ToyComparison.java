@@ -99,7 +99,7 @@ public final class ToyComparison {
     /** Trains and measures every arm (no files written, nothing printed). */
     public static Result run(Options o, Kernels kernels) {
         Objects.requireNonNull(o, "options");
-        ToyModel model = ToyModel.seed004(o.seed());
+        ToyModel model = ToyModel.absorptionTree(o.seed());
         ToyModel.Sample held = model.heldOut(o.heldOutTokens());
         List<ArmResult> out = new ArrayList<>();
         for (Arm arm : o.arms()) {

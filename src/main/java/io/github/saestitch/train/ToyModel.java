@@ -55,7 +55,7 @@ public final class ToyModel {
     }
 
     /** Nabeshima's tree (see the class comment), with directions drawn from {@code seed}. */
-    public static ToyModel seed004(long seed) {
+    public static ToyModel absorptionTree(long seed) {
         List<Node> top = new ArrayList<>();
         int[] parent = new int[20];
         int f = 0;
