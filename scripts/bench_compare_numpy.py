@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Numpy peer of saestitch's CompareBenchmark: the straightforward dense implementation of the
-per-latent Δmse formula of `saestitch compare` (MISSION.md, seed 003):
+per-latent Δmse formula of `saestitch compare` (docs/definitions.md#adding-a-latent):
 
     Δ_j = (1/N) Σ_t [ f_j(t)² ‖d_j‖² − 2 f_j(t) (r_t · d_j) ],   r = x − x̂_S,  d_j = W_dec^L[j]
 

@@ -29,12 +29,12 @@ re-checks and records:
   violate it are redrawn;
 * the two best activation correlations of each L latent at least ORDER_MARGIN apart (argmax).
 
-`literal` follows MISSION.md ("Stitching") word for word, in float64 from the stored float32 values, and
+`literal` follows docs/definitions.md#stitching word for word, in float64 from the stored float32 values, and
 never uses the shortcut formulas of ComparePass: every hybrid (S + {j}, each swap, each point of the
 interpolation path) is built explicitly - its latents' activations computed each by its own source SAE
 (a topk latent keeps the activation it has inside its source SAE), decoder rows concatenated, S's b_dec -
 and evaluated (mse, l0, fvu) from scratch. For the saelens pair each S + {j} is also built as ONE standard
-SAE by folding b_dec into b_enc (MISSION.md's b_enc'_j rule, generalised to apply_b_dec_to_input
+SAE by folding b_dec into b_enc (the b_enc'_j rule of docs/definitions.md, generalised to apply_b_dec_to_input
 differing between S and L) and run through a standard JumpReLU forward pass (θ = 0 for S's relu latents);
 the two constructions must agree to 1e-12.
 
@@ -121,7 +121,7 @@ def evaluate(x, acts, rows, b_dec):
 
 class Hybrid:
     """A hybrid of S and L: S's latents `keep`, then L's latents `add`, each with the activation it has
-    inside its own source SAE (MISSION.md "Adding"/"Swapping"), decoder rows concatenated, S's b_dec."""
+    inside its own source SAE (docs/definitions.md, adding and swapping), decoder rows concatenated, S's b_dec."""
 
     def __init__(self, small, large, f_small, f_large, keep, add):
         self.keep, self.add = list(keep), list(add)
@@ -136,7 +136,7 @@ class Hybrid:
 def folded_standard(small, large, j):
     """S + {j} written as one standard JumpReLU SAE (relu = θ 0) with S's b_dec and apply_b_dec_to_input:
     b_enc'_j = b_enc_j + W_enc^L[:,j]·(b_dec^S·[S applies] − b_dec^L·[L applies]) keeps j's pre-activation
-    exactly as inside L (MISSION.md's rule when both apply). Only for non-topk pairs."""
+    exactly as inside L (the rule of docs/definitions.md when both apply). Only for non-topk pairs."""
     w = large.W_enc[:, j].astype(np.float64)
     shift = (small.b_dec.astype(np.float64) if small.apply_b_dec else 0.0) \
         - (large.b_dec.astype(np.float64) if large.apply_b_dec else 0.0)
@@ -582,7 +582,7 @@ def write_sparsify(sae, run):
 README = """# compare fixtures (generated - do not edit)
 
 Written by `scripts/literal_compare_numpy.py make` (numpy only, deterministic); `expected.json` in each
-pair is the literal float64 procedure of MISSION.md ("Stitching") on these files - every hybrid built
+pair is the literal float64 procedure of docs/definitions.md#stitching on these files - every hybrid built
 and evaluated - and is regenerated from the files alone by `scripts/literal_compare_numpy.py literal`.
 
 - `saelens_pair/`: `small/` SAELens v6 relu (d 16, F 24, apply_b_dec_to_input true), `large/` SAELens

@@ -11,7 +11,7 @@ would, so they are produced outside Java:
   contiguous little-endian data) - the `safetensors` Python package is not installed here;
 * SAE directories in the SAELens v6, SAELens pre-6.0, sparsify and dictionary_learning layouts, each
   with a small activation file and the mse / fvu / l0 numpy computes for it with the original library's
-  forward pass, in float64 from the stored float32 values (MISSION.md definitions);
+  forward pass, in float64 from the stored float32 values (docs/definitions.md);
 * broken files, each with the error substring the Java reader must report (expected_errors.json).
 
 Everything is seeded: running the script twice gives identical bytes. Run from the repository root:
@@ -371,7 +371,7 @@ def forward(kind, x, W_enc, b_enc, W_dec, b_dec, apply_b_dec, k=None, threshold=
 
 
 def metrics(x, acts, x_hat):
-    """MISSION.md: mse = mean over tokens of sum over dims (x - x_hat)^2; fvu = sum ||x - x_hat||^2 /
+    """docs/definitions.md#metrics: mse = mean over tokens of sum over dims (x - x_hat)^2; fvu = sum ||x - x_hat||^2 /
     sum ||x - mean(x)||^2; l0 = mean number of non-zero latents per token; dead = latents never active."""
     x = x.astype(np.float64)
     err = ((x - x_hat) ** 2).sum(axis=1)
@@ -760,7 +760,7 @@ the output is deterministic). Every JSON file here is produced by the same scrip
   - `weights_sha256`: SHA-256 of the little-endian float32 bytes of W_enc [d_in, F], b_enc, W_dec
     [F, d_in], b_dec (and the threshold vector) in SAELens orientation, as saestitch holds them;
     `samples`: a few of those entries as float32 bit patterns;
-  - `metrics` over all tokens of the activation file (MISSION.md definitions): `mse` (mean over tokens
+  - `metrics` over all tokens of the activation file (docs/definitions.md#metrics): `mse` (mean over tokens
     of the per-token squared error summed over dims), `fvu` (sum of squared errors / sum of squared
     deviations from the mean activation), `l0` (mean number of non-zero latents per token), `dead`
     (latents never active), plus `sum_sq_error` and `total_variance`;

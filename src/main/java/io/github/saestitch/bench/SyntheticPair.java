@@ -9,7 +9,7 @@ import java.util.SplittableRandom;
 
 /**
  * A random-but-realistic pair of relu SAEs (S with F_S latents, L with F_L) and activations drawn from
- * a sparse ground-truth model, with the structure seed 003 describes, for benchmarks and worked
+ * a sparse ground-truth model, with the structure the stitching post describes, for benchmarks and worked
  * examples.
  *
  * <p><b>Ground truth.</b> {@code F_L} unit feature directions g in {@code d} dims; a third of them
@@ -18,14 +18,14 @@ import java.util.SplittableRandom;
  * amplitudes {@code a = 1 + Exp(1)}, μ with one "massive" dim, and gaussian noise of std 0.05.
  *
  * <p><b>L</b> has one latent per ground-truth feature: decoder row g (plus 10% noise), encoder
- * column g, b_enc = −{@link #THRESHOLD_LARGE}, b_dec ≈ μ, applied to the input (relu SAEs, as seed 003
+ * column g, b_enc = −{@link #THRESHOLD_LARGE}, b_dec ≈ μ, applied to the input (relu SAEs, as the post
  * trained). The decoders are not fitted: activations are shrunk by the threshold (f = a − θ) and S
  * under-reconstructs, so adding a reconstruction latent of L often lowers mse here, unlike in
  * trained SAEs. The data is for timing and for exercising every code path, not for conclusions about
  * novel vs reconstruction latents. <b>S</b> has F_S latents:
  * 40% are single features of L (noisy copies: one child each), 40% are merged sibling pairs
  * {@code normalize(g_a + g_b)} (two children at cosine ≈ 0.87: a split), 20% are directions L does
- * not have; L's features covered by neither are novel (≈ 40% of L, close to seed 003's 657 of 1536).
+ * not have; L's features covered by neither are novel (≈ 40% of L, close to the post's 657 of 1536).
  * The decoder-cosine structure, l0 (≈ 40 for both at 40 active features) and the sparse code statistics are therefore like
  * those of trained SAEs, which is what the cost of a compare depends on.
  *

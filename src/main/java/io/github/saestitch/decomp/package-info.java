@@ -1,5 +1,5 @@
 /**
- * Decompositions of one SAE into broader units (MISSION.md, part 6, "Related decompositions").
+ * Decompositions of one SAE into broader units (docs/definitions.md#related-decompositions).
  *
  * <ul>
  *   <li><b>Meta-SAE</b> ({@link io.github.saestitch.decomp.MetaSae}): a BatchTopK SAE (k = 4) trained on
@@ -8,7 +8,7 @@
  *       in the same or a smaller SAE (Bussmann et al. 2024, "Showing SAE latents are not atomic using
  *       meta-SAEs"). Files: {@link io.github.saestitch.decomp.MetaSaeWriter}.</li>
  *   <li><b>NMF factors</b> ({@link io.github.saestitch.decomp.Nmf}): the non-negative tokens × latents
- *       activation matrix V factorised as {@code V ≈ W·H} (seed 000: latents grouped into a few
+ *       activation matrix V factorised as {@code V ≈ W·H} (as Goodfire 2025: latents grouped into a few
  *       high-level factors), sparse-aware, seeded, with {@link io.github.saestitch.decomp.DenseNmf} as
  *       the dense reference. The rows of V are tokens ({@link io.github.saestitch.decomp.CodeMatrix}) or,
  *       pooled per document of a store, documents ({@link io.github.saestitch.decomp.DocumentPooling}:

@@ -3,7 +3,7 @@ package io.github.saestitch.eval;
 import java.util.Locale;
 
 /**
- * The metrics of one model on one token set (MISSION.md, "Metrics"). Every figure is over the same
+ * The metrics of one model on one token set (docs/definitions.md#metrics). Every figure is over the same
  * {@link #tokens} tokens.
  *
  * @param tokens            number of tokens evaluated (n)

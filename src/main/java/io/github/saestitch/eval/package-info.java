@@ -1,5 +1,5 @@
 /**
- * Metrics over a stated token set, exactly as MISSION.md defines them: {@code mse} (mean over tokens
+ * Metrics over a stated token set, as docs/definitions.md#metrics defines them: {@code mse} (mean over tokens
  * of the squared error summed over dims), {@code fvu}, {@code l0}, {@code dead} latents and per-latent
  * {@code freq}. {@link io.github.saestitch.eval.Evaluator} streams an
  * {@link io.github.saestitch.activations.ActivationSet} block by block (so the set can be larger than

@@ -7,9 +7,9 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * The source's Frankenstein rule (MISSION.md; seed 003): start from the smallest SAE; for each wider
- * SAE in turn add every latent whose largest decoder cosine against all latents currently in the
- * Frankenstein is below τ.
+ * The stitching post's Frankenstein rule (docs/definitions.md#frankenstein; Bussmann, Leask et al.
+ * 2024): start from the smallest SAE; for each wider SAE in turn add every latent whose largest
+ * decoder cosine against all latents currently in the Frankenstein is below τ.
  *
  * <p><b>"Currently" is the Frankenstein before this SAE's round.</b> The wording leaves open whether
  * latents added from the same wider SAE a moment earlier count. We compare against the Frankenstein as
@@ -21,7 +21,7 @@ import java.util.Objects;
  * decided they are distinct enough to coexist. (Within-round duplicates are rare anyway: decoder rows
  * of one trained SAE rarely exceed cosine 0.7 with each other.)
  *
- * <p>The test is strict ({@code max_cos < τ}) as MISSION.md's Frankenstein definition says (the
+ * <p>The test is strict ({@code max_cos < τ}) as the post's Frankenstein recipe says (the
  * stitching "novel" label uses {@code ≤}; the two differ only on an exact tie). Cost: one blocked
  * decoder-cosine sweep per round, {@code 2·F_L·F_current·d} flops ({@link Kernels#maxCosine}).
  */

@@ -12,8 +12,8 @@ import java.util.Random;
 import java.util.stream.IntStream;
 
 /**
- * The decoder refit with encoders fixed (MISSION.md, "Frankenstein SAE": "finally refit the decoder
- * (W_dec, b_dec) with encoders fixed"): given a Frankenstein's codes {@code f_t} on the training
+ * The decoder refit with encoders fixed (docs/definitions.md#frankenstein: the last step, refit
+ * W_dec and b_dec with every encoder fixed): given a Frankenstein's codes {@code f_t} on the training
  * tokens, the best decoder is the least-squares solution
  * <pre>
  *   min over W [n, d], b [d] of  Σ_t ‖f_t·W + b − x_t‖²

@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A family of SAEs trained on the same activation site, sorted by width (MISSION.md, "Frankenstein
- * SAE": "start from the smallest SAE of a family; for each next wider SAE ..."). Member 0 is the
+ * A family of SAEs trained on the same activation site, sorted by width (docs/definitions.md#frankenstein:
+ * start from the smallest SAE of the family, then take each wider SAE in turn). Member 0 is the
  * smallest; SAEs of equal width keep the order they were given in.
  *
  * <p>Checked on construction: at least two members, every member with the same {@code d_in}, and the

@@ -16,7 +16,7 @@ import java.util.TreeSet;
 
 /**
  * {@code saestitch frankenstein}: builds Frankenstein SAEs from a family and measures them against the
- * originals on held-out tokens (MISSION.md, "Frankenstein SAE"; issue 6).
+ * originals on held-out tokens (docs/definitions.md#frankenstein; issue 6).
  *
  * <ol>
  *   <li><b>Tokens.</b> The last {@code heldOutTokens} of the set are held out (the trainer's tail, never

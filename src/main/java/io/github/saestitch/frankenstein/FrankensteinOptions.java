@@ -22,7 +22,7 @@ import java.util.Objects;
 public record FrankensteinOptions(double threshold, boolean cosine, boolean greedy, boolean refitExact, boolean refitAdam,
         long trainTokens, long heldOutTokens, int width, DecoderRefit.Options refit, DecoderRefit.AdamOptions adam,
         int parts) {
-    /** The default τ (MISSION.md). */
+    /** The default τ (docs/definitions.md#frankenstein; the stitching post's 0.7). */
     public static final double DEFAULT_THRESHOLD = io.github.saestitch.stitch.CompareOptions.DEFAULT_THRESHOLD;
     /** Default selection/refit tokens. */
     public static final long DEFAULT_TRAIN_TOKENS = 100_000;

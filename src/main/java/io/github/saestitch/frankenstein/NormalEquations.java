@@ -5,8 +5,8 @@ import java.util.Objects;
 import java.util.stream.IntStream;
 
 /**
- * The normal equations of the decoder refit with the encoders fixed (MISSION.md, "finally refit the
- * decoder (W_dec, b_dec) with encoders fixed"): for codes {@code F [N, n]} and tokens {@code X [N, d]},
+ * The normal equations of the decoder refit with the encoders fixed (docs/definitions.md#frankenstein:
+ * the refit of W_dec and b_dec with every encoder fixed): for codes {@code F [N, n]} and tokens {@code X [N, d]},
  * {@code min Σ_t ‖f_t·W + b − x_t‖²} over {@code W [n, d]}, {@code b [d]} is the least-squares problem
  * with the design matrix {@code [1, F]}, whose normal equations are
  * <pre>

@@ -1,7 +1,7 @@
 /**
  * Frankenstein SAEs: latents taken from a whole family of SAEs of different widths into one model,
  * with the decoder refit exactly, measured against the family's own SAEs on held-out tokens
- * (MISSION.md, "Frankenstein SAE"; seed 003 and its list of limitations; issue 6).
+ * (docs/definitions.md#frankenstein; Bussmann, Leask et al. 2024 and its list of limitations; issue 6).
  *
  * <p><b>Selection.</b> {@link io.github.saestitch.frankenstein.CosineSelection} is the source's rule
  * (start from the smallest SAE; per wider SAE add every latent whose max decoder cosine to the

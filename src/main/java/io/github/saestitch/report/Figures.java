@@ -566,10 +566,10 @@ final class Figures {
                         List.of(new Rects(null, PALETTE[1], zero, abs, y0, y1, 0.85))),
                 new Plot("recovery of the true features", Axis.linear("mean max cosine (higher is better)").domain(0, 1),
                         y, List.of(new Rects(null, PALETTE[0], zero, mmc, y0, y1, 0.85))));
-        String intro = "SAEs trained on seed 004's toy model, whose true features form a tree of parents and children, "
+        String intro = "SAEs trained on Nabeshima's toy model, whose true features form a tree of parents and children, "
                 + "so absorption can be measured exactly. <b>Absorption</b> of a parent: over tokens where one of its "
                 + "children is present, the fraction on which the parent's latent stays silent (0: none). <b>Mean max "
-                + "cosine</b>: how closely the decoder rows match the true feature directions. Seed 004 reports that "
+                + "cosine</b>: how closely the decoder rows match the true feature directions. Nabeshima reports that "
                 + "the Matryoshka loss removes most absorption.";
         return new Chart(new Figure(id, "Toy model: feature absorption", panels, 2, 470, Math.max(200, 90 + 42 * n)),
                 intro, List.of());

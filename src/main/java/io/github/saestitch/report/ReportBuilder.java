@@ -40,7 +40,7 @@ public final class ReportBuilder {
     /** PNG pixels per SVG unit: sharp on slides and in print. */
     static final double PNG_SCALE = 2;
 
-    /** The source's contingency table (GPT-2 small, 768 → 1536 latents; seed 003). */
+    /** The source's contingency table (GPT-2 small, 768 → 1536 latents; Bussmann, Leask et al. 2024). */
     static final long SOURCE_NOVEL_IMPROVES = 628;
     static final long SOURCE_NOVEL_WORSENS = 29;
     static final long SOURCE_RECONSTRUCTION_IMPROVES = 281;

@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The toy-model absorption comparison (vanilla against Matryoshka SAEs on seed 004's tree of parent and
+ * The toy-model absorption comparison (vanilla against Matryoshka SAEs on Nabeshima's tree of parent and
  * child features, {@code train.ToyComparison}), read from {@value #FILE} (format version
  * {@value #FORMAT_VERSION}):
  * <pre>

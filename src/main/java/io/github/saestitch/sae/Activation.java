@@ -3,12 +3,12 @@ package io.github.saestitch.sae;
 import java.util.Arrays;
 
 /**
- * How an SAE turns pre-activations into latent activations (MISSION.md, "An SAE").
+ * How an SAE turns pre-activations into latent activations (docs/definitions.md#activations).
  *
  * <ul>
  *   <li>{@link Relu}: {@code f = max(pre, 0)} (SAELens "standard").</li>
  *   <li>{@link JumpRelu}: {@code f = relu(pre) · [pre > θ_i]}, one θ per latent (SAELens's form; equal to
- *       MISSION.md's {@code pre·[pre > θ_i]} whenever θ_i ≥ 0).</li>
+ *       the JumpReLU paper's {@code pre·[pre > θ_i]} whenever θ_i ≥ 0).</li>
  *   <li>{@link TopK}: keep the k largest of {@code relu(pre)} per token.</li>
  *   <li>{@link BatchTopK}: k·B largest over a batch while training; at inference a JumpReLU with one
  *       global threshold, which is what this model computes.</li>

@@ -8,7 +8,7 @@ import io.github.saestitch.tensor.SparseRows;
  * numLatents]} and back to reconstructions {@code x̂ [tokens, dIn]}.
  *
  * <p>{@link SaeRunner} is the implementation for one standard {@link Sae}. The seam exists because
- * MISSION.md also evaluates models that are not one standard SAE, e.g. a small SAE plus latents
+ * stitching also evaluates models that are not one standard SAE, e.g. a small SAE plus latents
  * transplanted from a {@code topk} SAE, whose activations are those they have inside the larger SAE
  * (a composite SAE); {@code eval.Evaluator} computes the same metrics for all of them.
  *

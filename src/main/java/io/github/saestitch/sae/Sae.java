@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The weights and configuration of one sparse autoencoder, in SAELens orientation (MISSION.md):
+ * The weights and configuration of one sparse autoencoder, in SAELens orientation (docs/definitions.md#sae):
  * {@code pre(x) = (x − b_dec)·W_enc + b_enc} (the subtraction only when {@code applyBDecToInput}),
  * {@code f = activation(pre)}, {@code x̂ = f·W_dec + b_dec}.
  *

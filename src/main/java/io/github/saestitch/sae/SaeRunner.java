@@ -11,7 +11,7 @@ import java.util.Objects;
 
 /**
  * Batch encode / decode / forward of one {@link Sae} with a chosen {@link Kernels} backend, exactly as
- * MISSION.md defines it:
+ * docs/definitions.md#sae defines it:
  *
  * <pre>
  *   pre = (x − b_dec)·W_enc + b_enc        (the subtraction only when applyBDecToInput)
@@ -22,7 +22,7 @@ import java.util.Objects;
  * with the activation per architecture:
  * <ul>
  *   <li>{@code relu}: {@code f = pre} where {@code pre > 0}, else 0;</li>
- *   <li>{@code jumprelu}: {@code f = relu(pre)·[pre > θ_i]} as SAELens computes it (MISSION.md
+ *   <li>{@code jumprelu}: {@code f = relu(pre)·[pre > θ_i]} as SAELens computes it (the JumpReLU paper
  *       writes {@code pre·[pre > θ_i]}; the two differ only when some {@code θ_i < 0}, and we follow the
  *       files' source);</li>
  *   <li>{@code topk}: the k largest strictly positive values of {@code relu(pre)} per token, ties broken

@@ -2,7 +2,7 @@ package io.github.saestitch.stitch;
 
 /**
  * Summary of the activation-based similarity (Pearson correlation of latent activations over the
- * tokens), the second similarity reported beside the decoder cosine: seed 003 names the choice of
+ * tokens), the second similarity reported beside the decoder cosine: the stitching post names the choice of
  * similarity as its main open question and notes that Towards Monosemanticity used co-occurrence.
  *
  * @param computed            whether it was computed (see {@link CompareOptions#activationCorrelation})

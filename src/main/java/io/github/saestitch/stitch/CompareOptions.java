@@ -5,8 +5,8 @@ package io.github.saestitch.stitch;
  * that trade memory for passes.
  *
  * @param threshold              τ: a latent of L is novel when its max decoder cosine to S is ≤ τ, and
- *                               a child of S latent i when their cosine is > τ (MISSION.md; seed 003's
- *                               0.7, "close to 1/√2"). In (0, 1].
+ *                               a child of S latent i when their cosine is > τ (docs/definitions.md#stitching;
+ *                               the stitching post's 0.7, "close to 1/√2"). In (0, 1].
  * @param maxTokens              compare on the first {@code min(maxTokens, numTokens)} tokens of the set
  *                               ({@link #ALL_TOKENS}: all of them); ≥ 1
  * @param blockTokens            tokens read and encoded per block; 0 picks
@@ -26,7 +26,7 @@ package io.github.saestitch.stitch;
  */
 public record CompareOptions(double threshold, long maxTokens, int blockTokens, boolean activationCorrelation,
         long correlationMemoryBytes, int maxCorrelationPasses, int threads) {
-    /** Seed 003's threshold. */
+    /** The stitching post's threshold (Bussmann, Leask et al. 2024). */
     public static final double DEFAULT_THRESHOLD = 0.7;
     /** {@link #maxTokens} meaning "every token of the set". */
     public static final long ALL_TOKENS = Long.MAX_VALUE;

@@ -15,8 +15,8 @@ import java.util.Comparator;
 import java.util.stream.IntStream;
 
 /**
- * One streaming pass over the tokens that yields, exactly, every quantity of a compare (seed 003's
- * per-latent additions, group swaps and the interpolation path) without building any hybrid.
+ * One streaming pass over the tokens that yields, exactly, every quantity of a compare (the stitching
+ * post's per-latent additions, group swaps and the interpolation path) without building any hybrid.
  *
  * <p>Per block of tokens: read x, encode it with S and with L (the two encoder GEMMs, the only dense
  * work), then per token t, with S's residual {@code r = x − x̂_S} and the sparse codes:
@@ -36,7 +36,7 @@ import java.util.stream.IntStream;
  * Each per-token change is {@link ErrorChange#ofLatent} (one latent) or {@link ErrorChange#ofResidualShift}
  * (several members of a group on one token), the one definition shared with the Frankenstein's greedy
  * selection. These hold because no hybrid changes any latent's activation: S's latents keep S's encoder and
- * moved latents keep L's (MISSION.md). The pass also gives both SAEs' own mse, fvu (variance by the
+ * moved latents keep L's (docs/definitions.md#adding-a-latent). The pass also gives both SAEs' own mse, fvu (variance by the
  * same stable merge as {@code eval.Evaluator}), latent frequencies, and the activation sums and
  * co-activation sums for the correlation ({@link Coactivation}).
  *

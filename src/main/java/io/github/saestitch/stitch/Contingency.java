@@ -1,9 +1,9 @@
 package io.github.saestitch.stitch;
 
 /**
- * Seed 003's table: latents of L by kind (novel / reconstruction) and by the sign of their Δmse
- * (improves: Δmse < 0; worsens: Δmse > 0). Latents with Δmse exactly 0 (in practice: never active on
- * the tokens) are counted apart as unchanged, so they neither confirm nor contradict the split.
+ * The stitching post's table (docs/definitions.md#adding-a-latent): latents of L by kind (novel / reconstruction)
+ * and by the sign of their Δmse (improves: Δmse < 0; worsens: Δmse > 0). Latents with Δmse exactly 0 (in practice:
+ * never active on the tokens) are counted apart as unchanged, so they neither confirm nor contradict the split.
  */
 public record Contingency(int novelImproves, int novelWorsens, int novelUnchanged, int reconstructionImproves,
         int reconstructionWorsens, int reconstructionUnchanged) {

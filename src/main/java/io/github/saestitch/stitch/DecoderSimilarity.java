@@ -6,10 +6,11 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * Decoder cosine similarity between the latents of a larger SAE L and a smaller SAE S (MISSION.md,
- * "Stitching"): for every latent j of L, {@code max_cos_j = max_i cos(W_dec^L[j], W_dec^S[i])} and its
- * argmax {@code nearest_j}, plus every parent/child edge {@code (j, i)} with
- * {@code cos(W_dec^L[j], W_dec^S[i]) > τ} (seed 003: "If the cosine similarity between a large SAE
+ * Decoder cosine similarity between the latents of a larger SAE L and a smaller SAE S
+ * (docs/definitions.md#max_cos-and-nearest): for every latent j of L,
+ * {@code max_cos_j = max_i cos(W_dec^L[j], W_dec^S[i])} and its argmax {@code nearest_j}, plus every
+ * parent/child edge {@code (j, i)} with {@code cos(W_dec^L[j], W_dec^S[i]) > τ} (Bussmann, Leask et
+ * al. 2024: "If the cosine similarity between a large SAE
  * feature and a small SAE feature is greater than 0.7, we consider the large SAE feature to be a child
  * of the small SAE feature").
  *

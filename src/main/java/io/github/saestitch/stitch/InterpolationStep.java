@@ -1,7 +1,7 @@
 package io.github.saestitch.stitch;
 
 /**
- * One point on the path from S towards L (MISSION.md, "Interpolation"): one row of
+ * One point on the path from S towards L (docs/definitions.md#interpolation): one row of
  * {@code interpolation.csv}. Row 0 is S; each later row applies one more action to the previous row's
  * model.
  *

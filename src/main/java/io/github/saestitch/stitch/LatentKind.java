@@ -1,6 +1,9 @@
 package io.github.saestitch.stitch;
 
-/** The two kinds of latents of a larger SAE (seed 003), by decoder cosine to the smaller one. */
+/**
+ * The two kinds of latents of a larger SAE, by decoder cosine to the smaller one
+ * (docs/definitions.md#novel-and-reconstruction-latents).
+ */
 public enum LatentKind {
     /** {@code max_cos ≤ τ}: information the small SAE does not reconstruct. */
     NOVEL("novel"),

@@ -8,7 +8,7 @@ package io.github.saestitch.stitch;
  * @param nearest        the S latent attaining maxCos
  * @param kind           novel (maxCos ≤ τ) or reconstruction
  * @param deltaMse       mse(S + {j}) − mse(S): the change from adding j to S with its own encoder and
- *                       activation exactly as in L, S keeping its b_dec (MISSION.md, "Adding")
+ *                       activation exactly as in L, S keeping its b_dec (docs/definitions.md#adding-a-latent)
  * @param freq           fraction of tokens on which j is active
  * @param maxActCorr     max over S latents i of the Pearson correlation of f_j^L and f_i^S over the
  *                       tokens (inactive = 0); NaN when not computed or j never varies (e.g. dead)
@@ -22,7 +22,7 @@ package io.github.saestitch.stitch;
 public record LatentResult(int latent, float maxCos, int nearest, LatentKind kind, double deltaMse, double freq,
         double maxActCorr, int actNearest, double nearestActCorr, int group, int step) {
 
-    /** Adding this latent lowers mse (seed 003's "∂MSE < 0"). */
+    /** Adding this latent lowers mse (the stitching post's "∂MSE < 0"). */
     public boolean improves() {
         return deltaMse < 0;
     }

@@ -1,7 +1,7 @@
 package io.github.saestitch.stitch;
 
 /**
- * The metrics of one source SAE on the compared tokens (MISSION.md definitions).
+ * The metrics of one source SAE on the compared tokens (docs/definitions.md#metrics).
  *
  * @param numLatents       F
  * @param activation       relu, jumprelu, topk or batchtopk

@@ -13,7 +13,7 @@ import java.util.Objects;
  * {@code saestitch compare}: for a small SAE S and a larger SAE L of the same site and d_in, and an
  * activation set, says for every latent of L whether it is novel or a reconstruction latent, what
  * adding it to S does to mse, which latents split which (swap groups) and what every point on the path
- * from S to L costs (MISSION.md, "Stitching"; seed 003).
+ * from S to L costs (docs/definitions.md#stitching; Bussmann, Leask et al. 2024).
  *
  * <p><b>How.</b> (1) Decoder cosines in tiles ({@link DecoderSimilarity}): max_cos, nearest, and the
  * parent/child edges; (2) the swap groups ({@link SwapGroups}) and the interpolation order

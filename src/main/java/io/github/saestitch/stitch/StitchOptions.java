@@ -26,7 +26,7 @@ public record StitchOptions(Add add, Swap swap, double threshold) {
         }
     }
 
-    /** Add the novel latents, swap nothing, τ = 0.7: seed 003's "adding all novel latents". */
+    /** Add the novel latents, swap nothing, τ = 0.7: the stitching post's "adding all novel latents". */
     public static StitchOptions novelOnly() {
         return new StitchOptions(new Add.Novel(), new Swap.None(), CompareOptions.DEFAULT_THRESHOLD);
     }

@@ -10,7 +10,7 @@ import java.util.Objects;
 /**
  * {@code saestitch stitch}: builds the hybrid of a small SAE S and a larger SAE L as a real model —
  * S's latents minus the removed parents, plus the chosen latents of L, each computing exactly what it
- * computes in its source SAE (MISSION.md, "Adding" and "Swapping"). Evaluating it with
+ * computes in its source SAE (docs/definitions.md#adding-a-latent, #swap-groups). Evaluating it with
  * {@code eval.Evaluator} reproduces the mse that {@link StitchComparator} predicts for the same change.
  *
  * <p>The hybrid is the two-source case of {@link MultiSourceSae} ({@link #hybrid}): source 0 is S,

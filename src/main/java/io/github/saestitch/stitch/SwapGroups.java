@@ -6,10 +6,10 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The swap groups of MISSION.md: the connected components of the bipartite parent/child graph whose
- * edges are the decoder-cosine pairs {@code cos(W_dec^L[j], W_dec^S[i]) > τ} (seed 003, "Can we swap
- * features between SAEs?": "connected subgraphs represent potential swaps"). Swapping a group
- * replaces all its parents (latents of S) by all its children (latents of L).
+ * The swap groups (docs/definitions.md#swap-groups): the connected components of the bipartite parent/child graph
+ * whose edges are the decoder-cosine pairs {@code cos(W_dec^L[j], W_dec^S[i]) > τ} (Bussmann, Leask et al. 2024,
+ * "Can we swap features between SAEs?": "connected subgraphs represent potential swaps"). Swapping a group replaces
+ * all its parents (latents of S) by all its children (latents of L).
  *
  * <p>Only latents with at least one edge belong to a group, so every group has ≥ 1 parent and ≥ 1
  * child, groups are disjoint, and the children of all groups are exactly the reconstruction latents

@@ -1,6 +1,6 @@
 /**
- * Comparing and stitching SAEs of different sizes (MISSION.md, "Stitching a small SAE S with a larger
- * SAE L"; seed 003, "Stitching SAEs of different sizes").
+ * Comparing and stitching SAEs of different sizes (docs/definitions.md#stitching; Bussmann, Leask et al.
+ * 2024, "Stitching SAEs of different sizes").
  *
  * <p><b>Compare.</b> {@link io.github.saestitch.stitch.StitchComparator} takes S, L and an activation
  * set and returns a {@link io.github.saestitch.stitch.CompareResult}: per latent of L its max decoder

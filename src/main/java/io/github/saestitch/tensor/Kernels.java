@@ -42,7 +42,7 @@ public interface Kernels {
     /**
      * Encoder epilogue, in place: {@code v = pre[r, j] + bias[j]}, then
      * {@code pre[r, j] = (v > threshold[j] && v > 0) ? v : 0}, i.e. {@code relu(v)·[v > θ_j]} as SAELens's
-     * JumpReLU computes it (identical to MISSION.md's {@code pre·[pre > θ]} for θ ≥ 0; a negative θ
+     * JumpReLU computes it (identical to the JumpReLU paper's {@code pre·[pre > θ]} for θ ≥ 0; a negative θ
      * never lets a negative value through). With {@code threshold == null} the threshold is 0 for every
      * latent (ReLU). A JumpReLU uses its per-latent θ; BatchTopK at inference uses one global θ
      * repeated. Writes {@code pre}.

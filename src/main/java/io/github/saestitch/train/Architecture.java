@@ -9,10 +9,10 @@ import java.util.stream.Collectors;
  * formulas and gradients) and the activation it is saved with.
  *
  * <ul>
- *   <li>{@link #RELU}: {@code f = relu(pre)}, loss {@code ‖x − x̂‖² + λ Σ_i f_i ‖W_dec,i‖} (the
- *       source's relu + L1 setup, seed 003, with the decoder-norm weighting of Anthropic's April 2024
- *       update so the penalty cannot be dodged by shrinking f and growing W_dec); decoder rows are
- *       free, not normalized. Saved as {@code relu}.</li>
+ *   <li>{@link #RELU}: {@code f = relu(pre)}, loss {@code ‖x − x̂‖² + λ Σ_i f_i ‖W_dec,i‖} (the stitching post's
+ *       relu + L1 setup, Bussmann, Leask et al. 2024, with the decoder-norm weighting of Anthropic's April 2024
+ *       update so the penalty cannot be dodged by shrinking f and growing W_dec); decoder rows are free, not
+ *       normalized. Saved as {@code relu}.</li>
  *   <li>{@link #TOPK}: keep the k largest of {@code relu(pre)} per token, plus AuxK on dead latents
  *       (Gao et al. 2024, "Scaling and evaluating sparse autoencoders"); unit-norm decoder rows. Saved
  *       as {@code topk}.</li>
@@ -21,9 +21,9 @@ import java.util.stream.Collectors;
  *       SAE loads as a JumpReLU-style {@code Activation.BatchTopK(k, θ)}.</li>
  *   <li>{@link #MATRYOSHKA}: BatchTopK whose reconstruction loss is averaged over nested prefixes of
  *       the latents (Bussmann et al. 2025, "Learning multi-level features with Matryoshka SAEs"); the
- *       random-prefix variant of seed 004 is an option. Saved like BatchTopK.</li>
+ *       random-prefix variant of Nabeshima 2024 is an option. Saved like BatchTopK.</li>
  *   <li>{@link #EXPANDER}: TopK + AuxK whose decoder is masked by a left-d-regular bipartite expander
- *       graph, storing {@code deg·F} decoder values instead of {@code d_in·F} (seed 001); saved with the
+ *       graph, storing {@code deg·F} decoder values instead of {@code d_in·F} (Mendoza-Smith 2026); saved with the
  *       masked decoder expanded to a dense {@code W_dec}, as a standard {@code topk} SAE.</li>
  * </ul>
  */

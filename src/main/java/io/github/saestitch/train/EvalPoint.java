@@ -1,7 +1,7 @@
 package io.github.saestitch.train;
 
 /**
- * The SAE's metrics on the held-out tokens at one point of training (MISSION.md definitions, raw units).
+ * The SAE's metrics on the held-out tokens at one point of training (docs/definitions.md#metrics, raw units).
  *
  * @param step   steps done when evaluated
  * @param tokens training tokens consumed when evaluated

@@ -4,13 +4,13 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 
 /**
- * The decoder mask of an Expander SAE (seed 001): a bipartite graph from the {@code F} latents (left)
- * to the {@code dIn} input dimensions (right) in which every latent has exactly {@code degree}
- * neighbours (left-d-regular). Latent i's decoder row may only be non-zero on its neighbours, so the
- * decoder stores {@code degree·F} values instead of {@code dIn·F}.
+ * The decoder mask of an Expander SAE (Mendoza-Smith 2026; docs/definitions.md#training-architectures): a bipartite
+ * graph from the {@code F} latents (left) to the {@code dIn} input dimensions (right) in which every latent has
+ * exactly {@code degree} neighbours (left-d-regular). Latent i's decoder row may only be non-zero on its
+ * neighbours, so the decoder stores {@code degree·F} values instead of {@code dIn·F}.
  *
  * <p><b>Construction.</b> Random left-regular bipartite graphs are expanders with high probability (the
- * standard probabilistic construction, which seed 001 relies on); we also balance the right degrees:
+ * standard probabilistic construction of the masks Expander SAEs use); we also balance the right degrees:
  * the neighbour lists are cut from a stream of independent random permutations of {@code [0, dIn)}, a
  * value that would repeat within one latent is deferred to the next latent, so every input dimension
  * ends up with {@code F·degree/dIn} neighbours give or take a few. Each list is sorted ascending.

@@ -21,7 +21,7 @@ import java.util.Objects;
  * Trains a family of SAEs of several widths on the same activations with the same options and seed
  * (only the width differs), the entry point of {@code saestitch train-family}. Same data, same
  * held-out tokens, same shuffling: the members differ by width alone, which is what the stitching
- * analysis (MISSION.md) compares.
+ * analysis (docs/definitions.md#stitching) compares.
  *
  * <h2>Output directory</h2>
  * <pre>

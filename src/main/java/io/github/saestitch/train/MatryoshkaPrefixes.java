@@ -26,7 +26,7 @@ final class MatryoshkaPrefixes {
     }
 
     /**
-     * Seed 004's random prefixes: {@code numPrefixes − 1} lengths from a Pareto distribution truncated
+     * Nabeshima's (2024) random prefixes: {@code numPrefixes − 1} lengths from a Pareto distribution truncated
      * to [1, F] ({@code P(L ≥ l) ∝ l^−α}, inverse-CDF sampling), plus F, sorted without repeats.
      */
     private int[] randomPrefixes(int step) {

@@ -23,11 +23,13 @@ import java.util.Arrays;
  * <h2>Losses</h2>
  * With {@code e_t = x̂_t − x_t} and B tokens:
  * <ul>
- *   <li>reconstruction {@code R = (1/B) Σ_t ‖e_t‖²} (MISSION.md's mse: summed over dims, mean over tokens);</li>
- *   <li>relu: {@code + λ (1/B) Σ_t Σ_i f_ti ‖W_dec,i‖} (seed 003 with Anthropic's decoder-norm weighting);</li>
+ *   <li>reconstruction {@code R = (1/B) Σ_t ‖e_t‖²} (the mse of docs/definitions.md#metrics: summed
+ *       over dims, mean over tokens);</li>
+ *   <li>relu: {@code + λ (1/B) Σ_t Σ_i f_ti ‖W_dec,i‖} (the stitching post's L1 with Anthropic's
+ *       decoder-norm weighting);</li>
  *   <li>matryoshka: R is replaced by the mean over prefixes {@code m_1 < … < m_P = F} of the prefix
  *       reconstruction losses, {@code (1/P) Σ_j (1/B) Σ_t ‖x̂_t^{(m_j)} − x_t‖²} with
- *       {@code x̂^{(m)} = b_dec + Σ_{i < m} f_i W_dec,i} (Bussmann et al. 2025; seed 004 samples the m_j);</li>
+ *       {@code x̂^{(m)} = b_dec + Σ_{i < m} f_i W_dec,i} (Bussmann et al. 2025; Nabeshima 2024 samples the m_j);</li>
  *   <li>top-k architectures: {@code + α·s_aux·(1/B) Σ_t ‖ê_t − r_t‖²} (AuxK, Gao et al. 2024), where
  *       {@code r_t = x_t − x̂_t} is held constant, {@code ê_t = Σ_i a_ti W_dec,i} uses the k_aux largest
  *       {@code pre} among dead latents, and {@code s_aux = min(#dead / k_aux, 1)} as in SAELens.</li>

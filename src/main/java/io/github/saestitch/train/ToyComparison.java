@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Vanilla against Matryoshka SAEs on seed 004's toy model ({@link ToyModel}): does the Matryoshka loss
- * remove feature absorption, as seed 004 reports? Every arm trains on the same stream with the same
- * seed, width (= the number of true features, as in seed 004), k, learning rate and steps; only the
+ * Vanilla against Matryoshka SAEs on Nabeshima's toy model ({@link ToyModel}): does the Matryoshka loss
+ * remove feature absorption, as Nabeshima (2024) reports? Every arm trains on the same stream with the same
+ * seed, width (= the number of true features, as in that post), k, learning rate and steps; only the
  * loss differs. Each is measured on the same held-out tokens ({@link ToyMetrics}).
  */
 public final class ToyComparison {
@@ -20,9 +20,9 @@ public final class ToyComparison {
         VANILLA_BATCHTOPK("vanilla batchtopk"),
         /** Matryoshka BatchTopK with fixed nested prefixes (Bussmann et al. 2025): F/8, F/4, F/2, F. */
         MATRYOSHKA_FIXED("matryoshka (fixed prefixes)"),
-        /** Matryoshka BatchTopK with seed 004's random Pareto prefixes. */
+        /** Matryoshka BatchTopK with Nabeshima's (2024) random Pareto prefixes. */
         MATRYOSHKA_RANDOM("matryoshka (random prefixes)"),
-        /** relu with the decoder-norm-weighted L1 penalty (seed 003's setup). */
+        /** relu with the decoder-norm-weighted L1 penalty (the stitching post's setup). */
         VANILLA_RELU("vanilla relu+L1");
 
         private final String label;
@@ -38,10 +38,10 @@ public final class ToyComparison {
 
     /**
      * @param arms          which SAEs to train
-     * @param numLatents    SAE width (seed 004: the number of true features, 20)
+     * @param numLatents    SAE width (Nabeshima 2024: the number of true features, 20)
      * @param k             BatchTopK's k (mean active latents per token; the truth has 1.12)
      * @param l1Coefficient λ for the relu arm (normalised units)
-     * @param steps         Adam steps per arm (seed 004: 20,000)
+     * @param steps         Adam steps per arm (Nabeshima 2024: 20,000)
      * @param batchSize     tokens per step
      * @param learningRate  Adam's peak learning rate
      * @param seed          seed of the toy model's directions, the data stream and the initialisation
@@ -99,7 +99,7 @@ public final class ToyComparison {
     /** Trains and measures every arm (no files written, nothing printed). */
     public static Result run(Options o, Kernels kernels) {
         Objects.requireNonNull(o, "options");
-        ToyModel model = ToyModel.seed004(o.seed());
+        ToyModel model = ToyModel.absorptionTree(o.seed());
         ToyModel.Sample held = model.heldOut(o.heldOutTokens());
         List<ArmResult> out = new ArrayList<>();
         for (Arm arm : o.arms()) {

@@ -13,7 +13,7 @@ import java.util.List;
  * <ul>
  *   <li><b>mean max cosine</b>: for each true feature, the largest cosine between its direction and any
  *       decoder row, averaged over features (MMCS, Sharkey et al. 2022);</li>
- *   <li><b>absorption</b> of a parent feature p (Chanin et al. 2024; seed 004): let m(p) be the latent
+ *   <li><b>absorption</b> of a parent feature p (Chanin et al. 2024; Nabeshima 2024): let m(p) be the latent
  *       whose decoder row is closest in cosine to p's direction; over the tokens on which some child of
  *       p is present (so p is present too), the fraction on which m(p) is silent. 0 means the parent's
  *       latent fires whenever the parent is there; 1 means the children's latents took over entirely.</li>

@@ -6,14 +6,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A synthetic activation source with known ground-truth latents: seed 004's toy model of feature
+ * A synthetic activation source with known ground-truth latents: Nabeshima's (2024) toy model of feature
  * absorption (Nabeshima, "Matryoshka Sparse Autoencoders"; after Chanin et al. 2024).
  *
  * <p>Binary features form a tree; a child can only be present when its parent is. Each feature is a
  * random direction (mutually orthogonal, in a 30-dimensional space) with magnitude
  * {@code 1 + N(0, 0.05)} when present, and a token's activation is the sum of its present features'
- * vectors: no noise, no bias. The tree is {@code tree.json} of the author's repository that seed 004
- * links to (the blog figure draws the same tree): the root (always on, not a feature) has
+ * vectors: no noise, no bias. The tree is {@code tree.json} of the author's repository that the post
+ * links to (github.com/noanabeshima/matryoshka-saes; the post's figure draws the same tree): the root
+ * (always on, not a feature) has
  * <ul>
  *   <li>three parents, each present with probability 0.15, whose children are mutually exclusive: one
  *       of three children (0.2 each) or none (0.4) is chosen, so each child is present on 3% of tokens
@@ -28,9 +29,9 @@ import java.util.List;
  * training stream.
  */
 public final class ToyModel {
-    /** Dimension of the activation space (seed 004: 30). */
+    /** Dimension of the activation space (Nabeshima 2024: 30). */
     public static final int DIM = 30;
-    /** Standard deviation of a present feature's magnitude around 1 (seed 004: 0.05). */
+    /** Standard deviation of a present feature's magnitude around 1 (Nabeshima 2024: 0.05). */
     public static final double MAGNITUDE_STD = 0.05;
     /** First token index of {@link #heldOut} samples: far beyond any training stream. */
     public static final long HELD_OUT_OFFSET = 1L << 50;
@@ -53,8 +54,8 @@ public final class ToyModel {
         this.directions = orthonormal(numFeatures, DIM, SplitMix64.stream(seed, 0xD1_0000L));
     }
 
-    /** Seed 004's tree (see the class comment), with directions drawn from {@code seed}. */
-    public static ToyModel seed004(long seed) {
+    /** Nabeshima's tree (see the class comment), with directions drawn from {@code seed}. */
+    public static ToyModel absorptionTree(long seed) {
         List<Node> top = new ArrayList<>();
         int[] parent = new int[20];
         int f = 0;
@@ -194,7 +195,7 @@ public final class ToyModel {
 
             @Override
             public String describe() {
-                return "seed 004 toy model (seed " + seed + ", " + numFeatures + " features in " + DIM + " dims)";
+                return "Nabeshima toy model (seed " + seed + ", " + numFeatures + " features in " + DIM + " dims)";
             }
         };
     }
@@ -204,7 +205,7 @@ public final class ToyModel {
         FloatMatrix feat = FloatMatrix.zeros(n, numFeatures);
         FloatMatrix acts = FloatMatrix.zeros(n, DIM);
         fill(HELD_OUT_OFFSET, feat, acts);
-        return new Sample(feat, new MatrixActivationSet(acts, "seed 004 toy model held-out tokens"));
+        return new Sample(feat, new MatrixActivationSet(acts, "Nabeshima toy model held-out tokens"));
     }
 
     /**

@@ -15,12 +15,12 @@ import java.util.Objects;
  * @param numLatents            F, the number of latents (the SAE's width)
  * @param k                     active latents per token for the top-k architectures (mean per token
  *                              for batchtopk/matryoshka); ignored by relu. Default 32 (≈ the l0 the
- *                              source's relu SAEs reach, seed 003: 35–44)
+ *                              stitching post's relu SAEs reach: 35–44)
  * @param l1Coefficient         λ of relu's penalty {@code λ Σ_i f_i ‖W_dec,i‖} on normalised inputs;
  *                              ignored by the others. Default 2, measured on all-MiniLM-L6-v2 layer 3
  *                              (Brown corpus, ‖x‖ ≈ 13, d = 384; 1M tokens): λ = 2 gives l0 37 / fvu 0.25
  *                              at F = 768 and l0 61 / fvu 0.19 at F = 3072 with no dead latent, near the
- *                              source's l0 of 35–44 (seed 003); λ = 5 (Anthropic's April 2024 value) gave
+ *                              stitching post's l0 of 35–44; λ = 5 (Anthropic's April 2024 value) gave
  *                              l0 18 / fvu 0.44 at F = 768
  * @param l1WarmupFraction      λ grows linearly from 0 over this fraction of the steps (Anthropic: 5%):
  *                              keeps latents alive while the encoder finds its directions. Default 0.05
@@ -56,10 +56,10 @@ import java.util.Objects;
  *                              there is death, not chance
  * @param matryoshkaPrefixes    increasing prefix lengths whose losses Matryoshka averages, the last = F;
  *                              empty = F/8, F/4, F/2, F (so a 6144-latent SAE nests 768, 1536, 3072)
- * @param matryoshkaRandomPrefixes seed 004's variant: each step samples
+ * @param matryoshkaRandomPrefixes Nabeshima's (2024) variant: each step samples
  *                              {@code matryoshkaNumPrefixes − 1} prefix lengths from a truncated Pareto
  *                              distribution on [1, F] plus F itself, instead of fixed prefixes. Default false
- * @param matryoshkaNumPrefixes prefixes per step for the random variant (seed 004: 10). Default 10
+ * @param matryoshkaNumPrefixes prefixes per step for the random variant (Nabeshima 2024: 10). Default 10
  * @param matryoshkaParetoAlpha exponent α of the truncated Pareto, {@code P(L ≥ l) ∝ l^−α}. Default 0.5
  * @param expanderDegree        decoder values per latent for expander (left degree of the mask). Default 32
  * @param evalTokens            held-out tokens for periodic evaluation (the last ones of an activation

@@ -14,16 +14,16 @@
  * <p><b>Data.</b> The trainer sees only a {@link io.github.saestitch.train.BatchSource}: an endless,
  * seekable token stream. {@link io.github.saestitch.train.ShuffledBatchSource} shuffles any
  * {@link io.github.saestitch.activations.ActivationSet} (a {@code .npy}, an activation store)
- * block-wise with a seed; {@link io.github.saestitch.train.ToyModel} is seed 004's synthetic tree of
+ * block-wise with a seed; {@link io.github.saestitch.train.ToyModel} is Nabeshima's (2024) synthetic tree of
  * parent/child features, with {@link io.github.saestitch.train.ToyMetrics} (recovery and absorption)
  * and {@link io.github.saestitch.train.ToyComparison} (vanilla against Matryoshka).
  *
  * <p><b>Architectures and losses</b> ({@link io.github.saestitch.train.Architecture}): relu with the
- * decoder-norm-weighted L1 penalty (seed 003's setup), TopK with AuxK (Gao et al. 2024), BatchTopK with
- * its inference threshold calibrated and saved, Matryoshka (nested prefix losses, Bussmann et al. 2025;
- * seed 004's random prefixes as an option) and Expander (TopK with an expander-masked decoder, seed
- * 001). The formulas and gradients are in {@code SaeObjective}; every gradient is checked against
- * finite differences of a double-precision reference in the tests.
+ * decoder-norm-weighted L1 penalty (the stitching post's setup), TopK with AuxK (Gao et al. 2024), BatchTopK with
+ * its inference threshold calibrated and saved, Matryoshka (nested prefix losses, Bussmann et al. 2025; Nabeshima's
+ * 2024 random prefixes as an option) and Expander (TopK with an expander-masked decoder, Mendoza-Smith 2026);
+ * docs/definitions.md#training-architectures. The formulas and gradients are in {@code SaeObjective}; every
+ * gradient is checked against finite differences of a double-precision reference in the tests.
  *
  * <p><b>Units.</b> Training runs on inputs scaled by {@code s = sqrt(d / mean‖x‖²)} so that one set
  * of defaults (learning rate, λ) suits sites of any activation scale; the saved SAE has s folded back

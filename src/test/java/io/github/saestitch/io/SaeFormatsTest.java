@@ -119,7 +119,7 @@ class SaeFormatsTest {
     }
 
     /**
-     * End to end: the loaded SAE, run through a plain float64 forward pass (MISSION.md's definitions), gives
+     * End to end: the loaded SAE, run through a plain float64 forward pass (docs/definitions.md#sae), gives
      * the metrics numpy computed with the original library's forward pass.
      */
     @ParameterizedTest
@@ -324,7 +324,7 @@ class SaeFormatsTest {
         assertThatThrownBy(() -> SaeFormat.byId("pt")).hasMessageContaining("known: saelens, saelens-legacy");
     }
 
-    /** A plain float64 forward pass over MISSION.md's definitions, independent of the project's kernels. */
+    /** A plain float64 forward pass over docs/definitions.md#sae, independent of the project's kernels. */
     static final class ReferenceForward {
         private ReferenceForward() {
         }

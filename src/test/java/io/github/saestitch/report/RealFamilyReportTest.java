@@ -38,7 +38,7 @@ class RealFamilyReportTest {
     @Test
     void reportsATrainedFamilyAndAComparisonOfItsMembers() throws Exception {
         ScalarKernels kernels = new ScalarKernels();
-        ActivationSet acts = ToyModel.seed004(3).heldOut(4096).acts();
+        ActivationSet acts = ToyModel.absorptionTree(3).heldOut(4096).acts();
         TrainOptions base = TrainOptions.builder(Architecture.RELU, 8).batchSize(128).trainingTokens(128L * 40)
                 .learningRate(3e-3).l1Coefficient(1.0).initSampleTokens(1024).deadTokens(128L * 10).evalTokens(512)
                 .evalEvery(20).logEvery(5).seed(11).build();

@@ -6,9 +6,9 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * The literal reference: MISSION.md's SAE forward pass and metrics as plain loops in double, one token
- * at a time, no blocking, no kernels. Tests compare {@link SaeRunner} and {@code eval.Evaluator} with
- * it; keep it obviously correct rather than fast.
+ * The literal reference: the SAE forward pass and metrics of docs/definitions.md as plain loops in double, one
+ * token at a time, no blocking, no kernels. Tests compare {@link SaeRunner} and {@code eval.Evaluator} with it;
+ * keep it obviously correct rather than fast.
  */
 public final class ReferenceSae {
     private ReferenceSae() {
@@ -34,7 +34,7 @@ public final class ReferenceSae {
         return pre;
     }
 
-    /** The activation of MISSION.md applied to each token's pre-activations. [tokens][F] */
+    /** The activation (docs/definitions.md#activations) applied to each token's pre-activations. [tokens][F] */
     public static double[][] activate(Sae sae, double[][] pre) {
         double[][] out = new double[pre.length][];
         for (int t = 0; t < pre.length; t++) {
@@ -99,15 +99,15 @@ public final class ReferenceSae {
     }
 
     /**
-     * The metrics of MISSION.md for {@code sae} on the tokens of {@code x}, from the reference encode and
-     * decode.
+     * The metrics (docs/definitions.md#metrics) for {@code sae} on the tokens of {@code x}, from the reference
+     * encode and decode.
      */
     public static Metrics metrics(Sae sae, FloatMatrix x) {
         double[][] codes = encode(sae, x);
         return metrics(x, codes, decode(sae, codes));
     }
 
-    /** The metrics of MISSION.md from given codes and reconstructions, with a two-pass mean. */
+    /** The metrics (docs/definitions.md#metrics) from given codes and reconstructions, with a two-pass mean. */
     public static Metrics metrics(FloatMatrix x, double[][] codes, double[][] xHat) {
         int n = x.rows(), d = x.cols(), f = codes.length == 0 ? 0 : codes[0].length;
         double sse = 0;

@@ -35,7 +35,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * <p>The fixtures under {@code fixtures/compare/} and their {@code expected.json} come from
  * {@code scripts/literal_compare_numpy.py}, which builds every hybrid (S + {j}, every swap, every point of
- * the interpolation path) explicitly in float64 and evaluates it from scratch (MISSION.md, "Stitching"),
+ * the interpolation path) explicitly in float64 and evaluates it from scratch (docs/definitions.md#stitching),
  * and keeps every discrete decision (active sets, edges vs τ and the sweep thresholds, argmaxes, step
  * orders) far enough from its boundary that float32 rounding cannot flip it (its {@code margins}). This
  * test loads the directories with {@link SaeFormats#load}, runs {@link StitchComparator} with the scalar

@@ -19,8 +19,8 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * The literal procedure of MISSION.md, kept plain on purpose: decoder cosines as a full double matrix,
- * groups by breadth-first search, and every Δmse by <em>building the hybrid and evaluating it</em> with
+ * The literal procedure of docs/definitions.md#stitching, kept plain on purpose: decoder cosines as a full double
+ * matrix, groups by breadth-first search, and every Δmse by <em>building the hybrid and evaluating it</em> with
  * {@link Evaluator} (F_L + G + steps evaluations). Tests compare {@link StitchComparator} with it.
  */
 final class LiteralStitch {
@@ -41,8 +41,8 @@ final class LiteralStitch {
     }
 
     /**
-     * The hybrid as MISSION.md defines it, literally: S's latents {@code keptSmall} computed by S,
-     * L's latents {@code addedLarge} computed by L (each exactly as inside its source), decoded as
+     * The hybrid as docs/definitions.md#adding-a-latent defines it, literally: S's latents {@code keptSmall}
+     * computed by S, L's latents {@code addedLarge} computed by L (each exactly as inside its source), decoded as
      * {@code Σ f·W_dec rows + b_dec^S} in double.
      */
     static final class Hybrid implements Autoencoder {

@@ -7,16 +7,16 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Seed 004's qualitative claim on its toy model, as far as it robustly holds for our implementation.
+ * Nabeshima's (2024) qualitative claim on its toy model, as far as it robustly holds for our implementation.
  * Measured at k = 1, 20 latents, 4000 steps of 1024 tokens, seeds 0/1/2 (absorption, mean over the 3
  * parents): vanilla BatchTopK 0.44/0.54/0.66, vanilla relu+L1 0.59/0.59/0.59, Matryoshka with fixed
- * prefixes 0.23/0.22/0.22, with seed 004's random prefixes 0.34/0.22/0.11. So Matryoshka reduces
+ * prefixes 0.23/0.22/0.22, with Nabeshima's random prefixes 0.34/0.22/0.11. So Matryoshka reduces
  * absorption on every seed but does not remove it (a third of one parent's child tokens typically stay
  * absorbed); this test asserts the reduction only, at 1500 steps on seed 0 (measured: vanilla BatchTopK
  * 0.34, relu 0.57, random-prefix Matryoshka 0.05).
  */
 class ToyComparisonTest {
-    /** Absorption the vanilla SAEs show at least (seed 004: parents' latents go silent on child tokens). */
+    /** Absorption the vanilla SAEs show at least (Nabeshima 2024: parents' latents go silent on child tokens). */
     static final double VANILLA_MIN_ABSORPTION = 0.25;
     /** Matryoshka's absorption is below vanilla BatchTopK's by at least this (smallest measured gap: 0.10). */
     static final double MIN_REDUCTION_VS_BATCHTOPK = 0.05;

@@ -28,7 +28,7 @@ class TrainerTest {
     /** |‖W_dec,i‖ − 1| after normalisation in float32. */
     static final double NORM_TOL = 1e-5;
 
-    static final ToyModel TOY = ToyModel.seed004(3);
+    static final ToyModel TOY = ToyModel.absorptionTree(3);
 
     /** A toy activation set of {@code n} tokens (the training tail is held out by the trainer). */
     static MatrixActivationSet toySet(int n) {
