@@ -7,7 +7,7 @@ import java.util.Objects;
 
 /**
  * Seeded, block-wise shuffled batches over a token range of an {@link ActivationSet}, repeating in
- * epochs; the stand-in for the activation store's shuffled reader until that lands.
+ * epochs: the one shuffled reader for training, over an activation store or any other set.
  *
  * <p><b>How it shuffles.</b> The range is cut into chunks of {@link #CHUNK_TOKENS} consecutive tokens.
  * Each epoch {@code e} permutes the chunks (Fisher–Yates seeded by {@code (seed, e)}); consecutive
