@@ -1,5 +1,6 @@
 package io.github.saestitch.frankenstein;
 
+import io.github.saestitch.tensor.SplitMix64;
 import io.github.saestitch.tensor.Vec;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Lapack;
@@ -8,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.Random;
 import java.util.stream.IntStream;
 
 /**
@@ -352,7 +352,7 @@ public final class DecoderRefit {
         int nTok = codes.rows();
         int batches = (nTok + o.batch() - 1) / o.batch();
         int[] order = new int[batches];
-        Random rng = new Random(o.seed());
+        SplitMix64 rng = new SplitMix64(o.seed());
         int[] rowPtr = codes.rowPtr();
         int[] col = codes.colIdx();
         float[] val = codes.values();
@@ -369,12 +369,7 @@ public final class DecoderRefit {
             for (int k = 0; k < batches; k++) {
                 order[k] = k;
             }
-            for (int k = batches - 1; k > 0; k--) { // Fisher–Yates
-                int j = rng.nextInt(k + 1);
-                int tmp = order[k];
-                order[k] = order[j];
-                order[j] = tmp;
-            }
+            rng.shuffle(order);
             for (int bi : order) {
                 int tb0 = bi * o.batch();
                 int tb1 = Math.min(nTok, tb0 + o.batch());

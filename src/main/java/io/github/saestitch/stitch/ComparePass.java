@@ -35,7 +35,7 @@ import java.util.Arrays;
  * co-activation sums for the correlation ({@link Coactivation}).
  *
  * <p><b>Cost per token</b> beyond the GEMMs: one fused pass over a decoder row of length {@code dIn}
- * ({@link VecOps}) per active latent of S (its residual) and of L (its Δ, its path step and L's own
+ * ({@link Vec}) per active latent of S (its residual) and of L (its Δ, its path step and L's own
  * residual at once), plus one per active parent and two per group with several active members, i.e.
  * {@code O((l0_S + l0_L)·dIn)} against the GEMMs' {@code 2·(F_S + F_L)·dIn} (≈ 2% of the flops at
  * F = 3072 + 6144, l0 ≈ 40). Residuals are formed as {@code (x − b_dec) − Σ f d}, subtracting the
@@ -329,8 +329,8 @@ final class ComparePass {
             bucketSmall(cs, t0, t1);
             bucketSteps(cs, cl, t0, t1);
             for (int t = t0; t < t1; t++) {
-                VecOps.sub(x, t * d, small.bDec(), 0, r, (t - t0) * d, d);
-                VecOps.sub(x, t * d, large.bDec(), 0, rl, (t - t0) * d, d);
+                Vec.sub(x, t * d, small.bDec(), 0, r, (t - t0) * d, d);
+                Vec.sub(x, t * d, large.bDec(), 0, rl, (t - t0) * d, d);
             }
             residualSmall();
             for (int q = 0; q < n; q++) {
@@ -480,7 +480,7 @@ final class ComparePass {
                 int o = evTok[e] * d;
                 float fv = evVal[e];
                 double f = fv;
-                VecOps.dot2Sub2(fv, wDecLarge, row, r, o, rho, o, rl, o, dots, d);
+                Vec.dot2Sub2(fv, wDecLarge, row, r, o, rho, o, rl, o, dots, d);
                 double ff = f * f * nj;
                 dl += ff - 2 * f * dots[0];
                 ds += ff - 2 * f * dots[1];
@@ -514,13 +514,13 @@ final class ComparePass {
                     float fv = evVal[e];
                     double f = fv;
                     if (lat >= 0) { // a parent: u = f d_i, so 2r·u + ‖u‖² = 2f r·d_i + f²‖d_i‖²
-                        VecOps.dot2Add(fv, wDecSmall, lat * d, r, o, rho, o, dots, d);
+                        Vec.dot2Add(fv, wDecSmall, lat * d, r, o, rho, o, dots, d);
                         double ff = f * f * normSqSmall[lat];
                         dg += ff + 2 * f * dots[0];
                         ds += ff + 2 * f * dots[1];
                     } else { // a child: u = −f d_j, the add step's formulas
                         int j = -1 - lat;
-                        VecOps.dot2Sub2(fv, wDecLarge, j * d, r, o, rho, o, rl, o, dots, d);
+                        Vec.dot2Sub2(fv, wDecLarge, j * d, r, o, rho, o, rl, o, dots, d);
                         double ff = f * f * normSqLarge[j];
                         double dj = ff - 2 * f * dots[0];
                         deltaLatent[j] += dj;
@@ -540,12 +540,12 @@ final class ComparePass {
                     } else {
                         int j = -1 - lat;
                         double f = fv;
-                        double rd = VecOps.subScaledDot2(fv, wDecLarge, j * d, r, o, u, rl, o, d);
+                        double rd = Vec.subScaledDot2(fv, wDecLarge, j * d, r, o, u, rl, o, d);
                         deltaLatent[j] += f * f * normSqLarge[j] - 2 * f * rd;
                         countLarge(j, fv);
                     }
                 }
-                VecOps.dot3AddTo(u, r, o, rho, o, dots, d);
+                Vec.dot3AddTo(u, r, o, rho, o, dots, d);
                 dg += 2 * dots[0] + dots[2];
                 ds += 2 * dots[1] + dots[2];
             }

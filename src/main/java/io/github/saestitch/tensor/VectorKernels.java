@@ -868,42 +868,15 @@ public final class VectorKernels implements Kernels {
             }
             for (int e = ptr[r]; e < ptr[r + 1]; e++) {
                 if (decArr != null) {
-                    axpy(v[e], decArr, decBase + col[e] * d, y, yo, d);
+                    Vec.axpy(v[e], decArr, decBase + col[e] * d, y, yo, d);
                 } else {
-                    axpy(v[e], decSeg, (long) col[e] * d * Float.BYTES, y, yo, d);
+                    Vec.axpy(v[e], decSeg, (long) col[e] * d * Float.BYTES, y, yo, d);
                 }
             }
             if (outArr == null) {
                 MemorySegment.copy(y, 0, outSeg, FloatMatrix.FLOAT, outAt, d);
             }
         });
-    }
-
-    /** {@code y[yo + c] += s · x[xo + c]} for c in [0, n). */
-    private static void axpy(float s, float[] x, int xo, float[] y, int yo, int n) {
-        FloatVector sv = FloatVector.broadcast(S, s);
-        int c = 0;
-        int bound = S.loopBound(n);
-        for (; c < bound; c += L) {
-            FloatVector.fromArray(S, x, xo + c).fma(sv, FloatVector.fromArray(S, y, yo + c)).intoArray(y, yo + c);
-        }
-        for (; c < n; c++) {
-            y[yo + c] = Math.fma(s, x[xo + c], y[yo + c]);
-        }
-    }
-
-    /** {@code y[yo + c] += s · x[at + 4c]} for a segment row starting at byte {@code at}. */
-    private static void axpy(float s, MemorySegment x, long at, float[] y, int yo, int n) {
-        FloatVector sv = FloatVector.broadcast(S, s);
-        int c = 0;
-        int bound = S.loopBound(n);
-        for (; c < bound; c += L) {
-            FloatVector.fromMemorySegment(S, x, at + (long) c * Float.BYTES, NATIVE)
-                    .fma(sv, FloatVector.fromArray(S, y, yo + c)).intoArray(y, yo + c);
-        }
-        for (; c < n; c++) {
-            y[yo + c] = Math.fma(s, x.get(FloatMatrix.FLOAT, at + (long) c * Float.BYTES), y[yo + c]);
-        }
     }
 
     @Override
@@ -913,28 +886,8 @@ public final class VectorKernels implements Kernels {
         float[] arr = heapArray(a);
         int base = arr == null ? 0 : heapOffset(a);
         MemorySegment seg = a.segment();
-        rowsParallel(a.rows(), cols, shareable(a), r -> out[r] = (float) Math.sqrt(sumSquares(rowOf(arr, base, seg, r, cols),
+        rowsParallel(a.rows(), cols, shareable(a), r -> out[r] = (float) Math.sqrt(Vec.sumSquares(rowOf(arr, base, seg, r, cols),
                 rowOffset(arr, base, r, cols), cols)));
-    }
-
-    /** Σ x² over {@code x[off, off+n)}: float lanes, reduced in double. */
-    private static double sumSquares(float[] x, int off, int n) {
-        FloatVector acc = FloatVector.zero(S);
-        int c = 0;
-        int bound = S.loopBound(n);
-        for (; c < bound; c += L) {
-            FloatVector v = FloatVector.fromArray(S, x, off + c);
-            acc = v.fma(v, acc);
-        }
-        double s = 0;
-        for (int lane = 0; lane < L; lane++) {
-            s += acc.lane(lane);
-        }
-        for (; c < n; c++) {
-            double v = x[off + c];
-            s += v * v;
-        }
-        return s;
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ package io.github.saestitch.train;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Kernels;
 import io.github.saestitch.tensor.SparseRows;
+import io.github.saestitch.tensor.Vec;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
@@ -145,7 +146,7 @@ final class SaeObjective {
         if (arch == Architecture.RELU) {
             norms = new float[F];
             for (int i = 0; i < F; i++) {
-                norms[i] = (float) Math.sqrt(VecOps.sumSquares(p.wDec, i * p.decCols, p.decCols));
+                norms[i] = (float) Math.sqrt(Vec.sumSquaresFloat(p.wDec, i * p.decCols, p.decCols));
             }
             long nnz = countPositive(pre);
             if (nnz > denseReluDensity * B * (double) F) {
@@ -211,25 +212,25 @@ final class SaeObjective {
                     int c = fc.colIdx()[q];
                     while (c >= prefixEnds[grp]) {
                         System.arraycopy(r, 0, gh, (t * P + grp) * d, d);
-                        lossSum += VecOps.sumSquares(r, 0, d);
+                        lossSum += Vec.sumSquaresFloat(r, 0, d);
                         grp++;
                     }
                     addDecoderRow(p, c, fc.values()[q], r);
                 }
                 while (grp < P) {
                     System.arraycopy(r, 0, gh, (t * P + grp) * d, d);
-                    lossSum += VecOps.sumSquares(r, 0, d);
+                    lossSum += Vec.sumSquaresFloat(r, 0, d);
                     grp++;
                 }
                 tokenLoss[t] = lossSum;
-                tokenFull[t] = VecOps.sumSquares(r, 0, d); // r is now the full-width residual x̂ − x
+                tokenFull[t] = Vec.sumSquaresFloat(r, 0, d); // r is now the full-width residual x̂ − x
                 if (fa != null) {
                     // ê − (x − x̂) = ê + e
                     System.arraycopy(r, 0, eh, 0, d);
                     for (int q = fa.rowPtr()[t]; q < fa.rowPtr()[t + 1]; q++) {
                         addDecoderRow(p, fa.colIdx()[q], fa.values()[q], eh);
                     }
-                    tokenAux[t] = VecOps.sumSquares(eh, 0, d);
+                    tokenAux[t] = Vec.sumSquaresFloat(eh, 0, d);
                     int ho = (B * P + t) * d;
                     for (int j = 0; j < d; j++) {
                         gh[ho + j] = cAux * eh[j];
@@ -345,7 +346,7 @@ final class SaeObjective {
                 int mainEnd = start[i] + mainCount[i];
                 for (int e = start[i]; e < start[i + 1]; e++) {
                     float dp = eD[e];
-                    VecOps.axpy(dp, xc, eTok[e] * d, g.wEnc, eo, d);
+                    Vec.axpyUnfusedTail(dp, xc, eTok[e] * d, g.wEnc, eo, d);
                     db += dp;
                     addDecoderGrad(p, i, eAct[e], gh, eRow[e] * d, g.wDec);
                     if (e < mainEnd) {
@@ -354,7 +355,7 @@ final class SaeObjective {
                 }
                 g.bEnc[i] = db;
                 if (nrm != null && nrm[i] > 0f && sumF != 0f) {
-                    VecOps.axpy(l1PerToken * sumF / nrm[i], p.wDec, dco, g.wDec, dco, p.decCols);
+                    Vec.axpyUnfusedTail(l1PerToken * sumF / nrm[i], p.wDec, dco, g.wDec, dco, p.decCols);
                     sparsityPart[i] = (double) l1PerToken * sumF * nrm[i];
                 }
             }
@@ -425,7 +426,7 @@ final class SaeObjective {
         for (int i = 0; i < F; i++) {
             g.bEnc[i] = db[i];
             if (norms[i] > 0f && sumF[i] != 0) {
-                VecOps.axpy((float) (l1PerToken * sumF[i] / norms[i]), p.wDec, i * d, g.wDec, i * d, d);
+                Vec.axpyUnfusedTail((float) (l1PerToken * sumF[i] / norms[i]), p.wDec, i * d, g.wDec, i * d, d);
             }
             sparsity += l1PerToken * sumF[i] * norms[i];
         }
@@ -517,7 +518,7 @@ final class SaeObjective {
     /** {@code r += a · W_dec,c} (dense row or the expander's masked values). */
     private static void addDecoderRow(SaeParams p, int c, float a, float[] r) {
         if (p.mask == null) {
-            VecOps.axpy(a, p.wDec, c * p.decCols, r, 0, p.decCols);
+            Vec.axpyUnfusedTail(a, p.wDec, c * p.decCols, r, 0, p.decCols);
         } else {
             int[] idx = p.mask.indexArray();
             int o = c * p.decCols;
@@ -530,7 +531,7 @@ final class SaeObjective {
     /** {@code W_dec,c · v[vo .. vo+d)}. */
     private static float decoderDot(SaeParams p, int c, float[] v, int vo) {
         if (p.mask == null) {
-            return VecOps.dot(p.wDec, c * p.decCols, v, vo, p.decCols);
+            return Vec.dotFloat(p.wDec, c * p.decCols, v, vo, p.decCols);
         }
         int[] idx = p.mask.indexArray();
         int o = c * p.decCols;
@@ -544,7 +545,7 @@ final class SaeObjective {
     /** {@code gDec_i += a · v[vo .. vo+d)} restricted to the stored values of row i. */
     private static void addDecoderGrad(SaeParams p, int i, float a, float[] v, int vo, float[] gDec) {
         if (p.mask == null) {
-            VecOps.axpy(a, v, vo, gDec, i * p.decCols, p.decCols);
+            Vec.axpyUnfusedTail(a, v, vo, gDec, i * p.decCols, p.decCols);
         } else {
             int[] idx = p.mask.indexArray();
             int o = i * p.decCols;

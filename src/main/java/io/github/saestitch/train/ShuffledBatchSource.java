@@ -2,6 +2,7 @@ package io.github.saestitch.train;
 
 import io.github.saestitch.activations.ActivationSet;
 import io.github.saestitch.tensor.FloatMatrix;
+import io.github.saestitch.tensor.SplitMix64;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 

@@ -3,6 +3,8 @@ package io.github.saestitch.train;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Kernels;
 import io.github.saestitch.tensor.KernelsProvider;
+import io.github.saestitch.tensor.SplitMix64;
+import io.github.saestitch.tensor.Vec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -189,7 +191,7 @@ public final class TrainBenchmark {
                 for (int a = 0; a < ACTIVE; a++) {
                     int i = rng.nextInt(DIRECTIONS);
                     float m = (float) (-2.0 * Math.log(1 - rng.nextDouble()));
-                    VecOps.axpy(m, dirs, i * d, pool, t * d, d);
+                    Vec.axpyUnfusedTail(m, dirs, i * d, pool, t * d, d);
                 }
             }
         }

@@ -13,6 +13,8 @@ import io.github.saestitch.sae.Activation;
 import io.github.saestitch.sae.Sae;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Kernels;
+import io.github.saestitch.tensor.SplitMix64;
+import io.github.saestitch.tensor.Vec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -570,9 +572,9 @@ public final class Trainer {
         int c = p.decCols;
         Parallel.forRange(p.numLatents, 2L * c, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
-                float dot = VecOps.dot(g.wDec, i * c, p.wDec, i * c, c);
+                float dot = Vec.dotFloat(g.wDec, i * c, p.wDec, i * c, c);
                 if (dot != 0f) {
-                    VecOps.axpy(-dot, p.wDec, i * c, g.wDec, i * c, c);
+                    Vec.axpyUnfusedTail(-dot, p.wDec, i * c, g.wDec, i * c, c);
                 }
             }
         });
@@ -583,7 +585,7 @@ public final class Trainer {
         int c = p.decCols;
         Parallel.forRange(p.numLatents, 2L * c, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
-                float n = (float) Math.sqrt(VecOps.sumSquares(p.wDec, i * c, c));
+                float n = (float) Math.sqrt(Vec.sumSquaresFloat(p.wDec, i * c, c));
                 if (n > 0f) {
                     float inv = 1f / n;
                     for (int j = 0; j < c; j++) {
