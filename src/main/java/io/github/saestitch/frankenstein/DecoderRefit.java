@@ -1,5 +1,6 @@
 package io.github.saestitch.frankenstein;
 
+import io.github.saestitch.tensor.Parallel;
 import io.github.saestitch.tensor.SplitMix64;
 import io.github.saestitch.tensor.Vec;
 import io.github.saestitch.tensor.FloatMatrix;
@@ -9,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.stream.IntStream;
 
 /**
  * The decoder refit with encoders fixed (MISSION.md, "Frankenstein SAE": "finally refit the decoder
@@ -375,7 +375,7 @@ public final class DecoderRefit {
                 int tb1 = Math.min(nTok, tb0 + o.batch());
                 int nb = tb1 - tb0;
                 float scale = 2f / nb; // gradient of (1/nb)·Σ_t ‖e_t‖²: 2/nb · Σ_t f_ti e_t and 2/nb · Σ_t e_t
-                IntStream.range(0, parts).parallel().forEach(part -> {
+                Parallel.forEach(parts, part -> {
                     float[] gwp = gwPart[part];
                     float[] gbp = gbPart[part];
                     Arrays.fill(gwp, 0f);
@@ -400,7 +400,7 @@ public final class DecoderRefit {
                     Vec.axpy(1f, gbPart[p], 0, gbPart[0], 0, d);
                 }
                 if (parts > 1) {
-                    IntStream.range(0, parts).parallel().forEach(part -> {
+                    Parallel.forEach(parts, part -> {
                         int i0 = (int) ((long) w.length * part / parts);
                         int i1 = (int) ((long) w.length * (part + 1) / parts);
                         for (int p = 1; p < parts; p++) {
@@ -427,7 +427,7 @@ public final class DecoderRefit {
         final float eps = 1e-8f;
         float stepSize = (float) (lr / (1 - Math.pow(beta1, t)));
         float invSqrtBc2 = (float) (1 / Math.sqrt(1 - Math.pow(beta2, t)));
-        IntStream.range(0, parts).parallel().forEach(part -> {
+        Parallel.forEach(parts, part -> {
             int i0 = (int) ((long) p.length * part / parts);
             int i1 = (int) ((long) p.length * (part + 1) / parts);
             for (int i = i0; i < i1; i++) {

@@ -1,9 +1,9 @@
 package io.github.saestitch.frankenstein;
 
+import io.github.saestitch.tensor.Parallel;
 import io.github.saestitch.tensor.SparseRows;
 import io.github.saestitch.tensor.Vec;
 import java.util.Objects;
-import java.util.stream.IntStream;
 
 /**
  * The normal equations of the decoder refit with the encoders fixed (MISSION.md, "finally refit the
@@ -105,7 +105,7 @@ final class NormalEquations {
         }
         int[] bounds = balancedBounds(csc.colPtr, n, Math.max(1, parts));
         long[] work = new long[bounds.length - 1];
-        IntStream.range(0, bounds.length - 1).parallel().forEach(p -> {
+        Parallel.forEach(bounds.length - 1, p -> {
             long updates = 0;
             for (int i = bounds[p]; i < bounds[p + 1]; i++) {
                 int row = 1 + i;
@@ -178,7 +178,7 @@ final class NormalEquations {
         int[] rowPtr = codes.rowPtr();
         int[] col = codes.colIdx();
         float[] val = codes.values();
-        IntStream.range(0, p).parallel().forEach(part -> {
+        Parallel.forEach(p, part -> {
             int firstTile = (int) ((long) tiles * part / p);
             int endTile = (int) ((long) tiles * (part + 1) / p);
             if (firstTile >= endTile) {

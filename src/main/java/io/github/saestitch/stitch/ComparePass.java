@@ -1,5 +1,7 @@
 package io.github.saestitch.stitch;
 
+import io.github.saestitch.tensor.Moments;
+import io.github.saestitch.tensor.Parallel;
 import io.github.saestitch.tensor.Vec;
 import io.github.saestitch.activations.ActivationSet;
 import io.github.saestitch.sae.Sae;
@@ -94,14 +96,14 @@ final class ComparePass {
     private final Sae large;
     private final Kernels kernels;
     private final int blockTokens;
-    private final Workers workers;
+    private final int workers; // threads for the per-token work, and the number of chunks it is cut into
     private final int d;
     private final float[] wDecSmall; // [F_S, dIn] heap copy, row-major
     private final float[] wDecLarge; // [F_L, dIn]
     private final double[] normSqLarge; // [F_L] ‖W_dec^L[j]‖²
     private final double[] normSqSmall; // [F_S] ‖W_dec^S[i]‖²
 
-    ComparePass(Sae small, Sae large, Kernels kernels, int blockTokens, Workers workers) {
+    ComparePass(Sae small, Sae large, Kernels kernels, int blockTokens, int workers) {
         this.small = small;
         this.large = large;
         this.kernels = kernels;
@@ -135,7 +137,7 @@ final class ComparePass {
         SaeRunner runSmall = new SaeRunner(small, kernels, encodeBlock);
         SaeRunner runLarge = new SaeRunner(large, kernels, encodeBlock);
         float[] xBuf = new float[Math.multiplyExact(block, d)]; // [block, dIn]
-        int chunks = workers.size();
+        int chunks = workers;
         Worker[] ws = new Worker[chunks];
         if (main) {
             for (int c = 0; c < chunks; c++) {
@@ -162,21 +164,12 @@ final class ComparePass {
             long t2 = System.nanoTime();
             if (main) {
                 int nn = n;
-                workers.run(chunks, c -> ws[c].block(xBuf, codesSmall, codesLarge, nn * c / chunks, nn * (c + 1) / chunks));
+                Parallel.forEach(chunks, workers, c -> ws[c].block(xBuf, codesSmall, codesLarge, nn * c / chunks, nn * (c + 1) / chunks));
                 long nA = start;
                 for (int c = 0; c < chunks; c++) { // Chan–Golub–LeVeque merge, chunk by chunk in order
                     Worker w = ws[c];
-                    int nB = w.chunkTokens;
-                    if (nB == 0) {
-                        continue;
-                    }
-                    double nAB = nA + nB;
-                    for (int k = 0; k < d; k++) {
-                        double delta = w.chunkMean[k] - mean[k];
-                        mean[k] += delta * (nB / nAB);
-                        m2[k] += w.chunkM2[k] + delta * delta * (nA * nB / nAB);
-                    }
-                    nA += nB;
+                    Moments.merge(mean, m2, nA, w.chunkMean, w.chunkM2, w.chunkTokens);
+                    nA += w.chunkTokens;
                 }
             }
             long t3 = System.nanoTime();
@@ -555,26 +548,7 @@ final class ComparePass {
 
         /** Exact two-pass per-dim mean and Σ (x − mean)² of tokens [t0, t1). */
         private void moments(float[] x, int t0, int t1) {
-            Arrays.fill(chunkMean, 0);
-            Arrays.fill(chunkM2, 0);
-            int n = t1 - t0;
-            if (n == 0) {
-                return;
-            }
-            for (int t = t0; t < t1; t++) {
-                for (int k = 0, o = t * d; k < d; k++) {
-                    chunkMean[k] += x[o + k];
-                }
-            }
-            for (int k = 0; k < d; k++) {
-                chunkMean[k] /= n;
-            }
-            for (int t = t0; t < t1; t++) {
-                for (int k = 0, o = t * d; k < d; k++) {
-                    double c = x[o + k] - chunkMean[k];
-                    chunkM2[k] += c * c;
-                }
-            }
+            Moments.ofRows(x, t0, t1, d, chunkMean, chunkM2);
         }
     }
 }

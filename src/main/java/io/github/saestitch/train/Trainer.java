@@ -13,6 +13,8 @@ import io.github.saestitch.sae.Activation;
 import io.github.saestitch.sae.Sae;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Kernels;
+import io.github.saestitch.tensor.Parallel;
+import io.github.saestitch.tensor.Quickselect;
 import io.github.saestitch.tensor.SplitMix64;
 import io.github.saestitch.tensor.Vec;
 import java.io.IOException;
@@ -461,7 +463,7 @@ public final class Trainer {
                 System.arraycopy(c, 0, all, at, c.length);
                 at += c.length;
             }
-            float theta = SaeObjective.select(all, total, (int) (total - want));
+            float theta = Quickselect.kthSmallest(all, total, (int) (total - want));
             for (int bIdx = 0; bIdx < blocks; bIdx++) {
                 if (blockFloor[bIdx] >= theta && cands.get(bIdx).length == 2 * K) {
                     return (float) (blockThetaSum / blocks);
