@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.function.IntUnaryOperator;
 import org.junit.jupiter.api.Test;
 
 /** The one generator: its streams against the JDK's specified SplittableRandom and plain reference rules. */
@@ -91,22 +92,10 @@ class SplitMix64Test {
                 want[i] = i;
             }
             // Plain Fisher–Yates with each rule.
-            int[] refShuffle = want.clone();
             SplitMix64 r = new SplitMix64(5);
-            for (int i = n - 1; i > 0; i--) {
-                int j = r.nextInt(i + 1);
-                int t = refShuffle[i];
-                refShuffle[i] = refShuffle[j];
-                refShuffle[j] = t;
-            }
-            int[] refPerm = want.clone();
+            int[] refShuffle = fisherYates(want, r::nextInt);
             SplitMix64 q = new SplitMix64(5);
-            for (int i = n - 1; i > 0; i--) {
-                int j = q.nextIntLikeRandom(i + 1);
-                int t = refPerm[i];
-                refPerm[i] = refPerm[j];
-                refPerm[j] = t;
-            }
+            int[] refPerm = fisherYates(want, q::nextIntLikeRandom);
             int[] got = want.clone();
             new SplitMix64(5).shuffle(got);
             assertThat(got).isEqualTo(refShuffle);
@@ -116,5 +105,16 @@ class SplitMix64Test {
             Arrays.sort(sorted);
             assertThat(sorted).isEqualTo(want);
         }
+    }
+
+    private static int[] fisherYates(int[] identity, IntUnaryOperator boundedInt) {
+        int[] p = identity.clone();
+        for (int i = p.length - 1; i > 0; i--) {
+            int j = boundedInt.applyAsInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
     }
 }
