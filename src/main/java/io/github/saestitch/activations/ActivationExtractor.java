@@ -1,5 +1,6 @@
 package io.github.saestitch.activations;
 
+import io.github.saestitch.tensor.SplitMix64;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -335,14 +335,6 @@ public final class ActivationStore implements ActivationSet {
         return tokenizer;
     }
 
-    /**
-     * Seeded shuffled batches for training: each epoch visits every token exactly once, in an order
-     * that depends only on {@code seed} and the epoch number.
-     */
-    public ShuffledBatches shuffled(int batchSize, long seed) {
-        return new ShuffledBatches(this, batchSize, seed);
-    }
-
     @Override
     public String describe() {
         String what = manifest.model() == null ? "imported activations"

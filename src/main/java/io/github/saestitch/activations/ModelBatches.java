@@ -1,5 +1,6 @@
 package io.github.saestitch.activations;
 
+import io.github.saestitch.tensor.SplitMix64;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.github.saestitch.io.AtomicOutput;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -205,7 +206,7 @@ public record StoreManifest(
     /** Writes {@code dir/manifest.json} atomically (temp file, fsync, rename). */
     void write(Path dir) {
         try {
-            AtomicFiles.write(dir.resolve(FILE), MAPPER.writeValueAsBytes(this));
+            AtomicOutput.writeFile(dir.resolve(FILE), MAPPER.writeValueAsBytes(this));
         } catch (IOException e) {
             throw new ActivationsException(dir.resolve(FILE), "cannot write the store manifest", e);
         }

@@ -2,6 +2,7 @@ package io.github.saestitch.activations;
 
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.github.saestitch.io.AtomicOutput;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -141,6 +142,7 @@ final class StoreWriter implements AutoCloseable {
             for (Path p : ds) {
                 String n = p.getFileName().toString();
                 boolean ours = n.equals(StoreLayout.LOCK) || n.equals(StoreLayout.DOCUMENTS) || n.endsWith(".tmp")
+                        || AtomicOutput.isTemporary(n)
                         || n.endsWith(StoreLayout.PARTIAL);
                 if (!ours) {
                     throw new ActivationsException(dir, "is not empty and is not an activation store (no " + StoreManifest.FILE
@@ -159,7 +161,7 @@ final class StoreWriter implements AutoCloseable {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
                 String n = p.getFileName().toString();
-                boolean stale = n.endsWith(StoreLayout.PARTIAL) || n.endsWith(".tmp")
+                boolean stale = n.endsWith(StoreLayout.PARTIAL) || n.endsWith(".tmp") || AtomicOutput.isTemporary(n)
                         || (n.startsWith("shard-") && Files.isDirectory(p) && !listed.contains(n));
                 if (stale) {
                     deleteTree(p);
@@ -198,7 +200,7 @@ final class StoreWriter implements AutoCloseable {
             g.writeEndArray();
             g.writeEndObject();
         }
-        AtomicFiles.write(dir.resolve(StoreLayout.DOCUMENTS), bytes.toByteArray());
+        AtomicOutput.writeFile(dir.resolve(StoreLayout.DOCUMENTS), bytes.toByteArray());
     }
 
     /** The manifest as last written. */
@@ -309,8 +311,7 @@ final class StoreWriter implements AutoCloseable {
         String name = StoreLayout.shardName(shards.size());
         Path done = dir.resolve(name);
         deleteTree(done);
-        AtomicFiles.move(partial, done);
-        AtomicFiles.syncDirectory(dir);
+        AtomicOutput.move(partial, done);
         StoreManifest.Shard shard = new StoreManifest.Shard(name, inShard, normSum, normSqSum);
         shards.add(shard);
         tokenCount += inShard;

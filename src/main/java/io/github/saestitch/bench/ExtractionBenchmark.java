@@ -12,6 +12,7 @@ import io.github.saestitch.activations.OnnxTransformer;
 import io.github.saestitch.activations.StoreDtype;
 import io.github.saestitch.activations.TransformerModel;
 import io.github.saestitch.io.AtomicOutput;
+import io.github.saestitch.tensor.SplitMix64;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

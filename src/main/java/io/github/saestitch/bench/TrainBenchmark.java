@@ -3,7 +3,6 @@ package io.github.saestitch.bench;
 import io.github.saestitch.tensor.Vec;
 import io.github.saestitch.train.Architecture;
 import io.github.saestitch.train.BatchSource;
-import io.github.saestitch.train.SplitMix64;
 import io.github.saestitch.train.TrainListener;
 import io.github.saestitch.train.TrainOptions;
 import io.github.saestitch.train.TrainProgress;
@@ -12,6 +11,7 @@ import io.github.saestitch.train.Trainer;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Kernels;
 import io.github.saestitch.tensor.KernelsProvider;
+import io.github.saestitch.tensor.SplitMix64;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -198,7 +198,7 @@ public final class TrainBenchmark {
                 for (int a = 0; a < ACTIVE; a++) {
                     int i = rng.nextInt(DIRECTIONS);
                     float m = (float) (-2.0 * Math.log(1 - rng.nextDouble()));
-                    Vec.axpy(m, dirs, i * d, pool, t * d, d);
+                    Vec.axpyUnfusedTail(m, dirs, i * d, pool, t * d, d);
                 }
             }
         }

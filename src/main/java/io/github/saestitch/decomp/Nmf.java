@@ -1,9 +1,9 @@
 package io.github.saestitch.decomp;
 
 import io.github.saestitch.tensor.SparseRows;
+import io.github.saestitch.tensor.SplitMix64;
 import java.util.Arrays;
 import java.util.Objects;
-import java.util.SplittableRandom;
 
 /**
  * Non-negative matrix factorisation of a sparse tokens × latents activation matrix, {@code V ≈ W·H}
@@ -39,7 +39,7 @@ import java.util.SplittableRandom;
  *
  * <h2>Initialisation</h2>
  * Seeded uniform [0, 1) entries (W first, row by row, then Hᵀ row by row, from
- * {@link SplittableRandom}{@code (seed)}), then both scaled by {@code sqrt(α)} with
+ * {@link SplitMix64}{@code (seed)}), then both scaled by {@code sqrt(α)} with
  * {@code α = ⟨V, WH⟩ / ‖WH‖²}, the best single scale of the product (so the first error is already
  * below 1, and MU does not spend its first iterations fixing the scale).
  *
@@ -104,7 +104,7 @@ public final class Nmf {
     static double[][] initialFactors(SparseRows v, int k, long seed) {
         int n = v.rows();
         int f = v.cols();
-        SplittableRandom rng = new SplittableRandom(seed);
+        SplitMix64 rng = new SplitMix64(seed);
         double[] w = new double[Math.multiplyExact(n, k)];
         double[] ht = new double[Math.multiplyExact(f, k)];
         for (int i = 0; i < w.length; i++) {

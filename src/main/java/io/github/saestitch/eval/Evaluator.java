@@ -6,9 +6,9 @@ import io.github.saestitch.sae.Sae;
 import io.github.saestitch.sae.SaeRunner;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Kernels;
+import io.github.saestitch.tensor.Moments;
 import io.github.saestitch.tensor.SparseRows;
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 import java.util.Objects;
 import java.util.function.LongConsumer;
 
@@ -138,14 +138,8 @@ public final class Evaluator {
             }
             nnz += codes.nnz();
 
-            blockMoments(xBuf, n, d, blockMean, blockM2);
-            double nA = start;
-            double nAB = start + n;
-            for (int j = 0; j < d; j++) {
-                double delta = blockMean[j] - mean[j];
-                mean[j] += delta * (n / nAB);
-                m2[j] += blockM2[j] + delta * delta * (nA * n / nAB);
-            }
+            Moments.ofRows(xBuf, 0, n, d, blockMean, blockM2);
+            Moments.merge(mean, m2, start, blockMean, blockM2, n);
 
             start += n;
             if (progress != null) {
@@ -185,26 +179,6 @@ public final class Evaluator {
             if (!Float.isFinite(x[i])) {
                 throw new IllegalArgumentException("activation set " + set.describe() + " has a non-finite value ("
                         + x[i] + ") at token " + (firstToken + i / d) + ", dim " + (i % d));
-            }
-        }
-    }
-
-    /** Exact two-pass per-dim mean and Σ (x − mean)² of the {@code [n, d]} block in {@code x}. Writes both arrays. */
-    private static void blockMoments(float[] x, int n, int d, double[] mean, double[] m2) {
-        Arrays.fill(mean, 0);
-        Arrays.fill(m2, 0);
-        for (int r = 0, i = 0; r < n; r++) {
-            for (int j = 0; j < d; j++, i++) {
-                mean[j] += x[i];
-            }
-        }
-        for (int j = 0; j < d; j++) {
-            mean[j] /= n;
-        }
-        for (int r = 0, i = 0; r < n; r++) {
-            for (int j = 0; j < d; j++, i++) {
-                double c = x[i] - mean[j];
-                m2[j] += c * c;
             }
         }
     }

@@ -1,8 +1,8 @@
 package io.github.saestitch.frankenstein;
 
+import io.github.saestitch.tensor.Parallel;
 import io.github.saestitch.tensor.SparseRows;
 import java.util.Arrays;
-import java.util.stream.IntStream;
 
 /**
  * Jacobi-preconditioned conjugate gradients for the regularized normal equations
@@ -73,7 +73,7 @@ final class ConjugateGradients {
         int[] latentBounds = NormalEquations.balancedBounds(csc.colPtr(), p, parts);
         int tokenParts = Math.max(1, parts);
         return (x, y) -> {
-            IntStream.range(0, tokenParts).parallel().forEach(part -> {
+            Parallel.forEach(tokenParts, part -> {
                 int t0 = (int) ((long) nTok * part / tokenParts);
                 int t1 = (int) ((long) nTok * (part + 1) / tokenParts);
                 for (int t = t0; t < t1; t++) {
@@ -98,7 +98,7 @@ final class ConjugateGradients {
                     y[c] += ytok[o + c];
                 }
             }
-            IntStream.range(0, latentBounds.length - 1).parallel().forEach(part -> {
+            Parallel.forEach(latentBounds.length - 1, part -> {
                 for (int i = latentBounds[part]; i < latentBounds[part + 1]; i++) {
                     int yi = (1 + i) * d;
                     for (int k = csc.colPtr()[i]; k < csc.colPtr()[i + 1]; k++) {

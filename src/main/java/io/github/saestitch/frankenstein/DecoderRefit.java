@@ -1,5 +1,7 @@
 package io.github.saestitch.frankenstein;
 
+import io.github.saestitch.tensor.Parallel;
+import io.github.saestitch.tensor.SplitMix64;
 import io.github.saestitch.tensor.Vec;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Lapack;
@@ -8,8 +10,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.Random;
-import java.util.stream.IntStream;
 
 /**
  * The decoder refit with encoders fixed (docs/definitions.md#frankenstein: the last step, refit
@@ -357,7 +357,7 @@ public final class DecoderRefit {
         int nTok = codes.rows();
         int batches = (nTok + o.batch() - 1) / o.batch();
         int[] order = new int[batches];
-        Random rng = new Random(o.seed());
+        SplitMix64 rng = new SplitMix64(o.seed());
         int[] rowPtr = codes.rowPtr();
         int[] col = codes.colIdx();
         float[] val = codes.values();
@@ -374,18 +374,13 @@ public final class DecoderRefit {
             for (int k = 0; k < batches; k++) {
                 order[k] = k;
             }
-            for (int k = batches - 1; k > 0; k--) { // Fisher–Yates
-                int j = rng.nextInt(k + 1);
-                int tmp = order[k];
-                order[k] = order[j];
-                order[j] = tmp;
-            }
+            rng.shuffle(order);
             for (int bi : order) {
                 int tb0 = bi * o.batch();
                 int tb1 = Math.min(nTok, tb0 + o.batch());
                 int nb = tb1 - tb0;
                 float scale = 2f / nb; // gradient of (1/nb)·Σ_t ‖e_t‖²: 2/nb · Σ_t f_ti e_t and 2/nb · Σ_t e_t
-                IntStream.range(0, parts).parallel().forEach(part -> {
+                Parallel.forEach(parts, part -> {
                     float[] gwp = gwPart[part];
                     float[] gbp = gbPart[part];
                     Arrays.fill(gwp, 0f);
@@ -410,7 +405,7 @@ public final class DecoderRefit {
                     Vec.axpy(1f, gbPart[p], 0, gbPart[0], 0, d);
                 }
                 if (parts > 1) {
-                    IntStream.range(0, parts).parallel().forEach(part -> {
+                    Parallel.forEach(parts, part -> {
                         int i0 = (int) ((long) w.length * part / parts);
                         int i1 = (int) ((long) w.length * (part + 1) / parts);
                         for (int p = 1; p < parts; p++) {
@@ -437,7 +432,7 @@ public final class DecoderRefit {
         final float eps = 1e-8f;
         float stepSize = (float) (lr / (1 - Math.pow(beta1, t)));
         float invSqrtBc2 = (float) (1 / Math.sqrt(1 - Math.pow(beta2, t)));
-        IntStream.range(0, parts).parallel().forEach(part -> {
+        Parallel.forEach(parts, part -> {
             int i0 = (int) ((long) p.length * part / parts);
             int i1 = (int) ((long) p.length * (part + 1) / parts);
             for (int i = i0; i < i1; i++) {

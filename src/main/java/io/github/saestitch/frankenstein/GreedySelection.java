@@ -1,5 +1,6 @@
 package io.github.saestitch.frankenstein;
 
+import io.github.saestitch.tensor.Parallel;
 import io.github.saestitch.tensor.Vec;
 import io.github.saestitch.sae.ErrorChange;
 import io.github.saestitch.sae.Sae;
@@ -9,7 +10,6 @@ import io.github.saestitch.tensor.SparseRows;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.Objects;
-import java.util.stream.IntStream;
 
 /**
  * Marginal-aware selection (the source's own limitation: "select latents by their marginal effect
@@ -167,7 +167,7 @@ public final class GreedySelection {
             // unpredictable branch: a sum is 0 exactly until the candidate's first co-firing (codes > 0).
             int q0 = pr.colPtr[k];
             int np = nnzK >= minParallelTokens ? parts : 1;
-            IntStream.range(0, np).parallel().forEach(part -> {
+            Parallel.forEach(np, part -> {
                 double[] a = acc[part];
                 int[] list = lists[part];
                 int cnt = 0;
@@ -225,7 +225,7 @@ public final class GreedySelection {
                 }
             } else {
                 int p = touchedCount * (long) d > 1 << 16 ? parts : 1;
-                IntStream.range(0, p).parallel().forEach(part -> {
+                Parallel.forEach(p, part -> {
                     int a0 = (int) ((long) touchedCount * part / p);
                     int a1 = (int) ((long) touchedCount * (part + 1) / p);
                     for (int a = a0; a < a1; a++) {
@@ -450,7 +450,7 @@ public final class GreedySelection {
         double[] initialDeltas(int parts) {
             double[] delta = new double[c];
             int[] bounds = NormalEquations.balancedBounds(colPtr, c, parts);
-            IntStream.range(0, bounds.length - 1).parallel().forEach(p -> {
+            Parallel.forEach(bounds.length - 1, p -> {
                 for (int k = bounds[p]; k < bounds[p + 1]; k++) {
                     delta[k] = exactDelta(k);
                 }

@@ -1,8 +1,9 @@
 package io.github.saestitch.frankenstein;
 
+import io.github.saestitch.tensor.Parallel;
 import io.github.saestitch.tensor.SparseRows;
+import io.github.saestitch.tensor.Vec;
 import java.util.Objects;
-import java.util.stream.IntStream;
 
 /**
  * The normal equations of the decoder refit with the encoders fixed (docs/definitions.md#frankenstein:
@@ -100,11 +101,11 @@ final class NormalEquations {
         // Row 0: the constant column.
         diag[0] = nTok;
         for (int t = 0; t < nTok; t++) {
-            Rows.axpyToDouble(1, x, t * d, rhs, 0, d);
+            Vec.axpyToDouble(1, x, t * d, rhs, 0, d);
         }
         int[] bounds = balancedBounds(csc.colPtr, n, Math.max(1, parts));
         long[] work = new long[bounds.length - 1];
-        IntStream.range(0, bounds.length - 1).parallel().forEach(p -> {
+        Parallel.forEach(bounds.length - 1, p -> {
             long updates = 0;
             for (int i = bounds[p]; i < bounds[p + 1]; i++) {
                 int row = 1 + i;
@@ -126,7 +127,7 @@ final class NormalEquations {
                         updates += end - e;
                     }
                     if (fx == null) {
-                        Rows.axpyToDouble(f, x, t * d, rhs, rRow, d);
+                        Vec.axpyToDouble(f, x, t * d, rhs, rRow, d);
                     }
                 }
                 fires[i] = csc.colPtr[i + 1] - csc.colPtr[i];
@@ -177,7 +178,7 @@ final class NormalEquations {
         int[] rowPtr = codes.rowPtr();
         int[] col = codes.colIdx();
         float[] val = codes.values();
-        IntStream.range(0, p).parallel().forEach(part -> {
+        Parallel.forEach(p, part -> {
             int firstTile = (int) ((long) tiles * part / p);
             int endTile = (int) ((long) tiles * (part + 1) / p);
             if (firstTile >= endTile) {
@@ -198,7 +199,7 @@ final class NormalEquations {
                     int e = cursor[t];
                     int end = rowPtr[t + 1];
                     while (e < end && col[e] < hi) {
-                        Rows.axpyToDouble(val[e], x, t * d, out, col[e] * d, d);
+                        Vec.axpyToDouble(val[e], x, t * d, out, col[e] * d, d);
                         e++;
                     }
                     cursor[t] = e;

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -287,6 +288,33 @@ public final class AtomicOutput {
 
     private static Path renamed(Path p, Path temp, Path target) {
         return p.startsWith(temp) ? target.resolve(temp.relativize(p)) : p;
+    }
+
+    /** Writes {@code bytes} to {@code target} atomically (see {@link #writeFile(Path, Writer)}). */
+    public static void writeFile(Path target, byte[] bytes) throws IOException {
+        writeFile(target, tmp -> Files.write(tmp, bytes, StandardOpenOption.CREATE_NEW));
+    }
+
+    /**
+     * Renames {@code from} (a finished file or directory the caller wrote and forced) onto {@code to},
+     * replacing a file there, then forces {@code to}'s directory so the rename survives a power cut.
+     * Falls back to a plain move where the file system has no atomic rename.
+     */
+    public static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+        syncDirectory(to.toAbsolutePath().getParent());
+    }
+
+    /**
+     * Whether a directory entry named {@code name} is a temporary this class creates
+     * ({@code .NAME.tmp-RANDOM}), i.e. debris of an interrupted write that may be deleted.
+     */
+    public static boolean isTemporary(String name) {
+        return name.startsWith(".") && name.lastIndexOf(".tmp-") > 0;
     }
 
     private static Path createParent(Path abs) throws IOException {

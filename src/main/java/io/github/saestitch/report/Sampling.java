@@ -1,12 +1,12 @@
 package io.github.saestitch.report;
 
+import io.github.saestitch.tensor.SplitMix64;
 import java.util.Arrays;
-import java.util.SplittableRandom;
 
 /**
  * Seeded uniform sampling without replacement, for the rare pair too large to draw every latent. The
- * same seed and sizes give the same sample on every machine ({@link SplittableRandom} is specified
- * bit for bit).
+ * same seed and sizes give the same sample on every machine ({@link SplitMix64} is specified
+ * bit for bit; its draws here equal those of the {@code SplittableRandom} this class first used).
  */
 final class Sampling {
     private Sampling() {
@@ -28,9 +28,9 @@ final class Sampling {
             return all;
         }
         // Partial Fisher–Yates: the first k slots end up a uniform sample.
-        SplittableRandom rnd = new SplittableRandom(seed);
+        SplitMix64 rnd = new SplitMix64(seed);
         for (int i = 0; i < k; i++) {
-            int j = i + rnd.nextInt(n - i);
+            int j = i + rnd.nextIntLikeSplittableRandom(n - i);
             int t = all[i];
             all[i] = all[j];
             all[j] = t;

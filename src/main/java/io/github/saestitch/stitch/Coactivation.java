@@ -1,5 +1,6 @@
 package io.github.saestitch.stitch;
 
+import io.github.saestitch.tensor.Parallel;
 import io.github.saestitch.tensor.SparseRows;
 import java.util.Arrays;
 
@@ -116,8 +117,8 @@ final class Coactivation {
         return (long) sPtr[tokens] + lCount >= PENDING_ENTRIES;
     }
 
-    /** Adds the buffered tokens into the sums and empties the buffer; rows are split over {@code workers}. */
-    void flush(Workers workers) {
+    /** Adds the buffered tokens into the sums and empties the buffer; rows are split over {@code workers} threads. */
+    void flush(int workers) {
         if (tokens == 0) {
             return;
         }
@@ -138,7 +139,7 @@ final class Coactivation {
             valOf[at] = lVal[e];
         }
         // Split latents into chunks of about equal work (Σ over entries of the S row lengths ≈ entries).
-        int chunks = workers.size();
+        int chunks = workers;
         int[] cut = new int[chunks + 1];
         cut[chunks] = width;
         for (int c = 1, q = 0; c < chunks; c++) {
@@ -151,7 +152,7 @@ final class Coactivation {
         int[] sp = sPtr;
         int[] si = sIdx;
         float[] sv = sVal;
-        workers.run(chunks, c -> {
+        Parallel.forEach(chunks, workers, c -> {
             // Per batch of GATHER_EVENTS events of a latent: first copy their S rows into a small
             // contiguous buffer (independent loads: many cache misses in flight at once), then add
             // from it while both it and the tile row sit in L1. Adding straight from the buffered rows

@@ -1,5 +1,7 @@
 package io.github.saestitch.stitch;
 
+import io.github.saestitch.tensor.Moments;
+import io.github.saestitch.tensor.Parallel;
 import io.github.saestitch.tensor.Vec;
 import io.github.saestitch.activations.ActivationSet;
 import io.github.saestitch.sae.ErrorChange;
@@ -41,7 +43,7 @@ import java.util.stream.IntStream;
  * co-activation sums for the correlation ({@link Coactivation}).
  *
  * <p><b>Cost per token</b> beyond the GEMMs: one fused pass over a decoder row of length {@code dIn}
- * ({@link VecOps}) per active latent of S (its residual) and of L (its Δ, its path step and L's own
+ * ({@link Vec}) per active latent of S (its residual) and of L (its Δ, its path step and L's own
  * residual at once), plus one per active parent and two per group with several active members, i.e.
  * {@code O((l0_S + l0_L)·dIn)} against the GEMMs' {@code 2·(F_S + F_L)·dIn} (≈ 2% of the flops at
  * F = 3072 + 6144, l0 ≈ 40). Residuals are formed as {@code (x − b_dec) − Σ f d}, subtracting the
@@ -182,7 +184,7 @@ final class ComparePass {
             }
             double[] mergedMean = mean.clone();
             double[] mergedM2 = m2.clone();
-            mergeMoments(mergedMean, mergedM2, tokens, later.mean, later.m2, later.tokens);
+            Moments.merge(mergedMean, mergedM2, tokens, later.mean, later.m2, later.tokens);
             return new Sums(tokens + later.tokens, sseSmall + later.sseSmall, sseLarge + later.sseLarge, mergedMean,
                     mergedM2, plus(countSmall, later.countSmall), plus(countLarge, later.countLarge),
                     plus(sumSmall, later.sumSmall), plus(sumSqSmall, later.sumSqSmall), plus(sumLarge, later.sumLarge),
@@ -227,21 +229,6 @@ final class ComparePass {
         }
     }
 
-    /**
-     * Chan–Golub–LeVeque: the per-dim mean and Σ (x − mean)² of {@code nA} tokens (in {@code mean},
-     * {@code m2}, updated) followed by {@code nB} tokens ({@code meanB}, {@code m2B}):
-     * {@code δ = mean_B − mean_A}, {@code mean += δ·n_B/n}, {@code m2 += m2_B + δ²·n_A·n_B/n}. Stable
-     * whatever the mean.
-     */
-    static void mergeMoments(double[] mean, double[] m2, long nA, double[] meanB, double[] m2B, long nB) {
-        double nAB = nA + nB;
-        for (int k = 0; k < mean.length; k++) {
-            double delta = meanB[k] - mean[k];
-            mean[k] += delta * (nB / nAB);
-            m2[k] += m2B[k] + delta * delta * (nA * nB / nAB);
-        }
-    }
-
     /** Wall-clock nanoseconds of all runs of a pass so far, by part. */
     record Times(long readNanos, long encodeNanos, long tokenNanos, long correlationNanos) {
     }
@@ -250,7 +237,7 @@ final class ComparePass {
     private final Sae large;
     private final Kernels kernels;
     private final int blockTokens;
-    private final Workers workers;
+    private final int workers; // threads for the per-token work, and the number of chunks it is cut into
     private final int d;
     private final float[] wDecSmall; // [F_S, dIn] heap copy, row-major
     private final float[] wDecLarge; // [F_L, dIn]
@@ -261,7 +248,7 @@ final class ComparePass {
     private long tokenNanos; // per-token sparse work
     private long correlationNanos; // co-activation buffering and flushing
 
-    ComparePass(Sae small, Sae large, Kernels kernels, int blockTokens, Workers workers) {
+    ComparePass(Sae small, Sae large, Kernels kernels, int blockTokens, int workers) {
         this.small = small;
         this.large = large;
         this.kernels = kernels;
@@ -317,7 +304,7 @@ final class ComparePass {
         SaeRunner runSmall = new SaeRunner(small, kernels, encodeBlock);
         SaeRunner runLarge = new SaeRunner(large, kernels, encodeBlock);
         float[] xBuf = new float[Math.multiplyExact(block, d)]; // [block, dIn]
-        int chunks = workers.size();
+        int chunks = workers;
         Worker[] ws = new Worker[chunks];
         if (main) {
             for (int c = 0; c < chunks; c++) {
@@ -343,7 +330,7 @@ final class ComparePass {
             long t2 = System.nanoTime();
             if (main) {
                 int nn = n;
-                workers.run(chunks, c -> ws[c].block(xBuf, codesSmall, codesLarge, nn * c / chunks, nn * (c + 1) / chunks));
+                Parallel.forEach(chunks, workers, c -> ws[c].block(xBuf, codesSmall, codesLarge, nn * c / chunks, nn * (c + 1) / chunks));
                 long nA = start - from;
                 for (int c = 0; c < chunks; c++) { // chunk by chunk in order
                     Worker w = ws[c];
@@ -351,7 +338,7 @@ final class ComparePass {
                     if (nB == 0) {
                         continue;
                     }
-                    mergeMoments(mean, m2, nA, w.chunkMean, w.chunkM2, nB);
+                    Moments.merge(mean, m2, nA, w.chunkMean, w.chunkM2, nB);
                     nA += nB;
                 }
             }
@@ -504,8 +491,8 @@ final class ComparePass {
             bucketSmall(cs, t0, t1);
             bucketSteps(cs, cl, t0, t1);
             for (int t = t0; t < t1; t++) {
-                VecOps.sub(x, t * d, small.bDec(), 0, r, (t - t0) * d, d);
-                VecOps.sub(x, t * d, large.bDec(), 0, rl, (t - t0) * d, d);
+                Vec.sub(x, t * d, small.bDec(), 0, r, (t - t0) * d, d);
+                Vec.sub(x, t * d, large.bDec(), 0, rl, (t - t0) * d, d);
             }
             residualSmall();
             for (int q = 0; q < n; q++) {
@@ -655,7 +642,7 @@ final class ComparePass {
                 int o = evTok[e] * d;
                 float fv = evVal[e];
                 double f = fv;
-                VecOps.dot2Sub2(fv, wDecLarge, row, r, o, rho, o, rl, o, dots, d);
+                Vec.dot2Sub2(fv, wDecLarge, row, r, o, rho, o, rl, o, dots, d);
                 dl += ErrorChange.ofLatent(f, nj, dots[0]);
                 ds += ErrorChange.ofLatent(f, nj, dots[1]);
                 countLarge(j, fv);
@@ -688,12 +675,12 @@ final class ComparePass {
                     float fv = evVal[e];
                     double f = fv;
                     if (lat >= 0) { // a parent leaves: the change of adding it with code −f
-                        VecOps.dot2Add(fv, wDecSmall, lat * d, r, o, rho, o, dots, d);
+                        Vec.dot2Add(fv, wDecSmall, lat * d, r, o, rho, o, dots, d);
                         dg += ErrorChange.ofLatent(-f, normSqSmall[lat], dots[0]);
                         ds += ErrorChange.ofLatent(-f, normSqSmall[lat], dots[1]);
                     } else { // a child: u = −f d_j, the add step's formulas
                         int j = -1 - lat;
-                        VecOps.dot2Sub2(fv, wDecLarge, j * d, r, o, rho, o, rl, o, dots, d);
+                        Vec.dot2Sub2(fv, wDecLarge, j * d, r, o, rho, o, rl, o, dots, d);
                         double dj = ErrorChange.ofLatent(f, normSqLarge[j], dots[0]);
                         deltaLatent[j] += dj;
                         dg += dj;
@@ -712,12 +699,12 @@ final class ComparePass {
                     } else {
                         int j = -1 - lat;
                         double f = fv;
-                        double rd = VecOps.subScaledDot2(fv, wDecLarge, j * d, r, o, u, rl, o, d);
+                        double rd = Vec.subScaledDot2(fv, wDecLarge, j * d, r, o, u, rl, o, d);
                         deltaLatent[j] += ErrorChange.ofLatent(f, normSqLarge[j], rd);
                         countLarge(j, fv);
                     }
                 }
-                VecOps.dot3AddTo(u, r, o, rho, o, dots, d);
+                Vec.dot3AddTo(u, r, o, rho, o, dots, d);
                 dg += ErrorChange.ofResidualShift(dots[0], dots[2]);
                 ds += ErrorChange.ofResidualShift(dots[1], dots[2]);
             }
@@ -727,26 +714,7 @@ final class ComparePass {
 
         /** Exact two-pass per-dim mean and Σ (x − mean)² of tokens [t0, t1). */
         private void moments(float[] x, int t0, int t1) {
-            Arrays.fill(chunkMean, 0);
-            Arrays.fill(chunkM2, 0);
-            int n = t1 - t0;
-            if (n == 0) {
-                return;
-            }
-            for (int t = t0; t < t1; t++) {
-                for (int k = 0, o = t * d; k < d; k++) {
-                    chunkMean[k] += x[o + k];
-                }
-            }
-            for (int k = 0; k < d; k++) {
-                chunkMean[k] /= n;
-            }
-            for (int t = t0; t < t1; t++) {
-                for (int k = 0, o = t * d; k < d; k++) {
-                    double c = x[o + k] - chunkMean[k];
-                    chunkM2[k] += c * c;
-                }
-            }
+            Moments.ofRows(x, t0, t1, d, chunkMean, chunkM2);
         }
     }
 }

@@ -1,5 +1,7 @@
 package io.github.saestitch.stitch;
 
+import io.github.saestitch.tensor.Parallel;
+
 /**
  * The activation correlation of L latents with S latents from the pass's sums: for latents j of L and
  * i of S over the N tokens (inactive = 0),
@@ -24,7 +26,7 @@ final class Correlations {
      * {@code nearest[j]}); NaN / −1 where undefined.
      */
     static void fill(Coactivation tile, ComparePass.Sums s, int[] nearest, double[] maxActCorr, int[] actNearest,
-            double[] nearestActCorr, Workers workers) {
+            double[] nearestActCorr, int workers) {
         double n = s.tokens();
         int fs = tile.smallLatents();
         double[] meanS = new double[fs];
@@ -33,10 +35,10 @@ final class Correlations {
             meanS[i] = s.sumSmall()[i] / n;
             invSdS[i] = invSd(s.sumSqSmall()[i] / n, meanS[i]);
         }
-        int chunks = workers.size();
+        int chunks = workers;
         int from = tile.from();
         int width = tile.to() - from;
-        workers.run(chunks, c -> {
+        Parallel.forEach(chunks, workers, c -> {
             for (int j = from + width * c / chunks, end = from + width * (c + 1) / chunks; j < end; j++) {
                 row(tile, s, nearest, maxActCorr, actNearest, nearestActCorr, meanS, invSdS, j);
             }

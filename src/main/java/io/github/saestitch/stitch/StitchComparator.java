@@ -96,28 +96,27 @@ public final class StitchComparator {
 
         ComparePass.Sums sums;
         ComparePass.Times times;
-        try (Workers workers = new Workers(options.effectiveThreads())) {
-            ComparePass pass = new ComparePass(small, large, kernels, options.effectiveBlockTokens(fl), workers);
-            listener.phase(CompareProgress.Phase.STREAMING_PASS, 1, passes);
-            Coactivation tile = tileRows > 0 ? new Coactivation(0, Math.min(fl, tileRows), fs) : null;
-            sums = pass.run(acts, 0, n, path, tile, listener);
-            if (tile != null) {
-                long t0 = System.nanoTime();
-                Correlations.fill(tile, sums, sim.nearest(), maxActCorr, actNearest, nearestActCorr, workers);
-                corrNanos += System.nanoTime() - t0;
-            }
-            for (int p = 2; p <= passes && tileRows > 0; p++) {
-                tile = null; // let the previous tile go before the next is allocated
-                int from = (p - 1) * tileRows;
-                tile = new Coactivation(from, Math.min(fl, from + tileRows), fs);
-                listener.phase(CompareProgress.Phase.CORRELATION_PASS, p, passes);
-                pass.feedCorrelation(acts, 0, n, tile, listener);
-                long t0 = System.nanoTime();
-                Correlations.fill(tile, sums, sim.nearest(), maxActCorr, actNearest, nearestActCorr, workers);
-                corrNanos += System.nanoTime() - t0;
-            }
-            times = pass.times();
+        int workers = options.effectiveThreads();
+        ComparePass pass = new ComparePass(small, large, kernels, options.effectiveBlockTokens(fl), workers);
+        listener.phase(CompareProgress.Phase.STREAMING_PASS, 1, passes);
+        Coactivation tile = tileRows > 0 ? new Coactivation(0, Math.min(fl, tileRows), fs) : null;
+        sums = pass.run(acts, 0, n, path, tile, listener);
+        if (tile != null) {
+            long t0 = System.nanoTime();
+            Correlations.fill(tile, sums, sim.nearest(), maxActCorr, actNearest, nearestActCorr, workers);
+            corrNanos += System.nanoTime() - t0;
         }
+        for (int p = 2; p <= passes && tileRows > 0; p++) {
+            tile = null; // let the previous tile go before the next is allocated
+            int from = (p - 1) * tileRows;
+            tile = new Coactivation(from, Math.min(fl, from + tileRows), fs);
+            listener.phase(CompareProgress.Phase.CORRELATION_PASS, p, passes);
+            pass.feedCorrelation(acts, 0, n, tile, listener);
+            long t0 = System.nanoTime();
+            Correlations.fill(tile, sums, sim.nearest(), maxActCorr, actNearest, nearestActCorr, workers);
+            corrNanos += System.nanoTime() - t0;
+        }
+        times = pass.times();
 
         listener.phase(CompareProgress.Phase.RESULTS, 0, 0);
         CompareResult partial = assemble(small, large, options, n, sim, groups, path, sums, maxActCorr, actNearest,

@@ -1,7 +1,5 @@
 package io.github.saestitch.tensor;
 
-import java.util.Arrays;
-
 /**
  * Sparse rows in CSR form: the non-zero latent activations of a block of tokens.
  *
@@ -49,24 +47,37 @@ public record SparseRows(int rows, int cols, int[] rowPtr, int[] colIdx, float[]
 
     /** The non-zero entries of a dense matrix, as CSR (exact zeros are dropped, NaN is kept). */
     public static SparseRows fromDense(FloatMatrix m) {
-        int[] ptr = new int[m.rows() + 1];
-        int[] idx = new int[16];
-        float[] val = new float[16];
+        return fromDense(m.toArray(), m.rows(), m.cols());
+    }
+
+    /**
+     * The non-zero entries of the dense heap block {@code a} {@code [rows, cols]}, as CSR (exact zeros
+     * are dropped, NaN is kept): the project's one scalar dense-to-CSR conversion, next to the
+     * vectorized {@link Kernels#compress}. Two passes: count per row, then fill.
+     */
+    public static SparseRows fromDense(float[] a, int rows, int cols) {
+        int[] ptr = new int[rows + 1];
         int n = 0;
-        for (int r = 0; r < m.rows(); r++) {
-            for (int c = 0; c < m.cols(); c++) {
-                float v = m.get(r, c);
-                if (v != 0f) {
-                    if (n == idx.length) {
-                        idx = Arrays.copyOf(idx, n * 2);
-                        val = Arrays.copyOf(val, n * 2);
-                    }
-                    idx[n] = c;
-                    val[n++] = v;
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0, o = r * cols; c < cols; c++) {
+                if (a[o + c] != 0f) {
+                    n++;
                 }
             }
             ptr[r + 1] = n;
         }
-        return new SparseRows(m.rows(), m.cols(), ptr, Arrays.copyOf(idx, n), Arrays.copyOf(val, n));
+        int[] idx = new int[n];
+        float[] val = new float[n];
+        int at = 0;
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0, o = r * cols; c < cols; c++) {
+                float v = a[o + c];
+                if (v != 0f) {
+                    idx[at] = c;
+                    val[at++] = v;
+                }
+            }
+        }
+        return new SparseRows(rows, cols, ptr, idx, val);
     }
 }

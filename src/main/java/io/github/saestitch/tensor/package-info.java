@@ -1,6 +1,13 @@
 /**
  * Dense and sparse float32 matrices and the numeric kernels every other package runs on.
  *
+ * <p>It is also the one home of the basics every package shares: {@link io.github.saestitch.tensor.Vec}
+ * (short Vector API loops over float rows), {@link io.github.saestitch.tensor.Parallel} (the parallel
+ * loop: fixed chunks, results independent of the thread count),
+ * {@link io.github.saestitch.tensor.SplitMix64} (the seeded generator and shuffle),
+ * {@link io.github.saestitch.tensor.Quickselect}, {@link io.github.saestitch.tensor.Moments} (block
+ * means and variances merged with Chan–Golub–LeVeque) and {@code SparseRows.fromDense} (dense to CSR).
+ *
  * <p>{@link io.github.saestitch.tensor.FloatMatrix} is a row-major {@code [rows, cols]} view over a
  * {@link java.lang.foreign.MemorySegment}: a heap {@code float[]}, native memory, or a memory-mapped
  * file region (safetensors and {@code .npy} tensors are used in place, never copied).

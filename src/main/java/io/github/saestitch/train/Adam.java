@@ -1,5 +1,6 @@
 package io.github.saestitch.train;
 
+import io.github.saestitch.tensor.Parallel;
 import java.util.List;
 
 /**

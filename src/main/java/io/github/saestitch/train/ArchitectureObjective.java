@@ -1,5 +1,6 @@
 package io.github.saestitch.train;
 
+import io.github.saestitch.tensor.Vec;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Kernels;
 import io.github.saestitch.tensor.SparseRows;
@@ -55,7 +56,7 @@ abstract class ArchitectureObjective {
 
         @Override
         Codes select(Kernels kernels, float[] pre, int batch, int numLatents, float hint) {
-            return new Codes(LatentSelection.compress(pre, batch, numLatents), 0f);
+            return new Codes(SparseRows.fromDense(pre, batch, numLatents), 0f);
         }
 
         @Override
@@ -67,7 +68,7 @@ abstract class ArchitectureObjective {
         float[] penaltyNorms(SaeParams p) {
             float[] norms = new float[p.numLatents];
             for (int i = 0; i < p.numLatents; i++) {
-                norms[i] = (float) Math.sqrt(VecOps.sumSquares(p.wDec, i * p.decCols, p.decCols));
+                norms[i] = (float) Math.sqrt(Vec.sumSquaresFloat(p.wDec, i * p.decCols, p.decCols));
             }
             return norms;
         }

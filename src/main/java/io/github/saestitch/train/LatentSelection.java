@@ -1,5 +1,6 @@
 package io.github.saestitch.train;
 
+import io.github.saestitch.tensor.Quickselect;
 import io.github.saestitch.tensor.SparseRows;
 import java.util.Arrays;
 
@@ -36,7 +37,7 @@ final class LatentSelection {
             smallest[0] = pos == 0 ? 0f : min;
             return vals;
         }
-        float t = select(Arrays.copyOf(vals, pos), pos, (int) (pos - K));
+        float t = Quickselect.kthSmallest(Arrays.copyOf(vals, pos), pos, (int) (pos - K));
         float[] out = new float[(int) K];
         int greater = 0;
         for (float v : vals) {
@@ -60,35 +61,6 @@ final class LatentSelection {
             }
         }
         return n;
-    }
-
-    /** The positive entries of a dense heap {@code [rows, cols]} block as CSR. */
-    static SparseRows compress(float[] a, int rows, int cols) {
-        int[] ptr = new int[rows + 1];
-        int n = 0;
-        for (int r = 0; r < rows; r++) {
-            int o = r * cols;
-            for (int c = 0; c < cols; c++) {
-                if (a[o + c] > 0f) {
-                    n++;
-                }
-            }
-            ptr[r + 1] = n;
-        }
-        int[] idx = new int[n];
-        float[] val = new float[n];
-        int at = 0;
-        for (int r = 0; r < rows; r++) {
-            int o = r * cols;
-            for (int c = 0; c < cols; c++) {
-                float v = a[o + c];
-                if (v > 0f) {
-                    idx[at] = c;
-                    val[at++] = v;
-                }
-            }
-        }
-        return new SparseRows(rows, cols, ptr, idx, val);
     }
 
     /**
@@ -120,7 +92,7 @@ final class LatentSelection {
                     cand[n++] = a[i];
                 }
             }
-            t = select(cand, n, (int) (count - K)); // the K-th largest
+            t = Quickselect.kthSmallest(cand, n, (int) (count - K)); // the K-th largest
             long greater = 0;
             for (int i = 0; i < n; i++) {
                 if (cand[i] > t) {
@@ -186,7 +158,7 @@ final class LatentSelection {
             boolean all = pos <= kAux;
             if (!all) {
                 float[] copy = Arrays.copyOf(tmp, pos);
-                t = select(copy, pos, pos - kAux);
+                t = Quickselect.kthSmallest(copy, pos, pos - kAux);
                 int greater = 0;
                 for (int q = 0; q < pos; q++) {
                     if (tmp[q] > t) {
@@ -207,42 +179,4 @@ final class LatentSelection {
         return new SparseRows(rows, cols, ptr, Arrays.copyOf(idx, at), Arrays.copyOf(val, at));
     }
 
-    /** The {@code kth} smallest (0-based) of {@code a[0, n)}; reorders {@code a}. Deterministic quickselect. */
-    static float select(float[] a, int n, int kth) {
-        int lo = 0;
-        int hi = n - 1;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            // median of three as pivot
-            float x = a[lo];
-            float y = a[mid];
-            float z = a[hi];
-            float pivot = Math.max(Math.min(x, y), Math.min(Math.max(x, y), z));
-            int i = lo;
-            int j = hi;
-            while (i <= j) {
-                while (a[i] < pivot) {
-                    i++;
-                }
-                while (a[j] > pivot) {
-                    j--;
-                }
-                if (i <= j) {
-                    float tmp = a[i];
-                    a[i] = a[j];
-                    a[j] = tmp;
-                    i++;
-                    j--;
-                }
-            }
-            if (kth <= j) {
-                hi = j;
-            } else if (kth >= i) {
-                lo = i;
-            } else {
-                return a[kth];
-            }
-        }
-        return a[kth];
-    }
 }

@@ -2,7 +2,10 @@ package io.github.saestitch.train;
 
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Kernels;
+import io.github.saestitch.tensor.Parallel;
+import io.github.saestitch.tensor.Quickselect;
 import io.github.saestitch.tensor.SparseRows;
+import io.github.saestitch.tensor.Vec;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
@@ -244,7 +247,7 @@ final class SaeObjective {
             float[] eh = new float[d];
             for (int t = t0; t < t1; t++) {
                 tokenLoss[t] = prefixResiduals(s, t, r);
-                tokenFull[t] = VecOps.sumSquares(r, 0, d); // r is now the full-width residual x̂ − x
+                tokenFull[t] = Vec.sumSquaresFloat(r, 0, d); // r is now the full-width residual x̂ − x
                 if (s.aux() != null) {
                     tokenAux[t] = auxResidual(s, t, r, eh, cAux);
                 }
@@ -272,14 +275,14 @@ final class SaeObjective {
             int c = fc.colIdx()[q];
             while (c >= prefixEnds[grp]) {
                 System.arraycopy(r, 0, gh, (t * P + grp) * d, d);
-                lossSum += VecOps.sumSquares(r, 0, d);
+                lossSum += Vec.sumSquaresFloat(r, 0, d);
                 grp++;
             }
             DecoderRows.addRow(s.p(), c, fc.values()[q], r);
         }
         while (grp < P) {
             System.arraycopy(r, 0, gh, (t * P + grp) * d, d);
-            lossSum += VecOps.sumSquares(r, 0, d);
+            lossSum += Vec.sumSquaresFloat(r, 0, d);
             grp++;
         }
         return lossSum;
@@ -292,7 +295,7 @@ final class SaeObjective {
         for (int q = fa.rowPtr()[t]; q < fa.rowPtr()[t + 1]; q++) {
             DecoderRows.addRow(s.p(), fa.colIdx()[q], fa.values()[q], eh);
         }
-        double loss = VecOps.sumSquares(eh, 0, d);
+        double loss = Vec.sumSquaresFloat(eh, 0, d);
         int ho = (batch * s.prefixes() + t) * d;
         for (int j = 0; j < d; j++) {
             gh[ho + j] = cAux * eh[j];
@@ -392,7 +395,7 @@ final class SaeObjective {
                 int mainEnd = start[i] + mainCount[i];
                 for (int e = start[i]; e < start[i + 1]; e++) {
                     float dp = eD[e];
-                    VecOps.axpy(dp, xc, eTok[e] * d, g.wEnc, eo, d);
+                    Vec.axpyUnfusedTail(dp, xc, eTok[e] * d, g.wEnc, eo, d);
                     db += dp;
                     DecoderRows.addGrad(p, i, eAct[e], gh, eRow[e] * d, g.wDec);
                     if (e < mainEnd) {
@@ -401,7 +404,7 @@ final class SaeObjective {
                 }
                 g.bEnc[i] = db;
                 if (nrm != null && nrm[i] > 0f && sumF != 0f) {
-                    VecOps.axpy(l1PerToken * sumF / nrm[i], p.wDec, dco, g.wDec, dco, p.decCols);
+                    Vec.axpyUnfusedTail(l1PerToken * sumF / nrm[i], p.wDec, dco, g.wDec, dco, p.decCols);
                     sparsityPart[i] = (double) l1PerToken * sumF * nrm[i];
                 }
             }
@@ -469,7 +472,7 @@ final class SaeObjective {
         for (int i = 0; i < F; i++) {
             g.bEnc[i] = db[i];
             if (norms[i] > 0f && sumF[i] != 0) {
-                VecOps.axpy((float) (l1PerToken * sumF[i] / norms[i]), p.wDec, i * d, g.wDec, i * d, d);
+                Vec.axpyUnfusedTail((float) (l1PerToken * sumF[i] / norms[i]), p.wDec, i * d, g.wDec, i * d, d);
             }
             sparsity += l1PerToken * sumF[i] * norms[i];
         }

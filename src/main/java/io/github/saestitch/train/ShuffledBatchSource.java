@@ -2,12 +2,13 @@ package io.github.saestitch.train;
 
 import io.github.saestitch.activations.ActivationSet;
 import io.github.saestitch.tensor.FloatMatrix;
+import io.github.saestitch.tensor.SplitMix64;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
 /**
  * Seeded, block-wise shuffled batches over a token range of an {@link ActivationSet}, repeating in
- * epochs; the stand-in for the activation store's shuffled reader until that lands.
+ * epochs: the one shuffled reader for training, over an activation store or any other set.
  *
  * <p><b>How it shuffles.</b> The range is cut into chunks of {@link #CHUNK_TOKENS} consecutive tokens.
  * Each epoch {@code e} permutes the chunks (Fisher–Yates seeded by {@code (seed, e)}); consecutive

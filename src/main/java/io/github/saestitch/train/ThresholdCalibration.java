@@ -1,5 +1,6 @@
 package io.github.saestitch.train;
 
+import io.github.saestitch.tensor.Quickselect;
 import io.github.saestitch.tensor.FloatMatrix;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -60,7 +61,7 @@ final class ThresholdCalibration {
             System.arraycopy(c, 0, all, at, c.length);
             at += c.length;
         }
-        float theta = LatentSelection.select(all, total, (int) (total - want));
+        float theta = Quickselect.kthSmallest(all, total, (int) (total - want));
         for (int bIdx = 0; bIdx < blocks; bIdx++) {
             if (blockFloor[bIdx] >= theta && cands.get(bIdx).length == 2 * K) {
                 return (float) (blockThetaSum / blocks);

@@ -2,6 +2,8 @@ package io.github.saestitch.train;
 
 import io.github.saestitch.activations.MatrixActivationSet;
 import io.github.saestitch.tensor.FloatMatrix;
+import io.github.saestitch.tensor.SplitMix64;
+import io.github.saestitch.tensor.Vec;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -126,7 +128,7 @@ public final class ToyModel {
             java.util.Arrays.fill(row, 0f);
             for (int f = 0; f < numFeatures; f++) {
                 if (feat[f] != 0f) {
-                    VecOps.axpy(feat[f], directions, f * DIM, row, 0, DIM);
+                    Vec.axpyUnfusedTail(feat[f], directions, f * DIM, row, 0, DIM);
                 }
             }
             acts.setRow(t, row);

@@ -1,5 +1,6 @@
 package io.github.saestitch.train;
 
+import io.github.saestitch.tensor.SplitMix64;
 import io.github.saestitch.tensor.FloatMatrix;
 import java.util.Arrays;
 

@@ -1,5 +1,7 @@
 package io.github.saestitch.train;
 
+import io.github.saestitch.tensor.Parallel;
+import io.github.saestitch.tensor.Vec;
 import io.github.saestitch.tensor.FloatMatrix;
 import java.util.Arrays;
 
@@ -113,9 +115,9 @@ final class TrainingStep {
         int c = p.decCols;
         Parallel.forRange(p.numLatents, 2L * c, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
-                float dot = VecOps.dot(g.wDec, i * c, p.wDec, i * c, c);
+                float dot = Vec.dotFloat(g.wDec, i * c, p.wDec, i * c, c);
                 if (dot != 0f) {
-                    VecOps.axpy(-dot, p.wDec, i * c, g.wDec, i * c, c);
+                    Vec.axpyUnfusedTail(-dot, p.wDec, i * c, g.wDec, i * c, c);
                 }
             }
         });
@@ -126,7 +128,7 @@ final class TrainingStep {
         int c = p.decCols;
         Parallel.forRange(p.numLatents, 2L * c, (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
-                float n = (float) Math.sqrt(VecOps.sumSquares(p.wDec, i * c, c));
+                float n = (float) Math.sqrt(Vec.sumSquaresFloat(p.wDec, i * c, c));
                 if (n > 0f) {
                     float inv = 1f / n;
                     for (int j = 0; j < c; j++) {

@@ -7,7 +7,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.BitSet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -64,49 +63,6 @@ class ActivationStoreTest {
         assertThat(StoreDtype.fromBf16(StoreDtype.toBf16(1.0f + 0x1p-8f + 0x1p-20f))).isEqualTo(1.0f + 0x1p-7f);
         assertThat(Float.isNaN(StoreDtype.fromBf16(StoreDtype.toBf16(Float.NaN)))).isTrue();
         assertThat(StoreDtype.fromBf16(StoreDtype.toBf16(Float.POSITIVE_INFINITY))).isEqualTo(Float.POSITIVE_INFINITY);
-    }
-
-    @Test
-    void shuffledBatchesCoverEveryTokenOncePerEpochAndFollowTheSeed() throws Exception {
-        Path dir = SyntheticStore.write(tmp.resolve("s"), 1000, D, 128, StoreDtype.FLOAT32, 3);
-        try (ActivationStore store = ActivationStore.open(dir)) {
-            ShuffledBatches a = store.shuffled(64, 42);
-            assertThat(a.batchesPerEpoch()).isEqualTo(16);
-            long[] firstEpochOrder = new long[1000];
-            int samePlace = 0;
-            for (int epoch = 0; epoch < 2; epoch++) {
-                BitSet seen = new BitSet(1000);
-                int filled = 0;
-                for (int b = 0; b < 16; b++) {
-                    ShuffledBatches.Batch batch = a.next();
-                    assertThat(batch.epoch()).isEqualTo(epoch);
-                    assertThat(batch.acts().rows()).isEqualTo(b < 15 ? 64 : 1000 - 15 * 64);
-                    for (int r = 0; r < batch.indices().length; r++) {
-                        long i = batch.indices()[r];
-                        assertThat(seen.get((int) i)).isFalse();
-                        seen.set((int) i);
-                        assertThat(batch.acts().get(r, 2)).isEqualTo(SyntheticStore.value(3, i, 2));
-                        if (epoch == 0) {
-                            firstEpochOrder[filled] = i;
-                        } else if (i == firstEpochOrder[filled]) {
-                            samePlace++;
-                        }
-                        filled++;
-                    }
-                }
-                assertThat(seen.cardinality()).isEqualTo(1000);
-            }
-            assertThat(a.epoch()).isEqualTo(2);
-            assertThat(samePlace).as("epoch 1 reshuffles").isLessThan(10);
-            // Same seed, same order; another seed, another order; not the identity.
-            ShuffledBatches same = store.shuffled(64, 42);
-            ShuffledBatches other = store.shuffled(64, 43);
-            long[] x = same.next().indices();
-            long[] y = other.next().indices();
-            assertThat(x).isEqualTo(java.util.Arrays.copyOf(firstEpochOrder, 64));
-            assertThat(x).isNotEqualTo(y);
-            assertThat(x).isNotEqualTo(java.util.stream.LongStream.range(0, 64).toArray());
-        }
     }
 
     @Test

@@ -37,32 +37,31 @@ class ComparePassTest {
         long n = p.x().rows();
         // Odd shards, one of a single token, one empty, one longer than a pass block (ComparePass.PASS_TOKENS).
         long[] bounds = {0, 1, 300, 300, 301, 2450, n};
-        try (Workers workers = new Workers(2)) {
-            ComparePass pass = new ComparePass(p.small(), p.large(), KERNELS, 64, workers);
-            ComparePass.Sums whole = pass.run(set, 0, n, plan, null, CompareProgress.NONE);
-            List<ComparePass.Sums> shards = new ArrayList<>();
-            for (int k = 0; k + 1 < bounds.length; k++) {
-                shards.add(pass.run(set, bounds[k], bounds[k + 1], plan, null, CompareProgress.NONE));
-            }
-            ComparePass.Sums merged = mergeInOrder(shards);
-            assertClose(merged, whole, REL * whole.sseSmall());
-            assertThat(merged.perToken(merged.sseSmall())).isCloseTo(whole.perToken(whole.sseSmall()),
-                    within(REL * whole.perToken(whole.sseSmall())));
-
-            // The same shards computed in reverse order by another pass object, one of them sent through
-            // Java serialization (as to a driver), merged in token order: the same bits.
-            ComparePass other = new ComparePass(p.small(), p.large(), KERNELS, 64, workers);
-            ComparePass.Sums[] again = new ComparePass.Sums[shards.size()];
-            for (int k = again.length - 1; k >= 0; k--) {
-                again[k] = other.run(set, bounds[k], bounds[k + 1], plan, null, CompareProgress.NONE);
-            }
-            again[3] = roundTrip(again[3]);
-            assertIdentical(mergeInOrder(List.of(again)), merged);
-            // The empty sums are the merge's identity.
-            ComparePass.Sums empty = ComparePass.Sums.empty(p.small().dIn(), p.small().numLatents(),
-                    p.large().numLatents(), plan);
-            assertIdentical(empty.merge(whole).merge(empty), whole);
+        int workers = 2;
+        ComparePass pass = new ComparePass(p.small(), p.large(), KERNELS, 64, workers);
+        ComparePass.Sums whole = pass.run(set, 0, n, plan, null, CompareProgress.NONE);
+        List<ComparePass.Sums> shards = new ArrayList<>();
+        for (int k = 0; k + 1 < bounds.length; k++) {
+            shards.add(pass.run(set, bounds[k], bounds[k + 1], plan, null, CompareProgress.NONE));
         }
+        ComparePass.Sums merged = mergeInOrder(shards);
+        assertClose(merged, whole, REL * whole.sseSmall());
+        assertThat(merged.perToken(merged.sseSmall())).isCloseTo(whole.perToken(whole.sseSmall()),
+                within(REL * whole.perToken(whole.sseSmall())));
+
+        // The same shards computed in reverse order by another pass object, one of them sent through
+        // Java serialization (as to a driver), merged in token order: the same bits.
+        ComparePass other = new ComparePass(p.small(), p.large(), KERNELS, 64, workers);
+        ComparePass.Sums[] again = new ComparePass.Sums[shards.size()];
+        for (int k = again.length - 1; k >= 0; k--) {
+            again[k] = other.run(set, bounds[k], bounds[k + 1], plan, null, CompareProgress.NONE);
+        }
+        again[3] = roundTrip(again[3]);
+        assertIdentical(mergeInOrder(List.of(again)), merged);
+        // The empty sums are the merge's identity.
+        ComparePass.Sums empty = ComparePass.Sums.empty(p.small().dIn(), p.small().numLatents(),
+                p.large().numLatents(), plan);
+        assertIdentical(empty.merge(whole).merge(empty), whole);
     }
 
     private static ComparePass.Sums mergeInOrder(List<ComparePass.Sums> shards) {
