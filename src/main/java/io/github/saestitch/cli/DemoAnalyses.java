@@ -36,18 +36,12 @@ import java.util.Locale;
  * The demo's analyses of the trained family, each through the same library calls as its command
  * ({@code frankenstein}, {@code meta-sae}, {@code nmf --pool document}) with that command's defaults, and
  * each cached on the fingerprint of its options and input files ({@link DemoConsole#cached}).
+ *
+ * @param plan    the sizes and directories
+ * @param kernels the numeric backend of every stage
+ * @param console the stage lines and the stage cache
  */
-final class DemoAnalyses {
-    private final DemoPlan plan;
-    private final Kernels kernels;
-    private final DemoConsole console;
-
-    DemoAnalyses(DemoPlan plan, Kernels kernels, DemoConsole console) {
-        this.plan = plan;
-        this.kernels = kernels;
-        this.console = console;
-    }
-
+record DemoAnalyses(DemoPlan plan, Kernels kernels, DemoConsole console) {
     /** The SAE directory of a family member. */
     private static Path sae(FamilyTrainer.Member m) {
         return m.dir().resolve(TrainResult.SAE_DIR);

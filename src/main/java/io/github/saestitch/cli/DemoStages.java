@@ -38,18 +38,12 @@ import java.util.Locale;
 /**
  * The demo's data stages: activations, the toy comparison, the family, the compares and the report, each
  * through the same library calls as its command. The analyses of the family are in {@link DemoAnalyses}.
+ *
+ * @param plan    the sizes and directories
+ * @param kernels the numeric backend of every stage
+ * @param console the stage lines and the stage cache
  */
-final class DemoStages {
-    private final DemoPlan plan;
-    private final Kernels kernels;
-    private final DemoConsole console;
-
-    DemoStages(DemoPlan plan, Kernels kernels, DemoConsole console) {
-        this.plan = plan;
-        this.kernels = kernels;
-        this.console = console;
-    }
-
+record DemoStages(DemoPlan plan, Kernels kernels, DemoConsole console) {
     /** Stage 1: MiniLM-L6 layer 3 over the Brown corpus into the store (continued when it is short). */
     void activations() throws IOException {
         console.stage(1, "activations (MiniLM-L6 layer 3, Brown corpus)");
