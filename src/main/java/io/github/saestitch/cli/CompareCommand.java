@@ -1,6 +1,10 @@
 package io.github.saestitch.cli;
 
 import io.github.saestitch.activations.ActivationSet;
+import io.github.saestitch.activations.ActivationStore;
+import io.github.saestitch.activations.ActivationsException;
+import io.github.saestitch.eval.PairContexts;
+import io.github.saestitch.eval.TopContexts;
 import io.github.saestitch.io.LoadedSae;
 import io.github.saestitch.stitch.CompareOptions;
 import io.github.saestitch.stitch.CompareProgress;
@@ -24,7 +28,8 @@ import picocli.CommandLine.Option;
                 "parents by the children, and the interpolation path from S towards L (add novel latents by ascending",
                 "max_cos, then swap groups by descending cosine). All from one streaming pass over the tokens.",
                 "",
-                "Writes OUT/latents.csv, OUT/groups.csv, OUT/interpolation.csv and OUT/summary.json (see README)."},
+                "Writes OUT/latents.csv, OUT/groups.csv, OUT/interpolation.csv and OUT/summary.json (see README),",
+                "and with a store's token ids OUT/contexts.jsonl and OUT/contexts_small.jsonl (see --contexts)."},
         footer = {"", "Example:  saestitch compare --small runs/family/w768 --large runs/family/w1536 --acts runs/acts --out runs/cmp"})
 final class CompareCommand implements Callable<Integer> {
     @Option(names = "--small", required = true, paramLabel = "S", description = "The smaller SAE directory.")
@@ -49,6 +54,14 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--no-correlation", description = "Skip the activation-correlation similarity (saves memory and time on very wide SAEs).")
     boolean noCorrelation;
 
+    @Option(names = "--contexts", negatable = true,
+            description = {"Also write the top-activating contexts (" + TopContexts.PER_LATENT + " per latent, text decoded "
+                    + "from the store) and firing frequency of every latent of L (OUT/contexts.jsonl) and of S "
+                    + "(OUT/contexts_small.jsonl), which 'report' shows in its latent explorer. One more pass over the "
+                    + "tokens, encoding them with both SAEs. Default: on when ACTS is an activation store with token ids "
+                    + "(one that 'saestitch activations' extracted); off for a .npy file, which has no text."})
+    Boolean contexts;
+
     @Mixin
     OverwriteOption overwrite = new OverwriteOption();
 
@@ -68,8 +81,10 @@ final class CompareCommand implements Callable<Integer> {
             options = options.withMaxTokens(tokens);
         }
         CompareResult r;
+        PairContexts ctx;
         long t0 = System.nanoTime();
         try (ActivationSet set = Inputs.acts(acts, 0)) {
+            boolean withContexts = withContexts(set);
             CliProgress[] bar = new CliProgress[1];
             try {
                 r = new StitchComparator(kernels.kernels()).compare(s.sae(), l.sae(), set, options, new CompareProgress() {
@@ -98,8 +113,9 @@ final class CompareCommand implements Callable<Integer> {
                     bar[0].close();
                 }
             }
+            ctx = withContexts ? contexts(s, l, (ActivationStore) set, r.tokens()) : null;
         }
-        CompareWriter.write(r, out, overwrite.on);
+        CompareWriter.write(r, out, overwrite.on, ctx == null ? dir -> { } : ctx::writeInto);
         double secs = (System.nanoTime() - t0) / 1e9;
         if (json.print(CompareWriter.summary(r))) {
             return 0;
@@ -119,7 +135,28 @@ final class CompareCommand implements Callable<Integer> {
         if (r.composite()) {
             System.out.println("  note: " + r.hybridNote());
         }
-        System.out.println("  wrote " + out.resolve("latents.csv") + ", groups.csv, interpolation.csv, summary.json");
+        System.out.println("  wrote " + out.resolve("latents.csv") + ", groups.csv, interpolation.csv, summary.json"
+                + (ctx == null ? "" : ", contexts.jsonl, contexts_small.jsonl"));
         return 0;
+    }
+
+    /** Whether to write contexts: as {@code --contexts} says, by default when the set's tokens can be decoded. */
+    private boolean withContexts(ActivationSet set) {
+        boolean decodable = TopContexts.decodable(set);
+        if (Boolean.TRUE.equals(contexts) && !decodable) {
+            throw new BadInputException("--contexts needs an activation store with token ids and its model's tokenizer "
+                    + "(from 'saestitch activations'); " + acts + " has none. Leave out --contexts");
+        }
+        return contexts == null ? decodable : contexts;
+    }
+
+    /** The top contexts of both SAEs' latents over the compared tokens. */
+    private PairContexts contexts(LoadedSae s, LoadedSae l, ActivationStore store, long compared) {
+        try (CliProgress bar = new CliProgress("contexts", compared, "tok")) {
+            return PairContexts.compute(s.sae(), l.sae(), store, compared, kernels.kernels(), bar::stepTo);
+        } catch (ActivationsException e) {
+            throw new BadInputException("cannot decode the top contexts from " + acts + ": " + e.getMessage()
+                    + " (--no-contexts compares without them)");
+        }
     }
 }

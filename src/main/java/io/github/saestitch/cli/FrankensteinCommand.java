@@ -194,7 +194,7 @@ final class FrankensteinCommand implements Callable<Integer> {
     }
 
     /** One line per stage on stderr, with a progress bar for the token passes. */
-    private static final class Listener implements FrankensteinListener {
+    static final class Listener implements FrankensteinListener {
         private CliProgress bar;
 
         @Override

@@ -44,52 +44,94 @@ public final class TopActivations {
             throw new IllegalArgumentException("the SAE has d_in " + model.dIn() + " but " + set.describe() + " has d = "
                     + set.dIn());
         }
-        int f = model.numLatents();
-        float[] vals = new float[f * perLatent]; // [numLatents, perLatent] unordered heap slots
-        long[] toks = new long[f * perLatent]; // [numLatents, perLatent]
-        int[] count = new int[f];
+        Accumulator acc = new Accumulator(model.numLatents(), perLatent);
         long n = Math.min(maxTokens, set.numTokens());
         for (long start = 0; start < n; start += BLOCK_TOKENS) {
             int len = (int) Math.min(BLOCK_TOKENS, n - start);
-            SparseRows codes = model.encode(set.block(start, len));
-            for (int r = 0; r < len; r++) {
+            acc.add(model.encode(set.block(start, len)), start);
+        }
+        return acc.entries();
+    }
+
+    /**
+     * The running top activations of every latent, fed one block of codes at a time, and each latent's
+     * count of positive activations (its firing count) over the tokens fed: what {@link #compute} keeps
+     * for one model, so that one pass over a set can feed several models' codes.
+     */
+    static final class Accumulator {
+        private final int perLatent;
+        private final float[] vals; // [numLatents, perLatent] unordered heap slots
+        private final long[] toks; // [numLatents, perLatent]
+        private final int[] count; // [numLatents] filled slots
+        private final long[] fires; // [numLatents] tokens with a positive activation
+        private long tokens;
+
+        Accumulator(int numLatents, int perLatent) {
+            this.perLatent = perLatent;
+            this.vals = new float[numLatents * perLatent];
+            this.toks = new long[numLatents * perLatent];
+            this.count = new int[numLatents];
+            this.fires = new long[numLatents];
+        }
+
+        /** Adds the codes of the tokens {@code firstToken, firstToken + 1, …} (one row each). */
+        void add(SparseRows codes, long firstToken) {
+            for (int r = 0; r < codes.rows(); r++) {
                 for (int p = codes.rowPtr()[r]; p < codes.rowPtr()[r + 1]; p++) {
                     float v = codes.values()[p];
-                    if (v <= 0f) {
-                        continue;
-                    }
-                    int j = codes.colIdx()[p];
-                    int base = j * perLatent;
-                    if (count[j] < perLatent) {
-                        vals[base + count[j]] = v;
-                        toks[base + count[j]] = start + r;
-                        count[j]++;
-                        continue;
-                    }
-                    // Replace the smallest kept value (the latest token among equal ones) when v beats it:
-                    // perLatent is small, so a scan beats a heap.
-                    int min = base;
-                    for (int q = base + 1; q < base + perLatent; q++) {
-                        if (vals[q] < vals[min] || (vals[q] == vals[min] && toks[q] > toks[min])) {
-                            min = q;
-                        }
-                    }
-                    if (v > vals[min]) {
-                        vals[min] = v;
-                        toks[min] = start + r;
+                    if (v > 0f) {
+                        offer(codes.colIdx()[p], v, firstToken + r);
                     }
                 }
             }
+            tokens += codes.rows();
         }
-        List<List<Entry>> out = new ArrayList<>(f);
-        for (int j = 0; j < f; j++) {
-            Entry[] e = new Entry[count[j]];
-            for (int q = 0; q < count[j]; q++) {
-                e[q] = new Entry(toks[j * perLatent + q], vals[j * perLatent + q]);
+
+        private void offer(int j, float v, long token) {
+            fires[j]++;
+            int base = j * perLatent;
+            if (count[j] < perLatent) {
+                vals[base + count[j]] = v;
+                toks[base + count[j]] = token;
+                count[j]++;
+                return;
             }
-            Arrays.sort(e, Comparator.comparingDouble((Entry x) -> -x.activation()).thenComparingLong(Entry::token));
-            out.add(List.of(e));
+            // Replace the smallest kept value (the latest token among equal ones) when v beats it:
+            // perLatent is small, so a scan beats a heap.
+            int min = base;
+            for (int q = base + 1; q < base + perLatent; q++) {
+                if (vals[q] < vals[min] || (vals[q] == vals[min] && toks[q] > toks[min])) {
+                    min = q;
+                }
+            }
+            if (v > vals[min]) {
+                vals[min] = v;
+                toks[min] = token;
+            }
         }
-        return out;
+
+        /** Tokens fed so far. */
+        long tokens() {
+            return tokens;
+        }
+
+        /** Latent {@code j}'s firing frequency over the tokens fed (0 before any). */
+        double freq(int j) {
+            return tokens == 0 ? 0.0 : (double) fires[j] / tokens;
+        }
+
+        /** Every latent's kept entries, largest first (ties: the earlier token); [numLatents] lists. */
+        List<List<Entry>> entries() {
+            List<List<Entry>> out = new ArrayList<>(count.length);
+            for (int j = 0; j < count.length; j++) {
+                Entry[] e = new Entry[count[j]];
+                for (int q = 0; q < count[j]; q++) {
+                    e[q] = new Entry(toks[j * perLatent + q], vals[j * perLatent + q]);
+                }
+                Arrays.sort(e, Comparator.comparingDouble((Entry x) -> -x.activation()).thenComparingLong(Entry::token));
+                out.add(List.of(e));
+            }
+            return out;
+        }
     }
 }

@@ -62,6 +62,16 @@ public final class CompareWriter {
      *                {@link IllegalArgumentException})
      */
     public static void write(CompareResult result, Path out, boolean replace) throws IOException {
+        write(result, out, replace, dir -> { });
+    }
+
+    /**
+     * {@link #write(CompareResult, Path, boolean)}, and {@code extra} writes its own files (the top
+     * contexts) into the same directory before it becomes {@code out}, so that {@code out} is still
+     * written whole or not at all.
+     */
+    public static void write(CompareResult result, Path out, boolean replace, AtomicOutput.Writer extra)
+            throws IOException {
         Objects.requireNonNull(result, "result");
         Objects.requireNonNull(out, "out");
         if (Files.isDirectory(out) && !replace && !isEmpty(out)) {
@@ -74,6 +84,7 @@ public final class CompareWriter {
             writeInterpolation(result, dir.resolve("interpolation.csv"));
             Files.writeString(dir.resolve("summary.json"), JSON.writeValueAsString(summary(result)) + "\n",
                     StandardCharsets.UTF_8);
+            extra.writeTo(dir);
         });
     }
 
