@@ -1,9 +1,9 @@
 package io.github.saestitch.decomp;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.saestitch.io.AtomicOutput;
+import io.github.saestitch.io.Json;
 import io.github.saestitch.io.SaeFormat;
 import io.github.saestitch.io.SaeFormats;
 import io.github.saestitch.sae.Activation;
@@ -51,7 +51,7 @@ public final class MetaSaeWriter {
     /** Nearest latents listed per meta-latent. */
     public static final int NEAREST = 5;
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private MetaSaeWriter() {
     }

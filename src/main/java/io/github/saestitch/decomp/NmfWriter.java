@@ -1,13 +1,13 @@
 package io.github.saestitch.decomp;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.saestitch.activations.ActivationStore;
 import io.github.saestitch.activations.DocumentInfo;
 import io.github.saestitch.activations.TokenContext;
 import io.github.saestitch.io.AtomicOutput;
+import io.github.saestitch.io.Json;
 import io.github.saestitch.report.LatentContext;
 import io.github.saestitch.report.LatentContexts;
 import io.github.saestitch.sae.SaeRunner;
@@ -97,7 +97,7 @@ public final class NmfWriter {
     /** Tokens of text on each side of a context (as the demo's latent contexts). */
     public static final int CONTEXT_RADIUS = 6;
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private NmfWriter() {
     }

@@ -1,10 +1,10 @@
 package io.github.saestitch.frankenstein;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.saestitch.io.AtomicOutput;
+import io.github.saestitch.io.Json;
 import io.github.saestitch.io.SaeFormat;
 import io.github.saestitch.io.SaeFormats;
 import io.github.saestitch.io.SafeTensors;
@@ -64,7 +64,7 @@ public final class FrankensteinWriter {
     /** Largest family index a composite manifest may name (families are a handful of SAEs). */
     static final int MAX_SOURCE_INDEX = 1 << 16;
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private FrankensteinWriter() {
     }

@@ -3,6 +3,7 @@ package io.github.saestitch.report;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.saestitch.io.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -40,7 +41,7 @@ record CompareRun(Path dir, String label, Summary summary, Latents latents, List
     static final String INTERPOLATION = "interpolation.csv";
     static final String SUMMARY = "summary.json";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     /** The metrics of one SAE of the pair on the compare tokens (NaN / −1 when not in the summary). */
     record ModelStats(int numLatents, double mse, double fvu, double l0, long dead, String activation) {

@@ -1,10 +1,10 @@
 package io.github.saestitch.stitch;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.saestitch.io.AtomicOutput;
+import io.github.saestitch.io.Json;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.Writer;
@@ -49,7 +49,7 @@ public final class CompareWriter {
     /** Header of interpolation.csv. */
     public static final String INTERPOLATION_HEADER = "step,action,num_latents,mse,l0,target,cosine,delta_mse,fvu";
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private CompareWriter() {
     }
