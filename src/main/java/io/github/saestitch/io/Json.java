@@ -43,6 +43,15 @@ public final class Json {
         return MAPPER.createObjectNode();
     }
 
+    /** Puts {@code v} under {@code key}, or JSON null when it is NaN or infinite (JSON has no such numbers). */
+    public static void putNumber(ObjectNode o, String key, double v) {
+        if (Double.isFinite(v)) {
+            o.put(key, v);
+        } else {
+            o.putNull(key);
+        }
+    }
+
     /** {@code value} as indented JSON (no trailing line break). */
     public static String pretty(Object value) throws JsonProcessingException {
         return MAPPER.writeValueAsString(value);
