@@ -3,6 +3,7 @@ package io.github.saestitch.report;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.saestitch.io.AtomicOutput;
+import io.github.saestitch.stitch.Contingency;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -407,7 +408,7 @@ public final class ReportBuilder {
         List<String[]> rows = new ArrayList<>();
         for (int k = 0; k < runs.size(); k++) {
             CompareRun r = runs.get(k);
-            CompareRun.Contingency c = r.contingency();
+            Contingency c = r.contingency();
             CompareRun.Summary s = r.summary();
             long n = c.novel() + c.reconstruction();
             CompareRun.Landmark na = s.novelAdded();
@@ -466,7 +467,7 @@ public final class ReportBuilder {
 
     /** The 2×2 table of kind × sign of Δmse, beside the source's. */
     static String contingencyHtml(CompareRun run) {
-        CompareRun.Contingency c = run.contingency();
+        Contingency c = run.contingency();
         long sn = SOURCE_NOVEL_IMPROVES + SOURCE_NOVEL_WORSENS;
         long sr = SOURCE_RECONSTRUCTION_IMPROVES + SOURCE_RECONSTRUCTION_WORSENS;
         StringBuilder sb = new StringBuilder();
@@ -491,8 +492,9 @@ public final class ReportBuilder {
         sb.append("<p class=\"small\">Percentages are within each kind. Agreement (kind predicts the sign): <b>")
                 .append(Fmt.pct(c.agreement(), false)).append("</b> here, ").append(Fmt.pct(sourceAgreement(), false))
                 .append(" in the source.");
-        if (c.undefined() > 0) {
-            sb.append(' ').append(Fmt.count(c.undefined())).append(" latents have no \u0394mse and are not counted.");
+        if (run.undefinedDeltaMse() > 0) {
+            sb.append(' ').append(Fmt.count(run.undefinedDeltaMse()))
+                    .append(" latents have no \u0394mse and count as unchanged.");
         }
         sb.append("</p>\n");
         CompareRun.Summary s = run.summary();

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.github.saestitch.activations.MatrixActivationSet;
-import io.github.saestitch.report.ReportFormats;
 import io.github.saestitch.sae.Activation;
 import io.github.saestitch.sae.Sae;
 import io.github.saestitch.sae.SaeRunner;
@@ -169,12 +168,5 @@ class FrankensteinModelTest {
         Family f = new Family(List.of(new Family.Member(c.family().sae(2), "wide"), new Family.Member(s0, "narrow")));
         assertThat(f.member(0).source()).isEqualTo("narrow");
         assertThat(f.hookName()).isEqualTo("blocks.3.hook_resid_post");
-    }
-
-    @Test
-    void theTableHeaderIsTheReportsFormat() {
-        assertThat(FrankensteinWriter.TABLE_HEADER).isEqualTo(ReportFormats.FRANKENSTEIN_HEADER);
-        assertThat(FrankensteinWriter.TABLE_FILE).isEqualTo(ReportFormats.FRANKENSTEIN_FILE);
-        assertThat(FrankensteinWriter.FORMAT_VERSION).isEqualTo(ReportFormats.VERSION);
     }
 }
