@@ -9,6 +9,7 @@ import io.github.saestitch.activations.TokenContext;
 import io.github.saestitch.eval.TopActivations;
 import io.github.saestitch.report.LatentContext;
 import io.github.saestitch.report.LatentContexts;
+import io.github.saestitch.report.TrainingCharts;
 import io.github.saestitch.sae.Autoencoder;
 import io.github.saestitch.sae.SaeRunner;
 import io.github.saestitch.tensor.FloatMatrix;
@@ -169,6 +170,7 @@ final class DemoCommand implements Callable<Integer> {
                         }
                     });
         }
+        TrainingCharts.writeFamily(family);
         StringBuilder famLine = new StringBuilder();
         for (FamilyTrainer.Member m : fam.members()) {
             famLine.append(String.format(Locale.ROOT, "%s%d: fvu %.3f l0 %.1f dead %d", famLine.isEmpty() ? "" : "; ",

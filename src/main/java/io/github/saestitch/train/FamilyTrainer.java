@@ -26,7 +26,6 @@ import java.util.Objects;
  *   width-768/ width-1536/ ...   one {@link Trainer} output directory per width
  *   family_summary.csv           one row per width (columns below)
  *   family_summary.json          the same plus the shared options (format_version 1)
- *   family_summary.png           held-out mse, fvu, l0 and dead against width
  * </pre>
  * CSV columns: {@code format_version, width, architecture, steps, tokens, mse, fvu, l0, dead,
  * dead_fraction, stored_parameter_ratio, tokens_per_second, dir} — the metrics are the held-out ones
@@ -40,6 +39,7 @@ public final class FamilyTrainer {
     public static final int FORMAT_VERSION = 1;
     public static final String SUMMARY_CSV = "family_summary.csv";
     public static final String SUMMARY_JSON = "family_summary.json";
+    /** The chart of the summary, drawn by {@code report.TrainingCharts} (this package does not draw). */
     public static final String SUMMARY_PNG = "family_summary.png";
 
     /** One trained width. */
@@ -47,7 +47,7 @@ public final class FamilyTrainer {
     }
 
     /** The whole family. */
-    public record FamilyResult(List<Member> members, Path summaryCsv, Path summaryJson, Path plotPng) {
+    public record FamilyResult(List<Member> members, Path summaryCsv, Path summaryJson) {
     }
 
     /** Progress of a family run; the library never prints. */
@@ -120,11 +120,9 @@ public final class FamilyTrainer {
         }
         Path csv = outDir.resolve(SUMMARY_CSV);
         Path json = outDir.resolve(SUMMARY_JSON);
-        Path png = outDir.resolve(SUMMARY_PNG);
         writeCsv(members, csv);
         writeJson(members, json);
-        Charts.writeFamily(members, base.architecture().id() + " family", png);
-        return new FamilyResult(List.copyOf(members), csv, json, png);
+        return new FamilyResult(List.copyOf(members), csv, json);
     }
 
     private static void writeCsv(List<Member> members, Path file) throws IOException {

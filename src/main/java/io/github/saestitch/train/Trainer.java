@@ -44,7 +44,6 @@ import java.util.Objects;
  * <pre>
  *   sae/                 the trained SAE, SAELens v6 (cfg.json + sae_weights.safetensors), raw units
  *   train_log.csv        {@link TrainingLog} (columns documented there)
- *   train_curves.png     mse / fvu / l0 / dead against tokens ({@link Charts})
  *   train_summary.json   options, final held-out metrics, throughput (format_version 1)
  *   checkpoint/          the latest checkpoint ({@link TrainingState}), written atomically
  * </pre>
@@ -404,8 +403,6 @@ public final class Trainer {
             if (outDir != null) {
                 SaeFormats.save(sae, outDir.resolve(TrainResult.SAE_DIR), SaeFormat.SAELENS, true);
                 state.log.write(outDir.resolve(TrainingLog.FILE));
-                Charts.writeTrainingCurves(state.log.rows(), options.architecture().id() + " F=" + options.numLatents(),
-                        outDir.resolve(TrainResult.PLOT_FILE));
                 writeSummary(result, theta, outDir.resolve(TrainResult.SUMMARY_FILE));
             }
             return result;
