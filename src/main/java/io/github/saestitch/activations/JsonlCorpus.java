@@ -3,6 +3,7 @@ package io.github.saestitch.activations;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.github.saestitch.io.Json;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,7 +22,7 @@ import java.util.Arrays;
  * JSON object, or lacks the field, is reported with its line number when it is read.
  */
 final class JsonlCorpus implements Corpus {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private final Path file;
     private final String textField;

@@ -1,11 +1,12 @@
 package io.github.saestitch.activations;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.saestitch.io.AtomicOutput;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.github.saestitch.io.Json;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,7 +18,8 @@ import java.util.Objects;
 /**
  * The {@code manifest.json} of an activation store: what the activations are (model, hook, dtype, width),
  * where they came from (tokenizer, corpus, context length, seed) and which shards are complete. JSON keys
- * are the snake_case of the component names (one mapping, {@link #MAPPER}).
+ * are the snake_case of the component names ({@code @JsonNaming} on every record, read and written by
+ * the project's mapper {@link Json#MAPPER}).
  *
  * @param formatVersion    {@value #FORMAT_VERSION}; readers refuse newer versions
  * @param kind             always {@value #KIND}
@@ -46,6 +48,7 @@ import java.util.Objects;
  * @param updated          ISO-8601 time of the last change
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record StoreManifest(
         int formatVersion,
         String kind,
@@ -80,25 +83,25 @@ public record StoreManifest(
     /** The manifest file name inside a store directory. */
     public static final String FILE = "manifest.json";
 
-    /** Snake-case JSON mapping of all store JSON files. */
-    static final ObjectMapper MAPPER = new ObjectMapper()
-            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    /** The mapper of all store JSON files (the project's; the records name their keys in snake_case). */
+    static final ObjectMapper MAPPER = Json.MAPPER;
 
     public StoreManifest {
         shards = shards == null ? List.of() : List.copyOf(shards);
     }
 
     /** The transformer: id, original name, the jar it came from, checksum of the ONNX bytes, shape. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record ModelInfo(String id, String hfName, String artifact, String onnxSha256, int numLayers, int dModel) {
     }
 
     /** The tokenizer file, its checksum, and its special token ids. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record TokenizerInfo(String file, String sha256, int clsId, int sepId, int padId) {
     }
 
     /** The corpus: kind ({@code brown}, {@code text}, {@code jsonl}), source, fingerprint, document count. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record CorpusInfo(String kind, String source, String fingerprint, int documents) {
     }
 
@@ -106,6 +109,7 @@ public record StoreManifest(
      * One complete shard: its directory name, token count, and the sum and sum of squares of the token
      * activation norms (so the summary's norm statistics cover a resumed store without re-reading it).
      */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Shard(String name, long tokens, double normSum, double normSqSum) {
     }
 
@@ -114,6 +118,7 @@ public record StoreManifest(
      * {@code orderIndex} (an index into the seeded document order) and window {@code window} of it; its
      * first {@code skipTokens} stored tokens are already in the store.
      */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Resume(int orderIndex, int window, long skipTokens) {
     }
 

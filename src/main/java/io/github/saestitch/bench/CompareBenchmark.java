@@ -6,7 +6,7 @@ import io.github.saestitch.stitch.CompareTimings;
 import io.github.saestitch.stitch.StitchComparator;
 import io.github.saestitch.activations.MatrixActivationSet;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.saestitch.io.Json;
 import io.github.saestitch.io.Npy;
 import io.github.saestitch.io.NpyArray;
 import io.github.saestitch.sae.Activation;
@@ -335,7 +335,7 @@ public final class CompareBenchmark {
                 return null;
             }
             String line = text.strip().lines().reduce((a, b) -> b).orElse("{}");
-            JsonNode json = new ObjectMapper().readTree(line);
+            JsonNode json = Json.MAPPER.readTree(line);
             float[] theirs;
             try (NpyArray a = Npy.open(dir.resolve("delta_numpy.npy"))) {
                 theirs = a.vector();

@@ -14,6 +14,7 @@ import io.github.saestitch.io.SaeFormats;
 import io.github.saestitch.io.LatentContexts;
 import io.github.saestitch.report.ReportBuilder;
 import io.github.saestitch.report.ReportFormats;
+import io.github.saestitch.report.TrainingCharts;
 import io.github.saestitch.report.ReportResult;
 import io.github.saestitch.sae.Sae;
 import io.github.saestitch.stitch.CompareOptions;
@@ -101,6 +102,7 @@ record DemoStages(DemoPlan plan, Kernels kernels, DemoConsole console) {
                         }
                     });
         }
+        TrainingCharts.writeFamily(plan.family());
         StringBuilder line = new StringBuilder();
         for (FamilyTrainer.Member m : fam.members()) {
             line.append(String.format(Locale.ROOT, "%s%d: fvu %.3f l0 %.1f dead %d", line.isEmpty() ? "" : "; ",

@@ -182,7 +182,7 @@ final class FrankensteinCommand implements Callable<Integer> {
             if (!Files.isRegularFile(summary)) {
                 continue;
             }
-            var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(summary.toFile());
+            var node = io.github.saestitch.io.Json.MAPPER.readTree(summary.toFile());
             long trainerHeld = node.path("options").path("evalTokens").asLong(-1);
             if (trainerHeld >= 0 && trainerHeld < heldOut) {
                 System.err.printf(Locale.ROOT, "warning: %s was trained holding out only the last %d tokens of its set, "

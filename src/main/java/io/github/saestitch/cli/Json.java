@@ -1,25 +1,20 @@
 package io.github.saestitch.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
 
-/** The one JSON printer of the CLI: {@code --json} results are one object on stdout. */
+/** The one JSON printer of the CLI: {@code --json} results are one object on stdout (the project's mapper). */
 final class Json {
-    static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
-
     private Json() {
     }
 
     static ObjectNode object() {
-        return MAPPER.createObjectNode();
+        return io.github.saestitch.io.Json.object();
     }
 
     static void print(PrintStream out, Object value) {
         try {
-            out.println(MAPPER.writeValueAsString(value));
+            out.println(io.github.saestitch.io.Json.pretty(value));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("cannot serialize result to JSON", e);
         }

@@ -3,6 +3,7 @@ package io.github.saestitch.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.saestitch.activations.ActivationSet;
 import io.github.saestitch.eval.EvalResult;
+import io.github.saestitch.report.TrainingCharts;
 import io.github.saestitch.train.TrainListener;
 import io.github.saestitch.train.TrainOptions;
 import io.github.saestitch.train.TrainProgress;
@@ -52,6 +53,7 @@ final class TrainCommand implements Callable<Integer> {
         try (ActivationSet set = Inputs.acts(acts, 0)) {
             r = new Trainer(options, kernels.kernels()).train(set, out, resume, progressListener("train " + width));
         }
+        TrainingCharts.writeTrainingCurves(out, options.architecture().id() + " F=" + options.numLatents());
         report(r, json.on);
         return 0;
     }

@@ -1,6 +1,7 @@
 package io.github.saestitch.cli;
 
 import io.github.saestitch.activations.ActivationSet;
+import io.github.saestitch.report.TrainingCharts;
 import io.github.saestitch.train.FamilyTrainer;
 import io.github.saestitch.train.TrainListener;
 import java.nio.file.Path;
@@ -53,7 +54,8 @@ final class TrainFamilyCommand implements Callable<Integer> {
             var e = m.result().finalEval();
             System.out.printf("%-8d %10.5g %8.4f %8.2f %6d  %s%n", m.width(), e.mse(), e.fvu(), e.l0(), e.dead(), m.dir());
         }
-        System.out.println("summary: " + r.summaryCsv() + ", " + r.summaryJson() + ", " + r.plotPng());
+        Path png = TrainingCharts.writeFamily(out);
+        System.out.println("summary: " + r.summaryCsv() + ", " + r.summaryJson() + ", " + png);
         return 0;
     }
 }

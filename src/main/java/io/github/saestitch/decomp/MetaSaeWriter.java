@@ -1,15 +1,13 @@
 package io.github.saestitch.decomp;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.saestitch.io.AtomicOutput;
+import io.github.saestitch.io.CsvWriter;
+import io.github.saestitch.io.Json;
 import io.github.saestitch.io.SaeFormat;
 import io.github.saestitch.io.SaeFormats;
 import io.github.saestitch.sae.Activation;
 import java.io.IOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -51,8 +49,6 @@ public final class MetaSaeWriter {
     /** Nearest latents listed per meta-latent. */
     public static final int NEAREST = 5;
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
     private MetaSaeWriter() {
     }
 
@@ -81,32 +77,31 @@ public final class MetaSaeWriter {
         ObjectNode summary = summary(run);
         AtomicOutput.writeDirectory(out, dir -> {
             SaeFormats.save(r.meta(), dir.resolve(META_SAE_DIR), SaeFormat.SAELENS, false);
-            try (Writer w = Files.newBufferedWriter(dir.resolve(LATENT_META_FILE), StandardCharsets.UTF_8)) {
-                w.write(LATENT_META_HEADER + "\n");
+            try (CsvWriter w = CsvWriter.open(dir.resolve(LATENT_META_FILE), LATENT_META_HEADER)) {
                 for (int j = 0; j < r.numLatents(); j++) {
                     for (int i = 0; i < r.metaOf()[j].length; i++) {
-                        w.write(FORMAT_VERSION + "," + j + "," + i + "," + r.metaOf()[j][i] + "," + r.weightOf()[j][i] + "\n");
+                        w.integer(FORMAT_VERSION).integer(j).integer(i).integer(r.metaOf()[j][i]).number(r.weightOf()[j][i])
+                                .endRow();
                     }
                 }
             }
-            try (Writer w = Files.newBufferedWriter(dir.resolve(META_LATENTS_FILE), StandardCharsets.UTF_8)) {
-                w.write(META_LATENTS_HEADER + "\n");
+            try (CsvWriter w = CsvWriter.open(dir.resolve(META_LATENTS_FILE), META_LATENTS_HEADER)) {
                 for (int q = 0; q < r.metaLatents(); q++) {
                     int[] idx = run.nearest().index()[q];
                     for (int i = 0; i < idx.length; i++) {
-                        w.write(FORMAT_VERSION + "," + q + "," + r.members()[q] + "," + i + "," + idx[i] + ","
-                                + run.nearest().cos()[q][i] + "\n");
+                        w.integer(FORMAT_VERSION).integer(q).integer(r.members()[q]).integer(i).integer(idx[i])
+                                .number(run.nearest().cos()[q][i]).endRow();
                     }
                 }
             }
-            Files.writeString(dir.resolve(SUMMARY_FILE), JSON.writeValueAsString(summary) + "\n", StandardCharsets.UTF_8);
+            Json.write(dir.resolve(SUMMARY_FILE), summary);
         });
     }
 
     /** The summary.json object (see the class comment). */
     public static ObjectNode summary(Run run) {
         MetaSae.Result r = run.result();
-        ObjectNode o = JSON.createObjectNode();
+        ObjectNode o = Json.object();
         o.put("format_version", FORMAT_VERSION);
         o.put("kind", "saestitch-meta-sae-summary");
         o.put("sae", run.sae());
@@ -114,8 +109,8 @@ public final class MetaSaeWriter {
         o.put("d_in", r.meta().dIn());
         o.put("meta_latents", r.metaLatents());
         o.put("k", r.options().k());
-        putNumber(o, "fvu", r.eval().fvu());
-        putNumber(o, "fvu_capped", r.fvuCapped());
+        Json.putNumber(o, "fvu", r.eval().fvu());
+        Json.putNumber(o, "fvu_capped", r.fvuCapped());
         o.put("mse", r.eval().mse());
         o.put("l0", r.eval().l0());
         o.put("dead_meta_latents", r.eval().dead());
@@ -146,13 +141,4 @@ public final class MetaSaeWriter {
         n.put("median", sorted[sorted.length / 2]);
         n.put("max", sorted[sorted.length - 1]);
         return o;
-    }
-
-    private static void putNumber(ObjectNode o, String key, double v) {
-        if (Double.isFinite(v)) {
-            o.put(key, v);
-        } else {
-            o.putNull(key);
-        }
-    }
-}
+    }}

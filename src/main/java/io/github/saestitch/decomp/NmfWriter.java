@@ -5,8 +5,6 @@ import static io.github.saestitch.decomp.NmfFactors.topDocuments;
 import static io.github.saestitch.decomp.NmfFactors.topLatents;
 import static io.github.saestitch.decomp.NmfGenres.assignment;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.saestitch.decomp.NmfAnalysis.DocumentRows;
@@ -16,10 +14,10 @@ import io.github.saestitch.decomp.NmfFactors.LatentFactor;
 import io.github.saestitch.decomp.NmfGenres.Assignment;
 import io.github.saestitch.decomp.NmfGenres.GenreMix;
 import io.github.saestitch.io.AtomicOutput;
+import io.github.saestitch.io.CsvWriter;
+import io.github.saestitch.io.Json;
 import io.github.saestitch.io.LatentContexts;
 import java.io.IOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -95,8 +93,6 @@ public final class NmfWriter {
     /** Latents listed per factor. */
     public static final int TOP_LATENTS = 20;
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
     private NmfWriter() {
     }
 
@@ -107,46 +103,35 @@ public final class NmfWriter {
         }
         ObjectNode summary = summary(run);
         AtomicOutput.writeDirectory(out, dir -> {
-            try (Writer w = Files.newBufferedWriter(dir.resolve(FACTORS_FILE), StandardCharsets.UTF_8)) {
-                w.write(FACTORS_HEADER + "\n");
+            try (CsvWriter w = CsvWriter.open(dir.resolve(FACTORS_FILE), FACTORS_HEADER)) {
                 for (FactorLatent r : topLatents(run.result(), TOP_LATENTS)) {
-                    w.write(FORMAT_VERSION + "," + r.factor() + "," + r.rank() + "," + r.latent() + "," + r.weight() + "\n");
+                    w.integer(FORMAT_VERSION).integer(r.factor()).integer(r.rank()).integer(r.latent()).number(r.weight())
+                            .endRow();
                 }
             }
-            try (Writer w = Files.newBufferedWriter(dir.resolve(LATENT_FACTOR_FILE), StandardCharsets.UTF_8)) {
-                w.write(LATENT_FACTOR_HEADER + "\n");
+            try (CsvWriter w = CsvWriter.open(dir.resolve(LATENT_FACTOR_FILE), LATENT_FACTOR_HEADER)) {
                 for (LatentFactor r : dominantFactors(run.result(), run.fired())) {
-                    w.write(FORMAT_VERSION + "," + r.latent() + "," + r.factor() + "," + r.weight() + ","
-                            + (Double.isFinite(r.share()) ? Double.toString(r.share()) : "") + "\n");
+                    w.integer(FORMAT_VERSION).integer(r.latent()).integer(r.factor()).number(r.weight()).number(r.share())
+                            .endRow();
                 }
             }
             LatentContexts.write(run.contexts(), dir.resolve(CONTEXTS_FILE));
             if (run.documents() != null) {
-                try (Writer w = Files.newBufferedWriter(dir.resolve(DOCUMENTS_FILE), StandardCharsets.UTF_8)) {
-                    w.write(DOCUMENTS_HEADER + "\n");
+                try (CsvWriter w = CsvWriter.open(dir.resolve(DOCUMENTS_FILE), DOCUMENTS_HEADER)) {
                     for (FactorDocument r : topDocuments(run.result(), run.documents(), TOP_DOCUMENTS)) {
-                        w.write(FORMAT_VERSION + "," + r.factor() + "," + r.rank() + "," + r.document().id() + ","
-                                + csvField(r.document().name()) + "," + csvField(r.document().genre()) + ","
-                                + r.weight() + "\n");
+                        w.integer(FORMAT_VERSION).integer(r.factor()).integer(r.rank()).integer(r.document().id())
+                                .text(r.document().name()).text(r.document().genre()).number(r.weight()).endRow();
                     }
                 }
             }
-            Files.writeString(dir.resolve(SUMMARY_FILE), JSON.writeValueAsString(summary) + "\n", StandardCharsets.UTF_8);
+            Json.write(dir.resolve(SUMMARY_FILE), summary);
         });
-    }
-
-    /** A CSV field, quoted (with doubled quotes) when it holds a comma, quote or line break. */
-    static String csvField(String s) {
-        if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) {
-            return s;
-        }
-        return '"' + s.replace("\"", "\"\"") + '"';
     }
 
     /** The summary.json object (see the class comment). */
     public static ObjectNode summary(NmfAnalysis run) {
         NmfResult r = run.result();
-        ObjectNode o = JSON.createObjectNode();
+        ObjectNode o = Json.object();
         o.put("format_version", FORMAT_VERSION);
         o.put("kind", "saestitch-nmf-summary");
         o.put("sae", run.sae());

@@ -1,15 +1,15 @@
 package io.github.saestitch.frankenstein;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.saestitch.io.AtomicOutput;
 import io.github.saestitch.io.CompositeManifest;
+import io.github.saestitch.io.CsvWriter;
+import io.github.saestitch.io.Json;
 import io.github.saestitch.io.SaeFormat;
 import io.github.saestitch.io.SaeFormats;
 import java.io.IOException;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -26,8 +26,7 @@ import java.util.Map;
  *
  * <ul>
  *   <li>{@code frankenstein.csv} — {@code format_version,series,num_latents,mse,fvu,l0,note}
- *       (exactly {@code report.ReportFormats.FRANKENSTEIN_HEADER}, the file the report reads; a test holds
- *       the two equal, since this package sits below report and does not import it): one row per model, all
+ *       ({@link #TABLE_HEADER}, the file the report reads; the report imports these constants): one row per model, all
  *       metrics on the held-out tokens; {@code series} is {@code original} for the family's SAEs, else
  *       one of {@code cosine}, {@code cosine + refit}, {@code cosine + adam}, {@code greedy},
  *       {@code greedy + refit}, {@code greedy + adam}, {@code greedy (equal l0)},
@@ -56,12 +55,12 @@ public final class FrankensteinWriter {
     public static final int FORMAT_VERSION = 1;
     /** The table the report reads. */
     public static final String TABLE_FILE = "frankenstein.csv";
-    /** Its header (equal to {@code report.ReportFormats.FRANKENSTEIN_HEADER}). */
+    /** Its header (the report reads the file by these column names). */
     public static final String TABLE_HEADER = "format_version,series,num_latents,mse,fvu,l0,note";
     public static final String LATENTS_HEADER = "format_version,latent,source,source_width,source_latent,stage,max_cos,delta_mse";
     public static final String SUMMARY_FILE = "summary.json";
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private FrankensteinWriter() {
     }
@@ -85,34 +84,26 @@ public final class FrankensteinWriter {
             for (Map.Entry<String, FrankensteinModel> e : r.saved().entrySet()) {
                 writeModel(e.getValue(), tmp.resolve(e.getKey()));
             }
-            Files.writeString(tmp.resolve(SUMMARY_FILE), JSON.writeValueAsString(summary(r)) + "\n", StandardCharsets.UTF_8);
+            Json.write(tmp.resolve(SUMMARY_FILE), summary(r));
         });
     }
 
     static void writeTable(List<FrankensteinResult.Row> rows, Path file) throws IOException {
-        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            w.append(TABLE_HEADER).append('\n');
+        try (CsvWriter w = CsvWriter.open(file, TABLE_HEADER)) {
             for (FrankensteinResult.Row row : rows) {
-                w.append(Integer.toString(FORMAT_VERSION)).append(',').append(field(row.series())).append(',')
-                        .append(Integer.toString(row.numLatents())).append(',').append(num(row.mse())).append(',')
-                        .append(num(row.fvu())).append(',').append(num(row.l0())).append(',').append(field(row.note()))
-                        .append('\n');
+                w.integer(FORMAT_VERSION).text(row.series()).integer(row.numLatents()).number(row.mse()).number(row.fvu())
+                        .number(row.l0()).text(row.note()).endRow();
             }
         }
     }
 
     static void writeLatents(Family family, Selection s, Path file) throws IOException {
-        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            w.append(LATENTS_HEADER).append('\n');
-            StringBuilder sb = new StringBuilder();
+        try (CsvWriter w = CsvWriter.open(file, LATENTS_HEADER)) {
             for (int h = 0; h < s.numLatents(); h++) {
-                sb.setLength(0);
                 int src = s.source()[h];
-                sb.append(FORMAT_VERSION).append(',').append(h).append(',').append(src).append(',')
-                        .append(family.member(src).width()).append(',').append(s.latent()[h]).append(',')
-                        .append(s.stage()[h]).append(',').append(num(s.maxCos()[h])).append(',')
-                        .append(num(s.deltaMse()[h])).append('\n');
-                w.append(sb);
+                w.integer(FORMAT_VERSION).integer(h).integer(src).integer(family.member(src).width())
+                        .integer(s.latent()[h]).integer(s.stage()[h]).number(s.maxCos()[h]).number(s.deltaMse()[h])
+                        .endRow();
             }
         }
     }
@@ -134,7 +125,7 @@ public final class FrankensteinWriter {
 
     /** The content of {@code summary.json} (see the class comment). */
     public static ObjectNode summary(FrankensteinResult r) {
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = Json.object();
         root.put("format_version", FORMAT_VERSION);
         ObjectNode files = root.putObject("files");
         files.put(TABLE_FILE, FORMAT_VERSION);
@@ -197,7 +188,7 @@ public final class FrankensteinWriter {
             x.put("gram_multiply_adds", s.gramUpdates());
             x.put("rhs_multiply_adds", s.rhsUpdates());
             x.put("iterations", s.iterations());
-            put(x, "relative_residual", s.relativeResidual());
+            Json.putNumber(x, "relative_residual", s.relativeResidual());
             x.put("accumulate_seconds", s.accumulateSeconds());
             x.put("solve_seconds", s.solveSeconds());
         }
@@ -213,7 +204,7 @@ public final class FrankensteinWriter {
             x.put("initial_seconds", g.initialSeconds());
             x.put("step_seconds", g.stepSeconds());
             x.put("ms_per_step", g.steps() > 0 ? 1e3 * g.stepSeconds() / g.steps() : 0);
-            put(x, "max_discrepancy", g.maxDiscrepancy());
+            Json.putNumber(x, "max_discrepancy", g.maxDiscrepancy());
             x.put("first_non_improving_step", g.firstNonImproving());
         }
         ObjectNode sel = root.putObject("selections");
@@ -232,10 +223,10 @@ public final class FrankensteinWriter {
             ObjectNode x = table.addObject();
             x.put("series", row.series());
             x.put("num_latents", row.numLatents());
-            put(x, "mse", row.mse());
-            put(x, "fvu", row.fvu());
-            put(x, "l0", row.l0());
-            put(x, "train_l0", row.trainL0());
+            Json.putNumber(x, "mse", row.mse());
+            Json.putNumber(x, "fvu", row.fvu());
+            Json.putNumber(x, "l0", row.l0());
+            Json.putNumber(x, "train_l0", row.trainL0());
             x.put("note", row.note());
         }
         ObjectNode saes = root.putObject("saes");
@@ -246,32 +237,12 @@ public final class FrankensteinWriter {
             x.put("kind", e.getValue().isComposite() ? "composite" : "standard");
             FrankensteinResult.SavedCheck c = r.savedChecks().get(e.getKey());
             if (c != null) {
-                put(x, "table_mse", c.tableMse());
-                put(x, "saved_mse", c.savedMse());
-                put(x, "table_l0", c.tableL0());
-                put(x, "saved_l0", c.savedL0());
-                put(x, "relative_mse_difference", c.relativeMseDifference());
+                Json.putNumber(x, "table_mse", c.tableMse());
+                Json.putNumber(x, "saved_mse", c.savedMse());
+                Json.putNumber(x, "table_l0", c.tableL0());
+                Json.putNumber(x, "saved_l0", c.savedL0());
+                Json.putNumber(x, "relative_mse_difference", c.relativeMseDifference());
             }
         }
         return root;
-    }
-
-    private static void put(ObjectNode o, String key, double v) {
-        if (Double.isFinite(v)) {
-            o.put(key, v);
-        } else {
-            o.putNull(key);
-        }
-    }
-
-    static String num(double v) {
-        return Double.isFinite(v) ? Double.toString(v) : "";
-    }
-
-    static String field(String s) {
-        if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0) {
-            return s;
-        }
-        return '"' + s.replace("\"", "\"\"") + '"';
-    }
-}
+    }}

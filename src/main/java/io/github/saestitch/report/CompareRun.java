@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.saestitch.io.FileFormatException;
 import io.github.saestitch.io.LatentContext;
 import io.github.saestitch.io.LatentContexts;
+import io.github.saestitch.io.Json;
+import io.github.saestitch.stitch.Contingency;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -31,7 +33,8 @@ import java.util.Map;
  *   <li>optional {@value LatentContexts#FILE} and {@value LatentContexts#SMALL_FILE} — top contexts (and
  *       frequencies) per latent of the larger and of the smaller SAE ({@link LatentContexts}).</li>
  * </ul>
- * The contingency counts are recomputed from {@code latents.csv} (the single source the figures use).
+ * The contingency table is summary.json's {@code contingency} (what compare counted), counted from
+ * {@code latents.csv} by the same function when an older summary lacks it.
  */
 record CompareRun(Path dir, String label, Summary summary, Latents latents, List<SwapGroup> groups,
         List<Step> interpolation, Map<Integer, List<LatentContext>> contexts, LatentContexts.Entries small) {
@@ -43,7 +46,7 @@ record CompareRun(Path dir, String label, Summary summary, Latents latents, List
     static final String INTERPOLATION = "interpolation.csv";
     static final String SUMMARY = "summary.json";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     /** The metrics of one SAE of the pair on the compare tokens (NaN / −1 when not in the summary). */
     record ModelStats(int numLatents, double mse, double fvu, double l0, long dead, String activation) {
@@ -66,10 +69,12 @@ record CompareRun(Path dir, String label, Summary summary, Latents latents, List
      * @param hybrids     the writer's note on how hybrids were formed (may be empty)
      * @param composite   whether L's latents were transplanted as composites (topk sources)
      * @param actNote     activation_similarity's note or measure (may be empty)
+     * @param contingency the {@code contingency} object, or null when absent (older summaries)
      */
     record Summary(int formatVersion, double threshold, long tokens, String kernels, String hybrids, boolean composite,
             ModelStats small, ModelStats large, Landmark novelAdded, Landmark allApplied, List<SweepRow> sweep,
-            boolean actComputed, double sameNearestFraction, double meanNearestActCorr, String actNote) {
+            boolean actComputed, double sameNearestFraction, double meanNearestActCorr, String actNote,
+            Contingency contingency) {
     }
 
     /**
@@ -94,57 +99,17 @@ record CompareRun(Path dir, String label, Summary summary, Latents latents, List
     }
 
     /**
-     * The 2×2 table of kind × sign of Δmse, plus latents whose Δmse is exactly 0 (never active on the
-     * tokens) or undefined.
+     * The table of kind × sign of Δmse as compare counted it (summary.json's {@code contingency}); for a
+     * summary written before that key, counted from latents.csv the way compare counts.
      */
-    record Contingency(long novelImproves, long novelWorsens, long reconstructionImproves, long reconstructionWorsens,
-            long novelUnchanged, long reconstructionUnchanged, long undefined) {
-        long novel() {
-            return novelImproves + novelWorsens + novelUnchanged;
-        }
-
-        long reconstruction() {
-            return reconstructionImproves + reconstructionWorsens + reconstructionUnchanged;
-        }
-
-        /** (novel improves + reconstruction worsens) / latents with Δmse ≠ 0: how well kind predicts the sign. */
-        double agreement() {
-            long n = novelImproves + novelWorsens + reconstructionImproves + reconstructionWorsens;
-            return n == 0 ? Double.NaN : (double) (novelImproves + reconstructionWorsens) / n;
-        }
+    Contingency contingency() {
+        return summary.contingency() != null ? summary.contingency()
+                : Contingency.count(latents.novel(), latents.deltaMse());
     }
 
-    /** The contingency table of this pair, from latents.csv. */
-    Contingency contingency() {
-        long ni = 0;
-        long nw = 0;
-        long nu = 0;
-        long ri = 0;
-        long rw = 0;
-        long ru = 0;
-        long undef = 0;
-        Latents l = latents;
-        for (int i = 0; i < l.size(); i++) {
-            double d = l.deltaMse()[i];
-            if (Double.isNaN(d)) {
-                undef++;
-            } else if (l.novel()[i]) {
-                if (d < 0) {
-                    ni++;
-                } else if (d > 0) {
-                    nw++;
-                } else {
-                    nu++;
-                }
-            } else if (d < 0) {
-                ri++;
-            } else if (d > 0) {
-                rw++;
-            } else {
-                ru++;
-            }
-        }
-        return new Contingency(ni, nw, ri, rw, nu, ru, undef);
+    /** Latents whose Δmse is undefined in latents.csv (counted as unchanged). */
+    long undefinedDeltaMse() {
+        return Arrays.stream(latents.deltaMse()).filter(Double::isNaN).count();
     }
 
     /**
@@ -254,7 +219,24 @@ record CompareRun(Path dir, String label, Summary summary, Latents latents, List
                 root.path("kernels").asText(""), root.path("hybrids").asText(""), root.path("composite").asBoolean(false),
                 small, large, landmark(root.path("novel_added")), landmark(root.path("all_applied")), List.copyOf(sweep),
                 act.path("computed").asBoolean(false), num(act, "same_nearest_fraction"),
-                num(act, "mean_nearest_act_corr"), actNote);
+                num(act, "mean_nearest_act_corr"), actNote, contingency(file, root.path("contingency")));
+    }
+
+    /** summary.json's {@code contingency}, or null when the summary has none. */
+    private static Contingency contingency(Path file, JsonNode c) throws ReportInputException {
+        if (c.isMissingNode() || c.isNull()) {
+            return null;
+        }
+        String[] keys = {"novel_improves", "novel_worsens", "novel_unchanged", "reconstruction_improves",
+            "reconstruction_worsens", "reconstruction_unchanged"};
+        int[] v = new int[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            if (!c.path(keys[i]).canConvertToInt() || c.get(keys[i]).asInt() < 0) {
+                throw new ReportInputException(file, "contingency." + keys[i] + " must be a count (an integer >= 0)");
+            }
+            v[i] = c.get(keys[i]).asInt();
+        }
+        return new Contingency(v[0], v[1], v[2], v[3], v[4], v[5]);
     }
 
     private static ModelStats model(Path file, JsonNode root, String key) throws ReportInputException {

@@ -1,5 +1,6 @@
 package io.github.saestitch.report;
 
+import io.github.saestitch.train.FamilyTrainer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,8 +20,8 @@ import java.util.List;
  *                 family can be summarised from copied summaries alone)
  */
 record FamilyRun(Path dir, List<Member> members, List<TrainingCurve> curves, List<String> missing) {
-    static final String SUMMARY_CSV = "family_summary.csv";
-    static final int FORMAT_VERSION = 1;
+    static final String SUMMARY_CSV = FamilyTrainer.SUMMARY_CSV;
+    static final int FORMAT_VERSION = FamilyTrainer.FORMAT_VERSION;
 
     /** One row of the family summary; the metrics are held-out ones (NaN when not evaluated). */
     record Member(int width, String architecture, long steps, long tokens, double mse, double fvu, double l0,

@@ -1,5 +1,6 @@
 package io.github.saestitch.report;
 
+import io.github.saestitch.frankenstein.FrankensteinWriter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,8 +28,8 @@ import java.util.List;
  * @param rows in file order
  */
 record FrankensteinTable(Path file, List<Row> rows) {
-    static final String FILE = ReportFormats.FRANKENSTEIN_FILE;
-    static final int FORMAT_VERSION = ReportFormats.VERSION;
+    static final String FILE = FrankensteinWriter.TABLE_FILE;
+    static final int FORMAT_VERSION = FrankensteinWriter.FORMAT_VERSION;
     /** The series name of the original SAEs. */
     static final String ORIGINAL = "original";
 

@@ -3,6 +3,7 @@ package io.github.saestitch.report;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.saestitch.io.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -39,7 +40,7 @@ record MetaSaeRun(Path dir, Summary summary, List<List<Weighted>> latentMeta, Li
     static final String LATENT_META = "latent_meta.csv";
     static final String META_LATENTS = "meta_latents.csv";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     /** An index with a weight (a meta-latent and its coefficient, or a latent and its cosine). */
     record Weighted(int index, double weight) {

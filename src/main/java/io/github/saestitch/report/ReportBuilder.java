@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.saestitch.io.AtomicOutput;
 import io.github.saestitch.io.LatentContexts;
+import io.github.saestitch.stitch.Contingency;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -53,6 +54,38 @@ public final class ReportBuilder {
     private record Drawn(Figures.Chart chart, Scene scene) {
     }
 
+    /** Everything the report reads, read before anything is written (a bad input writes nothing). */
+    private record Loaded(List<CompareRun> runs, FamilyRun family, List<TrainingCurve> curves, Path frankPath,
+            FrankensteinTable frank, Path toyPath, ToyTable toy, List<MetaSaeRun> metas, List<NmfRun> nmfs) {
+    }
+
+    /** The page as it is built: its HTML, its figures in order, its embedded data and its notes. */
+    private static final class Draft {
+        final HtmlPage page;
+        final Map<String, Drawn> drawn = new LinkedHashMap<>();
+        final ObjectNode data;
+        final List<String> notes = new ArrayList<>();
+        final boolean png;
+
+        Draft(ReportInputs inputs) {
+            page = new HtmlPage(inputs.title());
+            data = ReportData.root(inputs.title(), List.of());
+            png = inputs.png();
+        }
+
+        void figure(Figures.Chart chart) {
+            page.raw(draw(chart, drawn, png));
+        }
+    }
+
+    /**
+     * The explorer's per-pair data: the pair objects, the sampled latent rows of each pair, the pair
+     * holding each pair's smaller SAE as its larger one ({@code prev}, −1 when none) and the view of that
+     * smaller SAE when no pair holds it ({@code smallNodes}, null entries otherwise).
+     */
+    private record Explorer(List<ObjectNode> pairNodes, List<int[]> pairRows, int[] prev, List<ObjectNode> smallNodes) {
+    }
+
     /**
      * Reads the inputs, writes {@code outDir/index.html} and {@code outDir/figures/}, and says what it
      * wrote.
@@ -62,8 +95,26 @@ public final class ReportBuilder {
     public static ReportResult build(ReportInputs inputs, Path outDir) throws IOException {
         Objects.requireNonNull(inputs, "inputs");
         Objects.requireNonNull(outDir, "outDir");
+        Loaded in = read(inputs);
+        Draft d = new Draft(inputs);
+        Explorer ex = pairSections(d, in.runs(), inputs);
+        // Decompositions attach to the explorer before the sections that follow (their notes come first).
+        ExplorerTarget[] metaTargets = attachMetas(d, in, ex);
+        ExplorerTarget[] nmfTargets = attachNmfs(d, in, ex);
+        studySections(d, in);
+        decompositionSections(d, in, ex.prev(), metaTargets, nmfTargets);
+        d.page.section("about", "About this report", null);
+        d.page.raw(aboutHtml(inputs, in.runs(), in.family(), in.curves(), in.frankPath(), in.toyPath(), in.metas(),
+                in.nmfs(), d.notes));
+        ArrayNode dataNotes = d.data.putArray("notes");
+        d.notes.forEach(dataNotes::add);
+        String html = d.page.render(lead(in.runs(), in.family()), d.data, "Written by saestitch (report data "
+                + "format_version " + ReportData.FORMAT_VERSION + "). Self-contained: no network access; figures are "
+                + "also in <code>figures/</code>.");
+        return write(d, html, outDir);
+    }
 
-        // ---- read everything first ----
+    private static Loaded read(ReportInputs inputs) throws IOException {
         List<CompareRun> runs = new ArrayList<>();
         Set<String> labels = new HashSet<>();
         for (PairInput p : inputs.pairs()) {
@@ -89,50 +140,32 @@ public final class ReportBuilder {
         Path toyPath = discover(inputs.toyComparison(), inputs.familyDir(), ToyTable.FILE);
         ToyTable toy = toyPath == null ? null : ToyTable.read(toyPath);
         List<MetaSaeRun> metas = new ArrayList<>();
-        for (Path d : inputs.metaSaeDirs()) {
-            metas.add(MetaSaeRun.read(d));
+        for (Path p : inputs.metaSaeDirs()) {
+            metas.add(MetaSaeRun.read(p));
         }
         List<NmfRun> nmfs = new ArrayList<>();
-        for (Path d : inputs.nmfDirs()) {
-            nmfs.add(NmfRun.read(d));
+        for (Path p : inputs.nmfDirs()) {
+            nmfs.add(NmfRun.read(p));
         }
+        return new Loaded(runs, family, curves, frankPath, frank, toyPath, toy, metas, nmfs);
+    }
 
-        // ---- build the page ----
-        List<String> notes = new ArrayList<>();
-        Map<String, Drawn> drawn = new LinkedHashMap<>();
-        HtmlPage page = new HtmlPage(inputs.title());
-        ObjectNode data = ReportData.root(inputs.title(), List.of());
-        ArrayNode pairData = data.putArray("pairs");
+    /** The overview and one section per pair; returns the explorer's pair data, linked across widths. */
+    private static Explorer pairSections(Draft d, List<CompareRun> runs, ReportInputs inputs) {
+        ArrayNode pairData = d.data.putArray("pairs");
         List<ObjectNode> pairNodes = new ArrayList<>();
         List<int[]> pairRows = new ArrayList<>();
-
         if (!runs.isEmpty()) {
-            page.section("overview", "Overview", overviewIntro(runs));
-            page.raw(overviewTable(runs));
+            d.page.section("overview", "Overview", overviewIntro(runs));
+            d.page.raw(overviewTable(runs));
         }
         for (int k = 0; k < runs.size(); k++) {
             CompareRun run = runs.get(k);
             String pid = "pair" + (k + 1);
-            page.section(pid, "Pair " + (k + 1) + ": " + run.label(), pairIntro(run));
-            Figures.Chart scatter = Figures.scatter(run, pid + "-maxcos-vs-dmse", inputs.maxScatterPoints(),
-                    inputs.seed());
-            page.raw("<div class=\"row\">\n");
-            page.raw(draw(scatter, drawn, inputs.png()));
-            page.raw("<div class=\"side\">\n" + contingencyHtml(run) + "</div>\n</div>\n");
-            page.raw(draw(Figures.histogram(run, pid + "-maxcos-histogram"), drawn, inputs.png()));
-            page.raw(draw(Figures.cumulative(run, pid + "-cumulative-dmse"), drawn, inputs.png()));
-            Figures.Chart sweep = Figures.sweep(run, pid + "-threshold-sweep");
-            if (sweep != null) {
-                page.raw(draw(sweep, drawn, inputs.png()));
-            }
-            page.raw(groupsHtml(run));
-            for (String n : scatter.notes()) {
-                notes.add(run.label() + ": " + n);
-            }
-
+            pairSection(d, run, k, inputs);
             int[] rows = Sampling.indices(run.latents().size(), inputs.maxExplorerLatents(), inputs.seed());
             if (rows.length < run.latents().size()) {
-                notes.add(run.label() + ": the explorer holds " + Fmt.count(rows.length) + " of "
+                d.notes.add(run.label() + ": the explorer holds " + Fmt.count(rows.length) + " of "
                         + Fmt.count(run.latents().size()) + " latents (uniform random sample, seed " + inputs.seed()
                         + "); latents.csv has them all.");
             }
@@ -157,117 +190,158 @@ public final class ReportBuilder {
             }
             smallNodes.add(sn);
         }
-        ExplorerTarget[] metaTargets = new ExplorerTarget[metas.size()];
-        for (int i = 0; i < metas.size(); i++) {
-            MetaSaeRun m = metas.get(i);
-            ExplorerTarget nearest = target(runs, prev, m.summary().nearestNumLatents());
-            metaTargets[i] = target(runs, prev, m.summary().numLatents());
+        return new Explorer(pairNodes, pairRows, prev, smallNodes);
+    }
+
+    /** Pair k's section: its figures, contingency table and swap groups. */
+    private static void pairSection(Draft d, CompareRun run, int k, ReportInputs inputs) {
+        String pid = "pair" + (k + 1);
+        d.page.section(pid, "Pair " + (k + 1) + ": " + run.label(), pairIntro(run));
+        Figures.Chart scatter = Figures.scatter(run, pid + "-maxcos-vs-dmse", inputs.maxScatterPoints(),
+                inputs.seed());
+        d.page.raw("<div class=\"row\">\n");
+        d.figure(scatter);
+        d.page.raw("<div class=\"side\">\n" + contingencyHtml(run) + "</div>\n</div>\n");
+        d.figure(Figures.histogram(run, pid + "-maxcos-histogram"));
+        d.figure(Figures.cumulative(run, pid + "-cumulative-dmse"));
+        Figures.Chart sweep = Figures.sweep(run, pid + "-threshold-sweep");
+        if (sweep != null) {
+            d.figure(sweep);
+        }
+        d.page.raw(groupsHtml(run));
+        for (String n : scatter.notes()) {
+            d.notes.add(run.label() + ": " + n);
+        }
+    }
+
+    /** Puts each meta-SAE into the explorer of the SAE it decomposes; returns where each one's latents are. */
+    private static ExplorerTarget[] attachMetas(Draft d, Loaded in, Explorer ex) {
+        List<CompareRun> runs = in.runs();
+        ExplorerTarget[] targets = new ExplorerTarget[in.metas().size()];
+        for (int i = 0; i < in.metas().size(); i++) {
+            MetaSaeRun m = in.metas().get(i);
+            ExplorerTarget nearest = target(runs, ex.prev(), m.summary().nearestNumLatents());
+            targets[i] = target(runs, ex.prev(), m.summary().numLatents());
             boolean attached = false;
             for (int k = 0; k < runs.size(); k++) {
-                ArrayNode into = explorerList(runs, k, pairNodes, smallNodes, m.summary().numLatents(), "meta");
+                ArrayNode into = explorerList(runs, k, ex.pairNodes(), ex.smallNodes(), m.summary().numLatents(),
+                        "meta");
                 if (into != null) {
-                    into.add(ReportData.meta(m, explorerLatents(runs.get(k), pairRows.get(k),
+                    into.add(ReportData.meta(m, explorerLatents(runs.get(k), ex.pairRows().get(k),
                             m.summary().numLatents()), nearest));
                     attached = true;
                 }
             }
             if (!attached) {
-                notes.add(unattached(m.label(), m.dir(), m.summary().numLatents(), runs));
+                d.notes.add(unattached(m.label(), m.dir(), m.summary().numLatents(), runs));
             }
         }
-        ExplorerTarget[] nmfTargets = new ExplorerTarget[nmfs.size()];
-        for (int i = 0; i < nmfs.size(); i++) {
-            NmfRun n = nmfs.get(i);
-            nmfTargets[i] = target(runs, prev, n.summary().numLatents());
+        return targets;
+    }
+
+    /** Puts each NMF into the explorer of the SAE it factorises; returns where each one's latents are. */
+    private static ExplorerTarget[] attachNmfs(Draft d, Loaded in, Explorer ex) {
+        List<CompareRun> runs = in.runs();
+        ExplorerTarget[] targets = new ExplorerTarget[in.nmfs().size()];
+        for (int i = 0; i < in.nmfs().size(); i++) {
+            NmfRun n = in.nmfs().get(i);
+            targets[i] = target(runs, ex.prev(), n.summary().numLatents());
             boolean attached = false;
             for (int k = 0; k < runs.size(); k++) {
-                ArrayNode into = explorerList(runs, k, pairNodes, smallNodes, n.summary().numLatents(), "nmf");
+                ArrayNode into = explorerList(runs, k, ex.pairNodes(), ex.smallNodes(), n.summary().numLatents(),
+                        "nmf");
                 if (into != null) {
-                    into.add(ReportData.nmf(n, explorerLatents(runs.get(k), pairRows.get(k),
+                    into.add(ReportData.nmf(n, explorerLatents(runs.get(k), ex.pairRows().get(k),
                             n.summary().numLatents())));
                     attached = true;
                 }
             }
             if (!attached) {
-                notes.add(unattached(n.label(), n.dir(), n.summary().numLatents(), runs));
+                d.notes.add(unattached(n.label(), n.dir(), n.summary().numLatents(), runs));
             }
         }
-        if (!runs.isEmpty()) {
-            page.section("interpolation", "Interpolation between sizes", null);
-            page.raw(draw(Figures.interpolation(runs, "interpolation"), drawn, inputs.png()));
+        return targets;
+    }
+
+    /** Interpolation, family, training curves, Frankenstein and toy sections, each when its input is there. */
+    private static void studySections(Draft d, Loaded in) {
+        if (!in.runs().isEmpty()) {
+            d.page.section("interpolation", "Interpolation between sizes", null);
+            d.figure(Figures.interpolation(in.runs(), "interpolation"));
         }
+        FamilyRun family = in.family();
         if (family != null) {
-            page.section("family", "Family summary", "From " + code(family.dir().resolve(FamilyRun.SUMMARY_CSV)) + ".");
-            page.raw(familyTable(family));
+            d.page.section("family", "Family summary", "From " + code(family.dir().resolve(FamilyRun.SUMMARY_CSV))
+                    + ".");
+            d.page.raw(familyTable(family));
             if (!family.members().isEmpty()) {
-                page.raw(draw(Figures.family(family, "family-summary"), drawn, inputs.png()));
+                d.figure(Figures.family(family, "family-summary"));
             }
             if (!family.missing().isEmpty()) {
-                notes.add("Family members without a " + TrainingCurve.FILE + " (no training curve shown): "
+                d.notes.add("Family members without a " + TrainingCurve.FILE + " (no training curve shown): "
                         + String.join(", ", family.missing()) + ".");
             }
         }
-        if (!curves.isEmpty()) {
-            page.section("training", "Training curves", null);
-            page.raw(draw(Figures.training(curves, "training-curves"), drawn, inputs.png()));
+        if (!in.curves().isEmpty()) {
+            d.page.section("training", "Training curves", null);
+            d.figure(Figures.training(in.curves(), "training-curves"));
         }
-        if (frank != null) {
-            page.section("frankenstein", "Frankenstein and greedy SAEs", "From " + code(frank.file()) + ".");
-            page.raw(draw(Figures.frankenstein(frank, "frankenstein"), drawn, inputs.png()));
-            page.raw(frankensteinTable(frank));
+        if (in.frank() != null) {
+            d.page.section("frankenstein", "Frankenstein and greedy SAEs", "From " + code(in.frank().file()) + ".");
+            d.figure(Figures.frankenstein(in.frank(), "frankenstein"));
+            d.page.raw(frankensteinTable(in.frank()));
         }
-        if (toy != null) {
-            page.section("toy", "Toy model: absorption", "From " + code(toy.file()) + ".");
-            page.raw(draw(Figures.toy(toy, "toy-absorption"), drawn, inputs.png()));
-            page.raw(toyTable(toy));
+        if (in.toy() != null) {
+            d.page.section("toy", "Toy model: absorption", "From " + code(in.toy().file()) + ".");
+            d.figure(Figures.toy(in.toy(), "toy-absorption"));
+            d.page.raw(toyTable(in.toy()));
         }
-        if (!metas.isEmpty()) {
-            page.section("meta-sae", "Meta-SAEs: latents as sums of broader ones", DecompositionSections.META_INTRO);
-            for (int i = 0; i < metas.size(); i++) {
-                page.raw(DecompositionSections.meta(metas.get(i), metaTargets[i],
-                        target(runs, prev, metas.get(i).summary().nearestNumLatents())));
+    }
+
+    /** Meta-SAE and NMF sections, then the latent explorer. */
+    private static void decompositionSections(Draft d, Loaded in, int[] prev, ExplorerTarget[] metaTargets,
+            ExplorerTarget[] nmfTargets) {
+        if (!in.metas().isEmpty()) {
+            d.page.section("meta-sae", "Meta-SAEs: latents as sums of broader ones", DecompositionSections.META_INTRO);
+            for (int i = 0; i < in.metas().size(); i++) {
+                d.page.raw(DecompositionSections.meta(in.metas().get(i), metaTargets[i],
+                        target(in.runs(), prev, in.metas().get(i).summary().nearestNumLatents())));
             }
         }
-        if (!nmfs.isEmpty()) {
-            page.section("nmf", "NMF factors: latents that fire together", DecompositionSections.NMF_INTRO);
-            for (int i = 0; i < nmfs.size(); i++) {
-                page.raw(DecompositionSections.nmf(nmfs.get(i), nmfTargets[i]));
+        if (!in.nmfs().isEmpty()) {
+            d.page.section("nmf", "NMF factors: latents that fire together", DecompositionSections.NMF_INTRO);
+            for (int i = 0; i < in.nmfs().size(); i++) {
+                d.page.raw(DecompositionSections.nmf(in.nmfs().get(i), nmfTargets[i]));
             }
         }
-        if (!runs.isEmpty()) {
-            page.section("explorer", "Latent explorer", EXPLORER_INTRO);
-            page.raw(EXPLORER_HTML);
+        if (!in.runs().isEmpty()) {
+            d.page.section("explorer", "Latent explorer", EXPLORER_INTRO);
+            d.page.raw(EXPLORER_HTML);
         }
-        page.section("about", "About this report", null);
-        page.raw(aboutHtml(inputs, runs, family, curves, frankPath, toyPath, metas, nmfs, notes));
-        ArrayNode dataNotes = data.putArray("notes");
-        notes.forEach(dataNotes::add);
+    }
 
-        String html = page.render(lead(runs, family), data, "Written by saestitch (report data format_version "
-                + ReportData.FORMAT_VERSION + "). Self-contained: no network access; figures are also in "
-                + "<code>figures/</code>.");
-
-        // ---- write: figures first (as one directory), then the page that links to them ----
+    /** Writes the figures first (as one directory), then the page that links to them. */
+    private static ReportResult write(Draft d, String html, Path outDir) throws IOException {
         Path figDir = outDir.resolve(FIGURES);
         List<ReportResult.FigureFile> files = new ArrayList<>();
-        for (Drawn d : drawn.values()) {
-            String id = d.chart().figure().id();
-            files.add(new ReportResult.FigureFile(id, d.chart().figure().title(), figDir.resolve(id + ".svg"),
-                    inputs.png() ? figDir.resolve(id + ".png") : null));
+        for (Drawn dr : d.drawn.values()) {
+            String id = dr.chart().figure().id();
+            files.add(new ReportResult.FigureFile(id, dr.chart().figure().title(), figDir.resolve(id + ".svg"),
+                    d.png ? figDir.resolve(id + ".png") : null));
         }
         AtomicOutput.writeDirectory(figDir, tmp -> {
-            for (Drawn d : drawn.values()) {
-                String id = d.chart().figure().id();
-                Files.writeString(tmp.resolve(id + ".svg"), SvgWriter.document(d.scene()), StandardCharsets.UTF_8);
-                if (inputs.png()) {
-                    Files.write(tmp.resolve(id + ".png"), PngWriter.png(d.scene(), PNG_SCALE));
+            for (Drawn dr : d.drawn.values()) {
+                String id = dr.chart().figure().id();
+                Files.writeString(tmp.resolve(id + ".svg"), SvgWriter.document(dr.scene()), StandardCharsets.UTF_8);
+                if (d.png) {
+                    Files.write(tmp.resolve(id + ".png"), PngWriter.png(dr.scene(), PNG_SCALE));
                 }
             }
         });
         Path index = outDir.resolve(HTML);
         byte[] bytes = html.getBytes(StandardCharsets.UTF_8);
         AtomicOutput.writeFile(index, tmp -> Files.write(tmp, bytes));
-        return new ReportResult(index, bytes.length, files, page.sectionIds(), notes);
+        return new ReportResult(index, bytes.length, files, d.page.sectionIds(), d.notes);
     }
 
     /** The explicit path, else {@code dir/name} when it exists, else null. */
@@ -408,7 +482,7 @@ public final class ReportBuilder {
         List<String[]> rows = new ArrayList<>();
         for (int k = 0; k < runs.size(); k++) {
             CompareRun r = runs.get(k);
-            CompareRun.Contingency c = r.contingency();
+            Contingency c = r.contingency();
             CompareRun.Summary s = r.summary();
             long n = c.novel() + c.reconstruction();
             CompareRun.Landmark na = s.novelAdded();
@@ -467,7 +541,7 @@ public final class ReportBuilder {
 
     /** The 2×2 table of kind × sign of Δmse, beside the source's. */
     static String contingencyHtml(CompareRun run) {
-        CompareRun.Contingency c = run.contingency();
+        Contingency c = run.contingency();
         long sn = SOURCE_NOVEL_IMPROVES + SOURCE_NOVEL_WORSENS;
         long sr = SOURCE_RECONSTRUCTION_IMPROVES + SOURCE_RECONSTRUCTION_WORSENS;
         StringBuilder sb = new StringBuilder();
@@ -492,8 +566,9 @@ public final class ReportBuilder {
         sb.append("<p class=\"small\">Percentages are within each kind. Agreement (kind predicts the sign): <b>")
                 .append(Fmt.pct(c.agreement(), false)).append("</b> here, ").append(Fmt.pct(sourceAgreement(), false))
                 .append(" in the source.");
-        if (c.undefined() > 0) {
-            sb.append(' ').append(Fmt.count(c.undefined())).append(" latents have no \u0394mse and are not counted.");
+        if (run.undefinedDeltaMse() > 0) {
+            sb.append(' ').append(Fmt.count(run.undefinedDeltaMse()))
+                    .append(" latents have no \u0394mse and count as unchanged.");
         }
         sb.append("</p>\n");
         CompareRun.Summary s = run.summary();

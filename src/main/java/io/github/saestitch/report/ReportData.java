@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.saestitch.io.LatentContext;
 import io.github.saestitch.io.LatentContexts;
+import io.github.saestitch.io.Json;
 import java.util.List;
 import java.util.Map;
 
@@ -50,7 +51,7 @@ final class ReportData {
     /** Significant digits of embedded measurements: plenty to read, and ~40 % smaller than full doubles. */
     static final int DIGITS = 5;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private ReportData() {
     }
@@ -306,7 +307,7 @@ final class ReportData {
     static String scriptSafe(ObjectNode root) {
         String s;
         try {
-            s = JSON.writeValueAsString(root);
+            s = Json.line(root);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise report data", e);
         }

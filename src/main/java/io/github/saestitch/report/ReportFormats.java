@@ -1,21 +1,21 @@
 package io.github.saestitch.report;
 
 import io.github.saestitch.io.LatentContexts;
+import io.github.saestitch.frankenstein.FrankensteinWriter;
 
 /**
- * The names and header lines of the input files this package defines (the compare and train-family
- * files are defined by their writers in {@code stitch} and {@code train}). A producer that writes these
- * exact headers (and {@code format_version} {@value #VERSION} in every row) is read by the report; the
- * column meanings are documented on the readers ({@code FrankensteinTable}, {@code ToyTable}) and on
- * {@link LatentContexts}.
+ * The names and header lines of the report's inputs that no library class writes (the toy comparison,
+ * written by the demo), and the names of the Frankenstein and context files. Files with a library writer
+ * (compare, train, train-family, frankenstein) are defined by that writer, whose constants the readers
+ * import. A producer that writes the toy header (and {@code format_version} {@value #VERSION} in every
+ * row) is read by the report; the column meanings are documented on the readers ({@code FrankensteinTable},
+ * {@code ToyTable}) and on {@link LatentContexts}.
  */
 public final class ReportFormats {
     /** Version of the files below. */
     public static final int VERSION = 1;
-    /** Frankenstein SAEs and the original SAEs, one row per model. */
-    public static final String FRANKENSTEIN_FILE = "frankenstein.csv";
-    /** Header of {@link #FRANKENSTEIN_FILE}; {@code series} "original" marks the original SAEs. */
-    public static final String FRANKENSTEIN_HEADER = "format_version,series,num_latents,mse,fvu,l0,note";
+    /** Frankenstein SAEs and the original SAEs, one row per model (its header: {@link FrankensteinWriter#TABLE_HEADER}). */
+    public static final String FRANKENSTEIN_FILE = FrankensteinWriter.TABLE_FILE;
     /** The toy-model absorption comparison, one row per arm. */
     public static final String TOY_FILE = "toy_comparison.csv";
     /** Header of {@link #TOY_FILE}. */

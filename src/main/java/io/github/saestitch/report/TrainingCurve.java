@@ -1,5 +1,6 @@
 package io.github.saestitch.report;
 
+import io.github.saestitch.train.TrainingLog;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -13,8 +14,8 @@ import java.nio.file.Path;
  */
 record TrainingCurve(String label, Path file, long[] step, double[] tokens, double[] loss, double[] mse, double[] l0,
         double[] dead, double[] evalMse, double[] evalFvu, double[] evalL0, double[] evalDead) {
-    static final String FILE = "train_log.csv";
-    static final int FORMAT_VERSION = 1;
+    static final String FILE = TrainingLog.FILE;
+    static final int FORMAT_VERSION = TrainingLog.FORMAT_VERSION;
 
     int size() {
         return step.length;

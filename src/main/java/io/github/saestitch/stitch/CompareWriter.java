@@ -1,14 +1,11 @@
 package io.github.saestitch.stitch;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.saestitch.io.AtomicOutput;
-import java.io.BufferedWriter;
+import io.github.saestitch.io.CsvWriter;
+import io.github.saestitch.io.Json;
 import java.io.IOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,8 +46,6 @@ public final class CompareWriter {
     /** Header of interpolation.csv. */
     public static final String INTERPOLATION_HEADER = "step,action,num_latents,mse,l0,target,cosine,delta_mse,fvu";
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
     private CompareWriter() {
     }
 
@@ -82,8 +77,7 @@ public final class CompareWriter {
             writeLatents(result, dir.resolve("latents.csv"));
             writeGroups(result, dir.resolve("groups.csv"));
             writeInterpolation(result, dir.resolve("interpolation.csv"));
-            Files.writeString(dir.resolve("summary.json"), JSON.writeValueAsString(summary(result)) + "\n",
-                    StandardCharsets.UTF_8);
+            Json.write(dir.resolve("summary.json"), summary(result));
             extra.writeTo(dir);
         });
     }
@@ -95,52 +89,29 @@ public final class CompareWriter {
     }
 
     static void writeLatents(CompareResult r, Path file) throws IOException {
-        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            w.write(LATENTS_HEADER);
-            w.write('\n');
-            StringBuilder sb = new StringBuilder(160);
+        try (CsvWriter w = CsvWriter.open(file, LATENTS_HEADER)) {
             for (LatentResult l : r.latents()) {
-                sb.setLength(0);
-                sb.append(l.latent()).append(',').append(num(l.maxCos())).append(',').append(l.nearest()).append(',')
-                        .append(l.kind().label()).append(',').append(num(l.deltaMse())).append(',').append(num(l.freq()))
-                        .append(',').append(num(l.maxActCorr())).append(',').append(l.actNearest()).append(',')
-                        .append(num(l.nearestActCorr())).append(',').append(l.group()).append(',').append(l.step())
-                        .append('\n');
-                w.append(sb);
+                w.integer(l.latent()).number(l.maxCos()).integer(l.nearest()).text(l.kind().label()).number(l.deltaMse())
+                        .number(l.freq()).number(l.maxActCorr()).integer(l.actNearest()).number(l.nearestActCorr())
+                        .integer(l.group()).integer(l.step()).endRow();
             }
         }
     }
 
     static void writeGroups(CompareResult r, Path file) throws IOException {
-        try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            w.write(GROUPS_HEADER);
-            w.write('\n');
-            StringBuilder sb = new StringBuilder(160);
+        try (CsvWriter w = CsvWriter.open(file, GROUPS_HEADER)) {
             for (SwapGroupResult g : r.groups()) {
-                sb.setLength(0);
-                sb.append(g.group()).append(',');
-                joinSpaced(sb, g.parents());
-                sb.append(',');
-                joinSpaced(sb, g.children());
-                sb.append(',').append(num(g.deltaMse())).append(',').append(num(g.deltaL0())).append(',')
-                        .append(num(g.cosine())).append(',').append(g.numEdges()).append(',').append(g.step()).append('\n');
-                w.append(sb);
+                w.integer(g.group()).text(joinSpaced(g.parents())).text(joinSpaced(g.children())).number(g.deltaMse())
+                        .number(g.deltaL0()).number(g.cosine()).integer(g.numEdges()).integer(g.step()).endRow();
             }
         }
     }
 
     static void writeInterpolation(CompareResult r, Path file) throws IOException {
-        try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            w.write(INTERPOLATION_HEADER);
-            w.write('\n');
-            StringBuilder sb = new StringBuilder(128);
+        try (CsvWriter w = CsvWriter.open(file, INTERPOLATION_HEADER)) {
             for (InterpolationStep s : r.interpolation()) {
-                sb.setLength(0);
-                sb.append(s.step()).append(',').append(s.action().label()).append(',').append(s.numLatents()).append(',')
-                        .append(num(s.mse())).append(',').append(num(s.l0())).append(',').append(s.target()).append(',')
-                        .append(num(s.cosine())).append(',').append(num(s.deltaMse())).append(',').append(num(s.fvu()))
-                        .append('\n');
-                w.append(sb);
+                w.integer(s.step()).text(s.action().label()).integer(s.numLatents()).number(s.mse()).number(s.l0())
+                        .integer(s.target()).number(s.cosine()).number(s.deltaMse()).number(s.fvu()).endRow();
             }
         }
     }
@@ -166,7 +137,7 @@ public final class CompareWriter {
      * with Δmse ≠ 0); {@code mse_change_fraction} = (mse − mse(S)) / mse(S).
      */
     public static ObjectNode summary(CompareResult r) {
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = Json.object();
         root.put("format_version", FORMAT_VERSION);
         ObjectNode files = root.putObject("files");
         files.put("latents.csv", FORMAT_VERSION);
@@ -200,8 +171,8 @@ public final class CompareWriter {
         act.put("computed", a.computed());
         act.put("measure", "pearson correlation of latent activations over the tokens (inactive = 0)");
         act.put("passes", a.passes());
-        put(act, "same_nearest_fraction", a.sameNearestFraction());
-        put(act, "mean_nearest_act_corr", a.meanNearestActCorr());
+        Json.putNumber(act, "same_nearest_fraction", a.sameNearestFraction());
+        Json.putNumber(act, "mean_nearest_act_corr", a.meanNearestActCorr());
         if (!a.note().isEmpty()) {
             act.put("note", a.note());
         }
@@ -210,9 +181,9 @@ public final class CompareWriter {
 
     private static void model(ObjectNode o, ModelSummary m) {
         o.put("num_latents", m.numLatents());
-        put(o, "mse", m.mse());
-        put(o, "fvu", m.fvu());
-        put(o, "l0", m.l0());
+        Json.putNumber(o, "mse", m.mse());
+        Json.putNumber(o, "fvu", m.fvu());
+        Json.putNumber(o, "l0", m.l0());
         o.put("dead", m.dead());
         o.put("activation", m.activation());
         o.put("apply_b_dec_to_input", m.applyBDecToInput());
@@ -225,43 +196,26 @@ public final class CompareWriter {
         o.put("reconstruction_worsens", c.reconstructionWorsens());
         o.put("novel_unchanged", c.novelUnchanged());
         o.put("reconstruction_unchanged", c.reconstructionUnchanged());
-        put(o, "agreement", c.agreement());
+        Json.putNumber(o, "agreement", c.agreement());
     }
 
     private static void point(ObjectNode o, InterpolationStep s, double mseSmall) {
         o.put("step", s.step());
         o.put("num_latents", s.numLatents());
-        put(o, "mse", s.mse());
-        put(o, "l0", s.l0());
-        put(o, "fvu", s.fvu());
-        put(o, "mse_change_fraction", mseSmall > 0 ? (s.mse() - mseSmall) / mseSmall : Double.NaN);
+        Json.putNumber(o, "mse", s.mse());
+        Json.putNumber(o, "l0", s.l0());
+        Json.putNumber(o, "fvu", s.fvu());
+        Json.putNumber(o, "mse_change_fraction", mseSmall > 0 ? (s.mse() - mseSmall) / mseSmall : Double.NaN);
     }
 
-    /** A finite number, or JSON null. */
-    private static void put(ObjectNode o, String key, double v) {
-        if (Double.isFinite(v)) {
-            o.put(key, v);
-        } else {
-            o.putNull(key);
-        }
-    }
-
-    /** Shortest round-trip decimal, or the empty field for NaN / infinities. */
-    static String num(double v) {
-        return Double.isFinite(v) ? Double.toString(v) : "";
-    }
-
-    /** A float in its own shortest round-trip form (0.7 stays "0.7", not "0.699999988079071"). */
-    static String num(float v) {
-        return Float.isFinite(v) ? Float.toString(v) : "";
-    }
-
-    private static void joinSpaced(StringBuilder sb, int[] v) {
+    private static String joinSpaced(int[] v) {
+        StringBuilder sb = new StringBuilder();
         for (int k = 0; k < v.length; k++) {
             if (k > 0) {
                 sb.append(' ');
             }
             sb.append(v[k]);
         }
+        return sb.toString();
     }
 }

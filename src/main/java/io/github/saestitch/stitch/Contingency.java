@@ -29,11 +29,23 @@ public record Contingency(int novelImproves, int novelWorsens, int novelUnchange
 
     /** The table for kinds decided by {@code maxCos[j] ≤ threshold} and the given Δmse. */
     static Contingency of(float[] maxCos, double[] deltaMse, double threshold) {
-        int ni = 0, nw = 0, nu = 0, ri = 0, rw = 0, ru = 0;
+        boolean[] novel = new boolean[maxCos.length];
         for (int j = 0; j < maxCos.length; j++) {
-            boolean novel = maxCos[j] <= threshold;
+            novel[j] = maxCos[j] <= threshold;
+        }
+        return count(novel, deltaMse);
+    }
+
+    /**
+     * The table of the given kinds ({@code novel[j]}: latent j is novel) and Δmse; a Δmse that is 0 or
+     * undefined (NaN) counts as unchanged. The report uses it for compare outputs whose summary.json
+     * predates the {@code contingency} key.
+     */
+    public static Contingency count(boolean[] novel, double[] deltaMse) {
+        int ni = 0, nw = 0, nu = 0, ri = 0, rw = 0, ru = 0;
+        for (int j = 0; j < novel.length; j++) {
             double d = deltaMse[j];
-            if (novel) {
+            if (novel[j]) {
                 if (d < 0) {
                     ni++;
                 } else if (d > 0) {

@@ -6,15 +6,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.saestitch.activations.ActivationSet;
 import io.github.saestitch.eval.EvalResult;
 import io.github.saestitch.io.AtomicOutput;
+import io.github.saestitch.io.CsvWriter;
 import io.github.saestitch.tensor.Kernels;
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -28,7 +26,6 @@ import java.util.Objects;
  *   width-768/ width-1536/ ...   one {@link Trainer} output directory per width
  *   family_summary.csv           one row per width (columns below)
  *   family_summary.json          the same plus the shared options (format_version 1)
- *   family_summary.png           held-out mse, fvu, l0 and dead against width
  * </pre>
  * CSV columns: {@code format_version, width, architecture, steps, tokens, mse, fvu, l0, dead,
  * dead_fraction, stored_parameter_ratio, tokens_per_second, dir} — the metrics are the held-out ones
@@ -42,6 +39,7 @@ public final class FamilyTrainer {
     public static final int FORMAT_VERSION = 1;
     public static final String SUMMARY_CSV = "family_summary.csv";
     public static final String SUMMARY_JSON = "family_summary.json";
+    /** The chart of the summary, drawn by {@code report.TrainingCharts} (this package does not draw). */
     public static final String SUMMARY_PNG = "family_summary.png";
 
     /** One trained width. */
@@ -49,7 +47,7 @@ public final class FamilyTrainer {
     }
 
     /** The whole family. */
-    public record FamilyResult(List<Member> members, Path summaryCsv, Path summaryJson, Path plotPng) {
+    public record FamilyResult(List<Member> members, Path summaryCsv, Path summaryJson) {
     }
 
     /** Progress of a family run; the library never prints. */
@@ -122,35 +120,29 @@ public final class FamilyTrainer {
         }
         Path csv = outDir.resolve(SUMMARY_CSV);
         Path json = outDir.resolve(SUMMARY_JSON);
-        Path png = outDir.resolve(SUMMARY_PNG);
         writeCsv(members, csv);
         writeJson(members, json);
-        Charts.writeFamily(members, base.architecture().id() + " family", png);
-        return new FamilyResult(List.copyOf(members), csv, json, png);
+        return new FamilyResult(List.copyOf(members), csv, json);
     }
 
     private static void writeCsv(List<Member> members, Path file) throws IOException {
+        int digits = TrainingLog.DIGITS;
         AtomicOutput.writeFile(file, tmp -> {
-            try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                w.write("format_version,width,architecture,steps,tokens,mse,fvu,l0,dead,dead_fraction,"
-                        + "stored_parameter_ratio,tokens_per_second,dir\n");
+            try (CsvWriter w = CsvWriter.open(tmp, "format_version,width,architecture,steps,tokens,mse,fvu,l0,dead,"
+                    + "dead_fraction,stored_parameter_ratio,tokens_per_second,dir")) {
                 for (Member m : members) {
                     EvalResult e = m.result().finalEval();
-                    w.write(String.join(",",
-                            Integer.toString(FORMAT_VERSION),
-                            Integer.toString(m.width()),
-                            m.result().options().architecture().id(),
-                            Integer.toString(m.result().steps()),
-                            Long.toString(m.result().tokens()),
-                            e == null ? "" : num(e.mse()),
-                            e == null ? "" : num(e.fvu()),
-                            e == null ? "" : num(e.l0()),
-                            e == null ? "" : Integer.toString(e.dead()),
-                            e == null ? "" : num((double) e.dead() / m.width()),
-                            num(m.result().storedParameterRatio()),
-                            num(m.result().tokensPerSecond()),
-                            m.dir().getFileName().toString()));
-                    w.write('\n');
+                    w.integer(FORMAT_VERSION).integer(m.width()).text(m.result().options().architecture().id())
+                            .integer(m.result().steps()).integer(m.result().tokens());
+                    if (e == null) {
+                        w.empty().empty().empty().empty().empty();
+                    } else {
+                        w.significant(e.mse(), digits).significant(e.fvu(), digits).significant(e.l0(), digits)
+                                .integer(e.dead()).significant((double) e.dead() / m.width(), digits);
+                    }
+                    w.significant(m.result().storedParameterRatio(), digits)
+                            .significant(m.result().tokensPerSecond(), digits).text(m.dir().getFileName().toString())
+                            .endRow();
                 }
             }
         });
@@ -187,9 +179,5 @@ public final class FamilyTrainer {
         root.set("options", om.valueToTree(base));
         byte[] bytes = om.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
         AtomicOutput.writeFile(file, tmp -> Files.write(tmp, bytes));
-    }
-
-    private static String num(double v) {
-        return String.format(Locale.ROOT, "%.7g", v);
     }
 }

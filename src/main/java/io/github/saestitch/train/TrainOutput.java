@@ -37,8 +37,6 @@ final class TrainOutput {
         if (outDir != null) {
             SaeFormats.save(sae, outDir.resolve(TrainResult.SAE_DIR), SaeFormat.SAELENS, true);
             state.log.write(outDir.resolve(TrainingLog.FILE));
-            Charts.writeTrainingCurves(state.log.rows(), options.architecture().id() + " F=" + options.numLatents(),
-                    outDir.resolve(TrainResult.PLOT_FILE));
             writeSummary(run, result, theta, outDir.resolve(TrainResult.SUMMARY_FILE));
         }
         return result;

@@ -28,7 +28,7 @@ public record TrainResult(TrainOptions options, Sae sae, EvalResult finalEval, L
 
     /** Sub-directory of the output directory holding the SAELens v6 SAE. */
     public static final String SAE_DIR = "sae";
-    /** The PNG of the training curves. */
+    /** The PNG of the training curves, drawn by {@code report.TrainingCharts} (this package does not draw). */
     public static final String PLOT_FILE = "train_curves.png";
     /** The run summary (JSON). */
     public static final String SUMMARY_FILE = "train_summary.json";

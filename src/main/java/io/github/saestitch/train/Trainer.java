@@ -28,7 +28,6 @@ import java.util.Objects;
  * <pre>
  *   sae/                 the trained SAE, SAELens v6 (cfg.json + sae_weights.safetensors), raw units
  *   train_log.csv        {@link TrainingLog} (columns documented there)
- *   train_curves.png     mse / fvu / l0 / dead against tokens ({@link Charts})
  *   train_summary.json   options, final held-out metrics, throughput (format_version 1)
  *   checkpoint/          the latest checkpoint ({@link TrainingState}), written atomically
  * </pre>

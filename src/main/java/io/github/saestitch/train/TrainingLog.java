@@ -1,15 +1,12 @@
 package io.github.saestitch.train;
 
 import io.github.saestitch.io.AtomicOutput;
-import java.io.BufferedWriter;
+import io.github.saestitch.io.CsvWriter;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The training log: one {@link Row} every {@link TrainOptions#logInterval()} steps, at every held-out
@@ -40,6 +37,8 @@ public final class TrainingLog {
     public static final String FILE = "train_log.csv";
     /** Version of the CSV layout. */
     public static final int FORMAT_VERSION = 1;
+    /** Significant digits of the logged metrics (the log's number format since format version 1). */
+    static final int DIGITS = 7;
     /** The header line. */
     public static final String HEADER = "format_version,step,tokens,lr,l1_coefficient,loss,mse,l0,aux_loss,dead,"
             + "eval_mse,eval_fvu,eval_l0,eval_dead,elapsed_s";
@@ -85,38 +84,22 @@ public final class TrainingLog {
     /** Writes the CSV atomically. */
     void write(Path file) throws IOException {
         AtomicOutput.writeFile(file, tmp -> {
-            try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                w.write(HEADER);
-                w.write('\n');
+            try (CsvWriter w = CsvWriter.open(tmp, HEADER)) {
                 for (Row r : rows) {
-                    w.write(line(r));
-                    w.write('\n');
+                    w.integer(FORMAT_VERSION).integer(r.step()).integer(r.tokens()).significant(r.lr(), DIGITS)
+                            .significant(r.l1Coefficient(), DIGITS).significant(r.loss(), DIGITS)
+                            .significant(r.mse(), DIGITS).significant(r.l0(), DIGITS).significant(r.auxLoss(), DIGITS)
+                            .integer(r.dead());
+                    EvalPoint e = r.eval();
+                    if (e == null) {
+                        w.empty().empty().empty().empty();
+                    } else {
+                        w.significant(e.mse(), DIGITS).significant(e.fvu(), DIGITS).significant(e.l0(), DIGITS)
+                                .integer(e.dead());
+                    }
+                    w.fixed(r.elapsedSeconds(), 3).endRow();
                 }
             }
         });
-    }
-
-    static String line(Row r) {
-        EvalPoint e = r.eval();
-        return String.join(",",
-                Integer.toString(FORMAT_VERSION),
-                Integer.toString(r.step()),
-                Long.toString(r.tokens()),
-                num(r.lr()),
-                num(r.l1Coefficient()),
-                num(r.loss()),
-                num(r.mse()),
-                num(r.l0()),
-                num(r.auxLoss()),
-                Integer.toString(r.dead()),
-                e == null ? "" : num(e.mse()),
-                e == null ? "" : num(e.fvu()),
-                e == null ? "" : num(e.l0()),
-                e == null ? "" : Integer.toString(e.dead()),
-                String.format(Locale.ROOT, "%.3f", r.elapsedSeconds()));
-    }
-
-    private static String num(double v) {
-        return String.format(Locale.ROOT, "%.7g", v);
     }
 }

@@ -1,13 +1,11 @@
 package io.github.saestitch.train;
 
-import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.saestitch.io.AtomicOutput;
+import io.github.saestitch.io.Json;
 import io.github.saestitch.io.SafeTensors;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -63,10 +61,7 @@ final class TrainingState {
     }
 
     static ObjectMapper mapper() {
-        return JsonMapper.builder()
-                .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                .build();
+        return Json.MAPPER;
     }
 
     /** Writes the checkpoint directory atomically (the previous one stays until the new one is complete). */

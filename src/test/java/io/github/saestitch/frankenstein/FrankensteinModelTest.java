@@ -230,11 +230,4 @@ class FrankensteinModelTest {
         assertThat(f.member(0).source()).isEqualTo("narrow");
         assertThat(f.hookName()).isEqualTo("blocks.3.hook_resid_post");
     }
-
-    @Test
-    void theTableHeaderIsTheReportsFormat() {
-        assertThat(FrankensteinWriter.TABLE_HEADER).isEqualTo(ReportFormats.FRANKENSTEIN_HEADER);
-        assertThat(FrankensteinWriter.TABLE_FILE).isEqualTo(ReportFormats.FRANKENSTEIN_FILE);
-        assertThat(FrankensteinWriter.FORMAT_VERSION).isEqualTo(ReportFormats.VERSION);
-    }
 }

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.github.saestitch.io.LatentContext;
 import io.github.saestitch.io.LatentContexts;
+import io.github.saestitch.frankenstein.FrankensteinWriter;
+import io.github.saestitch.stitch.Contingency;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,8 +45,9 @@ class InputsTest {
         assertThat(r.interpolation()).hasSize(12);
         assertThat(r.interpolation().get(0).action()).isEqualTo("start");
         assertThat(r.interpolation().get(0).cosine()).isNaN(); // empty field
-        // the contingency table recomputed from latents.csv matches the one the writer put in summary.json
-        CompareRun.Contingency c = r.contingency();
+        // the contingency table is summary.json's, and counting latents.csv (older summaries) gives the same
+        Contingency c = r.contingency();
+        assertThat(Contingency.count(r.latents().novel(), r.latents().deltaMse())).isEqualTo(c);
         assertThat(c.novelImproves()).isEqualTo(5);
         assertThat(c.novelWorsens()).isEqualTo(1);
         assertThat(c.reconstructionImproves()).isEqualTo(1);
@@ -153,7 +156,9 @@ class InputsTest {
         assertThat(r.latents().freq()[0]).isNaN();
         assertThat(r.latents().nearest()[1]).isEqualTo(-1);
         assertThat(r.latents().group()[0]).isEqualTo(-1);
-        assertThat(r.contingency().undefined()).isEqualTo(1);
+        assertThat(r.undefinedDeltaMse()).isEqualTo(1);
+        // no contingency in this summary: counted from latents.csv, the undefined Δmse as unchanged
+        assertThat(r.contingency()).isEqualTo(new Contingency(1, 0, 0, 0, 0, 1));
     }
 
     @Test
@@ -214,10 +219,10 @@ class InputsTest {
     @Test
     void thePublishedHeadersAreWhatTheReadersRead() throws IOException {
         Path f = tmp.resolve(ReportFormats.FRANKENSTEIN_FILE);
-        Files.writeString(f, ReportFormats.FRANKENSTEIN_HEADER + "\n1,original,8,2.5,0.25,6.0,\n");
+        Files.writeString(f, FrankensteinWriter.TABLE_HEADER + "\n1,original,8,2.5,0.25,6.0,\n");
         assertThat(FrankensteinTable.read(f).rows()).hasSize(1);
         assertThat(Files.readAllLines(Examples.copy("frankenstein.csv", Files.createDirectories(tmp.resolve("b")))).get(0))
-                .isEqualTo(ReportFormats.FRANKENSTEIN_HEADER);
+                .isEqualTo(FrankensteinWriter.TABLE_HEADER);
         Path t = tmp.resolve(ReportFormats.TOY_FILE);
         Files.writeString(t, ReportFormats.TOY_HEADER + "\n1,vanilla,0.9,0.4,0.6,0.01,0.05,1.0,0\n");
         assertThat(ToyTable.read(t).rows().get(0).parentRecall()).isEqualTo(0.6);

@@ -8,6 +8,7 @@ import io.github.saestitch.stitch.CompareOptions;
 import io.github.saestitch.stitch.CompareResult;
 import io.github.saestitch.stitch.CompareWriter;
 import io.github.saestitch.activations.MatrixActivationSet;
+import io.github.saestitch.stitch.Contingency;
 import io.github.saestitch.stitch.StitchComparator;
 import io.github.saestitch.bench.SyntheticPair;
 import io.github.saestitch.tensor.ScalarKernels;
@@ -38,7 +39,8 @@ class RealCompareReportTest {
         CompareRun run = CompareRun.read(cmp, null, null);
         JsonNode summary = JSON.readTree(Files.readString(cmp.resolve("summary.json")));
         JsonNode c = summary.get("contingency");
-        CompareRun.Contingency mine = run.contingency();
+        assertThat(run.contingency()).isEqualTo(result.contingency());
+        Contingency mine = Contingency.count(run.latents().novel(), run.latents().deltaMse());
         assertThat(mine.novelImproves()).isEqualTo(c.get("novel_improves").asLong());
         assertThat(mine.novelWorsens()).isEqualTo(c.get("novel_worsens").asLong());
         assertThat(mine.reconstructionImproves()).isEqualTo(c.get("reconstruction_improves").asLong());

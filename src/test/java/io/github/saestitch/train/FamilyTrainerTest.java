@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.saestitch.io.SaeFormats;
+import io.github.saestitch.report.TrainingCharts;
 import io.github.saestitch.tensor.ScalarKernels;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,7 +37,14 @@ class FamilyTrainerTest {
         assertThat(json.get("members")).hasSize(3);
         assertThat(json.get("members").get(1).get("fvu").asDouble())
                 .isEqualTo(r.members().get(1).result().finalEval().fvu());
-        assertThat(Files.size(r.plotPng())).isPositive();
+        // The charts are drawn from the written files by the report's figure code.
+        Path png = TrainingCharts.writeFamily(out);
+        assertThat(png).isEqualTo(out.resolve(FamilyTrainer.SUMMARY_PNG));
+        assertThat(Files.readAllBytes(png)).startsWith((byte) 0x89, (byte) 'P', (byte) 'N', (byte) 'G');
+        assertThat(Files.readString(out.resolve("family_summary.svg"))).contains("<svg");
+        for (FamilyTrainer.Member m : r.members()) {
+            assertThat(m.dir().resolve(TrainResult.PLOT_FILE)).isRegularFile();
+        }
         // Resuming a finished family re-creates identical SAEs.
         FamilyTrainer.FamilyResult again = new FamilyTrainer(base, widths, new ScalarKernels())
                 .train(TrainerTest.toySet(4096), out, true, null);

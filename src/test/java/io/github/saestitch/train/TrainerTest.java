@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.saestitch.io.LoadedSae;
 import io.github.saestitch.io.SaeFormats;
+import io.github.saestitch.report.TrainingCharts;
 import io.github.saestitch.sae.Activation;
 import io.github.saestitch.sae.Sae;
 import io.github.saestitch.tensor.FloatMatrix;
@@ -155,7 +156,9 @@ class TrainerTest {
         assertThat(csv.get(0)).isEqualTo(TrainingLog.HEADER);
         assertThat(csv).hasSize(1 + r.log().size());
         assertThat(csv.get(1)).startsWith(TrainingLog.FORMAT_VERSION + ",5,640,");
-        byte[] png = Files.readAllBytes(out.resolve(TrainResult.PLOT_FILE));
+        byte[] png = Files.readAllBytes(TrainingCharts.writeTrainingCurves(out, "topk F=24"));
+        assertThat(out.resolve(TrainResult.PLOT_FILE)).isRegularFile();
+        assertThat(Files.readString(out.resolve("train_curves.svg"))).contains("training-curves");
         assertThat(png).startsWith((byte) 0x89, (byte) 'P', (byte) 'N', (byte) 'G');
         JsonNode summary = new ObjectMapper().readTree(out.resolve(TrainResult.SUMMARY_FILE).toFile());
         assertThat(summary.get("format_version").asInt()).isEqualTo(1);
