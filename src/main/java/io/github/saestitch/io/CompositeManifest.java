@@ -54,7 +54,6 @@ public record CompositeManifest(Path file, int formatVersion, String builtBy, St
     /** Largest source index a manifest may name (a family is a handful of SAEs). */
     static final int MAX_SOURCE_INDEX = 1 << 16;
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     public CompositeManifest {
         Objects.requireNonNull(model, "model");
@@ -79,7 +78,7 @@ public record CompositeManifest(Path file, int formatVersion, String builtBy, St
     public static void write(MultiSourceSae model, String builtBy, String description, List<String> origins, Path dir)
             throws IOException {
         Files.createDirectories(dir);
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = Json.object();
         root.put("format_version", FORMAT_VERSION);
         root.put("kind", "composite");
         root.put("built_by", builtBy);
@@ -99,7 +98,7 @@ public record CompositeManifest(Path file, int formatVersion, String builtBy, St
             lat.addArray().add(source[h]).add(latent[h]);
         }
         root.put("decoder", DECODER_FILE);
-        Files.writeString(dir.resolve(FILE_NAME), JSON.writeValueAsString(root) + "\n", StandardCharsets.UTF_8);
+        Json.write(dir.resolve(FILE_NAME), root);
         SafeTensors.write(dir.resolve(DECODER_FILE), Map.of("format_version", Integer.toString(FORMAT_VERSION)),
                 List.of(SafeTensors.Tensor.f32("W_dec", model.wDec()), SafeTensors.Tensor.f32("b_dec", model.bDec())));
     }
@@ -242,7 +241,7 @@ public record CompositeManifest(Path file, int formatVersion, String builtBy, St
 
     private static JsonNode tree(Path file) throws IOException {
         try {
-            JsonNode root = JSON.readTree(Files.readString(file, StandardCharsets.UTF_8));
+            JsonNode root = Json.MAPPER.readTree(Files.readString(file, StandardCharsets.UTF_8));
             if (root == null || !root.isObject()) {
                 throw new FileFormatException(file, "not a JSON object");
             }

@@ -44,7 +44,6 @@ public final class LatentContexts {
     /** Version of the line format. */
     public static final int FORMAT_VERSION = 1;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private LatentContexts() {
     }
@@ -94,7 +93,7 @@ public final class LatentContexts {
                 }
                 JsonNode n;
                 try {
-                    n = JSON.readTree(line);
+                    n = Json.MAPPER.readTree(line);
                 } catch (JsonProcessingException e) {
                     throw new FileFormatException(file, "line " + no + ": not valid JSON: " + e.getOriginalMessage(), e);
                 }
@@ -181,7 +180,7 @@ public final class LatentContexts {
         AtomicOutput.writeFile(file, tmp -> {
             try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
                 for (int j : latents) {
-                    w.write(JSON.writeValueAsString(line(j, entries.freq().get(j),
+                    w.write(Json.line(line(j, entries.freq().get(j),
                             entries.contexts().getOrDefault(j, List.of()))));
                     w.write('\n');
                 }
@@ -195,7 +194,7 @@ public final class LatentContexts {
     }
 
     private static ObjectNode line(int latent, Double freq, List<LatentContext> contexts) {
-        ObjectNode o = JSON.createObjectNode();
+        ObjectNode o = Json.object();
         o.put("format_version", FORMAT_VERSION);
         o.put("latent", latent);
         if (freq != null) {
@@ -231,7 +230,7 @@ public final class LatentContexts {
 
     /** The JSON object of one context, as in a line's {@code contexts} array (the report embeds the same). */
     public static ObjectNode context(LatentContext c) {
-        ObjectNode o = JSON.createObjectNode();
+        ObjectNode o = Json.object();
         o.put("before", c.before());
         o.put("token", c.token());
         o.put("after", c.after());

@@ -2,24 +2,24 @@ package io.github.saestitch.report;
 
 import io.github.saestitch.io.LatentContexts;
 import io.github.saestitch.frankenstein.FrankensteinWriter;
+import io.github.saestitch.train.ToyComparisonWriter;
 
 /**
- * The names and header lines of the report's inputs that no library class writes (the toy comparison,
- * written by the demo), and the names of the Frankenstein and context files. Files with a library writer
- * (compare, train, train-family, frankenstein) are defined by that writer, whose constants the readers
- * import. A producer that writes the toy header (and {@code format_version} {@value #VERSION} in every
- * row) is read by the report; the column meanings are documented on the readers ({@code FrankensteinTable},
- * {@code ToyTable}) and on {@link LatentContexts}.
+ * The names and header lines of the report's inputs, each defined by the class that writes it: the toy
+ * comparison by {@link ToyComparisonWriter}, the Frankenstein table by {@link FrankensteinWriter}, the
+ * contexts by {@link LatentContexts}; compare, train and train-family files by their writers, whose
+ * constants the readers import. The column meanings are documented on the writers and on the readers
+ * ({@code FrankensteinTable}, {@code ToyTable}).
  */
 public final class ReportFormats {
     /** Version of the files below. */
-    public static final int VERSION = 1;
+    public static final int VERSION = ToyComparisonWriter.FORMAT_VERSION;
     /** Frankenstein SAEs and the original SAEs, one row per model (its header: {@link FrankensteinWriter#TABLE_HEADER}). */
     public static final String FRANKENSTEIN_FILE = FrankensteinWriter.TABLE_FILE;
-    /** The toy-model absorption comparison, one row per arm. */
-    public static final String TOY_FILE = "toy_comparison.csv";
+    /** The toy-model absorption comparison, one row per arm (written by {@link ToyComparisonWriter}). */
+    public static final String TOY_FILE = ToyComparisonWriter.FILE;
     /** Header of {@link #TOY_FILE}. */
-    public static final String TOY_HEADER = "format_version,arm,mean_max_cos,absorption,parent_recall,mse,fvu,l0,dead";
+    public static final String TOY_HEADER = ToyComparisonWriter.HEADER;
     /** Top-activating contexts per latent of the larger SAE, JSON lines, in a compare output directory. */
     public static final String CONTEXTS_FILE = LatentContexts.FILE;
     /**
