@@ -20,12 +20,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The repository cites only what a cloner has: the public works and {@code docs/definitions.md}. Project-internal
- * planning files (a mission file, numbered seed documents) are not in the repository, so no source, script, test or
+ * planning files (a mission file, a design file, numbered seed documents) are not in the repository, so no source, script, test or
  * document may point at them, and every cited {@code docs/definitions.md#…} anchor must name a heading that exists.
  */
 class DocsReferencesTest {
     /** Names of files a cloner does not have. Written so that this file does not match itself. */
-    static final Pattern PRIVATE_REFERENCE = Pattern.compile("MISSION\\.md|\\bseeds?[ _-]?0{2}\\d|\\bseeds\\/",
+    static final Pattern PRIVATE_REFERENCE = Pattern.compile("MISSION\\.md|DESIGN\\.md|\\bseeds?[ _-]?0{2}\\d|\\bseeds\\/",
             Pattern.CASE_INSENSITIVE);
     static final Path DEFINITIONS = Path.of("docs", "definitions.md");
     static final Pattern ANCHOR_CITATION = Pattern.compile("docs/definitions\\.md#([A-Za-z0-9_-]+)");

@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * windows and batches them ahead of the model; the calling thread runs ONNX Runtime and gathers the stored
  * rows; a writer thread appends them to the shards and makes each finished shard durable (fsync, rename,
  * manifest). Tokenizing and writing are cheap next to the model (~8,500 tokens/s for MiniLM-L6 on 2
- * cores, DESIGN.md, i.e. ~13 MB/s of float32 at d = 384) but taking them off the model's thread keeps
+ * cores, i.e. ~13 MB/s of float32 at d = 384) but taking them off the model's thread keeps
  * ONNX Runtime busy; {@link io.github.saestitch.bench.ExtractionBenchmark} measures the result against a bare session.
  *
  * <p>Resumable: kill it at any moment and run it again with the same options; it checks that the store

@@ -18,7 +18,7 @@ import java.util.List;
 /**
  * A read-only activation store (see {@link StoreLayout} for the files and {@link StoreManifest} for the
  * manifest). Every shard file is memory-mapped: blocks inside one float32 shard are zero-copy views, and a
- * store larger than memory streams through the page cache (DESIGN.md: mmap, don't copy).
+ * store larger than memory streams through the page cache (mmap, don't copy).
  *
  * <p>Three ways to read: ordered blocks ({@link #block}, the {@link ActivationSet} contract, for
  * evaluation); seeded shuffled batches ({@link #shuffled}, for training); and single tokens with their

@@ -13,7 +13,7 @@ import java.util.Map;
 
 /**
  * A model's own WordPiece tokenizer ({@code tokenizer.json} from the model jar) run by DJL's binding of
- * the Hugging Face {@code tokenizers} library (DESIGN.md: bundles its native library, works offline).
+ * the Hugging Face {@code tokenizers} library (it bundles its native library and works offline).
  *
  * <p>{@link #encode} returns the content tokens only: no {@code [CLS]}/{@code [SEP]}, no truncation, no
  * padding; the extractor frames each context window with the special tokens itself. Long texts are

@@ -16,7 +16,7 @@ import java.util.Set;
  * rewrite its list of graph outputs, without a protobuf library or generated classes.
  *
  * <p>Why: ONNX Runtime returns only the tensors named in {@code GraphProto.output}, and the residual
- * stream of each transformer layer is an internal tensor (DESIGN.md). Editing the serialized
+ * stream of each transformer layer is an internal tensor of the ONNX graph. Editing the serialized
  * {@code ModelProto} before the session is created exposes any internal tensor. Field numbers, checked
  * against {@code onnx/onnx.proto}: {@code ModelProto.graph = 7}; {@code GraphProto.node = 1},
  * {@code input = 11}, {@code output = 12}; {@code ValueInfoProto.name = 1}; {@code NodeProto.input = 1},

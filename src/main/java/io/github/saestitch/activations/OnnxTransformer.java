@@ -27,7 +27,7 @@ import java.util.Map;
  * {@link #openUnmodified} runs the model as shipped (only {@code last_hidden_state}), the reference for
  * raw throughput and for the last-layer equality test.
  *
- * <p>Threads: one intra-op pool of {@code threads} workers (the machine's cores by default, DESIGN.md: 2),
+ * <p>Threads: one intra-op pool of {@code threads} workers (the machine's cores by default),
  * no inter-op parallelism (a BERT graph is a chain), and worker spinning off, so the tokenizer and writer
  * threads of the extractor get the cores while a worker waits. Not thread-safe: one caller at a time.
  */

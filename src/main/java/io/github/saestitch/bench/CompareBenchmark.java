@@ -29,7 +29,7 @@ import java.util.function.Consumer;
 
 /**
  * End-to-end benchmark of {@link StitchComparator#compare}, with ratios measured in the same run
- * (DESIGN.md, "Performance principles").
+ * (count the work, compare with the GEMM floor measured in the same run).
  *
  * <p>It builds (or takes) a {@link SyntheticPair} — by default S = 3072 and L = 6144 latents, d = 384,
  * 100,000 tokens — warms up on 10,000 tokens, then times {@code repeats} back-to-back pairs of:

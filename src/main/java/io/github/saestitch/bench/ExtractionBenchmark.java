@@ -22,7 +22,7 @@ import java.util.Objects;
 
 /**
  * Measures extraction against bare ONNX Runtime on the same texts and batches (the issue's target:
- * extraction at &ge; 90% of raw session throughput; DESIGN.md measured ~8,500 tokens/s for MiniLM-L6 on 2
+ * extraction at &ge; 90% of raw session throughput; we measured ~8,500 tokens/s for MiniLM-L6 on 2
  * cores). Library code: the CLI's {@code bench} command prints its {@link Result}.
  *
  * <p>Method, per repeat (alternating, so drift from other load on the machine hits both alike):

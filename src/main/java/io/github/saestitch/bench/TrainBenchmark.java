@@ -18,7 +18,7 @@ import java.util.Locale;
 
 /**
  * Training throughput per architecture, and how close it comes to the GEMM-bound time, measured in
- * one run (DESIGN.md: ratios from the same run, never a timed test).
+ * one run (ratios from the same run, never a timed test).
  *
  * <p><b>The floor.</b> The GEMM work per step is counted as the issue defines it: encoder forward
  * {@code 2·B·d·F} and its weight gradient {@code 2·B·d·F} for every architecture (dx is not needed),

@@ -14,7 +14,7 @@ import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** A smoke test of the benchmark's plumbing on a few hundred tokens (not a timing: DESIGN.md keeps timings out of tests). */
+/** A smoke test of the benchmark's plumbing on a few hundred tokens (not a timing: timings belong in the bench command, never in tests). */
 class ExtractionBenchmarkTest {
 
     @Test
