@@ -25,8 +25,9 @@ import org.junit.jupiter.api.Test;
  */
 class DocsReferencesTest {
     /** Names of files a cloner does not have. Written so that this file does not match itself. */
-    static final Pattern PRIVATE_REFERENCE = Pattern.compile("MISSION\\.md|DESIGN\\.md|\\bseeds?[ _-]?0{2}\\d|\\bseeds\\/",
-            Pattern.CASE_INSENSITIVE);
+    static final Pattern PRIVATE_REFERENCE =
+            Pattern.compile("MISSION\\.md|DESIGN\\.md|\\bseeds?[ _-]?0{2}\\d|\\bseeds\\/", Pattern.CASE_INSENSITIVE);
+
     static final Path DEFINITIONS = Path.of("docs", "definitions.md");
     static final Pattern ANCHOR_CITATION = Pattern.compile("docs/definitions\\.md#([A-Za-z0-9_-]+)");
     static final Set<String> SKIPPED_DIRECTORIES = Set.of("node_modules", "target", ".git", "__pycache__");
@@ -58,13 +59,15 @@ class DocsReferencesTest {
                 }
             }
         }
-        assertTrue(missing.isEmpty(), "no such heading in " + DEFINITIONS + " (headings: " + anchors + "):\n"
-                + String.join("\n", missing));
+        assertTrue(
+                missing.isEmpty(),
+                "no such heading in " + DEFINITIONS + " (headings: " + anchors + "):\n" + String.join("\n", missing));
     }
 
     @Test
     void anchorsFollowGitHubsRule() {
-        assertEquals(Set.of("folding-b_dec-into-the-bias", "max_cos-and-nearest", "adding-a-latent"),
+        assertEquals(
+                Set.of("folding-b_dec-into-the-bias", "max_cos-and-nearest", "adding-a-latent"),
                 anchors("### Folding b_dec into the bias\ntext\n## max_cos and nearest\n### Adding a latent\n"));
     }
 
@@ -108,7 +111,8 @@ class DocsReferencesTest {
                 files.add(Path.of(top));
             }
         }
-        assertTrue(files.contains(Path.of("README.md")) && files.stream().anyMatch(p -> p.startsWith("src/main")),
+        assertTrue(
+                files.contains(Path.of("README.md")) && files.stream().anyMatch(p -> p.startsWith("src/main")),
                 "run from the repository root (found " + files.size() + " files)");
         return files;
     }

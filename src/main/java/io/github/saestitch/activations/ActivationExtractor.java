@@ -36,8 +36,7 @@ public final class ActivationExtractor {
     /** Tokens per character of English prose (Brown, measured: 1,292,879 MiniLM tokens over 6,109,448 characters). */
     private static final double TOKENS_PER_CHAR = 0.21;
 
-    private ActivationExtractor() {
-    }
+    private ActivationExtractor() {}
 
     /**
      * Runs (or continues) an extraction.
@@ -52,8 +51,11 @@ public final class ActivationExtractor {
         TransformerModel model = options.model();
         HookPoint hook = options.hook().validateFor(model);
         ExtractionListener l = listener == null ? ExtractionListener.NONE : listener;
-        try (Corpus corpus = options.corpus().open(); ModelTokenizer tokenizer = ModelTokenizer.forModel(model)) {
-            int[] order = options.shuffleDocuments() ? SplitMix64.permutation(corpus.size(), options.seed()) : identity(corpus.size());
+        try (Corpus corpus = options.corpus().open();
+                ModelTokenizer tokenizer = ModelTokenizer.forModel(model)) {
+            int[] order = options.shuffleDocuments()
+                    ? SplitMix64.permutation(corpus.size(), options.seed())
+                    : identity(corpus.size());
             requireSomeText(corpus, order, tokenizer);
             byte[] onnx = model.readOnnx();
             String tensor = OnnxTransformer.tensorName(model, OnnxGraph.parse(onnx), hook);
@@ -75,7 +77,8 @@ public final class ActivationExtractor {
                     Duration setup = Duration.ofNanos(System.nanoTime() - t0);
                     return summary(writer.manifest(), writer.dir(), model, hook, 0, setup, Duration.ZERO, resumed);
                 }
-                try (OnnxTransformer transformer = OnnxTransformer.open(model, onnx, List.of(hook), true, options.threads())) {
+                try (OnnxTransformer transformer =
+                        OnnxTransformer.open(model, onnx, List.of(hook), true, options.threads())) {
                     onnx = null; // the session holds its own copy; let the 90-130 MB array go
                     Duration setup = Duration.ofNanos(System.nanoTime() - t0);
                     Run run = new Run(options, corpus, order, tokenizer, transformer, writer, l, limit, tensor);
@@ -100,25 +103,52 @@ public final class ActivationExtractor {
                 return;
             }
         }
-        throw new ActivationsException(Path.of(corpus.source()), "the corpus has no text: all " + corpus.size()
-                + " documents are empty or yield no tokens");
+        throw new ActivationsException(
+                Path.of(corpus.source()),
+                "the corpus has no text: all " + corpus.size() + " documents are empty or yield no tokens");
     }
 
-    private static StoreManifest identity(ExtractionOptions o, Corpus corpus, ModelTokenizer tok, String onnxSha, String tensor) {
+    private static StoreManifest identity(
+            ExtractionOptions o, Corpus corpus, ModelTokenizer tok, String onnxSha, String tensor) {
         TransformerModel m = o.model();
         String now = StoreWriter.now();
-        return new StoreManifest(StoreManifest.FORMAT_VERSION, StoreManifest.KIND,
+        return new StoreManifest(
+                StoreManifest.FORMAT_VERSION,
+                StoreManifest.KIND,
                 new StoreManifest.ModelInfo(m.id(), m.hfName(), m.artifact(), onnxSha, m.numLayers(), m.dModel()),
-                o.hook().layer(), o.hook().site().id(), o.hook().hookName(), tensor, o.dtype().id(), m.dModel(), 0,
-                o.maxTokens() > 0 ? o.maxTokens() : -1, false,
+                o.hook().layer(),
+                o.hook().site().id(),
+                o.hook().hookName(),
+                tensor,
+                o.dtype().id(),
+                m.dModel(),
+                0,
+                o.maxTokens() > 0 ? o.maxTokens() : -1,
+                false,
                 new StoreManifest.TokenizerInfo(tok.name(), tok.sha256(), tok.clsId(), tok.sepId(), tok.padId()),
                 new StoreManifest.CorpusInfo(corpus.kind(), corpus.source(), corpus.fingerprint(), corpus.size()),
-                o.contextLength(), o.includeSpecialTokens(), o.seed(), o.shuffleDocuments(), o.batchSize(), o.shardTokens(),
-                true, List.of(), new StoreManifest.Resume(0, 0, 0), now, now);
+                o.contextLength(),
+                o.includeSpecialTokens(),
+                o.seed(),
+                o.shuffleDocuments(),
+                o.batchSize(),
+                o.shardTokens(),
+                true,
+                List.of(),
+                new StoreManifest.Resume(0, 0, 0),
+                now,
+                now);
     }
 
-    static ExtractionSummary summary(StoreManifest m, Path dir, TransformerModel model, HookPoint hook, long newTokens,
-                                     Duration setup, Duration elapsed, boolean resumed) {
+    static ExtractionSummary summary(
+            StoreManifest m,
+            Path dir,
+            TransformerModel model,
+            HookPoint hook,
+            long newTokens,
+            Duration setup,
+            Duration elapsed,
+            boolean resumed) {
         double sum = 0;
         double sq = 0;
         for (StoreManifest.Shard s : m.shards()) {
@@ -129,8 +159,20 @@ public final class ActivationExtractor {
         double mean = n == 0 ? 0 : sum / n;
         double std = n == 0 ? 0 : Math.sqrt(Math.max(0, sq / n - mean * mean));
         double secs = elapsed.toNanos() / 1e9;
-        return new ExtractionSummary(dir, model.id(), hook.hookName(), n, newTokens, m.shards().size(), mean, std, setup,
-                elapsed, secs > 0 ? newTokens / secs : 0, resumed, m.complete());
+        return new ExtractionSummary(
+                dir,
+                model.id(),
+                hook.hookName(),
+                n,
+                newTokens,
+                m.shards().size(),
+                mean,
+                std,
+                setup,
+                elapsed,
+                secs > 0 ? newTokens / secs : 0,
+                resumed,
+                m.complete());
     }
 
     /** One run of the pipeline. */
@@ -147,8 +189,16 @@ public final class ActivationExtractor {
         private final int d;
         private final int t;
 
-        Run(ExtractionOptions o, Corpus corpus, int[] order, ModelTokenizer tokenizer, OnnxTransformer transformer,
-            StoreWriter writer, ExtractionListener listener, long limit, String tensor) {
+        Run(
+                ExtractionOptions o,
+                Corpus corpus,
+                int[] order,
+                ModelTokenizer tokenizer,
+                OnnxTransformer transformer,
+                StoreWriter writer,
+                ExtractionListener listener,
+                long limit,
+                String tensor) {
             this.o = o;
             this.corpus = corpus;
             this.order = order;
@@ -169,13 +219,28 @@ public final class ActivationExtractor {
             long remaining = limit - existing;
             long budget = remaining == Long.MAX_VALUE ? Long.MAX_VALUE : remaining + resume.skipTokens();
             long estimate = estimateTotal(existing, TOKENS_PER_CHAR);
-            listener.started(new ExtractionListener.Started(writer.dir(), o.model(), o.hook(), tensor, existing,
-                    limit == Long.MAX_VALUE ? -1 : limit, estimate));
+            listener.started(new ExtractionListener.Started(
+                    writer.dir(),
+                    o.model(),
+                    o.hook(),
+                    tensor,
+                    existing,
+                    limit == Long.MAX_VALUE ? -1 : limit,
+                    estimate));
 
             BlockingQueue<Object> batches = new ArrayBlockingQueue<>(2);
-            WindowBatcher batcher = new WindowBatcher(corpus, order, tokenizer, t, o.batchSize(), o.includeSpecialTokens(),
-                    new RowChunk.Cursor(resume.orderIndex(), resume.window()), budget, batches);
-            Thread producer = Thread.ofPlatform().name("saestitch-tokenize").daemon().start(batcher);
+            WindowBatcher batcher = new WindowBatcher(
+                    corpus,
+                    order,
+                    tokenizer,
+                    t,
+                    o.batchSize(),
+                    o.includeSpecialTokens(),
+                    new RowChunk.Cursor(resume.orderIndex(), resume.window()),
+                    budget,
+                    batches);
+            Thread producer =
+                    Thread.ofPlatform().name("saestitch-tokenize").daemon().start(batcher);
             AsyncWriter out = new AsyncWriter(writer);
             long start = System.nanoTime();
             long added = 0;
@@ -202,11 +267,13 @@ public final class ActivationExtractor {
                     out.drainTo(listener);
                     double secs = (System.nanoTime() - start) / 1e9;
                     double rate = added / Math.max(secs, 1e-9);
-                    long est = b.charsRead > 0 ? estimateTotal(existing + added, (double) added / b.charsRead) : estimate;
+                    long est =
+                            b.charsRead > 0 ? estimateTotal(existing + added, (double) added / b.charsRead) : estimate;
                     long left = Math.max(0, est - existing - added);
-                    Optional<Duration> eta = added > 0 ? Optional.of(Duration.ofMillis((long) (1000 * left / rate))) : Optional.empty();
-                    listener.progress(new ExtractionListener.Progress(existing + added, added, est, rate,
-                            Duration.ofNanos(System.nanoTime() - start), eta));
+                    Optional<Duration> eta =
+                            added > 0 ? Optional.of(Duration.ofMillis((long) (1000 * left / rate))) : Optional.empty();
+                    listener.progress(new ExtractionListener.Progress(
+                            existing + added, added, est, rate, Duration.ofNanos(System.nanoTime() - start), eta));
                 }
                 if (!exhausted && added < remaining) {
                     Object item = batches.take();
@@ -287,7 +354,8 @@ public final class ActivationExtractor {
                     n++;
                 }
             }
-            return new RowChunk(take, acts, tokenIds, docIds, docPos, ctxPos, norms, b.start, b.end, skip, b.storedTokens);
+            return new RowChunk(
+                    take, acts, tokenIds, docIds, docPos, ctxPos, norms, b.start, b.end, skip, b.storedTokens);
         }
 
         private static RuntimeException rethrow(Throwable t) {
@@ -308,8 +376,7 @@ public final class ActivationExtractor {
     private static final class AsyncWriter {
         private static final Object ABORT = new Object();
 
-        private record Finish(boolean complete) {
-        }
+        private record Finish(boolean complete) {}
 
         private final StoreWriter writer;
         private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(4);
@@ -319,7 +386,8 @@ public final class ActivationExtractor {
 
         AsyncWriter(StoreWriter writer) {
             this.writer = writer;
-            this.thread = Thread.ofPlatform().name("saestitch-store-writer").daemon().start(this::loop);
+            this.thread =
+                    Thread.ofPlatform().name("saestitch-store-writer").daemon().start(this::loop);
         }
 
         private void loop() {

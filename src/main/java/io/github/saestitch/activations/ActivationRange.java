@@ -39,7 +39,8 @@ public final class ActivationRange implements ActivationSet {
     @Override
     public FloatMatrix block(long start, int count) {
         if (start < 0 || count < 0 || start + count > n) {
-            throw new IndexOutOfBoundsException("tokens [" + start + ", " + (start + count) + ") outside [0, " + n + ")");
+            throw new IndexOutOfBoundsException(
+                    "tokens [" + start + ", " + (start + count) + ") outside [0, " + n + ")");
         }
         return set.block(first + start, count);
     }

@@ -25,6 +25,5 @@ public interface ActivationSet extends AutoCloseable {
     String describe();
 
     @Override
-    default void close() {
-    }
+    default void close() {}
 }

@@ -6,8 +6,7 @@ import java.util.Locale;
 
 /** Opens whatever an {@code --acts} option names: an activation store directory or a {@code .npy} file. */
 public final class ActivationSets {
-    private ActivationSets() {
-    }
+    private ActivationSets() {}
 
     /**
      * Opens {@code path} as an {@link ActivationSet}.
@@ -20,7 +19,8 @@ public final class ActivationSets {
             return ActivationStore.open(abs);
         }
         if (!Files.exists(abs)) {
-            throw new ActivationsException(abs, "activations not found (give an activation store directory or a .npy file)");
+            throw new ActivationsException(
+                    abs, "activations not found (give an activation store directory or a .npy file)");
         }
         if (abs.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy")) {
             return StoreNpy.open(abs);

@@ -2,7 +2,6 @@ package io.github.saestitch.activations;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.saestitch.tensor.FloatMatrix;
-
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -36,12 +35,18 @@ public final class ActivationStore implements ActivationSet {
     private final Arena arena;
     private final long[] shardStart; // [numShards + 1] global index of each shard's first token
     private final MemorySegment[] acts; // per shard [tokens, d] in dtype
-    private final MemorySegment[][] ints; // per shard, per StoreLayout.INT_FILES: [tokens] int32 (null without token ids)
+    private final MemorySegment[][]
+            ints; // per shard, per StoreLayout.INT_FILES: [tokens] int32 (null without token ids)
     private List<DocumentInfo> documents;
     private ModelTokenizer tokenizer;
 
-    private ActivationStore(Path dir, StoreManifest manifest, Arena arena, long[] shardStart, MemorySegment[] acts,
-                            MemorySegment[][] ints) {
+    private ActivationStore(
+            Path dir,
+            StoreManifest manifest,
+            Arena arena,
+            long[] shardStart,
+            MemorySegment[] acts,
+            MemorySegment[][] ints) {
         this.dir = dir;
         this.manifest = manifest;
         this.dtype = StoreDtype.byName(manifest.dtype());
@@ -60,8 +65,11 @@ public final class ActivationStore implements ActivationSet {
     public static ActivationStore open(Path dir) {
         Path abs = dir.toAbsolutePath().normalize();
         if (!Files.isDirectory(abs)) {
-            throw new ActivationsException(abs, Files.exists(abs) ? "not a directory; an activation store is a directory"
-                    : "activation store not found");
+            throw new ActivationsException(
+                    abs,
+                    Files.exists(abs)
+                            ? "not a directory; an activation store is a directory"
+                            : "activation store not found");
         }
         StoreManifest m = StoreManifest.read(abs);
         int n = m.shards().size();
@@ -100,10 +108,13 @@ public final class ActivationStore implements ActivationSet {
     static void checkShard(Path dir, StoreManifest m, StoreManifest.Shard s) {
         Path sd = dir.resolve(s.name());
         if (!Files.isDirectory(sd)) {
-            throw new ActivationsException(sd, "shard listed in " + StoreManifest.FILE + " is missing; the store is damaged");
+            throw new ActivationsException(
+                    sd, "shard listed in " + StoreManifest.FILE + " is missing; the store is damaged");
         }
         StoreDtype dtype = StoreDtype.byName(m.dtype());
-        expectSize(sd.resolve(StoreLayout.actsFile(dtype)), s.tokens() * m.d() * dtype.bytes(),
+        expectSize(
+                sd.resolve(StoreLayout.actsFile(dtype)),
+                s.tokens() * m.d() * dtype.bytes(),
                 s.tokens() + " tokens x d=" + m.d() + " x " + dtype.bytes() + " bytes");
         if (m.hasTokenIds()) {
             for (String f : StoreLayout.INT_FILES) {
@@ -123,8 +134,10 @@ public final class ActivationStore implements ActivationSet {
             throw new ActivationsException(file, "cannot read the file size", e);
         }
         if (size != bytes) {
-            throw new ActivationsException(file, "has " + size + " bytes but the manifest implies " + bytes + " (" + why
-                    + "); manifest and shard disagree");
+            throw new ActivationsException(
+                    file,
+                    "has " + size + " bytes but the manifest implies " + bytes + " (" + why
+                            + "); manifest and shard disagree");
         }
     }
 
@@ -207,7 +220,8 @@ public final class ActivationStore implements ActivationSet {
 
     private void checkRange(long start, long n) {
         if (start < 0 || n < 0 || start + n > numTokens()) {
-            throw new IndexOutOfBoundsException("tokens [" + start + ", " + (start + n) + ") outside [0, " + numTokens() + ") of " + dir);
+            throw new IndexOutOfBoundsException(
+                    "tokens [" + start + ", " + (start + n) + ") outside [0, " + numTokens() + ") of " + dir);
         }
     }
 
@@ -270,7 +284,10 @@ public final class ActivationStore implements ActivationSet {
                 JsonNode root = StoreManifest.MAPPER.readTree(file.toFile());
                 List<DocumentInfo> docs = new ArrayList<>();
                 for (JsonNode n : root.path("documents")) {
-                    docs.add(new DocumentInfo(n.path("id").asInt(), n.path("name").asText(), n.path("genre").asText()));
+                    docs.add(new DocumentInfo(
+                            n.path("id").asInt(),
+                            n.path("name").asText(),
+                            n.path("genre").asText()));
                 }
                 documents = List.copyOf(docs);
             } catch (IOException e) {
@@ -315,20 +332,32 @@ public final class ActivationStore implements ActivationSet {
         }
         List<DocumentInfo> docs = documents();
         DocumentInfo info = doc >= 0 && doc < docs.size() ? docs.get(doc) : new DocumentInfo(doc, "", "");
-        return new TokenContext(index, ids[at], tok.token(ids[at]), before, tokenText, after, info,
-                docPosition(index), contextPosition(index));
+        return new TokenContext(
+                index,
+                ids[at],
+                tok.token(ids[at]),
+                before,
+                tokenText,
+                after,
+                info,
+                docPosition(index),
+                contextPosition(index));
     }
 
     private synchronized ModelTokenizer tokenizer() {
         if (tokenizer == null) {
             if (manifest.model() == null || manifest.tokenizer() == null) {
-                throw new ActivationsException(dir, "the store names no model tokenizer, so its token ids cannot be decoded");
+                throw new ActivationsException(
+                        dir, "the store names no model tokenizer, so its token ids cannot be decoded");
             }
-            ModelTokenizer t = ModelTokenizer.forModel(TransformerModel.byName(manifest.model().id()));
+            ModelTokenizer t = ModelTokenizer.forModel(
+                    TransformerModel.byName(manifest.model().id()));
             if (!t.sha256().equals(manifest.tokenizer().sha256())) {
                 t.close();
-                throw new ActivationsException(dir, "the store was tokenized with a tokenizer.json of checksum "
-                        + manifest.tokenizer().sha256() + " but this build has " + t.sha256());
+                throw new ActivationsException(
+                        dir,
+                        "the store was tokenized with a tokenizer.json of checksum "
+                                + manifest.tokenizer().sha256() + " but this build has " + t.sha256());
             }
             tokenizer = t;
         }
@@ -337,7 +366,8 @@ public final class ActivationStore implements ActivationSet {
 
     @Override
     public String describe() {
-        String what = manifest.model() == null ? "imported activations"
+        String what = manifest.model() == null
+                ? "imported activations"
                 : manifest.model().id() + " " + manifest.hookName();
         return dir + " (" + what + ", " + numTokens() + " tokens x " + d + ", " + manifest.dtype() + ")";
     }

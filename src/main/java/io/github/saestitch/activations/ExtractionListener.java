@@ -12,20 +12,16 @@ import java.util.Optional;
 public interface ExtractionListener {
 
     /** A listener that ignores everything. */
-    ExtractionListener NONE = new ExtractionListener() {
-    };
+    ExtractionListener NONE = new ExtractionListener() {};
 
     /** Once, after the model is loaded and the store opened, before the first batch. */
-    default void started(Started started) {
-    }
+    default void started(Started started) {}
 
     /** After each model batch. */
-    default void progress(Progress progress) {
-    }
+    default void progress(Progress progress) {}
 
     /** After each shard is durable and listed in the manifest. */
-    default void shardWritten(ShardWritten shard) {
-    }
+    default void shardWritten(ShardWritten shard) {}
 
     /**
      * The run's plan.
@@ -38,9 +34,14 @@ public interface ExtractionListener {
      * @param targetTokens   tokens the store will hold at the end ({@code -1}: until the corpus ends)
      * @param estimatedTotal best guess of the final token count (the target, or a corpus-size estimate)
      */
-    record Started(Path store, TransformerModel model, HookPoint hook, String onnxTensor, long existingTokens,
-                   long targetTokens, long estimatedTotal) {
-    }
+    record Started(
+            Path store,
+            TransformerModel model,
+            HookPoint hook,
+            String onnxTensor,
+            long existingTokens,
+            long targetTokens,
+            long estimatedTotal) {}
 
     /**
      * Progress so far.
@@ -52,9 +53,13 @@ public interface ExtractionListener {
      * @param elapsed         time since the first batch started
      * @param eta             estimated time left, when it can be estimated
      */
-    record Progress(long tokens, long newTokens, long estimatedTotal, double tokensPerSecond, Duration elapsed,
-                    Optional<Duration> eta) {
-    }
+    record Progress(
+            long tokens,
+            long newTokens,
+            long estimatedTotal,
+            double tokensPerSecond,
+            Duration elapsed,
+            Optional<Duration> eta) {}
 
     /**
      * A shard that is now durable.
@@ -64,6 +69,5 @@ public interface ExtractionListener {
      * @param tokens      tokens in it
      * @param storeTokens tokens in the store's complete shards now
      */
-    record ShardWritten(int index, String name, long tokens, long storeTokens) {
-    }
+    record ShardWritten(int index, String name, long tokens, long storeTokens) {}
 }

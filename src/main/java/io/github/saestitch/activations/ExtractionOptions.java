@@ -59,8 +59,9 @@ public record ExtractionOptions(
         Objects.requireNonNull(dtype, "dtype");
         hook.validateFor(model);
         if (contextLength < 3 || contextLength > MAX_CONTEXT) {
-            throw new ActivationsException("context length must be in 3.." + MAX_CONTEXT + " ([CLS] + at least one token + [SEP]; "
-                    + MAX_CONTEXT + " is the models' position limit), got " + contextLength);
+            throw new ActivationsException(
+                    "context length must be in 3.." + MAX_CONTEXT + " ([CLS] + at least one token + [SEP]; "
+                            + MAX_CONTEXT + " is the models' position limit), got " + contextLength);
         }
         if (batchSize < 1) {
             throw new ActivationsException("batch size must be >= 1, got " + batchSize);
@@ -75,86 +76,253 @@ public record ExtractionOptions(
 
     /** The defaults, writing to {@code out}. */
     public static ExtractionOptions defaults(Path out) {
-        return new ExtractionOptions(TransformerModel.MINILM_L6, HookPoint.residPost(3),
-                new CorpusSource.Brown(CorpusSource.defaultCacheDir()), out, DEFAULT_TOKENS, DEFAULT_CONTEXT, DEFAULT_BATCH,
-                DEFAULT_SHARD_TOKENS, StoreDtype.FLOAT32, false, 0, true, Runtime.getRuntime().availableProcessors());
+        return new ExtractionOptions(
+                TransformerModel.MINILM_L6,
+                HookPoint.residPost(3),
+                new CorpusSource.Brown(CorpusSource.defaultCacheDir()),
+                out,
+                DEFAULT_TOKENS,
+                DEFAULT_CONTEXT,
+                DEFAULT_BATCH,
+                DEFAULT_SHARD_TOKENS,
+                StoreDtype.FLOAT32,
+                false,
+                0,
+                true,
+                Runtime.getRuntime().availableProcessors());
     }
 
     /** With another model; the hook must exist in it. */
     public ExtractionOptions withModel(TransformerModel m) {
-        return new ExtractionOptions(m, hook, corpus, out, maxTokens, contextLength, batchSize, shardTokens, dtype,
-                includeSpecialTokens, seed, shuffleDocuments, threads);
+        return new ExtractionOptions(
+                m,
+                hook,
+                corpus,
+                out,
+                maxTokens,
+                contextLength,
+                batchSize,
+                shardTokens,
+                dtype,
+                includeSpecialTokens,
+                seed,
+                shuffleDocuments,
+                threads);
     }
 
     /** With another hook. */
     public ExtractionOptions withHook(HookPoint h) {
-        return new ExtractionOptions(model, h, corpus, out, maxTokens, contextLength, batchSize, shardTokens, dtype,
-                includeSpecialTokens, seed, shuffleDocuments, threads);
+        return new ExtractionOptions(
+                model,
+                h,
+                corpus,
+                out,
+                maxTokens,
+                contextLength,
+                batchSize,
+                shardTokens,
+                dtype,
+                includeSpecialTokens,
+                seed,
+                shuffleDocuments,
+                threads);
     }
 
     /** With another corpus. */
     public ExtractionOptions withCorpus(CorpusSource c) {
-        return new ExtractionOptions(model, hook, c, out, maxTokens, contextLength, batchSize, shardTokens, dtype,
-                includeSpecialTokens, seed, shuffleDocuments, threads);
+        return new ExtractionOptions(
+                model,
+                hook,
+                c,
+                out,
+                maxTokens,
+                contextLength,
+                batchSize,
+                shardTokens,
+                dtype,
+                includeSpecialTokens,
+                seed,
+                shuffleDocuments,
+                threads);
     }
 
     /** With another output directory. */
     public ExtractionOptions withOut(Path o) {
-        return new ExtractionOptions(model, hook, corpus, o, maxTokens, contextLength, batchSize, shardTokens, dtype,
-                includeSpecialTokens, seed, shuffleDocuments, threads);
+        return new ExtractionOptions(
+                model,
+                hook,
+                corpus,
+                o,
+                maxTokens,
+                contextLength,
+                batchSize,
+                shardTokens,
+                dtype,
+                includeSpecialTokens,
+                seed,
+                shuffleDocuments,
+                threads);
     }
 
     /** With another token budget ({@code <= 0}: the whole corpus). */
     public ExtractionOptions withMaxTokens(long t) {
-        return new ExtractionOptions(model, hook, corpus, out, t, contextLength, batchSize, shardTokens, dtype,
-                includeSpecialTokens, seed, shuffleDocuments, threads);
+        return new ExtractionOptions(
+                model,
+                hook,
+                corpus,
+                out,
+                t,
+                contextLength,
+                batchSize,
+                shardTokens,
+                dtype,
+                includeSpecialTokens,
+                seed,
+                shuffleDocuments,
+                threads);
     }
 
     /** With another context length. */
     public ExtractionOptions withContextLength(int c) {
-        return new ExtractionOptions(model, hook, corpus, out, maxTokens, c, batchSize, shardTokens, dtype,
-                includeSpecialTokens, seed, shuffleDocuments, threads);
+        return new ExtractionOptions(
+                model,
+                hook,
+                corpus,
+                out,
+                maxTokens,
+                c,
+                batchSize,
+                shardTokens,
+                dtype,
+                includeSpecialTokens,
+                seed,
+                shuffleDocuments,
+                threads);
     }
 
     /** With another batch size. */
     public ExtractionOptions withBatchSize(int b) {
-        return new ExtractionOptions(model, hook, corpus, out, maxTokens, contextLength, b, shardTokens, dtype,
-                includeSpecialTokens, seed, shuffleDocuments, threads);
+        return new ExtractionOptions(
+                model,
+                hook,
+                corpus,
+                out,
+                maxTokens,
+                contextLength,
+                b,
+                shardTokens,
+                dtype,
+                includeSpecialTokens,
+                seed,
+                shuffleDocuments,
+                threads);
     }
 
     /** With another shard size. */
     public ExtractionOptions withShardTokens(int s) {
-        return new ExtractionOptions(model, hook, corpus, out, maxTokens, contextLength, batchSize, s, dtype,
-                includeSpecialTokens, seed, shuffleDocuments, threads);
+        return new ExtractionOptions(
+                model,
+                hook,
+                corpus,
+                out,
+                maxTokens,
+                contextLength,
+                batchSize,
+                s,
+                dtype,
+                includeSpecialTokens,
+                seed,
+                shuffleDocuments,
+                threads);
     }
 
     /** With another on-disk dtype. */
     public ExtractionOptions withDtype(StoreDtype t) {
-        return new ExtractionOptions(model, hook, corpus, out, maxTokens, contextLength, batchSize, shardTokens, t,
-                includeSpecialTokens, seed, shuffleDocuments, threads);
+        return new ExtractionOptions(
+                model,
+                hook,
+                corpus,
+                out,
+                maxTokens,
+                contextLength,
+                batchSize,
+                shardTokens,
+                t,
+                includeSpecialTokens,
+                seed,
+                shuffleDocuments,
+                threads);
     }
 
     /** Storing or not the {@code [CLS]}/{@code [SEP]} rows. */
     public ExtractionOptions withSpecialTokens(boolean include) {
-        return new ExtractionOptions(model, hook, corpus, out, maxTokens, contextLength, batchSize, shardTokens, dtype,
-                include, seed, shuffleDocuments, threads);
+        return new ExtractionOptions(
+                model,
+                hook,
+                corpus,
+                out,
+                maxTokens,
+                contextLength,
+                batchSize,
+                shardTokens,
+                dtype,
+                include,
+                seed,
+                shuffleDocuments,
+                threads);
     }
 
     /** With another seed. */
     public ExtractionOptions withSeed(long s) {
-        return new ExtractionOptions(model, hook, corpus, out, maxTokens, contextLength, batchSize, shardTokens, dtype,
-                includeSpecialTokens, s, shuffleDocuments, threads);
+        return new ExtractionOptions(
+                model,
+                hook,
+                corpus,
+                out,
+                maxTokens,
+                contextLength,
+                batchSize,
+                shardTokens,
+                dtype,
+                includeSpecialTokens,
+                s,
+                shuffleDocuments,
+                threads);
     }
 
     /** Shuffling the document order or keeping the corpus order. */
     public ExtractionOptions withShuffleDocuments(boolean shuffle) {
-        return new ExtractionOptions(model, hook, corpus, out, maxTokens, contextLength, batchSize, shardTokens, dtype,
-                includeSpecialTokens, seed, shuffle, threads);
+        return new ExtractionOptions(
+                model,
+                hook,
+                corpus,
+                out,
+                maxTokens,
+                contextLength,
+                batchSize,
+                shardTokens,
+                dtype,
+                includeSpecialTokens,
+                seed,
+                shuffle,
+                threads);
     }
 
     /** With another ONNX Runtime thread count. */
     public ExtractionOptions withThreads(int t) {
-        return new ExtractionOptions(model, hook, corpus, out, maxTokens, contextLength, batchSize, shardTokens, dtype,
-                includeSpecialTokens, seed, shuffleDocuments, t);
+        return new ExtractionOptions(
+                model,
+                hook,
+                corpus,
+                out,
+                maxTokens,
+                contextLength,
+                batchSize,
+                shardTokens,
+                dtype,
+                includeSpecialTokens,
+                seed,
+                shuffleDocuments,
+                t);
     }
 }

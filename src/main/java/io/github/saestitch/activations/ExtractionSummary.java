@@ -20,7 +20,17 @@ import java.time.Duration;
  * @param resumed         whether the run continued an existing store
  * @param complete        whether the store reached its target or the corpus ran out
  */
-public record ExtractionSummary(Path store, String model, String hookName, long tokens, long newTokens, int shards,
-                                double normMean, double normStd, Duration setup, Duration elapsed, double tokensPerSecond,
-                                boolean resumed, boolean complete) {
-}
+public record ExtractionSummary(
+        Path store,
+        String model,
+        String hookName,
+        long tokens,
+        long newTokens,
+        int shards,
+        double normMean,
+        double normStd,
+        Duration setup,
+        Duration elapsed,
+        double tokensPerSecond,
+        boolean resumed,
+        boolean complete) {}

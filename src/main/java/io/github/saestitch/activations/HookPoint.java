@@ -115,7 +115,10 @@ public record HookPoint(int layer, Site site) {
      */
     String onnxNodeName() {
         return switch (site) {
-            case RESID_PRE -> layer == 0 ? "/embeddings/LayerNorm/Add_1" : "/encoder/layer." + (layer - 1) + "/output/LayerNorm/Add_1";
+            case RESID_PRE ->
+                layer == 0
+                        ? "/embeddings/LayerNorm/Add_1"
+                        : "/encoder/layer." + (layer - 1) + "/output/LayerNorm/Add_1";
             case RESID_MID -> "/encoder/layer." + layer + "/attention/output/LayerNorm/Add_1";
             case RESID_POST -> "/encoder/layer." + layer + "/output/LayerNorm/Add_1";
         };

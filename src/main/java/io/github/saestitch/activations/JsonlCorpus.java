@@ -2,7 +2,6 @@ package io.github.saestitch.activations;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import io.github.saestitch.io.Json;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -146,8 +145,10 @@ final class JsonlCorpus implements Corpus {
         }
         JsonNode text = node.get(textField);
         if (text == null || !text.isTextual()) {
-            throw new ActivationsException(file, "line " + lineNumbers[index] + " has no string field '" + textField
-                    + "' (set the text field to the key that holds the text)");
+            throw new ActivationsException(
+                    file,
+                    "line " + lineNumbers[index] + " has no string field '" + textField
+                            + "' (set the text field to the key that holds the text)");
         }
         return new Document(index, where, "", text.asText());
     }

@@ -34,7 +34,8 @@ public final class MatrixActivationSet implements ActivationSet {
     @Override
     public FloatMatrix block(long start, int n) {
         if (start < 0 || n < 0 || start + n > data.rows()) {
-            throw new IndexOutOfBoundsException("tokens [" + start + ", " + (start + n) + ") outside [0, " + data.rows() + ")");
+            throw new IndexOutOfBoundsException(
+                    "tokens [" + start + ", " + (start + n) + ") outside [0, " + data.rows() + ")");
         }
         return data.rowSlice((int) start, (int) start + n);
     }

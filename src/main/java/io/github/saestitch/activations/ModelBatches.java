@@ -27,12 +27,14 @@ public final class ModelBatches {
      *
      * @throws ActivationsException when the corpus holds fewer tokens
      */
-    public static ModelBatches prepare(CorpusSource source, TransformerModel model, int contextLength, int batchSize,
-            long tokens) {
-        try (Corpus corpus = source.open(); ModelTokenizer tok = ModelTokenizer.forModel(model)) {
+    public static ModelBatches prepare(
+            CorpusSource source, TransformerModel model, int contextLength, int batchSize, long tokens) {
+        try (Corpus corpus = source.open();
+                ModelTokenizer tok = ModelTokenizer.forModel(model)) {
             BlockingQueue<Object> q = new ArrayBlockingQueue<>(1 << 16);
             int[] order = SplitMix64.permutation(corpus.size(), 0);
-            new WindowBatcher(corpus, order, tok, contextLength, batchSize, false, new RowChunk.Cursor(0, 0), tokens, q).run();
+            new WindowBatcher(corpus, order, tok, contextLength, batchSize, false, new RowChunk.Cursor(0, 0), tokens, q)
+                    .run();
             List<WindowBatcher.Batch> out = new ArrayList<>();
             for (Object item : q) {
                 if (item instanceof WindowBatcher.Batch b) {
@@ -43,7 +45,8 @@ public final class ModelBatches {
             }
             long stored = out.stream().mapToLong(b -> b.storedTokens).sum();
             if (stored < tokens) {
-                throw new ActivationsException("the corpus holds only " + stored + " tokens, fewer than the " + tokens + " asked for");
+                throw new ActivationsException(
+                        "the corpus holds only " + stored + " tokens, fewer than the " + tokens + " asked for");
             }
             return new ModelBatches(List.copyOf(out), contextLength);
         }

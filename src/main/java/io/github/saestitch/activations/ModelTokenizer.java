@@ -2,7 +2,6 @@ package io.github.saestitch.activations;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -40,7 +39,8 @@ public final class ModelTokenizer implements AutoCloseable {
         Encoding framed = tokenizer.encode("", true, false);
         long[] ids = framed.getIds();
         if (ids.length != 2) {
-            throw new IllegalStateException(name + ": expected [CLS] [SEP] around an empty text, got " + ids.length + " tokens");
+            throw new IllegalStateException(
+                    name + ": expected [CLS] [SEP] around an empty text, got " + ids.length + " tokens");
         }
         this.clsId = (int) ids[0];
         this.sepId = (int) ids[1];
@@ -51,7 +51,8 @@ public final class ModelTokenizer implements AutoCloseable {
     public static ModelTokenizer forModel(TransformerModel model) {
         byte[] json = model.readTokenizerJson();
         try {
-            HuggingFaceTokenizer t = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json),
+            HuggingFaceTokenizer t = HuggingFaceTokenizer.newInstance(
+                    new ByteArrayInputStream(json),
                     Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
             return new ModelTokenizer(t, model.tokenizerResource(), sha256(json));
         } catch (IOException e) {
@@ -68,7 +69,8 @@ public final class ModelTokenizer implements AutoCloseable {
         int start = 0;
         while (start < text.length()) {
             int end = pieceEnd(text, start);
-            out.addAll(tokenizer.encode(text.substring(start, end), false, false).getIds());
+            out.addAll(
+                    tokenizer.encode(text.substring(start, end), false, false).getIds());
             start = end;
         }
         return out.toArray();

@@ -71,8 +71,8 @@ public final class NpyActivationSet implements ActivationSet {
 
     @Override
     public String describe() {
-        return array.path() + " (" + numTokens + " tokens × " + dIn + ", " + array.dtype().descr()
-                + (array.header().fortranOrder() ? ", Fortran order" : "") + ")";
+        return array.path() + " (" + numTokens + " tokens × " + dIn + ", "
+                + array.dtype().descr() + (array.header().fortranOrder() ? ", Fortran order" : "") + ")";
     }
 
     /** Unmaps the file; blocks handed out before become invalid. */

@@ -55,8 +55,7 @@ public final class OnnxGraph {
      * One graph node: its name, operator, the tensors it reads and writes, and whether it carries a
      * subgraph attribute (If/Loop/Scan), whose implicit reads of outer tensors this reader does not follow.
      */
-    public record Node(String name, String opType, List<String> inputs, List<String> outputs, boolean hasSubgraph) {
-    }
+    public record Node(String name, String opType, List<String> inputs, List<String> outputs, boolean hasSubgraph) {}
 
     private final List<Node> nodes;
     private final List<String> inputs;
@@ -86,8 +85,7 @@ public final class OnnxGraph {
                 case GRAPH_NODE -> nodes.add(parseNode(model, f));
                 case GRAPH_INPUT -> inputs.add(valueInfoName(model, f));
                 case GRAPH_OUTPUT -> outputs.add(valueInfoName(model, f));
-                default -> {
-                }
+                default -> {}
             }
         }
         return new OnnxGraph(nodes, inputs, outputs);
@@ -263,8 +261,7 @@ public final class OnnxGraph {
                 case NODE_NAME -> name = f.string(b);
                 case NODE_OP_TYPE -> op = f.string(b);
                 case NODE_ATTRIBUTE -> subgraph |= hasSubgraph(b, f);
-                default -> {
-                }
+                default -> {}
             }
         }
         return new Node(name, op, ins, outs, subgraph);
@@ -299,10 +296,12 @@ public final class OnnxGraph {
             Field f = r.next();
             if (f.number == number) {
                 if (f.wire != WIRE_LEN) {
-                    throw new IllegalArgumentException("field " + number + " has wire type " + f.wire + ", expected a message");
+                    throw new IllegalArgumentException(
+                            "field " + number + " has wire type " + f.wire + ", expected a message");
                 }
                 if (found != null) {
-                    throw new IllegalArgumentException("field " + number + " occurs more than once; not a canonical ONNX model");
+                    throw new IllegalArgumentException(
+                            "field " + number + " occurs more than once; not a canonical ONNX model");
                 }
                 found = f;
             }
@@ -375,8 +374,8 @@ public final class OnnxGraph {
                 case WIRE_LEN -> {
                     long len = readVarint();
                     if (len < 0 || len > end - pos) {
-                        throw new IllegalArgumentException("field " + number + " claims " + len + " bytes at offset " + pos
-                                + " but only " + (end - pos) + " remain; truncated or not an ONNX model");
+                        throw new IllegalArgumentException("field " + number + " claims " + len + " bytes at offset "
+                                + pos + " but only " + (end - pos) + " remain; truncated or not an ONNX model");
                     }
                     start = pos;
                     stop = pos + (int) len;
@@ -385,11 +384,13 @@ public final class OnnxGraph {
                     start = pos;
                     stop = pos + 4;
                 }
-                default -> throw new IllegalArgumentException("unsupported protobuf wire type " + wire + " at offset "
-                        + tagStart + "; not an ONNX model");
+                default ->
+                    throw new IllegalArgumentException("unsupported protobuf wire type " + wire + " at offset "
+                            + tagStart + "; not an ONNX model");
             }
             if (stop > end) {
-                throw new IllegalArgumentException("field " + number + " runs past the end of its message at offset " + tagStart);
+                throw new IllegalArgumentException(
+                        "field " + number + " runs past the end of its message at offset " + tagStart);
             }
             pos = stop;
             return new Field(number, wire, tagStart, start, stop);

@@ -6,7 +6,6 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
-
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -38,8 +37,12 @@ public final class OnnxTransformer implements AutoCloseable {
     private final List<String> outputs;
     private final Map<HookPoint, String> tensorOf;
 
-    private OnnxTransformer(TransformerModel model, OrtEnvironment env, OrtSession session, List<String> outputs,
-                            Map<HookPoint, String> tensorOf) {
+    private OnnxTransformer(
+            TransformerModel model,
+            OrtEnvironment env,
+            OrtSession session,
+            List<String> outputs,
+            Map<HookPoint, String> tensorOf) {
         this.model = model;
         this.env = env;
         this.session = session;
@@ -55,7 +58,8 @@ public final class OnnxTransformer implements AutoCloseable {
      * @param threads intra-op threads
      * @throws ActivationsException if a hook does not exist in the model
      */
-    public static OnnxTransformer open(TransformerModel model, byte[] onnx, List<HookPoint> hooks, boolean prune, int threads) {
+    public static OnnxTransformer open(
+            TransformerModel model, byte[] onnx, List<HookPoint> hooks, boolean prune, int threads) {
         OnnxGraph graph = OnnxGraph.parse(onnx);
         Map<HookPoint, String> tensorOf = new HashMap<>();
         LinkedHashSet<String> names = new LinkedHashSet<>();
@@ -86,8 +90,8 @@ public final class OnnxTransformer implements AutoCloseable {
         return node.outputs().get(0);
     }
 
-    private static OnnxTransformer create(TransformerModel model, byte[] onnx, List<String> outputs,
-                                          Map<HookPoint, String> tensorOf, int threads) {
+    private static OnnxTransformer create(
+            TransformerModel model, byte[] onnx, List<String> outputs, Map<HookPoint, String> tensorOf, int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
@@ -115,7 +119,8 @@ public final class OnnxTransformer implements AutoCloseable {
     public String tensorFor(HookPoint hook) {
         String t = tensorOf.get(hook);
         if (t == null) {
-            throw new IllegalArgumentException(hook + " is not an output of this session; outputs: " + tensorOf.keySet());
+            throw new IllegalArgumentException(
+                    hook + " is not an output of this session; outputs: " + tensorOf.keySet());
         }
         return t;
     }
@@ -155,7 +160,8 @@ public final class OnnxTransformer implements AutoCloseable {
             tensorOf.forEach((hook, tensor) -> out.put(hook, byTensor.get(tensor)));
             return out;
         } catch (OrtException e) {
-            throw new IllegalStateException("ONNX Runtime failed on a [" + rows + ", " + seqLen + "] batch: " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "ONNX Runtime failed on a [" + rows + ", " + seqLen + "] batch: " + e.getMessage(), e);
         } finally {
             for (OnnxTensor t : inputs) {
                 t.close();
@@ -164,7 +170,9 @@ public final class OnnxTransformer implements AutoCloseable {
     }
 
     private static LongBuffer direct(long[] values, int n) {
-        LongBuffer b = ByteBuffer.allocateDirect(n * Long.BYTES).order(ByteOrder.nativeOrder()).asLongBuffer();
+        LongBuffer b = ByteBuffer.allocateDirect(n * Long.BYTES)
+                .order(ByteOrder.nativeOrder())
+                .asLongBuffer();
         b.put(values, 0, n).flip();
         return b;
     }

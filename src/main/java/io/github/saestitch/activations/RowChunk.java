@@ -17,12 +17,21 @@ import java.nio.ByteBuffer;
  * @param firstStored       index, among the batch's stored tokens, of this chunk's first row
  * @param batchStoredTokens stored tokens the whole batch has (before any cut at the token target)
  */
-record RowChunk(int rows, ByteBuffer acts, int[] tokenIds, int[] docIds, int[] docPos, int[] ctxPos, double[] norms,
-                Cursor batchStart, Cursor batchEnd, long firstStored, long batchStoredTokens) {
+record RowChunk(
+        int rows,
+        ByteBuffer acts,
+        int[] tokenIds,
+        int[] docIds,
+        int[] docPos,
+        int[] ctxPos,
+        double[] norms,
+        Cursor batchStart,
+        Cursor batchEnd,
+        long firstStored,
+        long batchStoredTokens) {
 
     /** A place in the document order: document {@code orderIndex} (index into the order), window {@code window}. */
-    record Cursor(int orderIndex, int window) {
-    }
+    record Cursor(int orderIndex, int window) {}
 
     /** Where to resume once row {@code row} of this chunk is stored. */
     StoreManifest.Resume resumeAfter(int row) {

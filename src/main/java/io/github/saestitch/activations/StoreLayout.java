@@ -32,8 +32,7 @@ final class StoreLayout {
     /** The four per-token int32 files, in the order the writer keeps them. */
     static final String[] INT_FILES = {TOKEN_IDS, DOC_IDS, DOC_POS, CTX_POS};
 
-    private StoreLayout() {
-    }
+    private StoreLayout() {}
 
     static String shardName(int index) {
         return String.format("shard-%06d", index);

@@ -3,11 +3,9 @@ package io.github.saestitch.activations;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import io.github.saestitch.io.AtomicOutput;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.github.saestitch.io.AtomicOutput;
 import io.github.saestitch.io.Json;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,26 +90,22 @@ public record StoreManifest(
 
     /** The transformer: id, original name, the jar it came from, checksum of the ONNX bytes, shape. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record ModelInfo(String id, String hfName, String artifact, String onnxSha256, int numLayers, int dModel) {
-    }
+    public record ModelInfo(String id, String hfName, String artifact, String onnxSha256, int numLayers, int dModel) {}
 
     /** The tokenizer file, its checksum, and its special token ids. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record TokenizerInfo(String file, String sha256, int clsId, int sepId, int padId) {
-    }
+    public record TokenizerInfo(String file, String sha256, int clsId, int sepId, int padId) {}
 
     /** The corpus: kind ({@code brown}, {@code text}, {@code jsonl}), source, fingerprint, document count. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record CorpusInfo(String kind, String source, String fingerprint, int documents) {
-    }
+    public record CorpusInfo(String kind, String source, String fingerprint, int documents) {}
 
     /**
      * One complete shard: its directory name, token count, and the sum and sum of squares of the token
      * activation norms (so the summary's norm statistics cover a resumed store without re-reading it).
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Shard(String name, long tokens, double normSum, double normSqSum) {
-    }
+    public record Shard(String name, long tokens, double normSum, double normSqSum) {}
 
     /**
      * Where extraction continues: the model batch that holds the next token to store starts at document
@@ -119,22 +113,72 @@ public record StoreManifest(
      * first {@code skipTokens} stored tokens are already in the store.
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Resume(int orderIndex, int window, long skipTokens) {
-    }
+    public record Resume(int orderIndex, int window, long skipTokens) {}
 
     /** This manifest with the given shards, counts and resume point. */
-    StoreManifest withProgress(List<Shard> newShards, long newTokenCount, Resume newResume, boolean newComplete,
-                               long newTarget, String now) {
-        return new StoreManifest(formatVersion, kind, model, layer, site, hookName, onnxTensor, dtype, d, newTokenCount,
-                newTarget, newComplete, tokenizer, corpus, contextLength, specialTokens, seed, shuffleDocuments, batchSize,
-                shardTokens, hasTokenIds, newShards, newResume, created, now);
+    StoreManifest withProgress(
+            List<Shard> newShards,
+            long newTokenCount,
+            Resume newResume,
+            boolean newComplete,
+            long newTarget,
+            String now) {
+        return new StoreManifest(
+                formatVersion,
+                kind,
+                model,
+                layer,
+                site,
+                hookName,
+                onnxTensor,
+                dtype,
+                d,
+                newTokenCount,
+                newTarget,
+                newComplete,
+                tokenizer,
+                corpus,
+                contextLength,
+                specialTokens,
+                seed,
+                shuffleDocuments,
+                batchSize,
+                shardTokens,
+                hasTokenIds,
+                newShards,
+                newResume,
+                created,
+                now);
     }
 
     /** This manifest with other timestamps (tests compare manifests of two runs with it). */
     StoreManifest withTimes(String newCreated, String newUpdated) {
-        return new StoreManifest(formatVersion, kind, model, layer, site, hookName, onnxTensor, dtype, d, tokenCount,
-                targetTokens, complete, tokenizer, corpus, contextLength, specialTokens, seed, shuffleDocuments, batchSize,
-                shardTokens, hasTokenIds, shards, resume, newCreated, newUpdated);
+        return new StoreManifest(
+                formatVersion,
+                kind,
+                model,
+                layer,
+                site,
+                hookName,
+                onnxTensor,
+                dtype,
+                d,
+                tokenCount,
+                targetTokens,
+                complete,
+                tokenizer,
+                corpus,
+                contextLength,
+                specialTokens,
+                seed,
+                shuffleDocuments,
+                batchSize,
+                shardTokens,
+                hasTokenIds,
+                shards,
+                resume,
+                newCreated,
+                newUpdated);
     }
 
     /**
@@ -144,17 +188,29 @@ public record StoreManifest(
     List<String> identityDifferences(StoreManifest other) {
         List<String> diffs = new ArrayList<>();
         diff(diffs, "model", model == null ? null : model.id(), other.model == null ? null : other.model.id());
-        diff(diffs, "model checksum (onnx_sha256)", model == null ? null : model.onnxSha256(),
+        diff(
+                diffs,
+                "model checksum (onnx_sha256)",
+                model == null ? null : model.onnxSha256(),
                 other.model == null ? null : other.model.onnxSha256());
         diff(diffs, "layer", layer, other.layer);
         diff(diffs, "site", site, other.site);
         diff(diffs, "dtype", dtype, other.dtype);
         diff(diffs, "d", d, other.d);
-        diff(diffs, "tokenizer checksum", tokenizer == null ? null : tokenizer.sha256(),
+        diff(
+                diffs,
+                "tokenizer checksum",
+                tokenizer == null ? null : tokenizer.sha256(),
                 other.tokenizer == null ? null : other.tokenizer.sha256());
-        diff(diffs, "corpus", corpus == null ? null : corpus.kind() + ":" + corpus.source(),
+        diff(
+                diffs,
+                "corpus",
+                corpus == null ? null : corpus.kind() + ":" + corpus.source(),
                 other.corpus == null ? null : other.corpus.kind() + ":" + other.corpus.source());
-        diff(diffs, "corpus fingerprint", corpus == null ? null : corpus.fingerprint(),
+        diff(
+                diffs,
+                "corpus fingerprint",
+                corpus == null ? null : corpus.fingerprint(),
                 other.corpus == null ? null : other.corpus.fingerprint());
         diff(diffs, "context_length", contextLength, other.contextLength);
         diff(diffs, "special_tokens", specialTokens, other.specialTokens);
@@ -188,11 +244,14 @@ public record StoreManifest(
             throw new ActivationsException(file, "unreadable store manifest", e);
         }
         if (!KIND.equals(m.kind)) {
-            throw new ActivationsException(file, "not an activation store manifest (kind is " + m.kind + ", expected " + KIND + ")");
+            throw new ActivationsException(
+                    file, "not an activation store manifest (kind is " + m.kind + ", expected " + KIND + ")");
         }
         if (m.formatVersion < 1 || m.formatVersion > FORMAT_VERSION) {
-            throw new ActivationsException(file, "store format_version " + m.formatVersion + " is not supported (this saestitch reads 1.."
-                    + FORMAT_VERSION + "); upgrade saestitch");
+            throw new ActivationsException(
+                    file,
+                    "store format_version " + m.formatVersion + " is not supported (this saestitch reads 1.."
+                            + FORMAT_VERSION + "); upgrade saestitch");
         }
         if (m.d <= 0) {
             throw new ActivationsException(file, "d must be positive, is " + m.d);
@@ -203,7 +262,8 @@ public record StoreManifest(
             sum += s.tokens();
         }
         if (sum != m.tokenCount) {
-            throw new ActivationsException(file, "the shards hold " + sum + " tokens but token_count says " + m.tokenCount);
+            throw new ActivationsException(
+                    file, "the shards hold " + sum + " tokens but token_count says " + m.tokenCount);
         }
         return m;
     }

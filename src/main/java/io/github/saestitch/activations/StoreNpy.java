@@ -1,11 +1,8 @@
 package io.github.saestitch.activations;
 
-import io.github.saestitch.io.Npy;
-import io.github.saestitch.io.NpyArray;
 import io.github.saestitch.io.NpyInts;
 import io.github.saestitch.io.NpyWriter;
 import io.github.saestitch.tensor.FloatMatrix;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -30,8 +27,7 @@ import java.util.Objects;
  * shard-at-a-time writer), and refuses to mix into a store of other data.
  */
 public final class StoreNpy {
-    private StoreNpy() {
-    }
+    private StoreNpy() {}
 
     /** Opens a {@code .npy} activation file as an {@link ActivationSet}. */
     public static ActivationSet open(Path npy) {
@@ -62,7 +58,8 @@ public final class StoreNpy {
             throw new ActivationsException(store.dir(), "the store holds no token ids to export");
         }
         if (store.numTokens() > Integer.MAX_VALUE - 8) {
-            throw new ActivationsException(store.dir(), store.numTokens() + " token ids do not fit one .npy written in one piece");
+            throw new ActivationsException(
+                    store.dir(), store.numTokens() + " token ids do not fit one .npy written in one piece");
         }
         try {
             NpyInts.write(npy, store.tokenIds(0, (int) store.numTokens()));
@@ -82,8 +79,14 @@ public final class StoreNpy {
      * @param dtype        the store's dtype
      * @param shardTokens  tokens per shard
      */
-    public record ImportOptions(Path activations, Path tokenIds, TransformerModel model, String hookName, Path out,
-                                StoreDtype dtype, int shardTokens) {
+    public record ImportOptions(
+            Path activations,
+            Path tokenIds,
+            TransformerModel model,
+            String hookName,
+            Path out,
+            StoreDtype dtype,
+            int shardTokens) {
         public ImportOptions {
             Objects.requireNonNull(activations, "activations");
             Objects.requireNonNull(out, "out");
@@ -95,7 +98,8 @@ public final class StoreNpy {
 
         /** Activations only, float32, default shard size. */
         public static ImportOptions of(Path activations, Path out) {
-            return new ImportOptions(activations, null, null, null, out, StoreDtype.FLOAT32, ExtractionOptions.DEFAULT_SHARD_TOKENS);
+            return new ImportOptions(
+                    activations, null, null, null, out, StoreDtype.FLOAT32, ExtractionOptions.DEFAULT_SHARD_TOKENS);
         }
     }
 
@@ -111,10 +115,14 @@ public final class StoreNpy {
             if (acts.numTokens() == 0) {
                 throw new ActivationsException(actsPath, "holds no tokens");
             }
-            int[] ids = o.tokenIds() == null ? null : readTokenIds(o.tokenIds().toAbsolutePath().normalize(), acts.numTokens());
+            int[] ids = o.tokenIds() == null
+                    ? null
+                    : readTokenIds(o.tokenIds().toAbsolutePath().normalize(), acts.numTokens());
             if (o.model() != null && acts.dIn() != o.model().dModel()) {
-                throw new ActivationsException(actsPath, "activations have d=" + acts.dIn() + " but " + o.model().id()
-                        + " has d=" + o.model().dModel());
+                throw new ActivationsException(
+                        actsPath,
+                        "activations have d=" + acts.dIn() + " but " + o.model().id() + " has d="
+                                + o.model().dModel());
             }
             StoreManifest fresh = importManifest(o, actsPath, acts);
             try (StoreWriter w = StoreWriter.open(o.out(), fresh, NO_DOCUMENTS, acts.numTokens())) {
@@ -149,7 +157,8 @@ public final class StoreNpy {
             throw new ActivationsException(p, "cannot read the token ids: " + e.getMessage(), e);
         }
         if (ids.length != tokens) {
-            throw new ActivationsException(p, "holds " + ids.length + " token ids but the activations have " + tokens + " rows");
+            throw new ActivationsException(
+                    p, "holds " + ids.length + " token ids but the activations have " + tokens + " rows");
         }
         return ids;
     }
@@ -163,7 +172,8 @@ public final class StoreNpy {
         } catch (IOException e) {
             throw new ActivationsException(actsPath, "cannot read the file size", e);
         }
-        StoreManifest.ModelInfo model = m == null ? null
+        StoreManifest.ModelInfo model = m == null
+                ? null
                 : new StoreManifest.ModelInfo(m.id(), m.hfName(), m.artifact(), null, m.numLayers(), m.dModel());
         StoreManifest.TokenizerInfo tok = null;
         if (m != null && o.tokenIds() != null) {
@@ -175,11 +185,36 @@ public final class StoreNpy {
         // not be taken for "already imported" (it was, before: the store silently kept the old data).
         String fingerprint = "tokens=" + acts.numTokens() + ",d=" + acts.dIn() + ",bytes=" + bytes
                 + ",sha256=" + sha256(actsPath)
-                + (o.tokenIds() == null ? "" : ",token_ids_sha256=" + sha256(o.tokenIds().toAbsolutePath().normalize()));
-        return new StoreManifest(StoreManifest.FORMAT_VERSION, StoreManifest.KIND, model, -1, "unknown",
-                o.hookName() == null ? "unknown" : o.hookName(), null, o.dtype().id(), acts.dIn(), 0, acts.numTokens(), false, tok,
-                new StoreManifest.CorpusInfo("npy", actsPath.toString(), fingerprint, 0), 0, false, 0, false, 0,
-                o.shardTokens(), o.tokenIds() != null, List.of(), new StoreManifest.Resume(0, 0, 0), now, now);
+                + (o.tokenIds() == null
+                        ? ""
+                        : ",token_ids_sha256="
+                                + sha256(o.tokenIds().toAbsolutePath().normalize()));
+        return new StoreManifest(
+                StoreManifest.FORMAT_VERSION,
+                StoreManifest.KIND,
+                model,
+                -1,
+                "unknown",
+                o.hookName() == null ? "unknown" : o.hookName(),
+                null,
+                o.dtype().id(),
+                acts.dIn(),
+                0,
+                acts.numTokens(),
+                false,
+                tok,
+                new StoreManifest.CorpusInfo("npy", actsPath.toString(), fingerprint, 0),
+                0,
+                false,
+                0,
+                false,
+                0,
+                o.shardTokens(),
+                o.tokenIds() != null,
+                List.of(),
+                new StoreManifest.Resume(0, 0, 0),
+                now,
+                now);
     }
 
     /** SHA-256 of a file's bytes, streamed (about 1 GB/s: a second or two for a large activation file). */

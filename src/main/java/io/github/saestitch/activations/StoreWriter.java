@@ -3,7 +3,6 @@ package io.github.saestitch.activations;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.github.saestitch.io.AtomicOutput;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -88,7 +87,8 @@ final class StoreWriter implements AutoCloseable {
         FileChannel lockChannel = null;
         FileLock lock = null;
         try {
-            lockChannel = FileChannel.open(abs.resolve(StoreLayout.LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            lockChannel = FileChannel.open(
+                    abs.resolve(StoreLayout.LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             try {
                 lock = lockChannel.tryLock();
             } catch (OverlappingFileLockException e) {
@@ -102,8 +102,11 @@ final class StoreWriter implements AutoCloseable {
                 m = StoreManifest.read(abs);
                 List<String> diffs = m.identityDifferences(fresh);
                 if (!diffs.isEmpty()) {
-                    throw new ActivationsException(abs, "this store was written by a different run, refusing to mix its activations with this one's: "
-                            + String.join("; ", diffs) + ". Use another --out directory, or the same settings to continue it");
+                    throw new ActivationsException(
+                            abs,
+                            "this store was written by a different run, refusing to mix its activations with this one's: "
+                                    + String.join("; ", diffs)
+                                    + ". Use another --out directory, or the same settings to continue it");
                 }
                 removeLeftovers(abs, m);
                 for (StoreManifest.Shard s : m.shards()) {
@@ -141,12 +144,16 @@ final class StoreWriter implements AutoCloseable {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
                 String n = p.getFileName().toString();
-                boolean ours = n.equals(StoreLayout.LOCK) || n.equals(StoreLayout.DOCUMENTS) || n.endsWith(".tmp")
+                boolean ours = n.equals(StoreLayout.LOCK)
+                        || n.equals(StoreLayout.DOCUMENTS)
+                        || n.endsWith(".tmp")
                         || AtomicOutput.isTemporary(n)
                         || n.endsWith(StoreLayout.PARTIAL);
                 if (!ours) {
-                    throw new ActivationsException(dir, "is not empty and is not an activation store (no " + StoreManifest.FILE
-                            + "; found " + n + "); refusing to write into it");
+                    throw new ActivationsException(
+                            dir,
+                            "is not empty and is not an activation store (no " + StoreManifest.FILE + "; found " + n
+                                    + "); refusing to write into it");
                 }
             }
         }
@@ -161,7 +168,9 @@ final class StoreWriter implements AutoCloseable {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
                 String n = p.getFileName().toString();
-                boolean stale = n.endsWith(StoreLayout.PARTIAL) || n.endsWith(".tmp") || AtomicOutput.isTemporary(n)
+                boolean stale = n.endsWith(StoreLayout.PARTIAL)
+                        || n.endsWith(".tmp")
+                        || AtomicOutput.isTemporary(n)
                         || (n.startsWith("shard-") && Files.isDirectory(p) && !listed.contains(n));
                 if (stale) {
                     deleteTree(p);
@@ -232,8 +241,13 @@ final class StoreWriter implements AutoCloseable {
             }
             int take = (int) Math.min(chunk.rows() - r, shardTokens - inShard);
             long rowBytes = (long) d * dtype.bytes();
-            writeFully(acts, chunk.acts().duplicate().order(ByteOrder.LITTLE_ENDIAN)
-                    .position((int) (r * rowBytes)).limit((int) ((r + take) * rowBytes)));
+            writeFully(
+                    acts,
+                    chunk.acts()
+                            .duplicate()
+                            .order(ByteOrder.LITTLE_ENDIAN)
+                            .position((int) (r * rowBytes))
+                            .limit((int) ((r + take) * rowBytes)));
             int[][] cols = {chunk.tokenIds(), chunk.docIds(), chunk.docPos(), chunk.ctxPos()};
             for (int f = 0; f < ints.length; f++) {
                 ByteBuffer b = ByteBuffer.allocate(take * Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
@@ -267,7 +281,8 @@ final class StoreWriter implements AutoCloseable {
             finished.add(finishShard(complete));
         } else {
             discardPartial();
-            manifest = manifest.withProgress(List.copyOf(shards), tokenCount, resumeAfterLast, complete, targetTokens, now());
+            manifest = manifest.withProgress(
+                    List.copyOf(shards), tokenCount, resumeAfterLast, complete, targetTokens, now());
             manifest.write(dir);
         }
         return finished;
@@ -319,7 +334,8 @@ final class StoreWriter implements AutoCloseable {
         ints = null;
         partial = null;
         inShard = 0;
-        manifest = manifest.withProgress(List.copyOf(shards), tokenCount, resumeAfterLast, complete, targetTokens, now());
+        manifest =
+                manifest.withProgress(List.copyOf(shards), tokenCount, resumeAfterLast, complete, targetTokens, now());
         manifest.write(dir);
         return shard;
     }

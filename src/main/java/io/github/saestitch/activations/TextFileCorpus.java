@@ -37,8 +37,13 @@ final class TextFileCorpus implements Corpus {
         if (Files.isDirectory(root)) {
             try (Stream<Path> walk = Files.walk(root)) {
                 files = walk.filter(Files::isRegularFile)
-                        .filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".txt"))
-                        .sorted((a, b) -> root.relativize(a).toString().compareTo(root.relativize(b).toString()))
+                        .filter(p -> p.getFileName()
+                                .toString()
+                                .toLowerCase(Locale.ROOT)
+                                .endsWith(".txt"))
+                        .sorted((a, b) -> root.relativize(a)
+                                .toString()
+                                .compareTo(root.relativize(b).toString()))
                         .toList();
             } catch (IOException e) {
                 throw new ActivationsException(root, "cannot list the corpus folder", e);
@@ -88,8 +93,12 @@ final class TextFileCorpus implements Corpus {
         Path f = files.get(index);
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(Files.readAllBytes(f))).toString();
+            text = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(Files.readAllBytes(f)))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new ActivationsException(f, "not UTF-8 text", e);
         } catch (IOException e) {

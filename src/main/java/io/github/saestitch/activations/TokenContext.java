@@ -14,8 +14,16 @@ package io.github.saestitch.activations;
  * @param docPosition     its position among the document's content tokens ({@code -1} for {@code [CLS]}/{@code [SEP]})
  * @param contextPosition its position in the model's input window ({@code 0} is {@code [CLS]})
  */
-public record TokenContext(long index, int tokenId, String token, String before, String tokenText, String after,
-                           DocumentInfo document, int docPosition, int contextPosition) {
+public record TokenContext(
+        long index,
+        int tokenId,
+        String token,
+        String before,
+        String tokenText,
+        String after,
+        DocumentInfo document,
+        int docPosition,
+        int contextPosition) {
 
     /** The whole decoded context. */
     public String text() {

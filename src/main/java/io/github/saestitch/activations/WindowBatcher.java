@@ -31,8 +31,17 @@ final class WindowBatcher implements Runnable {
         final long storedTokens; // rows stored for this batch before any cut
         final long charsRead; // corpus characters tokenized so far (cumulative, for progress)
 
-        Batch(int rows, long[] inputIds, long[] mask, int[] docIds, int[] docStart, int[] lengths, RowChunk.Cursor start,
-              RowChunk.Cursor end, long storedTokens, long charsRead) {
+        Batch(
+                int rows,
+                long[] inputIds,
+                long[] mask,
+                int[] docIds,
+                int[] docStart,
+                int[] lengths,
+                RowChunk.Cursor start,
+                RowChunk.Cursor end,
+                long storedTokens,
+                long charsRead) {
             this.rows = rows;
             this.inputIds = inputIds;
             this.mask = mask;
@@ -47,12 +56,10 @@ final class WindowBatcher implements Runnable {
     }
 
     /** The end of the stream; {@code corpusExhausted} when it came from running out of documents. */
-    record End(boolean corpusExhausted) {
-    }
+    record End(boolean corpusExhausted) {}
 
     /** A failure on the batcher thread, passed on to the model thread. */
-    record Failure(Throwable error) {
-    }
+    record Failure(Throwable error) {}
 
     private final Corpus corpus;
     private final int[] order;
@@ -64,8 +71,16 @@ final class WindowBatcher implements Runnable {
     private final long budget;
     private final BlockingQueue<Object> out;
 
-    WindowBatcher(Corpus corpus, int[] order, ModelTokenizer tokenizer, int contextLength, int batchSize, boolean specials,
-                  RowChunk.Cursor from, long budget, BlockingQueue<Object> out) {
+    WindowBatcher(
+            Corpus corpus,
+            int[] order,
+            ModelTokenizer tokenizer,
+            int contextLength,
+            int batchSize,
+            boolean specials,
+            RowChunk.Cursor from,
+            long budget,
+            BlockingQueue<Object> out) {
         this.corpus = corpus;
         this.order = order;
         this.tokenizer = tokenizer;
@@ -130,7 +145,8 @@ final class WindowBatcher implements Runnable {
                 emitted += stored;
                 boolean last = emitted >= budget;
                 if (b.rows == batchSize || last) {
-                    RowChunk.Cursor next = win + 1 < windows ? new RowChunk.Cursor(oi, win + 1) : new RowChunk.Cursor(oi + 1, 0);
+                    RowChunk.Cursor next =
+                            win + 1 < windows ? new RowChunk.Cursor(oi, win + 1) : new RowChunk.Cursor(oi + 1, 0);
                     out.put(b.build(next, chars));
                     b = new Builder();
                     if (last) {

@@ -1,19 +1,19 @@
 package io.github.saestitch.bench;
 
-import io.github.saestitch.stitch.CompareOptions;
-import io.github.saestitch.stitch.CompareResult;
-import io.github.saestitch.stitch.CompareTimings;
-import io.github.saestitch.stitch.StitchComparator;
-import io.github.saestitch.activations.MatrixActivationSet;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.github.saestitch.activations.MatrixActivationSet;
+import io.github.saestitch.io.AtomicOutput;
 import io.github.saestitch.io.Json;
 import io.github.saestitch.io.Npy;
 import io.github.saestitch.io.NpyArray;
 import io.github.saestitch.sae.Activation;
 import io.github.saestitch.sae.Sae;
+import io.github.saestitch.stitch.CompareOptions;
+import io.github.saestitch.stitch.CompareResult;
+import io.github.saestitch.stitch.CompareTimings;
+import io.github.saestitch.stitch.StitchComparator;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Kernels;
-import io.github.saestitch.io.AtomicOutput;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
@@ -55,8 +55,7 @@ public final class CompareBenchmark {
     /** The relative path of the numpy peer from the repository root. */
     public static final String NUMPY_SCRIPT = "scripts/bench_compare_numpy.py";
 
-    private CompareBenchmark() {
-    }
+    private CompareBenchmark() {}
 
     /**
      * What to run.
@@ -73,8 +72,17 @@ public final class CompareBenchmark {
      *                       directory upwards; it is skipped (with a note) when not found
      * @param python         the python executable, e.g. {@code python3}
      */
-    public record Config(int dIn, int smallLatents, int largeLatents, int tokens, double activeFeatures, long seed,
-            int repeats, CompareOptions options, Path numpyScript, String python) {
+    public record Config(
+            int dIn,
+            int smallLatents,
+            int largeLatents,
+            int tokens,
+            double activeFeatures,
+            long seed,
+            int repeats,
+            CompareOptions options,
+            Path numpyScript,
+            String python) {
         /** Default activation width. */
         public static final int DEFAULT_D_IN = 384;
         /** Default F_S. */
@@ -95,8 +103,17 @@ public final class CompareBenchmark {
 
         /** The sizes: S = 3072, L = 6144, d = 384, 100k tokens, 3 repeats, numpy peer on. */
         public static Config defaults() {
-            return new Config(DEFAULT_D_IN, DEFAULT_SMALL_LATENTS, DEFAULT_LARGE_LATENTS, DEFAULT_TOKENS, 40, 2024,
-                    DEFAULT_REPEATS, CompareOptions.defaults(), null, "python3");
+            return new Config(
+                    DEFAULT_D_IN,
+                    DEFAULT_SMALL_LATENTS,
+                    DEFAULT_LARGE_LATENTS,
+                    DEFAULT_TOKENS,
+                    40,
+                    2024,
+                    DEFAULT_REPEATS,
+                    CompareOptions.defaults(),
+                    null,
+                    "python3");
         }
 
         public Config withSizes(int d, int fs, int fl, int n) {
@@ -104,17 +121,19 @@ public final class CompareBenchmark {
         }
 
         public Config withRepeats(int r) {
-            return new Config(dIn, smallLatents, largeLatents, tokens, activeFeatures, seed, r, options, numpyScript, python);
+            return new Config(
+                    dIn, smallLatents, largeLatents, tokens, activeFeatures, seed, r, options, numpyScript, python);
         }
 
         public Config withOptions(CompareOptions o) {
-            return new Config(dIn, smallLatents, largeLatents, tokens, activeFeatures, seed, repeats, o, numpyScript, python);
+            return new Config(
+                    dIn, smallLatents, largeLatents, tokens, activeFeatures, seed, repeats, o, numpyScript, python);
         }
 
         /** Without the numpy peer ({@code python} null). */
         public Config withoutNumpy() {
-            return new Config(dIn, smallLatents, largeLatents, tokens, activeFeatures, seed, repeats, options, numpyScript,
-                    null);
+            return new Config(
+                    dIn, smallLatents, largeLatents, tokens, activeFeatures, seed, repeats, options, numpyScript, null);
         }
     }
 
@@ -125,8 +144,7 @@ public final class CompareBenchmark {
      * @param maxDeltaGap max |Δ_ours − Δ_numpy| / max |Δ_numpy| over the latents
      * @param version     numpy's version
      */
-    public record NumpyPeer(double seconds, double maxDeltaGap, String version) {
-    }
+    public record NumpyPeer(double seconds, double maxDeltaGap, String version) {}
 
     /**
      * What was measured. Each repeat is a pair: the encoder GEMMs alone, then the compare, back to back.
@@ -143,9 +161,24 @@ public final class CompareBenchmark {
      * @param breakdown      phases of the fastest compare
      * @param numpy          the numpy peer, or null when it did not run (see {@code notes})
      */
-    public record Result(Config config, String kernels, int threads, double compareSeconds, double[] compareAll,
-            double gemmSeconds, double[] gemmAll, double pairRatio, double cpuRatio, double gemmFlops, double l0Small,
-            double l0Large, int numNovel, int numGroups, CompareTimings breakdown, NumpyPeer numpy, List<String> notes) {
+    public record Result(
+            Config config,
+            String kernels,
+            int threads,
+            double compareSeconds,
+            double[] compareAll,
+            double gemmSeconds,
+            double[] gemmAll,
+            double pairRatio,
+            double cpuRatio,
+            double gemmFlops,
+            double l0Small,
+            double l0Large,
+            int numNovel,
+            int numGroups,
+            CompareTimings breakdown,
+            NumpyPeer numpy,
+            List<String> notes) {
 
         /** The ratio to judge against {@link #TARGET_RATIO}: {@link #pairRatio}. */
         public double ratio() {
@@ -166,26 +199,62 @@ public final class CompareBenchmark {
         public String report() {
             StringBuilder sb = new StringBuilder();
             Config c = config;
-            sb.append(String.format(Locale.ROOT, "compare benchmark: S=%d L=%d d=%d tokens=%d kernels=%s threads=%d%n",
-                    c.smallLatents(), c.largeLatents(), c.dIn(), c.tokens(), kernels, threads));
-            sb.append(String.format(Locale.ROOT, "  data: l0(S)=%.1f l0(L)=%.1f novel=%d groups=%d%n", l0Small, l0Large,
-                    numNovel, numGroups));
-            sb.append(String.format(Locale.ROOT, "  encoder GEMMs alone: best %.3f s (%.0f GFLOP, %.0f GFLOP/s); all %s%n",
-                    gemmSeconds, gemmFlops / 1e9, gemmGflops(), rounded(gemmAll)));
-            sb.append(String.format(Locale.ROOT, "  compare (everything): best %.3f s; all %s%n", compareSeconds,
-                    rounded(compareAll)));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "compare benchmark: S=%d L=%d d=%d tokens=%d kernels=%s threads=%d%n",
+                    c.smallLatents(),
+                    c.largeLatents(),
+                    c.dIn(),
+                    c.tokens(),
+                    kernels,
+                    threads));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "  data: l0(S)=%.1f l0(L)=%.1f novel=%d groups=%d%n",
+                    l0Small,
+                    l0Large,
+                    numNovel,
+                    numGroups));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "  encoder GEMMs alone: best %.3f s (%.0f GFLOP, %.0f GFLOP/s); all %s%n",
+                    gemmSeconds,
+                    gemmFlops / 1e9,
+                    gemmGflops(),
+                    rounded(gemmAll)));
+            sb.append(String.format(
+                    Locale.ROOT, "  compare (everything): best %.3f s; all %s%n", compareSeconds, rounded(compareAll)));
             if (breakdown != null) {
-                sb.append(String.format(Locale.ROOT, "  breakdown of the best compare: similarity %.3f, read %.3f, encode %.3f, "
-                        + "per-token %.3f, correlation %.3f s%n", breakdown.similarity(), breakdown.read(), breakdown.encode(),
-                        breakdown.tokens(), breakdown.correlation()));
+                sb.append(String.format(
+                        Locale.ROOT,
+                        "  breakdown of the best compare: similarity %.3f, read %.3f, encode %.3f, "
+                                + "per-token %.3f, correlation %.3f s%n",
+                        breakdown.similarity(),
+                        breakdown.read(),
+                        breakdown.encode(),
+                        breakdown.tokens(),
+                        breakdown.correlation()));
             }
-            sb.append(String.format(Locale.ROOT, "  ratio compare / GEMMs = %.2f (median of back-to-back pairs; target <= %.1f: %s);"
-                    + " best/best %.2f; CPU time %.2f%n", pairRatio, TARGET_RATIO, pairRatio <= TARGET_RATIO ? "met" : "NOT met",
-                    compareSeconds / gemmSeconds, cpuRatio));
-            sb.append(String.format(Locale.ROOT, "  compare vs GEMMs at 300 GFLOP/s: %.2f%n", compareSeconds / (gemmFlops / 300e9)));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "  ratio compare / GEMMs = %.2f (median of back-to-back pairs; target <= %.1f: %s);"
+                            + " best/best %.2f; CPU time %.2f%n",
+                    pairRatio,
+                    TARGET_RATIO,
+                    pairRatio <= TARGET_RATIO ? "met" : "NOT met",
+                    compareSeconds / gemmSeconds,
+                    cpuRatio));
+            sb.append(String.format(
+                    Locale.ROOT, "  compare vs GEMMs at 300 GFLOP/s: %.2f%n", compareSeconds / (gemmFlops / 300e9)));
             if (numpy != null) {
-                sb.append(String.format(Locale.ROOT, "  numpy %s peer (per-latent Δmse only): %.3f s; ours is %.2fx faster; "
-                        + "max Δmse gap %.1e of max |Δ|%n", numpy.version(), numpy.seconds(), numpySpeedup(), numpy.maxDeltaGap()));
+                sb.append(String.format(
+                        Locale.ROOT,
+                        "  numpy %s peer (per-latent Δmse only): %.3f s; ours is %.2fx faster; "
+                                + "max Δmse gap %.1e of max |Δ|%n",
+                        numpy.version(),
+                        numpy.seconds(),
+                        numpySpeedup(),
+                        numpy.maxDeltaGap()));
             }
             for (String n : notes) {
                 sb.append("  note: ").append(n).append('\n');
@@ -194,31 +263,43 @@ public final class CompareBenchmark {
         }
 
         private static String rounded(double[] v) {
-            return Arrays.toString(Arrays.stream(v).map(x -> Math.round(x * 1000) / 1000.0).toArray());
+            return Arrays.toString(
+                    Arrays.stream(v).map(x -> Math.round(x * 1000) / 1000.0).toArray());
         }
     }
 
     /** Generates the {@link SyntheticPair} of {@code config} and runs the benchmark on it. */
     public static Result run(Kernels kernels, Config config, Consumer<String> log) throws IOException {
-        Consumer<String> out = log == null ? s -> { } : log;
+        Consumer<String> out = log == null ? s -> {} : log;
         out.accept("generating " + config.smallLatents() + " / " + config.largeLatents() + " latent SAEs and "
                 + config.tokens() + " tokens ...");
-        SyntheticPair pair = SyntheticPair.generate(config.dIn(), config.smallLatents(), config.largeLatents(), config.tokens(),
-                config.activeFeatures(), config.seed());
+        SyntheticPair pair = SyntheticPair.generate(
+                config.dIn(),
+                config.smallLatents(),
+                config.largeLatents(),
+                config.tokens(),
+                config.activeFeatures(),
+                config.seed());
         return run(kernels, config, pair, out);
     }
 
     /** Runs the benchmark on a given pair (its sizes override those of {@code config}). */
-    public static Result run(Kernels kernels, Config config, SyntheticPair pair, Consumer<String> log) throws IOException {
-        Consumer<String> out = log == null ? s -> { } : log;
-        Config c = config.withSizes(pair.x().cols(), pair.small().numLatents(), pair.large().numLatents(), pair.x().rows());
+    public static Result run(Kernels kernels, Config config, SyntheticPair pair, Consumer<String> log)
+            throws IOException {
+        Consumer<String> out = log == null ? s -> {} : log;
+        Config c = config.withSizes(
+                pair.x().cols(),
+                pair.small().numLatents(),
+                pair.large().numLatents(),
+                pair.x().rows());
         MatrixActivationSet acts = new MatrixActivationSet(pair.x(), "synthetic");
         StitchComparator comparator = new StitchComparator(kernels);
         List<String> notes = new ArrayList<>();
         int block = c.options().effectiveBlockTokens(c.largeLatents());
 
         // Warm-up (JIT, first-touch allocation) on a prefix, untimed.
-        comparator.compare(pair.small(), pair.large(), acts, c.options().withMaxTokens(Math.min(c.tokens(), WARMUP_TOKENS)));
+        comparator.compare(
+                pair.small(), pair.large(), acts, c.options().withMaxTokens(Math.min(c.tokens(), WARMUP_TOKENS)));
         // Pairs measured back to back, so that load from other jobs drifting over minutes hits both alike.
         double[] gemm = new double[c.repeats()];
         double[] cmp = new double[c.repeats()];
@@ -239,8 +320,15 @@ public final class CompareBenchmark {
             if (best == null || cmp[r] < best.total()) {
                 best = result.timings();
             }
-            out.accept(String.format(Locale.ROOT, "pair %d/%d: encoder GEMMs %.3f s, compare %.3f s, ratio %.2f "
-                    + "(CPU %.2f)", r + 1, c.repeats(), gemm[r], cmp[r], cmp[r] / gemm[r], cmpCpu[r] / gemmCpu[r]));
+            out.accept(String.format(
+                    Locale.ROOT,
+                    "pair %d/%d: encoder GEMMs %.3f s, compare %.3f s, ratio %.2f " + "(CPU %.2f)",
+                    r + 1,
+                    c.repeats(),
+                    gemm[r],
+                    cmp[r],
+                    cmp[r] / gemm[r],
+                    cmpCpu[r] / gemmCpu[r]));
         }
         double[] pairRatios = new double[c.repeats()];
         double[] cpuRatios = new double[c.repeats()];
@@ -253,9 +341,24 @@ public final class CompareBenchmark {
         if (c.python() == null) {
             notes.add("numpy peer not requested");
         }
-        return new Result(c, kernels.name(), c.options().effectiveThreads(), min(cmp), cmp, min(gemm), gemm, median(pairRatios),
-                median(cpuRatios), flops, result.small().l0(), result.large().l0(), result.numNovel(), result.groups().size(),
-                best, numpy, List.copyOf(notes));
+        return new Result(
+                c,
+                kernels.name(),
+                c.options().effectiveThreads(),
+                min(cmp),
+                cmp,
+                min(gemm),
+                gemm,
+                median(pairRatios),
+                median(cpuRatios),
+                flops,
+                result.small().l0(),
+                result.large().l0(),
+                result.numNovel(),
+                result.groups().size(),
+                best,
+                numpy,
+                List.copyOf(notes));
     }
 
     /** CPU time of the whole process (every thread, native BLAS threads included), or −1 when unavailable. */
@@ -292,11 +395,13 @@ public final class CompareBenchmark {
         return (System.nanoTime() - t0) / 1e9;
     }
 
-    private static NumpyPeer numpyPeer(Config c, SyntheticPair pair, CompareResult ours, List<String> notes,
-            Consumer<String> out) throws IOException {
+    private static NumpyPeer numpyPeer(
+            Config c, SyntheticPair pair, CompareResult ours, List<String> notes, Consumer<String> out)
+            throws IOException {
         Path script = c.numpyScript() != null ? c.numpyScript() : findScript();
         if (script == null || !Files.isRegularFile(script)) {
-            notes.add("numpy peer skipped: " + NUMPY_SCRIPT + " not found from " + Path.of("").toAbsolutePath());
+            notes.add("numpy peer skipped: " + NUMPY_SCRIPT + " not found from "
+                    + Path.of("").toAbsolutePath());
             return null;
         }
         Path dir = Files.createTempDirectory("saestitch-bench-");
@@ -305,10 +410,14 @@ public final class CompareBenchmark {
             Npy.write(dir.resolve("x.npy"), pair.x());
             writeSae(dir, "s", pair.small());
             writeSae(dir, "l", pair.large());
-            Files.writeString(dir.resolve("meta.json"), "{\"s_apply_b_dec\": " + pair.small().applyBDecToInput()
-                    + ", \"l_apply_b_dec\": " + pair.large().applyBDecToInput() + "}", StandardCharsets.UTF_8);
-            ProcessBuilder pb = new ProcessBuilder(c.python(), script.toString(), dir.toString(), "--repeats",
-                    Integer.toString(c.repeats())).redirectErrorStream(true);
+            Files.writeString(
+                    dir.resolve("meta.json"),
+                    "{\"s_apply_b_dec\": " + pair.small().applyBDecToInput() + ", \"l_apply_b_dec\": "
+                            + pair.large().applyBDecToInput() + "}",
+                    StandardCharsets.UTF_8);
+            ProcessBuilder pb = new ProcessBuilder(
+                            c.python(), script.toString(), dir.toString(), "--repeats", Integer.toString(c.repeats()))
+                    .redirectErrorStream(true);
             out.accept("running the numpy peer: " + String.join(" ", pb.command()));
             Process p;
             try {
@@ -344,9 +453,12 @@ public final class CompareBenchmark {
             double maxGap = 0;
             for (int j = 0; j < theirs.length; j++) {
                 maxAbs = Math.max(maxAbs, Math.abs(theirs[j]));
-                maxGap = Math.max(maxGap, Math.abs(theirs[j] - ours.latents().get(j).deltaMse()));
+                maxGap = Math.max(
+                        maxGap, Math.abs(theirs[j] - ours.latents().get(j).deltaMse()));
             }
-            return new NumpyPeer(json.get("seconds").asDouble(), maxAbs > 0 ? maxGap / maxAbs : maxGap,
+            return new NumpyPeer(
+                    json.get("seconds").asDouble(),
+                    maxAbs > 0 ? maxGap / maxAbs : maxGap,
                     json.path("numpy").asText("?"));
         } finally {
             AtomicOutput.deleteRecursively(dir);

@@ -12,7 +12,6 @@ import io.github.saestitch.activations.OnnxTransformer;
 import io.github.saestitch.activations.StoreDtype;
 import io.github.saestitch.activations.TransformerModel;
 import io.github.saestitch.io.AtomicOutput;
-import io.github.saestitch.tensor.SplitMix64;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,8 +43,7 @@ import java.util.Objects;
  * the cost they are.
  */
 public final class ExtractionBenchmark {
-    private ExtractionBenchmark() {
-    }
+    private ExtractionBenchmark() {}
 
     /**
      * What to measure.
@@ -60,8 +58,16 @@ public final class ExtractionBenchmark {
      * @param repeats       measurements of each kind (medians are reported)
      * @param workDir       where temporary stores are written (deleted afterwards)
      */
-    public record Options(TransformerModel model, HookPoint hook, CorpusSource corpus, long tokens, int contextLength,
-                          int batchSize, int threads, int repeats, Path workDir) {
+    public record Options(
+            TransformerModel model,
+            HookPoint hook,
+            CorpusSource corpus,
+            long tokens,
+            int contextLength,
+            int batchSize,
+            int threads,
+            int repeats,
+            Path workDir) {
         /** Default stored tokens per measurement. */
         public static final long DEFAULT_TOKENS = 40_000;
         /** Default measurements of each kind. */
@@ -81,9 +87,16 @@ public final class ExtractionBenchmark {
         /** MiniLM-L6's last layer over the Brown corpus, 40,000 tokens, context 128, batch 8, all cores, 3 repeats. */
         public static Options defaults(Path workDir) {
             TransformerModel m = TransformerModel.MINILM_L6;
-            return new Options(m, HookPoint.residPost(m.numLayers() - 1), new CorpusSource.Brown(CorpusSource.defaultCacheDir()),
-                    DEFAULT_TOKENS, ExtractionOptions.DEFAULT_CONTEXT, ExtractionOptions.DEFAULT_BATCH,
-                    Runtime.getRuntime().availableProcessors(), DEFAULT_REPEATS, workDir);
+            return new Options(
+                    m,
+                    HookPoint.residPost(m.numLayers() - 1),
+                    new CorpusSource.Brown(CorpusSource.defaultCacheDir()),
+                    DEFAULT_TOKENS,
+                    ExtractionOptions.DEFAULT_CONTEXT,
+                    ExtractionOptions.DEFAULT_BATCH,
+                    Runtime.getRuntime().availableProcessors(),
+                    DEFAULT_REPEATS,
+                    workDir);
         }
     }
 
@@ -105,18 +118,28 @@ public final class ExtractionBenchmark {
      * @param rawRuns                   each raw measurement, tokens/s
      * @param extractionRuns            each extraction measurement, tokens/s
      */
-    public record Result(String model, String hookName, long tokens, int batches, double rawTokensPerSecond,
-                         double extractionTokensPerSecond, double ratio, double prunedRawTokensPerSecond, double overheadRatio,
-                         double rawTokensPerCpuSecond, double extractionTokensPerCpuSecond, double cpuRatio,
-                         double[] rawRuns, double[] extractionRuns) {
-    }
+    public record Result(
+            String model,
+            String hookName,
+            long tokens,
+            int batches,
+            double rawTokensPerSecond,
+            double extractionTokensPerSecond,
+            double ratio,
+            double prunedRawTokensPerSecond,
+            double overheadRatio,
+            double rawTokensPerCpuSecond,
+            double extractionTokensPerCpuSecond,
+            double cpuRatio,
+            double[] rawRuns,
+            double[] extractionRuns) {}
 
     /** Wall and process-CPU seconds of one measurement. */
-    private record Timing(double wall, double cpu) {
-    }
+    private record Timing(double wall, double cpu) {}
 
     private static double cpuSeconds() {
-        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        java.lang.management.OperatingSystemMXBean os =
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
             return sun.getProcessCpuTime() / 1e9;
         }
@@ -162,9 +185,21 @@ public final class ExtractionBenchmark {
             overhead[r] = ext[r] / (pruned ? rawPruned[r] : raw[r]);
             cpuRatio[r] = extCpu[r] / (pruned ? rawPrunedCpu[r] : rawCpu[r]);
         }
-        return new Result(m.id(), o.hook().hookName(), tokens, batches.size(), median(raw), median(ext), median(ratio),
-                pruned ? median(rawPruned) : Double.NaN, median(overhead), median(rawCpu), median(extCpu), median(cpuRatio),
-                raw, ext);
+        return new Result(
+                m.id(),
+                o.hook().hookName(),
+                tokens,
+                batches.size(),
+                median(raw),
+                median(ext),
+                median(ratio),
+                pruned ? median(rawPruned) : Double.NaN,
+                median(overhead),
+                median(rawCpu),
+                median(extCpu),
+                median(cpuRatio),
+                raw,
+                ext);
     }
 
     /** Time to run every batch through {@code t}. */
@@ -185,8 +220,20 @@ public final class ExtractionBenchmark {
             throw new ActivationsException(o.workDir(), "cannot create a temporary store", e);
         }
         try {
-            ExtractionOptions eo = new ExtractionOptions(o.model(), o.hook(), o.corpus(), dir, o.tokens(), o.contextLength(),
-                    o.batchSize(), ExtractionOptions.DEFAULT_SHARD_TOKENS, StoreDtype.FLOAT32, false, 0, true, o.threads());
+            ExtractionOptions eo = new ExtractionOptions(
+                    o.model(),
+                    o.hook(),
+                    o.corpus(),
+                    dir,
+                    o.tokens(),
+                    o.contextLength(),
+                    o.batchSize(),
+                    ExtractionOptions.DEFAULT_SHARD_TOKENS,
+                    StoreDtype.FLOAT32,
+                    false,
+                    0,
+                    true,
+                    o.threads());
             double[] startCpu = {Double.NaN};
             long[] startWall = {0};
             ExtractionSummary s = ActivationExtractor.extract(eo, new ExtractionListener() {
@@ -198,7 +245,8 @@ public final class ExtractionBenchmark {
             });
             Timing t = new Timing((System.nanoTime() - startWall[0]) / 1e9, cpuSeconds() - startCpu[0]);
             if (s.newTokens() != o.tokens()) {
-                throw new IllegalStateException("the benchmark extraction stored " + s.newTokens() + " tokens, not " + o.tokens());
+                throw new IllegalStateException(
+                        "the benchmark extraction stored " + s.newTokens() + " tokens, not " + o.tokens());
             }
             return t;
         } finally {

@@ -37,13 +37,16 @@ import java.util.function.Consumer;
 public final class KernelBenchmark {
     /** Tokens × d × latents of the measured SAE layer. */
     static final int TOKENS = 4096;
+
     static final int D_IN = 384;
     static final int LATENTS = 12288;
     /** maxCosine: rows of the larger decoder against rows of the smaller one. */
     static final int COS_ROWS_A = 6144;
+
     static final int COS_ROWS_B = 3072;
     /** Sampled entries / rows for the correctness check next to each timing. */
     static final int CHECK_SAMPLES = 512;
+
     static final int COS_CHECK_ROWS = 32;
 
     /**
@@ -61,8 +64,17 @@ public final class KernelBenchmark {
      *                    |max − ref| over sampled rows; NaN for numpy and skipped checks
      * @param note        empty, or why the measurement was skipped (then the numbers are NaN)
      */
-    public record Result(String backend, String op, String shape, double flops, double medianMs, double bestMs,
-                         double gflops, double vsNumpy, double maxRelError, String note) {
+    public record Result(
+            String backend,
+            String op,
+            String shape,
+            double flops,
+            double medianMs,
+            double bestMs,
+            double gflops,
+            double vsNumpy,
+            double maxRelError,
+            String note) {
         Result withVsNumpy(double ratio) {
             return new Result(backend, op, shape, flops, medianMs, bestMs, gflops, ratio, maxRelError, note);
         }
@@ -106,8 +118,7 @@ public final class KernelBenchmark {
         }
     }
 
-    private KernelBenchmark() {
-    }
+    private KernelBenchmark() {}
 
     /**
      * The backends worth timing on this machine: {@code openblas} when it loads (else a line on
@@ -135,8 +146,12 @@ public final class KernelBenchmark {
      * minutes per product.
      */
     public static List<Result> run(Consumer<String> out, List<Kernels> backends, Options options) {
-        out.accept(String.format(Locale.ROOT, "kernel benchmark: %d processors, %d warm-up + %d timed runs, GFLOP/s at the median run",
-                Runtime.getRuntime().availableProcessors(), options.warmup(), options.reps()));
+        out.accept(String.format(
+                Locale.ROOT,
+                "kernel benchmark: %d processors, %d warm-up + %d timed runs, GFLOP/s at the median run",
+                Runtime.getRuntime().availableProcessors(),
+                options.warmup(),
+                options.reps()));
         SplittableRandom rnd = new SplittableRandom(options.seed());
         List<Result> results = new ArrayList<>();
         int[][] gemms = {{TOKENS, D_IN, LATENTS}, {TOKENS, LATENTS, D_IN}};
@@ -182,7 +197,10 @@ public final class KernelBenchmark {
                 for (int i = 0; i < results.size(); i++) {
                     Result r = results.get(i);
                     for (Result p : numpy) {
-                        if (r != p && !r.skipped() && p.op().equals(r.op()) && p.shape().equals(r.shape())) {
+                        if (r != p
+                                && !r.skipped()
+                                && p.op().equals(r.op())
+                                && p.shape().equals(r.shape())) {
                             results.set(i, r.withVsNumpy(r.gflops() / p.gflops()));
                         }
                     }
@@ -190,8 +208,14 @@ public final class KernelBenchmark {
                 out.accept("ratio to numpy (same op and shape, measured in this run):");
                 for (Result r : results) {
                     if (!r.backend().equals("numpy") && !Double.isNaN(r.vsNumpy())) {
-                        out.accept(String.format(Locale.ROOT, "  %-9s %-26s %-9s %6.1f GFLOP/s  %5.2f× numpy",
-                                r.op(), r.shape(), r.backend(), r.gflops(), r.vsNumpy()));
+                        out.accept(String.format(
+                                Locale.ROOT,
+                                "  %-9s %-26s %-9s %6.1f GFLOP/s  %5.2f× numpy",
+                                r.op(),
+                                r.shape(),
+                                r.backend(),
+                                r.gflops(),
+                                r.vsNumpy()));
                     }
                 }
             }
@@ -204,7 +228,16 @@ public final class KernelBenchmark {
     }
 
     private static Result skipped(String backend, String op, String shape, double flops) {
-        return new Result(backend, op, shape, flops, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+        return new Result(
+                backend,
+                op,
+                shape,
+                flops,
+                Double.NaN,
+                Double.NaN,
+                Double.NaN,
+                Double.NaN,
+                Double.NaN,
                 "skipped: the scalar reference would take minutes");
     }
 
@@ -213,8 +246,15 @@ public final class KernelBenchmark {
     }
 
     private static void printRow(Consumer<String> out, Result r) {
-        out.accept(String.format(Locale.ROOT, "%-9s %-26s %-9s median %8.1f ms  best %8.1f ms  %7.1f GFLOP/s%s",
-                r.op(), r.shape(), r.backend(), r.medianMs(), r.bestMs(), r.gflops(),
+        out.accept(String.format(
+                Locale.ROOT,
+                "%-9s %-26s %-9s median %8.1f ms  best %8.1f ms  %7.1f GFLOP/s%s",
+                r.op(),
+                r.shape(),
+                r.backend(),
+                r.medianMs(),
+                r.bestMs(),
+                r.gflops(),
                 Double.isNaN(r.maxRelError()) ? "" : String.format(Locale.ROOT, "  check %.1e", r.maxRelError())));
     }
 
@@ -293,7 +333,8 @@ public final class KernelBenchmark {
      * normalize → matmul → max/argmax for maxCosine, with the same warm-up and repetitions; prints one
      * line per measurement: {@code op m k n median_s best_s}.
      */
-    static final String NUMPY_SCRIPT = """
+    static final String NUMPY_SCRIPT =
+            """
             import sys, time
             try:
                 import numpy as np
@@ -333,8 +374,13 @@ public final class KernelBenchmark {
     /** Runs {@link #NUMPY_SCRIPT}; returns its results, or none (with a printed reason) when it cannot run. */
     static List<Result> numpyPeer(Consumer<String> out, Options options) {
         List<Result> results = new ArrayList<>();
-        ProcessBuilder pb = new ProcessBuilder(options.python(), "-c", NUMPY_SCRIPT,
-                Integer.toString(options.warmup()), Integer.toString(options.reps()), Long.toString(options.seed()));
+        ProcessBuilder pb = new ProcessBuilder(
+                options.python(),
+                "-c",
+                NUMPY_SCRIPT,
+                Integer.toString(options.warmup()),
+                Integer.toString(options.reps()),
+                Long.toString(options.seed()));
         pb.redirectErrorStream(true);
         Process p;
         try {
@@ -346,7 +392,8 @@ public final class KernelBenchmark {
         List<String> lines = new ArrayList<>();
         try {
             Thread reader = Thread.ofVirtual().start(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                try (BufferedReader r =
+                        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                     for (String line; (line = r.readLine()) != null; ) {
                         synchronized (lines) {
                             lines.add(line);
@@ -381,15 +428,16 @@ public final class KernelBenchmark {
                     boolean gemm = f[0].equals("sgemm");
                     String shape = gemm ? x + "x" + y + " · " + y + "x" + z : x + "x" + y + " vs " + z + "x" + y;
                     double flops = 2.0 * x * y * z;
-                    results.add(new Result("numpy", f[0], shape, flops, med, best, flops / (med * 1e6), Double.NaN,
-                            Double.NaN, ""));
+                    results.add(new Result(
+                            "numpy", f[0], shape, flops, med, best, flops / (med * 1e6), Double.NaN, Double.NaN, ""));
                 } else if (!line.isBlank()) {
                     out.accept("numpy peer: " + line);
                 }
             }
         }
         if (p.isAlive() || p.exitValue() != 0) {
-            out.accept("numpy peer: " + options.python() + " exited " + (p.isAlive() ? "late" : "with " + p.exitValue()));
+            out.accept(
+                    "numpy peer: " + options.python() + " exited " + (p.isAlive() ? "late" : "with " + p.exitValue()));
         }
         out.accept("numpy " + version + " via " + options.python() + " (its own BLAS threads):");
         for (Result r : results) {

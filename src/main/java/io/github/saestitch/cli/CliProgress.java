@@ -28,15 +28,17 @@ final class CliProgress implements AutoCloseable {
         this.unit = unit;
         this.total = total;
         Console console = System.console();
-        this.bar = console != null && console.isTerminal() ? new ProgressBarBuilder()
-                .setTaskName(task)
-                .setInitialMax(total)
-                .setUnit(" " + unit, 1)
-                .showSpeed()
-                .setStyle(ProgressBarStyle.ASCII)
-                .setUpdateIntervalMillis(250)
-                .setConsumer(new ConsoleProgressBarConsumer(System.err))
-                .build() : null;
+        this.bar = console != null && console.isTerminal()
+                ? new ProgressBarBuilder()
+                        .setTaskName(task)
+                        .setInitialMax(total)
+                        .setUnit(" " + unit, 1)
+                        .showSpeed()
+                        .setStyle(ProgressBarStyle.ASCII)
+                        .setUpdateIntervalMillis(250)
+                        .setConsumer(new ConsoleProgressBarConsumer(System.err))
+                        .build()
+                : null;
     }
 
     /** Sets the amount done (monotone). */
@@ -52,8 +54,9 @@ final class CliProgress implements AutoCloseable {
             double secs = (t - startNanos) / 1e9;
             double rate = now / Math.max(secs, 1e-9);
             String eta = total > 0 && rate > 0 ? String.format(", ETA %.0f s", (total - now) / rate) : "";
-            System.err.printf("%s: %d/%d %s (%.0f%%), %.0f %s/s%s%n", task, now, total, unit,
-                    total > 0 ? 100.0 * now / total : 0.0, rate, unit, eta);
+            System.err.printf(
+                    "%s: %d/%d %s (%.0f%%), %.0f %s/s%s%n",
+                    task, now, total, unit, total > 0 ? 100.0 * now / total : 0.0, rate, unit, eta);
         }
     }
 

@@ -19,47 +19,80 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code saestitch compare}: every latent of a larger SAE against a smaller one, exactly. */
-@Command(name = "compare", mixinStandardHelpOptions = true,
-        description = {"Compare a small SAE S with a larger SAE L of the same site, latent by latent, on an activation set.",
-                "For every latent j of L: max_cos (largest decoder cosine to any latent of S) and its nearest latent,",
-                "kind (novel when max_cos <= threshold, else reconstruction), delta_mse (the exact mse change from",
-                "adding j to S with j's own encoder, as in L), its frequency, and its activation correlation with S.",
-                "Swap groups (connected parent/child sets, cos > threshold) with the exact effect of replacing the",
-                "parents by the children, and the interpolation path from S towards L (add novel latents by ascending",
-                "max_cos, then swap groups by descending cosine). All from one streaming pass over the tokens.",
-                "",
-                "Writes OUT/latents.csv, OUT/groups.csv, OUT/interpolation.csv and OUT/summary.json (see README),",
-                "and with a store's token ids OUT/contexts.jsonl and OUT/contexts_small.jsonl (see --contexts)."},
-        footer = {"", "Example:  saestitch compare --small runs/family/w768 --large runs/family/w1536 --acts runs/acts --out runs/cmp"})
+@Command(
+        name = "compare",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Compare a small SAE S with a larger SAE L of the same site, latent by latent, on an activation set.",
+            "For every latent j of L: max_cos (largest decoder cosine to any latent of S) and its nearest latent,",
+            "kind (novel when max_cos <= threshold, else reconstruction), delta_mse (the exact mse change from",
+            "adding j to S with j's own encoder, as in L), its frequency, and its activation correlation with S.",
+            "Swap groups (connected parent/child sets, cos > threshold) with the exact effect of replacing the",
+            "parents by the children, and the interpolation path from S towards L (add novel latents by ascending",
+            "max_cos, then swap groups by descending cosine). All from one streaming pass over the tokens.",
+            "",
+            "Writes OUT/latents.csv, OUT/groups.csv, OUT/interpolation.csv and OUT/summary.json (see README),",
+            "and with a store's token ids OUT/contexts.jsonl and OUT/contexts_small.jsonl (see --contexts)."
+        },
+        footer = {
+            "",
+            "Example:  saestitch compare --small runs/family/w768 --large runs/family/w1536 --acts runs/acts --out runs/cmp"
+        })
 final class CompareCommand implements Callable<Integer> {
     @Option(names = "--small", required = true, paramLabel = "S", description = "The smaller SAE directory.")
     Path small;
 
-    @Option(names = "--large", required = true, paramLabel = "L", description = "The larger SAE directory (same d_in and site).")
+    @Option(
+            names = "--large",
+            required = true,
+            paramLabel = "L",
+            description = "The larger SAE directory (same d_in and site).")
     Path large;
 
-    @Option(names = "--acts", required = true, paramLabel = "ACTS", description = "Activation store directory or .npy [tokens, d_in].")
+    @Option(
+            names = "--acts",
+            required = true,
+            paramLabel = "ACTS",
+            description = "Activation store directory or .npy [tokens, d_in].")
     Path acts;
 
-    @Option(names = "--out", required = true, paramLabel = "OUT", description = "Output directory (written whole, or not at all).")
+    @Option(
+            names = "--out",
+            required = true,
+            paramLabel = "OUT",
+            description = "Output directory (written whole, or not at all).")
     Path out;
 
-    @Option(names = "--threshold", defaultValue = "" + CompareOptions.DEFAULT_THRESHOLD, paramLabel = "τ",
-            description = "Decoder-cosine threshold for novel vs reconstruction and for swap-group edges. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--threshold",
+            defaultValue = "" + CompareOptions.DEFAULT_THRESHOLD,
+            paramLabel = "τ",
+            description =
+                    "Decoder-cosine threshold for novel vs reconstruction and for swap-group edges. Default: ${DEFAULT-VALUE}.")
     double threshold;
 
-    @Option(names = "--tokens", defaultValue = "0", paramLabel = "N", description = "Use only the first N tokens (default: all).")
+    @Option(
+            names = "--tokens",
+            defaultValue = "0",
+            paramLabel = "N",
+            description = "Use only the first N tokens (default: all).")
     long tokens;
 
-    @Option(names = "--no-correlation", description = "Skip the activation-correlation similarity (saves memory and time on very wide SAEs).")
+    @Option(
+            names = "--no-correlation",
+            description = "Skip the activation-correlation similarity (saves memory and time on very wide SAEs).")
     boolean noCorrelation;
 
-    @Option(names = "--contexts", negatable = true,
-            description = {"Also write the top-activating contexts (" + TopContexts.PER_LATENT + " per latent, text decoded "
-                    + "from the store) and firing frequency of every latent of L (OUT/contexts.jsonl) and of S "
-                    + "(OUT/contexts_small.jsonl), which 'report' shows in its latent explorer. One more pass over the "
-                    + "tokens, encoding them with both SAEs. Default: on when ACTS is an activation store with token ids "
-                    + "(one that 'saestitch activations' extracted); off for a .npy file, which has no text."})
+    @Option(
+            names = "--contexts",
+            negatable = true,
+            description = {
+                "Also write the top-activating contexts (" + TopContexts.PER_LATENT + " per latent, text decoded "
+                        + "from the store) and firing frequency of every latent of L (OUT/contexts.jsonl) and of S "
+                        + "(OUT/contexts_small.jsonl), which 'report' shows in its latent explorer. One more pass over the "
+                        + "tokens, encoding them with both SAEs. Default: on when ACTS is an activation store with token ids "
+                        + "(one that 'saestitch activations' extracted); off for a .npy file, which has no text."
+            })
     Boolean contexts;
 
     @Mixin
@@ -75,8 +108,8 @@ final class CompareCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         LoadedSae s = Inputs.sae(small);
         LoadedSae l = Inputs.sae(large);
-        CompareOptions options = CompareOptions.defaults().withThreshold(threshold)
-                .withActivationCorrelation(!noCorrelation);
+        CompareOptions options =
+                CompareOptions.defaults().withThreshold(threshold).withActivationCorrelation(!noCorrelation);
         if (tokens > 0) {
             options = options.withMaxTokens(tokens);
         }
@@ -87,27 +120,30 @@ final class CompareCommand implements Callable<Integer> {
             boolean withContexts = withContexts(set);
             CliProgress[] bar = new CliProgress[1];
             try {
-                r = new StitchComparator(kernels.kernels()).compare(s.sae(), l.sae(), set, options, new CompareProgress() {
-                    @Override
-                    public void phase(Phase phase, int pass, int passes) {
-                        if (bar[0] != null) {
-                            bar[0].close();
-                            bar[0] = null;
-                        }
-                        if (phase == Phase.STREAMING_PASS || phase == Phase.CORRELATION_PASS) {
-                            String name = phase == Phase.STREAMING_PASS ? "compare" : "correlation " + pass + "/" + passes;
-                            long total = Math.min(set.numTokens(), tokens > 0 ? tokens : Long.MAX_VALUE);
-                            bar[0] = new CliProgress(name, total, "tok");
-                        }
-                    }
+                r = new StitchComparator(kernels.kernels())
+                        .compare(s.sae(), l.sae(), set, options, new CompareProgress() {
+                            @Override
+                            public void phase(Phase phase, int pass, int passes) {
+                                if (bar[0] != null) {
+                                    bar[0].close();
+                                    bar[0] = null;
+                                }
+                                if (phase == Phase.STREAMING_PASS || phase == Phase.CORRELATION_PASS) {
+                                    String name = phase == Phase.STREAMING_PASS
+                                            ? "compare"
+                                            : "correlation " + pass + "/" + passes;
+                                    long total = Math.min(set.numTokens(), tokens > 0 ? tokens : Long.MAX_VALUE);
+                                    bar[0] = new CliProgress(name, total, "tok");
+                                }
+                            }
 
-                    @Override
-                    public void tokens(long done, long total) {
-                        if (bar[0] != null) {
-                            bar[0].stepTo(done);
-                        }
-                    }
-                });
+                            @Override
+                            public void tokens(long done, long total) {
+                                if (bar[0] != null) {
+                                    bar[0].stepTo(done);
+                                }
+                            }
+                        });
             } finally {
                 if (bar[0] != null) {
                     bar[0].close();
@@ -115,23 +151,33 @@ final class CompareCommand implements Callable<Integer> {
             }
             ctx = withContexts ? contexts(s, l, (ActivationStore) set, r.tokens()) : null;
         }
-        CompareWriter.write(r, out, overwrite.on, ctx == null ? dir -> { } : ctx::writeInto);
+        CompareWriter.write(r, out, overwrite.on, ctx == null ? dir -> {} : ctx::writeInto);
         double secs = (System.nanoTime() - t0) / 1e9;
         if (json.print(CompareWriter.summary(r))) {
             return 0;
         }
         Contingency c = r.contingency();
-        System.out.printf("compared %s (S, %d latents) with %s (L, %d latents) on %d tokens in %.1f s (%s kernels)%n",
+        System.out.printf(
+                "compared %s (S, %d latents) with %s (L, %d latents) on %d tokens in %.1f s (%s kernels)%n",
                 small, r.small().numLatents(), large, r.large().numLatents(), r.tokens(), secs, r.kernels());
-        System.out.printf("  S: mse %.5g  fvu %.4f  l0 %.2f     L: mse %.5g  fvu %.4f  l0 %.2f%n", r.small().mse(),
-                r.small().fvu(), r.small().l0(), r.large().mse(), r.large().fvu(), r.large().l0());
-        System.out.printf("  τ = %.2f: %d novel, %d reconstruction latents; %d swap groups%n", threshold, c.novel(),
-                c.reconstruction(), r.groups().size());
-        System.out.printf("  contingency (Δmse < 0 = improves):  novel %d improve / %d worsen;  reconstruction %d improve / %d worsen%n",
+        System.out.printf(
+                "  S: mse %.5g  fvu %.4f  l0 %.2f     L: mse %.5g  fvu %.4f  l0 %.2f%n",
+                r.small().mse(),
+                r.small().fvu(),
+                r.small().l0(),
+                r.large().mse(),
+                r.large().fvu(),
+                r.large().l0());
+        System.out.printf(
+                "  τ = %.2f: %d novel, %d reconstruction latents; %d swap groups%n",
+                threshold, c.novel(), c.reconstruction(), r.groups().size());
+        System.out.printf(
+                "  contingency (Δmse < 0 = improves):  novel %d improve / %d worsen;  reconstruction %d improve / %d worsen%n",
                 c.novelImproves(), c.novelWorsens(), c.reconstructionImproves(), c.reconstructionWorsens());
         var na = r.novelAdded();
-        System.out.printf("  S + all novel latents: %d latents, mse %.5g (%+.1f%%), l0 %.2f%n", na.numLatents(), na.mse(),
-                100 * (na.mse() / r.small().mse() - 1), na.l0());
+        System.out.printf(
+                "  S + all novel latents: %d latents, mse %.5g (%+.1f%%), l0 %.2f%n",
+                na.numLatents(), na.mse(), 100 * (na.mse() / r.small().mse() - 1), na.l0());
         if (r.composite()) {
             System.out.println("  note: " + r.hybridNote());
         }

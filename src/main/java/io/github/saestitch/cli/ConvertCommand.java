@@ -11,11 +11,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code saestitch convert IN OUT --to FORMAT}. */
-@Command(name = "convert", mixinStandardHelpOptions = true,
-        description = {"Convert an SAE directory to another format, exactly (weights are copied bit for bit,"
-                + " transposed where the layout needs it).",
-                "Reads every format 'info' reads; writes saelens (v6) and sparsify. OUT is written under a"
-                + " temporary name and appears only when complete."},
+@Command(
+        name = "convert",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Convert an SAE directory to another format, exactly (weights are copied bit for bit,"
+                    + " transposed where the layout needs it).",
+            "Reads every format 'info' reads; writes saelens (v6) and sparsify. OUT is written under a"
+                    + " temporary name and appears only when complete."
+        },
         footer = {"", "Example:  saestitch convert my-sparsify-sae sae-saelens --to saelens"})
 final class ConvertCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IN", description = "SAE directory to read.")
@@ -24,7 +28,10 @@ final class ConvertCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "OUT", description = "New directory to write.")
     Path out;
 
-    @Option(names = "--to", paramLabel = "FORMAT", defaultValue = "saelens",
+    @Option(
+            names = "--to",
+            paramLabel = "FORMAT",
+            defaultValue = "saelens",
             description = "Output format: saelens (v6, default) or sparsify.")
     String to;
 
@@ -39,8 +46,14 @@ final class ConvertCommand implements Callable<Integer> {
         }
         LoadedSae loaded = Inputs.sae(in);
         SaeFormats.save(loaded.sae(), out, format, overwrite.on);
-        System.out.printf("wrote %s (%s, %s, d_in %d, d_sae %d) from %s (%s)%n", out, format.id(),
-                loaded.sae().activation().name(), loaded.sae().dIn(), loaded.sae().numLatents(), in,
+        System.out.printf(
+                "wrote %s (%s, %s, d_in %d, d_sae %d) from %s (%s)%n",
+                out,
+                format.id(),
+                loaded.sae().activation().name(),
+                loaded.sae().dIn(),
+                loaded.sae().numLatents(),
+                in,
                 loaded.format().id());
         return 0;
     }

@@ -4,16 +4,15 @@ import io.github.saestitch.activations.ActivationSet;
 import io.github.saestitch.activations.ActivationSets;
 import io.github.saestitch.activations.ActivationStore;
 import io.github.saestitch.activations.StoreManifest;
-import io.github.saestitch.decomp.CodeMatrix;
 import io.github.saestitch.decomp.DocumentPooling;
 import io.github.saestitch.decomp.MetaSae;
 import io.github.saestitch.decomp.MetaSaeOptions;
 import io.github.saestitch.decomp.MetaSaeWriter;
 import io.github.saestitch.decomp.NearestLatents;
 import io.github.saestitch.decomp.Nmf;
+import io.github.saestitch.decomp.NmfAnalysis;
 import io.github.saestitch.decomp.NmfOptions;
 import io.github.saestitch.decomp.NmfResult;
-import io.github.saestitch.decomp.NmfAnalysis;
 import io.github.saestitch.decomp.NmfWriter;
 import io.github.saestitch.frankenstein.Family;
 import io.github.saestitch.frankenstein.Frankenstein;
@@ -57,25 +56,27 @@ record DemoAnalyses(DemoPlan plan, Kernels kernels, DemoConsole console) {
     Path frankenstein(FamilyTrainer.FamilyResult fam) throws Exception {
         console.stage(5, "Frankenstein SAEs from the family (cosine and greedy selection, decoder refit)");
         Path out = plan.frankenstein();
-        FrankensteinOptions options = FrankensteinOptions.defaults().withTokens(plan.compareTokens(),
-                FrankensteinOptions.DEFAULT_HELD_OUT);
-        List<Path> inputs = new ArrayList<>(fam.members().stream().map(DemoAnalyses::sae).toList());
+        FrankensteinOptions options =
+                FrankensteinOptions.defaults().withTokens(plan.compareTokens(), FrankensteinOptions.DEFAULT_HELD_OUT);
+        List<Path> inputs =
+                new ArrayList<>(fam.members().stream().map(DemoAnalyses::sae).toList());
         inputs.add(plan.acts().resolve(StoreManifest.FILE));
-        console.cached("frankenstein", out, InputFingerprint.of(key(options, inputs), inputs.toArray(Path[]::new)), () -> {
-            List<Family.Member> members = new ArrayList<>();
-            for (FamilyTrainer.Member m : fam.members()) {
-                members.add(new Family.Member(SaeFormats.load(sae(m)).sae(), sae(m).toString()));
-            }
-            FrankensteinResult r;
-            FrankensteinCommand.Listener listener = new FrankensteinCommand.Listener();
-            try (ActivationSet set = ActivationSets.open(plan.acts())) {
-                r = new Frankenstein(kernels).run(new Family(members), set, options, listener);
-            } finally {
-                listener.close();
-            }
-            FrankensteinWriter.write(r, out, true);
-            return r.rows().size() + " models evaluated on " + r.heldOutTokens() + " held-out tokens";
-        });
+        console.cached(
+                "frankenstein", out, InputFingerprint.of(key(options, inputs), inputs.toArray(Path[]::new)), () -> {
+                    List<Family.Member> members = new ArrayList<>();
+                    for (FamilyTrainer.Member m : fam.members()) {
+                        members.add(new Family.Member(SaeFormats.load(sae(m)).sae(), sae(m).toString()));
+                    }
+                    FrankensteinResult r;
+                    FrankensteinCommand.Listener listener = new FrankensteinCommand.Listener();
+                    try (ActivationSet set = ActivationSets.open(plan.acts())) {
+                        r = new Frankenstein(kernels).run(new Family(members), set, options, listener);
+                    } finally {
+                        listener.close();
+                    }
+                    FrankensteinWriter.write(r, out, true);
+                    return r.rows().size() + " models evaluated on " + r.heldOutTokens() + " held-out tokens";
+                });
         return out;
     }
 
@@ -83,7 +84,8 @@ record DemoAnalyses(DemoPlan plan, Kernels kernels, DemoConsole console) {
     Path metaSae(FamilyTrainer.FamilyResult fam) throws Exception {
         FamilyTrainer.Member smallest = fam.members().get(0);
         FamilyTrainer.Member widest = fam.members().get(fam.members().size() - 1);
-        console.stage(6, "meta-SAE of width " + widest.width() + " (nearest latents in width " + smallest.width() + ")");
+        console.stage(
+                6, "meta-SAE of width " + widest.width() + " (nearest latents in width " + smallest.width() + ")");
         Path out = plan.metaSae();
         MetaSaeOptions options = MetaSaeOptions.defaults(0, 0);
         console.cached("meta-sae", out, InputFingerprint.of(key(options), sae(widest), sae(smallest)), () -> {
@@ -91,9 +93,15 @@ record DemoAnalyses(DemoPlan plan, Kernels kernels, DemoConsole console) {
             Sae s = SaeFormats.load(sae(smallest)).sae();
             MetaSae.Result r = MetaSae.train(l, options, kernels, TrainCommand.progressListener("  meta-sae"));
             NearestLatents near = NearestLatents.compute(kernels, r.meta().wDec(), s.wDec(), MetaSaeWriter.NEAREST);
-            MetaSaeWriter.write(new MetaSaeWriter.Run(sae(widest).toString(), sae(smallest).toString(), s.numLatents(),
-                    r, near), out, true);
-            return String.format(Locale.ROOT, "%d meta-latents, fvu %.4f", r.metaLatents(), r.eval().fvu());
+            MetaSaeWriter.write(
+                    new MetaSaeWriter.Run(sae(widest).toString(), sae(smallest).toString(), s.numLatents(), r, near),
+                    out,
+                    true);
+            return String.format(
+                    Locale.ROOT,
+                    "%d meta-latents, fvu %.4f",
+                    r.metaLatents(),
+                    r.eval().fvu());
         });
         return out;
     }
@@ -102,13 +110,14 @@ record DemoAnalyses(DemoPlan plan, Kernels kernels, DemoConsole console) {
     Path nmf(FamilyTrainer.FamilyResult fam) throws Exception {
         FamilyTrainer.Member second = fam.members().get(1);
         int factors = plan.nmfFactors();
-        console.stage(7, "NMF of width " + second.width() + "'s activations pooled per document, " + factors + " factors");
+        console.stage(
+                7, "NMF of width " + second.width() + "'s activations pooled per document, " + factors + " factors");
         Path out = plan.nmf();
         NmfOptions options = NmfOptions.defaults(factors, 0);
         DocumentPooling.Statistic statistic = DocumentPooling.Statistic.MEAN;
         DocumentPooling.Weighting weighting = DocumentPooling.Weighting.NONE;
-        InputFingerprint fingerprint = InputFingerprint.of(key(options, statistic, weighting), sae(second),
-                plan.acts().resolve(StoreManifest.FILE));
+        InputFingerprint fingerprint = InputFingerprint.of(
+                key(options, statistic, weighting), sae(second), plan.acts().resolve(StoreManifest.FILE));
         console.cached("nmf", out, fingerprint, () -> {
             Sae sae = SaeFormats.load(sae(second)).sae();
             try (ActivationStore store = ActivationStore.open(plan.acts())) {
@@ -127,9 +136,18 @@ record DemoAnalyses(DemoPlan plan, Kernels kernels, DemoConsole console) {
                 long t1 = System.nanoTime();
                 NmfResult r = Nmf.factorize(v, options, Nmf.Listener.NONE);
                 double nmfSecs = (System.nanoTime() - t1) / 1e9;
-                NmfWriter.write(NmfAnalysis.ofDocuments(sae(second).toString(), plan.acts().toString(), r,
-                        new NmfAnalysis.DocumentRows(p, table), store, new SaeRunner(sae, kernels), encodeSecs, nmfSecs),
-                        out, true);
+                NmfWriter.write(
+                        NmfAnalysis.ofDocuments(
+                                sae(second).toString(),
+                                plan.acts().toString(),
+                                r,
+                                new NmfAnalysis.DocumentRows(p, table),
+                                store,
+                                new SaeRunner(sae, kernels),
+                                encodeSecs,
+                                nmfSecs),
+                        out,
+                        true);
                 return String.format(Locale.ROOT, "%d documents, relative error %.4f", v.rows(), r.relativeError());
             }
         });

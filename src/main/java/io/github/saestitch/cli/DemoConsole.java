@@ -11,6 +11,7 @@ import java.nio.file.Path;
 final class DemoConsole {
     /** The stamp file in a stage's output directory (written after the stage succeeds). */
     static final String STAMP = "demo_inputs.sha256";
+
     static final int STAGES = 8;
 
     private final long start = System.nanoTime();

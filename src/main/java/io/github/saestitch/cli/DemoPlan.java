@@ -24,8 +24,11 @@ record DemoPlan(Path out, boolean quick, long tokens, List<Integer> widths, long
     }
 
     /** The plan for the options given (null: not given). */
-    static DemoPlan of(Path out, boolean quick, Long tokens, List<Integer> widths, Long trainTokens, Long compareTokens) {
-        return new DemoPlan(out != null ? out : Path.of(quick ? "runs/quick" : "runs/demo"), quick,
+    static DemoPlan of(
+            Path out, boolean quick, Long tokens, List<Integer> widths, Long trainTokens, Long compareTokens) {
+        return new DemoPlan(
+                out != null ? out : Path.of(quick ? "runs/quick" : "runs/demo"),
+                quick,
                 tokens != null ? tokens : quick ? 60_000 : 400_000,
                 widths != null ? widths : quick ? List.of(384, 768) : List.of(768, 1536, 3072, 6144),
                 trainTokens != null ? trainTokens : quick ? 150_000 : 1_024_000,
@@ -64,8 +67,18 @@ record DemoPlan(Path out, boolean quick, long tokens, List<Integer> widths, long
     /** The toy comparison's options: the measured defaults, fewer steps with --quick. */
     ToyComparison.Options toyOptions() {
         ToyComparison.Options o = ToyComparison.Options.defaults();
-        return quick ? new ToyComparison.Options(o.arms(), o.numLatents(), o.k(), o.l1Coefficient(), 1500, o.batchSize(),
-                o.learningRate(), o.seed(), o.heldOutTokens()) : o;
+        return quick
+                ? new ToyComparison.Options(
+                        o.arms(),
+                        o.numLatents(),
+                        o.k(),
+                        o.l1Coefficient(),
+                        1500,
+                        o.batchSize(),
+                        o.learningRate(),
+                        o.seed(),
+                        o.heldOutTokens())
+                : o;
     }
 
     /**

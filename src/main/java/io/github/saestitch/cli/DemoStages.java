@@ -10,12 +10,12 @@ import io.github.saestitch.activations.HookPoint;
 import io.github.saestitch.activations.TransformerModel;
 import io.github.saestitch.eval.PairContexts;
 import io.github.saestitch.io.InputFingerprint;
-import io.github.saestitch.io.SaeFormats;
 import io.github.saestitch.io.LatentContexts;
+import io.github.saestitch.io.SaeFormats;
 import io.github.saestitch.report.ReportBuilder;
 import io.github.saestitch.report.ReportFormats;
-import io.github.saestitch.report.TrainingCharts;
 import io.github.saestitch.report.ReportResult;
+import io.github.saestitch.report.TrainingCharts;
 import io.github.saestitch.sae.Sae;
 import io.github.saestitch.stitch.CompareOptions;
 import io.github.saestitch.stitch.CompareResult;
@@ -49,8 +49,11 @@ record DemoStages(DemoPlan plan, Kernels kernels, DemoConsole console) {
     void activations() throws IOException {
         console.stage(1, "activations (MiniLM-L6 layer 3, Brown corpus)");
         CliProgress[] bar = new CliProgress[1];
-        var summary = ActivationExtractor.extract(ExtractionOptions.defaults(plan.acts())
-                .withModel(TransformerModel.MINILM_L6).withHook(HookPoint.residPost(3)).withMaxTokens(plan.tokens()),
+        var summary = ActivationExtractor.extract(
+                ExtractionOptions.defaults(plan.acts())
+                        .withModel(TransformerModel.MINILM_L6)
+                        .withHook(HookPoint.residPost(3))
+                        .withMaxTokens(plan.tokens()),
                 new ExtractionListener() {
                     @Override
                     public void started(Started st) {
@@ -66,8 +69,11 @@ record DemoStages(DemoPlan plan, Kernels kernels, DemoConsole console) {
         if (bar[0] != null) {
             bar[0].close();
         }
-        console.done(summary.newTokens() == 0 ? "cached: " + summary.tokens() + " tokens" : summary.tokens() + " tokens, "
-                + String.format(Locale.ROOT, "%.0f tokens/s", summary.tokensPerSecond()));
+        console.done(
+                summary.newTokens() == 0
+                        ? "cached: " + summary.tokens() + " tokens"
+                        : summary.tokens() + " tokens, "
+                                + String.format(Locale.ROOT, "%.0f tokens/s", summary.tokensPerSecond()));
     }
 
     /** Stage 2: vanilla vs Matryoshka absorption on the toy model, reused only when made with the same options. */
@@ -91,22 +97,31 @@ record DemoStages(DemoPlan plan, Kernels kernels, DemoConsole console) {
     FamilyTrainer.FamilyResult family() throws IOException {
         console.stage(3, "train a relu+L1 family " + plan.widths());
         FamilyTrainer.FamilyResult fam;
-        TrainOptions options = TrainOptions.builder(Architecture.RELU, plan.widths().get(0))
-                .trainingTokens(plan.trainTokens()).build();
+        TrainOptions options = TrainOptions.builder(
+                        Architecture.RELU, plan.widths().get(0))
+                .trainingTokens(plan.trainTokens())
+                .build();
         try (ActivationSet set = ActivationSets.open(plan.acts())) {
-            fam = new FamilyTrainer(options, plan.widths(), kernels).train(set, plan.family(), true,
-                    new FamilyTrainer.FamilyListener() {
+            fam = new FamilyTrainer(options, plan.widths(), kernels)
+                    .train(set, plan.family(), true, new FamilyTrainer.FamilyListener() {
                         @Override
                         public TrainListener onMemberStart(int index, int count, int width) {
-                            return TrainCommand.progressListener("  width " + width + " (" + (index + 1) + "/" + count + ")");
+                            return TrainCommand.progressListener(
+                                    "  width " + width + " (" + (index + 1) + "/" + count + ")");
                         }
                     });
         }
         TrainingCharts.writeFamily(plan.family());
         StringBuilder line = new StringBuilder();
         for (FamilyTrainer.Member m : fam.members()) {
-            line.append(String.format(Locale.ROOT, "%s%d: fvu %.3f l0 %.1f dead %d", line.isEmpty() ? "" : "; ",
-                    m.width(), m.result().finalEval().fvu(), m.result().finalEval().l0(), m.result().finalEval().dead()));
+            line.append(String.format(
+                    Locale.ROOT,
+                    "%s%d: fvu %.3f l0 %.1f dead %d",
+                    line.isEmpty() ? "" : "; ",
+                    m.width(),
+                    m.result().finalEval().fvu(),
+                    m.result().finalEval().l0(),
+                    m.result().finalEval().dead()));
         }
         console.done(line.toString());
         return fam;
@@ -148,17 +163,27 @@ record DemoStages(DemoPlan plan, Kernels kernels, DemoConsole console) {
         CompareResult r;
         PairContexts ctx;
         try (ActivationStore store = ActivationStore.open(plan.acts())) {
-            r = new StitchComparator(kernels).compare(small, large, store,
-                    CompareOptions.defaults().withMaxTokens(plan.compareTokens()));
-            ctx = PairContexts.compute(smallContexts ? small : null, large, store, plan.compareTokens(), kernels,
-                    done -> { });
+            r = new StitchComparator(kernels)
+                    .compare(small, large, store, CompareOptions.defaults().withMaxTokens(plan.compareTokens()));
+            ctx = PairContexts.compute(
+                    smallContexts ? small : null, large, store, plan.compareTokens(), kernels, done -> {});
         }
         CompareWriter.write(r, cmp, true, ctx::writeInto);
         fingerprint.stamp(stamp);
         var c = r.contingency();
-        System.out.printf(Locale.ROOT, "  %d → %d: %d novel (%d improve, %d worsen), %d reconstruction (%d improve, %d worsen);"
-                + " S + novel: mse %.4g → %.4g%n", s.width(), l.width(), c.novel(), c.novelImproves(), c.novelWorsens(),
-                c.reconstruction(), c.reconstructionImproves(), c.reconstructionWorsens(), r.small().mse(),
+        System.out.printf(
+                Locale.ROOT,
+                "  %d → %d: %d novel (%d improve, %d worsen), %d reconstruction (%d improve, %d worsen);"
+                        + " S + novel: mse %.4g → %.4g%n",
+                s.width(),
+                l.width(),
+                c.novel(),
+                c.novelImproves(),
+                c.novelWorsens(),
+                c.reconstruction(),
+                c.reconstructionImproves(),
+                c.reconstructionWorsens(),
+                r.small().mse(),
                 r.novelAdded().mse());
         return cmp;
     }
@@ -166,16 +191,20 @@ record DemoStages(DemoPlan plan, Kernels kernels, DemoConsole console) {
     /** The top contexts of the given SAEs (null: not wanted) over the compared tokens. */
     private PairContexts contexts(Sae small, Sae large) {
         try (ActivationStore store = ActivationStore.open(plan.acts())) {
-            return PairContexts.compute(small, large, store, plan.compareTokens(), kernels, done -> { });
+            return PairContexts.compute(small, large, store, plan.compareTokens(), kernels, done -> {});
         }
     }
 
     /** Stage 8: the report of everything, in OUT/report. */
     ReportResult report(List<Path> pairs, Path frankenstein, Path metaSae, Path nmf) throws IOException {
         console.stage(8, "report");
-        ReportResult report = ReportBuilder.build(ReportCommand.builder("SAE stitching on MiniLM-L6 layer 3 (Brown corpus)",
-                pairs, plan.family(), true).frankenstein(frankenstein.resolve(ReportFormats.FRANKENSTEIN_FILE))
-                .metaSae(metaSae).nmf(nmf).build(), plan.report());
+        ReportResult report = ReportBuilder.build(
+                ReportCommand.builder("SAE stitching on MiniLM-L6 layer 3 (Brown corpus)", pairs, plan.family(), true)
+                        .frankenstein(frankenstein.resolve(ReportFormats.FRANKENSTEIN_FILE))
+                        .metaSae(metaSae)
+                        .nmf(nmf)
+                        .build(),
+                plan.report());
         console.done(report.figures().size() + " figures");
         return report;
     }

@@ -13,21 +13,36 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code saestitch eval SAE_DIR --acts ACTS}. */
-@Command(name = "eval", mixinStandardHelpOptions = true,
-        description = {"Evaluate an SAE on an activation set: mse, fvu, l0, dead latents.",
-                "mse = mean over tokens of the squared error summed over dims (not divided by d_in);",
-                "fvu = Σ‖x − x̂‖² / Σ‖x − x̄‖²; l0 = mean non-zero latents per token; dead = latents never",
-                "active on the set. Streams the set in blocks, so it may be larger than memory."},
+@Command(
+        name = "eval",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Evaluate an SAE on an activation set: mse, fvu, l0, dead latents.",
+            "mse = mean over tokens of the squared error summed over dims (not divided by d_in);",
+            "fvu = Σ‖x − x̂‖² / Σ‖x − x̄‖²; l0 = mean non-zero latents per token; dead = latents never",
+            "active on the set. Streams the set in blocks, so it may be larger than memory."
+        },
         footer = {"", "Example:  saestitch eval runs/sae-768 --acts acts.npy --json"})
 final class EvalCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "SAE_DIR", description = "SAE directory (any format 'info' reads, or a composite written by 'stitch' or 'frankenstein').")
+    @Parameters(
+            index = "0",
+            paramLabel = "SAE_DIR",
+            description =
+                    "SAE directory (any format 'info' reads, or a composite written by 'stitch' or 'frankenstein').")
     Path dir;
 
-    @Option(names = "--acts", required = true, paramLabel = "ACTS",
-            description = "Activations: a store directory (saestitch activations) or a .npy file [tokens, d_in] (float32, float16 or float64).")
+    @Option(
+            names = "--acts",
+            required = true,
+            paramLabel = "ACTS",
+            description =
+                    "Activations: a store directory (saestitch activations) or a .npy file [tokens, d_in] (float32, float16 or float64).")
     Path acts;
 
-    @Option(names = "--tokens", paramLabel = "N", defaultValue = "0",
+    @Option(
+            names = "--tokens",
+            paramLabel = "N",
+            defaultValue = "0",
             description = "Use only the first N tokens (default: all).")
     long tokens;
 
@@ -63,11 +78,15 @@ final class EvalCommand implements Callable<Integer> {
             Json.print(System.out, o);
         } else {
             System.out.printf("%s on %d tokens of %s%n", model.description(), r.tokens(), acts);
-            System.out.printf("  mse  %.6g   (per token, summed over %d dims)%n", r.mse(), model.model().dIn());
+            System.out.printf(
+                    "  mse  %.6g   (per token, summed over %d dims)%n",
+                    r.mse(), model.model().dIn());
             System.out.printf("  fvu  %.6g%n", r.fvu());
             System.out.printf("  l0   %.3f%n", r.l0());
             System.out.printf("  dead %d of %d latents%n", r.dead(), r.numLatents());
-            System.out.printf("  (%s with %s kernels)%n", CliProgress.seconds(took), kernels.kernels().name());
+            System.out.printf(
+                    "  (%s with %s kernels)%n",
+                    CliProgress.seconds(took), kernels.kernels().name());
         }
         return 0;
     }

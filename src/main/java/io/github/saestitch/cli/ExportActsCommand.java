@@ -8,11 +8,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code saestitch export-acts}: an activation store as {@code .npy} files numpy loads. */
-@Command(name = "export-acts", mixinStandardHelpOptions = true,
-        description = {"Export an activation store's activations as a float32 .npy [tokens, d_in] (what numpy.save",
-                "writes, byte for byte) and, with --token-ids, its token ids as an int32 .npy [tokens]."},
-        footer = {"", "Example:  saestitch export-acts --acts runs/demo/acts --out acts.npy --token-ids ids.npy",
-                "          python -c \"import numpy as np; print(np.load('acts.npy').shape, np.load('ids.npy')[:10])\""})
+@Command(
+        name = "export-acts",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Export an activation store's activations as a float32 .npy [tokens, d_in] (what numpy.save",
+            "writes, byte for byte) and, with --token-ids, its token ids as an int32 .npy [tokens]."
+        },
+        footer = {
+            "",
+            "Example:  saestitch export-acts --acts runs/demo/acts --out acts.npy --token-ids ids.npy",
+            "          python -c \"import numpy as np; print(np.load('acts.npy').shape, np.load('ids.npy')[:10])\""
+        })
 final class ExportActsCommand implements Callable<Integer> {
     @Option(names = "--acts", required = true, paramLabel = "STORE", description = "Activation store directory.")
     Path acts;
@@ -34,8 +41,13 @@ final class ExportActsCommand implements Callable<Integer> {
             if (tokenIds != null) {
                 StoreNpy.exportTokenIds(store, tokenIds);
             }
-            System.out.printf("%s: %d tokens of d_in %d%s in %.1f s%n", out, store.numTokens(), store.dIn(),
-                    tokenIds == null ? "" : " (+ token ids in " + tokenIds + ")", (System.nanoTime() - t0) / 1e9);
+            System.out.printf(
+                    "%s: %d tokens of d_in %d%s in %.1f s%n",
+                    out,
+                    store.numTokens(),
+                    store.dIn(),
+                    tokenIds == null ? "" : " (+ token ids in " + tokenIds + ")",
+                    (System.nanoTime() - t0) / 1e9);
         }
         return 0;
     }

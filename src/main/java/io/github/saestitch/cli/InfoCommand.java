@@ -11,15 +11,21 @@ import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code saestitch info SAE_DIR}: what an SAE directory holds. */
-@Command(name = "info", mixinStandardHelpOptions = true,
-        description = {"Show an SAE directory's format (detected), architecture, sizes and decoder-norm statistics.",
-                "Reads SAELens v6 and pre-6.0, sparsify and dictionary_learning (safetensors) directories."},
-        footer = {"", "Example:  saestitch info runs/sae-768",
-                "          saestitch info runs/sae-768 --json | jq .d_sae"})
+@Command(
+        name = "info",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Show an SAE directory's format (detected), architecture, sizes and decoder-norm statistics.",
+            "Reads SAELens v6 and pre-6.0, sparsify and dictionary_learning (safetensors) directories."
+        },
+        footer = {
+            "",
+            "Example:  saestitch info runs/sae-768",
+            "          saestitch info runs/sae-768 --json | jq .d_sae"
+        })
 final class InfoCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SAE_DIR", description = "SAE directory (or its cfg.json / weights file).")
     Path dir;
@@ -55,7 +61,7 @@ final class InfoCommand implements Callable<Integer> {
                 ObjectNode th = o.putObject("threshold");
                 putStats(th, j.threshold());
             }
-            case Activation.Relu r -> { }
+            case Activation.Relu r -> {}
         }
         o.put("hook_name", sae.metadata().hookName());
         o.put("model_name", sae.metadata().modelName());
@@ -66,17 +72,25 @@ final class InfoCommand implements Callable<Integer> {
             return 0;
         }
         System.out.printf("%s%n", loaded.directory());
-        System.out.printf("  format        %s — %s%n", loaded.format().id(), loaded.format().description());
+        System.out.printf(
+                "  format        %s — %s%n",
+                loaded.format().id(), loaded.format().description());
         System.out.printf("  architecture  %s%s%n", sae.activation().name(), archDetail(sae.activation()));
         System.out.printf("  d_in          %d%n", sae.dIn());
         System.out.printf("  d_sae         %d%n", sae.numLatents());
         System.out.printf("  apply_b_dec_to_input  %s%n", sae.applyBDecToInput());
         if (!sae.metadata().hookName().isEmpty() || !sae.metadata().modelName().isEmpty()) {
-            System.out.printf("  site          %s %s%n", sae.metadata().modelName(), sae.metadata().hookName());
+            System.out.printf(
+                    "  site          %s %s%n",
+                    sae.metadata().modelName(), sae.metadata().hookName());
         }
-        System.out.printf("  decoder norms min %.4g  mean %.4g  max %.4g  (%d of %d differ from 1 by > 1e-3)%n",
-                o.get("decoder_norm").get("min").asDouble(), o.get("decoder_norm").get("mean").asDouble(),
-                o.get("decoder_norm").get("max").asDouble(), countNotUnit(norms), norms.length);
+        System.out.printf(
+                "  decoder norms min %.4g  mean %.4g  max %.4g  (%d of %d differ from 1 by > 1e-3)%n",
+                o.get("decoder_norm").get("min").asDouble(),
+                o.get("decoder_norm").get("mean").asDouble(),
+                o.get("decoder_norm").get("max").asDouble(),
+                countNotUnit(norms),
+                norms.length);
         for (String note : loaded.notes()) {
             System.out.println("  note: " + note);
         }
@@ -96,19 +110,25 @@ final class InfoCommand implements Callable<Integer> {
         o.put("d_sae", m.model().numLatents());
         var sources = o.putArray("sources");
         for (int s : used) {
-            sources.addObject().put("index", s).put("latents", m.model().countFrom(s))
+            sources.addObject()
+                    .put("index", s)
+                    .put("latents", m.model().countFrom(s))
                     .put("original", s < m.origins().size() ? m.origins().get(s) : "");
         }
         if (json.print(o)) {
             return 0;
         }
         System.out.printf("%s%n", dir);
-        System.out.printf("  format        saestitch composite (%s, format_version %d)%n", m.file().getFileName(),
-                m.formatVersion());
+        System.out.printf(
+                "  format        saestitch composite (%s, format_version %d)%n",
+                m.file().getFileName(), m.formatVersion());
         System.out.printf("  description   %s%n", m.description());
         StringBuilder from = new StringBuilder();
         for (int s : used) {
-            from.append(from.isEmpty() ? "" : ", ").append(m.model().countFrom(s)).append(" from source ").append(s);
+            from.append(from.isEmpty() ? "" : ", ")
+                    .append(m.model().countFrom(s))
+                    .append(" from source ")
+                    .append(s);
         }
         System.out.printf("  d_sae         %d (%s)%n", m.model().numLatents(), from);
         return 0;

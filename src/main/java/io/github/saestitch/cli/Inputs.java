@@ -1,22 +1,21 @@
 package io.github.saestitch.cli;
 
 import io.github.saestitch.activations.ActivationSet;
+import io.github.saestitch.activations.ActivationSets;
 import io.github.saestitch.io.CompositeManifest;
 import io.github.saestitch.io.LoadedSae;
-import io.github.saestitch.activations.ActivationSets;
 import io.github.saestitch.io.SaeFormats;
 import io.github.saestitch.sae.Autoencoder;
 import io.github.saestitch.sae.SaeRunner;
-import io.github.saestitch.tensor.Kernels;
 import io.github.saestitch.tensor.FloatMatrix;
+import io.github.saestitch.tensor.Kernels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Opening what the user points us at: SAE directories and activation sets, with clear errors. */
 final class Inputs {
-    private Inputs() {
-    }
+    private Inputs() {}
 
     /**
      * Anything {@code eval} can run: a standard SAE directory, or a composite written by {@code stitch} or
@@ -27,18 +26,19 @@ final class Inputs {
      * @param description one line for messages
      * @param loaded      the standard SAE as loaded, or null for a composite
      */
-    record Model(Autoencoder model, String description, LoadedSae loaded) {
-    }
+    record Model(Autoencoder model, String description, LoadedSae loaded) {}
 
     static Model model(Path path, Kernels kernels) throws IOException {
         if (CompositeManifest.isComposite(path)) {
             CompositeManifest m = CompositeManifest.read(path);
-            String text = m.description().isEmpty() ? "composite " + path + " (" + m.model().numLatents() + " latents)"
+            String text = m.description().isEmpty()
+                    ? "composite " + path + " (" + m.model().numLatents() + " latents)"
                     : m.description();
             return new Model(m.model().runner(kernels), text, null);
         }
         LoadedSae loaded = sae(path);
-        return new Model(new SaeRunner(loaded.sae(), kernels), loaded.directory().toString(), loaded);
+        return new Model(
+                new SaeRunner(loaded.sae(), kernels), loaded.directory().toString(), loaded);
     }
 
     /**
@@ -53,11 +53,14 @@ final class Inputs {
 
     static LoadedSae sae(Path path) throws IOException {
         if (!Files.exists(path)) {
-            throw new BadInputException("no SAE at " + path + " (expected a directory with cfg.json and a .safetensors file)");
+            throw new BadInputException(
+                    "no SAE at " + path + " (expected a directory with cfg.json and a .safetensors file)");
         }
         // A 'train' output directory holds its SAE in sae/; accept the run directory too.
         Path trained = path.resolve("sae");
-        if (Files.isDirectory(path) && !Files.exists(path.resolve("cfg.json")) && Files.isRegularFile(trained.resolve("cfg.json"))) {
+        if (Files.isDirectory(path)
+                && !Files.exists(path.resolve("cfg.json"))
+                && Files.isRegularFile(trained.resolve("cfg.json"))) {
             return SaeFormats.load(trained);
         }
         return SaeFormats.load(path);
@@ -69,8 +72,9 @@ final class Inputs {
      */
     static ActivationSet acts(Path path, long maxTokens) throws IOException {
         if (!Files.exists(path)) {
-            throw new BadInputException("no activations at " + path
-                    + " (expected an activation store directory from 'saestitch activations' or a .npy file [tokens, d_in])");
+            throw new BadInputException(
+                    "no activations at " + path
+                            + " (expected an activation store directory from 'saestitch activations' or a .npy file [tokens, d_in])");
         }
         ActivationSet set = ActivationSets.open(path);
         if (set.numTokens() == 0) {
@@ -95,7 +99,8 @@ final class Inputs {
         @Override
         public FloatMatrix block(long start, int count) {
             if (start < 0 || start + count > n) {
-                throw new IndexOutOfBoundsException("tokens [" + start + ", " + (start + count) + ") outside [0, " + n + ")");
+                throw new IndexOutOfBoundsException(
+                        "tokens [" + start + ", " + (start + count) + ") outside [0, " + n + ")");
             }
             return inner.block(start, count);
         }
@@ -117,7 +122,11 @@ final class Inputs {
      */
     static Path projectFile(String relative) {
         try {
-            Path jar = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path jar = Path.of(Main.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
             for (Path dir = jar.getParent(); dir != null; dir = dir.getParent()) {
                 Path p = dir.resolve(relative);
                 if (Files.exists(p)) {

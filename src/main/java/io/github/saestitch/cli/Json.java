@@ -5,8 +5,7 @@ import java.io.PrintStream;
 
 /** The one JSON printer of the CLI: {@code --json} results are one object on stdout (the project's mapper). */
 final class Json {
-    private Json() {
-    }
+    private Json() {}
 
     static ObjectNode object() {
         return io.github.saestitch.io.Json.object();

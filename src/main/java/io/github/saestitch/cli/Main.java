@@ -11,18 +11,39 @@ import picocli.CommandLine.Command;
  * exits. Exit codes: 0 success, 1 an internal error (a bug: the stack trace is printed), 2 bad input or
  * usage (one line naming the file and what is wrong).
  */
-@Command(name = "saestitch",
+@Command(
+        name = "saestitch",
         mixinStandardHelpOptions = true,
         version = "saestitch 0.1.0",
-        description = {"Compare, stitch and merge sparse autoencoders (SAEs) of different sizes trained on the "
-                + "same language-model activations.", ""},
-        subcommands = {DemoCommand.class, ActivationsCommand.class, InfoCommand.class, ConvertCommand.class, EvalCommand.class,
-                TrainCommand.class, TrainFamilyCommand.class, CompareCommand.class, StitchCommand.class,
-                FrankensteinCommand.class, MetaSaeCommand.class, NmfCommand.class, ReportCommand.class,
-                ImportActsCommand.class, ExportActsCommand.class, BenchCommand.class,
-                CommandLine.HelpCommand.class},
-        footer = {"", "Run 'saestitch COMMAND --help' for a command's options. Exit codes: 0 ok, 1 internal error, "
-                + "2 bad input."})
+        description = {
+            "Compare, stitch and merge sparse autoencoders (SAEs) of different sizes trained on the "
+                    + "same language-model activations.",
+            ""
+        },
+        subcommands = {
+            DemoCommand.class,
+            ActivationsCommand.class,
+            InfoCommand.class,
+            ConvertCommand.class,
+            EvalCommand.class,
+            TrainCommand.class,
+            TrainFamilyCommand.class,
+            CompareCommand.class,
+            StitchCommand.class,
+            FrankensteinCommand.class,
+            MetaSaeCommand.class,
+            NmfCommand.class,
+            ReportCommand.class,
+            ImportActsCommand.class,
+            ExportActsCommand.class,
+            BenchCommand.class,
+            CommandLine.HelpCommand.class
+        },
+        footer = {
+            "",
+            "Run 'saestitch COMMAND --help' for a command's options. Exit codes: 0 ok, 1 internal error, "
+                    + "2 bad input."
+        })
 public final class Main implements Runnable {
     /** Exit code for bad input: malformed files, shape mismatches, NaNs, missing inputs. */
     public static final int EXIT_BAD_INPUT = 2;
@@ -60,9 +81,11 @@ public final class Main implements Runnable {
 
     /** Bad input is anything the user can fix: their files, shapes, values, arguments. */
     static boolean isBadInput(Throwable e) {
-        return e instanceof BadInputException || e instanceof IllegalArgumentException
+        return e instanceof BadInputException
+                || e instanceof IllegalArgumentException
                 || e instanceof io.github.saestitch.activations.ActivationsException
-                || e instanceof IOException || e instanceof UncheckedIOException;
+                || e instanceof IOException
+                || e instanceof UncheckedIOException;
     }
 
     static String message(Throwable e) {

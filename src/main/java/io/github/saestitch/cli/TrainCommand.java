@@ -16,19 +16,30 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code saestitch train}: one SAE on an activation set. */
-@Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Train one SAE on an activation set (a store or a .npy), never seeing the language model.",
-                "Writes OUT/sae/ (SAELens v6), OUT/train_log.csv, OUT/train_curves.png, OUT/train_summary.json and",
-                "OUT/checkpoint/ (atomic). --resume continues a killed run to the same result as an uninterrupted one."},
-        footer = {"", "Examples:",
-                "  saestitch train --arch relu --width 3072 --acts runs/acts --out runs/relu-3072",
-                "  saestitch train --arch topk --k 32 --width 6144 --acts runs/acts --out runs/topk-6144",
-                "  saestitch train ... --resume             (after an interruption: same command plus --resume)"})
+@Command(
+        name = "train",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Train one SAE on an activation set (a store or a .npy), never seeing the language model.",
+            "Writes OUT/sae/ (SAELens v6), OUT/train_log.csv, OUT/train_curves.png, OUT/train_summary.json and",
+            "OUT/checkpoint/ (atomic). --resume continues a killed run to the same result as an uninterrupted one."
+        },
+        footer = {
+            "",
+            "Examples:",
+            "  saestitch train --arch relu --width 3072 --acts runs/acts --out runs/relu-3072",
+            "  saestitch train --arch topk --k 32 --width 6144 --acts runs/acts --out runs/topk-6144",
+            "  saestitch train ... --resume             (after an interruption: same command plus --resume)"
+        })
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--width", required = true, paramLabel = "N", description = "Number of latents.")
     int width;
 
-    @Option(names = "--acts", required = true, paramLabel = "ACTS", description = "Activation store directory or .npy [tokens, d_in].")
+    @Option(
+            names = "--acts",
+            required = true,
+            paramLabel = "ACTS",
+            description = "Activation store directory or .npy [tokens, d_in].")
     Path acts;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
@@ -68,7 +79,8 @@ final class TrainCommand implements Callable<Integer> {
                 if (bar == null) {
                     bar = new CliProgress(task, p.totalSteps(), "steps");
                 }
-                bar.extra(String.format("mse %.4g l0 %.1f dead %d %.0f tok/s", p.mse(), p.l0(), p.dead(), p.tokensPerSecond()));
+                bar.extra(String.format(
+                        "mse %.4g l0 %.1f dead %d %.0f tok/s", p.mse(), p.l0(), p.dead(), p.tokensPerSecond()));
                 bar.stepTo(p.step());
                 if (p.step() == p.totalSteps()) {
                     bar.close();
@@ -81,7 +93,11 @@ final class TrainCommand implements Callable<Integer> {
         EvalResult e = r.finalEval();
         if (json) {
             ObjectNode o = Json.object();
-            o.put("sae", r.outputDir() == null ? null : r.outputDir().resolve(TrainResult.SAE_DIR).toString());
+            o.put(
+                    "sae",
+                    r.outputDir() == null
+                            ? null
+                            : r.outputDir().resolve(TrainResult.SAE_DIR).toString());
             o.put("architecture", r.options().architecture().toString());
             o.put("num_latents", r.options().numLatents());
             o.put("steps", r.steps());
@@ -98,12 +114,17 @@ final class TrainCommand implements Callable<Integer> {
             Json.print(System.out, o);
             return;
         }
-        System.out.printf("trained %s: %d latents, %d steps, %d tokens in %.0f s%n",
-                r.outputDir() == null ? "" : r.outputDir().resolve(TrainResult.SAE_DIR), r.options().numLatents(),
-                r.steps(), r.tokens(), r.trainSeconds());
+        System.out.printf(
+                "trained %s: %d latents, %d steps, %d tokens in %.0f s%n",
+                r.outputDir() == null ? "" : r.outputDir().resolve(TrainResult.SAE_DIR),
+                r.options().numLatents(),
+                r.steps(),
+                r.tokens(),
+                r.trainSeconds());
         if (e != null) {
-            System.out.printf("  held out (%d tokens): mse %.5g  fvu %.4f  l0 %.2f  dead %d%n", e.tokens(), e.mse(),
-                    e.fvu(), e.l0(), e.dead());
+            System.out.printf(
+                    "  held out (%d tokens): mse %.5g  fvu %.4f  l0 %.2f  dead %d%n",
+                    e.tokens(), e.mse(), e.fvu(), e.l0(), e.dead());
         }
         if (r.storedParameterRatio() < 1) {
             System.out.printf("  stored parameters: %.3f of the dense SAE%n", r.storedParameterRatio());

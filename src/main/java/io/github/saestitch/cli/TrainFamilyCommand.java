@@ -12,17 +12,31 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code saestitch train-family}: SAEs of several widths on the same activations. */
-@Command(name = "train-family", mixinStandardHelpOptions = true,
-        description = {"Train a family of SAEs of increasing width on the same activations.",
-                "Same hyper-parameters and seed for every width, one directory per width (OUT/width-N/, laid out as 'train' writes), plus",
-                "OUT/family_summary.csv/.json (width vs mse, fvu, l0, dead) and OUT/family_summary.png.",
-                "--resume skips finished members and continues an interrupted one."},
-        footer = {"", "Example:  saestitch train-family --widths 768,1536,3072,6144 --acts runs/acts --out runs/family"})
+@Command(
+        name = "train-family",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Train a family of SAEs of increasing width on the same activations.",
+            "Same hyper-parameters and seed for every width, one directory per width (OUT/width-N/, laid out as 'train' writes), plus",
+            "OUT/family_summary.csv/.json (width vs mse, fvu, l0, dead) and OUT/family_summary.png.",
+            "--resume skips finished members and continues an interrupted one."
+        },
+        footer = {"", "Example:  saestitch train-family --widths 768,1536,3072,6144 --acts runs/acts --out runs/family"
+        })
 final class TrainFamilyCommand implements Callable<Integer> {
-    @Option(names = "--widths", required = true, split = ",", paramLabel = "N,N,...", description = "Widths, e.g. 768,1536,3072,6144.")
+    @Option(
+            names = "--widths",
+            required = true,
+            split = ",",
+            paramLabel = "N,N,...",
+            description = "Widths, e.g. 768,1536,3072,6144.")
     List<Integer> widths;
 
-    @Option(names = "--acts", required = true, paramLabel = "ACTS", description = "Activation store directory or .npy [tokens, d_in].")
+    @Option(
+            names = "--acts",
+            required = true,
+            paramLabel = "ACTS",
+            description = "Activation store directory or .npy [tokens, d_in].")
     Path acts;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
@@ -41,18 +55,20 @@ final class TrainFamilyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         FamilyTrainer.FamilyResult r;
         try (ActivationSet set = Inputs.acts(acts, 0)) {
-            r = new FamilyTrainer(settings.options(widths.get(0)), widths, kernels.kernels()).train(set, out, resume,
-                    new FamilyTrainer.FamilyListener() {
+            r = new FamilyTrainer(settings.options(widths.get(0)), widths, kernels.kernels())
+                    .train(set, out, resume, new FamilyTrainer.FamilyListener() {
                         @Override
                         public TrainListener onMemberStart(int index, int count, int width) {
-                            return TrainCommand.progressListener("width " + width + " (" + (index + 1) + "/" + count + ")");
+                            return TrainCommand.progressListener(
+                                    "width " + width + " (" + (index + 1) + "/" + count + ")");
                         }
                     });
         }
         System.out.printf("%-8s %10s %8s %8s %6s  %s%n", "width", "mse", "fvu", "l0", "dead", "dir");
         for (FamilyTrainer.Member m : r.members()) {
             var e = m.result().finalEval();
-            System.out.printf("%-8d %10.5g %8.4f %8.2f %6d  %s%n", m.width(), e.mse(), e.fvu(), e.l0(), e.dead(), m.dir());
+            System.out.printf(
+                    "%-8d %10.5g %8.4f %8.2f %6d  %s%n", m.width(), e.mse(), e.fvu(), e.l0(), e.dead(), m.dir());
         }
         Path png = TrainingCharts.writeFamily(out);
         System.out.println("summary: " + r.summaryCsv() + ", " + r.summaryJson() + ", " + png);

@@ -19,8 +19,7 @@ public final class CodeMatrix {
     /** Tokens encoded per block (SaeRunner's own blocking applies inside). */
     static final int BLOCK_TOKENS = 4096;
 
-    private CodeMatrix() {
-    }
+    private CodeMatrix() {}
 
     /**
      * The codes of tokens {@code [0, min(maxTokens, numTokens))} of {@code set}.
@@ -28,10 +27,11 @@ public final class CodeMatrix {
      * @param progress receives the number of tokens done after each block; may be null
      * @throws IllegalArgumentException when d_in differs, the set is empty, or V would not fit one CSR
      */
-    public static SparseRows encode(Sae sae, Kernels kernels, ActivationSet set, long maxTokens, LongConsumer progress) {
+    public static SparseRows encode(
+            Sae sae, Kernels kernels, ActivationSet set, long maxTokens, LongConsumer progress) {
         if (set.dIn() != sae.dIn()) {
-            throw new IllegalArgumentException("the SAE has d_in " + sae.dIn() + " but " + set.describe() + " has d = "
-                    + set.dIn());
+            throw new IllegalArgumentException(
+                    "the SAE has d_in " + sae.dIn() + " but " + set.describe() + " has d = " + set.dIn());
         }
         long n = Math.min(maxTokens > 0 ? maxTokens : Long.MAX_VALUE, set.numTokens());
         if (n <= 0) {

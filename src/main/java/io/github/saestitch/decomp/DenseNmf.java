@@ -10,8 +10,7 @@ import io.github.saestitch.tensor.SparseRows;
  * time and {@code n·F} memory per iteration, so only for small matrices.
  */
 final class DenseNmf {
-    private DenseNmf() {
-    }
+    private DenseNmf() {}
 
     /**
      * Runs {@code options.maxIterations()} iterations (stopping on the same tolerance rule as {@link Nmf})

@@ -39,8 +39,7 @@ public final class DocumentPooling {
     /** Most doubles the per-document accumulators may hold (1 GiB): documents × latents. */
     static final long MAX_ACCUMULATOR_DOUBLES = 1L << 27;
 
-    private DocumentPooling() {
-    }
+    private DocumentPooling() {}
 
     /** How a document's token activations become one value per latent. */
     public enum Statistic {
@@ -110,9 +109,17 @@ public final class DocumentPooling {
      * @param statistic     mean or sum
      * @param weighting     the column weighting
      */
-    public record Pooled(SparseRows matrix, int[] documents, long[] tokenCounts, List<long[]> runs, double[] columnWeights,
-            long tokensUsed, long skippedTokens, int skippedDocuments, Statistic statistic, Weighting weighting) {
-    }
+    public record Pooled(
+            SparseRows matrix,
+            int[] documents,
+            long[] tokenCounts,
+            List<long[]> runs,
+            double[] columnWeights,
+            long tokensUsed,
+            long skippedTokens,
+            int skippedDocuments,
+            Statistic statistic,
+            Weighting weighting) {}
 
     /**
      * Sums token codes per document. Feed blocks of consecutive tokens with {@link #add}, then
@@ -238,8 +245,17 @@ public final class DocumentPooling {
                 }
                 rr.add(flat);
             }
-            return new Pooled(new SparseRows(n, cols, ptr, idx, val), docIds, tc, List.copyOf(rr), w, used, skipped,
-                    sums.size() - n, statistic, weighting);
+            return new Pooled(
+                    new SparseRows(n, cols, ptr, idx, val),
+                    docIds,
+                    tc,
+                    List.copyOf(rr),
+                    w,
+                    used,
+                    skipped,
+                    sums.size() - n,
+                    statistic,
+                    weighting);
         }
     }
 
@@ -276,12 +292,18 @@ public final class DocumentPooling {
      * @throws IllegalArgumentException when the store has no document ids or table, d_in differs, or no
      *                                  document has {@value #MIN_DOCUMENT_TOKENS} tokens
      */
-    public static Pooled encode(Sae sae, Kernels kernels, ActivationStore store, long maxTokens, Statistic statistic,
-            Weighting weighting, LongConsumer progress) {
+    public static Pooled encode(
+            Sae sae,
+            Kernels kernels,
+            ActivationStore store,
+            long maxTokens,
+            Statistic statistic,
+            Weighting weighting,
+            LongConsumer progress) {
         requireDocuments(store);
         if (store.dIn() != sae.dIn()) {
-            throw new IllegalArgumentException("the SAE has d_in " + sae.dIn() + " but " + store.describe() + " has d = "
-                    + store.dIn());
+            throw new IllegalArgumentException(
+                    "the SAE has d_in " + sae.dIn() + " but " + store.describe() + " has d = " + store.dIn());
         }
         long n = Math.min(maxTokens > 0 ? maxTokens : Long.MAX_VALUE, store.numTokens());
         SaeRunner runner = new SaeRunner(sae, kernels);
@@ -322,8 +344,10 @@ public final class DocumentPooling {
         try {
             return store.documents();
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException(store.dir() + " has no document table (documents.json), so it cannot be "
-                    + "pooled per document; use --pool token", e);
+            throw new IllegalArgumentException(
+                    store.dir() + " has no document table (documents.json), so it cannot be "
+                            + "pooled per document; use --pool token",
+                    e);
         }
     }
 

@@ -49,8 +49,7 @@ public final class MetaSae {
     /** A meta-latent silent this many epochs counts as dead for AuxK. */
     static final int DEAD_EPOCHS = 5;
 
-    private MetaSae() {
-    }
+    private MetaSae() {}
 
     /**
      * What training produced.
@@ -69,8 +68,20 @@ public final class MetaSae {
      * @param steps      optimisation steps taken
      * @param seconds    wall time of training and assignment
      */
-    public record Result(Sae meta, int numLatents, int[][] metaOf, float[][] weightOf, int[] members, EvalResult eval,
-            double fvuCapped, int zeroRows, int cappedRows, float[] rowNorms, MetaSaeOptions options, int steps, double seconds) {
+    public record Result(
+            Sae meta,
+            int numLatents,
+            int[][] metaOf,
+            float[][] weightOf,
+            int[] members,
+            EvalResult eval,
+            double fvuCapped,
+            int zeroRows,
+            int cappedRows,
+            float[] rowNorms,
+            MetaSaeOptions options,
+            int steps,
+            double seconds) {
         public int metaLatents() {
             return meta.numLatents();
         }
@@ -121,8 +132,8 @@ public final class MetaSae {
                 .deadTokens((long) DEAD_EPOCHS * m)
                 .build();
         MatrixActivationSet set = new MatrixActivationSet(rows, "unit-normalised decoder rows");
-        TrainResult tr = new Trainer(to, kernels).trainInMemory(new ShuffledBatchSource(set, options.seed()), null,
-                listener);
+        TrainResult tr =
+                new Trainer(to, kernels).trainInMemory(new ShuffledBatchSource(set, options.seed()), null, listener);
         Sae meta = tr.sae();
         EvalResult eval = new Evaluator(kernels).evaluate(meta, set);
         SparseRows codes = new SaeRunner(meta, kernels).encode(rows);
@@ -164,9 +175,21 @@ public final class MetaSae {
             }
         }
         double fvuCapped = eval.totalSumOfSquares() > 0 ? sse / eval.totalSumOfSquares() : Double.NaN;
-        MetaSaeOptions resolved = new MetaSaeOptions(width, options.k(), options.epochs(), batch,
-                options.learningRate(), options.seed());
-        return new Result(meta, f, metaOf, weightOf, members, eval, fvuCapped, f - m, capped, norms, resolved, tr.steps(),
+        MetaSaeOptions resolved =
+                new MetaSaeOptions(width, options.k(), options.epochs(), batch, options.learningRate(), options.seed());
+        return new Result(
+                meta,
+                f,
+                metaOf,
+                weightOf,
+                members,
+                eval,
+                fvuCapped,
+                f - m,
+                capped,
+                norms,
+                resolved,
+                tr.steps(),
                 (System.nanoTime() - t0) / 1e9);
     }
 }

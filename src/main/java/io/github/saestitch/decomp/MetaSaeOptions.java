@@ -21,7 +21,8 @@ public record MetaSaeOptions(int metaLatents, int k, int epochs, int batchSize, 
 
     public MetaSaeOptions {
         if (metaLatents < 0) {
-            throw new IllegalArgumentException("the number of meta-latents must be >= 0 (0 = width/20), got " + metaLatents);
+            throw new IllegalArgumentException(
+                    "the number of meta-latents must be >= 0 (0 = width/20), got " + metaLatents);
         }
         if (k < 1) {
             throw new IllegalArgumentException("k must be >= 1, got " + k);
@@ -39,7 +40,8 @@ public record MetaSaeOptions(int metaLatents, int k, int epochs, int batchSize, 
 
     /** The defaults with the given width (0 = auto) and seed. */
     public static MetaSaeOptions defaults(int metaLatents, long seed) {
-        return new MetaSaeOptions(metaLatents, DEFAULT_K, DEFAULT_EPOCHS, DEFAULT_BATCH_SIZE, DEFAULT_LEARNING_RATE, seed);
+        return new MetaSaeOptions(
+                metaLatents, DEFAULT_K, DEFAULT_EPOCHS, DEFAULT_BATCH_SIZE, DEFAULT_LEARNING_RATE, seed);
     }
 
     /** {@code max(1, round(numLatents / 20))}: the companion paper's ratio (2,304 meta-latents for 49,152). */

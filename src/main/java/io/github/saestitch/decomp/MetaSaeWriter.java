@@ -49,8 +49,7 @@ public final class MetaSaeWriter {
     /** Nearest latents listed per meta-latent. */
     public static final int NEAREST = 5;
 
-    private MetaSaeWriter() {
-    }
+    private MetaSaeWriter() {}
 
     /**
      * One run.
@@ -61,7 +60,8 @@ public final class MetaSaeWriter {
      * @param result             the meta-SAE
      * @param nearest            [M] nearest latents of each meta-latent
      */
-    public record Run(String sae, String nearestSae, int nearestNumLatents, MetaSae.Result result, NearestLatents nearest) {
+    public record Run(
+            String sae, String nearestSae, int nearestNumLatents, MetaSae.Result result, NearestLatents nearest) {
         public Run {
             Objects.requireNonNull(result, "result");
             Objects.requireNonNull(nearest, "nearest");
@@ -80,7 +80,11 @@ public final class MetaSaeWriter {
             try (CsvWriter w = CsvWriter.open(dir.resolve(LATENT_META_FILE), LATENT_META_HEADER)) {
                 for (int j = 0; j < r.numLatents(); j++) {
                     for (int i = 0; i < r.metaOf()[j].length; i++) {
-                        w.integer(FORMAT_VERSION).integer(j).integer(i).integer(r.metaOf()[j][i]).number(r.weightOf()[j][i])
+                        w.integer(FORMAT_VERSION)
+                                .integer(j)
+                                .integer(i)
+                                .integer(r.metaOf()[j][i])
+                                .number(r.weightOf()[j][i])
                                 .endRow();
                     }
                 }
@@ -89,8 +93,13 @@ public final class MetaSaeWriter {
                 for (int q = 0; q < r.metaLatents(); q++) {
                     int[] idx = run.nearest().index()[q];
                     for (int i = 0; i < idx.length; i++) {
-                        w.integer(FORMAT_VERSION).integer(q).integer(r.members()[q]).integer(i).integer(idx[i])
-                                .number(run.nearest().cos()[q][i]).endRow();
+                        w.integer(FORMAT_VERSION)
+                                .integer(q)
+                                .integer(r.members()[q])
+                                .integer(i)
+                                .integer(idx[i])
+                                .number(run.nearest().cos()[q][i])
+                                .endRow();
                     }
                 }
             }
@@ -141,4 +150,5 @@ public final class MetaSaeWriter {
         n.put("median", sorted[sorted.length / 2]);
         n.put("max", sorted[sorted.length - 1]);
         return o;
-    }}
+    }
+}

@@ -27,7 +27,8 @@ public record NearestLatents(int[][] index, float[][] cos) {
      */
     public static NearestLatents compute(Kernels kernels, FloatMatrix queries, FloatMatrix targets, int n) {
         if (queries.cols() != targets.cols()) {
-            throw new IllegalArgumentException("queries have d = " + queries.cols() + " but targets d = " + targets.cols());
+            throw new IllegalArgumentException(
+                    "queries have d = " + queries.cols() + " but targets d = " + targets.cols());
         }
         if (n < 1) {
             throw new IllegalArgumentException("n must be >= 1, got " + n);

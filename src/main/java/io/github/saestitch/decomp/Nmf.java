@@ -52,14 +52,12 @@ public final class Nmf {
     /** Called after the initialisation (iteration 0) and after every iteration; cheap. */
     @FunctionalInterface
     public interface Listener {
-        Listener NONE = (iteration, maxIterations, relativeError) -> {
-        };
+        Listener NONE = (iteration, maxIterations, relativeError) -> {};
 
         void iteration(int iteration, int maxIterations, double relativeError);
     }
 
-    private Nmf() {
-    }
+    private Nmf() {}
 
     /**
      * Factorises {@code v} (all stored values must be finite and ≥ 0).
@@ -71,11 +69,12 @@ public final class Nmf {
         Objects.requireNonNull(options, "options");
         int k = options.factors();
         if (k > v.cols()) {
-            throw new IllegalArgumentException("--factors " + k + " exceeds the " + v.cols() + " latents being factorized");
+            throw new IllegalArgumentException(
+                    "--factors " + k + " exceeds the " + v.cols() + " latents being factorized");
         }
         if ((long) v.rows() * k > Integer.MAX_VALUE - 8 || (long) v.cols() * k > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("W [" + v.rows() + " tokens x " + k + " factors] does not fit one array; "
-                    + "use fewer tokens or factors");
+            throw new IllegalArgumentException("W [" + v.rows() + " tokens x " + k
+                    + " factors] does not fit one array; " + "use fewer tokens or factors");
         }
         double[][] init = initialFactors(v, k, options.seed());
         return iterate(v, init[0], init[1], options, listener);

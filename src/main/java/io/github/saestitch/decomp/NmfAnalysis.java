@@ -32,9 +32,17 @@ import java.util.TreeMap;
  * @param nmfSeconds    time of the factorisation
  * @param documents     with {@code --pool document}: what each row of V is; null for tokens
  */
-public record NmfAnalysis(String sae, String acts, NmfResult result, long nnz, boolean[] fired,
-        Map<Integer, List<LatentContext>> contexts, NmfGenres.GenreMix genreMix, double encodeSeconds,
-        double nmfSeconds, DocumentRows documents) {
+public record NmfAnalysis(
+        String sae,
+        String acts,
+        NmfResult result,
+        long nnz,
+        boolean[] fired,
+        Map<Integer, List<LatentContext>> contexts,
+        NmfGenres.GenreMix genreMix,
+        double encodeSeconds,
+        double nmfSeconds,
+        DocumentRows documents) {
     /** Contexts per factor. */
     public static final int TOP_TOKENS = 5;
     /** Tokens of text on each side of a context (as the demo's latent contexts). */
@@ -46,8 +54,15 @@ public record NmfAnalysis(String sae, String acts, NmfResult result, long nnz, b
     }
 
     /** A token-pooled run (rows of V are tokens). */
-    public NmfAnalysis(String sae, String acts, NmfResult result, long nnz, boolean[] fired,
-            Map<Integer, List<LatentContext>> contexts, NmfGenres.GenreMix genreMix, double encodeSeconds,
+    public NmfAnalysis(
+            String sae,
+            String acts,
+            NmfResult result,
+            long nnz,
+            boolean[] fired,
+            Map<Integer, List<LatentContext>> contexts,
+            NmfGenres.GenreMix genreMix,
+            double encodeSeconds,
             double nmfSeconds) {
         this(sae, acts, result, nnz, fired, contexts, genreMix, encodeSeconds, nmfSeconds, null);
     }
@@ -73,10 +88,24 @@ public record NmfAnalysis(String sae, String acts, NmfResult result, long nnz, b
      *
      * @param store the activations when they are a store (contexts with text, genres), else null
      */
-    public static NmfAnalysis ofTokens(String sae, String acts, NmfResult r, SparseRows v, ActivationStore store,
-            double encodeSeconds, double nmfSeconds) {
-        return new NmfAnalysis(sae, acts, r, v.nnz(), CodeMatrix.fired(v), tokenContexts(r, store, TOP_TOKENS),
-                NmfGenres.tokenGenreMix(r, store), encodeSeconds, nmfSeconds);
+    public static NmfAnalysis ofTokens(
+            String sae,
+            String acts,
+            NmfResult r,
+            SparseRows v,
+            ActivationStore store,
+            double encodeSeconds,
+            double nmfSeconds) {
+        return new NmfAnalysis(
+                sae,
+                acts,
+                r,
+                v.nnz(),
+                CodeMatrix.fired(v),
+                tokenContexts(r, store, TOP_TOKENS),
+                NmfGenres.tokenGenreMix(r, store),
+                encodeSeconds,
+                nmfSeconds);
     }
 
     /**
@@ -84,12 +113,27 @@ public record NmfAnalysis(String sae, String acts, NmfResult result, long nnz, b
      * {@value #TOP_TOKENS} top documents per factor as contexts (each with its best token, re-encoded by
      * {@code runner}), the genre mix and the document assignment.
      */
-    public static NmfAnalysis ofDocuments(String sae, String acts, NmfResult r, DocumentRows docs, ActivationStore store,
-            SaeRunner runner, double encodeSeconds, double nmfSeconds) {
+    public static NmfAnalysis ofDocuments(
+            String sae,
+            String acts,
+            NmfResult r,
+            DocumentRows docs,
+            ActivationStore store,
+            SaeRunner runner,
+            double encodeSeconds,
+            double nmfSeconds) {
         SparseRows v = docs.pooled().matrix();
-        return new NmfAnalysis(sae, acts, r, v.nnz(), CodeMatrix.fired(v),
-                documentContexts(r, docs, store, runner, TOP_TOKENS), NmfGenres.documentGenreMix(r, docs),
-                encodeSeconds, nmfSeconds, docs);
+        return new NmfAnalysis(
+                sae,
+                acts,
+                r,
+                v.nnz(),
+                CodeMatrix.fired(v),
+                documentContexts(r, docs, store, runner, TOP_TOKENS),
+                NmfGenres.documentGenreMix(r, docs),
+                encodeSeconds,
+                nmfSeconds,
+                docs);
     }
 
     /** The {@code perFactor} largest loadings of each factor ({@link NmfFactors#topLatents}). */
@@ -130,7 +174,9 @@ public record NmfAnalysis(String sae, String acts, NmfResult result, long nnz, b
         NmfResult n = r.normalized();
         Map<Integer, List<LatentContext>> out = new TreeMap<>();
         // Text needs token ids and the tokenizer of the model the manifest names (imported stores have neither).
-        boolean text = store != null && store.hasTokenIds() && store.manifest().model() != null
+        boolean text = store != null
+                && store.hasTokenIds()
+                && store.manifest().model() != null
                 && store.manifest().tokenizer() != null;
         for (int k = 0; k < n.factors(); k++) {
             List<LatentContext> list = new ArrayList<>();
@@ -138,7 +184,11 @@ public record NmfAnalysis(String sae, String acts, NmfResult result, long nnz, b
                 double a = n.w(t, k);
                 if (text) {
                     TokenContext c = store.context(t, CONTEXT_RADIUS);
-                    list.add(new LatentContext(c.before(), c.tokenText(), c.after(), a,
+                    list.add(new LatentContext(
+                            c.before(),
+                            c.tokenText(),
+                            c.after(),
+                            a,
                             c.document().name() + " (" + c.document().genre() + "), token " + t));
                 } else {
                     list.add(new LatentContext("", "#" + t, "", a, "token " + t));
@@ -156,10 +206,12 @@ public record NmfAnalysis(String sae, String acts, NmfResult result, long nnz, b
      * factor ({@link DocumentPooling#bestToken}) with ±{@value #CONTEXT_RADIUS} tokens of text when the
      * store can decode it, else {@code #INDEX}; {@code source} "name (genre)".
      */
-    public static Map<Integer, List<LatentContext>> documentContexts(NmfResult r, DocumentRows docs,
-            ActivationStore store, SaeRunner runner, int perFactor) {
+    public static Map<Integer, List<LatentContext>> documentContexts(
+            NmfResult r, DocumentRows docs, ActivationStore store, SaeRunner runner, int perFactor) {
         NmfResult n = r.normalized();
-        boolean text = store.hasTokenIds() && store.manifest().model() != null && store.manifest().tokenizer() != null;
+        boolean text = store.hasTokenIds()
+                && store.manifest().model() != null
+                && store.manifest().tokenizer() != null;
         Map<Integer, List<LatentContext>> out = new TreeMap<>();
         for (int k = 0; k < n.factors(); k++) {
             List<LatentContext> list = new ArrayList<>();

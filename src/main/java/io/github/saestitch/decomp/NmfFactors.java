@@ -12,24 +12,20 @@ import java.util.List;
  * numbers {@link NmfWriter} writes (unit-norm rows of H, so a loading is in [0, 1]).
  */
 public final class NmfFactors {
-    private NmfFactors() {
-    }
+    private NmfFactors() {}
 
     /** One of a factor's largest loadings: {@code H[factor, latent]}, {@code rank} 0 the largest. */
-    public record FactorLatent(int factor, int rank, int latent, double weight) {
-    }
+    public record FactorLatent(int factor, int rank, int latent, double weight) {}
 
     /** One of a factor's top documents: {@code W[row, factor]} of pooled row {@code row}, {@code rank} 0 first. */
-    public record FactorDocument(int factor, int rank, int row, DocumentInfo document, double weight) {
-    }
+    public record FactorDocument(int factor, int rank, int row, DocumentInfo document, double weight) {}
 
     /**
      * A latent's dominant factor {@code argmax_k H[k, latent]·‖W[:, k]‖} (the lowest k on ties),
      * {@code weight} that maximum and {@code share} it over {@code Σ_k H[k, latent]·‖W[:, k]‖}; factor −1,
      * weight 0 and share NaN when the latent loads on no factor.
      */
-    public record LatentFactor(int latent, int factor, double weight, double share) {
-    }
+    public record LatentFactor(int latent, int factor, double weight, double share) {}
 
     /** The {@code perFactor} largest positive loadings of each factor, largest first (ties: lower latent). */
     public static List<FactorLatent> topLatents(NmfResult r, int perFactor) {

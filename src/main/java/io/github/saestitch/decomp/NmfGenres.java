@@ -14,8 +14,7 @@ import java.util.stream.IntStream;
  * rows are documents, how well "each document's dominant factor" agrees with its genre (purity, NMI).
  */
 public final class NmfGenres {
-    private NmfGenres() {
-    }
+    private NmfGenres() {}
 
     /**
      * Genre shares of the factors' row weights (rows are tokens, or documents when pooled).
@@ -28,8 +27,8 @@ public final class NmfGenres {
      * @param rowGenre      [rows] the genre index of every row (for the document assignment); null for
      *                      token rows
      */
-    public record GenreMix(List<String> genres, double[] tokenShare, double[] documentShare, double[][] share,
-            int[] rowGenre) {
+    public record GenreMix(
+            List<String> genres, double[] tokenShare, double[] documentShare, double[][] share, int[] rowGenre) {
         /** Token rows. */
         public GenreMix(List<String> genres, double[] tokenShare, double[][] share) {
             this(genres, tokenShare, null, share, null);
@@ -62,7 +61,8 @@ public final class NmfGenres {
          * (the earlier genre on ties).
          */
         public int[] byLift(int k, int count) {
-            return IntStream.range(0, genres.size()).boxed()
+            return IntStream.range(0, genres.size())
+                    .boxed()
                     .sorted(Comparator.comparingDouble((Integer i) -> -share[k][i] / baseShare()[i]))
                     .limit(count)
                     .mapToInt(Integer::intValue)
@@ -76,8 +76,7 @@ public final class NmfGenres {
      * and {@code nmi} (normalised mutual information between factor and genre, arithmetic mean of the two
      * entropies in the denominator; 0 when both entropies are 0).
      */
-    public record Assignment(double purity, double majorityBaseline, double nmi) {
-    }
+    public record Assignment(double purity, double majorityBaseline, double nmi) {}
 
     /**
      * The genre shares of each factor's token weights; null without a store or without a document table.

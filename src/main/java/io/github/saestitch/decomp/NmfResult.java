@@ -18,8 +18,17 @@ import java.util.Arrays;
  * @param normV      {@code ‖V‖_F}
  * @param options    the options of the run
  */
-public record NmfResult(int tokens, int latents, int factors, double[] w, double[] ht, double[] errors, int iterations,
-        boolean converged, double normV, NmfOptions options) {
+public record NmfResult(
+        int tokens,
+        int latents,
+        int factors,
+        double[] w,
+        double[] ht,
+        double[] errors,
+        int iterations,
+        boolean converged,
+        double normV,
+        NmfOptions options) {
 
     /** The relative error after the last iteration. */
     public double relativeError() {

@@ -80,6 +80,7 @@ import java.nio.file.Path;
 public final class NmfWriter {
     /** Version of every file written here. */
     public static final int FORMAT_VERSION = 1;
+
     public static final String FACTORS_FILE = "factors.csv";
     public static final String LATENT_FACTOR_FILE = "latent_factor.csv";
     public static final String CONTEXTS_FILE = "factor_contexts.jsonl";
@@ -88,13 +89,13 @@ public final class NmfWriter {
     public static final String DOCUMENTS_HEADER = "format_version,factor,rank,document,name,genre,weight";
     /** Documents listed per factor in {@value #DOCUMENTS_FILE}. */
     public static final int TOP_DOCUMENTS = 20;
+
     public static final String FACTORS_HEADER = "format_version,factor,rank,latent,weight";
     public static final String LATENT_FACTOR_HEADER = "format_version,latent,factor,weight,share";
     /** Latents listed per factor. */
     public static final int TOP_LATENTS = 20;
 
-    private NmfWriter() {
-    }
+    private NmfWriter() {}
 
     /** Writes the four files into {@code out} (replacing it only when {@code replace}). */
     public static void write(NmfAnalysis run, Path out, boolean replace) throws IOException {
@@ -105,13 +106,21 @@ public final class NmfWriter {
         AtomicOutput.writeDirectory(out, dir -> {
             try (CsvWriter w = CsvWriter.open(dir.resolve(FACTORS_FILE), FACTORS_HEADER)) {
                 for (FactorLatent r : topLatents(run.result(), TOP_LATENTS)) {
-                    w.integer(FORMAT_VERSION).integer(r.factor()).integer(r.rank()).integer(r.latent()).number(r.weight())
+                    w.integer(FORMAT_VERSION)
+                            .integer(r.factor())
+                            .integer(r.rank())
+                            .integer(r.latent())
+                            .number(r.weight())
                             .endRow();
                 }
             }
             try (CsvWriter w = CsvWriter.open(dir.resolve(LATENT_FACTOR_FILE), LATENT_FACTOR_HEADER)) {
                 for (LatentFactor r : dominantFactors(run.result(), run.fired())) {
-                    w.integer(FORMAT_VERSION).integer(r.latent()).integer(r.factor()).number(r.weight()).number(r.share())
+                    w.integer(FORMAT_VERSION)
+                            .integer(r.latent())
+                            .integer(r.factor())
+                            .number(r.weight())
+                            .number(r.share())
                             .endRow();
                 }
             }
@@ -119,8 +128,14 @@ public final class NmfWriter {
             if (run.documents() != null) {
                 try (CsvWriter w = CsvWriter.open(dir.resolve(DOCUMENTS_FILE), DOCUMENTS_HEADER)) {
                     for (FactorDocument r : topDocuments(run.result(), run.documents(), TOP_DOCUMENTS)) {
-                        w.integer(FORMAT_VERSION).integer(r.factor()).integer(r.rank()).integer(r.document().id())
-                                .text(r.document().name()).text(r.document().genre()).number(r.weight()).endRow();
+                        w.integer(FORMAT_VERSION)
+                                .integer(r.factor())
+                                .integer(r.rank())
+                                .integer(r.document().id())
+                                .text(r.document().name())
+                                .text(r.document().genre())
+                                .number(r.weight())
+                                .endRow();
                     }
                 }
             }

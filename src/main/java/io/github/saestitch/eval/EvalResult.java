@@ -19,8 +19,15 @@ import java.util.Locale;
  * @param sumSquaredError   {@code Σ_t ‖x_t − x̂_t‖²}, the numerator of fvu
  * @param totalSumOfSquares {@code Σ_t ‖x_t − x̄‖²}, the denominator of fvu
  */
-public record EvalResult(long tokens, double mse, double fvu, double l0, int dead, double[] freq,
-        double sumSquaredError, double totalSumOfSquares) {
+public record EvalResult(
+        long tokens,
+        double mse,
+        double fvu,
+        double l0,
+        int dead,
+        double[] freq,
+        double sumSquaredError,
+        double totalSumOfSquares) {
 
     /** Number of latents the result covers. */
     public int numLatents() {
@@ -30,7 +37,14 @@ public record EvalResult(long tokens, double mse, double fvu, double l0, int dea
     /** One line with the scalar metrics (the per-latent frequencies are left out). */
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "EvalResult[tokens=%d, mse=%.6g, fvu=%.6g, l0=%.4f, dead=%d/%d]", tokens, mse,
-                fvu, l0, dead, freq.length);
+        return String.format(
+                Locale.ROOT,
+                "EvalResult[tokens=%d, mse=%.6g, fvu=%.6g, l0=%.4f, dead=%d/%d]",
+                tokens,
+                mse,
+                fvu,
+                l0,
+                dead,
+                freq.length);
     }
 }

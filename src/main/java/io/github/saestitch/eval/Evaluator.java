@@ -96,7 +96,8 @@ public final class Evaluator {
         checkDIn(d, set);
         long total = set.numTokens();
         if (total <= 0) {
-            throw new IllegalArgumentException("activation set " + set.describe() + " is empty: nothing to evaluate on");
+            throw new IllegalArgumentException(
+                    "activation set " + set.describe() + " is empty: nothing to evaluate on");
         }
         int block = (int) Math.min(blockFor(f), total);
         float[] xBuf = new float[Math.multiplyExact(block, d)]; // [block, dIn] heap copy of the set's block
@@ -112,8 +113,8 @@ public final class Evaluator {
             int n = (int) Math.min(block, total - start);
             FloatMatrix src = set.block(start, n);
             if (src.rows() != n || src.cols() != d) {
-                throw new IllegalStateException("activation set " + set.describe() + " returned " + src + " for tokens ["
-                        + start + ", " + (start + n) + "), expected [" + n + ", " + d + "]");
+                throw new IllegalStateException("activation set " + set.describe() + " returned " + src
+                        + " for tokens [" + start + ", " + (start + n) + "), expected [" + n + ", " + d + "]");
             }
             MemorySegment.copy(src.segment(), FloatMatrix.FLOAT, 0, xBuf, 0, n * d);
             requireFinite(xBuf, n, d, start, set);
@@ -121,8 +122,8 @@ public final class Evaluator {
             FloatMatrix xHat = FloatMatrix.of(MemorySegment.ofArray(xHatBuf), n, d);
             SparseRows codes = model.forward(x, xHat);
             if (codes.rows() != n || codes.cols() != f) {
-                throw new IllegalStateException("model returned codes [" + codes.rows() + ", " + codes.cols()
-                        + "] for " + n + " tokens and " + f + " latents");
+                throw new IllegalStateException("model returned codes [" + codes.rows() + ", " + codes.cols() + "] for "
+                        + n + " tokens and " + f + " latents");
             }
 
             double blockSse = 0;

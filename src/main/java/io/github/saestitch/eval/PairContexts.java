@@ -28,8 +28,8 @@ public record PairContexts(LatentContexts.Entries small, LatentContexts.Entries 
      *
      * @param progress told the tokens done after each block
      */
-    public static PairContexts compute(Sae small, Sae large, ActivationStore store, long maxTokens, Kernels kernels,
-            LongConsumer progress) {
+    public static PairContexts compute(
+            Sae small, Sae large, ActivationStore store, long maxTokens, Kernels kernels, LongConsumer progress) {
         List<Autoencoder> saes = new ArrayList<>(2);
         if (small != null) {
             saes.add(new SaeRunner(small, kernels));
@@ -37,8 +37,8 @@ public record PairContexts(LatentContexts.Entries small, LatentContexts.Entries 
         if (large != null) {
             saes.add(new SaeRunner(large, kernels));
         }
-        List<LatentContexts.Entries> e = TopContexts.compute(saes, store, maxTokens, TopContexts.decodedFrom(store),
-                progress);
+        List<LatentContexts.Entries> e =
+                TopContexts.compute(saes, store, maxTokens, TopContexts.decodedFrom(store), progress);
         return new PairContexts(small == null ? null : e.get(0), large == null ? null : e.get(e.size() - 1));
     }
 

@@ -23,11 +23,9 @@ public final class TopActivations {
      * @param token      index of the token in the set
      * @param activation the latent's activation there (> 0)
      */
-    public record Entry(long token, float activation) {
-    }
+    public record Entry(long token, float activation) {}
 
-    private TopActivations() {
-    }
+    private TopActivations() {}
 
     /**
      * For every latent of {@code model}, its {@code perLatent} largest activations over the first
@@ -41,8 +39,8 @@ public final class TopActivations {
             throw new IllegalArgumentException("perLatent must be >= 1, got " + perLatent);
         }
         if (set.dIn() != model.dIn()) {
-            throw new IllegalArgumentException("the SAE has d_in " + model.dIn() + " but " + set.describe() + " has d = "
-                    + set.dIn());
+            throw new IllegalArgumentException(
+                    "the SAE has d_in " + model.dIn() + " but " + set.describe() + " has d = " + set.dIn());
         }
         Accumulator acc = new Accumulator(model.numLatents(), perLatent);
         long n = Math.min(maxTokens, set.numTokens());
@@ -128,7 +126,9 @@ public final class TopActivations {
                 for (int q = 0; q < count[j]; q++) {
                     e[q] = new Entry(toks[j * perLatent + q], vals[j * perLatent + q]);
                 }
-                Arrays.sort(e, Comparator.comparingDouble((Entry x) -> -x.activation()).thenComparingLong(Entry::token));
+                Arrays.sort(
+                        e,
+                        Comparator.comparingDouble((Entry x) -> -x.activation()).thenComparingLong(Entry::token));
                 out.add(List.of(e));
             }
             return out;

@@ -26,8 +26,7 @@ public final class TopContexts {
     /** Tokens of text on each side of a context's token. */
     public static final int RADIUS = 6;
 
-    private TopContexts() {
-    }
+    private TopContexts() {}
 
     /** Builds a latent's context for its activation {@code activation} on token {@code token} of the set. */
     @FunctionalInterface
@@ -37,7 +36,7 @@ public final class TopContexts {
 
     /** {@link #compute(List, ActivationSet, long, ContextOf, LongConsumer)} for one SAE, without progress. */
     public static LatentContexts.Entries compute(Autoencoder sae, ActivationSet set, long maxTokens, ContextOf ctx) {
-        return compute(List.of(sae), set, maxTokens, ctx, done -> { }).get(0);
+        return compute(List.of(sae), set, maxTokens, ctx, done -> {}).get(0);
     }
 
     /**
@@ -50,13 +49,13 @@ public final class TopContexts {
      * @param progress told the tokens done after each block
      * @return one entry per SAE, in the order of {@code saes}
      */
-    public static List<LatentContexts.Entries> compute(List<? extends Autoencoder> saes, ActivationSet set,
-            long maxTokens, ContextOf ctx, LongConsumer progress) {
+    public static List<LatentContexts.Entries> compute(
+            List<? extends Autoencoder> saes, ActivationSet set, long maxTokens, ContextOf ctx, LongConsumer progress) {
         List<TopActivations.Accumulator> acc = new ArrayList<>();
         for (Autoencoder sae : saes) {
             if (set.dIn() != sae.dIn()) {
-                throw new IllegalArgumentException("the SAE has d_in " + sae.dIn() + " but " + set.describe()
-                        + " has d = " + set.dIn());
+                throw new IllegalArgumentException(
+                        "the SAE has d_in " + sae.dIn() + " but " + set.describe() + " has d = " + set.dIn());
             }
             acc.add(new TopActivations.Accumulator(sae.numLatents(), PER_LATENT));
         }
@@ -99,7 +98,9 @@ public final class TopContexts {
      * store imported from one).
      */
     public static boolean decodable(ActivationSet set) {
-        return set instanceof ActivationStore store && store.hasTokenIds() && store.manifest().model() != null
+        return set instanceof ActivationStore store
+                && store.hasTokenIds()
+                && store.manifest().model() != null
                 && store.manifest().tokenizer() != null;
     }
 
@@ -111,7 +112,11 @@ public final class TopContexts {
         Map<Long, TokenContext> decoded = new HashMap<>();
         return (token, activation) -> {
             TokenContext c = decoded.computeIfAbsent(token, t -> store.context(t, RADIUS));
-            return new LatentContext(c.before(), c.tokenText(), c.after(), activation,
+            return new LatentContext(
+                    c.before(),
+                    c.tokenText(),
+                    c.after(),
+                    activation,
                     c.document().name() + " (" + c.document().genre() + "), token " + token);
         };
     }

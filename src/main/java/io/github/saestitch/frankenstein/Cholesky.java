@@ -16,8 +16,7 @@ import io.github.saestitch.tensor.Lapack;
  * one factorization solves every prefix of the unknowns.
  */
 final class Cholesky {
-    private Cholesky() {
-    }
+    private Cholesky() {}
 
     /**
      * Factors the leading {@code n × n} block in place, with LAPACK when {@code useLapack}, else in Java.

@@ -25,11 +25,9 @@ final class ConjugateGradients {
     }
 
     /** The outcome: iterations run and the largest relative residual {@code ‖b_c − A z_c‖ / ‖b_c‖} over columns. */
-    record Outcome(int iterations, double relativeResidual) {
-    }
+    record Outcome(int iterations, double relativeResidual) {}
 
-    private ConjugateGradients() {
-    }
+    private ConjugateGradients() {}
 
     /**
      * The operator of a materialized Gram (upper triangle, row-major, leading {@code m × m} block of a
@@ -124,8 +122,17 @@ final class ConjugateGradients {
      * @param tol      stop when every column's relative residual is at most this
      * @param maxIters stop after this many iterations
      */
-    static Outcome solve(Operator op, int m, int d, double[] b, double[] diag, double ridge, int[] fires, double[] z,
-            double tol, int maxIters) {
+    static Outcome solve(
+            Operator op,
+            int m,
+            int d,
+            double[] b,
+            double[] diag,
+            double ridge,
+            int[] fires,
+            double[] z,
+            double tol,
+            int maxIters) {
         int size = m * d;
         double[] r = new double[size];
         double[] pv = new double[size];
@@ -194,8 +201,8 @@ final class ConjugateGradients {
     }
 
     /** {@code y = (A + Λ)·x}, with a never-firing latent's row being the identity. */
-    private static void applyRegularized(Operator op, int m, int d, double[] diag, double ridge, int[] fires, double[] x,
-            double[] y) {
+    private static void applyRegularized(
+            Operator op, int m, int d, double[] diag, double ridge, int[] fires, double[] x, double[] y) {
         op.apply(x, y);
         for (int i = 1; i < m; i++) {
             double extra = fires[i - 1] == 0 ? 1 : ridge * diag[i];

@@ -26,8 +26,7 @@ import java.util.Objects;
  * decoder-cosine sweep per round, {@code 2·F_L·F_current·d} flops ({@link Kernels#maxCosine}).
  */
 public final class CosineSelection {
-    private CosineSelection() {
-    }
+    private CosineSelection() {}
 
     /** The cosine Frankenstein of {@code family} at threshold {@code tau}; stage s holds the latents added from member s. */
     public static Selection select(Family family, Kernels kernels, double tau) {
@@ -69,7 +68,12 @@ public final class CosineSelection {
                 System.arraycopy(wl.row(lat[h]), 0, dec, h * d, d);
             }
         }
-        return new Selection("cosine", Arrays.copyOf(src, f), Arrays.copyOf(lat, f), Arrays.copyOf(stage, f),
-                Arrays.copyOf(cos, f), Arrays.copyOf(delta, f));
+        return new Selection(
+                "cosine",
+                Arrays.copyOf(src, f),
+                Arrays.copyOf(lat, f),
+                Arrays.copyOf(stage, f),
+                Arrays.copyOf(cos, f),
+                Arrays.copyOf(delta, f));
     }
 }

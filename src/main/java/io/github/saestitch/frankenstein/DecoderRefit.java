@@ -1,11 +1,11 @@
 package io.github.saestitch.frankenstein;
 
-import io.github.saestitch.tensor.Parallel;
-import io.github.saestitch.tensor.SplitMix64;
-import io.github.saestitch.tensor.Vec;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Lapack;
+import io.github.saestitch.tensor.Parallel;
 import io.github.saestitch.tensor.SparseRows;
+import io.github.saestitch.tensor.SplitMix64;
+import io.github.saestitch.tensor.Vec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -69,8 +69,14 @@ public final class DecoderRefit {
      * @param cgMaxIterations CG's iteration cap
      * @param parts           parallel parts of the accumulation and the CG operator
      */
-    public record Options(Solver solver, double ridge, long gramMemoryBytes, boolean lapack, double cgTolerance,
-            int cgMaxIterations, int parts) {
+    public record Options(
+            Solver solver,
+            double ridge,
+            long gramMemoryBytes,
+            boolean lapack,
+            double cgTolerance,
+            int cgMaxIterations,
+            int parts) {
         public Options {
             Objects.requireNonNull(solver, "solver");
             if (!(ridge >= 0) || !Double.isFinite(ridge)) {
@@ -83,7 +89,13 @@ public final class DecoderRefit {
 
         /** AUTO, {@link #DEFAULT_RIDGE}, 2 GiB, LAPACK when it loads, CG to 1e-6 in at most 500 iterations. */
         public static Options defaults() {
-            return new Options(Solver.AUTO, DEFAULT_RIDGE, DEFAULT_GRAM_BYTES, Lapack.available(), 1e-6, 500,
+            return new Options(
+                    Solver.AUTO,
+                    DEFAULT_RIDGE,
+                    DEFAULT_GRAM_BYTES,
+                    Lapack.available(),
+                    1e-6,
+                    500,
                     Runtime.getRuntime().availableProcessors());
         }
 
@@ -110,8 +122,7 @@ public final class DecoderRefit {
      * @param wDec [numLatents, d]
      * @param bDec [d]
      */
-    public record Solution(int numLatents, FloatMatrix wDec, float[] bDec) {
-    }
+    public record Solution(int numLatents, FloatMatrix wDec, float[] bDec) {}
 
     /**
      * What a refit did.
@@ -128,16 +139,22 @@ public final class DecoderRefit {
      * @param accumulateSeconds time of the accumulation
      * @param solveSeconds      time of the factorization and solves (CG, Adam: everything else)
      */
-    public record Stats(String solver, int numLatents, int fired, long tokens, long gramUpdates, long rhsUpdates,
-            int iterations, double relativeResidual, double accumulateSeconds, double solveSeconds) {
-    }
+    public record Stats(
+            String solver,
+            int numLatents,
+            int fired,
+            long tokens,
+            long gramUpdates,
+            long rhsUpdates,
+            int iterations,
+            double relativeResidual,
+            double accumulateSeconds,
+            double solveSeconds) {}
 
     /** Solutions in the order of the prefixes asked for, and the stats. */
-    public record Result(List<Solution> solutions, Stats stats) {
-    }
+    public record Result(List<Solution> solutions, Stats stats) {}
 
-    private DecoderRefit() {
-    }
+    private DecoderRefit() {}
 
     /**
      * The exact least-squares decoder for every prefix in {@code prefixes} of the latents of
@@ -149,7 +166,8 @@ public final class DecoderRefit {
      * @param b0       [d] the current b_dec (CG's start)
      * @param prefixes numbers of latents to solve for, each in [0, n]
      */
-    public static Result exact(SparseRows codes, float[] x, FloatMatrix w0, float[] b0, int[] prefixes, Options options) {
+    public static Result exact(
+            SparseRows codes, float[] x, FloatMatrix w0, float[] b0, int[] prefixes, Options options) {
         return exact(codes, x, null, w0, b0, prefixes, options);
     }
 
@@ -160,8 +178,8 @@ public final class DecoderRefit {
      *
      * @param fx [n, d] {@code FᵀX} row-major in double, or null to accumulate it here
      */
-    public static Result exact(SparseRows codes, float[] x, double[] fx, FloatMatrix w0, float[] b0, int[] prefixes,
-            Options options) {
+    public static Result exact(
+            SparseRows codes, float[] x, double[] fx, FloatMatrix w0, float[] b0, int[] prefixes, Options options) {
         Objects.requireNonNull(options, "options");
         int n = codes.cols();
         int d = b0.length;
@@ -177,7 +195,8 @@ public final class DecoderRefit {
         boolean cholesky = switch (options.solver()) {
             case CHOLESKY -> true;
             case CG -> false;
-            case AUTO -> gramBytes <= options.gramMemoryBytes() && (long) (pMax + 1) * (pMax + 1) <= Integer.MAX_VALUE - 8;
+            case AUTO ->
+                gramBytes <= options.gramMemoryBytes() && (long) (pMax + 1) * (pMax + 1) <= Integer.MAX_VALUE - 8;
         };
         SparseRows used = pMax == n ? codes : leadingColumns(codes, pMax);
         long t0 = System.nanoTime();
@@ -218,8 +237,17 @@ public final class DecoderRefit {
                     z[d + k] = w0a[k];
                 }
                 ConjugateGradients.Operator op = ConjugateGradients.codesOperator(used, csc, p, d, options.parts());
-                ConjugateGradients.Outcome o = ConjugateGradients.solve(op, p + 1, d, Arrays.copyOf(b, (p + 1) * d), eq.diag,
-                        options.ridge(), eq.fires, z, options.cgTolerance(), options.cgMaxIterations());
+                ConjugateGradients.Outcome o = ConjugateGradients.solve(
+                        op,
+                        p + 1,
+                        d,
+                        Arrays.copyOf(b, (p + 1) * d),
+                        eq.diag,
+                        options.ridge(),
+                        eq.fires,
+                        z,
+                        options.cgTolerance(),
+                        options.cgMaxIterations());
                 if (p == pMax) {
                     iterations = o.iterations();
                     residual = o.relativeResidual();
@@ -233,8 +261,19 @@ public final class DecoderRefit {
         for (int f : eq.fires) {
             fired += f > 0 ? 1 : 0;
         }
-        return new Result(out, new Stats(solver, pMax, fired, eq.tokens, eq.gramUpdates, eq.rhsUpdates, iterations,
-                residual, (t1 - t0) / 1e9, (t2 - t1) / 1e9));
+        return new Result(
+                out,
+                new Stats(
+                        solver,
+                        pMax,
+                        fired,
+                        eq.tokens,
+                        eq.gramUpdates,
+                        eq.rhsUpdates,
+                        iterations,
+                        residual,
+                        (t1 - t0) / 1e9,
+                        (t2 - t1) / 1e9));
     }
 
     /**
@@ -348,7 +387,8 @@ public final class DecoderRefit {
         float[] vb = new float[d];
         float[] gw = new float[w.length];
         float[] gb = new float[d];
-        float[][] gwPart = new float[parts][]; // per-part gradient sums, added in part order (deterministic for a given parts)
+        float[][] gwPart =
+                new float[parts][]; // per-part gradient sums, added in part order (deterministic for a given parts)
         float[][] gbPart = new float[parts][d];
         gwPart[0] = gw;
         for (int p = 1; p < parts; p++) {
@@ -421,8 +461,10 @@ public final class DecoderRefit {
         }
         long t1 = System.nanoTime();
         Solution s = new Solution(n, FloatMatrix.wrap(w, n, d), bias);
-        return new Result(List.of(s), new Stats("adam", n, fired, nTok, 0, (long) codes.nnz() * d, (int) step, Double.NaN,
-                0, (t1 - t0) / 1e9));
+        return new Result(
+                List.of(s),
+                new Stats(
+                        "adam", n, fired, nTok, 0, (long) codes.nnz() * d, (int) step, Double.NaN, 0, (t1 - t0) / 1e9));
     }
 
     /** One Adam update of {@code p} with gradient {@code g} (PyTorch's formula, see {@link #adam}). Writes p, m, v. */

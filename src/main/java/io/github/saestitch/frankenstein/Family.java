@@ -40,8 +40,9 @@ public record Family(List<Member> members) {
     public Family {
         Objects.requireNonNull(members, "members");
         if (members.size() < 2) {
-            throw new IllegalArgumentException("a Frankenstein needs a family of at least two SAEs, got " + members.size()
-                    + (members.isEmpty() ? "" : " (" + members.get(0).source() + ")"));
+            throw new IllegalArgumentException(
+                    "a Frankenstein needs a family of at least two SAEs, got " + members.size()
+                            + (members.isEmpty() ? "" : " (" + members.get(0).source() + ")"));
         }
         List<Member> sorted = new ArrayList<>(members);
         sorted.sort(Comparator.comparingInt(Member::width)); // stable: equal widths keep their order
@@ -51,7 +52,8 @@ public record Family(List<Member> members) {
         for (Member m : sorted) {
             if (m.sae().dIn() != first.sae().dIn()) {
                 throw new IllegalArgumentException("the family mixes d_in: " + first.source() + " has d_in = "
-                        + first.sae().dIn() + " but " + m.source() + " has d_in = " + m.sae().dIn()
+                        + first.sae().dIn() + " but " + m.source() + " has d_in = "
+                        + m.sae().dIn()
                         + "; every SAE must read the same activation site");
             }
             String h = m.sae().metadata().hookName();
@@ -60,8 +62,8 @@ public record Family(List<Member> members) {
                     hook = h;
                     hookSource = m.source();
                 } else if (!hook.equals(h)) {
-                    throw new IllegalArgumentException("the family mixes sites: " + hookSource + " reads '" + hook + "' but "
-                            + m.source() + " reads '" + h + "'");
+                    throw new IllegalArgumentException("the family mixes sites: " + hookSource + " reads '" + hook
+                            + "' but " + m.source() + " reads '" + h + "'");
                 }
             }
         }

@@ -41,6 +41,7 @@ import java.util.TreeSet;
 public final class Frankenstein {
     /** Series names of the table (and of {@code frankenstein.csv}). */
     public static final String ORIGINAL = "original";
+
     public static final String ORIGINAL_REFIT = "original + refit";
     public static final String COSINE = "cosine";
     public static final String COSINE_REFIT = "cosine + refit";
@@ -64,7 +65,8 @@ public final class Frankenstein {
     }
 
     /** Runs every stage; see the class comment. */
-    public FrankensteinResult run(Family family, ActivationSet set, FrankensteinOptions o, FrankensteinListener listener) {
+    public FrankensteinResult run(
+            Family family, ActivationSet set, FrankensteinOptions o, FrankensteinListener listener) {
         Objects.requireNonNull(family, "family");
         Objects.requireNonNull(set, "set");
         Objects.requireNonNull(o, "options");
@@ -75,16 +77,18 @@ public final class Frankenstein {
         }
         long total = set.numTokens();
         if (total <= o.heldOutTokens()) {
-            throw new IllegalArgumentException("activation set " + set.describe() + " has " + total + " tokens; holding out "
-                    + o.heldOutTokens() + " for evaluation leaves none for selection and refit (lower --held-out)");
+            throw new IllegalArgumentException(
+                    "activation set " + set.describe() + " has " + total + " tokens; holding out " + o.heldOutTokens()
+                            + " for evaluation leaves none for selection and refit (lower --held-out)");
         }
         long trainLong = Math.min(o.trainTokens(), total - o.heldOutTokens());
         if (trainLong > Integer.MAX_VALUE / family.dIn()) {
-            throw new IllegalArgumentException("--train-tokens " + trainLong + " does not fit in memory as one array; use fewer");
+            throw new IllegalArgumentException(
+                    "--train-tokens " + trainLong + " does not fit in memory as one array; use fewer");
         }
         if (o.heldOutTokens() > Integer.MAX_VALUE / family.dIn()) {
-            throw new IllegalArgumentException("--held-out " + o.heldOutTokens() + " does not fit in memory as one array; "
-                    + "use fewer");
+            throw new IllegalArgumentException(
+                    "--held-out " + o.heldOutTokens() + " does not fit in memory as one array; " + "use fewer");
         }
         long candidates = 0;
         for (int s = 0; s < family.size(); s++) {
@@ -106,8 +110,12 @@ public final class Frankenstein {
         long t = System.nanoTime();
         l.started("encode", (long) nTrain * family.size(), "tok");
         SourceCodes codes = SourceCodes.compute(family, set, nTrain, kernels, l::progress);
-        finish(l, timings, "encode", t, String.format(Locale.ROOT, "%d tokens × %d SAEs, l0 %s", nTrain, family.size(),
-                l0s(codes)));
+        finish(
+                l,
+                timings,
+                "encode",
+                t,
+                String.format(Locale.ROOT, "%d tokens × %d SAEs, l0 %s", nTrain, family.size(), l0s(codes)));
 
         // Cosine selection (always: it sets the greedy targets).
         t = System.nanoTime();
@@ -125,8 +133,17 @@ public final class Frankenstein {
         for (int k = 0; k < stageL0.length; k++) {
             stageL0[k] = trainL0(cos.prefix(stagePrefixes.get(k)), fires, nTrain);
         }
-        finish(l, timings, "cosine selection", t, String.format(Locale.ROOT, "%d latents (%s), train l0 %.2f",
-                cos.numLatents(), FrankensteinModel.fromSources(family, cos).description(), stageL0[stageL0.length - 1]));
+        finish(
+                l,
+                timings,
+                "cosine selection",
+                t,
+                String.format(
+                        Locale.ROOT,
+                        "%d latents (%s), train l0 %.2f",
+                        cos.numLatents(),
+                        FrankensteinModel.fromSources(family, cos).description(),
+                        stageL0[stageL0.length - 1]));
 
         List<Pending> originalRefits = new ArrayList<>();
         if (o.refitExact()) {
@@ -137,16 +154,30 @@ public final class Frankenstein {
             long gram = 0;
             for (int s = 0; s < family.size(); s++) {
                 FrankensteinModel orig = FrankensteinModel.original(family, s);
-                DecoderRefit.Result r = DecoderRefit.exact(codes.codes()[s], codes.x(), codes.transposeTimesTokens(s),
-                        orig.wDec(), orig.bDec(), new int[] {orig.numLatents()}, o.refit());
+                DecoderRefit.Result r = DecoderRefit.exact(
+                        codes.codes()[s],
+                        codes.x(),
+                        codes.transposeTimesTokens(s),
+                        orig.wDec(),
+                        orig.bDec(),
+                        new int[] {orig.numLatents()},
+                        o.refit());
                 DecoderRefit.Solution sol = r.solutions().get(0);
-                originalRefits.add(new Pending(ORIGINAL_REFIT, orig.withDecoder(sol.wDec(), sol.bDec()), codes.l0(s),
-                        family.member(s).source() + "; decoder refit exactly (" + r.stats().solver() + ")"));
+                originalRefits.add(new Pending(
+                        ORIGINAL_REFIT,
+                        orig.withDecoder(sol.wDec(), sol.bDec()),
+                        codes.l0(s),
+                        family.member(s).source() + "; decoder refit exactly ("
+                                + r.stats().solver() + ")"));
                 refits.put(ORIGINAL_REFIT + " " + family.member(s).width(), r.stats());
                 gram += r.stats().gramUpdates();
             }
-            finish(l, timings, "original refit", t, String.format(Locale.ROOT, "%d SAEs; Gram %.3g multiply-adds",
-                    family.size(), (double) gram));
+            finish(
+                    l,
+                    timings,
+                    "original refit",
+                    t,
+                    String.format(Locale.ROOT, "%d SAEs; Gram %.3g multiply-adds", family.size(), (double) gram));
         }
 
         if (o.cosine()) {
@@ -161,14 +192,24 @@ public final class Frankenstein {
             if (o.refitExact()) {
                 t = System.nanoTime();
                 l.started("cosine refit", 0, "");
-                DecoderRefit.Result r = DecoderRefit.exact(cosCodes, codes.x(), codes.transposeTimesTokens(cos), full.wDec(),
-                        full.bDec(), prefixes, o.refit());
+                DecoderRefit.Result r = DecoderRefit.exact(
+                        cosCodes,
+                        codes.x(),
+                        codes.transposeTimesTokens(cos),
+                        full.wDec(),
+                        full.bDec(),
+                        prefixes,
+                        o.refit());
                 for (int k = 0; k < prefixes.length; k++) {
                     DecoderRefit.Solution s = r.solutions().get(k);
                     FrankensteinModel m = FrankensteinModel.fromSources(family, cos.prefix(prefixes[k]))
                             .withDecoder(s.wDec(), s.bDec());
-                    pending.add(new Pending(COSINE_REFIT, m, trainL0(m.selection(), fires, nTrain),
-                            m.description() + "; decoder refit exactly (" + r.stats().solver() + ")"));
+                    pending.add(new Pending(
+                            COSINE_REFIT,
+                            m,
+                            trainL0(m.selection(), fires, nTrain),
+                            m.description() + "; decoder refit exactly ("
+                                    + r.stats().solver() + ")"));
                     if (k == prefixes.length - 1) {
                         saved.put("sae-cosine-refit", m);
                     }
@@ -179,11 +220,16 @@ public final class Frankenstein {
             if (o.refitAdam()) {
                 t = System.nanoTime();
                 l.started("cosine adam", 0, "");
-                DecoderRefit.Result r = DecoderRefit.adam(cosCodes, codes.x(), full.wDec(), full.bDec(), o.adam(), o.parts());
+                DecoderRefit.Result r =
+                        DecoderRefit.adam(cosCodes, codes.x(), full.wDec(), full.bDec(), o.adam(), o.parts());
                 DecoderRefit.Solution s = r.solutions().get(0);
                 FrankensteinModel m = full.withDecoder(s.wDec(), s.bDec());
-                pending.add(new Pending(COSINE_ADAM, m, trainL0(cos, fires, nTrain), m.description() + "; decoder refit by "
-                        + o.adam().epochs() + " epochs of Adam (lr " + o.adam().lr() + ")"));
+                pending.add(new Pending(
+                        COSINE_ADAM,
+                        m,
+                        trainL0(cos, fires, nTrain),
+                        m.description() + "; decoder refit by " + o.adam().epochs() + " epochs of Adam (lr "
+                                + o.adam().lr() + ")"));
                 refits.put(COSINE_ADAM, r.stats());
                 finish(l, timings, "cosine adam", t, r.stats().iterations() + " steps");
             }
@@ -201,14 +247,25 @@ public final class Frankenstein {
             double l0Target = stageL0[stageL0.length - 1];
             t = System.nanoTime();
             l.started("greedy selection", 0, "");
-            GreedySelection.Result g = GreedySelection.select(family, codes, width - f0, l0Target, o.parts(), kernels,
-                    DECODER_GRAM_BYTES);
+            GreedySelection.Result g =
+                    GreedySelection.select(family, codes, width - f0, l0Target, o.parts(), kernels, DECODER_GRAM_BYTES);
             greedy = g.selection();
             greedyStats = g.stats();
-            finish(l, timings, "greedy selection", t, String.format(Locale.ROOT,
-                    "%d steps (%.1f ms each; first evaluation %.1f s), train mse %.4g → %.4g",
-                    g.stats().steps(), 1e3 * g.stats().stepSeconds() / Math.max(1, g.stats().steps()),
-                    g.stats().initialSeconds(), g.mseAfter()[0], g.mseAfter()[g.mseAfter().length - 1]));
+            finish(
+                    l,
+                    timings,
+                    "greedy selection",
+                    t,
+                    String.format(
+                            Locale.ROOT,
+                            "%d steps (%.1f ms each; first evaluation %.1f s), train mse %.4g → %.4g",
+                            g.stats().steps(),
+                            1e3
+                                    * g.stats().stepSeconds()
+                                    / Math.max(1, g.stats().steps()),
+                            g.stats().initialSeconds(),
+                            g.mseAfter()[0],
+                            g.mseAfter()[g.mseAfter().length - 1]));
             TreeSet<Integer> widths = new TreeSet<>();
             for (int p : stagePrefixes) {
                 if (p <= width) {
@@ -235,9 +292,16 @@ public final class Frankenstein {
             }
             for (int k = 0; k < l0Prefixes.size(); k++) {
                 FrankensteinModel m = FrankensteinModel.fromSources(family, greedy.prefix(l0Prefixes.get(k)));
-                pending.add(new Pending(GREEDY_L0, m, trainL0(m.selection(), fires, nTrain), m.description()
-                        + String.format(Locale.ROOT, "; stopped at the train l0 of the cosine Frankenstein of %d latents (%.2f)",
-                                stagePrefixes.get(l0Stages.get(k)), stageL0[l0Stages.get(k)])));
+                pending.add(new Pending(
+                        GREEDY_L0,
+                        m,
+                        trainL0(m.selection(), fires, nTrain),
+                        m.description()
+                                + String.format(
+                                        Locale.ROOT,
+                                        "; stopped at the train l0 of the cosine Frankenstein of %d latents (%.2f)",
+                                        stagePrefixes.get(l0Stages.get(k)),
+                                        stageL0[l0Stages.get(k)])));
             }
             int finalWidth = Math.min(width, greedy.numLatents());
             FrankensteinModel full = FrankensteinModel.fromSources(family, greedy.prefix(finalWidth));
@@ -252,8 +316,14 @@ public final class Frankenstein {
                 l.started("greedy refit", 0, "");
                 FrankensteinModel src = FrankensteinModel.fromSources(family, gMax);
                 int[] prefixes = all.stream().mapToInt(Integer::intValue).toArray();
-                DecoderRefit.Result r = DecoderRefit.exact(gCodes, codes.x(), codes.transposeTimesTokens(gMax), src.wDec(),
-                        src.bDec(), prefixes, o.refit());
+                DecoderRefit.Result r = DecoderRefit.exact(
+                        gCodes,
+                        codes.x(),
+                        codes.transposeTimesTokens(gMax),
+                        src.wDec(),
+                        src.bDec(),
+                        prefixes,
+                        o.refit());
                 Map<Integer, DecoderRefit.Solution> byPrefix = new LinkedHashMap<>();
                 for (int k = 0; k < prefixes.length; k++) {
                     byPrefix.put(prefixes[k], r.solutions().get(k));
@@ -261,14 +331,16 @@ public final class Frankenstein {
                 String how = "; decoder refit exactly (" + r.stats().solver() + ")";
                 for (int p : widths) {
                     FrankensteinModel m = refitModel(family, greedy.prefix(p), byPrefix.get(p));
-                    pending.add(new Pending(GREEDY_REFIT, m, trainL0(m.selection(), fires, nTrain), m.description() + how));
+                    pending.add(
+                            new Pending(GREEDY_REFIT, m, trainL0(m.selection(), fires, nTrain), m.description() + how));
                     if (p == finalWidth) {
                         saved.put("sae-greedy-refit", m);
                     }
                 }
                 for (int p : l0Prefixes) {
                     FrankensteinModel m = refitModel(family, greedy.prefix(p), byPrefix.get(p));
-                    pending.add(new Pending(GREEDY_L0_REFIT, m, trainL0(m.selection(), fires, nTrain), m.description() + how));
+                    pending.add(new Pending(
+                            GREEDY_L0_REFIT, m, trainL0(m.selection(), fires, nTrain), m.description() + how));
                 }
                 refits.put(GREEDY_REFIT, r.stats());
                 finish(l, timings, "greedy refit", t, refitSummary(r.stats(), prefixes.length));
@@ -280,8 +352,12 @@ public final class Frankenstein {
                 DecoderRefit.Result r = DecoderRefit.adam(fc, codes.x(), full.wDec(), full.bDec(), o.adam(), o.parts());
                 DecoderRefit.Solution s = r.solutions().get(0);
                 FrankensteinModel m = full.withDecoder(s.wDec(), s.bDec());
-                pending.add(new Pending(GREEDY_ADAM, m, trainL0(m.selection(), fires, nTrain), m.description()
-                        + "; decoder refit by " + o.adam().epochs() + " epochs of Adam (lr " + o.adam().lr() + ")"));
+                pending.add(new Pending(
+                        GREEDY_ADAM,
+                        m,
+                        trainL0(m.selection(), fires, nTrain),
+                        m.description() + "; decoder refit by " + o.adam().epochs() + " epochs of Adam (lr "
+                                + o.adam().lr() + ")"));
                 refits.put(GREEDY_ADAM, r.stats());
                 finish(l, timings, "greedy adam", t, r.stats().iterations() + " steps");
             }
@@ -301,15 +377,21 @@ public final class Frankenstein {
         for (int s = 0; s < family.size(); s++) {
             FrankensteinModel m = FrankensteinModel.original(family, s);
             EvalResult e = evaluate(ev, PrecomputedModel.of(held, m, kernels), heldOut, l, done);
-            rows.add(new FrankensteinResult.Row(ORIGINAL, family.member(s).width(), e.mse(), e.fvu(), e.l0(), codes.l0(s),
+            rows.add(new FrankensteinResult.Row(
+                    ORIGINAL,
+                    family.member(s).width(),
+                    e.mse(),
+                    e.fvu(),
+                    e.l0(),
+                    codes.l0(s),
                     family.member(s).source()));
         }
         List<Pending> all = new ArrayList<>(originalRefits);
         all.addAll(pending);
         for (Pending p : all) {
             EvalResult e = evaluate(ev, PrecomputedModel.of(held, p.model(), kernels), heldOut, l, done);
-            rows.add(new FrankensteinResult.Row(p.series(), p.model().numLatents(), e.mse(), e.fvu(), e.l0(), p.trainL0(),
-                    p.note()));
+            rows.add(new FrankensteinResult.Row(
+                    p.series(), p.model().numLatents(), e.mse(), e.fvu(), e.l0(), p.trainL0(), p.note()));
         }
         finish(l, timings, "evaluate", t, rows.size() + " models on " + nHeld + " held-out tokens");
 
@@ -325,12 +407,30 @@ public final class Frankenstein {
             checks.put(e.getKey(), new FrankensteinResult.SavedCheck(pre.mse(), real.mse(), pre.l0(), real.l0()));
         }
         finish(l, timings, "check saved", t, checkSummary(checks));
-        return new FrankensteinResult(family, set.describe(), total, nTrain, o.heldOutTokens(), o, kernels.name(),
-                List.copyOf(rows), o.cosine() ? cos : null, greedy, greedyStats, refits, saved, checks, timings);
+        return new FrankensteinResult(
+                family,
+                set.describe(),
+                total,
+                nTrain,
+                o.heldOutTokens(),
+                o,
+                kernels.name(),
+                List.copyOf(rows),
+                o.cosine() ? cos : null,
+                greedy,
+                greedyStats,
+                refits,
+                saved,
+                checks,
+                timings);
     }
 
-    private static EvalResult evaluate(Evaluator ev, io.github.saestitch.sae.Autoencoder model, ActivationSet set,
-            FrankensteinListener l, long[] done) {
+    private static EvalResult evaluate(
+            Evaluator ev,
+            io.github.saestitch.sae.Autoencoder model,
+            ActivationSet set,
+            FrankensteinListener l,
+            long[] done) {
         long base = done[0];
         EvalResult e = ev.evaluate(model, set, k -> l.progress(base + k));
         done[0] += set.numTokens();
@@ -342,29 +442,43 @@ public final class Frankenstein {
         for (FrankensteinResult.SavedCheck c : checks.values()) {
             worst = Math.max(worst, c.relativeMseDifference());
         }
-        return String.format(Locale.ROOT, "%d SAEs run as saved; largest relative mse difference to the table %.1e",
-                checks.size(), worst);
+        return String.format(
+                Locale.ROOT,
+                "%d SAEs run as saved; largest relative mse difference to the table %.1e",
+                checks.size(),
+                worst);
     }
 
-    private record Pending(String series, FrankensteinModel model, double trainL0, String note) {
-    }
+    private record Pending(String series, FrankensteinModel model, double trainL0, String note) {}
 
     private static FrankensteinModel refitModel(Family family, Selection sel, DecoderRefit.Solution s) {
         return FrankensteinModel.fromSources(family, sel).withDecoder(s.wDec(), s.bDec());
     }
 
-    private static void finish(FrankensteinListener l, Map<String, Double> timings, String stage, long t0, String summary) {
+    private static void finish(
+            FrankensteinListener l, Map<String, Double> timings, String stage, long t0, String summary) {
         double secs = (System.nanoTime() - t0) / 1e9;
         timings.put(stage, secs);
         l.finished(stage, secs, summary);
     }
 
     private static String refitSummary(DecoderRefit.Stats s, int prefixes) {
-        return String.format(Locale.ROOT, "%s, %d latents (%d fire), %d prefixes; Gram %.3g + FᵀX %.3g multiply-adds in %.1f s, "
-                + "solve %.1f s%s", s.solver(), s.numLatents(), s.fired(), prefixes, (double) s.gramUpdates(),
-                (double) s.rhsUpdates(), s.accumulateSeconds(), s.solveSeconds(),
-                s.iterations() > 0 ? String.format(Locale.ROOT, " (%d iterations, residual %.2g)", s.iterations(),
-                        s.relativeResidual()) : "");
+        return String.format(
+                Locale.ROOT,
+                "%s, %d latents (%d fire), %d prefixes; Gram %.3g + FᵀX %.3g multiply-adds in %.1f s, "
+                        + "solve %.1f s%s",
+                s.solver(),
+                s.numLatents(),
+                s.fired(),
+                prefixes,
+                (double) s.gramUpdates(),
+                (double) s.rhsUpdates(),
+                s.accumulateSeconds(),
+                s.solveSeconds(),
+                s.iterations() > 0
+                        ? String.format(
+                                Locale.ROOT, " (%d iterations, residual %.2g)", s.iterations(), s.relativeResidual())
+                        : "");
     }
 
     private static String l0s(SourceCodes codes) {

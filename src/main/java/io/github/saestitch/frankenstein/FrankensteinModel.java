@@ -56,8 +56,11 @@ public final class FrankensteinModel {
 
     /** The Frankenstein with its sources' decoder rows and the smallest SAE's b_dec. */
     public static FrankensteinModel fromSources(Family family, Selection selection) {
-        MultiSourceSae m = MultiSourceSae.withSourceRows(usedSources(family, selection), selection.source(),
-                selection.latent(), family.sae(0).bDec());
+        MultiSourceSae m = MultiSourceSae.withSourceRows(
+                usedSources(family, selection),
+                selection.source(),
+                selection.latent(),
+                family.sae(0).bDec());
         return new FrankensteinModel(family, selection, m);
     }
 
@@ -73,8 +76,15 @@ public final class FrankensteinModel {
         double[] nan = new double[f];
         Arrays.fill(nan, Double.NaN);
         Selection sel = new Selection("original", src, lat, new int[f], nan, nan.clone());
-        return new FrankensteinModel(family, sel, new MultiSourceSae(usedSources(family, sel), src, lat,
-                family.sae(s).wDec(), family.sae(s).bDec()));
+        return new FrankensteinModel(
+                family,
+                sel,
+                new MultiSourceSae(
+                        usedSources(family, sel),
+                        src,
+                        lat,
+                        family.sae(s).wDec(),
+                        family.sae(s).bDec()));
     }
 
     /** The same latents with another decoder (e.g. refit). */
@@ -125,7 +135,8 @@ public final class FrankensteinModel {
      * @throws IllegalStateException for a composite
      */
     public Sae standardSae() {
-        Sae.SaeMetadata meta = new Sae.SaeMetadata(family.hookName(), family.sae(0).metadata().modelName(), null);
+        Sae.SaeMetadata meta =
+                new Sae.SaeMetadata(family.hookName(), family.sae(0).metadata().modelName(), null);
         return model.toStandardSae(false, meta);
     }
 
@@ -137,11 +148,16 @@ public final class FrankensteinModel {
     /** What this model is, in words. */
     public String description() {
         StringBuilder sb = new StringBuilder();
-        sb.append(isComposite() ? "composite " : "standard ").append(numLatents()).append("-latent Frankenstein (")
-                .append(selection.name()).append("): ");
+        sb.append(isComposite() ? "composite " : "standard ")
+                .append(numLatents())
+                .append("-latent Frankenstein (")
+                .append(selection.name())
+                .append("): ");
         int[] used = distinctSources();
         for (int k = 0; k < used.length; k++) {
-            sb.append(k == 0 ? "" : " + ").append(selection.countFrom(used[k])).append(" of ")
+            sb.append(k == 0 ? "" : " + ")
+                    .append(selection.countFrom(used[k]))
+                    .append(" of ")
                     .append(family.member(used[k]).width());
         }
         return sb.toString();

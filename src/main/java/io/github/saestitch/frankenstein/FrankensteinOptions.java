@@ -19,8 +19,17 @@ import java.util.Objects;
  * @param adam          the Adam refit's settings
  * @param parts         threads for the sparse passes
  */
-public record FrankensteinOptions(double threshold, boolean cosine, boolean greedy, boolean refitExact, boolean refitAdam,
-        long trainTokens, long heldOutTokens, int width, DecoderRefit.Options refit, DecoderRefit.AdamOptions adam,
+public record FrankensteinOptions(
+        double threshold,
+        boolean cosine,
+        boolean greedy,
+        boolean refitExact,
+        boolean refitAdam,
+        long trainTokens,
+        long heldOutTokens,
+        int width,
+        DecoderRefit.Options refit,
+        DecoderRefit.AdamOptions adam,
         int parts) {
     /** The default τ (docs/definitions.md#frankenstein; the stitching post's 0.7). */
     public static final double DEFAULT_THRESHOLD = io.github.saestitch.stitch.CompareOptions.DEFAULT_THRESHOLD;
@@ -54,43 +63,52 @@ public record FrankensteinOptions(double threshold, boolean cosine, boolean gree
 
     /** Both selections, both refits, τ = 0.7, 100,000 selection tokens, 16,384 held out. */
     public static FrankensteinOptions defaults() {
-        return new FrankensteinOptions(DEFAULT_THRESHOLD, true, true, true, true, DEFAULT_TRAIN_TOKENS, DEFAULT_HELD_OUT, 0,
-                DecoderRefit.Options.defaults(), DecoderRefit.AdamOptions.defaults(),
+        return new FrankensteinOptions(
+                DEFAULT_THRESHOLD,
+                true,
+                true,
+                true,
+                true,
+                DEFAULT_TRAIN_TOKENS,
+                DEFAULT_HELD_OUT,
+                0,
+                DecoderRefit.Options.defaults(),
+                DecoderRefit.AdamOptions.defaults(),
                 Runtime.getRuntime().availableProcessors());
     }
 
     public FrankensteinOptions withThreshold(double t) {
-        return new FrankensteinOptions(t, cosine, greedy, refitExact, refitAdam, trainTokens, heldOutTokens, width, refit,
-                adam, parts);
+        return new FrankensteinOptions(
+                t, cosine, greedy, refitExact, refitAdam, trainTokens, heldOutTokens, width, refit, adam, parts);
     }
 
     public FrankensteinOptions withSelect(boolean c, boolean g) {
-        return new FrankensteinOptions(threshold, c, g, refitExact, refitAdam, trainTokens, heldOutTokens, width, refit,
-                adam, parts);
+        return new FrankensteinOptions(
+                threshold, c, g, refitExact, refitAdam, trainTokens, heldOutTokens, width, refit, adam, parts);
     }
 
     public FrankensteinOptions withRefit(boolean exact, boolean adamRefit) {
-        return new FrankensteinOptions(threshold, cosine, greedy, exact, adamRefit, trainTokens, heldOutTokens, width,
-                refit, adam, parts);
+        return new FrankensteinOptions(
+                threshold, cosine, greedy, exact, adamRefit, trainTokens, heldOutTokens, width, refit, adam, parts);
     }
 
     public FrankensteinOptions withTokens(long train, long heldOut) {
-        return new FrankensteinOptions(threshold, cosine, greedy, refitExact, refitAdam, train, heldOut, width, refit, adam,
-                parts);
+        return new FrankensteinOptions(
+                threshold, cosine, greedy, refitExact, refitAdam, train, heldOut, width, refit, adam, parts);
     }
 
     public FrankensteinOptions withWidth(int w) {
-        return new FrankensteinOptions(threshold, cosine, greedy, refitExact, refitAdam, trainTokens, heldOutTokens, w,
-                refit, adam, parts);
+        return new FrankensteinOptions(
+                threshold, cosine, greedy, refitExact, refitAdam, trainTokens, heldOutTokens, w, refit, adam, parts);
     }
 
     public FrankensteinOptions withRefitOptions(DecoderRefit.Options r) {
-        return new FrankensteinOptions(threshold, cosine, greedy, refitExact, refitAdam, trainTokens, heldOutTokens, width,
-                r, adam, parts);
+        return new FrankensteinOptions(
+                threshold, cosine, greedy, refitExact, refitAdam, trainTokens, heldOutTokens, width, r, adam, parts);
     }
 
     public FrankensteinOptions withAdam(DecoderRefit.AdamOptions a) {
-        return new FrankensteinOptions(threshold, cosine, greedy, refitExact, refitAdam, trainTokens, heldOutTokens, width,
-                refit, a, parts);
+        return new FrankensteinOptions(
+                threshold, cosine, greedy, refitExact, refitAdam, trainTokens, heldOutTokens, width, refit, a, parts);
     }
 }

@@ -23,10 +23,22 @@ import java.util.Map;
  *                      run as saved (the folded standard SAE), by directory name
  * @param timings       seconds per stage, in order
  */
-public record FrankensteinResult(Family family, String acts, long totalTokens, long trainTokens, long heldOutTokens,
-        FrankensteinOptions options, String kernels, List<Row> rows, Selection cosine, Selection greedy,
-        GreedySelection.Stats greedyStats, Map<String, DecoderRefit.Stats> refits, Map<String, FrankensteinModel> saved,
-        Map<String, SavedCheck> savedChecks, Map<String, Double> timings) {
+public record FrankensteinResult(
+        Family family,
+        String acts,
+        long totalTokens,
+        long trainTokens,
+        long heldOutTokens,
+        FrankensteinOptions options,
+        String kernels,
+        List<Row> rows,
+        Selection cosine,
+        Selection greedy,
+        GreedySelection.Stats greedyStats,
+        Map<String, DecoderRefit.Stats> refits,
+        Map<String, FrankensteinModel> saved,
+        Map<String, SavedCheck> savedChecks,
+        Map<String, Double> timings) {
 
     /**
      * A saved model's held-out mse and l0 as the table computed them (from its sources' codes) and as
@@ -50,6 +62,5 @@ public record FrankensteinResult(Family family, String acts, long totalTokens, l
      * @param trainL0    l0 on the selection tokens (what the equal-l0 series matched)
      * @param note       what it is, in words
      */
-    public record Row(String series, int numLatents, double mse, double fvu, double l0, double trainL0, String note) {
-    }
+    public record Row(String series, int numLatents, double mse, double fvu, double l0, double trainL0, String note) {}
 }

@@ -10,7 +10,6 @@ import io.github.saestitch.io.Json;
 import io.github.saestitch.io.SaeFormat;
 import io.github.saestitch.io.SaeFormats;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,13 +56,14 @@ public final class FrankensteinWriter {
     public static final String TABLE_FILE = "frankenstein.csv";
     /** Its header (the report reads the file by these column names). */
     public static final String TABLE_HEADER = "format_version,series,num_latents,mse,fvu,l0,note";
-    public static final String LATENTS_HEADER = "format_version,latent,source,source_width,source_latent,stage,max_cos,delta_mse";
+
+    public static final String LATENTS_HEADER =
+            "format_version,latent,source,source_width,source_latent,stage,max_cos,delta_mse";
     public static final String SUMMARY_FILE = "summary.json";
 
     private static final ObjectMapper JSON = Json.MAPPER;
 
-    private FrankensteinWriter() {
-    }
+    private FrankensteinWriter() {}
 
     /**
      * Writes {@code out} (replacing it only when {@code overwrite}).
@@ -72,7 +72,8 @@ public final class FrankensteinWriter {
      */
     public static void write(FrankensteinResult r, Path out, boolean overwrite) throws IOException {
         if (!overwrite && Files.exists(out)) {
-            throw new FileAlreadyExistsException(out.toString(), null, "already exists; choose another directory or overwrite it");
+            throw new FileAlreadyExistsException(
+                    out.toString(), null, "already exists; choose another directory or overwrite it");
         }
         AtomicOutput.writeDirectory(out, tmp -> {
             writeTable(r.rows(), tmp.resolve(TABLE_FILE));
@@ -91,8 +92,14 @@ public final class FrankensteinWriter {
     static void writeTable(List<FrankensteinResult.Row> rows, Path file) throws IOException {
         try (CsvWriter w = CsvWriter.open(file, TABLE_HEADER)) {
             for (FrankensteinResult.Row row : rows) {
-                w.integer(FORMAT_VERSION).text(row.series()).integer(row.numLatents()).number(row.mse()).number(row.fvu())
-                        .number(row.l0()).text(row.note()).endRow();
+                w.integer(FORMAT_VERSION)
+                        .text(row.series())
+                        .integer(row.numLatents())
+                        .number(row.mse())
+                        .number(row.fvu())
+                        .number(row.l0())
+                        .text(row.note())
+                        .endRow();
             }
         }
     }
@@ -101,8 +108,14 @@ public final class FrankensteinWriter {
         try (CsvWriter w = CsvWriter.open(file, LATENTS_HEADER)) {
             for (int h = 0; h < s.numLatents(); h++) {
                 int src = s.source()[h];
-                w.integer(FORMAT_VERSION).integer(h).integer(src).integer(family.member(src).width())
-                        .integer(s.latent()[h]).integer(s.stage()[h]).number(s.maxCos()[h]).number(s.deltaMse()[h])
+                w.integer(FORMAT_VERSION)
+                        .integer(h)
+                        .integer(src)
+                        .integer(family.member(src).width())
+                        .integer(s.latent()[h])
+                        .integer(s.stage()[h])
+                        .number(s.maxCos()[h])
+                        .number(s.deltaMse()[h])
                         .endRow();
             }
         }
@@ -118,9 +131,14 @@ public final class FrankensteinWriter {
         for (int s = 0; s < m.family().size(); s++) {
             origins.add(m.family().member(s).source());
         }
-        CompositeManifest.write(m.multiSource(), "frankenstein", m.description() + "; each latent computes the "
-                + "activation it has inside its source SAE (topk latents depend on their whole source SAE); "
-                + "x̂ = codes·W_dec + b_dec from decoder.safetensors", origins, dir);
+        CompositeManifest.write(
+                m.multiSource(),
+                "frankenstein",
+                m.description() + "; each latent computes the "
+                        + "activation it has inside its source SAE (topk latents depend on their whole source SAE); "
+                        + "x̂ = codes·W_dec + b_dec from decoder.safetensors",
+                origins,
+                dir);
     }
 
     /** The content of {@code summary.json} (see the class comment). */
@@ -155,7 +173,9 @@ public final class FrankensteinWriter {
         FrankensteinOptions o = r.options();
         ObjectNode set = root.putObject("settings");
         set.put("threshold", o.threshold());
-        set.put("threshold_rule", "add a latent when its max decoder cosine to the Frankenstein before its SAE's round is < threshold");
+        set.put(
+                "threshold_rule",
+                "add a latent when its max decoder cosine to the Frankenstein before its SAE's round is < threshold");
         set.put("select_cosine", o.cosine());
         set.put("select_greedy", o.greedy());
         set.put("refit_exact", o.refitExact());
@@ -245,4 +265,5 @@ public final class FrankensteinWriter {
             }
         }
         return root;
-    }}
+    }
+}

@@ -1,12 +1,12 @@
 package io.github.saestitch.frankenstein;
 
-import io.github.saestitch.tensor.Parallel;
-import io.github.saestitch.tensor.Vec;
 import io.github.saestitch.sae.ErrorChange;
 import io.github.saestitch.sae.Sae;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Kernels;
+import io.github.saestitch.tensor.Parallel;
 import io.github.saestitch.tensor.SparseRows;
+import io.github.saestitch.tensor.Vec;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.Objects;
@@ -71,10 +71,17 @@ public final class GreedySelection {
      *                            decoder dot products)
      * @param firstNonImproving   the first step (1-based) whose best Δ was ≥ 0, or 0 if every step improved
      */
-    public record Stats(int candidates, int steps, long initialMultiplyAdds, long stepMultiplyAdds,
-            long coactivationEntries, long touched, double initialSeconds, double stepSeconds, double maxDiscrepancy,
-            int firstNonImproving) {
-    }
+    public record Stats(
+            int candidates,
+            int steps,
+            long initialMultiplyAdds,
+            long stepMultiplyAdds,
+            long coactivationEntries,
+            long touched,
+            double initialSeconds,
+            double stepSeconds,
+            double maxDiscrepancy,
+            int firstNonImproving) {}
 
     /**
      * A greedy order with the state after each step.
@@ -99,8 +106,7 @@ public final class GreedySelection {
     /** A step's co-activation pass is split between threads from this many tokens of the added latent on. */
     static final int MIN_PARALLEL_TOKENS = 256;
 
-    private GreedySelection() {
-    }
+    private GreedySelection() {}
 
     /**
      * The greedy order: adds latents until at least {@code minAdded} are added and the l0 on the
@@ -116,19 +122,34 @@ public final class GreedySelection {
      * once as one {@code C × C} float matrix ({@code 2·C²·d} flops of GEMM) instead of per step for
      * every co-active candidate ({@code touched·d} per step).
      */
-    public static Result select(Family family, SourceCodes codes, int minAdded, double l0Target, int parts,
-            Kernels kernels, long decoderGramBytes) {
+    public static Result select(
+            Family family,
+            SourceCodes codes,
+            int minAdded,
+            double l0Target,
+            int parts,
+            Kernels kernels,
+            long decoderGramBytes) {
         return select(family, codes, minAdded, l0Target, parts, kernels, decoderGramBytes, MIN_PARALLEL_TOKENS);
     }
 
     /** The selection with the threshold of parallel co-activation passes given (tests lower it). */
-    static Result select(Family family, SourceCodes codes, int minAdded, double l0Target, int parts, Kernels kernels,
-            long decoderGramBytes, int minParallelTokens) {
+    static Result select(
+            Family family,
+            SourceCodes codes,
+            int minAdded,
+            double l0Target,
+            int parts,
+            Kernels kernels,
+            long decoderGramBytes,
+            int minParallelTokens) {
         Problem pr = new Problem(family, codes);
         long t0 = System.nanoTime();
         double[] delta = pr.initialDeltas(parts);
-        float[] dd = kernels != null && 4L * pr.c * pr.c <= decoderGramBytes && (long) pr.c * pr.c < Integer.MAX_VALUE - 8
-                ? pr.decoderGram(kernels) : null; // [C, C]
+        float[] dd =
+                kernels != null && 4L * pr.c * pr.c <= decoderGramBytes && (long) pr.c * pr.c < Integer.MAX_VALUE - 8
+                        ? pr.decoderGram(kernels)
+                        : null; // [C, C]
         long t1 = System.nanoTime();
         Tournament tree = new Tournament(delta);
         boolean[] selected = new boolean[pr.c];
@@ -173,7 +194,8 @@ public final class GreedySelection {
                 int cnt = 0;
                 long entries = 0;
                 for (int q = q0 + (int) ((long) nnzK * part / np), end = q0 + (int) ((long) nnzK * (part + 1) / np);
-                        q < end; q++) {
+                        q < end;
+                        q++) {
                     int t = pr.cTok[q];
                     double f = pr.cVal[q];
                     int r1 = pr.rowPtr[t + 1];
@@ -242,8 +264,17 @@ public final class GreedySelection {
             touchedTotal += touchedCount;
         }
         long t2 = System.nanoTime();
-        Stats stats = new Stats(pr.c, trace.steps, pr.totalNnz * (long) d, stepWork + coEntries, coEntries, touchedTotal,
-                (t1 - t0) / 1e9, (t2 - t1) / 1e9, maxDisc, firstNonImproving);
+        Stats stats = new Stats(
+                pr.c,
+                trace.steps,
+                pr.totalNnz * (long) d,
+                stepWork + coEntries,
+                coEntries,
+                touchedTotal,
+                (t1 - t0) / 1e9,
+                (t2 - t1) / 1e9,
+                maxDisc,
+                firstNonImproving);
         return trace.result(stats);
     }
 
@@ -336,8 +367,11 @@ public final class GreedySelection {
                 stage[f0 + s] = s + 1;
                 dm[f0 + s] = deltas[s];
             }
-            return new Result(new Selection("greedy", src, lat, stage, cos, dm), Arrays.copyOf(l0After, steps + 1),
-                    Arrays.copyOf(mseAfter, steps + 1), stats);
+            return new Result(
+                    new Selection("greedy", src, lat, stage, cos, dm),
+                    Arrays.copyOf(l0After, steps + 1),
+                    Arrays.copyOf(mseAfter, steps + 1),
+                    stats);
         }
     }
 
@@ -465,8 +499,11 @@ public final class GreedySelection {
             int block = Math.max(1, Math.min(c, (16 << 20) / Math.max(1, c))); // ≤ 16 M floats of output per GEMM
             for (int r0 = 0; r0 < c; r0 += block) {
                 int r1 = Math.min(c, r0 + block);
-                FloatMatrix out = FloatMatrix.of(MemorySegment.ofArray(g).asSlice((long) r0 * c * Float.BYTES,
-                        (long) (r1 - r0) * c * Float.BYTES), r1 - r0, c);
+                FloatMatrix out = FloatMatrix.of(
+                        MemorySegment.ofArray(g)
+                                .asSlice((long) r0 * c * Float.BYTES, (long) (r1 - r0) * c * Float.BYTES),
+                        r1 - r0,
+                        c);
                 kernels.multTransB(all.rowSlice(r0, r1), all, out);
             }
             return g;

@@ -42,8 +42,16 @@ final class NormalEquations {
     final long gramUpdates; // Σ_t l0_t(l0_t+1)/2 (0 when the Gram is not materialized)
     final long rhsUpdates; // Σ_t l0_t·d
 
-    private NormalEquations(int n, int d, long tokens, double[] gram, double[] diag, double[] rhs, int[] fires,
-            long gramUpdates, long rhsUpdates) {
+    private NormalEquations(
+            int n,
+            int d,
+            long tokens,
+            double[] gram,
+            double[] diag,
+            double[] rhs,
+            int[] fires,
+            long gramUpdates,
+            long rhsUpdates) {
         this.n = n;
         this.m = n + 1;
         this.d = d;
@@ -77,8 +85,8 @@ final class NormalEquations {
         int nTok = codes.rows();
         int n = codes.cols();
         if ((long) nTok * d != x.length) {
-            throw new IllegalArgumentException("tokens [" + x.length + " floats] do not match codes [" + nTok + ", " + n
-                    + "] and d = " + d);
+            throw new IllegalArgumentException(
+                    "tokens [" + x.length + " floats] do not match codes [" + nTok + ", " + n + "] and d = " + d);
         }
         int m = n + 1;
         if (withGram && (long) m * m > Integer.MAX_VALUE - 8) {
@@ -146,7 +154,8 @@ final class NormalEquations {
         for (long w : work) {
             gramUpdates += w;
         }
-        return new NormalEquations(n, d, nTok, gram, diag, rhs, fires, gramUpdates, fx != null ? 0 : (long) codes.nnz() * d);
+        return new NormalEquations(
+                n, d, nTok, gram, diag, rhs, fires, gramUpdates, fx != null ? 0 : (long) codes.nnz() * d);
     }
 
     /** Latents per tile of {@link #transposeTimes}: their double rows fill about 1 MiB (a core's L2). */

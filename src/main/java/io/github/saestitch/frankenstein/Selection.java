@@ -37,8 +37,13 @@ public record Selection(String name, int[] source, int[] latent, int[] stage, do
         if (m < 0 || m > numLatents()) {
             throw new IllegalArgumentException("prefix " + m + " outside [0, " + numLatents() + "]");
         }
-        return new Selection(name, Arrays.copyOf(source, m), Arrays.copyOf(latent, m), Arrays.copyOf(stage, m),
-                Arrays.copyOf(maxCos, m), Arrays.copyOf(deltaMse, m));
+        return new Selection(
+                name,
+                Arrays.copyOf(source, m),
+                Arrays.copyOf(latent, m),
+                Arrays.copyOf(stage, m),
+                Arrays.copyOf(maxCos, m),
+                Arrays.copyOf(deltaMse, m));
     }
 
     /** Number of latents with {@code stage ≤ s} (the selection is ordered by stage). */

@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -51,8 +51,7 @@ public final class AtomicOutput {
         void writeTo(Path temporary) throws IOException;
     }
 
-    private AtomicOutput() {
-    }
+    private AtomicOutput() {}
 
     /**
      * Writes {@code target} (a regular file) atomically: {@code writer} creates and fills the temporary
@@ -235,7 +234,8 @@ public final class AtomicOutput {
         if (e instanceof FileFormatException f && (c == SaeFormatException.class || c == FileFormatException.class)) {
             Path file = renamed(f.file(), temp, target);
             String problem = renamed(f.problem(), temp, target);
-            return c == SaeFormatException.class ? new SaeFormatException(file, problem, cause)
+            return c == SaeFormatException.class
+                    ? new SaeFormatException(file, problem, cause)
                     : new FileFormatException(file, problem, cause);
         }
         if (e instanceof FileSystemException f) {

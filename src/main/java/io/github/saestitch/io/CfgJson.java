@@ -54,7 +54,8 @@ final class CfgJson {
             throw new SaeFormatException(file, "not valid JSON: " + e.getOriginalMessage(), e);
         }
         if (node == null || !node.isObject()) {
-            throw new SaeFormatException(file, "must hold a JSON object, found " + (node == null ? "nothing" : node.getNodeType()));
+            throw new SaeFormatException(
+                    file, "must hold a JSON object, found " + (node == null ? "nothing" : node.getNodeType()));
         }
         return new CfgJson(file, (ObjectNode) node);
     }

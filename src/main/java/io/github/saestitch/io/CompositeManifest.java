@@ -2,8 +2,6 @@ package io.github.saestitch.io;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.saestitch.sae.MultiSourceSae;
@@ -42,8 +40,8 @@ import java.util.Objects;
  * {@value #FRANKENSTEIN_V1_FILE} (the same fields as version 2 without {@code built_by}). A
  * {@value #STITCH_V1_FILE} of kind {@code standard} is provenance beside a standard SAE, not a composite.
  */
-public record CompositeManifest(Path file, int formatVersion, String builtBy, String description,
-        MultiSourceSae model, List<String> origins) {
+public record CompositeManifest(
+        Path file, int formatVersion, String builtBy, String description, MultiSourceSae model, List<String> origins) {
     public static final int FORMAT_VERSION = 2;
     public static final String FILE_NAME = "composite.json";
     public static final String DECODER_FILE = "decoder.safetensors";
@@ -53,7 +51,6 @@ public record CompositeManifest(Path file, int formatVersion, String builtBy, St
     public static final String FRANKENSTEIN_V1_FILE = "frankenstein.json";
     /** Largest source index a manifest may name (a family is a handful of SAEs). */
     static final int MAX_SOURCE_INDEX = 1 << 16;
-
 
     public CompositeManifest {
         Objects.requireNonNull(model, "model");
@@ -99,7 +96,9 @@ public record CompositeManifest(Path file, int formatVersion, String builtBy, St
         }
         root.put("decoder", DECODER_FILE);
         Json.write(dir.resolve(FILE_NAME), root);
-        SafeTensors.write(dir.resolve(DECODER_FILE), Map.of("format_version", Integer.toString(FORMAT_VERSION)),
+        SafeTensors.write(
+                dir.resolve(DECODER_FILE),
+                Map.of("format_version", Integer.toString(FORMAT_VERSION)),
                 List.of(SafeTensors.Tensor.f32("W_dec", model.wDec()), SafeTensors.Tensor.f32("b_dec", model.bDec())));
     }
 
@@ -109,7 +108,8 @@ public record CompositeManifest(Path file, int formatVersion, String builtBy, St
             return true;
         }
         Path stitch = dir.resolve(STITCH_V1_FILE);
-        return Files.isRegularFile(stitch) && "composite".equals(tree(stitch).path("kind").asText());
+        return Files.isRegularFile(stitch)
+                && "composite".equals(tree(stitch).path("kind").asText());
     }
 
     /**
@@ -130,7 +130,8 @@ public record CompositeManifest(Path file, int formatVersion, String builtBy, St
     /** Version 2, or a version-1 {@value #FRANKENSTEIN_V1_FILE}: sources, latents and a decoder file. */
     private static CompositeManifest readSources(Path dir, Path file, int version) throws IOException {
         JsonNode root = tree(file);
-        if (root.path("format_version").asInt(-1) != version || !"composite".equals(root.path("kind").asText())) {
+        if (root.path("format_version").asInt(-1) != version
+                || !"composite".equals(root.path("kind").asText())) {
             throw new FileFormatException(file, "not a composite of format_version " + version + " (kind composite)");
         }
         int maxIndex = -1;
@@ -138,8 +139,8 @@ public record CompositeManifest(Path file, int formatVersion, String builtBy, St
             maxIndex = Math.max(maxIndex, src.path("index").asInt(-1));
         }
         if (maxIndex > MAX_SOURCE_INDEX) {
-            throw new FileFormatException(file, "source index " + maxIndex + " is out of range (at most "
-                    + MAX_SOURCE_INDEX + ")");
+            throw new FileFormatException(
+                    file, "source index " + maxIndex + " is out of range (at most " + MAX_SOURCE_INDEX + ")");
         }
         Sae[] sources = new Sae[maxIndex + 1];
         List<String> origins = new ArrayList<>();
@@ -150,8 +151,8 @@ public record CompositeManifest(Path file, int formatVersion, String builtBy, St
             int i = src.path("index").asInt(-1);
             String sub = src.path("dir").asText("");
             if (i < 0 || sub.isEmpty() || sub.contains("/") || sub.contains("\\") || sub.startsWith(".")) {
-                throw new FileFormatException(file, "a source needs an index >= 0 and a directory name inside " + dir
-                        + ", got " + src);
+                throw new FileFormatException(
+                        file, "a source needs an index >= 0 and a directory name inside " + dir + ", got " + src);
             }
             sources[i] = SaeFormats.load(dir.resolve(sub)).sae();
             origins.set(i, src.path("original").asText(""));
@@ -162,7 +163,10 @@ public record CompositeManifest(Path file, int formatVersion, String builtBy, St
         int[] latent = new int[f];
         for (int h = 0; h < f; h++) {
             JsonNode pair = lat.get(h);
-            if (pair == null || !pair.isArray() || pair.size() != 2 || !pair.get(0).canConvertToInt()
+            if (pair == null
+                    || !pair.isArray()
+                    || pair.size() != 2
+                    || !pair.get(0).canConvertToInt()
                     || !pair.get(1).canConvertToInt()) {
                 throw new FileFormatException(file, "latents[" + h + "] is not a [source, latent] pair of integers");
             }
@@ -182,7 +186,8 @@ public record CompositeManifest(Path file, int formatVersion, String builtBy, St
         try {
             MultiSourceSae model = new MultiSourceSae(sources, source, latent, wDec, bDec);
             String builtBy = root.path("built_by").asText(version == 1 ? "frankenstein" : "");
-            return new CompositeManifest(file, version, builtBy, root.path("description").asText(""), model, origins);
+            return new CompositeManifest(
+                    file, version, builtBy, root.path("description").asText(""), model, origins);
         } catch (IllegalArgumentException e) {
             throw new FileFormatException(file, e.getMessage(), e);
         }
@@ -191,7 +196,8 @@ public record CompositeManifest(Path file, int formatVersion, String builtBy, St
     /** A version-1 {@value #STITCH_V1_FILE} of kind composite: S, L and the plan's latents. */
     private static CompositeManifest readStitchV1(Path dir, Path file) throws IOException {
         JsonNode root = tree(file);
-        if (root.path("format_version").asInt(-1) != 1 || !"composite".equals(root.path("kind").asText())) {
+        if (root.path("format_version").asInt(-1) != 1
+                || !"composite".equals(root.path("kind").asText())) {
             throw new FileFormatException(file, "not a composite of format_version 1 (kind composite)");
         }
         JsonNode dirs = root.path("composite");
@@ -215,10 +221,13 @@ public record CompositeManifest(Path file, int formatVersion, String builtBy, St
             latent[kept.length + q] = added[q];
         }
         try {
-            MultiSourceSae model = MultiSourceSae.withSourceRows(new Sae[] {small, large}, source, latent, small.bDec());
-            List<String> origins = List.of(root.path("small").path("source").asText(""),
+            MultiSourceSae model =
+                    MultiSourceSae.withSourceRows(new Sae[] {small, large}, source, latent, small.bDec());
+            List<String> origins = List.of(
+                    root.path("small").path("source").asText(""),
                     root.path("large").path("source").asText(""));
-            return new CompositeManifest(file, 1, "stitch", root.path("description").asText(""), model, origins);
+            return new CompositeManifest(
+                    file, 1, "stitch", root.path("description").asText(""), model, origins);
         } catch (IllegalArgumentException e) {
             throw new FileFormatException(file, e.getMessage(), e);
         }

@@ -62,7 +62,8 @@ final class DictionaryLearningFormat implements SaeDirectoryFormat {
         try (SafeTensors st = SafeTensors.open(weights)) {
             Set<String> names = st.names();
             return names.contains(T_ENCODER_WEIGHT) && names.contains(T_DECODER_WEIGHT) && names.contains(T_BIAS)
-                    ? SaeFormat.DICTIONARY_LEARNING : null;
+                    ? SaeFormat.DICTIONARY_LEARNING
+                    : null;
         } catch (FileFormatException notSafetensors) {
             return null;
         }
@@ -126,7 +127,13 @@ final class DictionaryLearningFormat implements SaeDirectoryFormat {
         FloatMatrix decoder = w.matrix(T_DECODER_WEIGHT, dIn, dSae, why); // nn.Linear(F, d): [d, F]
         float[] bias = w.vector(T_BIAS, dIn, why);
         w.rejectUnexpected("dictionary_learning AutoEncoder");
-        Sae sae = w.build(new Activation.Relu(), true, encoder.transpose(), bEnc, decoder.transpose(), bias,
+        Sae sae = w.build(
+                new Activation.Relu(),
+                true,
+                encoder.transpose(),
+                bEnc,
+                decoder.transpose(),
+                bias,
                 new Sae.SaeMetadata(hookName, modelName, extra));
         List<String> notes = new ArrayList<>(w.notes);
         notes.add("W_enc is encoder.weight transposed, W_dec is decoder.weight transposed, b_dec is bias");
@@ -135,8 +142,10 @@ final class DictionaryLearningFormat implements SaeDirectoryFormat {
 
     private static SafeTensors.TensorInfo encoderInfo(SaeWeights w) throws SaeFormatException {
         if (!w.has(T_ENCODER_WEIGHT)) {
-            throw new SaeFormatException(w.file(), "missing tensor \"" + T_ENCODER_WEIGHT + "\" (the file has "
-                    + w.tensors().names() + ")");
+            throw new SaeFormatException(
+                    w.file(),
+                    "missing tensor \"" + T_ENCODER_WEIGHT + "\" (the file has "
+                            + w.tensors().names() + ")");
         }
         SafeTensors.TensorInfo t;
         try {
@@ -146,8 +155,10 @@ final class DictionaryLearningFormat implements SaeDirectoryFormat {
         }
         long[] s = t.shape();
         if (s.length != 2 || s[0] <= 0 || s[1] <= 0 || s[0] > Integer.MAX_VALUE || s[1] > Integer.MAX_VALUE) {
-            throw new SaeFormatException(w.file(), "tensor \"" + T_ENCODER_WEIGHT + "\" has shape "
-                    + java.util.Arrays.toString(s) + "; expected [dict_size, activation_dim]");
+            throw new SaeFormatException(
+                    w.file(),
+                    "tensor \"" + T_ENCODER_WEIGHT + "\" has shape " + java.util.Arrays.toString(s)
+                            + "; expected [dict_size, activation_dim]");
         }
         return t;
     }

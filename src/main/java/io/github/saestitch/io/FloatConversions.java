@@ -36,8 +36,7 @@ final class FloatConversions {
         }
     }
 
-    private FloatConversions() {
-    }
+    private FloatConversions() {}
 
     /**
      * Whether little-endian float32 file bytes can be handed out as a {@code FloatMatrix} view: it reads

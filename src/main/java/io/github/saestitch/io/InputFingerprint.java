@@ -51,7 +51,8 @@ public record InputFingerprint(String hex) {
 
     /** Whether {@code stamp} is a file holding exactly this fingerprint. */
     public boolean isStampedIn(Path stamp) throws IOException {
-        return Files.isRegularFile(stamp) && Files.readString(stamp, StandardCharsets.UTF_8).equals(hex);
+        return Files.isRegularFile(stamp)
+                && Files.readString(stamp, StandardCharsets.UTF_8).equals(hex);
     }
 
     /** Writes this fingerprint to {@code stamp} (atomically). */

@@ -35,8 +35,7 @@ public final class Json {
 
     private static final ObjectWriter LINE = MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT);
 
-    private Json() {
-    }
+    private Json() {}
 
     /** A new empty object node. */
     public static ObjectNode object() {

@@ -21,8 +21,8 @@ import java.util.Objects;
  * @param spans      optional finer shading: consecutive pieces of the whole context text with the
  *                   latent's activation on each (NaN where unknown); empty when not available
  */
-public record LatentContext(String before, String token, String after, double activation, String source,
-        List<Span> spans) {
+public record LatentContext(
+        String before, String token, String after, double activation, String source, List<Span> spans) {
 
     public LatentContext {
         before = before == null ? "" : before;

@@ -2,7 +2,6 @@ package io.github.saestitch.io;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
@@ -44,9 +43,7 @@ public final class LatentContexts {
     /** Version of the line format. */
     public static final int FORMAT_VERSION = 1;
 
-
-    private LatentContexts() {
-    }
+    private LatentContexts() {}
 
     /**
      * A whole file: contexts and, where given, the firing frequency per latent.
@@ -95,7 +92,8 @@ public final class LatentContexts {
                 try {
                     n = Json.MAPPER.readTree(line);
                 } catch (JsonProcessingException e) {
-                    throw new FileFormatException(file, "line " + no + ": not valid JSON: " + e.getOriginalMessage(), e);
+                    throw new FileFormatException(
+                            file, "line " + no + ": not valid JSON: " + e.getOriginalMessage(), e);
                 }
                 parseLine(file, no, n, out, freq);
             }
@@ -105,16 +103,19 @@ public final class LatentContexts {
         return new Entries(out, freq);
     }
 
-    private static void parseLine(Path file, int no, JsonNode n, Map<Integer, List<LatentContext>> out,
-            Map<Integer, Double> freq) throws FileFormatException {
+    private static void parseLine(
+            Path file, int no, JsonNode n, Map<Integer, List<LatentContext>> out, Map<Integer, Double> freq)
+            throws FileFormatException {
         String where = "line " + no + ": ";
         if (!n.isObject()) {
             throw new FileFormatException(file, where + "expected a JSON object");
         }
         int version = n.path("format_version").asInt(-1);
         if (version < 1 || version > FORMAT_VERSION) {
-            throw new FileFormatException(file, where + "format_version " + n.path("format_version")
-                    + " is not supported (this saestitch reads 1 to " + FORMAT_VERSION + ")");
+            throw new FileFormatException(
+                    file,
+                    where + "format_version " + n.path("format_version")
+                            + " is not supported (this saestitch reads 1 to " + FORMAT_VERSION + ")");
         }
         if (!n.path("latent").canConvertToInt() || n.path("latent").asInt() < 0) {
             throw new FileFormatException(file, where + "'latent' must be a non-negative integer");
@@ -151,16 +152,24 @@ public final class LatentContexts {
                     throw new FileFormatException(file, at + "'spans' must be an array of [text, activation]");
                 }
                 for (JsonNode s : sp) {
-                    if (!s.isArray() || s.size() != 2 || !s.get(0).isTextual()
+                    if (!s.isArray()
+                            || s.size() != 2
+                            || !s.get(0).isTextual()
                             || !(s.get(1).isNumber() || s.get(1).isNull())) {
                         throw new FileFormatException(file, at + "each span must be [text, activation or null]");
                     }
-                    spans.add(new LatentContext.Span(s.get(0).asText(),
+                    spans.add(new LatentContext.Span(
+                            s.get(0).asText(),
                             s.get(1).isNull() ? Double.NaN : s.get(1).asDouble()));
                 }
             }
-            list.add(new LatentContext(c.path("before").asText(""), c.get("token").asText(), c.path("after").asText(""),
-                    c.get("activation").asDouble(), c.path("source").asText(""), spans));
+            list.add(new LatentContext(
+                    c.path("before").asText(""),
+                    c.get("token").asText(),
+                    c.path("after").asText(""),
+                    c.get("activation").asDouble(),
+                    c.path("source").asText(""),
+                    spans));
         }
         out.put(latent, List.copyOf(list));
     }
@@ -175,13 +184,14 @@ public final class LatentContexts {
      * frequency, in ascending latent order.
      */
     public static void write(Entries entries, Path file) throws IOException {
-        java.util.TreeSet<Integer> latents = new java.util.TreeSet<>(entries.contexts().keySet());
+        java.util.TreeSet<Integer> latents =
+                new java.util.TreeSet<>(entries.contexts().keySet());
         latents.addAll(entries.freq().keySet());
         AtomicOutput.writeFile(file, tmp -> {
             try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
                 for (int j : latents) {
-                    w.write(Json.line(line(j, entries.freq().get(j),
-                            entries.contexts().getOrDefault(j, List.of()))));
+                    w.write(Json.line(
+                            line(j, entries.freq().get(j), entries.contexts().getOrDefault(j, List.of()))));
                     w.write('\n');
                 }
             }
@@ -220,11 +230,15 @@ public final class LatentContexts {
             return "";
         }
         // The same white space as the script's /[ \t\n\r\f\v\u00a0]+/ so both give one label.
-        String t = contexts.get(0).token().replaceAll("[ \\t\\n\\r\\f\\u000B\\u00A0]+", " ").strip();
+        String t = contexts.get(0)
+                .token()
+                .replaceAll("[ \\t\\n\\r\\f\\u000B\\u00A0]+", " ")
+                .strip();
         if (t.isEmpty()) {
             return "\u2423";
         }
-        return t.codePointCount(0, t.length()) <= LABEL_CHARS ? t
+        return t.codePointCount(0, t.length()) <= LABEL_CHARS
+                ? t
                 : t.substring(0, t.offsetByCodePoints(0, LABEL_CHARS - 1)) + "\u2026";
     }
 

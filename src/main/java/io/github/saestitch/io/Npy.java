@@ -121,8 +121,13 @@ public final class Npy {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Header h && major == h.major && minor == h.minor && dtype == h.dtype
-                    && fortranOrder == h.fortranOrder && Arrays.equals(shape, h.shape) && dataOffset == h.dataOffset;
+            return o instanceof Header h
+                    && major == h.major
+                    && minor == h.minor
+                    && dtype == h.dtype
+                    && fortranOrder == h.fortranOrder
+                    && Arrays.equals(shape, h.shape)
+                    && dataOffset == h.dataOffset;
         }
 
         @Override
@@ -137,8 +142,7 @@ public final class Npy {
         }
     }
 
-    private Npy() {
-    }
+    private Npy() {}
 
     /** Maps and validates {@code file}; its views die with {@link NpyArray#close()}. */
     public static NpyArray open(Path file) throws IOException {
@@ -168,8 +172,9 @@ public final class Npy {
         Header h = parseHeader(file, whole);
         long available = whole.byteSize() - h.dataOffset();
         if (available < h.dataBytes()) {
-            throw new FileFormatException(file, "data is " + available + " bytes but " + h + " needs "
-                    + h.dataBytes() + " (file truncated?)");
+            throw new FileFormatException(
+                    file,
+                    "data is " + available + " bytes but " + h + " needs " + h.dataBytes() + " (file truncated?)");
         }
         return new NpyArray(file, h, whole.asSlice(h.dataOffset(), h.dataBytes()), owned);
     }
@@ -183,8 +188,7 @@ public final class Npy {
     }
 
     /** A header whose {@code descr} is not yet mapped to an element type. */
-    record Raw(int major, int minor, Object descr, boolean fortranOrder, long[] shape, long dataOffset) {
-    }
+    record Raw(int major, int minor, Object descr, boolean fortranOrder, long[] shape, long dataOffset) {}
 
     /** The header at the start of {@code bytes}, any {@code descr}. */
     static Raw parseRaw(Path file, MemorySegment bytes) throws FileFormatException {
@@ -196,8 +200,8 @@ public final class Npy {
         int major = Byte.toUnsignedInt(bytes.get(ValueLayout.JAVA_BYTE, 6));
         int minor = Byte.toUnsignedInt(bytes.get(ValueLayout.JAVA_BYTE, 7));
         if (major < 1 || major > 3 || minor != 0) {
-            throw new FileFormatException(file, "unsupported .npy format version " + major + "." + minor
-                    + " (known: 1.0, 2.0, 3.0)");
+            throw new FileFormatException(
+                    file, "unsupported .npy format version " + major + "." + minor + " (known: 1.0, 2.0, 3.0)");
         }
         int lengthBytes = major == 1 ? 2 : 4;
         long headerStart = MAGIC.length + 2 + lengthBytes;
@@ -208,19 +212,21 @@ public final class Npy {
                 ? Short.toUnsignedInt(bytes.get(FloatConversions.U16_LE, 8))
                 : Integer.toUnsignedLong(bytes.get(FloatConversions.I32_LE, 8));
         if (headerStart + hlen > bytes.byteSize()) {
-            throw new FileFormatException(file, "header length " + hlen + " runs past the end of the file ("
-                    + bytes.byteSize() + " bytes)");
+            throw new FileFormatException(
+                    file, "header length " + hlen + " runs past the end of the file (" + bytes.byteSize() + " bytes)");
         }
         if (hlen > MAX_HEADER_BYTES) {
-            throw new FileFormatException(file, "header length " + hlen + " is over " + MAX_HEADER_BYTES
-                    + " bytes; not a plain float array");
+            throw new FileFormatException(
+                    file, "header length " + hlen + " is over " + MAX_HEADER_BYTES + " bytes; not a plain float array");
         }
         String text;
         try {
-            var decoder = (major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1).newDecoder()
+            var decoder = (major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1)
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT);
-            text = decoder.decode(bytes.asSlice(headerStart, hlen).asByteBuffer()).toString();
+            text = decoder.decode(bytes.asSlice(headerStart, hlen).asByteBuffer())
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new FileFormatException(file, "header is not valid " + (major == 3 ? "UTF-8" : "latin-1"), e);
         }
@@ -234,8 +240,9 @@ public final class Npy {
             throw new FileFormatException(file, "header is not a dict: " + quote(text));
         }
         if (!d.keySet().equals(EXPECTED_KEYS)) {
-            throw new FileFormatException(file, "header keys are " + d.keySet()
-                    + "; an .npy header has exactly descr, fortran_order and shape");
+            throw new FileFormatException(
+                    file,
+                    "header keys are " + d.keySet() + "; an .npy header has exactly descr, fortran_order and shape");
         }
         if (!(d.get("fortran_order") instanceof Boolean fortran)) {
             throw new FileFormatException(file, "fortran_order is not a bool: " + d.get("fortran_order"));
@@ -267,8 +274,9 @@ public final class Npy {
 
     private static DType parseDescr(Path file, Object descr) throws FileFormatException {
         if (!(descr instanceof String s)) {
-            throw new FileFormatException(file, "structured dtype " + descr
-                    + " is not supported; save a plain float array (e.g. a.astype('<f4'))");
+            throw new FileFormatException(
+                    file,
+                    "structured dtype " + descr + " is not supported; save a plain float array (e.g. a.astype('<f4'))");
         }
         for (DType t : DType.values()) {
             if (t.descr().equals(s)) {
@@ -276,12 +284,18 @@ public final class Npy {
             }
         }
         if (s.length() == 3 && s.charAt(0) == '>' && s.charAt(1) == 'f') {
-            throw new FileFormatException(file, "big-endian dtype '" + s
-                    + "' is not supported; convert it with a.astype('<" + s.substring(1) + "')");
+            throw new FileFormatException(
+                    file,
+                    "big-endian dtype '" + s + "' is not supported; convert it with a.astype('<" + s.substring(1)
+                            + "')");
         }
-        throw new FileFormatException(file, "dtype '" + s + "' is not supported (readable: <f4, <f2, <f8"
-                + (NpyInts.Type.byDescr(s) != null ? "; integer arrays are read only where integers are expected, e.g. token ids" : "")
-                + "); convert it with a.astype('<f4')");
+        throw new FileFormatException(
+                file,
+                "dtype '" + s + "' is not supported (readable: <f4, <f2, <f8"
+                        + (NpyInts.Type.byDescr(s) != null
+                                ? "; integer arrays are read only where integers are expected, e.g. token ids"
+                                : "")
+                        + "); convert it with a.astype('<f4')");
     }
 
     private static String quote(String header) {
@@ -319,8 +333,11 @@ public final class Npy {
 
     /** {@link #headerFor(long[])} for any element type string, e.g. {@code <i4}. */
     static byte[] headerFor(String descr, long[] shape) {
-        StringBuilder d = new StringBuilder("{'descr': '").append(descr)
-                .append("', 'fortran_order': False, 'shape': ").append(tupleRepr(shape)).append(", }");
+        StringBuilder d = new StringBuilder("{'descr': '")
+                .append(descr)
+                .append("', 'fortran_order': False, 'shape': ")
+                .append(tupleRepr(shape))
+                .append(", }");
         if (shape.length > 0) {
             d.append(" ".repeat(GROWTH_AXIS_MAX_DIGITS - Long.toString(shape[0]).length()));
         }

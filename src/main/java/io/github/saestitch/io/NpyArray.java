@@ -51,8 +51,8 @@ public final class NpyArray implements AutoCloseable {
      */
     public FloatMatrix matrix() throws FileFormatException {
         if (header.rank() != 2) {
-            throw new FileFormatException(path, "array has shape " + Arrays.toString(header.shape())
-                    + "; expected a 2-D array");
+            throw new FileFormatException(
+                    path, "array has shape " + Arrays.toString(header.shape()) + "; expected a 2-D array");
         }
         long[] s = header.shape();
         return rows(0, toInt(s[0], "rows"));
@@ -61,8 +61,8 @@ public final class NpyArray implements AutoCloseable {
     /** A 1-D array copied into a new float32 array. */
     public float[] vector() throws FileFormatException {
         if (header.rank() != 1) {
-            throw new FileFormatException(path, "array has shape " + Arrays.toString(header.shape())
-                    + "; expected a 1-D array");
+            throw new FileFormatException(
+                    path, "array has shape " + Arrays.toString(header.shape()) + "; expected a 1-D array");
         }
         long n = header.numElements();
         float[] out = new float[toInt(n, "elements")];
@@ -91,8 +91,8 @@ public final class NpyArray implements AutoCloseable {
                 }
             }
             FloatMatrix out = FloatMatrix.zeros(n, cols);
-            FloatConversions.convert(data, header.dtype().encoding(), elemStart, out.heapArrayOrNull(), 0,
-                    Math.toIntExact(count));
+            FloatConversions.convert(
+                    data, header.dtype().encoding(), elemStart, out.heapArrayOrNull(), 0, Math.toIntExact(count));
             return out;
         }
         // Fortran order: element (r, c) of an [R, C] array lives at c * R + r.
@@ -121,8 +121,10 @@ public final class NpyArray implements AutoCloseable {
             }
             return new long[] {r, s[s.length - 1]};
         }
-        throw new FileFormatException(path, "array has shape " + Arrays.toString(s)
-                + (header.fortranOrder() ? " in Fortran order" : "") + "; expected [rows, cols]");
+        throw new FileFormatException(
+                path,
+                "array has shape " + Arrays.toString(s) + (header.fortranOrder() ? " in Fortran order" : "")
+                        + "; expected [rows, cols]");
     }
 
     private int toInt(long v, String what) throws FileFormatException {

@@ -23,8 +23,14 @@ public final class NpyInts {
 
     /** The integer element types read. */
     public enum Type {
-        I1("|i1", 1, true), U1("|u1", 1, false), I2("<i2", 2, true), U2("<u2", 2, false),
-        I4("<i4", 4, true), U4("<u4", 4, false), I8("<i8", 8, true), U8("<u8", 8, false);
+        I1("|i1", 1, true),
+        U1("|u1", 1, false),
+        I2("<i2", 2, true),
+        U2("<u2", 2, false),
+        I4("<i4", 4, true),
+        U4("<u4", 4, false),
+        I8("<i8", 8, true),
+        U8("<u8", 8, false);
 
         final String descr;
         final int bytes;
@@ -47,8 +53,7 @@ public final class NpyInts {
         }
     }
 
-    private NpyInts() {
-    }
+    private NpyInts() {}
 
     /**
      * All elements of {@code file} in C order (any rank, e.g. {@code [batch, seq]} token ids flatten row
@@ -58,7 +63,8 @@ public final class NpyInts {
      *                             with rank above 1, or holds a value that is not an integer in [0, 2^31)
      */
     public static int[] read(Path file) throws IOException {
-        try (Arena arena = Arena.ofConfined(); FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (Arena arena = Arena.ofConfined();
+                FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < Npy.MAGIC.length + 4) {
                 throw new FileFormatException(file, "file is " + size + " bytes, too short for an .npy header");
@@ -70,7 +76,8 @@ public final class NpyInts {
                 return fromFloats(file);
             }
             if (raw.fortranOrder() && raw.shape().length > 1) {
-                throw new FileFormatException(file, "Fortran-ordered integer arrays are not read; save np.ascontiguousarray(ids)");
+                throw new FileFormatException(
+                        file, "Fortran-ordered integer arrays are not read; save np.ascontiguousarray(ids)");
             }
             Npy.checkSize(file, raw.shape(), t.bytes);
             long n = 1;
@@ -82,16 +89,21 @@ public final class NpyInts {
             }
             long available = whole.byteSize() - raw.dataOffset();
             if (available < n * t.bytes) {
-                throw new FileFormatException(file, "data is " + available + " bytes but " + n + " " + t.descr
-                        + " elements need " + n * t.bytes + " (file truncated?)");
+                throw new FileFormatException(
+                        file,
+                        "data is " + available + " bytes but " + n + " " + t.descr + " elements need " + n * t.bytes
+                                + " (file truncated?)");
             }
             MemorySegment data = whole.asSlice(raw.dataOffset(), n * t.bytes);
             int[] out = new int[(int) n];
             for (int i = 0; i < out.length; i++) {
                 long v = element(data, t, i);
                 if (v < 0 || v > Integer.MAX_VALUE) {
-                    throw new FileFormatException(file, "element " + i + " is " + (t == Type.U8 && v < 0
-                            ? Long.toUnsignedString(v) : Long.toString(v)) + ", not a token id (an integer in [0, 2^31))");
+                    throw new FileFormatException(
+                            file,
+                            "element " + i + " is "
+                                    + (t == Type.U8 && v < 0 ? Long.toUnsignedString(v) : Long.toString(v))
+                                    + ", not a token id (an integer in [0, 2^31))");
                 }
                 out[i] = (int) v;
             }
@@ -117,7 +129,8 @@ public final class NpyInts {
         float[] v;
         try (NpyArray a = Npy.open(file)) {
             if (a.dtype() == Npy.DType.F2) {
-                throw new FileFormatException(file, "token ids in float16 cannot be exact above 2,048; save them as int32 or int64");
+                throw new FileFormatException(
+                        file, "token ids in float16 cannot be exact above 2,048; save them as int32 or int64");
             }
             v = a.vector();
         }
@@ -125,8 +138,10 @@ public final class NpyInts {
         for (int i = 0; i < v.length; i++) {
             float f = v[i];
             if (!(f >= 0 && f < (1 << 24)) || f != Math.rint(f)) {
-                throw new FileFormatException(file, "element " + i + " is " + f
-                        + ", not a token id (a float array must hold integers in [0, 2^24); better, save int32 or int64)");
+                throw new FileFormatException(
+                        file,
+                        "element " + i + " is " + f
+                                + ", not a token id (a float array must hold integers in [0, 2^24); better, save int32 or int64)");
             }
             ids[i] = (int) f;
         }
@@ -137,8 +152,8 @@ public final class NpyInts {
     public static void write(Path file, int[] values) throws IOException {
         byte[] header = Npy.headerFor(Type.I4.descr, new long[] {values.length});
         AtomicOutput.writeFile(file, tmp -> {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                    StandardOpenOption.WRITE)) {
+            try (FileChannel ch = FileChannel.open(
+                    tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
                 writeFully(ch, ByteBuffer.wrap(header));
                 ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
                 for (int v : values) {

@@ -70,7 +70,8 @@ public final class NpyWriter implements AutoCloseable {
             throw new IllegalStateException("this writer holds a 1-D array; append float[] values");
         }
         if (block.cols() != cols) {
-            throw new IllegalArgumentException("block " + block + " has " + block.cols() + " columns, the file has " + cols);
+            throw new IllegalArgumentException(
+                    "block " + block + " has " + block.cols() + " columns, the file has " + cols);
         }
         appendFloats(block.segment());
         count += block.rows();
@@ -102,8 +103,14 @@ public final class NpyWriter implements AutoCloseable {
         int perChunk = CHUNK_BYTES / Float.BYTES;
         for (long start = 0; start < n; start += perChunk) {
             int count = (int) Math.min(perChunk, n - start);
-            MemorySegment.copy(src, ValueLayout.JAVA_FLOAT_UNALIGNED, start * Float.BYTES,
-                    bufSeg, FloatConversions.F32_LE, 0, count);
+            MemorySegment.copy(
+                    src,
+                    ValueLayout.JAVA_FLOAT_UNALIGNED,
+                    start * Float.BYTES,
+                    bufSeg,
+                    FloatConversions.F32_LE,
+                    0,
+                    count);
             buf.clear().limit(count * Float.BYTES);
             writeFully(channel, buf);
         }
@@ -115,8 +122,8 @@ public final class NpyWriter implements AutoCloseable {
         try {
             byte[] header = Npy.headerFor(shape(rows()));
             if (header.length != headerLength) {
-                throw new IllegalStateException("final .npy header is " + header.length + " bytes, placeholder was "
-                        + headerLength);
+                throw new IllegalStateException(
+                        "final .npy header is " + header.length + " bytes, placeholder was " + headerLength);
             }
             ByteBuffer h = ByteBuffer.wrap(header);
             long at = 0;

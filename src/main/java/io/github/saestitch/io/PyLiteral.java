@@ -15,8 +15,7 @@ import java.util.Map;
 final class PyLiteral {
 
     /** A Python tuple. */
-    record Tuple(List<Object> items) {
-    }
+    record Tuple(List<Object> items) {}
 
     private final String s;
     private int pos;

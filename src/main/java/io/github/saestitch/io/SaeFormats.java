@@ -30,15 +30,12 @@ import java.util.TreeSet;
 public final class SaeFormats {
 
     /** Every supported layout family, tried in this order. */
-    static final List<SaeDirectoryFormat> FORMATS = List.of(
-            new SaeLensFormat(),
-            new SparsifyFormat(),
-            new DictionaryLearningFormat());
+    static final List<SaeDirectoryFormat> FORMATS =
+            List.of(new SaeLensFormat(), new SparsifyFormat(), new DictionaryLearningFormat());
 
     static final String CFG_FILE = "cfg.json";
 
-    private SaeFormats() {
-    }
+    private SaeFormats() {}
 
     /** Which format {@code path} (an SAE directory, its {@code cfg.json} or its weights file) holds. */
     public static SaeFormat detect(Path path) throws IOException {
@@ -91,11 +88,12 @@ public final class SaeFormats {
         Objects.requireNonNull(sae, "sae");
         SaeDirectoryFormat f = family(format);
         if (!f.writes(format)) {
-            throw new SaeFormatException(dir, "saestitch cannot write the " + format.id() + " format (writable: "
-                    + writableIds() + ")");
+            throw new SaeFormatException(
+                    dir, "saestitch cannot write the " + format.id() + " format (writable: " + writableIds() + ")");
         }
         if (!overwrite && Files.exists(dir)) {
-            throw new FileAlreadyExistsException(dir.toString(), null, "already exists; choose another directory or overwrite it");
+            throw new FileAlreadyExistsException(
+                    dir.toString(), null, "already exists; choose another directory or overwrite it");
         }
         AtomicOutput.writeDirectory(dir, tmp -> f.write(sae, tmp));
     }
@@ -158,16 +156,21 @@ public final class SaeFormats {
             }
         }
         if (probe.cfg() == null && !saeSubdirs.isEmpty()) {
-            return new SaeFormatException(probe.dir(), "holds several SAEs in subdirectories " + saeSubdirs
-                    + "; point at one of them");
+            return new SaeFormatException(
+                    probe.dir(), "holds several SAEs in subdirectories " + saeSubdirs + "; point at one of them");
         }
         if (probe.cfg() != null) {
-            return new SaeFormatException(probe.dir(), "has " + CFG_FILE + " but neither "
-                    + SaeLensFormat.WEIGHTS_FILE + " (SAELens) nor " + SparsifyFormat.WEIGHTS_FILE
-                    + " (sparsify); found " + files);
+            return new SaeFormatException(
+                    probe.dir(),
+                    "has " + CFG_FILE + " but neither "
+                            + SaeLensFormat.WEIGHTS_FILE + " (SAELens) nor " + SparsifyFormat.WEIGHTS_FILE
+                            + " (sparsify); found " + files);
         }
-        return new SaeFormatException(probe.dir(), "not a recognised SAE directory: expected " + CFG_FILE + " with "
-                + SaeLensFormat.WEIGHTS_FILE + " (SAELens) or " + SparsifyFormat.WEIGHTS_FILE + " (sparsify), or a "
-                + "dictionary_learning " + DictionaryLearningFormat.WEIGHTS_FILE + "; found " + files);
+        return new SaeFormatException(
+                probe.dir(),
+                "not a recognised SAE directory: expected " + CFG_FILE + " with "
+                        + SaeLensFormat.WEIGHTS_FILE + " (SAELens) or " + SparsifyFormat.WEIGHTS_FILE
+                        + " (sparsify), or a "
+                        + "dictionary_learning " + DictionaryLearningFormat.WEIGHTS_FILE + "; found " + files);
     }
 }

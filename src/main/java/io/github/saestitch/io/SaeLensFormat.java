@@ -63,6 +63,7 @@ final class SaeLensFormat implements SaeDirectoryFormat {
      * its v6 parser. It names the file layout, not a SAELens install that wrote it.
      */
     static final String V6_LAYOUT_VERSION = "6.0.0";
+
     static final int SAESTITCH_FORMAT_VERSION = 1;
 
     // cfg.json keys (v6 names; the legacy ones are mapped in upgradeLegacy).
@@ -97,9 +98,19 @@ final class SaeLensFormat implements SaeDirectoryFormat {
     static final String L_ACTIVATION_FN_KWARGS = "activation_fn_kwargs";
 
     /** SAELens's {@code LLM_METADATA_KEYS}: the flat keys its pre-6 upgrade moves into {@code metadata}. */
-    static final Set<String> LLM_METADATA_KEYS = Set.of("model_name", "hook_name", "model_class_name",
-            "hook_head_index", "model_from_pretrained_kwargs", "prepend_bos", "exclude_special_tokens",
-            "neuronpedia_id", "context_size", "seqpos_slice", "dataset_path", "sae_lens_version",
+    static final Set<String> LLM_METADATA_KEYS = Set.of(
+            "model_name",
+            "hook_name",
+            "model_class_name",
+            "hook_head_index",
+            "model_from_pretrained_kwargs",
+            "prepend_bos",
+            "exclude_special_tokens",
+            "neuronpedia_id",
+            "context_size",
+            "seqpos_slice",
+            "dataset_path",
+            "sae_lens_version",
             "sae_lens_training_version");
 
     // tensor names
@@ -136,7 +147,10 @@ final class SaeLensFormat implements SaeDirectoryFormat {
         if (cfg.get(K_SAE_LENS_VERSION) instanceof JsonNode v && v.isTextual()) {
             version = v.textValue();
         }
-        if (version == null && meta != null && meta.isObject() && meta.get(K_SAE_LENS_VERSION) instanceof JsonNode v
+        if (version == null
+                && meta != null
+                && meta.isObject()
+                && meta.get(K_SAE_LENS_VERSION) instanceof JsonNode v
                 && v.isTextual()) {
             version = v.textValue();
         }
@@ -180,8 +194,16 @@ final class SaeLensFormat implements SaeDirectoryFormat {
         }
         String hookName = c.optString(meta, M_HOOK_NAME, "", K_METADATA + ".");
         String modelName = c.optString(meta, M_MODEL_NAME, "", K_METADATA + ".");
-        Set<String> consumed = new HashSet<>(List.of(K_ARCHITECTURE, K_D_IN, K_D_SAE, K_APPLY_B_DEC, K_NORMALIZE,
-                K_DTYPE, K_METADATA, K_FORMAT_VERSION, K_SAE_LENS_VERSION));
+        Set<String> consumed = new HashSet<>(List.of(
+                K_ARCHITECTURE,
+                K_D_IN,
+                K_D_SAE,
+                K_APPLY_B_DEC,
+                K_NORMALIZE,
+                K_DTYPE,
+                K_METADATA,
+                K_FORMAT_VERSION,
+                K_SAE_LENS_VERSION));
 
         SaeWeights w = SaeWeights.open(probe.weights(WEIGHTS_FILE));
         String why = "cfg.json has d_in = " + dIn + ", d_sae = " + dSae;
@@ -224,8 +246,9 @@ final class SaeLensFormat implements SaeDirectoryFormat {
                     activation = batchTopKCheckpoint(c, w, dSae);
                 }
             }
-            default -> throw c.error("architecture \"" + arch + "\" is not supported (supported: " + A_STANDARD + ", "
-                    + A_JUMPRELU + ", " + A_TOPK + ", " + A_BATCHTOPK + ")");
+            default ->
+                throw c.error("architecture \"" + arch + "\" is not supported (supported: " + A_STANDARD + ", "
+                        + A_JUMPRELU + ", " + A_TOPK + ", " + A_BATCHTOPK + ")");
         }
         w.rejectUnexpected("SAELens " + arch);
 
@@ -234,7 +257,8 @@ final class SaeLensFormat implements SaeDirectoryFormat {
         if (!metaExtra.isEmpty()) {
             extra.put(K_METADATA, java.util.Collections.unmodifiableMap(metaExtra));
         }
-        Sae sae = w.build(activation, applyBDec, wEnc, bEnc, wDec, bDec, new Sae.SaeMetadata(hookName, modelName, extra));
+        Sae sae =
+                w.build(activation, applyBDec, wEnc, bEnc, wDec, bDec, new Sae.SaeMetadata(hookName, modelName, extra));
         notes.addAll(w.notes);
         return new LoadedSae(sae, v6 ? SaeFormat.SAELENS : SaeFormat.SAELENS_LEGACY, probe.dir(), w.file(), notes);
     }
@@ -268,8 +292,8 @@ final class SaeLensFormat implements SaeDirectoryFormat {
      * A jumprelu file written from a BatchTopK training run: uniform threshold and
      * {@code metadata.training_architecture == "batchtopk"} with an integral {@code k}. Null otherwise.
      */
-    private static Activation batchTopKSavedAsJumpRelu(CfgJson c, ObjectNode meta, float[] threshold, List<String> notes)
-            throws SaeFormatException {
+    private static Activation batchTopKSavedAsJumpRelu(
+            CfgJson c, ObjectNode meta, float[] threshold, List<String> notes) throws SaeFormatException {
         String trained = c.optString(meta, M_TRAINING_ARCHITECTURE, "", K_METADATA + ".");
         if (!trained.equals(A_BATCHTOPK) || threshold.length == 0) {
             return null;
@@ -289,7 +313,8 @@ final class SaeLensFormat implements SaeDirectoryFormat {
                     + (k == null ? "missing" : k.toString()) + "; loaded as a JumpReLU with the same global threshold");
             return null;
         }
-        notes.add("recognised a BatchTopK SAE saved as JumpReLU (global threshold " + threshold[0] + ", k = " + kk + ")");
+        notes.add(
+                "recognised a BatchTopK SAE saved as JumpReLU (global threshold " + threshold[0] + ", k = " + kk + ")");
         return new Activation.BatchTopK(kk, threshold[0]);
     }
 
@@ -309,7 +334,8 @@ final class SaeLensFormat implements SaeDirectoryFormat {
         theta = Math.max(theta, 0f);
         Integer kk = integralK(k);
         if (kk == null) {
-            w.notes.add("batchtopk k = " + k + " is not a whole number; loaded as a JumpReLU with the global threshold");
+            w.notes.add(
+                    "batchtopk k = " + k + " is not a whole number; loaded as a JumpReLU with the global threshold");
             float[] t = new float[dSae];
             java.util.Arrays.fill(t, theta);
             return new Activation.JumpRelu(t);
@@ -333,8 +359,9 @@ final class SaeLensFormat implements SaeDirectoryFormat {
      * Otherwise, with {@code finetuning_scaling_factor: true}, folded into W_dec's rows (SAELens raises
      * when the flag is false).
      */
-    private static FloatMatrix applyScalingFactor(CfgJson c, SaeWeights w, FloatMatrix wDec, int dSae, String why,
-            Set<String> consumed) throws SaeFormatException {
+    private static FloatMatrix applyScalingFactor(
+            CfgJson c, SaeWeights w, FloatMatrix wDec, int dSae, String why, Set<String> consumed)
+            throws SaeFormatException {
         boolean flag = c.optBoolean(K_FINETUNING_SCALING, false);
         consumed.add(K_FINETUNING_SCALING);
         String name = null;
@@ -345,8 +372,8 @@ final class SaeLensFormat implements SaeDirectoryFormat {
         }
         if (name == null) {
             if (flag) {
-                throw c.error("finetuning_scaling_factor is true but " + w.file().getFileName()
-                        + " has no scaling_factor tensor");
+                throw c.error("finetuning_scaling_factor is true but "
+                        + w.file().getFileName() + " has no scaling_factor tensor");
             }
             return wDec;
         }
@@ -360,8 +387,9 @@ final class SaeLensFormat implements SaeDirectoryFormat {
             return wDec;
         }
         if (!flag) {
-            throw new SaeFormatException(w.file(), "tensor \"" + name + "\" is not all ones but cfg.json has "
-                    + "finetuning_scaling_factor = false");
+            throw new SaeFormatException(
+                    w.file(),
+                    "tensor \"" + name + "\" is not all ones but cfg.json has " + "finetuning_scaling_factor = false");
         }
         FloatMatrix out = wDec.copy();
         for (int i = 0; i < out.rows(); i++) {
@@ -412,8 +440,13 @@ final class SaeLensFormat implements SaeDirectoryFormat {
      * becomes {@code metadata.converted_from_sae_lens_version}, so a re-save is read as v6).
      */
     static ObjectNode upgradeLegacy(CfgJson cfg, List<String> notes) throws SaeFormatException {
-        Map<String, String> renames = Map.of(L_HOOK_POINT, M_HOOK_NAME, L_HOOK_POINT_HEAD_INDEX, L_HOOK_HEAD_INDEX,
-                L_ACTIVATION_FN_STR, L_ACTIVATION_FN);
+        Map<String, String> renames = Map.of(
+                L_HOOK_POINT,
+                M_HOOK_NAME,
+                L_HOOK_POINT_HEAD_INDEX,
+                L_HOOK_HEAD_INDEX,
+                L_ACTIVATION_FN_STR,
+                L_ACTIVATION_FN);
         ObjectNode out = JsonNodeFactory.instance.objectNode();
         ObjectNode meta = JsonNodeFactory.instance.objectNode();
         JsonNode existingMeta = cfg.root.get(K_METADATA);
@@ -455,8 +488,7 @@ final class SaeLensFormat implements SaeDirectoryFormat {
             arch = archNode.textValue();
         }
         switch (fn) {
-            case "relu" -> {
-            }
+            case "relu" -> {}
             case "topk" -> {
                 JsonNode k = kwargs.remove(K_K);
                 if (k == null) {
@@ -506,8 +538,10 @@ final class SaeLensFormat implements SaeDirectoryFormat {
         Map<String, Object> extra = new LinkedHashMap<>(sae.metadata().extraConfig());
         Object metaExtra = extra.remove(K_METADATA);
         if (metaExtra != null && !(metaExtra instanceof Map)) {
-            throw new SaeFormatException(dir, "extraConfig key \"metadata\" must be a map to be written as SAELens "
-                    + "metadata, found " + metaExtra.getClass().getSimpleName());
+            throw new SaeFormatException(
+                    dir,
+                    "extraConfig key \"metadata\" must be a map to be written as SAELens " + "metadata, found "
+                            + metaExtra.getClass().getSimpleName());
         }
         ObjectNode meta = JsonNodeFactory.instance.objectNode();
         meta.put(K_SAE_LENS_VERSION, V6_LAYOUT_VERSION);
@@ -532,8 +566,10 @@ final class SaeLensFormat implements SaeDirectoryFormat {
                 threshold = j.threshold();
                 for (int i = 0; i < threshold.length; i++) {
                     if (threshold[i] < 0f) {
-                        throw new SaeFormatException(dir, "JumpReLU threshold[" + i + "] = " + threshold[i]
-                                + " is negative; SAELens gates on threshold.relu(), so it would compute a different SAE");
+                        throw new SaeFormatException(
+                                dir,
+                                "JumpReLU threshold[" + i + "] = " + threshold[i]
+                                        + " is negative; SAELens gates on threshold.relu(), so it would compute a different SAE");
                     }
                 }
             }
@@ -547,15 +583,26 @@ final class SaeLensFormat implements SaeDirectoryFormat {
                 threshold = new float[sae.numLatents()];
                 java.util.Arrays.fill(threshold, b.threshold());
                 meta.put(M_TRAINING_ARCHITECTURE, A_BATCHTOPK);
-                ObjectNode details = meta.get(M_TRAINING_DETAILS) instanceof ObjectNode o ? o
+                ObjectNode details = meta.get(M_TRAINING_DETAILS) instanceof ObjectNode o
+                        ? o
                         : JsonNodeFactory.instance.objectNode();
                 details.put(K_K, b.k());
                 meta.set(M_TRAINING_DETAILS, details);
             }
         }
 
-        Set<String> written = Set.of(K_D_IN, K_D_SAE, K_DTYPE, K_APPLY_B_DEC, K_NORMALIZE, K_ARCHITECTURE, K_K,
-                K_RESCALE, K_FORMAT_VERSION, K_SAE_LENS_VERSION, K_FINETUNING_SCALING);
+        Set<String> written = Set.of(
+                K_D_IN,
+                K_D_SAE,
+                K_DTYPE,
+                K_APPLY_B_DEC,
+                K_NORMALIZE,
+                K_ARCHITECTURE,
+                K_K,
+                K_RESCALE,
+                K_FORMAT_VERSION,
+                K_SAE_LENS_VERSION,
+                K_FINETUNING_SCALING);
         ObjectNode cfg = JsonNodeFactory.instance.objectNode();
         cfg.put(K_D_IN, sae.dIn());
         cfg.put(K_D_SAE, sae.numLatents());

@@ -78,8 +78,9 @@ final class SaeWeights {
     float scalar(String name) throws SaeFormatException {
         SafeTensors.TensorInfo t = present(name);
         if (t.numElements() != 1) {
-            throw new SaeFormatException(file, "tensor \"" + name + "\" has shape " + Arrays.toString(t.shape())
-                    + "; expected a single value");
+            throw new SaeFormatException(
+                    file,
+                    "tensor \"" + name + "\" has shape " + Arrays.toString(t.shape()) + "; expected a single value");
         }
         used.add(name);
         noteDtype(t);
@@ -92,8 +93,8 @@ final class SaeWeights {
         }
         SafeTensors.TensorInfo t = wrap(() -> st.info(name));
         if (!t.dtype().isFloat()) {
-            throw new SaeFormatException(file, "tensor \"" + name + "\" has dtype " + t.dtype()
-                    + "; expected F32, F16, BF16 or F64");
+            throw new SaeFormatException(
+                    file, "tensor \"" + name + "\" has dtype " + t.dtype() + "; expected F32, F16, BF16 or F64");
         }
         return t;
     }
@@ -101,8 +102,10 @@ final class SaeWeights {
     private SafeTensors.TensorInfo require(String name, long[] shape, String why) throws SaeFormatException {
         SafeTensors.TensorInfo t = present(name);
         if (!Arrays.equals(t.shape(), shape)) {
-            throw new SaeFormatException(file, "tensor \"" + name + "\" has shape " + Arrays.toString(t.shape())
-                    + ", expected " + Arrays.toString(shape) + " (" + why + ")");
+            throw new SaeFormatException(
+                    file,
+                    "tensor \"" + name + "\" has shape " + Arrays.toString(t.shape()) + ", expected "
+                            + Arrays.toString(shape) + " (" + why + ")");
         }
         used.add(name);
         return t;
@@ -128,14 +131,23 @@ final class SaeWeights {
         Set<String> extra = new TreeSet<>(st.names());
         extra.removeAll(used);
         if (!extra.isEmpty()) {
-            throw new SaeFormatException(file, "unexpected tensor(s) " + extra + " for a " + formatName
-                    + " SAE (expected exactly " + used + "); saestitch cannot represent what they do");
+            throw new SaeFormatException(
+                    file,
+                    "unexpected tensor(s) " + extra + " for a " + formatName + " SAE (expected exactly " + used
+                            + "); saestitch cannot represent what they do");
         }
     }
 
     /** Builds the SAE; the constructor's shape and finiteness errors become errors about this file. */
-    Sae build(Activation activation, boolean applyBDecToInput, FloatMatrix wEnc, float[] bEnc, FloatMatrix wDec,
-            float[] bDec, Sae.SaeMetadata metadata) throws SaeFormatException {
+    Sae build(
+            Activation activation,
+            boolean applyBDecToInput,
+            FloatMatrix wEnc,
+            float[] bEnc,
+            FloatMatrix wDec,
+            float[] bDec,
+            Sae.SaeMetadata metadata)
+            throws SaeFormatException {
         try {
             return new Sae(activation, applyBDecToInput, wEnc, bEnc, wDec, bDec, metadata);
         } catch (IllegalArgumentException e) {

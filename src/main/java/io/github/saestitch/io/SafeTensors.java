@@ -166,8 +166,12 @@ public final class SafeTensors implements AutoCloseable {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof TensorInfo t && name.equals(t.name) && dtype == t.dtype && Arrays.equals(shape, t.shape)
-                    && begin == t.begin && end == t.end;
+            return o instanceof TensorInfo t
+                    && name.equals(t.name)
+                    && dtype == t.dtype
+                    && Arrays.equals(shape, t.shape)
+                    && begin == t.begin
+                    && end == t.end;
         }
 
         @Override
@@ -187,7 +191,11 @@ public final class SafeTensors implements AutoCloseable {
     private final Map<String, String> metadata;
     private final Map<String, TensorInfo> tensors; // in data-offset order
 
-    private SafeTensors(Path path, Arena ownedArena, MemorySegment data, Map<String, String> metadata,
+    private SafeTensors(
+            Path path,
+            Arena ownedArena,
+            MemorySegment data,
+            Map<String, String> metadata,
             Map<String, TensorInfo> tensors) {
         this.path = path;
         this.ownedArena = ownedArena;
@@ -223,24 +231,27 @@ public final class SafeTensors implements AutoCloseable {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < Long.BYTES) {
-                throw new FileFormatException(file, "file is " + size
-                        + " bytes; a safetensors file starts with an 8-byte header length");
+                throw new FileFormatException(
+                        file, "file is " + size + " bytes; a safetensors file starts with an 8-byte header length");
             }
             whole = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
         }
         long size = whole.byteSize();
         long n = whole.get(FloatConversions.I64_LE, 0);
         if (n < 0 || n > size - Long.BYTES) {
-            throw new FileFormatException(file, "header length " + Long.toUnsignedString(n)
-                    + " runs past the end of the file (" + size + " bytes, so at most " + (size - Long.BYTES) + ")");
+            throw new FileFormatException(
+                    file,
+                    "header length " + Long.toUnsignedString(n) + " runs past the end of the file (" + size
+                            + " bytes, so at most " + (size - Long.BYTES) + ")");
         }
         if (n > MAX_HEADER_BYTES) {
-            throw new FileFormatException(file, "header length " + n + " exceeds the format's limit of "
-                    + MAX_HEADER_BYTES + " bytes");
+            throw new FileFormatException(
+                    file, "header length " + n + " exceeds the format's limit of " + MAX_HEADER_BYTES + " bytes");
         }
         String headerText;
         try {
-            headerText = StandardCharsets.UTF_8.newDecoder()
+            headerText = StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(whole.asSlice(Long.BYTES, n).asByteBuffer())
@@ -277,20 +288,22 @@ public final class SafeTensors implements AutoCloseable {
 
     private static Map<String, String> parseMetadata(Path file, JsonNode node) throws FileFormatException {
         if (!node.isObject()) {
-            throw new FileFormatException(file, METADATA_KEY + " must be a JSON object of strings, got " + node.getNodeType());
+            throw new FileFormatException(
+                    file, METADATA_KEY + " must be a JSON object of strings, got " + node.getNodeType());
         }
         Map<String, String> m = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : node.properties()) {
             if (!e.getValue().isTextual()) {
-                throw new FileFormatException(file, METADATA_KEY + " value for \"" + e.getKey()
-                        + "\" must be a string, got " + e.getValue());
+                throw new FileFormatException(
+                        file, METADATA_KEY + " value for \"" + e.getKey() + "\" must be a string, got " + e.getValue());
             }
             m.put(e.getKey(), e.getValue().textValue());
         }
         return Collections.unmodifiableMap(m);
     }
 
-    private static TensorInfo parseEntry(Path file, String name, JsonNode node, long dataBytes) throws FileFormatException {
+    private static TensorInfo parseEntry(Path file, String name, JsonNode node, long dataBytes)
+            throws FileFormatException {
         if (!node.isObject()) {
             throw new FileFormatException(file, "tensor \"" + name + "\": entry must be an object, got " + node);
         }
@@ -300,8 +313,10 @@ public final class SafeTensors implements AutoCloseable {
         }
         DType dtype = DType.parse(dt.textValue());
         if (dtype == null) {
-            throw new FileFormatException(file, "tensor \"" + name + "\": unknown dtype \"" + dt.textValue()
-                    + "\" (known: " + Arrays.toString(DType.values()) + ")");
+            throw new FileFormatException(
+                    file,
+                    "tensor \"" + name + "\": unknown dtype \"" + dt.textValue() + "\" (known: "
+                            + Arrays.toString(DType.values()) + ")");
         }
         JsonNode sh = node.get("shape");
         if (sh == null || !sh.isArray()) {
@@ -311,12 +326,13 @@ public final class SafeTensors implements AutoCloseable {
         for (int i = 0; i < shape.length; i++) {
             JsonNode d = sh.get(i);
             if (!d.isIntegralNumber() || !d.canConvertToLong()) {
-                throw new FileFormatException(file, "tensor \"" + name + "\": dimension " + i + " is not an integer: " + d);
+                throw new FileFormatException(
+                        file, "tensor \"" + name + "\": dimension " + i + " is not an integer: " + d);
             }
             shape[i] = d.longValue();
             if (shape[i] < 0) {
-                throw new FileFormatException(file, "tensor \"" + name + "\": negative dimension " + shape[i]
-                        + " in shape " + sh);
+                throw new FileFormatException(
+                        file, "tensor \"" + name + "\": negative dimension " + shape[i] + " in shape " + sh);
             }
         }
         JsonNode off = node.get("data_offsets");
@@ -327,18 +343,20 @@ public final class SafeTensors implements AutoCloseable {
         for (int i = 0; i < 2; i++) {
             JsonNode o = off.get(i);
             if (!o.isIntegralNumber() || !o.canConvertToLong() || o.longValue() < 0) {
-                throw new FileFormatException(file, "tensor \"" + name + "\": data offset " + o
-                        + " is not a non-negative integer");
+                throw new FileFormatException(
+                        file, "tensor \"" + name + "\": data offset " + o + " is not a non-negative integer");
             }
             be[i] = o.longValue();
         }
         if (be[1] < be[0]) {
-            throw new FileFormatException(file, "tensor \"" + name + "\": data_offsets [" + be[0] + ", " + be[1]
-                    + "] end before they begin");
+            throw new FileFormatException(
+                    file, "tensor \"" + name + "\": data_offsets [" + be[0] + ", " + be[1] + "] end before they begin");
         }
         if (be[1] > dataBytes) {
-            throw new FileFormatException(file, "tensor \"" + name + "\": data_offsets [" + be[0] + ", " + be[1]
-                    + "] lie outside the data region of " + dataBytes + " bytes");
+            throw new FileFormatException(
+                    file,
+                    "tensor \"" + name + "\": data_offsets [" + be[0] + ", " + be[1]
+                            + "] lie outside the data region of " + dataBytes + " bytes");
         }
         long need = dtype.byteSize();
         for (long d : shape) {
@@ -349,8 +367,10 @@ public final class SafeTensors implements AutoCloseable {
             }
         }
         if (need != be[1] - be[0]) {
-            throw new FileFormatException(file, "tensor \"" + name + "\": shape " + sh + " of " + dtype + " needs "
-                    + need + " bytes but data_offsets [" + be[0] + ", " + be[1] + "] hold " + (be[1] - be[0]));
+            throw new FileFormatException(
+                    file,
+                    "tensor \"" + name + "\": shape " + sh + " of " + dtype + " needs " + need
+                            + " bytes but data_offsets [" + be[0] + ", " + be[1] + "] hold " + (be[1] - be[0]));
         }
         return new TensorInfo(name, dtype, shape, be[0], be[1]);
     }
@@ -362,19 +382,25 @@ public final class SafeTensors implements AutoCloseable {
         String prev = null;
         for (TensorInfo t : infos) {
             if (t.begin() < at) {
-                throw new FileFormatException(file, "tensor \"" + t.name() + "\" at [" + t.begin() + ", " + t.end()
-                        + ") overlaps tensor \"" + prev + "\" ending at " + at);
+                throw new FileFormatException(
+                        file,
+                        "tensor \"" + t.name() + "\" at [" + t.begin() + ", " + t.end() + ") overlaps tensor \"" + prev
+                                + "\" ending at " + at);
             }
             if (t.begin() > at) {
-                throw new FileFormatException(file, "bytes [" + at + ", " + t.begin() + ") of the data region "
-                        + "belong to no tensor (gap before \"" + t.name() + "\")");
+                throw new FileFormatException(
+                        file,
+                        "bytes [" + at + ", " + t.begin() + ") of the data region "
+                                + "belong to no tensor (gap before \"" + t.name() + "\")");
             }
             at = t.end();
             prev = t.name();
         }
         if (at != dataBytes) {
-            throw new FileFormatException(file, "the data region has " + dataBytes + " bytes but the tensors cover only "
-                    + at + " (" + (dataBytes - at) + " trailing bytes belong to no tensor)");
+            throw new FileFormatException(
+                    file,
+                    "the data region has " + dataBytes + " bytes but the tensors cover only " + at + " ("
+                            + (dataBytes - at) + " trailing bytes belong to no tensor)");
         }
     }
 
@@ -424,12 +450,13 @@ public final class SafeTensors implements AutoCloseable {
     public FloatMatrix matrix(String name) throws FileFormatException {
         TensorInfo t = floatTensor(name);
         if (t.rank() != 2) {
-            throw new FileFormatException(path, "tensor \"" + name + "\" has shape " + Arrays.toString(t.shape)
-                    + "; expected a 2-D tensor");
+            throw new FileFormatException(
+                    path, "tensor \"" + name + "\" has shape " + Arrays.toString(t.shape) + "; expected a 2-D tensor");
         }
         if (t.shape[0] > Integer.MAX_VALUE || t.shape[1] > Integer.MAX_VALUE) {
-            throw new FileFormatException(path, "tensor \"" + name + "\" shape " + Arrays.toString(t.shape)
-                    + " has a dimension over 2^31 - 1");
+            throw new FileFormatException(
+                    path,
+                    "tensor \"" + name + "\" shape " + Arrays.toString(t.shape) + " has a dimension over 2^31 - 1");
         }
         int rows = (int) t.shape[0];
         int cols = (int) t.shape[1];
@@ -446,8 +473,8 @@ public final class SafeTensors implements AutoCloseable {
     public float[] vector(String name) throws FileFormatException {
         TensorInfo t = floatTensor(name);
         if (t.rank() != 1) {
-            throw new FileFormatException(path, "tensor \"" + name + "\" has shape " + Arrays.toString(t.shape)
-                    + "; expected a 1-D tensor");
+            throw new FileFormatException(
+                    path, "tensor \"" + name + "\" has shape " + Arrays.toString(t.shape) + "; expected a 1-D tensor");
         }
         return floats(name);
     }
@@ -456,7 +483,8 @@ public final class SafeTensors implements AutoCloseable {
     public float[] floats(String name) throws FileFormatException {
         TensorInfo t = floatTensor(name);
         float[] out = heapArray(t);
-        FloatConversions.convert(data.asSlice(t.begin(), t.byteSize()), t.dtype().encoding(), 0, out, 0, out.length);
+        FloatConversions.convert(
+                data.asSlice(t.begin(), t.byteSize()), t.dtype().encoding(), 0, out, 0, out.length);
         return out;
     }
 
@@ -464,17 +492,21 @@ public final class SafeTensors implements AutoCloseable {
     public float scalar(String name) throws FileFormatException {
         TensorInfo t = floatTensor(name);
         if (t.numElements() != 1) {
-            throw new FileFormatException(path, "tensor \"" + name + "\" has shape " + Arrays.toString(t.shape)
-                    + "; expected a single value");
+            throw new FileFormatException(
+                    path,
+                    "tensor \"" + name + "\" has shape " + Arrays.toString(t.shape) + "; expected a single value");
         }
-        return FloatConversions.read(data.asSlice(t.begin(), t.byteSize()), t.dtype().encoding(), 0);
+        return FloatConversions.read(
+                data.asSlice(t.begin(), t.byteSize()), t.dtype().encoding(), 0);
     }
 
     private TensorInfo floatTensor(String name) throws FileFormatException {
         TensorInfo t = info(name);
         if (!t.dtype().isFloat()) {
-            throw new FileFormatException(path, "tensor \"" + name + "\" has dtype " + t.dtype()
-                    + "; expected a floating-point dtype (F16, BF16, F32, F64)");
+            throw new FileFormatException(
+                    path,
+                    "tensor \"" + name + "\" has dtype " + t.dtype()
+                            + "; expected a floating-point dtype (F16, BF16, F32, F64)");
         }
         return t;
     }
@@ -482,8 +514,8 @@ public final class SafeTensors implements AutoCloseable {
     private float[] heapArray(TensorInfo t) throws FileFormatException {
         long n = t.numElements();
         if (n > Integer.MAX_VALUE - 8) {
-            throw new FileFormatException(path, "tensor \"" + t.name() + "\" has " + n
-                    + " elements, too many for one heap array");
+            throw new FileFormatException(
+                    path, "tensor \"" + t.name() + "\" has " + n + " elements, too many for one heap array");
         }
         return new float[(int) n];
     }
@@ -583,7 +615,11 @@ public final class SafeTensors implements AutoCloseable {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             ByteBuffer buf = ByteBuffer.allocateDirect(WRITE_CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
             MemorySegment bufSeg = MemorySegment.ofBuffer(buf); // the whole buffer, whatever its position later
-            writeFully(ch, ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length));
+            writeFully(
+                    ch,
+                    ByteBuffer.allocate(Long.BYTES)
+                            .order(ByteOrder.LITTLE_ENDIAN)
+                            .putLong(0, header.length));
             writeFully(ch, ByteBuffer.wrap(header));
             for (Tensor t : ordered) {
                 writeValues(ch, buf, bufSeg, t);
@@ -639,8 +675,14 @@ public final class SafeTensors implements AutoCloseable {
         for (long start = 0; start < n; start += perChunk) {
             int count = (int) Math.min(perChunk, n - start);
             if (t.dtype() == DType.F32) {
-                MemorySegment.copy(src, ValueLayout.JAVA_FLOAT_UNALIGNED, start * Float.BYTES,
-                        bufSeg, FloatConversions.F32_LE, 0, count);
+                MemorySegment.copy(
+                        src,
+                        ValueLayout.JAVA_FLOAT_UNALIGNED,
+                        start * Float.BYTES,
+                        bufSeg,
+                        FloatConversions.F32_LE,
+                        0,
+                        count);
             } else {
                 for (int k = 0; k < count; k++) {
                     float f = src.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, start + k);

@@ -102,8 +102,10 @@ final class SparsifyFormat implements SaeDirectoryFormat {
             int factor = c.requirePositiveInt(K_EXPANSION_FACTOR);
             dSae = Math.multiplyExact(dIn, factor);
         } else {
-            throw c.error(numLatents < 0 ? "num_latents = " + numLatents + " is negative"
-                    : "missing required key \"num_latents\" (or \"expansion_factor\")");
+            throw c.error(
+                    numLatents < 0
+                            ? "num_latents = " + numLatents + " is negative"
+                            : "missing required key \"num_latents\" (or \"expansion_factor\")");
         }
         if (k > dSae) {
             throw c.error("k = " + k + " exceeds the number of latents " + dSae);
@@ -117,12 +119,32 @@ final class SparsifyFormat implements SaeDirectoryFormat {
         float[] bDec = w.vector(T_B_DEC, dIn, why);
         w.rejectUnexpected("sparsify");
 
-        String hookName = c.optString(K_HOOK_NAME, probe.dir().getFileName() == null ? "" : probe.dir().getFileName().toString());
+        String hookName = c.optString(
+                K_HOOK_NAME,
+                probe.dir().getFileName() == null
+                        ? ""
+                        : probe.dir().getFileName().toString());
         String modelName = c.optString(K_MODEL_NAME, runModelName(probe.dir()));
-        Set<String> consumed = new HashSet<>(List.of(K_D_IN, K_K, K_NUM_LATENTS, K_EXPANSION_FACTOR, K_ACTIVATION, K_TRANSCODE,
-                K_SKIP_CONNECTION, K_SIGNED, K_HOOK_NAME, K_MODEL_NAME, K_FORMAT_VERSION));
+        Set<String> consumed = new HashSet<>(List.of(
+                K_D_IN,
+                K_K,
+                K_NUM_LATENTS,
+                K_EXPANSION_FACTOR,
+                K_ACTIVATION,
+                K_TRANSCODE,
+                K_SKIP_CONNECTION,
+                K_SIGNED,
+                K_HOOK_NAME,
+                K_MODEL_NAME,
+                K_FORMAT_VERSION));
         Map<String, Object> extra = CfgJson.toJavaMap(c.root, consumed);
-        Sae sae = w.build(new Activation.TopK(k), true, encoder.transpose(), bEnc, wDec, bDec,
+        Sae sae = w.build(
+                new Activation.TopK(k),
+                true,
+                encoder.transpose(),
+                bEnc,
+                wDec,
+                bDec,
                 new Sae.SaeMetadata(hookName, modelName, extra));
         List<String> notes = new java.util.ArrayList<>(w.notes);
         notes.add("W_enc is encoder.weight transposed");
@@ -153,12 +175,16 @@ final class SparsifyFormat implements SaeDirectoryFormat {
     @Override
     public void write(Sae sae, Path dir) throws IOException {
         if (!(sae.activation() instanceof Activation.TopK topk)) {
-            throw new SaeFormatException(dir, "sparsify stores only TopK SAEs; this one is " + sae.activation().name()
-                    + " (save it as saelens)");
+            throw new SaeFormatException(
+                    dir,
+                    "sparsify stores only TopK SAEs; this one is "
+                            + sae.activation().name() + " (save it as saelens)");
         }
         if (!sae.applyBDecToInput()) {
-            throw new SaeFormatException(dir, "sparsify always subtracts b_dec from the input; this SAE has "
-                    + "apply_b_dec_to_input = false (save it as saelens)");
+            throw new SaeFormatException(
+                    dir,
+                    "sparsify always subtracts b_dec from the input; this SAE has "
+                            + "apply_b_dec_to_input = false (save it as saelens)");
         }
         Map<String, Object> extra = new LinkedHashMap<>(sae.metadata().extraConfig());
         ObjectNode cfg = JsonNodeFactory.instance.objectNode();
@@ -168,8 +194,18 @@ final class SparsifyFormat implements SaeDirectoryFormat {
         }
         cfg.put(K_NUM_LATENTS, sae.numLatents());
         cfg.put(K_K, topk.k());
-        Set<String> written = Set.of(K_ACTIVATION, K_EXPANSION_FACTOR, K_NUM_LATENTS, K_K, K_TRANSCODE, K_SKIP_CONNECTION, K_SIGNED,
-                K_D_IN, K_HOOK_NAME, K_MODEL_NAME, K_FORMAT_VERSION);
+        Set<String> written = Set.of(
+                K_ACTIVATION,
+                K_EXPANSION_FACTOR,
+                K_NUM_LATENTS,
+                K_K,
+                K_TRANSCODE,
+                K_SKIP_CONNECTION,
+                K_SIGNED,
+                K_D_IN,
+                K_HOOK_NAME,
+                K_MODEL_NAME,
+                K_FORMAT_VERSION);
         for (Map.Entry<String, Object> e : extra.entrySet()) {
             if (!written.contains(e.getKey()) && !cfg.has(e.getKey())) {
                 cfg.set(e.getKey(), CfgJson.fromJava(e.getValue()));

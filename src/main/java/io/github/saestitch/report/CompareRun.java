@@ -4,9 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.saestitch.io.FileFormatException;
+import io.github.saestitch.io.Json;
 import io.github.saestitch.io.LatentContext;
 import io.github.saestitch.io.LatentContexts;
-import io.github.saestitch.io.Json;
 import io.github.saestitch.stitch.Contingency;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,11 +36,19 @@ import java.util.Map;
  * The contingency table is summary.json's {@code contingency} (what compare counted), counted from
  * {@code latents.csv} by the same function when an older summary lacks it.
  */
-record CompareRun(Path dir, String label, Summary summary, Latents latents, List<SwapGroup> groups,
-        List<Step> interpolation, Map<Integer, List<LatentContext>> contexts, LatentContexts.Entries small) {
+record CompareRun(
+        Path dir,
+        String label,
+        Summary summary,
+        Latents latents,
+        List<SwapGroup> groups,
+        List<Step> interpolation,
+        Map<Integer, List<LatentContext>> contexts,
+        LatentContexts.Entries small) {
 
     /** Newest compare format version this reader understands. */
     static final int FORMAT_VERSION = 1;
+
     static final String LATENTS = "latents.csv";
     static final String GROUPS = "groups.csv";
     static final String INTERPOLATION = "interpolation.csv";
@@ -49,8 +57,7 @@ record CompareRun(Path dir, String label, Summary summary, Latents latents, List
     private static final ObjectMapper JSON = Json.MAPPER;
 
     /** The metrics of one SAE of the pair on the compare tokens (NaN / −1 when not in the summary). */
-    record ModelStats(int numLatents, double mse, double fvu, double l0, long dead, String activation) {
-    }
+    record ModelStats(int numLatents, double mse, double fvu, double l0, long dead, String activation) {}
 
     /** An interpolation landmark from summary.json ({@code novel_added}, {@code all_applied}). */
     record Landmark(int numLatents, double mse, double l0, double fvu, double mseChangeFraction) {
@@ -58,9 +65,15 @@ record CompareRun(Path dir, String label, Summary summary, Latents latents, List
     }
 
     /** One row of summary.json's {@code threshold_sweep}. */
-    record SweepRow(double threshold, long numNovel, long numReconstruction, long novelImproves, long novelWorsens,
-            long reconstructionImproves, long reconstructionWorsens, double agreement) {
-    }
+    record SweepRow(
+            double threshold,
+            long numNovel,
+            long numReconstruction,
+            long novelImproves,
+            long novelWorsens,
+            long reconstructionImproves,
+            long reconstructionWorsens,
+            double agreement) {}
 
     /**
      * summary.json.
@@ -71,39 +84,75 @@ record CompareRun(Path dir, String label, Summary summary, Latents latents, List
      * @param actNote     activation_similarity's note or measure (may be empty)
      * @param contingency the {@code contingency} object, or null when absent (older summaries)
      */
-    record Summary(int formatVersion, double threshold, long tokens, String kernels, String hybrids, boolean composite,
-            ModelStats small, ModelStats large, Landmark novelAdded, Landmark allApplied, List<SweepRow> sweep,
-            boolean actComputed, double sameNearestFraction, double meanNearestActCorr, String actNote,
-            Contingency contingency) {
-    }
+    record Summary(
+            int formatVersion,
+            double threshold,
+            long tokens,
+            String kernels,
+            String hybrids,
+            boolean composite,
+            ModelStats small,
+            ModelStats large,
+            Landmark novelAdded,
+            Landmark allApplied,
+            List<SweepRow> sweep,
+            boolean actComputed,
+            double sameNearestFraction,
+            double meanNearestActCorr,
+            String actNote,
+            Contingency contingency) {}
 
     /**
      * latents.csv as columns, in file order. Integer columns hold −1 where undefined; number columns NaN.
      * {@code novel[i]} is the kind (true = novel, false = reconstruction).
      */
-    record Latents(int[] latent, double[] maxCos, int[] nearest, boolean[] novel, double[] deltaMse, double[] freq,
-            double[] maxActCorr, int[] actNearest, double[] nearestActCorr, int[] group, int[] step) {
+    record Latents(
+            int[] latent,
+            double[] maxCos,
+            int[] nearest,
+            boolean[] novel,
+            double[] deltaMse,
+            double[] freq,
+            double[] maxActCorr,
+            int[] actNearest,
+            double[] nearestActCorr,
+            int[] group,
+            int[] step) {
         int size() {
             return latent.length;
         }
     }
 
     /** One row of groups.csv. */
-    record SwapGroup(int group, int[] parents, int[] children, double deltaMse, double deltaL0, double cosine,
-            int numEdges, int step) {
-    }
+    record SwapGroup(
+            int group,
+            int[] parents,
+            int[] children,
+            double deltaMse,
+            double deltaL0,
+            double cosine,
+            int numEdges,
+            int step) {}
 
     /** One row of interpolation.csv; {@code action} is start, add or swap. */
-    record Step(int step, String action, int numLatents, double mse, double l0, int target, double cosine,
-            double deltaMse, double fvu) {
-    }
+    record Step(
+            int step,
+            String action,
+            int numLatents,
+            double mse,
+            double l0,
+            int target,
+            double cosine,
+            double deltaMse,
+            double fvu) {}
 
     /**
      * The table of kind × sign of Δmse as compare counted it (summary.json's {@code contingency}); for a
      * summary written before that key, counted from latents.csv the way compare counts.
      */
     Contingency contingency() {
-        return summary.contingency() != null ? summary.contingency()
+        return summary.contingency() != null
+                ? summary.contingency()
                 : Contingency.count(latents.novel(), latents.deltaMse());
     }
 
@@ -130,8 +179,9 @@ record CompareRun(Path dir, String label, Summary summary, Latents latents, List
      * @param small    contexts per latent of the smaller SAE, or null to read {@code contexts_small.jsonl}
      *                 when present
      */
-    static CompareRun read(Path dir, String label, Map<Integer, List<LatentContext>> contexts,
-            LatentContexts.Entries small) throws IOException {
+    static CompareRun read(
+            Path dir, String label, Map<Integer, List<LatentContext>> contexts, LatentContexts.Entries small)
+            throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new ReportInputException(dir, "not a directory (expected the output directory of saestitch compare)");
         }
@@ -146,8 +196,10 @@ record CompareRun(Path dir, String label, Summary summary, Latents latents, List
         }
         for (Integer latent : ctx.keySet()) {
             if (latent < 0 || latent >= s.large().numLatents()) {
-                throw new ReportInputException(dir.resolve(LatentContexts.FILE), "contexts for latent " + latent
-                        + ", but the larger SAE has " + s.large().numLatents() + " latents");
+                throw new ReportInputException(
+                        dir.resolve(LatentContexts.FILE),
+                        "contexts for latent " + latent + ", but the larger SAE has "
+                                + s.large().numLatents() + " latents");
             }
         }
         LatentContexts.Entries sm = small;
@@ -155,15 +207,19 @@ record CompareRun(Path dir, String label, Summary summary, Latents latents, List
             Path f = dir.resolve(LatentContexts.SMALL_FILE);
             sm = Files.isRegularFile(f) ? readContexts(f) : LatentContexts.Entries.NONE;
         }
-        java.util.Set<Integer> smallLatents = new java.util.TreeSet<>(sm.contexts().keySet());
+        java.util.Set<Integer> smallLatents =
+                new java.util.TreeSet<>(sm.contexts().keySet());
         smallLatents.addAll(sm.freq().keySet());
         for (Integer latent : smallLatents) {
             if (latent < 0 || latent >= s.small().numLatents()) {
-                throw new ReportInputException(dir.resolve(LatentContexts.SMALL_FILE), "contexts for latent " + latent
-                        + ", but the smaller SAE has " + s.small().numLatents() + " latents");
+                throw new ReportInputException(
+                        dir.resolve(LatentContexts.SMALL_FILE),
+                        "contexts for latent " + latent + ", but the smaller SAE has "
+                                + s.small().numLatents() + " latents");
             }
         }
-        String name = label != null && !label.isBlank() ? label
+        String name = label != null && !label.isBlank()
+                ? label
                 : s.small().numLatents() + " \u2192 " + s.large().numLatents();
         return new CompareRun(dir, name, s, l, g, steps, Map.copyOf(ctx), sm);
     }
@@ -182,7 +238,8 @@ record CompareRun(Path dir, String label, Summary summary, Latents latents, List
         try {
             root = JSON.readTree(Files.readString(file));
         } catch (NoSuchFileException e) {
-            throw new ReportInputException(file, "file not found (is this the output directory of saestitch compare?)", e);
+            throw new ReportInputException(
+                    file, "file not found (is this the output directory of saestitch compare?)", e);
         } catch (JsonProcessingException e) {
             throw new ReportInputException(file, "not valid JSON: " + e.getOriginalMessage(), e);
         }
@@ -191,14 +248,18 @@ record CompareRun(Path dir, String label, Summary summary, Latents latents, List
         }
         int version = requireInt(file, root, "format_version");
         if (version < 1 || version > FORMAT_VERSION) {
-            throw new ReportInputException(file, "format_version " + version + " is not supported (this saestitch reads "
-                    + "1 to " + FORMAT_VERSION + ")");
+            throw new ReportInputException(
+                    file,
+                    "format_version " + version + " is not supported (this saestitch reads " + "1 to " + FORMAT_VERSION
+                            + ")");
         }
         JsonNode files = root.path("files");
         for (String f : List.of(LATENTS, GROUPS, INTERPOLATION)) {
             if (files.has(f) && files.get(f).asInt(0) > FORMAT_VERSION) {
-                throw new ReportInputException(file, "files." + f + " has format version " + files.get(f)
-                        + ", newer than this saestitch reads (" + FORMAT_VERSION + ")");
+                throw new ReportInputException(
+                        file,
+                        "files." + f + " has format version " + files.get(f) + ", newer than this saestitch reads ("
+                                + FORMAT_VERSION + ")");
             }
         }
         if (!root.path("threshold").isNumber()) {
@@ -208,18 +269,35 @@ record CompareRun(Path dir, String label, Summary summary, Latents latents, List
         ModelStats large = model(file, root, "large");
         List<SweepRow> sweep = new ArrayList<>();
         for (JsonNode r : root.path("threshold_sweep")) {
-            sweep.add(new SweepRow(num(r, "threshold"), r.path("num_novel").asLong(-1),
-                    r.path("num_reconstruction").asLong(-1), r.path("novel_improves").asLong(-1),
-                    r.path("novel_worsens").asLong(-1), r.path("reconstruction_improves").asLong(-1),
-                    r.path("reconstruction_worsens").asLong(-1), num(r, "agreement")));
+            sweep.add(new SweepRow(
+                    num(r, "threshold"),
+                    r.path("num_novel").asLong(-1),
+                    r.path("num_reconstruction").asLong(-1),
+                    r.path("novel_improves").asLong(-1),
+                    r.path("novel_worsens").asLong(-1),
+                    r.path("reconstruction_improves").asLong(-1),
+                    r.path("reconstruction_worsens").asLong(-1),
+                    num(r, "agreement")));
         }
         JsonNode act = root.path("activation_similarity");
         String actNote = act.path("note").asText(act.path("measure").asText(""));
-        return new Summary(version, root.get("threshold").asDouble(), root.path("tokens").asLong(-1),
-                root.path("kernels").asText(""), root.path("hybrids").asText(""), root.path("composite").asBoolean(false),
-                small, large, landmark(root.path("novel_added")), landmark(root.path("all_applied")), List.copyOf(sweep),
-                act.path("computed").asBoolean(false), num(act, "same_nearest_fraction"),
-                num(act, "mean_nearest_act_corr"), actNote, contingency(file, root.path("contingency")));
+        return new Summary(
+                version,
+                root.get("threshold").asDouble(),
+                root.path("tokens").asLong(-1),
+                root.path("kernels").asText(""),
+                root.path("hybrids").asText(""),
+                root.path("composite").asBoolean(false),
+                small,
+                large,
+                landmark(root.path("novel_added")),
+                landmark(root.path("all_applied")),
+                List.copyOf(sweep),
+                act.path("computed").asBoolean(false),
+                num(act, "same_nearest_fraction"),
+                num(act, "mean_nearest_act_corr"),
+                actNote,
+                contingency(file, root.path("contingency")));
     }
 
     /** summary.json's {@code contingency}, or null when the summary has none. */
@@ -227,8 +305,14 @@ record CompareRun(Path dir, String label, Summary summary, Latents latents, List
         if (c.isMissingNode() || c.isNull()) {
             return null;
         }
-        String[] keys = {"novel_improves", "novel_worsens", "novel_unchanged", "reconstruction_improves",
-            "reconstruction_worsens", "reconstruction_unchanged"};
+        String[] keys = {
+            "novel_improves",
+            "novel_worsens",
+            "novel_unchanged",
+            "reconstruction_improves",
+            "reconstruction_worsens",
+            "reconstruction_unchanged"
+        };
         int[] v = new int[keys.length];
         for (int i = 0; i < keys.length; i++) {
             if (!c.path(keys[i]).canConvertToInt() || c.get(keys[i]).asInt() < 0) {
@@ -247,15 +331,24 @@ record CompareRun(Path dir, String label, Summary summary, Latents latents, List
         if (!m.path("num_latents").canConvertToInt() || m.get("num_latents").asInt() < 1) {
             throw new ReportInputException(file, "missing or invalid '" + key + ".num_latents' (a positive integer)");
         }
-        return new ModelStats(m.get("num_latents").asInt(), num(m, "mse"), num(m, "fvu"), num(m, "l0"),
-                m.path("dead").asLong(-1), m.path("activation").asText(""));
+        return new ModelStats(
+                m.get("num_latents").asInt(),
+                num(m, "mse"),
+                num(m, "fvu"),
+                num(m, "l0"),
+                m.path("dead").asLong(-1),
+                m.path("activation").asText(""));
     }
 
     private static Landmark landmark(JsonNode n) {
         if (!n.isObject()) {
             return Landmark.NONE;
         }
-        return new Landmark(n.path("num_latents").asInt(-1), num(n, "mse"), num(n, "l0"), num(n, "fvu"),
+        return new Landmark(
+                n.path("num_latents").asInt(-1),
+                num(n, "mse"),
+                num(n, "l0"),
+                num(n, "fvu"),
                 num(n, "mse_change_fraction"));
     }
 
@@ -303,8 +396,11 @@ record CompareRun(Path dir, String label, Summary summary, Latents latents, List
         for (int r = 0; r < n; r++) {
             long j = c.integer(r, cLatent);
             if (j < 0 || j >= fl) {
-                throw c.bad(r, cLatent, "latent " + j + " out of range: the larger SAE has " + fl + " latents "
-                        + "(summary.json large.num_latents)");
+                throw c.bad(
+                        r,
+                        cLatent,
+                        "latent " + j + " out of range: the larger SAE has " + fl + " latents "
+                                + "(summary.json large.num_latents)");
             }
             if (seen[(int) j]) {
                 throw c.bad(r, cLatent, "latent " + j + " appears twice");
@@ -346,8 +442,15 @@ record CompareRun(Path dir, String label, Summary summary, Latents latents, List
         int cs = c.optionalColumn("step");
         List<SwapGroup> out = new ArrayList<>(c.size());
         for (int r = 0; r < c.size(); r++) {
-            out.add(new SwapGroup((int) c.integer(r, cg), c.integers(r, cp), c.integers(r, cc), c.number(r, cd),
-                    c.number(r, cl), c.number(r, ccos), (int) c.integer(r, ce, -1), (int) c.integer(r, cs, -1)));
+            out.add(new SwapGroup(
+                    (int) c.integer(r, cg),
+                    c.integers(r, cp),
+                    c.integers(r, cc),
+                    c.number(r, cd),
+                    c.number(r, cl),
+                    c.number(r, ccos),
+                    (int) c.integer(r, ce, -1),
+                    (int) c.integer(r, cs, -1)));
         }
         return List.copyOf(out);
     }
@@ -369,8 +472,16 @@ record CompareRun(Path dir, String label, Summary summary, Latents latents, List
             if (!Arrays.asList("start", "add", "swap").contains(action)) {
                 throw c.bad(r, ca, "action must be start, add or swap, got '" + action + "'");
             }
-            out.add(new Step((int) c.integer(r, cs), action, (int) c.integer(r, cn), c.number(r, cm), c.number(r, cl),
-                    (int) c.integer(r, ct, -1), c.number(r, ccos), c.number(r, cd), c.number(r, cf)));
+            out.add(new Step(
+                    (int) c.integer(r, cs),
+                    action,
+                    (int) c.integer(r, cn),
+                    c.number(r, cm),
+                    c.number(r, cl),
+                    (int) c.integer(r, ct, -1),
+                    c.number(r, ccos),
+                    c.number(r, cd),
+                    c.number(r, cf)));
         }
         return List.copyOf(out);
     }

@@ -44,7 +44,8 @@ final class Csv {
         } catch (NoSuchFileException e) {
             throw new ReportInputException(file, "file not found", e);
         } catch (java.io.UncheckedIOException e) {
-            throw new ReportInputException(file, "cannot read as UTF-8 text: " + e.getCause().getMessage(), e);
+            throw new ReportInputException(
+                    file, "cannot read as UTF-8 text: " + e.getCause().getMessage(), e);
         }
         int first = 0;
         while (first < lines.size() && lines.get(first).isBlank()) {
@@ -67,8 +68,8 @@ final class Csv {
             }
             String[] f = split(line, file, i + 1);
             if (f.length != header.size()) {
-                throw new ReportInputException(file, "line " + (i + 1) + ": " + f.length + " fields, but the header has "
-                        + header.size());
+                throw new ReportInputException(
+                        file, "line " + (i + 1) + ": " + f.length + " fields, but the header has " + header.size());
             }
             numbers[rows.size()] = i + 1;
             rows.add(f);
@@ -132,8 +133,8 @@ final class Csv {
     int column(String name) throws ReportInputException {
         Integer i = index.get(name);
         if (i == null) {
-            throw new ReportInputException(file, "missing column '" + name + "' (header: " + String.join(",", header)
-                    + ")");
+            throw new ReportInputException(
+                    file, "missing column '" + name + "' (header: " + String.join(",", header) + ")");
         }
         return i;
     }
@@ -209,8 +210,8 @@ final class Csv {
 
     /** An error about one cell: "line N, column 'name': problem". */
     ReportInputException bad(int row, int col, String problem) {
-        return new ReportInputException(file, "line " + lineNumbers[row] + ", column '" + header.get(col) + "': "
-                + problem);
+        return new ReportInputException(
+                file, "line " + lineNumbers[row] + ", column '" + header.get(col) + "': " + problem);
     }
 
     /** Checks that a {@code format_version} column (when present) holds versions this reader understands. */
@@ -222,8 +223,11 @@ final class Csv {
         for (int r = 0; r < rows.size(); r++) {
             long v = integer(r, c, supported);
             if (v > supported || v < 1) {
-                throw bad(r, c, "format_version " + v + " is not supported (this saestitch reads up to " + supported
-                        + "; a newer saestitch wrote this file)");
+                throw bad(
+                        r,
+                        c,
+                        "format_version " + v + " is not supported (this saestitch reads up to " + supported
+                                + "; a newer saestitch wrote this file)");
             }
         }
     }

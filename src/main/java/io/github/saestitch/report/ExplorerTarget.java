@@ -28,9 +28,10 @@ record ExplorerTarget(int pair, boolean small, Map<Integer, List<LatentContext>>
      * into the explorer when {@code target} is not null; the label alone carries no link when it is.
      */
     static String link(ExplorerTarget target, int j, String text) {
-        String label = target == null ? "" : LatentContexts.label(target.contexts().get(j));
-        String inner = Fmt.xml(text) + (label.isEmpty() ? ""
-                : " <span class=\"lbl\">\u201c" + Fmt.xml(label) + "\u201d</span>");
+        String label =
+                target == null ? "" : LatentContexts.label(target.contexts().get(j));
+        String inner = Fmt.xml(text)
+                + (label.isEmpty() ? "" : " <span class=\"lbl\">\u201c" + Fmt.xml(label) + "\u201d</span>");
         if (target == null) {
             return inner;
         }

@@ -24,14 +24,23 @@ record FamilyRun(Path dir, List<Member> members, List<TrainingCurve> curves, Lis
     static final int FORMAT_VERSION = FamilyTrainer.FORMAT_VERSION;
 
     /** One row of the family summary; the metrics are held-out ones (NaN when not evaluated). */
-    record Member(int width, String architecture, long steps, long tokens, double mse, double fvu, double l0,
-            double dead, double deadFraction, double tokensPerSecond, String dir) {
-    }
+    record Member(
+            int width,
+            String architecture,
+            long steps,
+            long tokens,
+            double mse,
+            double fvu,
+            double l0,
+            double dead,
+            double deadFraction,
+            double tokensPerSecond,
+            String dir) {}
 
     static FamilyRun read(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
-            throw new ReportInputException(dir, "not a directory (expected the output directory of saestitch "
-                    + "train-family)");
+            throw new ReportInputException(
+                    dir, "not a directory (expected the output directory of saestitch " + "train-family)");
         }
         Csv c = Csv.read(dir.resolve(SUMMARY_CSV));
         c.requireFormatVersion(FORMAT_VERSION);
@@ -57,10 +66,22 @@ record FamilyRun(Path dir, List<Member> members, List<TrainingCurve> curves, Lis
             double dead = c.number(r, cd);
             double deadFraction = cdf >= 0 ? c.number(r, cdf) : dead / w;
             String sub = cdir >= 0 ? c.text(r, cdir) : "width-" + w;
-            Member m = new Member((int) w, ca >= 0 ? c.text(r, ca) : "", c.integer(r, cs, -1), c.integer(r, ct, -1),
-                    c.number(r, cm), c.number(r, cf), c.number(r, cl), dead, deadFraction, c.number(r, ctps), sub);
+            Member m = new Member(
+                    (int) w,
+                    ca >= 0 ? c.text(r, ca) : "",
+                    c.integer(r, cs, -1),
+                    c.integer(r, ct, -1),
+                    c.number(r, cm),
+                    c.number(r, cf),
+                    c.number(r, cl),
+                    dead,
+                    deadFraction,
+                    c.number(r, ctps),
+                    sub);
             members.add(m);
-            Path log = sub.isEmpty() ? null : dir.resolve(sub).resolve(TrainingCurve.FILE).normalize();
+            Path log = sub.isEmpty()
+                    ? null
+                    : dir.resolve(sub).resolve(TrainingCurve.FILE).normalize();
             if (log != null && log.startsWith(dir.normalize()) && Files.isRegularFile(log)) {
                 curves.add(TrainingCurve.read(log, "width " + w));
             } else {

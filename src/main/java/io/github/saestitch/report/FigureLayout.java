@@ -37,8 +37,7 @@ final class FigureLayout {
     /** Fraction of the data range added on each fitted side so that edge points are not cut by the frame. */
     static final double PAD = 0.04;
 
-    private FigureLayout() {
-    }
+    private FigureLayout() {}
 
     /** Average advance of a character, as a fraction of the font size (DejaVu Sans / Helvetica digits ≈ 0.55–0.6). */
     static double textWidth(String s, double size) {
@@ -116,8 +115,8 @@ final class FigureLayout {
         out.add(new Rect(left, top, right - left, bottom - top, null, FRAME, 1, 1));
         out.addAll(overlay);
         if (!any) {
-            out.add(new Text((left + right) / 2, (top + bottom) / 2, p.emptyNote(), LABEL_FONT, Anchor.MIDDLE, 0, MUTED,
-                    false));
+            out.add(new Text(
+                    (left + right) / 2, (top + bottom) / 2, p.emptyNote(), LABEL_FONT, Anchor.MIDDLE, 0, MUTED, false));
         }
 
         for (Ticks.Tick t : xt) {
@@ -171,9 +170,11 @@ final class FigureLayout {
                 cy.add(ys.map(y));
             } else {
                 // Outside a fixed domain: pin to the edge and point the triangle the way the value lies.
-                DotShape s = !inY ? (y > ys.hi() ? DotShape.TRIANGLE_UP : DotShape.TRIANGLE_DOWN)
+                DotShape s = !inY
+                        ? (y > ys.hi() ? DotShape.TRIANGLE_UP : DotShape.TRIANGLE_DOWN)
                         : (x > xs.hi() ? DotShape.TRIANGLE_RIGHT : DotShape.TRIANGLE_LEFT);
-                DoubleList[] xy = clamped.computeIfAbsent(s, k -> new DoubleList[] {new DoubleList(), new DoubleList()});
+                DoubleList[] xy =
+                        clamped.computeIfAbsent(s, k -> new DoubleList[] {new DoubleList(), new DoubleList()});
                 double px = xs.map(xs.clamp(x));
                 double py = ys.map(ys.clamp(y));
                 // Keep the marker inside the clip rectangle.
@@ -183,8 +184,14 @@ final class FigureLayout {
         }
         inner.add(new Dots(cx.toArray(), cy.toArray(), p.radius(), DotShape.CIRCLE, p.color(), null, p.opacity()));
         for (Map.Entry<DotShape, DoubleList[]> e : clamped.entrySet()) {
-            inner.add(new Dots(e.getValue()[0].toArray(), e.getValue()[1].toArray(), p.radius() + 1.5, e.getKey(),
-                    p.color(), null, 1));
+            inner.add(new Dots(
+                    e.getValue()[0].toArray(),
+                    e.getValue()[1].toArray(),
+                    p.radius() + 1.5,
+                    e.getKey(),
+                    p.color(),
+                    null,
+                    1));
         }
         return any;
     }
@@ -202,8 +209,8 @@ final class FigureLayout {
             } else if (px.size() > 0) {
                 if (px.size() == 1) {
                     // A lone point between gaps would be invisible as a line: show it as a dot.
-                    inner.add(new Dots(px.toArray(), py.toArray(), Math.max(1.5, l.width()), DotShape.CIRCLE, l.color(),
-                            null, 1));
+                    inner.add(new Dots(
+                            px.toArray(), py.toArray(), Math.max(1.5, l.width()), DotShape.CIRCLE, l.color(), null, 1));
                 } else {
                     inner.add(new Poly(px.toArray(), py.toArray(), l.color(), l.width(), l.dash()));
                 }
@@ -225,8 +232,8 @@ final class FigureLayout {
                 continue;
             }
             any = true;
-            inner.add(new Rect(Math.min(a, b), Math.min(c, d), Math.abs(b - a), Math.abs(d - c), r.color(), null, 0,
-                    r.opacity()));
+            inner.add(new Rect(
+                    Math.min(a, b), Math.min(c, d), Math.abs(b - a), Math.abs(d - c), r.color(), null, 0, r.opacity()));
         }
         return any;
     }
@@ -241,8 +248,15 @@ final class FigureLayout {
             inner.add(new Poly(new double[] {v, v}, new double[] {ys.p0(), ys.p1()}, r.color(), 1.2, r.dashed()));
             if (r.label() != null && !r.label().isEmpty()) {
                 boolean flip = v + 6 + textWidth(r.label(), TICK_FONT) > xs.p1();
-                overlay.add(new Text(flip ? v - 5 : v + 5, ys.p1() + 13, r.label(), TICK_FONT,
-                        flip ? Anchor.END : Anchor.START, 0, r.color(), false));
+                overlay.add(new Text(
+                        flip ? v - 5 : v + 5,
+                        ys.p1() + 13,
+                        r.label(),
+                        TICK_FONT,
+                        flip ? Anchor.END : Anchor.START,
+                        0,
+                        r.color(),
+                        false));
             }
         } else {
             inner.add(new Poly(new double[] {xs.p0(), xs.p1()}, new double[] {v, v}, r.color(), 1.2, r.dashed()));
@@ -266,12 +280,25 @@ final class FigureLayout {
             if (m.labels() != null && m.labels()[i] != null && !m.labels()[i].isEmpty()) {
                 double tx = xs.map(x);
                 boolean flip = tx + 8 + textWidth(m.labels()[i], TICK_FONT) > xs.p1();
-                overlay.add(new Text(flip ? tx - 7 : tx + 7, ys.map(y) - 7, m.labels()[i], TICK_FONT,
-                        flip ? Anchor.END : Anchor.START, 0, m.color(), true));
+                overlay.add(new Text(
+                        flip ? tx - 7 : tx + 7,
+                        ys.map(y) - 7,
+                        m.labels()[i],
+                        TICK_FONT,
+                        flip ? Anchor.END : Anchor.START,
+                        0,
+                        m.color(),
+                        true));
             }
         }
-        inner.add(new Dots(px.toArray(), py.toArray(), 4.5, m.shape(), m.hollow() ? "#ffffff" : m.color(),
-                m.hollow() ? m.color() : "#ffffff", 1));
+        inner.add(new Dots(
+                px.toArray(),
+                py.toArray(),
+                4.5,
+                m.shape(),
+                m.hollow() ? "#ffffff" : m.color(),
+                m.hollow() ? m.color() : "#ffffff",
+                1));
         return px.size() > 0;
     }
 
@@ -398,15 +425,20 @@ final class FigureLayout {
 
     // ---- legend ----
 
-    private enum Swatch { DOT, RING, LINE, DASH, BOX }
+    private enum Swatch {
+        DOT,
+        RING,
+        LINE,
+        DASH,
+        BOX
+    }
 
     /**
      * One legend entry; a line's entry also shows the marker of a {@link Markers} layer of the same name
      * and colour ({@code marker} null when none), so a series reads as its colour, dash and marker.
      */
-    private record LegendItem(String name, String color, Swatch swatch, Scene.Dash dash, DotShape marker,
-            boolean hollow) {
-    }
+    private record LegendItem(
+            String name, String color, Swatch swatch, Scene.Dash dash, DotShape marker, boolean hollow) {}
 
     private static List<LegendItem> legendItems(List<Plot> panels) {
         Map<String, LegendItem> items = new LinkedHashMap<>();
@@ -430,13 +462,21 @@ final class FigureLayout {
                 String key = l.name() + "\u0000" + l.color();
                 LegendItem old = items.get(key);
                 if (old == null) {
-                    items.put(key, new LegendItem(l.name(), l.color(), s, dash,
-                            l instanceof Markers m && m.shape() != DotShape.CIRCLE ? m.shape() : null,
-                            l instanceof Markers m2 && m2.hollow()));
-                } else if (l instanceof Markers m && old.marker() == null
+                    items.put(
+                            key,
+                            new LegendItem(
+                                    l.name(),
+                                    l.color(),
+                                    s,
+                                    dash,
+                                    l instanceof Markers m && m.shape() != DotShape.CIRCLE ? m.shape() : null,
+                                    l instanceof Markers m2 && m2.hollow()));
+                } else if (l instanceof Markers m
+                        && old.marker() == null
                         && (old.swatch() == Swatch.LINE || old.swatch() == Swatch.DASH)) {
-                    items.put(key, new LegendItem(old.name(), old.color(), old.swatch(), old.dash(), m.shape(),
-                            m.hollow()));
+                    items.put(
+                            key,
+                            new LegendItem(old.name(), old.color(), old.swatch(), old.dash(), m.shape(), m.hollow()));
                 }
             }
         }
@@ -477,15 +517,35 @@ final class FigureLayout {
 
     private static void swatch(LegendItem it, double x, double y, List<Shape> out) {
         switch (it.swatch) {
-            case DOT -> out.add(new Dots(new double[] {x + 7}, new double[] {y}, 4,
-                    it.marker == null ? DotShape.CIRCLE : it.marker, it.color, null, 1));
-            case RING -> out.add(new Dots(new double[] {x + 7}, new double[] {y}, 4,
-                    it.marker == null ? DotShape.CIRCLE : it.marker, "#ffffff", it.color, 1));
+            case DOT ->
+                out.add(new Dots(
+                        new double[] {x + 7},
+                        new double[] {y},
+                        4,
+                        it.marker == null ? DotShape.CIRCLE : it.marker,
+                        it.color,
+                        null,
+                        1));
+            case RING ->
+                out.add(new Dots(
+                        new double[] {x + 7},
+                        new double[] {y},
+                        4,
+                        it.marker == null ? DotShape.CIRCLE : it.marker,
+                        "#ffffff",
+                        it.color,
+                        1));
             case LINE, DASH -> {
                 out.add(new Poly(new double[] {x, x + 15}, new double[] {y, y}, it.color, 2, it.dash));
                 if (it.marker != null) {
-                    out.add(new Dots(new double[] {x + 7.5}, new double[] {y}, 3.5, it.marker,
-                            it.hollow ? "#ffffff" : it.color, it.hollow ? it.color : "#ffffff", 1));
+                    out.add(new Dots(
+                            new double[] {x + 7.5},
+                            new double[] {y},
+                            3.5,
+                            it.marker,
+                            it.hollow ? "#ffffff" : it.color,
+                            it.hollow ? it.color : "#ffffff",
+                            1));
                 }
             }
             case BOX -> out.add(new Rect(x + 1, y - 5, 12, 10, it.color, null, 0, 0.85));

@@ -21,22 +21,31 @@ import java.util.Map;
 final class Figures {
     /** Okabe–Ito colours: distinguishable with the common colour-vision deficiencies, and in greyscale print. */
     static final String NOVEL = "#0072B2";
+
     static final String RECONSTRUCTION = "#D55E00";
     static final String REFERENCE = "#222222";
     static final String RULE = "#555555";
-    static final String[] PALETTE = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
-        "#999933"};
+    static final String[] PALETTE = {
+        "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999933"
+    };
     /**
      * Colours of many series on one plot (Paul Tol's "muted" scheme: nine colours told apart with the
      * common colour-vision deficiencies). The Okabe–Ito {@link #PALETTE} has only eight, and its two blues
      * read as one line when ten Frankenstein series share a plot; these come with {@link #SERIES_DASHES}
      * and {@link #SERIES_MARKERS} so that any two series differ in at least two of colour, dash and marker.
      */
-    static final String[] SERIES = {"#332288", "#CC6677", "#117733", "#DDCC77", "#88CCEE", "#882255", "#44AA99",
-        "#999933", "#AA4499"};
+    static final String[] SERIES = {
+        "#332288", "#CC6677", "#117733", "#DDCC77", "#88CCEE", "#882255", "#44AA99", "#999933", "#AA4499"
+    };
+
     static final Scene.Dash[] SERIES_DASHES = {Scene.Dash.SOLID, Scene.Dash.DASH_DOT, Scene.Dash.DOTTED};
-    static final Scene.DotShape[] SERIES_MARKERS = {Scene.DotShape.CIRCLE, Scene.DotShape.SQUARE,
-        Scene.DotShape.TRIANGLE_UP, Scene.DotShape.DIAMOND, Scene.DotShape.TRIANGLE_DOWN};
+    static final Scene.DotShape[] SERIES_MARKERS = {
+        Scene.DotShape.CIRCLE,
+        Scene.DotShape.SQUARE,
+        Scene.DotShape.TRIANGLE_UP,
+        Scene.DotShape.DIAMOND,
+        Scene.DotShape.TRIANGLE_DOWN
+    };
 
     /** The style of series {@code i} of many (colour, dash, marker). */
     record SeriesStyle(String color, Scene.Dash dash, Scene.DotShape marker) {
@@ -44,7 +53,9 @@ final class Figures {
             // Dash and marker shift once the colours wrap, so that series 9 and 10 still differ from every
             // earlier one in two of the three (checked for the first 11 series in DecompositionReportTest).
             int wrap = i / SERIES.length;
-            return new SeriesStyle(SERIES[i % SERIES.length], SERIES_DASHES[(i + wrap) % SERIES_DASHES.length],
+            return new SeriesStyle(
+                    SERIES[i % SERIES.length],
+                    SERIES_DASHES[(i + wrap) % SERIES_DASHES.length],
                     SERIES_MARKERS[(i + 4 * wrap) % SERIES_MARKERS.length]);
         }
     }
@@ -59,8 +70,7 @@ final class Figures {
      */
     static final double OUTLIER_RANGE_FACTOR = 4;
 
-    private Figures() {
-    }
+    private Figures() {}
 
     /**
      * A figure and its text.
@@ -84,8 +94,9 @@ final class Figures {
         int[] shown = Sampling.indices(l.size(), maxPoints, seed);
         List<String> notes = new ArrayList<>();
         if (shown.length < l.size()) {
-            notes.add("Showing " + Fmt.count(shown.length) + " of " + Fmt.count(l.size()) + " latents: a uniform random "
-                    + "sample (seed " + seed + "). The counts in the table use every latent.");
+            notes.add(
+                    "Showing " + Fmt.count(shown.length) + " of " + Fmt.count(l.size()) + " latents: a uniform random "
+                            + "sample (seed " + seed + "). The counts in the table use every latent.");
         }
         FigureLayout.DoubleList nx = new FigureLayout.DoubleList();
         FigureLayout.DoubleList ny = new FigureLayout.DoubleList();
@@ -114,14 +125,16 @@ final class Figures {
                 }
             }
             notes.add("The \u0394mse axis is cut to [" + Fmt.num(cut[0]) + ", " + Fmt.num(cut[1]) + "] so the bulk is "
-                    + "readable; " + Fmt.count(beyond) + " latents lie beyond it and are drawn as triangles at the edge "
+                    + "readable; " + Fmt.count(beyond)
+                    + " latents lie beyond it and are drawn as triangles at the edge "
                     + "(their values are in the explorer and latents.csv).");
         }
         int n = nx.size() + rx.size();
         double r = n > 5000 ? 1.8 : n > 1000 ? 2.3 : 3;
         double op = n > 5000 ? 0.45 : n > 1000 ? 0.6 : 0.8;
         Points novel = new Points("novel (max_cos \u2264 \u03c4)", NOVEL, nx.toArray(), ny.toArray(), r, op);
-        Points recon = new Points("reconstruction (max_cos > \u03c4)", RECONSTRUCTION, rx.toArray(), ry.toArray(), r, op);
+        Points recon =
+                new Points("reconstruction (max_cos > \u03c4)", RECONSTRUCTION, rx.toArray(), ry.toArray(), r, op);
         List<Layer> layers = new ArrayList<>();
         layers.add(new Rule(null, RULE, false, 0, null, false));
         // Legend: novel first whatever the draw order (an empty layer only adds the legend entry).
@@ -136,11 +149,13 @@ final class Figures {
         }
         layers.add(new Rule(null, RULE, true, tau, "\u03c4 = " + Ticks.compact(tau), true));
         Plot p = new Plot("", Axis.linear("max_cos with the smaller SAE (decoder cosine)"), y, layers, null, "scatter");
-        String intro = "Each dot is one latent of the larger SAE (" + Fmt.count(run.summary().large().numLatents())
+        String intro = "Each dot is one latent of the larger SAE ("
+                + Fmt.count(run.summary().large().numLatents())
                 + " latents). <b>x</b>: its max_cos, the largest cosine between its decoder row and any decoder row of "
                 + "the smaller SAE. <b>y</b>: \u0394mse, how the smaller SAE's mse changes when this latent alone is added "
                 + "to it (below the zero line: the addition helps). Left of the dashed line (max_cos \u2264 \u03c4 = "
-                + Ticks.compact(tau) + ") the latent is <i>novel</i>, right of it <i>reconstruction</i>. The source found "
+                + Ticks.compact(tau)
+                + ") the latent is <i>novel</i>, right of it <i>reconstruction</i>. The source found "
                 + "novel latents almost always below zero and reconstruction latents mostly above; the table counts "
                 + "each quadrant beside the source's numbers.";
         return new Chart(Figure.single(id, run.label() + ": max_cos against \u0394mse", p, 620, 430), intro, notes);
@@ -205,11 +220,15 @@ final class Figures {
                 new Rects("novel", NOVEL, x0, x1, zero, nTop, 0.85),
                 new Rects("reconstruction", RECONSTRUCTION, x0, x1, nTop, rTop, 0.85),
                 new Rule(null, RULE, true, tau, "\u03c4 = " + Ticks.compact(tau), true));
-        Plot p = new Plot("", Axis.linear("max_cos with the smaller SAE"), Axis.linear("latents per bin").withZero(),
+        Plot p = new Plot(
+                "",
+                Axis.linear("max_cos with the smaller SAE"),
+                Axis.linear("latents per bin").withZero(),
                 layers);
-        String intro = "How many latents of the larger SAE have each max_cos (bins of " + COS_BIN + "), stacked by kind. "
-                + "Latents near 1 are (nearly) shared with the smaller SAE; the mass left of \u03c4 is what the larger SAE "
-                + "knows that the smaller one does not.";
+        String intro =
+                "How many latents of the larger SAE have each max_cos (bins of " + COS_BIN + "), stacked by kind. "
+                        + "Latents near 1 are (nearly) shared with the smaller SAE; the mass left of \u03c4 is what the larger SAE "
+                        + "knows that the smaller one does not.";
         return new Chart(Figure.single(id, run.label() + ": distribution of max_cos", p, 620, 360), intro, List.of());
     }
 
@@ -259,26 +278,39 @@ final class Figures {
         List<Layer> layers = new ArrayList<>();
         layers.add(new Rule(null, RULE, false, 0, null, false));
         layers.add(new Line("novel latents (\u03a3 of individual \u0394mse)", NOVEL, x, yn, 2, false));
-        layers.add(new Line("reconstruction latents (\u03a3 of individual \u0394mse)", RECONSTRUCTION, x, yr, 2, false));
+        layers.add(
+                new Line("reconstruction latents (\u03a3 of individual \u0394mse)", RECONSTRUCTION, x, yr, 2, false));
         layers.add(new Rule(null, RULE, true, tau, "\u03c4 = " + Ticks.compact(tau), true));
         double mseS = run.summary().small().mse();
         CompareRun.Landmark joint = run.summary().novelAdded();
         double jointDelta = joint.mse() - mseS;
         if (Double.isFinite(jointDelta)) {
-            layers.add(new Markers("joint: all novel latents added together", REFERENCE, new double[] {tau},
-                    new double[] {jointDelta}, null, true));
+            layers.add(new Markers(
+                    "joint: all novel latents added together",
+                    REFERENCE,
+                    new double[] {tau},
+                    new double[] {jointDelta},
+                    null,
+                    true));
         }
-        Plot p = new Plot("", Axis.linear("max_cos (latents taken in increasing order)"),
-                Axis.linear("cumulative \u03a3 of individual \u0394mse"), layers);
+        Plot p = new Plot(
+                "",
+                Axis.linear("max_cos (latents taken in increasing order)"),
+                Axis.linear("cumulative \u03a3 of individual \u0394mse"),
+                layers);
         StringBuilder intro = new StringBuilder();
-        intro.append("The running <b>sum of the individual \u0394mse</b> of the larger SAE's latents, taken in order of "
-                + "increasing max_cos. It is not the effect of adding those latents together: each \u0394mse was measured "
-                + "with that latent alone, and latents overlap. The joint path is the interpolation curve; the open "
-                + "circle at \u03c4 is the measured joint change after adding all novel latents at once. ");
+        intro.append(
+                "The running <b>sum of the individual \u0394mse</b> of the larger SAE's latents, taken in order of "
+                        + "increasing max_cos. It is not the effect of adding those latents together: each \u0394mse was measured "
+                        + "with that latent alone, and latents overlap. The joint path is the interpolation curve; the open "
+                        + "circle at \u03c4 is the measured joint change after adding all novel latents at once. ");
         intro.append("Sum over novel latents: ").append(Fmt.num(sumNovel));
         if (mseS > 0) {
-            intro.append(" (").append(Fmt.pct(sumNovel / mseS, true)).append(" of the smaller SAE's mse ")
-                    .append(Fmt.num(mseS)).append(")");
+            intro.append(" (")
+                    .append(Fmt.pct(sumNovel / mseS, true))
+                    .append(" of the smaller SAE's mse ")
+                    .append(Fmt.num(mseS))
+                    .append(")");
         }
         intro.append("; over reconstruction latents: ").append(Fmt.num(sumRecon));
         if (mseS > 0) {
@@ -292,8 +324,10 @@ final class Figures {
             }
             intro.append('.');
         }
-        return new Chart(Figure.single(id, run.label() + ": cumulative individual \u0394mse", p, 620, 380),
-                intro.toString(), List.of());
+        return new Chart(
+                Figure.single(id, run.label() + ": cumulative individual \u0394mse", p, 620, 380),
+                intro.toString(),
+                List.of());
     }
 
     /** How the contingency table changes with τ (summary.json's threshold_sweep), or null without a sweep. */
@@ -316,15 +350,27 @@ final class Figures {
         }
         List<Layer> layers = List.of(
                 new Line("novel latents that improve mse (fraction of novel)", NOVEL, t, novelOk, 2, false),
-                new Line("reconstruction latents that worsen mse (fraction of reconstruction)", RECONSTRUCTION, t,
-                        reconOk, 2, false),
+                new Line(
+                        "reconstruction latents that worsen mse (fraction of reconstruction)",
+                        RECONSTRUCTION,
+                        t,
+                        reconOk,
+                        2,
+                        false),
                 new Line("agreement (both, over all latents)", REFERENCE, t, agree, 2, true),
                 new Rule(null, RULE, true, run.summary().threshold(), "\u03c4 used", true));
-        Plot p = new Plot("", Axis.linear("threshold \u03c4 on max_cos"), Axis.linear("fraction").domain(0, 1), layers);
-        String intro = "The source chose \u03c4 = 0.7 as roughly where latents switch from lowering to raising mse. Here "
-                + "the split is redone at other thresholds with the same individual \u0394mse: how often the kind predicts "
-                + "the sign of \u0394mse. A good \u03c4 keeps both coloured lines high.";
-        return new Chart(Figure.single(id, run.label() + ": classification against the threshold", p, 620, 360), intro,
+        Plot p = new Plot(
+                "",
+                Axis.linear("threshold \u03c4 on max_cos"),
+                Axis.linear("fraction").domain(0, 1),
+                layers);
+        String intro =
+                "The source chose \u03c4 = 0.7 as roughly where latents switch from lowering to raising mse. Here "
+                        + "the split is redone at other thresholds with the same individual \u0394mse: how often the kind predicts "
+                        + "the sign of \u0394mse. A good \u03c4 keeps both coloured lines high.";
+        return new Chart(
+                Figure.single(id, run.label() + ": classification against the threshold", p, 620, 360),
+                intro,
                 List.of());
     }
 
@@ -362,9 +408,11 @@ final class Figures {
             }
             byWidth.add(new Line(run.label(), color, w, mse, 1.8, false));
             byL0.add(new Line(run.label(), color, l0, mse, 1.8, false));
-            for (CompareRun.ModelStats m : List.of(run.summary().small(), run.summary().large())) {
+            for (CompareRun.ModelStats m :
+                    List.of(run.summary().small(), run.summary().large())) {
                 if (Double.isFinite(m.mse())) {
-                    originals.putIfAbsent(m.numLatents() + "|" + m.mse(), new double[] {m.numLatents(), m.l0(), m.mse()});
+                    originals.putIfAbsent(
+                            m.numLatents() + "|" + m.mse(), new double[] {m.numLatents(), m.l0(), m.mse()});
                     minW = Math.min(minW, m.numLatents());
                     maxW = Math.max(maxW, m.numLatents());
                 }
@@ -398,7 +446,10 @@ final class Figures {
         Axis wx = maxW / minW >= 8 ? Axis.log("number of latents") : Axis.linear("number of latents");
         List<Plot> panels = List.of(
                 new Plot("mse against size", wx, Axis.linear(MSE_LABEL), byWidth),
-                new Plot("mse against sparsity", Axis.linear("l0 (active latents per token)"), Axis.linear(MSE_LABEL),
+                new Plot(
+                        "mse against sparsity",
+                        Axis.linear("l0 (active latents per token)"),
+                        Axis.linear(MSE_LABEL),
                         byL0));
         String intro = "The joint path from the smaller SAE towards the larger one: start at the smaller SAE, add the "
                 + "novel latents one at a time (ascending max_cos), then swap the swap groups (descending cosine; a swap "
@@ -483,13 +534,25 @@ final class Figures {
         }
         Axis x = Axis.linear(tokensLabel);
         List<Plot> panels = List.of(
-                new Plot("mse (training batches; open circles: held-out)", x,
-                        positive ? Axis.log(MSE_LABEL) : Axis.linear(MSE_LABEL), mse),
-                new Plot("l0 (training batches)", x, Axis.linear("active latents per token").withZero(), l0),
-                new Plot("dead latents", x, Axis.linear("latents not fired recently").withZero(), dead));
-        String intro = "Training curves from the training logs: the training-batch mse (log scale; held-out evaluations "
-                + "as open circles), the l0 of the training batches and the number of latents that did not fire within "
-                + "the dead window, each against training tokens.";
+                new Plot(
+                        "mse (training batches; open circles: held-out)",
+                        x,
+                        positive ? Axis.log(MSE_LABEL) : Axis.linear(MSE_LABEL),
+                        mse),
+                new Plot(
+                        "l0 (training batches)",
+                        x,
+                        Axis.linear("active latents per token").withZero(),
+                        l0),
+                new Plot(
+                        "dead latents",
+                        x,
+                        Axis.linear("latents not fired recently").withZero(),
+                        dead));
+        String intro =
+                "Training curves from the training logs: the training-batch mse (log scale; held-out evaluations "
+                        + "as open circles), the l0 of the training batches and the number of latents that did not fire within "
+                        + "the dead window, each against training tokens.";
         return new Chart(new Figure(id, "Training curves", panels, 3, 400, 320), intro, List.of());
     }
 
@@ -503,19 +566,25 @@ final class Figures {
         double maxW = 0;
         int k = 0;
         for (String s : t.series()) {
-            List<FrankensteinTable.Row> rows = t.rows().stream().filter(r -> r.series().equals(s)).toList();
+            List<FrankensteinTable.Row> rows =
+                    t.rows().stream().filter(r -> r.series().equals(s)).toList();
             boolean original = s.equals(FrankensteinTable.ORIGINAL);
-            SeriesStyle style = original ? new SeriesStyle(REFERENCE, Scene.Dash.DASHED, Scene.DotShape.CIRCLE)
+            SeriesStyle style = original
+                    ? new SeriesStyle(REFERENCE, Scene.Dash.DASHED, Scene.DotShape.CIRCLE)
                     : SeriesStyle.of(k++);
             String color = style.color();
             String name = original ? "original SAEs" : s;
             // Each panel's line runs in order of its x, whatever the file order.
-            List<FrankensteinTable.Row> w = rows.stream().sorted(java.util.Comparator
-                    .comparingInt(FrankensteinTable.Row::numLatents)).toList();
-            double[] wx = w.stream().mapToDouble(FrankensteinTable.Row::numLatents).toArray();
+            List<FrankensteinTable.Row> w = rows.stream()
+                    .sorted(java.util.Comparator.comparingInt(FrankensteinTable.Row::numLatents))
+                    .toList();
+            double[] wx =
+                    w.stream().mapToDouble(FrankensteinTable.Row::numLatents).toArray();
             double[] wy = w.stream().mapToDouble(FrankensteinTable.Row::mse).toArray();
-            List<FrankensteinTable.Row> z = rows.stream().filter(r -> Double.isFinite(r.l0()))
-                    .sorted(java.util.Comparator.comparingDouble(FrankensteinTable.Row::l0)).toList();
+            List<FrankensteinTable.Row> z = rows.stream()
+                    .filter(r -> Double.isFinite(r.l0()))
+                    .sorted(java.util.Comparator.comparingDouble(FrankensteinTable.Row::l0))
+                    .toList();
             double[] zx = z.stream().mapToDouble(FrankensteinTable.Row::l0).toArray();
             double[] zy = z.stream().mapToDouble(FrankensteinTable.Row::mse).toArray();
             for (double v : wx) {
@@ -528,18 +597,19 @@ final class Figures {
             byL0.add(new Markers(name, color, zx, zy, null, !original, style.marker()));
         }
         Axis x = maxW / minW >= 8 ? Axis.log("number of latents") : Axis.linear("number of latents");
-        List<Plot> panels = List.of(new Plot("mse against the number of latents", x, Axis.linear(MSE_LABEL), byWidth),
+        List<Plot> panels = List.of(
+                new Plot("mse against the number of latents", x, Axis.linear(MSE_LABEL), byWidth),
                 new Plot("mse against l0", Axis.linear("l0 (active latents per token)"), Axis.linear(MSE_LABEL), byL0));
-        String intro = "Stitched SAEs built from the family against the original SAEs (dashed, black, filled dots; every stitched series has its own colour, line pattern and hollow marker), on the same "
-                + "held-out tokens: lower is better in both panels. A <i>cosine</i> series starts from the smallest SAE "
-                + "and adds, from each wider SAE in turn, every latent whose max_cos against the latents chosen so far "
-                + "is below \u03c4 (the source's Frankenstein); a <i>greedy</i> series adds the candidate with the most "
-                + "negative \u0394mse given the latents chosen so far; <i>+ refit</i> re-solves the decoder with the "
-                + "encoders fixed. The left panel compares at equal width, the source's claim; the right one at equal "
-                + "l0, since a stitched SAE that keeps every novel latent also fires more latents per token. The table "
-                + "below has every point.";
-        return new Chart(new Figure(id, "Stitched SAEs against the originals", panels, 2, 480, 360), intro,
-                List.of());
+        String intro =
+                "Stitched SAEs built from the family against the original SAEs (dashed, black, filled dots; every stitched series has its own colour, line pattern and hollow marker), on the same "
+                        + "held-out tokens: lower is better in both panels. A <i>cosine</i> series starts from the smallest SAE "
+                        + "and adds, from each wider SAE in turn, every latent whose max_cos against the latents chosen so far "
+                        + "is below \u03c4 (the source's Frankenstein); a <i>greedy</i> series adds the candidate with the most "
+                        + "negative \u0394mse given the latents chosen so far; <i>+ refit</i> re-solves the decoder with the "
+                        + "encoders fixed. The left panel compares at equal width, the source's claim; the right one at equal "
+                        + "l0, since a stitched SAE that keeps every novel latent also fires more latents per token. The table "
+                        + "below has every point.";
+        return new Chart(new Figure(id, "Stitched SAEs against the originals", panels, 2, 480, 360), intro, List.of());
     }
 
     /** Absorption and mean max cosine per arm of the toy comparison, as horizontal bars. */
@@ -562,16 +632,25 @@ final class Figures {
         }
         Axis y = new Axis("", false, -0.6, n - 0.4, false, ticks);
         List<Plot> panels = List.of(
-                new Plot("absorption (lower is better)", Axis.linear("mean over parent features").domain(0, 1), y,
+                new Plot(
+                        "absorption (lower is better)",
+                        Axis.linear("mean over parent features").domain(0, 1),
+                        y,
                         List.of(new Rects(null, PALETTE[1], zero, abs, y0, y1, 0.85))),
-                new Plot("recovery of the true features", Axis.linear("mean max cosine (higher is better)").domain(0, 1),
-                        y, List.of(new Rects(null, PALETTE[0], zero, mmc, y0, y1, 0.85))));
-        String intro = "SAEs trained on Nabeshima's toy model, whose true features form a tree of parents and children, "
-                + "so absorption can be measured exactly. <b>Absorption</b> of a parent: over tokens where one of its "
-                + "children is present, the fraction on which the parent's latent stays silent (0: none). <b>Mean max "
-                + "cosine</b>: how closely the decoder rows match the true feature directions. Nabeshima reports that "
-                + "the Matryoshka loss removes most absorption.";
-        return new Chart(new Figure(id, "Toy model: feature absorption", panels, 2, 470, Math.max(200, 90 + 42 * n)),
-                intro, List.of());
+                new Plot(
+                        "recovery of the true features",
+                        Axis.linear("mean max cosine (higher is better)").domain(0, 1),
+                        y,
+                        List.of(new Rects(null, PALETTE[0], zero, mmc, y0, y1, 0.85))));
+        String intro =
+                "SAEs trained on Nabeshima's toy model, whose true features form a tree of parents and children, "
+                        + "so absorption can be measured exactly. <b>Absorption</b> of a parent: over tokens where one of its "
+                        + "children is present, the fraction on which the parent's latent stays silent (0: none). <b>Mean max "
+                        + "cosine</b>: how closely the decoder rows match the true feature directions. Nabeshima reports that "
+                        + "the Matryoshka loss removes most absorption.";
+        return new Chart(
+                new Figure(id, "Toy model: feature absorption", panels, 2, 470, Math.max(200, 90 + 42 * n)),
+                intro,
+                List.of());
     }
 }

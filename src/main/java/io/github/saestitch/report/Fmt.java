@@ -13,8 +13,7 @@ final class Fmt {
     /** Printed for NaN / missing numbers. */
     static final String MISSING = "\u2014";
 
-    private Fmt() {
-    }
+    private Fmt() {}
 
     /**
      * Escapes text for XML/HTML element content and attribute values, and drops the characters XML 1.0

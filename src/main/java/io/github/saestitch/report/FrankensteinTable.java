@@ -33,8 +33,7 @@ record FrankensteinTable(Path file, List<Row> rows) {
     /** The series name of the original SAEs. */
     static final String ORIGINAL = "original";
 
-    record Row(String series, int numLatents, double mse, double fvu, double l0, String note) {
-    }
+    record Row(String series, int numLatents, double mse, double fvu, double l0, String note) {}
 
     /** The series names in order of first appearance. */
     List<String> series() {
@@ -53,16 +52,21 @@ record FrankensteinTable(Path file, List<Row> rows) {
      * a family, as the family summaries show); NaN outside the originals' range or without originals.
      */
     double originalMseAt(int numLatents) {
-        List<Row> o = rows.stream().filter(r -> r.series().equals(ORIGINAL) && Double.isFinite(r.mse()))
-                .sorted(java.util.Comparator.comparingInt(Row::numLatents)).toList();
+        List<Row> o = rows.stream()
+                .filter(r -> r.series().equals(ORIGINAL) && Double.isFinite(r.mse()))
+                .sorted(java.util.Comparator.comparingInt(Row::numLatents))
+                .toList();
         for (int i = 0; i < o.size(); i++) {
             Row a = o.get(i);
             if (a.numLatents() == numLatents) {
                 return a.mse();
             }
-            if (i + 1 < o.size() && a.numLatents() < numLatents && numLatents < o.get(i + 1).numLatents()) {
+            if (i + 1 < o.size()
+                    && a.numLatents() < numLatents
+                    && numLatents < o.get(i + 1).numLatents()) {
                 Row b = o.get(i + 1);
-                double f = Math.log((double) numLatents / a.numLatents()) / Math.log((double) b.numLatents() / a.numLatents());
+                double f = Math.log((double) numLatents / a.numLatents())
+                        / Math.log((double) b.numLatents() / a.numLatents());
                 return a.mse() + f * (b.mse() - a.mse());
             }
         }
@@ -88,8 +92,8 @@ record FrankensteinTable(Path file, List<Row> rows) {
             if (n < 1) {
                 throw c.bad(r, cn, "num_latents must be positive, got " + n);
             }
-            rows.add(new Row(s, (int) n, c.number(r, cm), c.number(r, cf), c.number(r, cl),
-                    cnote >= 0 ? c.text(r, cnote) : ""));
+            rows.add(new Row(
+                    s, (int) n, c.number(r, cm), c.number(r, cf), c.number(r, cl), cnote >= 0 ? c.text(r, cnote) : ""));
         }
         return new FrankensteinTable(file, List.copyOf(rows));
     }

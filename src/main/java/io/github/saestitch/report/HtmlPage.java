@@ -32,7 +32,11 @@ final class HtmlPage {
     void section(String id, String heading, String introHtml) {
         closeSection();
         toc.add(new String[] {id, heading});
-        body.append("<section id=\"").append(Fmt.xml(id)).append("\">\n<h2>").append(Fmt.xml(heading)).append("</h2>\n");
+        body.append("<section id=\"")
+                .append(Fmt.xml(id))
+                .append("\">\n<h2>")
+                .append(Fmt.xml(heading))
+                .append("</h2>\n");
         if (introHtml != null && !introHtml.isEmpty()) {
             body.append("<p>").append(introHtml).append("</p>\n");
         }
@@ -58,16 +62,28 @@ final class HtmlPage {
     static String figure(Figures.Chart chart, String svgElement, boolean png) {
         Figure f = chart.figure();
         StringBuilder sb = new StringBuilder(svgElement.length() + 1024);
-        sb.append("<figure class=\"fig\" id=\"fig-").append(f.id()).append("\">\n<figcaption><h3>")
-                .append(Fmt.xml(f.title())).append("</h3>\n<p>").append(chart.intro()).append("</p></figcaption>\n");
+        sb.append("<figure class=\"fig\" id=\"fig-")
+                .append(f.id())
+                .append("\">\n<figcaption><h3>")
+                .append(Fmt.xml(f.title()))
+                .append("</h3>\n<p>")
+                .append(chart.intro())
+                .append("</p></figcaption>\n");
         sb.append("<div class=\"svgwrap\">\n").append(svgElement).append("</div>\n");
         for (String n : chart.notes()) {
             sb.append("<p class=\"fignote\">").append(Fmt.xml(n)).append("</p>\n");
         }
-        sb.append("<p class=\"figlinks\">Standalone: <a href=\"figures/").append(f.id()).append(".svg\">").append(f.id())
+        sb.append("<p class=\"figlinks\">Standalone: <a href=\"figures/")
+                .append(f.id())
+                .append(".svg\">")
+                .append(f.id())
                 .append(".svg</a>");
         if (png) {
-            sb.append(" \u00b7 <a href=\"figures/").append(f.id()).append(".png\">").append(f.id()).append(".png</a>");
+            sb.append(" \u00b7 <a href=\"figures/")
+                    .append(f.id())
+                    .append(".png\">")
+                    .append(f.id())
+                    .append(".png</a>");
         }
         sb.append("</p>\n</figure>\n");
         return sb.toString();
@@ -99,7 +115,9 @@ final class HtmlPage {
                 if (i == 0) {
                     sb.append("<th>").append(r[i]).append("</th>");
                 } else {
-                    sb.append(text ? "<td class=\"text\">" : "<td>").append(r[i]).append("</td>");
+                    sb.append(text ? "<td class=\"text\">" : "<td>")
+                            .append(r[i])
+                            .append("</td>");
                 }
             }
             sb.append("</tr>\n");
@@ -117,21 +135,37 @@ final class HtmlPage {
                 .append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
                         + "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n")
                 .append("<meta name=\"generator\" content=\"saestitch report (data format_version ")
-                .append(ReportData.FORMAT_VERSION).append(")\">\n")
+                .append(ReportData.FORMAT_VERSION)
+                .append(")\">\n")
                 .append("<link rel=\"icon\" href=\"data:,\">\n")
-                .append("<title>").append(Fmt.xml(title)).append("</title>\n<style>\n").append(resource("report.css"))
-                .append("</style>\n</head>\n<body>\n<header>\n<h1>").append(Fmt.xml(title)).append("</h1>\n");
+                .append("<title>")
+                .append(Fmt.xml(title))
+                .append("</title>\n<style>\n")
+                .append(resource("report.css"))
+                .append("</style>\n</head>\n<body>\n<header>\n<h1>")
+                .append(Fmt.xml(title))
+                .append("</h1>\n");
         if (leadHtml != null && !leadHtml.isEmpty()) {
             sb.append("<p class=\"lead\">").append(leadHtml).append("</p>\n");
         }
         sb.append("<nav><ul>");
         for (String[] t : toc) {
-            sb.append("<li><a href=\"#").append(Fmt.xml(t[0])).append("\">").append(Fmt.xml(t[1])).append("</a></li>");
+            sb.append("<li><a href=\"#")
+                    .append(Fmt.xml(t[0]))
+                    .append("\">")
+                    .append(Fmt.xml(t[1]))
+                    .append("</a></li>");
         }
-        sb.append("</ul></nav>\n</header>\n<main>\n").append(body).append("</main>\n<footer>").append(footerHtml)
+        sb.append("</ul></nav>\n</header>\n<main>\n")
+                .append(body)
+                .append("</main>\n<footer>")
+                .append(footerHtml)
                 .append("</footer>\n");
-        sb.append("<script type=\"application/json\" id=\"report-data\">").append(ReportData.scriptSafe(data))
-                .append("</script>\n<script>\n").append(resource("report.js")).append("</script>\n</body>\n</html>\n");
+        sb.append("<script type=\"application/json\" id=\"report-data\">")
+                .append(ReportData.scriptSafe(data))
+                .append("</script>\n<script>\n")
+                .append(resource("report.js"))
+                .append("</script>\n</body>\n</html>\n");
         return sb.toString();
     }
 

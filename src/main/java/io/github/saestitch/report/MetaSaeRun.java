@@ -32,8 +32,8 @@ import java.util.List;
  * @param metaNearest  per meta-latent: its nearest latents of the smaller SAE in rank order
  * @param members      per meta-latent: the {@code members} column (−1 when the file has no row for it)
  */
-record MetaSaeRun(Path dir, Summary summary, List<List<Weighted>> latentMeta, List<List<Weighted>> metaNearest,
-        int[] members) {
+record MetaSaeRun(
+        Path dir, Summary summary, List<List<Weighted>> latentMeta, List<List<Weighted>> metaNearest, int[] members) {
 
     static final int FORMAT_VERSION = 1;
     static final String SUMMARY = "summary.json";
@@ -43,27 +43,43 @@ record MetaSaeRun(Path dir, Summary summary, List<List<Weighted>> latentMeta, Li
     private static final ObjectMapper JSON = Json.MAPPER;
 
     /** An index with a weight (a meta-latent and its coefficient, or a latent and its cosine). */
-    record Weighted(int index, double weight) {
-    }
+    record Weighted(int index, double weight) {}
 
     /**
      * summary.json. Strings are empty, numbers NaN and counts −1 when absent.
      */
-    record Summary(int formatVersion, String sae, int numLatents, int dIn, int metaLatents, int k, double fvu,
-            double l0, String nearestSae, int nearestNumLatents) {
-    }
+    record Summary(
+            int formatVersion,
+            String sae,
+            int numLatents,
+            int dIn,
+            int metaLatents,
+            int k,
+            double fvu,
+            double l0,
+            String nearestSae,
+            int nearestNumLatents) {}
 
     static MetaSaeRun read(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
-            throw new ReportInputException(dir, "not a directory (expected the output directory of saestitch meta-sae)");
+            throw new ReportInputException(
+                    dir, "not a directory (expected the output directory of saestitch meta-sae)");
         }
         Path sf = dir.resolve(SUMMARY);
         JsonNode root = readJson(sf, "saestitch meta-sae");
         int version = requireVersion(sf, root);
         int n = requirePositive(sf, root, "num_latents");
         int m = requirePositive(sf, root, "meta_latents");
-        Summary s = new Summary(version, root.path("sae").asText(""), n, root.path("d_in").asInt(-1), m,
-                root.path("k").asInt(-1), num(root, "fvu"), num(root, "l0"), root.path("nearest_sae").asText(""),
+        Summary s = new Summary(
+                version,
+                root.path("sae").asText(""),
+                n,
+                root.path("d_in").asInt(-1),
+                m,
+                root.path("k").asInt(-1),
+                num(root, "fvu"),
+                num(root, "l0"),
+                root.path("nearest_sae").asText(""),
                 root.path("nearest_num_latents").asInt(-1));
 
         Csv lm = Csv.read(dir.resolve(LATENT_META));
@@ -92,7 +108,12 @@ record MetaSaeRun(Path dir, Summary summary, List<List<Weighted>> latentMeta, Li
         java.util.Arrays.fill(members, -1);
         for (int r = 0; r < ml.size(); r++) {
             int meta = index(ml, r, cmm, m, "meta_latent", "the meta-SAE has " + m + " meta-latents");
-            int latent = index(ml, r, cml, near > 0 ? near : Integer.MAX_VALUE, "latent",
+            int latent = index(
+                    ml,
+                    r,
+                    cml,
+                    near > 0 ? near : Integer.MAX_VALUE,
+                    "latent",
                     "the nearest SAE has " + near + " latents (summary.json nearest_num_latents)");
             byMeta.get(meta).add(new Ranked(rank(ml, r, cmr), latent, ml.number(r, cc)));
             members[meta] = (int) ml.integer(r, cmem, members[meta]);
@@ -106,8 +127,7 @@ record MetaSaeRun(Path dir, Summary summary, List<List<Weighted>> latentMeta, Li
                 + " meta-latents" + (summary.k() > 0 ? ", k = " + summary.k() : "") + ")";
     }
 
-    private record Ranked(int rank, int index, double weight) {
-    }
+    private record Ranked(int rank, int index, double weight) {}
 
     private static List<List<Ranked>> lists(int n) {
         List<List<Ranked>> out = new ArrayList<>(n);
@@ -163,8 +183,9 @@ record MetaSaeRun(Path dir, Summary summary, List<List<Weighted>> latentMeta, Li
         }
         int v = root.get("format_version").asInt();
         if (v < 1 || v > FORMAT_VERSION) {
-            throw new ReportInputException(file, "format_version " + v + " is not supported (this saestitch reads 1 to "
-                    + FORMAT_VERSION + ")");
+            throw new ReportInputException(
+                    file,
+                    "format_version " + v + " is not supported (this saestitch reads 1 to " + FORMAT_VERSION + ")");
         }
         return v;
     }

@@ -31,8 +31,12 @@ import java.util.Map;
  * @param latentFactor  per latent: its factors, largest weight first (empty when none)
  * @param contexts      per factor index: its top contexts (factors without any are absent)
  */
-record NmfRun(Path dir, Summary summary, List<List<MetaSaeRun.Weighted>> factorLatents,
-        List<List<LatentFactor>> latentFactor, Map<Integer, List<LatentContext>> contexts) {
+record NmfRun(
+        Path dir,
+        Summary summary,
+        List<List<MetaSaeRun.Weighted>> factorLatents,
+        List<List<LatentFactor>> latentFactor,
+        Map<Integer, List<LatentContext>> contexts) {
 
     static final int FORMAT_VERSION = 1;
     static final String SUMMARY = "summary.json";
@@ -41,8 +45,17 @@ record NmfRun(Path dir, Summary summary, List<List<MetaSaeRun.Weighted>> factorL
     static final String CONTEXTS = "factor_contexts.jsonl";
 
     /** summary.json; strings empty, numbers NaN and counts −1 when absent. */
-    record Summary(int formatVersion, String sae, int numLatents, int factors, long tokens, double relativeError,
-            long iterations, String pool, long documents, List<FactorGenre> genres) {
+    record Summary(
+            int formatVersion,
+            String sae,
+            int numLatents,
+            int factors,
+            long tokens,
+            double relativeError,
+            long iterations,
+            String pool,
+            long documents,
+            List<FactorGenre> genres) {
 
         /** Whether V's rows are documents ({@code pool} "document") rather than tokens. */
         boolean documentPooled() {
@@ -54,12 +67,10 @@ record NmfRun(Path dir, Summary summary, List<List<MetaSaeRun.Weighted>> factorL
      * A factor's most over-represented genre, from {@code summary.json genre_mix.factors} when present:
      * {@code purity} the genre's share of the factor's W mass, {@code lift} that over its share of rows.
      */
-    record FactorGenre(String genre, double purity, double lift) {
-    }
+    record FactorGenre(String genre, double purity, double lift) {}
 
     /** One row of latent_factor.csv. */
-    record LatentFactor(int factor, double weight, double share) {
-    }
+    record LatentFactor(int factor, double weight, double share) {}
 
     static NmfRun read(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
@@ -81,9 +92,17 @@ record NmfRun(Path dir, Summary summary, List<List<MetaSaeRun.Weighted>> factorL
                 genres.set(i, new FactorGenre(genre, MetaSaeRun.num(g, "purity"), MetaSaeRun.num(g, "lift")));
             }
         }
-        Summary s = new Summary(version, root.path("sae").asText(""), n, f, root.path("tokens").asLong(-1),
-                MetaSaeRun.num(root, "relative_error"), root.path("iterations").asLong(-1),
-                root.path("pool").asText("token"), root.path("documents").asLong(-1), java.util.Collections.unmodifiableList(genres));
+        Summary s = new Summary(
+                version,
+                root.path("sae").asText(""),
+                n,
+                f,
+                root.path("tokens").asLong(-1),
+                MetaSaeRun.num(root, "relative_error"),
+                root.path("iterations").asLong(-1),
+                root.path("pool").asText("token"),
+                root.path("documents").asLong(-1),
+                java.util.Collections.unmodifiableList(genres));
 
         Csv fc = Csv.read(dir.resolve(FACTORS));
         fc.requireFormatVersion(FORMAT_VERSION);
@@ -134,8 +153,8 @@ record NmfRun(Path dir, Summary summary, List<List<MetaSaeRun.Weighted>> factorL
         }
 
         Path cfile = dir.resolve(CONTEXTS);
-        Map<Integer, List<LatentContext>> ctx = Files.isRegularFile(cfile) ? CompareRun.readContexts(cfile).contexts()
-                : Map.of();
+        Map<Integer, List<LatentContext>> ctx =
+                Files.isRegularFile(cfile) ? CompareRun.readContexts(cfile).contexts() : Map.of();
         for (Integer k : ctx.keySet()) {
             if (k >= f) {
                 throw new ReportInputException(cfile, "contexts for factor " + k + ", but " + factorsWhy);

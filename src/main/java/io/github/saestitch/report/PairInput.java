@@ -23,8 +23,8 @@ import java.util.Objects;
  *                   SAE's latents itself only when no other pair has it as its larger SAE (the smallest
  *                   SAE of a chain); without this file they open with their children but no contexts.
  */
-public record PairInput(Path compareDir, String label, Map<Integer, List<LatentContext>> contexts,
-        LatentContexts.Entries small) {
+public record PairInput(
+        Path compareDir, String label, Map<Integer, List<LatentContext>> contexts, LatentContexts.Entries small) {
     public PairInput {
         Objects.requireNonNull(compareDir, "compareDir");
         contexts = contexts == null ? null : Map.copyOf(contexts);

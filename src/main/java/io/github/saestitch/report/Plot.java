@@ -107,12 +107,12 @@ record Plot(String title, Axis x, Axis y, List<Layer> layers, String emptyNote, 
 
     /** A reference line across the whole plot at {@code value} (vertical: an x value), with an optional label. */
     record Rule(String name, String color, boolean vertical, double value, String label, boolean dashed)
-            implements Layer {
-    }
+            implements Layer {}
 
     /** Highlighted reference points (e.g. the original SAEs) with a text label each (labels may be null). */
-    record Markers(String name, String color, double[] x, double[] y, String[] labels, boolean hollow,
-            Scene.DotShape shape) implements Layer {
+    record Markers(
+            String name, String color, double[] x, double[] y, String[] labels, boolean hollow, Scene.DotShape shape)
+            implements Layer {
         Markers {
             requireSameLength(x, y);
             if (labels != null && labels.length != x.length) {

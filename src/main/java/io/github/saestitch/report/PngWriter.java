@@ -28,8 +28,7 @@ import javax.imageio.ImageIO;
  * rasterised at {@code scale} pixels per SVG unit (2 for print-sharp slides).
  */
 final class PngWriter {
-    private PngWriter() {
-    }
+    private PngWriter() {}
 
     /** The PNG bytes of {@code s} at {@code scale} device pixels per unit. */
     static byte[] png(Scene s, double scale) throws IOException {
@@ -76,32 +75,33 @@ final class PngWriter {
                     }
                 });
             }
-            case Dots d -> withOpacity(g, d.opacity(), () -> {
-                for (int i = 0; i < d.x().length; i++) {
-                    java.awt.Shape m;
-                    if (d.shape() == Scene.DotShape.CIRCLE) {
-                        m = new Ellipse2D.Double(d.x()[i] - d.r(), d.y()[i] - d.r(), 2 * d.r(), 2 * d.r());
-                    } else {
-                        double[][] v = SvgWriter.vertices(d.shape(), d.x()[i], d.y()[i], d.r());
-                        Path2D.Double p = new Path2D.Double();
-                        p.moveTo(v[0][0], v[0][1]);
-                        for (int k = 1; k < v.length; k++) {
-                            p.lineTo(v[k][0], v[k][1]);
+            case Dots d ->
+                withOpacity(g, d.opacity(), () -> {
+                    for (int i = 0; i < d.x().length; i++) {
+                        java.awt.Shape m;
+                        if (d.shape() == Scene.DotShape.CIRCLE) {
+                            m = new Ellipse2D.Double(d.x()[i] - d.r(), d.y()[i] - d.r(), 2 * d.r(), 2 * d.r());
+                        } else {
+                            double[][] v = SvgWriter.vertices(d.shape(), d.x()[i], d.y()[i], d.r());
+                            Path2D.Double p = new Path2D.Double();
+                            p.moveTo(v[0][0], v[0][1]);
+                            for (int k = 1; k < v.length; k++) {
+                                p.lineTo(v[k][0], v[k][1]);
+                            }
+                            p.closePath();
+                            m = p;
                         }
-                        p.closePath();
-                        m = p;
+                        if (d.fill() != null) {
+                            g.setColor(color(d.fill()));
+                            g.fill(m);
+                        }
+                        if (d.stroke() != null) {
+                            g.setColor(color(d.stroke()));
+                            g.setStroke(new BasicStroke(1.2f));
+                            g.draw(m);
+                        }
                     }
-                    if (d.fill() != null) {
-                        g.setColor(color(d.fill()));
-                        g.fill(m);
-                    }
-                    if (d.stroke() != null) {
-                        g.setColor(color(d.stroke()));
-                        g.setStroke(new BasicStroke(1.2f));
-                        g.draw(m);
-                    }
-                }
-            });
+                });
             case Poly p -> {
                 if (p.x().length < 2) {
                     return;
@@ -112,10 +112,16 @@ final class PngWriter {
                     path.lineTo(p.x()[i], p.y()[i]);
                 }
                 g.setColor(color(p.stroke()));
-                g.setStroke(p.dash().pattern().length > 0
-                        ? new BasicStroke((float) p.width(), BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f,
-                                p.dash().pattern(), 0f)
-                        : new BasicStroke((float) p.width(), BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND));
+                g.setStroke(
+                        p.dash().pattern().length > 0
+                                ? new BasicStroke(
+                                        (float) p.width(),
+                                        BasicStroke.CAP_BUTT,
+                                        BasicStroke.JOIN_ROUND,
+                                        10f,
+                                        p.dash().pattern(),
+                                        0f)
+                                : new BasicStroke((float) p.width(), BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND));
                 g.draw(path);
             }
             case Text t -> {
@@ -138,7 +144,8 @@ final class PngWriter {
             }
             case Group gr -> {
                 java.awt.Shape savedClip = g.getClip();
-                g.clip(new Rectangle2D.Double(gr.clip().x(), gr.clip().y(), gr.clip().w(), gr.clip().h()));
+                g.clip(new Rectangle2D.Double(
+                        gr.clip().x(), gr.clip().y(), gr.clip().w(), gr.clip().h()));
                 for (Shape c : gr.children()) {
                     draw(g, c);
                 }

@@ -43,21 +43,27 @@ public final class ReportBuilder {
 
     /** The source's contingency table (GPT-2 small, 768 → 1536 latents; Bussmann, Leask et al. 2024). */
     static final long SOURCE_NOVEL_IMPROVES = 628;
+
     static final long SOURCE_NOVEL_WORSENS = 29;
     static final long SOURCE_RECONSTRUCTION_IMPROVES = 281;
     static final long SOURCE_RECONSTRUCTION_WORSENS = 598;
 
-    private ReportBuilder() {
-    }
+    private ReportBuilder() {}
 
     /** A figure drawn for this report: its chart, its laid-out scene. */
-    private record Drawn(Figures.Chart chart, Scene scene) {
-    }
+    private record Drawn(Figures.Chart chart, Scene scene) {}
 
     /** Everything the report reads, read before anything is written (a bad input writes nothing). */
-    private record Loaded(List<CompareRun> runs, FamilyRun family, List<TrainingCurve> curves, Path frankPath,
-            FrankensteinTable frank, Path toyPath, ToyTable toy, List<MetaSaeRun> metas, List<NmfRun> nmfs) {
-    }
+    private record Loaded(
+            List<CompareRun> runs,
+            FamilyRun family,
+            List<TrainingCurve> curves,
+            Path frankPath,
+            FrankensteinTable frank,
+            Path toyPath,
+            ToyTable toy,
+            List<MetaSaeRun> metas,
+            List<NmfRun> nmfs) {}
 
     /** The page as it is built: its HTML, its figures in order, its embedded data and its notes. */
     private static final class Draft {
@@ -83,8 +89,8 @@ public final class ReportBuilder {
      * holding each pair's smaller SAE as its larger one ({@code prev}, −1 when none) and the view of that
      * smaller SAE when no pair holds it ({@code smallNodes}, null entries otherwise).
      */
-    private record Explorer(List<ObjectNode> pairNodes, List<int[]> pairRows, int[] prev, List<ObjectNode> smallNodes) {
-    }
+    private record Explorer(
+            List<ObjectNode> pairNodes, List<int[]> pairRows, int[] prev, List<ObjectNode> smallNodes) {}
 
     /**
      * Reads the inputs, writes {@code outDir/index.html} and {@code outDir/figures/}, and says what it
@@ -104,13 +110,25 @@ public final class ReportBuilder {
         studySections(d, in);
         decompositionSections(d, in, ex.prev(), metaTargets, nmfTargets);
         d.page.section("about", "About this report", null);
-        d.page.raw(aboutHtml(inputs, in.runs(), in.family(), in.curves(), in.frankPath(), in.toyPath(), in.metas(),
-                in.nmfs(), d.notes));
+        d.page.raw(aboutHtml(
+                inputs,
+                in.runs(),
+                in.family(),
+                in.curves(),
+                in.frankPath(),
+                in.toyPath(),
+                in.metas(),
+                in.nmfs(),
+                d.notes));
         ArrayNode dataNotes = d.data.putArray("notes");
         d.notes.forEach(dataNotes::add);
-        String html = d.page.render(lead(in.runs(), in.family()), d.data, "Written by saestitch (report data "
-                + "format_version " + ReportData.FORMAT_VERSION + "). Self-contained: no network access; figures are "
-                + "also in <code>figures/</code>.");
+        String html = d.page.render(
+                lead(in.runs(), in.family()),
+                d.data,
+                "Written by saestitch (report data "
+                        + "format_version " + ReportData.FORMAT_VERSION
+                        + "). Self-contained: no network access; figures are "
+                        + "also in <code>figures/</code>.");
         return write(d, html, outDir);
     }
 
@@ -121,8 +139,15 @@ public final class ReportBuilder {
             CompareRun r = CompareRun.read(p.compareDir(), p.label(), p.contexts(), p.small());
             if (!labels.add(r.label())) {
                 // Two pairs of the same widths (e.g. two sites): tell them apart by directory.
-                r = new CompareRun(r.dir(), r.label() + " (" + r.dir().getFileName() + ")", r.summary(), r.latents(),
-                        r.groups(), r.interpolation(), r.contexts(), r.small());
+                r = new CompareRun(
+                        r.dir(),
+                        r.label() + " (" + r.dir().getFileName() + ")",
+                        r.summary(),
+                        r.latents(),
+                        r.groups(),
+                        r.interpolation(),
+                        r.contexts(),
+                        r.small());
                 labels.add(r.label());
             }
             runs.add(r);
@@ -183,7 +208,12 @@ public final class ReportBuilder {
         for (int k = 0; k < runs.size(); k++) {
             prev[k] = uniquePair(runs, true, runs.get(k).summary().small().numLatents());
             pairNodes.get(k).put("prev_pair", prev[k]);
-            pairNodes.get(k).put("next_pair", uniquePair(runs, false, runs.get(k).summary().large().numLatents()));
+            pairNodes
+                    .get(k)
+                    .put(
+                            "next_pair",
+                            uniquePair(
+                                    runs, false, runs.get(k).summary().large().numLatents()));
             ObjectNode sn = prev[k] < 0 ? ReportData.small(runs.get(k)) : null;
             if (sn != null) {
                 pairNodes.get(k).set("small_latents", sn);
@@ -197,8 +227,7 @@ public final class ReportBuilder {
     private static void pairSection(Draft d, CompareRun run, int k, ReportInputs inputs) {
         String pid = "pair" + (k + 1);
         d.page.section(pid, "Pair " + (k + 1) + ": " + run.label(), pairIntro(run));
-        Figures.Chart scatter = Figures.scatter(run, pid + "-maxcos-vs-dmse", inputs.maxScatterPoints(),
-                inputs.seed());
+        Figures.Chart scatter = Figures.scatter(run, pid + "-maxcos-vs-dmse", inputs.maxScatterPoints(), inputs.seed());
         d.page.raw("<div class=\"row\">\n");
         d.figure(scatter);
         d.page.raw("<div class=\"side\">\n" + contingencyHtml(run) + "</div>\n</div>\n");
@@ -224,11 +253,16 @@ public final class ReportBuilder {
             targets[i] = target(runs, ex.prev(), m.summary().numLatents());
             boolean attached = false;
             for (int k = 0; k < runs.size(); k++) {
-                ArrayNode into = explorerList(runs, k, ex.pairNodes(), ex.smallNodes(), m.summary().numLatents(),
-                        "meta");
+                ArrayNode into = explorerList(
+                        runs, k, ex.pairNodes(), ex.smallNodes(), m.summary().numLatents(), "meta");
                 if (into != null) {
-                    into.add(ReportData.meta(m, explorerLatents(runs.get(k), ex.pairRows().get(k),
-                            m.summary().numLatents()), nearest));
+                    into.add(ReportData.meta(
+                            m,
+                            explorerLatents(
+                                    runs.get(k),
+                                    ex.pairRows().get(k),
+                                    m.summary().numLatents()),
+                            nearest));
                     attached = true;
                 }
             }
@@ -248,11 +282,15 @@ public final class ReportBuilder {
             targets[i] = target(runs, ex.prev(), n.summary().numLatents());
             boolean attached = false;
             for (int k = 0; k < runs.size(); k++) {
-                ArrayNode into = explorerList(runs, k, ex.pairNodes(), ex.smallNodes(), n.summary().numLatents(),
-                        "nmf");
+                ArrayNode into = explorerList(
+                        runs, k, ex.pairNodes(), ex.smallNodes(), n.summary().numLatents(), "nmf");
                 if (into != null) {
-                    into.add(ReportData.nmf(n, explorerLatents(runs.get(k), ex.pairRows().get(k),
-                            n.summary().numLatents())));
+                    into.add(ReportData.nmf(
+                            n,
+                            explorerLatents(
+                                    runs.get(k),
+                                    ex.pairRows().get(k),
+                                    n.summary().numLatents())));
                     attached = true;
                 }
             }
@@ -271,8 +309,8 @@ public final class ReportBuilder {
         }
         FamilyRun family = in.family();
         if (family != null) {
-            d.page.section("family", "Family summary", "From " + code(family.dir().resolve(FamilyRun.SUMMARY_CSV))
-                    + ".");
+            d.page.section(
+                    "family", "Family summary", "From " + code(family.dir().resolve(FamilyRun.SUMMARY_CSV)) + ".");
             d.page.raw(familyTable(family));
             if (!family.members().isEmpty()) {
                 d.figure(Figures.family(family, "family-summary"));
@@ -287,24 +325,30 @@ public final class ReportBuilder {
             d.figure(Figures.training(in.curves(), "training-curves"));
         }
         if (in.frank() != null) {
-            d.page.section("frankenstein", "Frankenstein and greedy SAEs", "From " + code(in.frank().file()) + ".");
+            d.page.section(
+                    "frankenstein",
+                    "Frankenstein and greedy SAEs",
+                    "From " + code(in.frank().file()) + ".");
             d.figure(Figures.frankenstein(in.frank(), "frankenstein"));
             d.page.raw(frankensteinTable(in.frank()));
         }
         if (in.toy() != null) {
-            d.page.section("toy", "Toy model: absorption", "From " + code(in.toy().file()) + ".");
+            d.page.section(
+                    "toy", "Toy model: absorption", "From " + code(in.toy().file()) + ".");
             d.figure(Figures.toy(in.toy(), "toy-absorption"));
             d.page.raw(toyTable(in.toy()));
         }
     }
 
     /** Meta-SAE and NMF sections, then the latent explorer. */
-    private static void decompositionSections(Draft d, Loaded in, int[] prev, ExplorerTarget[] metaTargets,
-            ExplorerTarget[] nmfTargets) {
+    private static void decompositionSections(
+            Draft d, Loaded in, int[] prev, ExplorerTarget[] metaTargets, ExplorerTarget[] nmfTargets) {
         if (!in.metas().isEmpty()) {
             d.page.section("meta-sae", "Meta-SAEs: latents as sums of broader ones", DecompositionSections.META_INTRO);
             for (int i = 0; i < in.metas().size(); i++) {
-                d.page.raw(DecompositionSections.meta(in.metas().get(i), metaTargets[i],
+                d.page.raw(DecompositionSections.meta(
+                        in.metas().get(i),
+                        metaTargets[i],
                         target(in.runs(), prev, in.metas().get(i).summary().nearestNumLatents())));
             }
         }
@@ -326,7 +370,10 @@ public final class ReportBuilder {
         List<ReportResult.FigureFile> files = new ArrayList<>();
         for (Drawn dr : d.drawn.values()) {
             String id = dr.chart().figure().id();
-            files.add(new ReportResult.FigureFile(id, dr.chart().figure().title(), figDir.resolve(id + ".svg"),
+            files.add(new ReportResult.FigureFile(
+                    id,
+                    dr.chart().figure().title(),
+                    figDir.resolve(id + ".svg"),
                     d.png ? figDir.resolve(id + ".png") : null));
         }
         AtomicOutput.writeDirectory(figDir, tmp -> {
@@ -396,8 +443,13 @@ public final class ReportBuilder {
      * {@code width} latents belongs in: the pair's own when its larger SAE has that width, its
      * small_latents' when it has that view and its smaller SAE has that width, else null.
      */
-    private static ArrayNode explorerList(List<CompareRun> runs, int k, List<ObjectNode> pairNodes,
-            List<ObjectNode> smallNodes, int width, String key) {
+    private static ArrayNode explorerList(
+            List<CompareRun> runs,
+            int k,
+            List<ObjectNode> pairNodes,
+            List<ObjectNode> smallNodes,
+            int width,
+            String key) {
         CompareRun.Summary s = runs.get(k).summary();
         if (s.large().numLatents() == width) {
             return (ArrayNode) pairNodes.get(k).get(key);
@@ -410,8 +462,10 @@ public final class ReportBuilder {
 
     /** The latents of the SAE with {@code width} latents that pair k's explorer holds (see {@link #explorerList}). */
     private static int[] explorerLatents(CompareRun run, int[] rows, int width) {
-        return run.summary().large().numLatents() == width ? ReportData.latentsOf(run, rows)
-                : java.util.stream.IntStream.range(0, run.summary().small().numLatents()).toArray();
+        return run.summary().large().numLatents() == width
+                ? ReportData.latentsOf(run, rows)
+                : java.util.stream.IntStream.range(0, run.summary().small().numLatents())
+                        .toArray();
     }
 
     private static String unattached(String label, Path dir, int width, List<CompareRun> runs) {
@@ -422,7 +476,8 @@ public final class ReportBuilder {
                 w.add(r.summary().small().numLatents());
             }
         }
-        String widths = w.stream().map(Fmt::count).reduce((a, b) -> a + ", " + b).orElse("none");
+        String widths =
+                w.stream().map(Fmt::count).reduce((a, b) -> a + ", " + b).orElse("none");
         return label + " (" + dir + "): no explorer SAE has " + Fmt.count(width) + " latents (the explorer shows "
                 + "the larger SAE of each pair and the smallest SAE of each chain: " + widths + "), so it appears in "
                 + "its own section only.";
@@ -471,14 +526,29 @@ public final class ReportBuilder {
 
     private static double sourceAgreement() {
         return (double) (SOURCE_NOVEL_IMPROVES + SOURCE_RECONSTRUCTION_WORSENS)
-                / (SOURCE_NOVEL_IMPROVES + SOURCE_NOVEL_WORSENS + SOURCE_RECONSTRUCTION_IMPROVES
+                / (SOURCE_NOVEL_IMPROVES
+                        + SOURCE_NOVEL_WORSENS
+                        + SOURCE_RECONSTRUCTION_IMPROVES
                         + SOURCE_RECONSTRUCTION_WORSENS);
     }
 
     private static String overviewTable(List<CompareRun> runs) {
-        String[] h = {"pair", "smaller", "larger", "tokens", "\u03c4", "novel", "novel that help",
-            "reconstruction that hurt", "agreement", "mse smaller", "mse larger", "mse + all novel", "l0 smaller",
-            "l0 + all novel"};
+        String[] h = {
+            "pair",
+            "smaller",
+            "larger",
+            "tokens",
+            "\u03c4",
+            "novel",
+            "novel that help",
+            "reconstruction that hurt",
+            "agreement",
+            "mse smaller",
+            "mse larger",
+            "mse + all novel",
+            "l0 smaller",
+            "l0 + all novel"
+        };
         List<String[]> rows = new ArrayList<>();
         for (int k = 0; k < runs.size(); k++) {
             CompareRun r = runs.get(k);
@@ -498,10 +568,13 @@ public final class ReportBuilder {
                 Fmt.pct(c.agreement(), false),
                 Fmt.num(s.small().mse()),
                 Fmt.num(s.large().mse()),
-                Fmt.num(na.mse()) + (Double.isFinite(na.mseChangeFraction())
-                        ? " <span class=\"pct\">(" + Fmt.pct(na.mseChangeFraction(), true) + ")</span>" : ""),
+                Fmt.num(na.mse())
+                        + (Double.isFinite(na.mseChangeFraction())
+                                ? " <span class=\"pct\">(" + Fmt.pct(na.mseChangeFraction(), true) + ")</span>"
+                                : ""),
                 Fmt.num(s.small().l0()),
-                Fmt.num(na.l0())});
+                Fmt.num(na.l0())
+            });
         }
         return HtmlPage.table("overview", h, rows);
     }
@@ -513,7 +586,9 @@ public final class ReportBuilder {
     private static String pairIntro(CompareRun run) {
         CompareRun.Summary s = run.summary();
         StringBuilder sb = new StringBuilder();
-        sb.append("<span class=\"meta\">Smaller SAE: ").append(Fmt.count(s.small().numLatents())).append(" latents");
+        sb.append("<span class=\"meta\">Smaller SAE: ")
+                .append(Fmt.count(s.small().numLatents()))
+                .append(" latents");
         if (!s.small().activation().isEmpty()) {
             sb.append(" (").append(Fmt.xml(s.small().activation())).append(')');
         }
@@ -547,41 +622,91 @@ public final class ReportBuilder {
         StringBuilder sb = new StringBuilder();
         sb.append("<h3>Kind against the sign of \u0394mse</h3>\n");
         sb.append("<div class=\"tablewrap\"><table class=\"contingency\">\n<thead><tr><th></th><th colspan=\"2\">")
-                .append(Fmt.xml(run.label())).append("</th><th colspan=\"2\" class=\"source-col\">source: GPT-2 768 \u2192 1536"
+                .append(Fmt.xml(run.label()))
+                .append("</th><th colspan=\"2\" class=\"source-col\">source: GPT-2 768 \u2192 1536"
                         + "</th></tr>\n<tr><th></th><th class=\"kind-novel\">novel</th><th class=\"kind-reconstruction\">"
                         + "reconstruction</th><th class=\"source-col\">novel</th><th class=\"source-col\">reconstruction</th>"
                         + "</tr></thead>\n<tbody>\n");
-        cRow(sb, "\u0394mse &lt; 0 (helps)", c.novelImproves(), c.novel(), c.reconstructionImproves(), c.reconstruction(),
-                SOURCE_NOVEL_IMPROVES, sn, SOURCE_RECONSTRUCTION_IMPROVES, sr);
-        cRow(sb, "\u0394mse &gt; 0 (hurts)", c.novelWorsens(), c.novel(), c.reconstructionWorsens(), c.reconstruction(),
-                SOURCE_NOVEL_WORSENS, sn, SOURCE_RECONSTRUCTION_WORSENS, sr);
+        cRow(
+                sb,
+                "\u0394mse &lt; 0 (helps)",
+                c.novelImproves(),
+                c.novel(),
+                c.reconstructionImproves(),
+                c.reconstruction(),
+                SOURCE_NOVEL_IMPROVES,
+                sn,
+                SOURCE_RECONSTRUCTION_IMPROVES,
+                sr);
+        cRow(
+                sb,
+                "\u0394mse &gt; 0 (hurts)",
+                c.novelWorsens(),
+                c.novel(),
+                c.reconstructionWorsens(),
+                c.reconstruction(),
+                SOURCE_NOVEL_WORSENS,
+                sn,
+                SOURCE_RECONSTRUCTION_WORSENS,
+                sr);
         if (c.novelUnchanged() + c.reconstructionUnchanged() > 0) {
-            cRow(sb, "\u0394mse = 0 (never active)", c.novelUnchanged(), c.novel(), c.reconstructionUnchanged(),
-                    c.reconstruction(), -1, sn, -1, sr);
+            cRow(
+                    sb,
+                    "\u0394mse = 0 (never active)",
+                    c.novelUnchanged(),
+                    c.novel(),
+                    c.reconstructionUnchanged(),
+                    c.reconstruction(),
+                    -1,
+                    sn,
+                    -1,
+                    sr);
         }
-        sb.append("<tr><th>total</th><td>").append(Fmt.count(c.novel())).append("</td><td>")
-                .append(Fmt.count(c.reconstruction())).append("</td><td class=\"source-col\">").append(Fmt.count(sn))
-                .append("</td><td class=\"source-col\">").append(Fmt.count(sr)).append("</td></tr>\n");
+        sb.append("<tr><th>total</th><td>")
+                .append(Fmt.count(c.novel()))
+                .append("</td><td>")
+                .append(Fmt.count(c.reconstruction()))
+                .append("</td><td class=\"source-col\">")
+                .append(Fmt.count(sn))
+                .append("</td><td class=\"source-col\">")
+                .append(Fmt.count(sr))
+                .append("</td></tr>\n");
         sb.append("</tbody></table></div>\n");
         sb.append("<p class=\"small\">Percentages are within each kind. Agreement (kind predicts the sign): <b>")
-                .append(Fmt.pct(c.agreement(), false)).append("</b> here, ").append(Fmt.pct(sourceAgreement(), false))
+                .append(Fmt.pct(c.agreement(), false))
+                .append("</b> here, ")
+                .append(Fmt.pct(sourceAgreement(), false))
                 .append(" in the source.");
         if (run.undefinedDeltaMse() > 0) {
-            sb.append(' ').append(Fmt.count(run.undefinedDeltaMse()))
+            sb.append(' ')
+                    .append(Fmt.count(run.undefinedDeltaMse()))
                     .append(" latents have no \u0394mse and count as unchanged.");
         }
         sb.append("</p>\n");
         CompareRun.Summary s = run.summary();
         if (s.actComputed()) {
-            sb.append("<p class=\"small\">Activation similarity: for ").append(Fmt.pct(s.sameNearestFraction(), false))
-                    .append(" of latents the most correlated small latent is also the decoder-nearest; mean correlation "
-                            + "with the decoder-nearest: ").append(Fmt.sig(s.meanNearestActCorr(), 3)).append(".</p>\n");
+            sb.append("<p class=\"small\">Activation similarity: for ")
+                    .append(Fmt.pct(s.sameNearestFraction(), false))
+                    .append(
+                            " of latents the most correlated small latent is also the decoder-nearest; mean correlation "
+                                    + "with the decoder-nearest: ")
+                    .append(Fmt.sig(s.meanNearestActCorr(), 3))
+                    .append(".</p>\n");
         }
         return sb.toString();
     }
 
-    private static void cRow(StringBuilder sb, String head, long novel, long nTotal, long recon, long rTotal,
-            long srcNovel, long sn, long srcRecon, long sr) {
+    private static void cRow(
+            StringBuilder sb,
+            String head,
+            long novel,
+            long nTotal,
+            long recon,
+            long rTotal,
+            long srcNovel,
+            long sn,
+            long srcRecon,
+            long sr) {
         sb.append("<tr><th>").append(head).append("</th>");
         cell(sb, novel, nTotal, "");
         cell(sb, recon, rTotal, "");
@@ -595,7 +720,9 @@ public final class ReportBuilder {
         if (v < 0) {
             sb.append(Fmt.MISSING);
         } else {
-            sb.append(Fmt.count(v)).append(" <span class=\"pct\">(").append(Fmt.pct(frac(v, total), false))
+            sb.append(Fmt.count(v))
+                    .append(" <span class=\"pct\">(")
+                    .append(Fmt.pct(frac(v, total), false))
                     .append(")</span>");
         }
         sb.append("</td>");
@@ -606,8 +733,9 @@ public final class ReportBuilder {
         List<CompareRun.SwapGroup> groups = run.groups();
         StringBuilder sb = new StringBuilder("<h3>Swap groups</h3>\n");
         if (groups.isEmpty()) {
-            sb.append("<p class=\"empty\">No swap groups: no latent of the larger SAE has a decoder cosine above \u03c4 with "
-                    + "a latent of the smaller one.</p>\n");
+            sb.append(
+                    "<p class=\"empty\">No swap groups: no latent of the larger SAE has a decoder cosine above \u03c4 with "
+                            + "a latent of the smaller one.</p>\n");
             return sb.toString();
         }
         String[] shapes = {"1 \u2192 1", "1 \u2192 2", "1 \u2192 3+", "2+ \u2192 1", "2+ \u2192 2+"};
@@ -643,42 +771,72 @@ public final class ReportBuilder {
             if (count[k] == 0) {
                 continue;
             }
-            rows.add(new String[] {shapes[k], Fmt.count(count[k]), Fmt.pct(frac(worse[k], nD[k]), false),
-                Fmt.pct(frac(sparser[k], nL[k]), false), Fmt.num(nD[k] == 0 ? Double.NaN : sumD[k] / nD[k]),
-                Fmt.num(nL[k] == 0 ? Double.NaN : sumL[k] / nL[k])});
+            rows.add(new String[] {
+                shapes[k],
+                Fmt.count(count[k]),
+                Fmt.pct(frac(worse[k], nD[k]), false),
+                Fmt.pct(frac(sparser[k], nL[k]), false),
+                Fmt.num(nD[k] == 0 ? Double.NaN : sumD[k] / nD[k]),
+                Fmt.num(nL[k] == 0 ? Double.NaN : sumL[k] / nL[k])
+            });
         }
         sb.append("<p>A swap group is a connected set of parents (latents of the smaller SAE) and their children "
-                + "(latents of the larger SAE with decoder cosine above \u03c4). Swapping a group replaces its parents by "
-                + "its children. The source found most swaps raise mse a little but lower l0. ")
-                .append(Fmt.count(groups.size())).append(" groups in this pair, by shape (parents \u2192 children):</p>\n");
-        sb.append(HtmlPage.table("groups", new String[] {"shape", "groups", "raise mse", "lower l0", "mean \u0394mse",
-            "mean \u0394l0"}, rows));
+                        + "(latents of the larger SAE with decoder cosine above \u03c4). Swapping a group replaces its parents by "
+                        + "its children. The source found most swaps raise mse a little but lower l0. ")
+                .append(Fmt.count(groups.size()))
+                .append(" groups in this pair, by shape (parents \u2192 children):</p>\n");
+        sb.append(HtmlPage.table(
+                "groups",
+                new String[] {"shape", "groups", "raise mse", "lower l0", "mean \u0394mse", "mean \u0394l0"},
+                rows));
         return sb.toString();
     }
 
     private static String familyTable(FamilyRun f) {
         List<String[]> rows = new ArrayList<>();
         for (FamilyRun.Member m : f.members()) {
-            rows.add(new String[] {Fmt.count(m.width()), Fmt.xml(m.architecture()),
-                m.steps() >= 0 ? Fmt.count(m.steps()) : Fmt.MISSING, m.tokens() >= 0 ? Fmt.count(m.tokens()) : Fmt.MISSING,
-                Fmt.num(m.mse()), Fmt.num(m.fvu()), Fmt.num(m.l0()),
+            rows.add(new String[] {
+                Fmt.count(m.width()),
+                Fmt.xml(m.architecture()),
+                m.steps() >= 0 ? Fmt.count(m.steps()) : Fmt.MISSING,
+                m.tokens() >= 0 ? Fmt.count(m.tokens()) : Fmt.MISSING,
+                Fmt.num(m.mse()),
+                Fmt.num(m.fvu()),
+                Fmt.num(m.l0()),
                 Double.isFinite(m.dead()) ? Fmt.count(Math.round(m.dead())) : Fmt.MISSING,
-                Fmt.pct(m.deadFraction(), false), Double.isFinite(m.tokensPerSecond())
-                        ? Fmt.count(Math.round(m.tokensPerSecond())) : Fmt.MISSING});
+                Fmt.pct(m.deadFraction(), false),
+                Double.isFinite(m.tokensPerSecond()) ? Fmt.count(Math.round(m.tokensPerSecond())) : Fmt.MISSING
+            });
         }
-        return HtmlPage.table("family", new String[] {"width", "architecture", "steps", "tokens", "mse", "fvu", "l0",
-            "dead", "dead fraction", "tokens/s"}, rows, 1);
+        return HtmlPage.table(
+                "family",
+                new String[] {
+                    "width", "architecture", "steps", "tokens", "mse", "fvu", "l0", "dead", "dead fraction", "tokens/s"
+                },
+                rows,
+                1);
     }
 
     private static String frankensteinTable(FrankensteinTable t) {
         List<String[]> rows = new ArrayList<>();
         for (FrankensteinTable.Row r : t.rows()) {
             double ref = r.series().equals(FrankensteinTable.ORIGINAL) ? Double.NaN : t.originalMseAt(r.numLatents());
-            rows.add(new String[] {Fmt.xml(r.series()), Fmt.count(r.numLatents()), Fmt.num(r.mse()), Fmt.num(r.fvu()),
-                Fmt.num(r.l0()), ref > 0 ? Fmt.pct(r.mse() / ref - 1, true) : Fmt.MISSING, Fmt.xml(r.note())});
+            rows.add(new String[] {
+                Fmt.xml(r.series()),
+                Fmt.count(r.numLatents()),
+                Fmt.num(r.mse()),
+                Fmt.num(r.fvu()),
+                Fmt.num(r.l0()),
+                ref > 0 ? Fmt.pct(r.mse() / ref - 1, true) : Fmt.MISSING,
+                Fmt.xml(r.note())
+            });
         }
-        return HtmlPage.table("frankenstein", new String[] {"series", "latents", "mse", "fvu", "l0",
-            "mse vs originals of equal width", "note"}, rows, 6)
+        return HtmlPage.table(
+                        "frankenstein",
+                        new String[] {"series", "latents", "mse", "fvu", "l0", "mse vs originals of equal width", "note"
+                        },
+                        rows,
+                        6)
                 + "<p class=\"small\">mse vs originals: the relative difference to the original SAEs' mse at the same "
                 + "number of latents, interpolated linearly in log(num_latents) between the two nearest originals "
                 + "(negative: the stitched SAE reconstructs better); \u2014 outside the originals' range.</p>\n";
@@ -687,16 +845,32 @@ public final class ReportBuilder {
     private static String toyTable(ToyTable t) {
         List<String[]> rows = new ArrayList<>();
         for (ToyTable.Row r : t.rows()) {
-            rows.add(new String[] {Fmt.xml(r.arm()), Fmt.sig(r.absorption(), 3), Fmt.sig(r.meanMaxCos(), 3),
-                Fmt.sig(r.parentRecall(), 3), Fmt.num(r.mse()), Fmt.num(r.fvu()), Fmt.num(r.l0()),
-                Double.isFinite(r.dead()) ? Fmt.count(Math.round(r.dead())) : Fmt.MISSING});
+            rows.add(new String[] {
+                Fmt.xml(r.arm()),
+                Fmt.sig(r.absorption(), 3),
+                Fmt.sig(r.meanMaxCos(), 3),
+                Fmt.sig(r.parentRecall(), 3),
+                Fmt.num(r.mse()),
+                Fmt.num(r.fvu()),
+                Fmt.num(r.l0()),
+                Double.isFinite(r.dead()) ? Fmt.count(Math.round(r.dead())) : Fmt.MISSING
+            });
         }
-        return HtmlPage.table("toy", new String[] {"arm", "absorption", "mean max cos", "parent recall", "mse", "fvu",
-            "l0", "dead"}, rows);
+        return HtmlPage.table(
+                "toy",
+                new String[] {"arm", "absorption", "mean max cos", "parent recall", "mse", "fvu", "l0", "dead"},
+                rows);
     }
 
-    private static String aboutHtml(ReportInputs in, List<CompareRun> runs, FamilyRun family,
-            List<TrainingCurve> curves, Path frank, Path toy, List<MetaSaeRun> metas, List<NmfRun> nmfs,
+    private static String aboutHtml(
+            ReportInputs in,
+            List<CompareRun> runs,
+            FamilyRun family,
+            List<TrainingCurve> curves,
+            Path frank,
+            Path toy,
+            List<MetaSaeRun> metas,
+            List<NmfRun> nmfs,
             List<String> notes) {
         StringBuilder sb = new StringBuilder();
         if (!notes.isEmpty()) {
@@ -708,27 +882,54 @@ public final class ReportBuilder {
         }
         sb.append("<h3>Inputs</h3>\n<ul class=\"notes\">\n");
         for (CompareRun r : runs) {
-            sb.append("<li>").append(Fmt.xml(r.label())).append(": ").append(code(r.dir())).append(" (")
-                    .append(CompareRun.SUMMARY).append(" format_version ").append(r.summary().formatVersion())
-                    .append(", ").append(CompareRun.LATENTS).append(", ").append(CompareRun.GROUPS).append(", ")
+            sb.append("<li>")
+                    .append(Fmt.xml(r.label()))
+                    .append(": ")
+                    .append(code(r.dir()))
+                    .append(" (")
+                    .append(CompareRun.SUMMARY)
+                    .append(" format_version ")
+                    .append(r.summary().formatVersion())
+                    .append(", ")
+                    .append(CompareRun.LATENTS)
+                    .append(", ")
+                    .append(CompareRun.GROUPS)
+                    .append(", ")
                     .append(CompareRun.INTERPOLATION);
             if (!r.contexts().isEmpty()) {
-                sb.append(", contexts for ").append(Fmt.count(r.contexts().size())).append(" latents");
+                sb.append(", contexts for ")
+                        .append(Fmt.count(r.contexts().size()))
+                        .append(" latents");
             }
-            long smallCtx = r.small().contexts().values().stream().filter(c -> !c.isEmpty()).count();
+            long smallCtx = r.small().contexts().values().stream()
+                    .filter(c -> !c.isEmpty())
+                    .count();
             if (smallCtx > 0) {
-                sb.append(", ").append(LatentContexts.SMALL_FILE).append(": contexts for ").append(Fmt.count(smallCtx))
+                sb.append(", ")
+                        .append(LatentContexts.SMALL_FILE)
+                        .append(": contexts for ")
+                        .append(Fmt.count(smallCtx))
                         .append(" latents of the smaller SAE");
             }
             sb.append(")</li>\n");
         }
         if (family != null) {
-            sb.append("<li>family: ").append(code(family.dir())).append(" (").append(FamilyRun.SUMMARY_CSV).append(", ")
-                    .append(family.curves().size()).append(' ').append(TrainingCurve.FILE).append(")</li>\n");
+            sb.append("<li>family: ")
+                    .append(code(family.dir()))
+                    .append(" (")
+                    .append(FamilyRun.SUMMARY_CSV)
+                    .append(", ")
+                    .append(family.curves().size())
+                    .append(' ')
+                    .append(TrainingCurve.FILE)
+                    .append(")</li>\n");
         }
         for (TrainingCurve c : curves) {
             if (family == null || !family.curves().contains(c)) {
-                sb.append("<li>training log ").append(Fmt.xml(c.label())).append(": ").append(code(c.file()))
+                sb.append("<li>training log ")
+                        .append(Fmt.xml(c.label()))
+                        .append(": ")
+                        .append(code(c.file()))
                         .append("</li>\n");
             }
         }
@@ -739,23 +940,43 @@ public final class ReportBuilder {
             sb.append("<li>toy comparison: ").append(code(toy)).append("</li>\n");
         }
         for (MetaSaeRun m : metas) {
-            sb.append("<li>").append(Fmt.xml(m.label())).append(": ").append(code(m.dir())).append(" (")
-                    .append(MetaSaeRun.SUMMARY).append(", ").append(MetaSaeRun.LATENT_META).append(", ")
-                    .append(MetaSaeRun.META_LATENTS).append(")</li>\n");
+            sb.append("<li>")
+                    .append(Fmt.xml(m.label()))
+                    .append(": ")
+                    .append(code(m.dir()))
+                    .append(" (")
+                    .append(MetaSaeRun.SUMMARY)
+                    .append(", ")
+                    .append(MetaSaeRun.LATENT_META)
+                    .append(", ")
+                    .append(MetaSaeRun.META_LATENTS)
+                    .append(")</li>\n");
         }
         for (NmfRun n : nmfs) {
-            sb.append("<li>").append(Fmt.xml(n.label())).append(": ").append(code(n.dir())).append(" (")
-                    .append(NmfRun.SUMMARY).append(", ").append(NmfRun.FACTORS).append(", ").append(NmfRun.LATENT_FACTOR);
+            sb.append("<li>")
+                    .append(Fmt.xml(n.label()))
+                    .append(": ")
+                    .append(code(n.dir()))
+                    .append(" (")
+                    .append(NmfRun.SUMMARY)
+                    .append(", ")
+                    .append(NmfRun.FACTORS)
+                    .append(", ")
+                    .append(NmfRun.LATENT_FACTOR);
             if (!n.contexts().isEmpty()) {
                 sb.append(", ").append(NmfRun.CONTEXTS);
             }
             sb.append(")</li>\n");
         }
-        sb.append("</ul>\n<p class=\"small\">The page embeds its data as JSON (<code>&lt;script type=\"application/json\" "
-                + "id=\"report-data\"&gt;</code>, format_version ").append(ReportData.FORMAT_VERSION)
-                .append("); measurements there are rounded to ").append(ReportData.DIGITS)
+        sb.append(
+                        "</ul>\n<p class=\"small\">The page embeds its data as JSON (<code>&lt;script type=\"application/json\" "
+                                + "id=\"report-data\"&gt;</code>, format_version ")
+                .append(ReportData.FORMAT_VERSION)
+                .append("); measurements there are rounded to ")
+                .append(ReportData.DIGITS)
                 .append(" significant digits; the CSV files keep full precision. Sampling, where any, uses seed ")
-                .append(in.seed()).append(".</p>\n");
+                .append(in.seed())
+                .append(".</p>\n");
         return sb.toString();
     }
 

@@ -4,9 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.saestitch.io.Json;
 import io.github.saestitch.io.LatentContext;
 import io.github.saestitch.io.LatentContexts;
-import io.github.saestitch.io.Json;
 import java.util.List;
 import java.util.Map;
 
@@ -53,8 +53,7 @@ final class ReportData {
 
     private static final ObjectMapper JSON = Json.MAPPER;
 
-    private ReportData() {
-    }
+    private ReportData() {}
 
     static ObjectNode root(String title, List<String> notes) {
         ObjectNode o = JSON.createObjectNode();

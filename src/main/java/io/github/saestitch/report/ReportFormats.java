@@ -1,7 +1,7 @@
 package io.github.saestitch.report;
 
-import io.github.saestitch.io.LatentContexts;
 import io.github.saestitch.frankenstein.FrankensteinWriter;
+import io.github.saestitch.io.LatentContexts;
 import io.github.saestitch.train.ToyComparisonWriter;
 
 /**
@@ -28,6 +28,5 @@ public final class ReportFormats {
      */
     public static final String SMALL_CONTEXTS_FILE = LatentContexts.SMALL_FILE;
 
-    private ReportFormats() {
-    }
+    private ReportFormats() {}
 }

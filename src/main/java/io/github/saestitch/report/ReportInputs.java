@@ -29,9 +29,19 @@ import java.util.Objects;
  *                           each (factors, their top latents and contexts), and each latent's factor in the
  *                           explorer of the SAE with the same number of latents
  */
-public record ReportInputs(String title, List<PairInput> pairs, Path familyDir, List<TrainingLogInput> trainingLogs,
-        Path frankenstein, Path toyComparison, boolean png, int maxScatterPoints, int maxExplorerLatents, long seed,
-        List<Path> metaSaeDirs, List<Path> nmfDirs) {
+public record ReportInputs(
+        String title,
+        List<PairInput> pairs,
+        Path familyDir,
+        List<TrainingLogInput> trainingLogs,
+        Path frankenstein,
+        Path toyComparison,
+        boolean png,
+        int maxScatterPoints,
+        int maxExplorerLatents,
+        long seed,
+        List<Path> metaSaeDirs,
+        List<Path> nmfDirs) {
 
     /** Default {@link #maxScatterPoints}: 20,000 dots are about 0.7 MB of SVG and still render at once. */
     public static final int DEFAULT_MAX_SCATTER_POINTS = 20_000;
@@ -50,8 +60,13 @@ public record ReportInputs(String title, List<PairInput> pairs, Path familyDir, 
         if (maxExplorerLatents < 100) {
             throw new IllegalArgumentException("maxExplorerLatents must be at least 100, got " + maxExplorerLatents);
         }
-        if (pairs.isEmpty() && familyDir == null && trainingLogs.isEmpty() && frankenstein == null
-                && toyComparison == null && metaSaeDirs.isEmpty() && nmfDirs.isEmpty()) {
+        if (pairs.isEmpty()
+                && familyDir == null
+                && trainingLogs.isEmpty()
+                && frankenstein == null
+                && toyComparison == null
+                && metaSaeDirs.isEmpty()
+                && nmfDirs.isEmpty()) {
             throw new IllegalArgumentException("nothing to report: give at least one compare directory, a family "
                     + "directory, a training log, a Frankenstein table, a toy comparison, a meta-SAE or an NMF "
                     + "directory");
@@ -90,8 +105,7 @@ public record ReportInputs(String title, List<PairInput> pairs, Path familyDir, 
         private final List<Path> metaSae = new ArrayList<>();
         private final List<Path> nmf = new ArrayList<>();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder title(String t) {
             this.title = t;
@@ -160,8 +174,8 @@ public record ReportInputs(String title, List<PairInput> pairs, Path familyDir, 
         }
 
         public ReportInputs build() {
-            return new ReportInputs(title, pairs, familyDir, logs, frankenstein, toy, png, maxScatter, maxExplorer,
-                    seed, metaSae, nmf);
+            return new ReportInputs(
+                    title, pairs, familyDir, logs, frankenstein, toy, png, maxScatter, maxExplorer, seed, metaSae, nmf);
         }
     }
 }

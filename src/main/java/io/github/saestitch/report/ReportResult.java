@@ -13,8 +13,8 @@ import java.util.List;
  *                  {@code interpolation}, {@code explorer})
  * @param notes     what the reader should know about the data shown: samples drawn, inputs skipped
  */
-public record ReportResult(Path html, long htmlBytes, List<FigureFile> figures, List<String> sections,
-        List<String> notes) {
+public record ReportResult(
+        Path html, long htmlBytes, List<FigureFile> figures, List<String> sections, List<String> notes) {
     public ReportResult {
         figures = List.copyOf(figures);
         sections = List.copyOf(sections);
@@ -29,6 +29,5 @@ public record ReportResult(Path html, long htmlBytes, List<FigureFile> figures, 
      * @param svg   {@code outDir/figures/ID.svg}
      * @param png   {@code outDir/figures/ID.png}, or null when PNGs were not asked for
      */
-    public record FigureFile(String id, String title, Path svg, Path png) {
-    }
+    public record FigureFile(String id, String title, Path svg, Path png) {}
 }

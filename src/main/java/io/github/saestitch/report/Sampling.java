@@ -9,8 +9,7 @@ import java.util.Arrays;
  * bit for bit; its draws here equal those of the {@code SplittableRandom} this class first used).
  */
 final class Sampling {
-    private Sampling() {
-    }
+    private Sampling() {}
 
     /**
      * {@code k} distinct indices of {@code [0, n)}, ascending, drawn uniformly with {@code seed}; all of

@@ -13,7 +13,8 @@ package io.github.saestitch.report;
 record Scale(double lo, double hi, double p0, double p1, boolean log) {
     Scale {
         if (!(Double.isFinite(lo) && Double.isFinite(hi) && hi > lo)) {
-            throw new IllegalArgumentException("scale domain must be finite with hi > lo, got [" + lo + ", " + hi + "]");
+            throw new IllegalArgumentException(
+                    "scale domain must be finite with hi > lo, got [" + lo + ", " + hi + "]");
         }
         if (log && lo <= 0) {
             throw new IllegalArgumentException("log scale domain must be positive, got [" + lo + ", " + hi + "]");

@@ -21,17 +21,32 @@ record Scene(String id, String title, double width, double height, List<Shape> s
     }
 
     /** Horizontal text alignment relative to the anchor point. */
-    enum Anchor { START, MIDDLE, END }
+    enum Anchor {
+        START,
+        MIDDLE,
+        END
+    }
 
     /** Marker shapes of a {@link Dots} list. */
-    enum DotShape { CIRCLE, TRIANGLE_UP, TRIANGLE_DOWN, TRIANGLE_LEFT, TRIANGLE_RIGHT, SQUARE, DIAMOND }
+    enum DotShape {
+        CIRCLE,
+        TRIANGLE_UP,
+        TRIANGLE_DOWN,
+        TRIANGLE_LEFT,
+        TRIANGLE_RIGHT,
+        SQUARE,
+        DIAMOND
+    }
 
     /**
      * Stroke patterns of a {@link Poly}: on/off lengths in pixels (empty: solid). Why these: with the
      * series colours they tell up to ~10 lines apart even in greyscale or with a colour-vision deficiency.
      */
     enum Dash {
-        SOLID(), DASHED(5, 4), DOTTED(1.5f, 3), DASH_DOT(8, 3, 1.5f, 3);
+        SOLID(),
+        DASHED(5, 4),
+        DOTTED(1.5f, 3),
+        DASH_DOT(8, 3, 1.5f, 3);
 
         private final float[] pattern;
 
@@ -46,13 +61,11 @@ record Scene(String id, String title, double width, double height, List<Shape> s
     }
 
     /** A drawing primitive. Colours are {@code #rrggbb}; null fill or stroke means none. */
-    sealed interface Shape permits Rect, Dots, Poly, Text, Group {
-    }
+    sealed interface Shape permits Rect, Dots, Poly, Text, Group {}
 
     /** A rectangle. */
-    record Rect(double x, double y, double w, double h, String fill, String stroke, double strokeWidth,
-            double opacity) implements Shape {
-    }
+    record Rect(double x, double y, double w, double h, String fill, String stroke, double strokeWidth, double opacity)
+            implements Shape {}
 
     /**
      * Many markers of one style (one SVG group: the per-point cost is just the coordinates).
@@ -88,8 +101,8 @@ record Scene(String id, String title, double width, double height, List<Shape> s
      *
      * @param rotate degrees clockwise about (x, y) (−90: reads bottom to top)
      */
-    record Text(double x, double y, String text, double size, Anchor anchor, double rotate, String fill,
-            boolean bold) implements Shape {
+    record Text(double x, double y, String text, double size, Anchor anchor, double rotate, String fill, boolean bold)
+            implements Shape {
         Text {
             text = text == null ? "" : text;
         }

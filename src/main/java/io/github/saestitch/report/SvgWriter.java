@@ -18,10 +18,10 @@ import io.github.saestitch.report.Scene.Text;
 final class SvgWriter {
     /** Version of the markup conventions ({@code data-frame} and {@code data-role} attributes). */
     static final int FORMAT_VERSION = 1;
+
     static final String FONT = "DejaVu Sans, Helvetica, Arial, sans-serif";
 
-    private SvgWriter() {
-    }
+    private SvgWriter() {}
 
     /** A standalone SVG document (XML declaration first). */
     static String document(Scene s) {
@@ -39,8 +39,13 @@ final class SvgWriter {
         coord(sb, s.width());
         sb.append(' ');
         coord(sb, s.height());
-        sb.append("\" font-family=\"").append(FONT).append("\" role=\"img\" id=\"").append(Fmt.xml(s.id()))
-                .append("-svg\" data-format-version=\"").append(FORMAT_VERSION).append("\">\n");
+        sb.append("\" font-family=\"")
+                .append(FONT)
+                .append("\" role=\"img\" id=\"")
+                .append(Fmt.xml(s.id()))
+                .append("-svg\" data-format-version=\"")
+                .append(FORMAT_VERSION)
+                .append("\">\n");
         sb.append("<title>").append(Fmt.xml(s.title())).append("</title>\n");
         int[] clip = {0};
         for (Shape sh : s.shapes()) {
@@ -74,11 +79,27 @@ final class SvgWriter {
                     sb.append(" data-role=\"").append(Fmt.xml(g.role())).append('"');
                 }
                 // The panel's data→pixel mapping, for the report's script (pick / highlight a point).
-                sb.append(" data-frame=\"").append(g.xs().p0()).append(' ').append(g.xs().p1()).append(' ')
-                        .append(g.ys().p0()).append(' ').append(g.ys().p1()).append(' ')
-                        .append(g.xs().lo()).append(' ').append(g.xs().hi()).append(' ')
-                        .append(g.ys().lo()).append(' ').append(g.ys().hi()).append(' ')
-                        .append(g.xs().log() ? 1 : 0).append(' ').append(g.ys().log() ? 1 : 0).append("\">\n");
+                sb.append(" data-frame=\"")
+                        .append(g.xs().p0())
+                        .append(' ')
+                        .append(g.xs().p1())
+                        .append(' ')
+                        .append(g.ys().p0())
+                        .append(' ')
+                        .append(g.ys().p1())
+                        .append(' ')
+                        .append(g.xs().lo())
+                        .append(' ')
+                        .append(g.xs().hi())
+                        .append(' ')
+                        .append(g.ys().lo())
+                        .append(' ')
+                        .append(g.ys().hi())
+                        .append(' ')
+                        .append(g.xs().log() ? 1 : 0)
+                        .append(' ')
+                        .append(g.ys().log() ? 1 : 0)
+                        .append("\">\n");
                 for (Shape child : g.children()) {
                     shape(sb, child, id, clip);
                 }
@@ -200,7 +221,9 @@ final class SvgWriter {
         coord(sb, t.size());
         sb.append('"');
         if (t.anchor() != Scene.Anchor.START) {
-            sb.append(" text-anchor=\"").append(t.anchor() == Scene.Anchor.MIDDLE ? "middle" : "end").append('"');
+            sb.append(" text-anchor=\"")
+                    .append(t.anchor() == Scene.Anchor.MIDDLE ? "middle" : "end")
+                    .append('"');
         }
         sb.append(" fill=\"").append(color(t.fill())).append('"');
         if (t.bold()) {

@@ -15,11 +15,9 @@ import java.util.List;
  */
 final class Ticks {
     /** A tick: its data value and the label printed beside the axis. */
-    record Tick(double value, String label) {
-    }
+    record Tick(double value, String label) {}
 
-    private Ticks() {
-    }
+    private Ticks() {}
 
     /** The 1-2-5 step nearest to {@code raw} (raw &gt; 0, finite), rounding as Heckbert's "nice numbers". */
     static double niceStep(double raw) {
@@ -95,7 +93,9 @@ final class Ticks {
             return compactSig(v, Math.max(1, exp - stepExp + 1));
         }
         int decimals = Math.max(0, (int) Math.ceil(-Math.log10(step) - 1e-9));
-        return new BigDecimal(v).setScale(decimals, java.math.RoundingMode.HALF_EVEN).toPlainString();
+        return new BigDecimal(v)
+                .setScale(decimals, java.math.RoundingMode.HALF_EVEN)
+                .toPlainString();
     }
 
     /** The shortest readable label of a value: plain decimal between 1e-3 and 1e6, else like {@code 2e-5}. */

@@ -22,9 +22,15 @@ record ToyTable(Path file, List<Row> rows) {
     static final String FILE = ReportFormats.TOY_FILE;
     static final int FORMAT_VERSION = ReportFormats.VERSION;
 
-    record Row(String arm, double meanMaxCos, double absorption, double parentRecall, double mse, double fvu,
-            double l0, double dead) {
-    }
+    record Row(
+            String arm,
+            double meanMaxCos,
+            double absorption,
+            double parentRecall,
+            double mse,
+            double fvu,
+            double l0,
+            double dead) {}
 
     static ToyTable read(Path file) throws IOException {
         Csv c = Csv.read(file);
@@ -43,8 +49,15 @@ record ToyTable(Path file, List<Row> rows) {
             if (arm.isEmpty()) {
                 throw c.bad(r, ca, "empty arm name");
             }
-            rows.add(new Row(arm, c.number(r, cm), c.number(r, cab), c.number(r, cr), c.number(r, cmse),
-                    c.number(r, cf), c.number(r, cl), c.number(r, cd)));
+            rows.add(new Row(
+                    arm,
+                    c.number(r, cm),
+                    c.number(r, cab),
+                    c.number(r, cr),
+                    c.number(r, cmse),
+                    c.number(r, cf),
+                    c.number(r, cl),
+                    c.number(r, cd)));
         }
         return new ToyTable(file, List.copyOf(rows));
     }

@@ -17,8 +17,7 @@ import java.util.List;
  * {@code train} package does not draw (it sits below the report); the CLI calls these after training.
  */
 public final class TrainingCharts {
-    private TrainingCharts() {
-    }
+    private TrainingCharts() {}
 
     /**
      * Draws the training log of a run directory as {@value TrainResult#PLOT_FILE} (and {@code .svg}) there.

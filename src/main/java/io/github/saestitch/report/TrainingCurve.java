@@ -12,8 +12,19 @@ import java.nio.file.Path;
  * @param label how the report names the run (e.g. "width 1536")
  * @param file  where it was read from
  */
-record TrainingCurve(String label, Path file, long[] step, double[] tokens, double[] loss, double[] mse, double[] l0,
-        double[] dead, double[] evalMse, double[] evalFvu, double[] evalL0, double[] evalDead) {
+record TrainingCurve(
+        String label,
+        Path file,
+        long[] step,
+        double[] tokens,
+        double[] loss,
+        double[] mse,
+        double[] l0,
+        double[] dead,
+        double[] evalMse,
+        double[] evalFvu,
+        double[] evalL0,
+        double[] evalDead) {
     static final String FILE = TrainingLog.FILE;
     static final int FORMAT_VERSION = TrainingLog.FORMAT_VERSION;
 

@@ -74,7 +74,8 @@ public sealed interface Activation {
                 throw new IllegalArgumentException("batchtopk needs k >= 1, got " + k);
             }
             if (!Float.isFinite(threshold) || threshold < 0f) {
-                throw new IllegalArgumentException("batchtopk needs a finite inference threshold >= 0, got " + threshold);
+                throw new IllegalArgumentException(
+                        "batchtopk needs a finite inference threshold >= 0, got " + threshold);
             }
         }
 

@@ -25,8 +25,7 @@ package io.github.saestitch.sae;
  * fixed order get the same bits every time.
  */
 public final class ErrorChange {
-    private ErrorChange() {
-    }
+    private ErrorChange() {}
 
     /**
      * {@code ‖r − a d‖² − ‖r‖² = a²‖d‖² − 2a (r·d)}: the change of a token's squared error when a

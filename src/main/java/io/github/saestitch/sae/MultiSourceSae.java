@@ -76,8 +76,8 @@ public final class MultiSourceSae {
         int d = bDec.length;
         for (int s = 0; s < sources.length; s++) {
             if (sources[s] != null && sources[s].dIn() != d) {
-                throw new IllegalArgumentException("source " + s + " has d_in = " + sources[s].dIn() + " but the decoder "
-                        + d);
+                throw new IllegalArgumentException(
+                        "source " + s + " has d_in = " + sources[s].dIn() + " but the decoder " + d);
             }
         }
         boolean[][] seen = new boolean[sources.length][];
@@ -255,7 +255,8 @@ public final class MultiSourceSae {
             case Activation.Relu r -> 0f;
             case Activation.JumpRelu jr -> jr.threshold()[j];
             case Activation.BatchTopK b -> b.threshold();
-            case Activation.TopK t -> throw new IllegalStateException("topk latents have no threshold; use a composite");
+            case Activation.TopK t ->
+                throw new IllegalStateException("topk latents have no threshold; use a composite");
         };
     }
 }

@@ -22,8 +22,14 @@ public final class Sae {
     private final float[] bDec; // [dIn]
     private final SaeMetadata metadata;
 
-    public Sae(Activation activation, boolean applyBDecToInput, FloatMatrix wEnc, float[] bEnc, FloatMatrix wDec,
-            float[] bDec, SaeMetadata metadata) {
+    public Sae(
+            Activation activation,
+            boolean applyBDecToInput,
+            FloatMatrix wEnc,
+            float[] bEnc,
+            FloatMatrix wDec,
+            float[] bDec,
+            SaeMetadata metadata) {
         this.activation = Objects.requireNonNull(activation, "activation");
         this.applyBDecToInput = applyBDecToInput;
         this.wEnc = Objects.requireNonNull(wEnc, "W_enc");
@@ -34,7 +40,9 @@ public final class Sae {
         int d = wEnc.rows();
         int f = wEnc.cols();
         require(bEnc.length == f, "b_enc has " + bEnc.length + " entries, W_enc " + wEnc + " has " + f + " latents");
-        require(wDec.rows() == f && wDec.cols() == d, "W_dec is " + wDec + ", expected [" + f + ", " + d + "] from W_enc " + wEnc);
+        require(
+                wDec.rows() == f && wDec.cols() == d,
+                "W_dec is " + wDec + ", expected [" + f + ", " + d + "] from W_enc " + wEnc);
         require(bDec.length == d, "b_dec has " + bDec.length + " entries, expected d_in = " + d);
         if (activation instanceof Activation.JumpRelu j) {
             require(j.threshold().length == f, "threshold has " + j.threshold().length + " entries, expected " + f);
@@ -113,7 +121,8 @@ public final class Sae {
             float[] row = m.row(r);
             for (int c = 0; c < row.length; c++) {
                 if (!Float.isFinite(row[c])) {
-                    throw new IllegalArgumentException(name + " has a non-finite value (" + row[c] + ") at [" + r + ", " + c + "]");
+                    throw new IllegalArgumentException(
+                            name + " has a non-finite value (" + row[c] + ") at [" + r + ", " + c + "]");
                 }
             }
         }
@@ -131,7 +140,9 @@ public final class Sae {
         public SaeMetadata {
             hookName = hookName == null ? "" : hookName;
             modelName = modelName == null ? "" : modelName;
-            extraConfig = extraConfig == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(extraConfig));
+            extraConfig = extraConfig == null
+                    ? Map.of()
+                    : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(extraConfig));
         }
 
         public static SaeMetadata empty() {

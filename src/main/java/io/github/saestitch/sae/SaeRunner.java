@@ -243,8 +243,7 @@ public final class SaeRunner implements Autoencoder {
      * @param codes          [tokens, F] sparse latent activations
      * @param reconstruction [tokens, dIn] x̂
      */
-    public record Forward(SparseRows codes, FloatMatrix reconstruction) {
-    }
+    public record Forward(SparseRows codes, FloatMatrix reconstruction) {}
 
     /**
      * The result of {@link #forwardDense(FloatMatrix)}.
@@ -252,8 +251,7 @@ public final class SaeRunner implements Autoencoder {
      * @param acts           [tokens, F] latent activations, zeros included
      * @param reconstruction [tokens, dIn] x̂
      */
-    public record DenseForward(FloatMatrix acts, FloatMatrix reconstruction) {
-    }
+    public record DenseForward(FloatMatrix acts, FloatMatrix reconstruction) {}
 
     /** One block of at most {@link #blockTokens} rows: GEMM into the reused buffer, activate, compress. */
     private SparseRows encodeBlock(FloatMatrix x, int firstRow) {
@@ -328,8 +326,8 @@ public final class SaeRunner implements Autoencoder {
     private void checkInput(FloatMatrix x) {
         Objects.requireNonNull(x, "x");
         if (x.cols() != sae.dIn()) {
-            throw new IllegalArgumentException("input " + x + " has " + x.cols() + " columns but the SAE has dIn = "
-                    + sae.dIn());
+            throw new IllegalArgumentException(
+                    "input " + x + " has " + x.cols() + " columns but the SAE has dIn = " + sae.dIn());
         }
     }
 

@@ -12,8 +12,8 @@ package io.github.saestitch.stitch;
  * @param meanNearestActCorr  mean over those latents of the correlation with the decoder-nearest latent
  * @param note                why it was not computed, or empty
  */
-public record ActivationSimilarity(boolean computed, int passes, double sameNearestFraction, double meanNearestActCorr,
-        String note) {
+public record ActivationSimilarity(
+        boolean computed, int passes, double sameNearestFraction, double meanNearestActCorr, String note) {
     /** The value when it was not computed, saying why. */
     public static ActivationSimilarity notComputed(String why) {
         return new ActivationSimilarity(false, 0, Double.NaN, Double.NaN, why);

@@ -24,8 +24,14 @@ package io.github.saestitch.stitch;
  *                               relative): tokens are split into fixed chunks per thread and the
  *                               per-thread sums are merged in order
  */
-public record CompareOptions(double threshold, long maxTokens, int blockTokens, boolean activationCorrelation,
-        long correlationMemoryBytes, int maxCorrelationPasses, int threads) {
+public record CompareOptions(
+        double threshold,
+        long maxTokens,
+        int blockTokens,
+        boolean activationCorrelation,
+        long correlationMemoryBytes,
+        int maxCorrelationPasses,
+        int threads) {
     /** The stitching post's threshold (Bussmann, Leask et al. 2024). */
     public static final double DEFAULT_THRESHOLD = 0.7;
     /** {@link #maxTokens} meaning "every token of the set". */
@@ -73,42 +79,67 @@ public record CompareOptions(double threshold, long maxTokens, int blockTokens, 
      * all processors.
      */
     public static CompareOptions defaults() {
-        return new CompareOptions(DEFAULT_THRESHOLD, ALL_TOKENS, 0, true, DEFAULT_CORRELATION_MEMORY_BYTES,
-                DEFAULT_MAX_CORRELATION_PASSES, 0);
+        return new CompareOptions(
+                DEFAULT_THRESHOLD,
+                ALL_TOKENS,
+                0,
+                true,
+                DEFAULT_CORRELATION_MEMORY_BYTES,
+                DEFAULT_MAX_CORRELATION_PASSES,
+                0);
     }
 
     public CompareOptions withThreshold(double t) {
-        return new CompareOptions(t, maxTokens, blockTokens, activationCorrelation, correlationMemoryBytes,
-                maxCorrelationPasses, threads);
+        return new CompareOptions(
+                t,
+                maxTokens,
+                blockTokens,
+                activationCorrelation,
+                correlationMemoryBytes,
+                maxCorrelationPasses,
+                threads);
     }
 
     public CompareOptions withMaxTokens(long n) {
-        return new CompareOptions(threshold, n, blockTokens, activationCorrelation, correlationMemoryBytes,
-                maxCorrelationPasses, threads);
+        return new CompareOptions(
+                threshold,
+                n,
+                blockTokens,
+                activationCorrelation,
+                correlationMemoryBytes,
+                maxCorrelationPasses,
+                threads);
     }
 
     public CompareOptions withBlockTokens(int n) {
-        return new CompareOptions(threshold, maxTokens, n, activationCorrelation, correlationMemoryBytes,
-                maxCorrelationPasses, threads);
+        return new CompareOptions(
+                threshold, maxTokens, n, activationCorrelation, correlationMemoryBytes, maxCorrelationPasses, threads);
     }
 
     public CompareOptions withActivationCorrelation(boolean on) {
-        return new CompareOptions(threshold, maxTokens, blockTokens, on, correlationMemoryBytes,
-                maxCorrelationPasses, threads);
+        return new CompareOptions(
+                threshold, maxTokens, blockTokens, on, correlationMemoryBytes, maxCorrelationPasses, threads);
     }
 
     public CompareOptions withCorrelationMemoryBytes(long bytes) {
-        return new CompareOptions(threshold, maxTokens, blockTokens, activationCorrelation, bytes,
-                maxCorrelationPasses, threads);
+        return new CompareOptions(
+                threshold, maxTokens, blockTokens, activationCorrelation, bytes, maxCorrelationPasses, threads);
     }
 
     public CompareOptions withMaxCorrelationPasses(int n) {
-        return new CompareOptions(threshold, maxTokens, blockTokens, activationCorrelation, correlationMemoryBytes, n, threads);
+        return new CompareOptions(
+                threshold, maxTokens, blockTokens, activationCorrelation, correlationMemoryBytes, n, threads);
     }
 
     public CompareOptions withThreads(int n) {
-        return new CompareOptions(threshold, maxTokens, blockTokens, activationCorrelation, correlationMemoryBytes,
-                maxCorrelationPasses, n);
+        return new CompareOptions(
+                threshold,
+                maxTokens,
+                blockTokens,
+                activationCorrelation,
+                correlationMemoryBytes,
+                maxCorrelationPasses,
+                n);
     }
 
     /** The block size used for a large SAE with {@code largeLatents} latents. */

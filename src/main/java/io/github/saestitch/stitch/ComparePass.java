@@ -1,17 +1,17 @@
 package io.github.saestitch.stitch;
 
-import io.github.saestitch.tensor.Moments;
-import io.github.saestitch.tensor.Parallel;
-import io.github.saestitch.tensor.Vec;
 import io.github.saestitch.activations.ActivationSet;
 import io.github.saestitch.sae.ErrorChange;
 import io.github.saestitch.sae.Sae;
 import io.github.saestitch.sae.SaeRunner;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Kernels;
+import io.github.saestitch.tensor.Moments;
+import io.github.saestitch.tensor.Parallel;
 import io.github.saestitch.tensor.SparseRows;
-import java.lang.foreign.MemorySegment;
+import io.github.saestitch.tensor.Vec;
 import java.io.Serializable;
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.stream.IntStream;
@@ -66,7 +66,6 @@ final class ComparePass {
      */
     static final int PASS_TOKENS = 2048;
 
-
     /**
      * The interpolation plan, fixed before the pass (it depends on decoder cosines only): novel latents by
      * ascending max_cos (ties: lower index), then swap groups by descending group cosine (ties: lower id).
@@ -88,12 +87,17 @@ final class ComparePass {
             int fl = sim.maxCos().length;
             int fs = groups.groupOfSmall().length;
             float[] maxCos = sim.maxCos();
-            int[] addOrder = IntStream.range(0, fl).filter(j -> groups.groupOfLarge()[j] < 0).boxed()
+            int[] addOrder = IntStream.range(0, fl)
+                    .filter(j -> groups.groupOfLarge()[j] < 0)
+                    .boxed()
                     .sorted(Comparator.<Integer>comparingDouble(j -> maxCos[j]).thenComparingInt(j -> j))
-                    .mapToInt(Integer::intValue).toArray();
+                    .mapToInt(Integer::intValue)
+                    .toArray();
             int[] swapOrder = groups.groups().stream()
-                    .sorted(Comparator.comparingDouble((SwapGroups.Group g) -> -g.cosine()).thenComparingInt(SwapGroups.Group::id))
-                    .mapToInt(SwapGroups.Group::id).toArray();
+                    .sorted(Comparator.comparingDouble((SwapGroups.Group g) -> -g.cosine())
+                            .thenComparingInt(SwapGroups.Group::id))
+                    .mapToInt(SwapGroups.Group::id)
+                    .toArray();
             int steps = addOrder.length + swapOrder.length;
             int[] stepOfLarge = new int[fl];
             int[] stepOfSmall = new int[fs];
@@ -151,16 +155,41 @@ final class ComparePass {
      * @param deltaGroup  [numGroups] Σ_t error change of swapping group g alone
      * @param deltaStep   [numSteps] Σ_t error change of step s along the path, given the steps before it
      */
-    record Sums(long tokens, double sseSmall, double sseLarge, double[] mean, double[] m2, long[] countSmall,
-            long[] countLarge, double[] sumSmall, double[] sumSqSmall, double[] sumLarge, double[] sumSqLarge,
-            double[] deltaLatent, double[] deltaGroup, double[] deltaStep) implements Serializable {
+    record Sums(
+            long tokens,
+            double sseSmall,
+            double sseLarge,
+            double[] mean,
+            double[] m2,
+            long[] countSmall,
+            long[] countLarge,
+            double[] sumSmall,
+            double[] sumSqSmall,
+            double[] sumLarge,
+            double[] sumSqLarge,
+            double[] deltaLatent,
+            double[] deltaGroup,
+            double[] deltaStep)
+            implements Serializable {
         @java.io.Serial
         private static final long serialVersionUID = 1L;
 
         /** The sums of no tokens, for these sizes: the identity of {@link #merge}. */
         static Sums empty(int dIn, int fs, int fl, Plan plan) {
-            return new Sums(0, 0, 0, new double[dIn], new double[dIn], new long[fs], new long[fl], new double[fs],
-                    new double[fs], new double[fl], new double[fl], new double[fl], new double[plan.numGroups()],
+            return new Sums(
+                    0,
+                    0,
+                    0,
+                    new double[dIn],
+                    new double[dIn],
+                    new long[fs],
+                    new long[fl],
+                    new double[fs],
+                    new double[fs],
+                    new double[fl],
+                    new double[fl],
+                    new double[fl],
+                    new double[plan.numGroups()],
                     new double[plan.numSteps()]);
         }
 
@@ -171,8 +200,10 @@ final class ComparePass {
          * @throws IllegalArgumentException if the two are of different SAEs or plans (sizes differ)
          */
         Sums merge(Sums later) {
-            if (later.mean.length != mean.length || later.countSmall.length != countSmall.length
-                    || later.countLarge.length != countLarge.length || later.deltaGroup.length != deltaGroup.length
+            if (later.mean.length != mean.length
+                    || later.countSmall.length != countSmall.length
+                    || later.countLarge.length != countLarge.length
+                    || later.deltaGroup.length != deltaGroup.length
                     || later.deltaStep.length != deltaStep.length) {
                 throw new IllegalArgumentException("cannot merge the sums of different SAEs or plans");
             }
@@ -185,11 +216,21 @@ final class ComparePass {
             double[] mergedMean = mean.clone();
             double[] mergedM2 = m2.clone();
             Moments.merge(mergedMean, mergedM2, tokens, later.mean, later.m2, later.tokens);
-            return new Sums(tokens + later.tokens, sseSmall + later.sseSmall, sseLarge + later.sseLarge, mergedMean,
-                    mergedM2, plus(countSmall, later.countSmall), plus(countLarge, later.countLarge),
-                    plus(sumSmall, later.sumSmall), plus(sumSqSmall, later.sumSqSmall), plus(sumLarge, later.sumLarge),
-                    plus(sumSqLarge, later.sumSqLarge), plus(deltaLatent, later.deltaLatent),
-                    plus(deltaGroup, later.deltaGroup), plus(deltaStep, later.deltaStep));
+            return new Sums(
+                    tokens + later.tokens,
+                    sseSmall + later.sseSmall,
+                    sseLarge + later.sseLarge,
+                    mergedMean,
+                    mergedM2,
+                    plus(countSmall, later.countSmall),
+                    plus(countLarge, later.countLarge),
+                    plus(sumSmall, later.sumSmall),
+                    plus(sumSqSmall, later.sumSqSmall),
+                    plus(sumLarge, later.sumLarge),
+                    plus(sumSqLarge, later.sumSqLarge),
+                    plus(deltaLatent, later.deltaLatent),
+                    plus(deltaGroup, later.deltaGroup),
+                    plus(deltaStep, later.deltaStep));
         }
 
         /** {@code Σ_t ‖x_t − x̄‖²}, the denominator of fvu (the per-dim m2 summed in dim order). */
@@ -230,8 +271,7 @@ final class ComparePass {
     }
 
     /** Wall-clock nanoseconds of all runs of a pass so far, by part. */
-    record Times(long readNanos, long encodeNanos, long tokenNanos, long correlationNanos) {
-    }
+    record Times(long readNanos, long encodeNanos, long tokenNanos, long correlationNanos) {}
 
     private final Sae small;
     private final Sae large;
@@ -286,9 +326,11 @@ final class ComparePass {
     }
 
     /** The pass: with {@code plan} non-null everything (returns the sums), else only {@code coact} (returns null). */
-    private Sums stream(ActivationSet set, long from, long to, Plan plan, Coactivation coact, CompareProgress progress) {
+    private Sums stream(
+            ActivationSet set, long from, long to, Plan plan, Coactivation coact, CompareProgress progress) {
         if (from < 0 || to < from || to > set.numTokens()) {
-            throw new IllegalArgumentException("tokens [" + from + ", " + to + ") are outside the set's " + set.numTokens());
+            throw new IllegalArgumentException(
+                    "tokens [" + from + ", " + to + ") are outside the set's " + set.numTokens());
         }
         boolean main = plan != null;
         int fs = small.numLatents();
@@ -318,8 +360,8 @@ final class ComparePass {
             int n = (int) Math.min(block, to - start);
             FloatMatrix src = set.block(start, n);
             if (src.rows() != n || src.cols() != d) {
-                throw new IllegalStateException("activation set " + set.describe() + " returned " + src + " for tokens ["
-                        + start + ", " + (start + n) + "), expected [" + n + ", " + d + "]");
+                throw new IllegalStateException("activation set " + set.describe() + " returned " + src
+                        + " for tokens [" + start + ", " + (start + n) + "), expected [" + n + ", " + d + "]");
             }
             MemorySegment.copy(src.segment(), FloatMatrix.FLOAT, 0, xBuf, 0, n * d);
             requireFinite(xBuf, n, start, set);
@@ -330,7 +372,10 @@ final class ComparePass {
             long t2 = System.nanoTime();
             if (main) {
                 int nn = n;
-                Parallel.forEach(chunks, workers, c -> ws[c].block(xBuf, codesSmall, codesLarge, nn * c / chunks, nn * (c + 1) / chunks));
+                Parallel.forEach(
+                        chunks,
+                        workers,
+                        c -> ws[c].block(xBuf, codesSmall, codesLarge, nn * c / chunks, nn * (c + 1) / chunks));
                 long nA = start - from;
                 for (int c = 0; c < chunks; c++) { // chunk by chunk in order
                     Worker w = ws[c];
@@ -388,8 +433,21 @@ final class ComparePass {
                 addInto(sumSqLarge, w.sumSqLarge);
             }
         }
-        return new Sums(numTokens, sseSmall, sseLarge, mean, m2, countSmall, countLarge, sumSmall, sumSqSmall, sumLarge,
-                sumSqLarge, deltaLatent, deltaGroup, deltaStep);
+        return new Sums(
+                numTokens,
+                sseSmall,
+                sseLarge,
+                mean,
+                m2,
+                countSmall,
+                countLarge,
+                sumSmall,
+                sumSqSmall,
+                sumLarge,
+                sumSqLarge,
+                deltaLatent,
+                deltaGroup,
+                deltaStep);
     }
 
     private static void addInto(double[] acc, double[] v) {

@@ -6,8 +6,7 @@ package io.github.saestitch.stitch;
  */
 public interface CompareProgress {
     /** Ignores everything. */
-    CompareProgress NONE = new CompareProgress() {
-    };
+    CompareProgress NONE = new CompareProgress() {};
 
     /** The stages of a compare, in order. */
     enum Phase {
@@ -25,10 +24,8 @@ public interface CompareProgress {
      * A stage begins. For the two pass phases {@code pass} counts passes over the set from 1 to
      * {@code passes}; otherwise both are 0.
      */
-    default void phase(Phase phase, int pass, int passes) {
-    }
+    default void phase(Phase phase, int pass, int passes) {}
 
     /** Within a pass: {@code done} of {@code total} tokens are processed (called after each block). */
-    default void tokens(long done, long total) {
-    }
+    default void tokens(long done, long total) {}
 }

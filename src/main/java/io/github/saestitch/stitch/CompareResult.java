@@ -27,10 +27,21 @@ import java.util.List;
  * @param timings              where the time went (not written to the files, which stay deterministic);
  *                             null when not measured
  */
-public record CompareResult(CompareOptions options, long tokens, String kernels, ModelSummary small, ModelSummary large,
-        List<LatentResult> latents, List<SwapGroupResult> groups, List<InterpolationStep> interpolation,
-        Contingency contingency, List<ThresholdSweepRow> thresholdSweep, ActivationSimilarity activationSimilarity,
-        boolean composite, String hybridNote, CompareTimings timings) {
+public record CompareResult(
+        CompareOptions options,
+        long tokens,
+        String kernels,
+        ModelSummary small,
+        ModelSummary large,
+        List<LatentResult> latents,
+        List<SwapGroupResult> groups,
+        List<InterpolationStep> interpolation,
+        Contingency contingency,
+        List<ThresholdSweepRow> thresholdSweep,
+        ActivationSimilarity activationSimilarity,
+        boolean composite,
+        String hybridNote,
+        CompareTimings timings) {
 
     public CompareResult {
         latents = List.copyOf(latents);
@@ -41,8 +52,21 @@ public record CompareResult(CompareOptions options, long tokens, String kernels,
 
     /** This result with other timings. */
     public CompareResult withTimings(CompareTimings t) {
-        return new CompareResult(options, tokens, kernels, small, large, latents, groups, interpolation, contingency,
-                thresholdSweep, activationSimilarity, composite, hybridNote, t);
+        return new CompareResult(
+                options,
+                tokens,
+                kernels,
+                small,
+                large,
+                latents,
+                groups,
+                interpolation,
+                contingency,
+                thresholdSweep,
+                activationSimilarity,
+                composite,
+                hybridNote,
+                t);
     }
 
     /** τ. */

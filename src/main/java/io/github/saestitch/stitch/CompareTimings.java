@@ -11,6 +11,5 @@ package io.github.saestitch.stitch;
  * @param correlation buffering and adding co-activation sums, and the correlations themselves
  * @param total       the whole compare
  */
-public record CompareTimings(double similarity, double read, double encode, double tokens, double correlation,
-        double total) {
-}
+public record CompareTimings(
+        double similarity, double read, double encode, double tokens, double correlation, double total) {}

@@ -46,8 +46,7 @@ public final class CompareWriter {
     /** Header of interpolation.csv. */
     public static final String INTERPOLATION_HEADER = "step,action,num_latents,mse,l0,target,cosine,delta_mse,fvu";
 
-    private CompareWriter() {
-    }
+    private CompareWriter() {}
 
     /**
      * Writes {@code latents.csv}, {@code groups.csv}, {@code interpolation.csv} and {@code summary.json}
@@ -57,7 +56,7 @@ public final class CompareWriter {
      *                {@link IllegalArgumentException})
      */
     public static void write(CompareResult result, Path out, boolean replace) throws IOException {
-        write(result, out, replace, dir -> { });
+        write(result, out, replace, dir -> {});
     }
 
     /**
@@ -70,8 +69,8 @@ public final class CompareWriter {
         Objects.requireNonNull(result, "result");
         Objects.requireNonNull(out, "out");
         if (Files.isDirectory(out) && !replace && !isEmpty(out)) {
-            throw new IllegalArgumentException("output directory " + out + " exists and is not empty; choose another path "
-                    + "or remove it");
+            throw new IllegalArgumentException(
+                    "output directory " + out + " exists and is not empty; choose another path " + "or remove it");
         }
         AtomicOutput.writeDirectory(out, dir -> {
             writeLatents(result, dir.resolve("latents.csv"));
@@ -91,9 +90,18 @@ public final class CompareWriter {
     static void writeLatents(CompareResult r, Path file) throws IOException {
         try (CsvWriter w = CsvWriter.open(file, LATENTS_HEADER)) {
             for (LatentResult l : r.latents()) {
-                w.integer(l.latent()).number(l.maxCos()).integer(l.nearest()).text(l.kind().label()).number(l.deltaMse())
-                        .number(l.freq()).number(l.maxActCorr()).integer(l.actNearest()).number(l.nearestActCorr())
-                        .integer(l.group()).integer(l.step()).endRow();
+                w.integer(l.latent())
+                        .number(l.maxCos())
+                        .integer(l.nearest())
+                        .text(l.kind().label())
+                        .number(l.deltaMse())
+                        .number(l.freq())
+                        .number(l.maxActCorr())
+                        .integer(l.actNearest())
+                        .number(l.nearestActCorr())
+                        .integer(l.group())
+                        .integer(l.step())
+                        .endRow();
             }
         }
     }
@@ -101,8 +109,15 @@ public final class CompareWriter {
     static void writeGroups(CompareResult r, Path file) throws IOException {
         try (CsvWriter w = CsvWriter.open(file, GROUPS_HEADER)) {
             for (SwapGroupResult g : r.groups()) {
-                w.integer(g.group()).text(joinSpaced(g.parents())).text(joinSpaced(g.children())).number(g.deltaMse())
-                        .number(g.deltaL0()).number(g.cosine()).integer(g.numEdges()).integer(g.step()).endRow();
+                w.integer(g.group())
+                        .text(joinSpaced(g.parents()))
+                        .text(joinSpaced(g.children()))
+                        .number(g.deltaMse())
+                        .number(g.deltaL0())
+                        .number(g.cosine())
+                        .integer(g.numEdges())
+                        .integer(g.step())
+                        .endRow();
             }
         }
     }
@@ -110,8 +125,16 @@ public final class CompareWriter {
     static void writeInterpolation(CompareResult r, Path file) throws IOException {
         try (CsvWriter w = CsvWriter.open(file, INTERPOLATION_HEADER)) {
             for (InterpolationStep s : r.interpolation()) {
-                w.integer(s.step()).text(s.action().label()).integer(s.numLatents()).number(s.mse()).number(s.l0())
-                        .integer(s.target()).number(s.cosine()).number(s.deltaMse()).number(s.fvu()).endRow();
+                w.integer(s.step())
+                        .text(s.action().label())
+                        .integer(s.numLatents())
+                        .number(s.mse())
+                        .number(s.l0())
+                        .integer(s.target())
+                        .number(s.cosine())
+                        .number(s.deltaMse())
+                        .number(s.fvu())
+                        .endRow();
             }
         }
     }
@@ -130,7 +153,7 @@ public final class CompareWriter {
      *                   reconstruction_improves, reconstruction_worsens, novel_unchanged,
      *                   reconstruction_unchanged, agreement}],
      * activation_similarity {computed, measure, passes, same_nearest_fraction, mean_nearest_act_corr, note (when
- *                        not computed: why)}
+     *                        not computed: why)}
      * </pre>
      * {@code improves} means Δmse &lt; 0, {@code worsens} Δmse &gt; 0, {@code unchanged} Δmse = 0 (a latent
      * never active on the tokens); {@code agreement} = (novel_improves + reconstruction_worsens) / (latents

@@ -5,8 +5,13 @@ package io.github.saestitch.stitch;
  * and by the sign of their Δmse (improves: Δmse < 0; worsens: Δmse > 0). Latents with Δmse exactly 0 (in practice:
  * never active on the tokens) are counted apart as unchanged, so they neither confirm nor contradict the split.
  */
-public record Contingency(int novelImproves, int novelWorsens, int novelUnchanged, int reconstructionImproves,
-        int reconstructionWorsens, int reconstructionUnchanged) {
+public record Contingency(
+        int novelImproves,
+        int novelWorsens,
+        int novelUnchanged,
+        int reconstructionImproves,
+        int reconstructionWorsens,
+        int reconstructionUnchanged) {
 
     /** Number of novel latents. */
     public int novel() {

@@ -17,16 +17,21 @@ final class Correlations {
     /** σ² below this fraction of the mean square counts as "does not vary" (double has ~16 digits; keep 6). */
     static final double CONSTANT_REL = 1e-10;
 
-    private Correlations() {
-    }
+    private Correlations() {}
 
     /**
      * Fills, for the tile's latents j, {@code maxActCorr[j]} and {@code actNearest[j]} (the max over S
      * latents and its argmax, lowest index on ties) and {@code nearestActCorr[j]} (the correlation with
      * {@code nearest[j]}); NaN / −1 where undefined.
      */
-    static void fill(Coactivation tile, ComparePass.Sums s, int[] nearest, double[] maxActCorr, int[] actNearest,
-            double[] nearestActCorr, int workers) {
+    static void fill(
+            Coactivation tile,
+            ComparePass.Sums s,
+            int[] nearest,
+            double[] maxActCorr,
+            int[] actNearest,
+            double[] nearestActCorr,
+            int workers) {
         double n = s.tokens();
         int fs = tile.smallLatents();
         double[] meanS = new double[fs];
@@ -46,8 +51,16 @@ final class Correlations {
     }
 
     /** One L latent j of the tile (rows are independent, so the tile is split over workers). */
-    private static void row(Coactivation tile, ComparePass.Sums s, int[] nearest, double[] maxActCorr, int[] actNearest,
-            double[] nearestActCorr, double[] meanS, double[] invSdS, int j) {
+    private static void row(
+            Coactivation tile,
+            ComparePass.Sums s,
+            int[] nearest,
+            double[] maxActCorr,
+            int[] actNearest,
+            double[] nearestActCorr,
+            double[] meanS,
+            double[] invSdS,
+            int j) {
         double n = s.tokens();
         double meanL = s.sumLarge()[j] / n;
         double invSdL = invSd(s.sumSqLarge()[j] / n, meanL);

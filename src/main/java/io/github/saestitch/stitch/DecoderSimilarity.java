@@ -49,7 +49,8 @@ public record DecoderSimilarity(float[] maxCos, int[] nearest, Edges edges, doub
     }
 
     /** The similarity of {@code wDecLarge} [F_L, d] against {@code wDecSmall} [F_S, d] with the default tiles. */
-    public static DecoderSimilarity compute(Kernels kernels, FloatMatrix wDecLarge, FloatMatrix wDecSmall, double threshold) {
+    public static DecoderSimilarity compute(
+            Kernels kernels, FloatMatrix wDecLarge, FloatMatrix wDecSmall, double threshold) {
         return compute(kernels, wDecLarge, wDecSmall, threshold, DEFAULT_BLOCK_LARGE, DEFAULT_BLOCK_SMALL);
     }
 
@@ -57,11 +58,17 @@ public record DecoderSimilarity(float[] maxCos, int[] nearest, Edges edges, doub
      * The similarity of {@code wDecLarge} [F_L, d] against {@code wDecSmall} [F_S, d], in tiles of
      * {@code blockLarge × blockSmall} cosines.
      */
-    public static DecoderSimilarity compute(Kernels kernels, FloatMatrix wDecLarge, FloatMatrix wDecSmall, double threshold,
-            int blockLarge, int blockSmall) {
+    public static DecoderSimilarity compute(
+            Kernels kernels,
+            FloatMatrix wDecLarge,
+            FloatMatrix wDecSmall,
+            double threshold,
+            int blockLarge,
+            int blockSmall) {
         Objects.requireNonNull(kernels, "kernels");
         if (wDecLarge.cols() != wDecSmall.cols()) {
-            throw new IllegalArgumentException("decoder rows differ in length: large " + wDecLarge + ", small " + wDecSmall);
+            throw new IllegalArgumentException(
+                    "decoder rows differ in length: large " + wDecLarge + ", small " + wDecSmall);
         }
         if (blockLarge < 1 || blockSmall < 1) {
             throw new IllegalArgumentException("blocks must be >= 1, got " + blockLarge + " × " + blockSmall);

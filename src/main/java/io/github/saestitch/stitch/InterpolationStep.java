@@ -15,12 +15,22 @@ package io.github.saestitch.stitch;
  * @param l0         its l0
  * @param deltaMse   mse change of this step along the path (mse − previous row's mse; 0 at the start)
  */
-public record InterpolationStep(int step, Action action, int target, float cosine, int numLatents, double mse,
-        double fvu, double l0, double deltaMse) {
+public record InterpolationStep(
+        int step,
+        Action action,
+        int target,
+        float cosine,
+        int numLatents,
+        double mse,
+        double fvu,
+        double l0,
+        double deltaMse) {
 
     /** What a step does. */
     public enum Action {
-        START("start"), ADD("add"), SWAP("swap");
+        START("start"),
+        ADD("add"),
+        SWAP("swap");
 
         private final String label;
 

@@ -19,8 +19,18 @@ package io.github.saestitch.stitch;
  * @param group          j's swap group, −1 for novel latents
  * @param step           the interpolation step that brings j in (its add step, or its group's swap step)
  */
-public record LatentResult(int latent, float maxCos, int nearest, LatentKind kind, double deltaMse, double freq,
-        double maxActCorr, int actNearest, double nearestActCorr, int group, int step) {
+public record LatentResult(
+        int latent,
+        float maxCos,
+        int nearest,
+        LatentKind kind,
+        double deltaMse,
+        double freq,
+        double maxActCorr,
+        int actNearest,
+        double nearestActCorr,
+        int group,
+        int step) {
 
     /** Adding this latent lowers mse (the stitching post's "∂MSE < 0"). */
     public boolean improves() {

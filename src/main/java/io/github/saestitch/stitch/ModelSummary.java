@@ -11,6 +11,5 @@ package io.github.saestitch.stitch;
  * @param l0               mean number of active latents per token
  * @param dead             latents never active on the tokens
  */
-public record ModelSummary(int numLatents, String activation, boolean applyBDecToInput, double mse, double fvu,
-        double l0, int dead) {
-}
+public record ModelSummary(
+        int numLatents, String activation, boolean applyBDecToInput, double mse, double fvu, double l0, int dead) {}

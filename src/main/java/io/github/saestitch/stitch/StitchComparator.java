@@ -52,7 +52,8 @@ public final class StitchComparator {
      *
      * @throws IllegalArgumentException for bad input (see the class comment)
      */
-    public CompareResult compare(Sae small, Sae large, ActivationSet acts, CompareOptions options, CompareProgress progress) {
+    public CompareResult compare(
+            Sae small, Sae large, ActivationSet acts, CompareOptions options, CompareProgress progress) {
         Objects.requireNonNull(small, "small");
         Objects.requireNonNull(large, "large");
         Objects.requireNonNull(acts, "acts");
@@ -82,9 +83,15 @@ public final class StitchComparator {
                 tileRows = rows;
                 passes = needed;
             } else {
-                skipped = String.format(java.util.Locale.ROOT, "skipped: the co-activation sums of %d × %d latents need %.1f GiB"
-                        + " and %d passes over the tokens with %d MiB; allow more memory or more passes", fl, fs,
-                        8.0 * fl * fs / (1L << 30), needed, options.correlationMemoryBytes() >> 20);
+                skipped = String.format(
+                        java.util.Locale.ROOT,
+                        "skipped: the co-activation sums of %d × %d latents need %.1f GiB"
+                                + " and %d passes over the tokens with %d MiB; allow more memory or more passes",
+                        fl,
+                        fs,
+                        8.0 * fl * fs / (1L << 30),
+                        needed,
+                        options.correlationMemoryBytes() >> 20);
             }
         }
         double[] maxActCorr = new double[fl];
@@ -119,23 +126,42 @@ public final class StitchComparator {
         times = pass.times();
 
         listener.phase(CompareProgress.Phase.RESULTS, 0, 0);
-        CompareResult partial = assemble(small, large, options, n, sim, groups, path, sums, maxActCorr, actNearest,
-                nearestActCorr, tileRows > 0 ? passes : 0, skipped, null);
+        CompareResult partial = assemble(
+                small,
+                large,
+                options,
+                n,
+                sim,
+                groups,
+                path,
+                sums,
+                maxActCorr,
+                actNearest,
+                nearestActCorr,
+                tileRows > 0 ? passes : 0,
+                skipped,
+                null);
         double sec = 1e-9;
-        CompareTimings timings = new CompareTimings(tSimilarity * sec, times.readNanos() * sec, times.encodeNanos() * sec,
-                times.tokenNanos() * sec, (times.correlationNanos() + corrNanos) * sec, (System.nanoTime() - tStart) * sec);
+        CompareTimings timings = new CompareTimings(
+                tSimilarity * sec,
+                times.readNanos() * sec,
+                times.encodeNanos() * sec,
+                times.tokenNanos() * sec,
+                (times.correlationNanos() + corrNanos) * sec,
+                (System.nanoTime() - tStart) * sec);
         return partial.withTimings(timings);
     }
 
     /** Throws {@link IllegalArgumentException} with a message for the user when S, L and the set do not fit together. */
     static void validate(Sae small, Sae large, ActivationSet acts) {
         if (small.dIn() != large.dIn()) {
-            throw new IllegalArgumentException("the small SAE has d_in = " + small.dIn() + " but the large SAE has d_in = "
-                    + large.dIn() + "; both must read the same activation site");
+            throw new IllegalArgumentException("the small SAE has d_in = " + small.dIn()
+                    + " but the large SAE has d_in = " + large.dIn() + "; both must read the same activation site");
         }
         if (small.numLatents() > large.numLatents()) {
-            throw new IllegalArgumentException("the small SAE (" + small.numLatents() + " latents) is wider than the large SAE ("
-                    + large.numLatents() + " latents); did you swap them? Pass the narrower SAE as --small and the wider as --large");
+            throw new IllegalArgumentException("the small SAE (" + small.numLatents()
+                    + " latents) is wider than the large SAE (" + large.numLatents()
+                    + " latents); did you swap them? Pass the narrower SAE as --small and the wider as --large");
         }
         if (small.numLatents() == 0) {
             throw new IllegalArgumentException("the small SAE has no latents");
@@ -145,7 +171,8 @@ public final class StitchComparator {
                     + " but the SAEs have d_in = " + small.dIn());
         }
         if (acts.numTokens() <= 0) {
-            throw new IllegalArgumentException("activation set " + acts.describe() + " is empty: nothing to compare on");
+            throw new IllegalArgumentException(
+                    "activation set " + acts.describe() + " is empty: nothing to compare on");
         }
     }
 
@@ -167,9 +194,21 @@ public final class StitchComparator {
     }
 
     /** The result from the pass's sums: every division by the token count is {@link ComparePass.Sums#perToken}. */
-    private CompareResult assemble(Sae small, Sae large, CompareOptions options, long n, DecoderSimilarity sim,
-            SwapGroups groups, ComparePass.Plan path, ComparePass.Sums s, double[] maxActCorr, int[] actNearest,
-            double[] nearestActCorr, int passes, String skipped, CompareTimings timings) {
+    private CompareResult assemble(
+            Sae small,
+            Sae large,
+            CompareOptions options,
+            long n,
+            DecoderSimilarity sim,
+            SwapGroups groups,
+            ComparePass.Plan path,
+            ComparePass.Sums s,
+            double[] maxActCorr,
+            int[] actNearest,
+            double[] nearestActCorr,
+            int passes,
+            String skipped,
+            CompareTimings timings) {
         int fs = small.numLatents();
         int fl = large.numLatents();
         double tau = options.threshold();
@@ -179,9 +218,18 @@ public final class StitchComparator {
         for (int j = 0; j < fl; j++) {
             deltaMse[j] = s.perToken(s.deltaLatent()[j]);
             int g = groups.groupOfLarge()[j];
-            latents.add(new LatentResult(j, sim.maxCos()[j], sim.nearest()[j],
-                    g < 0 ? LatentKind.NOVEL : LatentKind.RECONSTRUCTION, deltaMse[j], s.perToken(s.countLarge()[j]),
-                    maxActCorr[j], actNearest[j], nearestActCorr[j], g, path.stepOfLarge()[j] + 1));
+            latents.add(new LatentResult(
+                    j,
+                    sim.maxCos()[j],
+                    sim.nearest()[j],
+                    g < 0 ? LatentKind.NOVEL : LatentKind.RECONSTRUCTION,
+                    deltaMse[j],
+                    s.perToken(s.countLarge()[j]),
+                    maxActCorr[j],
+                    actNearest[j],
+                    nearestActCorr[j],
+                    g,
+                    path.stepOfLarge()[j] + 1));
         }
 
         int[] stepOfGroup = new int[groups.size()];
@@ -197,15 +245,30 @@ public final class StitchComparator {
             for (int i : g.parents()) {
                 dl0 -= s.countSmall()[i];
             }
-            groupResults.add(new SwapGroupResult(g.id(), g.parents(), g.children(), g.cosine(), g.numEdges(),
-                    s.perToken(s.deltaGroup()[g.id()]), s.perToken(dl0), stepOfGroup[g.id()]));
+            groupResults.add(new SwapGroupResult(
+                    g.id(),
+                    g.parents(),
+                    g.children(),
+                    g.cosine(),
+                    g.numEdges(),
+                    s.perToken(s.deltaGroup()[g.id()]),
+                    s.perToken(dl0),
+                    stepOfGroup[g.id()]));
         }
 
         long nnzSmall = Arrays.stream(s.countSmall()).sum();
         long nnzLarge = Arrays.stream(s.countLarge()).sum();
         List<InterpolationStep> steps = new ArrayList<>(path.numSteps() + 1);
-        steps.add(new InterpolationStep(0, InterpolationStep.Action.START, -1, Float.NaN, fs, s.perToken(s.sseSmall()),
-                s.fvu(s.sseSmall()), s.perToken(nnzSmall), 0.0));
+        steps.add(new InterpolationStep(
+                0,
+                InterpolationStep.Action.START,
+                -1,
+                Float.NaN,
+                fs,
+                s.perToken(s.sseSmall()),
+                s.fvu(s.sseSmall()),
+                s.perToken(nnzSmall),
+                0.0));
         double sse = s.sseSmall();
         long nnz = nnzSmall;
         int numLatents = fs;
@@ -216,8 +279,16 @@ public final class StitchComparator {
                 int j = path.addOrder()[step];
                 nnz += s.countLarge()[j];
                 numLatents++;
-                steps.add(new InterpolationStep(step + 1, InterpolationStep.Action.ADD, j, sim.maxCos()[j], numLatents,
-                        s.perToken(sse), s.fvu(sse), s.perToken(nnz), s.perToken(s.deltaStep()[step])));
+                steps.add(new InterpolationStep(
+                        step + 1,
+                        InterpolationStep.Action.ADD,
+                        j,
+                        sim.maxCos()[j],
+                        numLatents,
+                        s.perToken(sse),
+                        s.fvu(sse),
+                        s.perToken(nnz),
+                        s.perToken(s.deltaStep()[step])));
             } else {
                 SwapGroups.Group group = groups.groups().get(g);
                 for (int j : group.children()) {
@@ -227,8 +298,16 @@ public final class StitchComparator {
                     nnz -= s.countSmall()[i];
                 }
                 numLatents += group.children().length - group.parents().length;
-                steps.add(new InterpolationStep(step + 1, InterpolationStep.Action.SWAP, g, group.cosine(), numLatents,
-                        s.perToken(sse), s.fvu(sse), s.perToken(nnz), s.perToken(s.deltaStep()[step])));
+                steps.add(new InterpolationStep(
+                        step + 1,
+                        InterpolationStep.Action.SWAP,
+                        g,
+                        group.cosine(),
+                        numLatents,
+                        s.perToken(sse),
+                        s.fvu(sse),
+                        s.perToken(nnz),
+                        s.perToken(s.deltaStep()[step])));
             }
         }
 
@@ -256,16 +335,45 @@ public final class StitchComparator {
                     sumNearest += nearestActCorr[j];
                 }
             }
-            actSim = new ActivationSimilarity(true, passes, defined == 0 ? Double.NaN : (double) same / defined,
-                    nearestDefined == 0 ? Double.NaN : sumNearest / nearestDefined, "");
+            actSim = new ActivationSimilarity(
+                    true,
+                    passes,
+                    defined == 0 ? Double.NaN : (double) same / defined,
+                    nearestDefined == 0 ? Double.NaN : sumNearest / nearestDefined,
+                    "");
         }
 
-        ModelSummary smallSummary = new ModelSummary(fs, small.activation().name(), small.applyBDecToInput(),
-                s.perToken(s.sseSmall()), s.fvu(s.sseSmall()), s.perToken(nnzSmall), dead(s.countSmall()));
-        ModelSummary largeSummary = new ModelSummary(fl, large.activation().name(), large.applyBDecToInput(),
-                s.perToken(s.sseLarge()), s.fvu(s.sseLarge()), s.perToken(nnzLarge), dead(s.countLarge()));
-        return new CompareResult(options, n, kernels.name(), smallSummary, largeSummary, latents, groupResults, steps,
-                contingency, sweep, actSim, composite(small, large), hybridNote(small, large), timings);
+        ModelSummary smallSummary = new ModelSummary(
+                fs,
+                small.activation().name(),
+                small.applyBDecToInput(),
+                s.perToken(s.sseSmall()),
+                s.fvu(s.sseSmall()),
+                s.perToken(nnzSmall),
+                dead(s.countSmall()));
+        ModelSummary largeSummary = new ModelSummary(
+                fl,
+                large.activation().name(),
+                large.applyBDecToInput(),
+                s.perToken(s.sseLarge()),
+                s.fvu(s.sseLarge()),
+                s.perToken(nnzLarge),
+                dead(s.countLarge()));
+        return new CompareResult(
+                options,
+                n,
+                kernels.name(),
+                smallSummary,
+                largeSummary,
+                latents,
+                groupResults,
+                steps,
+                contingency,
+                sweep,
+                actSim,
+                composite(small, large),
+                hybridNote(small, large),
+                timings);
     }
 
     private static int dead(long[] counts) {

@@ -50,8 +50,12 @@ public record StitchManifest(String kind, String description, String smallSource
 
     /** The manifest of a built model. */
     public static StitchManifest of(StitchedModel model, String smallSource, String largeSource) {
-        return new StitchManifest(model.isComposite() ? "composite" : "standard", model.description(), smallSource,
-                largeSource, model.plan());
+        return new StitchManifest(
+                model.isComposite() ? "composite" : "standard",
+                model.description(),
+                smallSource,
+                largeSource,
+                model.plan());
     }
 
     /** Writes {@value #FILE_NAME} into {@code dir} (which must exist). */
@@ -81,16 +85,24 @@ public record StitchManifest(String kind, String description, String smallSource
         JsonNode root = JSON.readTree(Files.readString(file, StandardCharsets.UTF_8));
         int version = required(root, "format_version", file).asInt();
         if (version > FORMAT_VERSION) {
-            throw new IllegalArgumentException(file + " has format_version " + version + "; this saestitch reads up to "
-                    + FORMAT_VERSION);
+            throw new IllegalArgumentException(
+                    file + " has format_version " + version + "; this saestitch reads up to " + FORMAT_VERSION);
         }
-        StitchPlan plan = new StitchPlan(required(required(root, "small", file), "num_latents", file).asInt(),
-                required(required(root, "large", file), "num_latents", file).asInt(), ints(required(root, "kept_small", file)),
-                ints(required(root, "added_large", file)), ints(required(root, "removed_small", file)),
-                ints(required(root, "swapped_groups", file)), required(root, "threshold", file).asDouble(),
+        StitchPlan plan = new StitchPlan(
+                required(required(root, "small", file), "num_latents", file).asInt(),
+                required(required(root, "large", file), "num_latents", file).asInt(),
+                ints(required(root, "kept_small", file)),
+                ints(required(root, "added_large", file)),
+                ints(required(root, "removed_small", file)),
+                ints(required(root, "swapped_groups", file)),
+                required(root, "threshold", file).asDouble(),
                 root.path("plan").asText(""));
-        return new StitchManifest(required(root, "kind", file).asText(), root.path("description").asText(""),
-                root.path("small").path("source").asText(""), root.path("large").path("source").asText(""), plan);
+        return new StitchManifest(
+                required(root, "kind", file).asText(),
+                root.path("description").asText(""),
+                root.path("small").path("source").asText(""),
+                root.path("large").path("source").asText(""),
+                plan);
     }
 
     private static JsonNode required(JsonNode node, String key, Path file) {

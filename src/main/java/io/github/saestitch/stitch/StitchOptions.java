@@ -34,16 +34,13 @@ public record StitchOptions(Add add, Swap swap, double threshold) {
     /** Which latents of L to add. */
     public sealed interface Add {
         /** None. */
-        record None() implements Add {
-        }
+        record None() implements Add {}
 
         /** Every novel latent (max_cos ≤ τ). */
-        record Novel() implements Add {
-        }
+        record Novel() implements Add {}
 
         /** Every latent of L (reconstruction latents are then added beside their parents). */
-        record All() implements Add {
-        }
+        record All() implements Add {}
 
         /** These latents of L. @param latents indices, distinct */
         record Listed(int[] latents) implements Add {
@@ -85,12 +82,10 @@ public record StitchOptions(Add add, Swap swap, double threshold) {
     /** Which swap groups to apply. */
     public sealed interface Swap {
         /** None. */
-        record None() implements Swap {
-        }
+        record None() implements Swap {}
 
         /** Every group. */
-        record All() implements Swap {
-        }
+        record All() implements Swap {}
 
         /** These groups (ids as in {@code groups.csv}). @param groups ids, distinct */
         record Listed(int[] groups) implements Swap {

@@ -19,8 +19,15 @@ import java.util.Objects;
  * @param threshold     τ the groups were formed with
  * @param description   what the plan does, in words (e.g. "S + 657 novel latents of L")
  */
-public record StitchPlan(int smallLatents, int largeLatents, int[] keptSmall, int[] addedLarge, int[] removedSmall,
-        int[] swappedGroups, double threshold, String description) {
+public record StitchPlan(
+        int smallLatents,
+        int largeLatents,
+        int[] keptSmall,
+        int[] addedLarge,
+        int[] removedSmall,
+        int[] swappedGroups,
+        double threshold,
+        String description) {
 
     public StitchPlan {
         Objects.requireNonNull(description, "description");
@@ -81,7 +88,8 @@ public record StitchPlan(int smallLatents, int largeLatents, int[] keptSmall, in
         }
         int[] swap = switch (options.swap()) {
             case StitchOptions.Swap.None n -> new int[0];
-            case StitchOptions.Swap.All a -> groups.groups().stream().mapToInt(SwapGroups.Group::id).toArray();
+            case StitchOptions.Swap.All a ->
+                groups.groups().stream().mapToInt(SwapGroups.Group::id).toArray();
             case StitchOptions.Swap.Listed l -> {
                 for (int g : l.groups()) {
                     if (g >= groups.size()) {
@@ -116,8 +124,14 @@ public record StitchPlan(int smallLatents, int largeLatents, int[] keptSmall, in
                 swapped.add(s.target());
             }
         }
-        return build(result.small().numLatents(), fl, add, groupsOf(result), swapped.stream().mapToInt(Integer::intValue).sorted().toArray(),
-                result.threshold(), "interpolation step " + step + " of the compare");
+        return build(
+                result.small().numLatents(),
+                fl,
+                add,
+                groupsOf(result),
+                swapped.stream().mapToInt(Integer::intValue).sorted().toArray(),
+                result.threshold(),
+                "interpolation step " + step + " of the compare");
     }
 
     /** S plus latent {@code j} of L: the model whose mse − mse(S) is {@code latents.csv}'s delta_mse. */
@@ -128,17 +142,30 @@ public record StitchPlan(int smallLatents, int largeLatents, int[] keptSmall, in
         }
         boolean[] add = new boolean[fl];
         add[j] = true;
-        return build(result.small().numLatents(), fl, add, groupsOf(result), new int[0], result.threshold(),
+        return build(
+                result.small().numLatents(),
+                fl,
+                add,
+                groupsOf(result),
+                new int[0],
+                result.threshold(),
                 "S + latent " + j + " of L");
     }
 
     /** S with group {@code g} swapped: the model of {@code groups.csv}'s deltas. */
     public static StitchPlan forGroup(CompareResult result, int g) {
         if (g < 0 || g >= result.groups().size()) {
-            throw new IllegalArgumentException("group " + g + " is outside 0.." + (result.groups().size() - 1));
+            throw new IllegalArgumentException(
+                    "group " + g + " is outside 0.." + (result.groups().size() - 1));
         }
-        return build(result.small().numLatents(), result.latents().size(), new boolean[result.latents().size()],
-                groupsOf(result), new int[] {g}, result.threshold(), "S with swap group " + g);
+        return build(
+                result.small().numLatents(),
+                result.latents().size(),
+                new boolean[result.latents().size()],
+                groupsOf(result),
+                new int[] {g},
+                result.threshold(),
+                "S with swap group " + g);
     }
 
     /** The plan for {@code options} on a compare's groups (its τ; {@code options.threshold()} is not used). */
@@ -150,8 +177,8 @@ public record StitchPlan(int smallLatents, int largeLatents, int[] keptSmall, in
             maxCos[l.latent()] = l.maxCos();
             nearest[l.latent()] = l.nearest();
         }
-        DecoderSimilarity sim = new DecoderSimilarity(maxCos, nearest, new DecoderSimilarity.Edges(new int[0], new int[0],
-                new float[0]), result.threshold());
+        DecoderSimilarity sim = new DecoderSimilarity(
+                maxCos, nearest, new DecoderSimilarity.Edges(new int[0], new int[0], new float[0]), result.threshold());
         return of(sim, groupsOf(result), new StitchOptions(add, swap, result.threshold()));
     }
 
@@ -173,8 +200,8 @@ public record StitchPlan(int smallLatents, int largeLatents, int[] keptSmall, in
         return new SwapGroups(List.copyOf(gs), ofSmall, ofLarge);
     }
 
-    private static StitchPlan build(int fs, int fl, boolean[] add, SwapGroups groups, int[] swapped, double threshold,
-            String description) {
+    private static StitchPlan build(
+            int fs, int fl, boolean[] add, SwapGroups groups, int[] swapped, double threshold, String description) {
         boolean[] removed = new boolean[fs];
         boolean[] added = add.clone();
         for (int g : swapped) {

@@ -52,10 +52,13 @@ public final class Stitcher {
         }
         MultiSourceSae hybrid = hybrid(small, large, plan);
         if (hybrid.isComposite()) {
-            return new StitchedModel(hybrid.runner(kernels), null, hybrid, plan, compositeDescription(small, large, plan));
+            return new StitchedModel(
+                    hybrid.runner(kernels), null, hybrid, plan, compositeDescription(small, large, plan));
         }
-        Sae h = hybrid.toStandardSae(small.applyBDecToInput(),
-                new Sae.SaeMetadata(small.metadata().hookName(), small.metadata().modelName(), null));
+        Sae h = hybrid.toStandardSae(
+                small.applyBDecToInput(),
+                new Sae.SaeMetadata(
+                        small.metadata().hookName(), small.metadata().modelName(), null));
         String text = "standard " + h.activation().name() + " SAE of " + plan.keptSmall().length + " latents of S and "
                 + plan.addedLarge().length + " latents of L (b_dec of L folded into b_enc); " + plan.description();
         return new StitchedModel(new SaeRunner(h, kernels), h, null, plan, text);
@@ -86,7 +89,8 @@ public final class Stitcher {
     private static String compositeDescription(Sae small, Sae large, StitchPlan plan) {
         return "composite SAE of " + plan.keptSmall().length + " latents of S (" + describe(small.activation()) + ", "
                 + "computed by S's own encoder) and " + plan.addedLarge().length + " latents of L ("
-                + describe(large.activation()) + ", computed by L's own encoder, each with the activation it has inside L); "
+                + describe(large.activation())
+                + ", computed by L's own encoder, each with the activation it has inside L); "
                 + "decoder rows concatenated, b_dec from S. Not one standard SAE: a topk latent's activation depends on its "
                 + "whole source SAE. " + plan.description();
     }
@@ -103,15 +107,15 @@ public final class Stitcher {
         Objects.requireNonNull(small, "small");
         Objects.requireNonNull(large, "large");
         if (small.dIn() != large.dIn()) {
-            throw new IllegalArgumentException("the small SAE has d_in = " + small.dIn() + " but the large SAE has d_in = "
-                    + large.dIn() + "; both must read the same activation site");
+            throw new IllegalArgumentException("the small SAE has d_in = " + small.dIn()
+                    + " but the large SAE has d_in = " + large.dIn() + "; both must read the same activation site");
         }
     }
 
     static void checkPlanFits(Sae small, Sae large, StitchPlan plan) {
         if (plan.smallLatents() != small.numLatents() || plan.largeLatents() != large.numLatents()) {
-            throw new IllegalArgumentException("the plan is for SAEs of " + plan.smallLatents() + " and " + plan.largeLatents()
-                    + " latents, not " + small.numLatents() + " and " + large.numLatents());
+            throw new IllegalArgumentException("the plan is for SAEs of " + plan.smallLatents() + " and "
+                    + plan.largeLatents() + " latents, not " + small.numLatents() + " and " + large.numLatents());
         }
     }
 }

@@ -13,6 +13,12 @@ package io.github.saestitch.stitch;
  * @param deltaL0  l0(S − parents + children) − l0(S) = Σ freq(children) − Σ freq(parents)
  * @param step     the interpolation step that swaps this group
  */
-public record SwapGroupResult(int group, int[] parents, int[] children, float cosine, int numEdges, double deltaMse,
-        double deltaL0, int step) {
-}
+public record SwapGroupResult(
+        int group,
+        int[] parents,
+        int[] children,
+        float cosine,
+        int numEdges,
+        double deltaMse,
+        double deltaL0,
+        int step) {}

@@ -33,8 +33,7 @@ public record SwapGroups(List<Group> groups, int[] groupOfSmall, int[] groupOfLa
      * @param cosine   the largest edge cosine in the group
      * @param numEdges the number of parent/child edges in the group
      */
-    public record Group(int id, int[] parents, int[] children, float cosine, int numEdges) {
-    }
+    public record Group(int id, int[] parents, int[] children, float cosine, int numEdges) {}
 
     public int size() {
         return groups.size();

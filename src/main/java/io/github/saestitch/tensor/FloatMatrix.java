@@ -28,8 +28,8 @@ public final class FloatMatrix {
         }
         long need = (long) rows * cols * Float.BYTES;
         if (data.byteSize() < need) {
-            throw new IllegalArgumentException("segment of " + data.byteSize() + " bytes is too small for ["
-                    + rows + ", " + cols + "] float32 (" + need + " bytes)");
+            throw new IllegalArgumentException("segment of " + data.byteSize() + " bytes is too small for [" + rows
+                    + ", " + cols + "] float32 (" + need + " bytes)");
         }
         this.data = data.asSlice(0, need);
         this.rows = rows;
@@ -40,7 +40,8 @@ public final class FloatMatrix {
     public static FloatMatrix zeros(int rows, int cols) {
         long n = (long) rows * cols;
         if (n > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("[" + rows + ", " + cols + "] is too large for one heap array; stream it in blocks");
+            throw new IllegalArgumentException(
+                    "[" + rows + ", " + cols + "] is too large for one heap array; stream it in blocks");
         }
         return new FloatMatrix(MemorySegment.ofArray(new float[(int) n]), rows, cols);
     }
@@ -49,8 +50,8 @@ public final class FloatMatrix {
     public static FloatMatrix wrap(float[] values, int rows, int cols) {
         Objects.requireNonNull(values, "values");
         if ((long) rows * cols != values.length) {
-            throw new IllegalArgumentException("array of " + values.length + " floats does not have shape ["
-                    + rows + ", " + cols + "]");
+            throw new IllegalArgumentException(
+                    "array of " + values.length + " floats does not have shape [" + rows + ", " + cols + "]");
         }
         return new FloatMatrix(MemorySegment.ofArray(values), rows, cols);
     }

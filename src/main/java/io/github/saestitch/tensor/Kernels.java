@@ -124,8 +124,8 @@ public interface Kernels {
         int kb = transB ? b.cols() : b.rows();
         int n = transB ? b.rows() : b.cols();
         if (ka != kb || c.rows() != m || c.cols() != n) {
-            throw new IllegalArgumentException("sgemm shapes do not match: op(A) [" + m + ", " + ka + "] · op(B) ["
-                    + kb + ", " + n + "] -> C " + c + " (transA=" + transA + ", transB=" + transB + ")");
+            throw new IllegalArgumentException("sgemm shapes do not match: op(A) [" + m + ", " + ka + "] · op(B) [" + kb
+                    + ", " + n + "] -> C " + c + " (transA=" + transA + ", transB=" + transB + ")");
         }
         return new int[] {m, n, ka};
     }

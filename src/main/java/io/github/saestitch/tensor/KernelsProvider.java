@@ -16,12 +16,11 @@ public final class KernelsProvider {
     /** Names accepted by {@link #byName}. */
     public static final List<String> NAMES = List.of("auto", "openblas", "vector", "scalar");
 
-    private KernelsProvider() {
-    }
+    private KernelsProvider() {}
 
     /** {@link #choose(String, Consumer)} without notices. */
     public static Kernels choose(String requested) {
-        return choose(requested, notice -> { });
+        return choose(requested, notice -> {});
     }
 
     /** The backend named by {@code requested}, or by {@value #ENV}, or {@code auto}. */
@@ -38,7 +37,7 @@ public final class KernelsProvider {
 
     /** {@link #byName(String, Consumer)} without notices. */
     public static Kernels byName(String name) {
-        return byName(name, notice -> { });
+        return byName(name, notice -> {});
     }
 
     /**

@@ -16,8 +16,7 @@ import jdk.incubator.vector.FloatVector;
  * its upper half shifted down ({@code slice}), which are exact per lane: a fixed pairwise tree.
  */
 public final class Lanes {
-    private Lanes() {
-    }
+    private Lanes() {}
 
     /** The sum of {@code v}'s lanes, as the tree ((l0 + l(n/2)) + …) in a fixed order. */
     public static float sum(FloatVector v) {

@@ -36,16 +36,32 @@ public final class Lapack {
     private Lapack() {
         Linker linker = Linker.nativeLinker();
         var lookup = OpenBlasKernels.library();
-        dpotrf = linker.downcallHandle(lookup.find("LAPACKE_dpotrf").orElseThrow(
-                () -> new IllegalStateException("LAPACK unavailable: LAPACKE_dpotrf not in the OpenBLAS library")),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_BYTE,
-                        ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
+        dpotrf = linker.downcallHandle(
+                lookup.find("LAPACKE_dpotrf")
+                        .orElseThrow(() -> new IllegalStateException(
+                                "LAPACK unavailable: LAPACKE_dpotrf not in the OpenBLAS library")),
+                FunctionDescriptor.of(
+                        ValueLayout.JAVA_INT,
+                        ValueLayout.JAVA_INT,
+                        ValueLayout.JAVA_BYTE,
+                        ValueLayout.JAVA_INT,
+                        ValueLayout.ADDRESS,
+                        ValueLayout.JAVA_INT),
                 Linker.Option.critical(true));
-        dpotrs = linker.downcallHandle(lookup.find("LAPACKE_dpotrs").orElseThrow(
-                () -> new IllegalStateException("LAPACK unavailable: LAPACKE_dpotrs not in the OpenBLAS library")),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_BYTE,
-                        ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
-                        ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
+        dpotrs = linker.downcallHandle(
+                lookup.find("LAPACKE_dpotrs")
+                        .orElseThrow(() -> new IllegalStateException(
+                                "LAPACK unavailable: LAPACKE_dpotrs not in the OpenBLAS library")),
+                FunctionDescriptor.of(
+                        ValueLayout.JAVA_INT,
+                        ValueLayout.JAVA_INT,
+                        ValueLayout.JAVA_BYTE,
+                        ValueLayout.JAVA_INT,
+                        ValueLayout.JAVA_INT,
+                        ValueLayout.ADDRESS,
+                        ValueLayout.JAVA_INT,
+                        ValueLayout.ADDRESS,
+                        ValueLayout.JAVA_INT),
                 Linker.Option.critical(true));
     }
 
@@ -89,7 +105,8 @@ public final class Lapack {
     public int dpotrf(double[] a, int n, int lda) {
         Objects.requireNonNull(a, "a");
         if (n < 0 || lda < Math.max(1, n) || (long) lda * Math.max(0, n - 1) + n > a.length) {
-            throw new IllegalArgumentException("dpotrf: n = " + n + ", lda = " + lda + " do not fit an array of " + a.length);
+            throw new IllegalArgumentException(
+                    "dpotrf: n = " + n + ", lda = " + lda + " do not fit an array of " + a.length);
         }
         if (n == 0) {
             return 0;
@@ -114,17 +131,21 @@ public final class Lapack {
     public int dpotrs(double[] a, int n, int lda, double[] b, int nrhs, int ldb) {
         Objects.requireNonNull(a, "a");
         Objects.requireNonNull(b, "b");
-        if (n < 0 || nrhs < 0 || lda < Math.max(1, n) || ldb < Math.max(1, n)
-                || (long) lda * Math.max(0, n - 1) + n > a.length || (long) ldb * Math.max(0, nrhs - 1) + n > b.length) {
-            throw new IllegalArgumentException("dpotrs: n = " + n + ", lda = " + lda + ", nrhs = " + nrhs + ", ldb = " + ldb
-                    + " do not fit arrays of " + a.length + " and " + b.length);
+        if (n < 0
+                || nrhs < 0
+                || lda < Math.max(1, n)
+                || ldb < Math.max(1, n)
+                || (long) lda * Math.max(0, n - 1) + n > a.length
+                || (long) ldb * Math.max(0, nrhs - 1) + n > b.length) {
+            throw new IllegalArgumentException("dpotrs: n = " + n + ", lda = " + lda + ", nrhs = " + nrhs + ", ldb = "
+                    + ldb + " do not fit arrays of " + a.length + " and " + b.length);
         }
         if (n == 0 || nrhs == 0) {
             return 0;
         }
         try {
-            return (int) dpotrs.invokeExact(COL_MAJOR, LOWER, n, nrhs, MemorySegment.ofArray(a), lda,
-                    MemorySegment.ofArray(b), ldb);
+            return (int) dpotrs.invokeExact(
+                    COL_MAJOR, LOWER, n, nrhs, MemorySegment.ofArray(a), lda, MemorySegment.ofArray(b), ldb);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {

@@ -14,8 +14,7 @@ import java.util.Arrays;
  * differs between block sizes only by double rounding (≈1e-15 relative).
  */
 public final class Moments {
-    private Moments() {
-    }
+    private Moments() {}
 
     /**
      * Exact two-pass per-dim mean and Σ (x − mean)² of rows {@code [t0, t1)} of the {@code [*, d]} block

@@ -101,7 +101,8 @@ public final class OpenBlasKernels implements Kernels {
      * leading dimension of 0.
      */
     @Override
-    public void sgemm(boolean transA, boolean transB, float alpha, FloatMatrix a, FloatMatrix b, float beta, FloatMatrix c) {
+    public void sgemm(
+            boolean transA, boolean transB, float alpha, FloatMatrix a, FloatMatrix b, float beta, FloatMatrix c) {
         int[] mnk = Kernels.gemmShape(transA, transB, a, b, c);
         int m = mnk[0], n = mnk[1], k = mnk[2];
         if (m == 0 || n == 0) {
@@ -113,9 +114,21 @@ public final class OpenBlasKernels implements Kernels {
             return;
         }
         try {
-            nat.sgemm.invokeExact(CBLAS_ROW_MAJOR, transA ? CBLAS_TRANS : CBLAS_NO_TRANS,
-                    transB ? CBLAS_TRANS : CBLAS_NO_TRANS, m, n, k, alpha, a.segment(), a.cols(),
-                    b.segment(), b.cols(), beta, c.segment(), c.cols());
+            nat.sgemm.invokeExact(
+                    CBLAS_ROW_MAJOR,
+                    transA ? CBLAS_TRANS : CBLAS_NO_TRANS,
+                    transB ? CBLAS_TRANS : CBLAS_NO_TRANS,
+                    m,
+                    n,
+                    k,
+                    alpha,
+                    a.segment(),
+                    a.cols(),
+                    b.segment(),
+                    b.cols(),
+                    beta,
+                    c.segment(),
+                    c.cols());
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {
@@ -177,20 +190,34 @@ public final class OpenBlasKernels implements Kernels {
         private Native(SymbolLookup lookup) {
             this.lookup = lookup;
             Linker linker = Linker.nativeLinker();
-            sgemm = linker.downcallHandle(find(lookup, "cblas_sgemm"),
-                    FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_FLOAT,
-                            ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
-                            ValueLayout.JAVA_FLOAT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
+            sgemm = linker.downcallHandle(
+                    find(lookup, "cblas_sgemm"),
+                    FunctionDescriptor.ofVoid(
+                            ValueLayout.JAVA_INT,
+                            ValueLayout.JAVA_INT,
+                            ValueLayout.JAVA_INT,
+                            ValueLayout.JAVA_INT,
+                            ValueLayout.JAVA_INT,
+                            ValueLayout.JAVA_INT,
+                            ValueLayout.JAVA_FLOAT,
+                            ValueLayout.ADDRESS,
+                            ValueLayout.JAVA_INT,
+                            ValueLayout.ADDRESS,
+                            ValueLayout.JAVA_INT,
+                            ValueLayout.JAVA_FLOAT,
+                            ValueLayout.ADDRESS,
+                            ValueLayout.JAVA_INT),
                     Linker.Option.critical(true));
-            setNumThreads = linker.downcallHandle(find(lookup, "openblas_set_num_threads"),
-                    FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT));
-            getNumThreads = linker.downcallHandle(find(lookup, "openblas_get_num_threads"),
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT));
-            MethodHandle getConfig = linker.downcallHandle(find(lookup, "openblas_get_config"),
-                    FunctionDescriptor.of(ValueLayout.ADDRESS));
+            setNumThreads = linker.downcallHandle(
+                    find(lookup, "openblas_set_num_threads"), FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT));
+            getNumThreads = linker.downcallHandle(
+                    find(lookup, "openblas_get_num_threads"), FunctionDescriptor.of(ValueLayout.JAVA_INT));
+            MethodHandle getConfig = linker.downcallHandle(
+                    find(lookup, "openblas_get_config"), FunctionDescriptor.of(ValueLayout.ADDRESS));
             try {
-                config = ((MemorySegment) getConfig.invokeExact()).reinterpret(4096).getString(0);
+                config = ((MemorySegment) getConfig.invokeExact())
+                        .reinterpret(4096)
+                        .getString(0);
             } catch (Throwable e) {
                 throw new IllegalStateException("openblas_get_config failed", e);
             }
@@ -237,12 +264,13 @@ public final class OpenBlasKernels implements Kernels {
             }
             try {
                 Linker linker = Linker.nativeLinker();
-                MethodHandle setenv = linker.downcallHandle(linker.defaultLookup().find("setenv").orElseThrow(),
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
-                                ValueLayout.JAVA_INT));
+                MethodHandle setenv = linker.downcallHandle(
+                        linker.defaultLookup().find("setenv").orElseThrow(),
+                        FunctionDescriptor.of(
+                                ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
                 try (Arena arena = Arena.ofConfined()) {
-                    int ignored = (int) setenv.invokeExact(arena.allocateFrom(THREAD_TIMEOUT_ENV),
-                            arena.allocateFrom(THREAD_TIMEOUT), 0);
+                    int ignored = (int) setenv.invokeExact(
+                            arena.allocateFrom(THREAD_TIMEOUT_ENV), arena.allocateFrom(THREAD_TIMEOUT), 0);
                 }
             } catch (Throwable e) {
                 // Only performance depends on it.
@@ -259,11 +287,13 @@ public final class OpenBlasKernels implements Kernels {
             try {
                 presets = Class.forName("org.bytedeco.openblas.global.openblas_nolapack");
             } catch (ClassNotFoundException e) {
-                throw new IllegalStateException("OpenBLAS could not be loaded: org.bytedeco:openblas is not on the class path", e);
+                throw new IllegalStateException(
+                        "OpenBLAS could not be loaded: org.bytedeco:openblas is not on the class path", e);
             }
             String jni = org.bytedeco.javacpp.Loader.load(presets);
             Path lib = null;
-            for (Map.Entry<String, String> e : org.bytedeco.javacpp.Loader.getLoadedLibraries().entrySet()) {
+            for (Map.Entry<String, String> e :
+                    org.bytedeco.javacpp.Loader.getLoadedLibraries().entrySet()) {
                 if (e.getKey().startsWith("openblas_nolapack@") && e.getValue() != null) {
                     lib = Path.of(e.getValue());
                 }
@@ -279,8 +309,9 @@ public final class OpenBlasKernels implements Kernels {
         }
 
         private static MemorySegment find(SymbolLookup lookup, String symbol) {
-            return lookup.find(symbol).orElseThrow(
-                    () -> new IllegalStateException("OpenBLAS could not be loaded: symbol " + symbol + " not found"));
+            return lookup.find(symbol)
+                    .orElseThrow(() ->
+                            new IllegalStateException("OpenBLAS could not be loaded: symbol " + symbol + " not found"));
         }
     }
 }

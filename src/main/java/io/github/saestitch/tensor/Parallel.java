@@ -28,8 +28,7 @@ public final class Parallel {
         void run(int from, int to);
     }
 
-    private Parallel() {
-    }
+    private Parallel() {}
 
     /** Threads a loop may use by default: the common pool's workers and the calling thread. */
     public static int defaultThreads() {
@@ -102,7 +101,8 @@ public final class Parallel {
      */
     public static void forWeightedRange(int n, int[] offsets, long workPerUnit, RangeBody body) {
         long total = (long) offsets[n] - offsets[0];
-        int parts = (int) Math.max(1, Math.min(Math.min(MAX_CHUNKS, n), total * Math.max(1, workPerUnit) / MIN_CHUNK_WORK));
+        int parts =
+                (int) Math.max(1, Math.min(Math.min(MAX_CHUNKS, n), total * Math.max(1, workPerUnit) / MIN_CHUNK_WORK));
         if (parts <= 1) {
             body.run(0, n);
             return;

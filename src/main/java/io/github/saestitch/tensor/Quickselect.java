@@ -6,8 +6,7 @@ package io.github.saestitch.tensor;
  * the order statistic itself, so it does not depend on the pivoting; inputs must not hold NaN.
  */
 public final class Quickselect {
-    private Quickselect() {
-    }
+    private Quickselect() {}
 
     /**
      * The k-th largest (1-based) of {@code a[0, n)}, reordering {@code a}: quickselect with a

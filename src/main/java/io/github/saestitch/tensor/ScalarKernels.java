@@ -14,7 +14,8 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void sgemm(boolean transA, boolean transB, float alpha, FloatMatrix a, FloatMatrix b, float beta, FloatMatrix c) {
+    public void sgemm(
+            boolean transA, boolean transB, float alpha, FloatMatrix a, FloatMatrix b, float beta, FloatMatrix c) {
         int[] mnk = Kernels.gemmShape(transA, transB, a, b, c);
         int m = mnk[0], n = mnk[1], k = mnk[2];
         for (int i = 0; i < m; i++) {
@@ -120,8 +121,8 @@ public final class ScalarKernels implements Kernels {
     /** Throws unless {@code v.length == expected}. */
     static void checkVector(String what, float[] v, int expected) {
         if (v == null || v.length != expected) {
-            throw new IllegalArgumentException(what + " must have " + expected + " entries, got "
-                    + (v == null ? "null" : v.length));
+            throw new IllegalArgumentException(
+                    what + " must have " + expected + " entries, got " + (v == null ? "null" : v.length));
         }
     }
 

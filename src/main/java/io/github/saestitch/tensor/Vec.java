@@ -33,19 +33,21 @@ public final class Vec {
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
     private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
     /** Floats that widen to one {@link #DS} vector of doubles: half its bit size. */
-    private static final VectorSpecies<Float> HALF = VectorSpecies.of(float.class,
-            VectorShape.forBitSize(Math.max(64, DS.vectorBitSize() / 2)));
+    private static final VectorSpecies<Float> HALF =
+            VectorSpecies.of(float.class, VectorShape.forBitSize(Math.max(64, DS.vectorBitSize() / 2)));
+
     private static final int DL = Math.min(DS.length(), HALF.length());
 
-    private Vec() {
-    }
+    private Vec() {}
 
     /** {@code y[yo + c] += a · x[xo + c]} for c in [0, n). Writes {@code y}. */
     public static void axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
         FloatVector av = FloatVector.broadcast(S, a);
         int c = 0;
         for (int bound = S.loopBound(n); c < bound; c += L) {
-            FloatVector.fromArray(S, x, xo + c).fma(av, FloatVector.fromArray(S, y, yo + c)).intoArray(y, yo + c);
+            FloatVector.fromArray(S, x, xo + c)
+                    .fma(av, FloatVector.fromArray(S, y, yo + c))
+                    .intoArray(y, yo + c);
         }
         for (; c < n; c++) {
             y[yo + c] = Math.fma(a, x[xo + c], y[yo + c]);
@@ -78,7 +80,8 @@ public final class Vec {
         int bound = S.loopBound(n);
         for (; c < bound; c += L) {
             FloatVector.fromMemorySegment(S, x, at + (long) c * Float.BYTES, NATIVE)
-                    .fma(sv, FloatVector.fromArray(S, y, yo + c)).intoArray(y, yo + c);
+                    .fma(sv, FloatVector.fromArray(S, y, yo + c))
+                    .intoArray(y, yo + c);
         }
         for (; c < n; c++) {
             y[yo + c] = Math.fma(s, x.get(FloatMatrix.FLOAT, at + (long) c * Float.BYTES), y[yo + c]);
@@ -144,7 +147,9 @@ public final class Vec {
         if (bound > 0) {
             FloatVector va = FloatVector.broadcast(S, alpha);
             for (; j < bound; j += L) {
-                FloatVector.fromArray(S, x, xo + j).fma(va, FloatVector.fromArray(S, y, yo + j)).intoArray(y, yo + j);
+                FloatVector.fromArray(S, x, xo + j)
+                        .fma(va, FloatVector.fromArray(S, y, yo + j))
+                        .intoArray(y, yo + j);
             }
         }
         for (; j < n; j++) {
@@ -166,8 +171,8 @@ public final class Vec {
         if (DL == DS.length()) {
             DoubleVector av = DoubleVector.broadcast(DS, a);
             for (int bound = n - DL; c <= bound; c += DL) {
-                DoubleVector xv = (DoubleVector) FloatVector.fromArray(HALF, x, xo + c)
-                        .convertShape(VectorOperators.F2D, DS, 0);
+                DoubleVector xv =
+                        (DoubleVector) FloatVector.fromArray(HALF, x, xo + c).convertShape(VectorOperators.F2D, DS, 0);
                 xv.fma(av, DoubleVector.fromArray(DS, y, yo + c)).intoArray(y, yo + c);
             }
         }
@@ -184,7 +189,9 @@ public final class Vec {
     public static void sub(float[] x, int xo, float[] b, int bo, float[] y, int yo, int n) {
         int c = 0;
         for (int bound = S.loopBound(n); c < bound; c += L) {
-            FloatVector.fromArray(S, x, xo + c).sub(FloatVector.fromArray(S, b, bo + c)).intoArray(y, yo + c);
+            FloatVector.fromArray(S, x, xo + c)
+                    .sub(FloatVector.fromArray(S, b, bo + c))
+                    .intoArray(y, yo + c);
         }
         for (; c < n; c++) {
             y[yo + c] = x[xo + c] - b[bo + c];
@@ -196,8 +203,8 @@ public final class Vec {
      * {@code p −= a·d} and {@code q −= a·d}, in one pass over the row {@code d[dO, dO + n)}. Writes
      * {@code p}, {@code q}, {@code out}.
      */
-    public static void dot2Sub2(float a, float[] d, int dO, float[] r, int ro, float[] p, int po, float[] q, int qo, double[] out,
-            int n) {
+    public static void dot2Sub2(
+            float a, float[] d, int dO, float[] r, int ro, float[] p, int po, float[] q, int qo, double[] out, int n) {
         FloatVector av = FloatVector.broadcast(S, -a);
         FloatVector accR = FloatVector.zero(S);
         FloatVector accP = FloatVector.zero(S);
@@ -227,7 +234,8 @@ public final class Vec {
      * {@code u −= a·d} and {@code q −= a·d} in one pass over the row {@code d[dO, dO + n)}, returning
      * {@code d·r}. Writes {@code u} (at 0) and {@code q}.
      */
-    public static double subScaledDot2(float a, float[] d, int dO, float[] r, int ro, float[] u, float[] q, int qo, int n) {
+    public static double subScaledDot2(
+            float a, float[] d, int dO, float[] r, int ro, float[] u, float[] q, int qo, int n) {
         FloatVector av = FloatVector.broadcast(S, -a);
         FloatVector acc = FloatVector.zero(S);
         int c = 0;

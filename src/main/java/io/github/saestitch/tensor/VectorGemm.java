@@ -46,10 +46,10 @@ final class VectorGemm {
     static final int TILE_N = 1024;
     /** Below this many flops an sgemm runs on the calling thread: forking costs more than it saves. */
     static final long PARALLEL_MIN_FLOPS = 4L << 20;
+
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    private VectorGemm() {
-    }
+    private VectorGemm() {}
 
     /** One operand as stored: heap array + offset when possible, else the segment. */
     private record Operand(float[] array, int offset, MemorySegment segment, int ld) {
@@ -70,8 +70,8 @@ final class VectorGemm {
             }
             float[] scratch = s.copy(nr * nc);
             for (int r = 0; r < nr; r++) {
-                MemorySegment.copy(segment, FloatMatrix.FLOAT, ((long) (r0 + r) * ld + c0) * Float.BYTES,
-                        scratch, r * nc, nc);
+                MemorySegment.copy(
+                        segment, FloatMatrix.FLOAT, ((long) (r0 + r) * ld + c0) * Float.BYTES, scratch, r * nc, nc);
             }
             offLd[0] = 0;
             offLd[1] = nc;
@@ -101,8 +101,15 @@ final class VectorGemm {
     }
 
     /** {@link Kernels#sgemm} on up to {@code threads} threads. */
-    static void sgemm(boolean transA, boolean transB, float alpha, FloatMatrix a, FloatMatrix b, float beta, FloatMatrix c,
-                      int threads) {
+    static void sgemm(
+            boolean transA,
+            boolean transB,
+            float alpha,
+            FloatMatrix a,
+            FloatMatrix b,
+            float beta,
+            FloatMatrix c,
+            int threads) {
         int[] mnk = Kernels.gemmShape(transA, transB, a, b, c);
         int m = mnk[0], n = mnk[1], k = mnk[2];
         if (m == 0 || n == 0) {
@@ -117,7 +124,9 @@ final class VectorGemm {
         long flops = 2L * m * n * k;
         int workers = flops < PARALLEL_MIN_FLOPS || !VectorKernels.shareable(a, b, c) ? 1 : threads;
         // Enough tiles for the dynamic schedule to balance: at least 4 per worker while tiles stay big.
-        while (workers > 1 && Math.ceilDiv(m, tileM) * Math.ceilDiv(n, tileN) < 4 * workers && (tileM > 64 || tileN > 64)) {
+        while (workers > 1
+                && Math.ceilDiv(m, tileM) * Math.ceilDiv(n, tileN) < 4 * workers
+                && (tileM > 64 || tileN > 64)) {
             if (tileM >= tileN && tileM > 64 || tileN <= 64) {
                 tileM = Math.ceilDiv(tileM / 2, MR) * MR;
             } else {
@@ -128,13 +137,37 @@ final class VectorGemm {
         int tm = tileM, tn = tileN;
         Parallel.forEach(tilesM * tilesN, workers, t -> {
             int i0 = (t / tilesN) * tm, j0 = (t % tilesN) * tn;
-            gemmTile(transA, transB, alpha, beta, oa, ob, oc, k, i0, Math.min(m, i0 + tm), j0, Math.min(n, j0 + tn),
+            gemmTile(
+                    transA,
+                    transB,
+                    alpha,
+                    beta,
+                    oa,
+                    ob,
+                    oc,
+                    k,
+                    i0,
+                    Math.min(m, i0 + tm),
+                    j0,
+                    Math.min(n, j0 + tn),
                     SCRATCH.get());
         });
     }
 
-    private static void gemmTile(boolean transA, boolean transB, float alpha, float beta, Operand a, Operand b,
-                                 Operand c, int k, int i0, int i1, int j0, int j1, Scratch s) {
+    private static void gemmTile(
+            boolean transA,
+            boolean transB,
+            float alpha,
+            float beta,
+            Operand a,
+            Operand b,
+            Operand c,
+            int k,
+            int i0,
+            int i1,
+            int j0,
+            int j1,
+            Scratch s) {
         int nt = j1 - j0;
         int panels = Math.ceilDiv(nt, NR);
         float[] bp = s.bp(panels * Math.min(KC, k) * NR);
@@ -245,9 +278,22 @@ final class VectorGemm {
      * the MR × NR block. Accumulators are locals so C2 keeps all 16 in vector registers.
      */
     private static void kernel(int kc, float[] ap, float[] bp, int bo, float[] acc) {
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
-                c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00,
-                c70 = c00, c71 = c00;
+        FloatVector c00 = FloatVector.zero(S),
+                c01 = c00,
+                c10 = c00,
+                c11 = c00,
+                c20 = c00,
+                c21 = c00,
+                c30 = c00,
+                c31 = c00,
+                c40 = c00,
+                c41 = c00,
+                c50 = c00,
+                c51 = c00,
+                c60 = c00,
+                c61 = c00,
+                c70 = c00,
+                c71 = c00;
         int ao = 0;
         for (int p = 0; p < kc; p++, ao += MR, bo += NR) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bo);

@@ -19,7 +19,7 @@ public final class VectorKernels implements Kernels {
     static final long PARALLEL_MIN_ELEMENTS = 1L << 16;
 
     /** A thread that owns no arena (never started): a segment it may access is not confined. */
-    private static final Thread NOT_OWNER = Thread.ofPlatform().unstarted(() -> { });
+    private static final Thread NOT_OWNER = Thread.ofPlatform().unstarted(() -> {});
 
     /** Per-thread row buffer for one row of a native or mapped matrix. */
     private static final ThreadLocal<float[][]> ROW = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
@@ -58,7 +58,8 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
-    public void sgemm(boolean transA, boolean transB, float alpha, FloatMatrix a, FloatMatrix b, float beta, FloatMatrix c) {
+    public void sgemm(
+            boolean transA, boolean transB, float alpha, FloatMatrix a, FloatMatrix b, float beta, FloatMatrix c) {
         VectorGemm.sgemm(transA, transB, alpha, a, b, beta, c, threads);
     }
 
@@ -100,34 +101,38 @@ public final class VectorKernels implements Kernels {
         int[] ptr = codes.rowPtr(), col = codes.colIdx();
         float[] v = codes.values();
         long work = (long) codes.nnz() * d + (long) codes.rows() * d;
-        rowsParallel(threads, codes.rows(), (int) Math.min(Integer.MAX_VALUE, work / Math.max(1, codes.rows())),
-                shareable(dec, out), r -> {
-            float[] y;
-            int yo;
-            if (outArr != null) {
-                y = outArr;
-                yo = outBase + r * d;
-            } else {
-                y = scratchRow(d);
-                yo = 0;
-            }
-            long outAt = (long) r * d * Float.BYTES;
-            if (!accumulate) {
-                Arrays.fill(y, yo, yo + d, 0f);
-            } else if (outArr == null) {
-                MemorySegment.copy(outSeg, FloatMatrix.FLOAT, outAt, y, 0, d);
-            }
-            for (int e = ptr[r]; e < ptr[r + 1]; e++) {
-                if (decArr != null) {
-                    Vec.axpy(v[e], decArr, decBase + col[e] * d, y, yo, d);
-                } else {
-                    Vec.axpy(v[e], decSeg, (long) col[e] * d * Float.BYTES, y, yo, d);
-                }
-            }
-            if (outArr == null) {
-                MemorySegment.copy(y, 0, outSeg, FloatMatrix.FLOAT, outAt, d);
-            }
-        });
+        rowsParallel(
+                threads,
+                codes.rows(),
+                (int) Math.min(Integer.MAX_VALUE, work / Math.max(1, codes.rows())),
+                shareable(dec, out),
+                r -> {
+                    float[] y;
+                    int yo;
+                    if (outArr != null) {
+                        y = outArr;
+                        yo = outBase + r * d;
+                    } else {
+                        y = scratchRow(d);
+                        yo = 0;
+                    }
+                    long outAt = (long) r * d * Float.BYTES;
+                    if (!accumulate) {
+                        Arrays.fill(y, yo, yo + d, 0f);
+                    } else if (outArr == null) {
+                        MemorySegment.copy(outSeg, FloatMatrix.FLOAT, outAt, y, 0, d);
+                    }
+                    for (int e = ptr[r]; e < ptr[r + 1]; e++) {
+                        if (decArr != null) {
+                            Vec.axpy(v[e], decArr, decBase + col[e] * d, y, yo, d);
+                        } else {
+                            Vec.axpy(v[e], decSeg, (long) col[e] * d * Float.BYTES, y, yo, d);
+                        }
+                    }
+                    if (outArr == null) {
+                        MemorySegment.copy(y, 0, outSeg, FloatMatrix.FLOAT, outAt, d);
+                    }
+                });
     }
 
     @Override
@@ -137,8 +142,13 @@ public final class VectorKernels implements Kernels {
         float[] arr = heapArray(a);
         int base = arr == null ? 0 : heapOffset(a);
         MemorySegment seg = a.segment();
-        rowsParallel(threads, a.rows(), cols, shareable(a), r -> out[r] = (float) Math.sqrt(Vec.sumSquares(rowOf(arr, base, seg, r, cols),
-                rowOffset(arr, base, r, cols), cols)));
+        rowsParallel(
+                threads,
+                a.rows(),
+                cols,
+                shareable(a),
+                r -> out[r] = (float)
+                        Math.sqrt(Vec.sumSquares(rowOf(arr, base, seg, r, cols), rowOffset(arr, base, r, cols), cols)));
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -24,8 +24,7 @@ final class VectorSelection {
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    private VectorSelection() {
-    }
+    private VectorSelection() {}
 
     /** Per-thread selection buffers, grown on demand and reused across calls. */
     private static final class Scratch {
@@ -151,8 +150,8 @@ final class VectorSelection {
      * {@code vals}/{@code cols} from position {@code c}, in column order; returns the new end. Both
      * outputs need {@code n + L} free entries from {@code c}.
      */
-    private static int activateCompactRow(float[] x, int off, int n, float[] bias, float[] threshold,
-                                          float[] vals, int[] cols, int c) {
+    private static int activateCompactRow(
+            float[] x, int off, int n, float[] bias, float[] threshold, float[] vals, int[] cols, int c) {
         int j = 0;
         int bound = S.loopBound(n);
         FloatVector zero = FloatVector.zero(S);
@@ -356,8 +355,15 @@ final class VectorSelection {
         int[] ptr = new int[rows + 1];
         // Pass 1 counts per row, pass 2 writes each row at its prefix offset: rows stay independent.
         boolean shared = VectorKernels.shareable(acts);
-        VectorKernels.rowsParallel(threads, rows, cols, shared, r -> ptr[r + 1] = countNonZero(
-                VectorKernels.rowOf(arr, base, seg, r, cols), VectorKernels.rowOffset(arr, base, r, cols), cols));
+        VectorKernels.rowsParallel(
+                threads,
+                rows,
+                cols,
+                shared,
+                r -> ptr[r + 1] = countNonZero(
+                        VectorKernels.rowOf(arr, base, seg, r, cols),
+                        VectorKernels.rowOffset(arr, base, r, cols),
+                        cols));
         for (int r = 0; r < rows; r++) {
             ptr[r + 1] += ptr[r];
         }
@@ -367,7 +373,12 @@ final class VectorSelection {
         VectorKernels.rowsParallel(threads, rows, cols, shared, r -> {
             Scratch s = SCRATCH.get();
             s.selection(cols);
-            int c = compactNonZero(VectorKernels.rowOf(arr, base, seg, r, cols), VectorKernels.rowOffset(arr, base, r, cols), cols, s.vals, s.cols);
+            int c = compactNonZero(
+                    VectorKernels.rowOf(arr, base, seg, r, cols),
+                    VectorKernels.rowOffset(arr, base, r, cols),
+                    cols,
+                    s.vals,
+                    s.cols);
             System.arraycopy(s.vals, 0, val, ptr[r], c);
             System.arraycopy(s.cols, 0, idx, ptr[r], c);
         });
@@ -380,7 +391,9 @@ final class VectorSelection {
         int bound = S.loopBound(n);
         FloatVector zero = FloatVector.zero(S);
         for (; j < bound; j += L) {
-            c += FloatVector.fromArray(S, x, off + j).compare(VectorOperators.NE, zero).trueCount();
+            c += FloatVector.fromArray(S, x, off + j)
+                    .compare(VectorOperators.NE, zero)
+                    .trueCount();
         }
         for (; j < n; j++) {
             if (x[off + j] != 0f) {

@@ -1,9 +1,9 @@
 package io.github.saestitch.train;
 
-import io.github.saestitch.tensor.Vec;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Kernels;
 import io.github.saestitch.tensor.SparseRows;
+import io.github.saestitch.tensor.Vec;
 
 /**
  * What the training objective does differently per {@link Architecture}: one class each, registered in
@@ -21,8 +21,7 @@ abstract class ArchitectureObjective {
     }
 
     /** The codes of one batch and the smallest value kept (BatchTopK's threshold estimate; 0 otherwise). */
-    record Codes(SparseRows rows, float minKept) {
-    }
+    record Codes(SparseRows rows, float minKept) {}
 
     /** The registry: the objective part of each architecture. */
     static ArchitectureObjective of(Architecture architecture, int k) {

@@ -32,6 +32,5 @@ public interface BatchSource extends AutoCloseable {
     String describe();
 
     @Override
-    default void close() {
-    }
+    default void close() {}
 }

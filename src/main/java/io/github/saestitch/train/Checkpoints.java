@@ -25,7 +25,9 @@ final class Checkpoints {
 
     /** Writes the checkpoint when {@code step} is due. */
     void saveIfDue(int step) throws IOException {
-        if (dir != null && (step % run.options().checkpointInterval() == 0 || step == run.options().steps())) {
+        if (dir != null
+                && (step % run.options().checkpointInterval() == 0
+                        || step == run.options().steps())) {
             state.save(dir);
             state.log.write(run.outDir().resolve(TrainingLog.FILE));
             run.listener().onCheckpoint(step, dir);
@@ -37,7 +39,8 @@ final class Checkpoints {
         if (dir == null) {
             return "";
         }
-        return TrainingState.exists(dir) ? "; the last checkpoint in " + dir + " is intact"
+        return TrainingState.exists(dir)
+                ? "; the last checkpoint in " + dir + " is intact"
                 : "; no checkpoint was written yet";
     }
 }

@@ -7,8 +7,7 @@ import java.util.Arrays;
  * training tokens ({@link TrainingState#lastFired} holds the token count at each latent's last firing).
  */
 final class DeadLatents {
-    private DeadLatents() {
-    }
+    private DeadLatents() {}
 
     /** Ascending indices of the dead latents for AuxK; empty when AuxK does not apply. */
     static int[] forAuxK(TrainOptions options, TrainingState state) {

@@ -8,8 +8,7 @@ import io.github.saestitch.tensor.Vec;
  * mask's columns).
  */
 final class DecoderRows {
-    private DecoderRows() {
-    }
+    private DecoderRows() {}
 
     /** {@code r += a · W_dec,c} (dense row or the expander's masked values). */
     static void addRow(SaeParams p, int c, float a, float[] r) {

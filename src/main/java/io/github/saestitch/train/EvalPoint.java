@@ -11,5 +11,4 @@ package io.github.saestitch.train;
  *               current threshold estimate)
  * @param dead   latents never active on the held-out tokens
  */
-public record EvalPoint(int step, long tokens, double mse, double fvu, double l0, int dead) {
-}
+public record EvalPoint(int step, long tokens, double mse, double fvu, double l0, int dead) {}

@@ -37,18 +37,17 @@ import java.util.Objects;
 public final class FamilyTrainer {
     /** Version of the family summary files. */
     public static final int FORMAT_VERSION = 1;
+
     public static final String SUMMARY_CSV = "family_summary.csv";
     public static final String SUMMARY_JSON = "family_summary.json";
     /** The chart of the summary, drawn by {@code report.TrainingCharts} (this package does not draw). */
     public static final String SUMMARY_PNG = "family_summary.png";
 
     /** One trained width. */
-    public record Member(int width, Path dir, TrainResult result) {
-    }
+    public record Member(int width, Path dir, TrainResult result) {}
 
     /** The whole family. */
-    public record FamilyResult(List<Member> members, Path summaryCsv, Path summaryJson) {
-    }
+    public record FamilyResult(List<Member> members, Path summaryCsv, Path summaryJson) {}
 
     /** Progress of a family run; the library never prints. */
     public interface FamilyListener {
@@ -58,8 +57,7 @@ public final class FamilyTrainer {
         }
 
         /** After a member finished and was saved. */
-        default void onMemberDone(Member member) {
-        }
+        default void onMemberDone(Member member) {}
     }
 
     private final TrainOptions base;
@@ -96,8 +94,7 @@ public final class FamilyTrainer {
      */
     public FamilyResult train(ActivationSet acts, Path outDir, boolean resume, FamilyListener listener)
             throws IOException {
-        FamilyListener l = listener == null ? new FamilyListener() {
-        } : listener;
+        FamilyListener l = listener == null ? new FamilyListener() {} : listener;
         if (!resume) {
             for (int w : widths) {
                 if (Files.exists(outDir.resolve(memberDirName(w)))) {
@@ -128,20 +125,29 @@ public final class FamilyTrainer {
     private static void writeCsv(List<Member> members, Path file) throws IOException {
         int digits = TrainingLog.DIGITS;
         AtomicOutput.writeFile(file, tmp -> {
-            try (CsvWriter w = CsvWriter.open(tmp, "format_version,width,architecture,steps,tokens,mse,fvu,l0,dead,"
-                    + "dead_fraction,stored_parameter_ratio,tokens_per_second,dir")) {
+            try (CsvWriter w = CsvWriter.open(
+                    tmp,
+                    "format_version,width,architecture,steps,tokens,mse,fvu,l0,dead,"
+                            + "dead_fraction,stored_parameter_ratio,tokens_per_second,dir")) {
                 for (Member m : members) {
                     EvalResult e = m.result().finalEval();
-                    w.integer(FORMAT_VERSION).integer(m.width()).text(m.result().options().architecture().id())
-                            .integer(m.result().steps()).integer(m.result().tokens());
+                    w.integer(FORMAT_VERSION)
+                            .integer(m.width())
+                            .text(m.result().options().architecture().id())
+                            .integer(m.result().steps())
+                            .integer(m.result().tokens());
                     if (e == null) {
                         w.empty().empty().empty().empty().empty();
                     } else {
-                        w.significant(e.mse(), digits).significant(e.fvu(), digits).significant(e.l0(), digits)
-                                .integer(e.dead()).significant((double) e.dead() / m.width(), digits);
+                        w.significant(e.mse(), digits)
+                                .significant(e.fvu(), digits)
+                                .significant(e.l0(), digits)
+                                .integer(e.dead())
+                                .significant((double) e.dead() / m.width(), digits);
                     }
                     w.significant(m.result().storedParameterRatio(), digits)
-                            .significant(m.result().tokensPerSecond(), digits).text(m.dir().getFileName().toString())
+                            .significant(m.result().tokensPerSecond(), digits)
+                            .text(m.dir().getFileName().toString())
                             .endRow();
                 }
             }

@@ -21,8 +21,8 @@ record LatentEntries(int[] start, int[] mainCount, int[] token, int[] gradRow, f
      * Sorts the entries of {@code codes} (with dpre {@code dMain}) and {@code aux} (may be null, with
      * {@code dAux}) by latent; main entry (t, c) reads G row {@code t·P + group(c)}, AuxK entry t row {@code B·P + t}.
      */
-    static LatentEntries sort(SparseRows codes, SparseRows aux, float[] dMain, float[] dAux, int[] groupOf, int P,
-            int numLatents) {
+    static LatentEntries sort(
+            SparseRows codes, SparseRows aux, float[] dMain, float[] dAux, int[] groupOf, int P, int numLatents) {
         final int B = codes.rows();
         final int F = numLatents;
         int mainNnz = codes.nnz();

@@ -10,8 +10,7 @@ import java.util.Arrays;
  * them. Every tie is resolved in row-major order, so codes never depend on scheduling.
  */
 final class LatentSelection {
-    private LatentSelection() {
-    }
+    private LatentSelection() {}
 
     /**
      * The {@code K} largest positive values of {@code a[0, n)} (all positive ones when fewer), in no
@@ -119,7 +118,11 @@ final class LatentSelection {
             ptr[r + 1] = at;
         }
         minKept[0] = at == 0 ? 0f : smallest;
-        return new SparseRows(rows, cols, ptr, at == idx.length ? idx : Arrays.copyOf(idx, at),
+        return new SparseRows(
+                rows,
+                cols,
+                ptr,
+                at == idx.length ? idx : Arrays.copyOf(idx, at),
                 at == val.length ? val : Arrays.copyOf(val, at));
     }
 
@@ -178,5 +181,4 @@ final class LatentSelection {
         }
         return new SparseRows(rows, cols, ptr, Arrays.copyOf(idx, at), Arrays.copyOf(val, at));
     }
-
 }

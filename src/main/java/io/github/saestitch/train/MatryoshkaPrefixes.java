@@ -17,7 +17,8 @@ final class MatryoshkaPrefixes {
         this.options = options;
         boolean matryoshka = options.architecture() == Architecture.MATRYOSHKA;
         this.random = matryoshka && options.matryoshkaRandomPrefixes();
-        this.fixed = matryoshka && !options.matryoshkaRandomPrefixes() ? options.resolvedMatryoshkaPrefixes()
+        this.fixed = matryoshka && !options.matryoshkaRandomPrefixes()
+                ? options.resolvedMatryoshkaPrefixes()
                 : new int[] {options.numLatents()};
     }
 

@@ -43,8 +43,18 @@ final class PeriodicLog {
         boolean doEval = run.heldOut() != null && (step % run.options().evalInterval() == 0 || step == steps);
         if (step % run.options().logInterval() == 0 || doEval || step == steps) {
             EvalPoint ep = doEval ? evaluate(step) : null;
-            state.log.add(new TrainingLog.Row(step, state.tokens, r.lr(), r.l1(), accLoss / accN, accMse / accN,
-                    accL0 / accN, accAux / accN, dead, ep, state.elapsedSeconds));
+            state.log.add(new TrainingLog.Row(
+                    step,
+                    state.tokens,
+                    r.lr(),
+                    r.l1(),
+                    accLoss / accN,
+                    accMse / accN,
+                    accL0 / accN,
+                    accAux / accN,
+                    dead,
+                    ep,
+                    state.elapsedSeconds));
             accLoss = accMse = accL0 = accAux = 0;
             accN = 0;
             if (ep != null) {
@@ -55,8 +65,8 @@ final class PeriodicLog {
 
     /** The current SAE (with BatchTopK's running threshold) on the held-out set. */
     private EvalPoint evaluate(int step) {
-        EvalResult er = new Evaluator(run.kernels()).evaluate(SaeExport.toSae(run.options(), state, state.thresholdEma),
-                run.heldOut());
+        EvalResult er = new Evaluator(run.kernels())
+                .evaluate(SaeExport.toSae(run.options(), state, state.thresholdEma), run.heldOut());
         return new EvalPoint(step, state.tokens, er.mse(), er.fvu(), er.l0(), er.dead());
     }
 }

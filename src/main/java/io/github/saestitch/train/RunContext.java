@@ -15,6 +15,11 @@ import java.nio.file.Path;
  * @param listener receives the progress (never null)
  * @param d        the input width, {@code source.dIn()}
  */
-record RunContext(TrainOptions options, Kernels kernels, BatchSource source, ActivationSet heldOut, Path outDir,
-        TrainListener listener, int d) {
-}
+record RunContext(
+        TrainOptions options,
+        Kernels kernels,
+        BatchSource source,
+        ActivationSet heldOut,
+        Path outDir,
+        TrainListener listener,
+        int d) {}

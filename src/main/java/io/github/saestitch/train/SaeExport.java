@@ -13,8 +13,7 @@ import java.util.Map;
  * activation, and the run's facts under {@code metadata.saestitch_training} of {@code cfg.json}.
  */
 final class SaeExport {
-    private SaeExport() {
-    }
+    private SaeExport() {}
 
     /** The SAE of {@code state}'s parameters; {@code thetaNormalised} is BatchTopK's threshold in normalised units. */
     static Sae toSae(TrainOptions options, TrainingState state, float thetaNormalised) {
@@ -49,7 +48,13 @@ final class SaeExport {
         meta.put("saestitch_training", trainingMetadata(options, state));
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("metadata", meta);
-        return new Sae(act, true, FloatMatrix.wrap(wEnc, d, F), bEnc, FloatMatrix.wrap(wDec, F, d), bDec,
+        return new Sae(
+                act,
+                true,
+                FloatMatrix.wrap(wEnc, d, F),
+                bEnc,
+                FloatMatrix.wrap(wDec, F, d),
+                bDec,
                 new Sae.SaeMetadata("", "", extra));
     }
 
@@ -73,8 +78,11 @@ final class SaeExport {
             training.put("expander_stored_decoder_values", p.mask.storedDecoderValues());
         }
         if (options.architecture() == Architecture.MATRYOSHKA) {
-            training.put("matryoshka_prefixes", options.matryoshkaRandomPrefixes() ? "random"
-                    : Arrays.toString(options.resolvedMatryoshkaPrefixes()));
+            training.put(
+                    "matryoshka_prefixes",
+                    options.matryoshkaRandomPrefixes()
+                            ? "random"
+                            : Arrays.toString(options.resolvedMatryoshkaPrefixes()));
         }
         return training;
     }
@@ -83,7 +91,9 @@ final class SaeExport {
     static double storedParameterRatio(TrainOptions options, SaeParams p) {
         int d = p.dIn;
         double dense = 2.0 * d * options.numLatents() + options.numLatents() + d;
-        double stored = (double) d * options.numLatents() + options.numLatents() + d
+        double stored = (double) d * options.numLatents()
+                + options.numLatents()
+                + d
                 + (double) p.decCols * options.numLatents();
         return stored / dense;
     }

@@ -3,7 +3,6 @@ package io.github.saestitch.train;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Kernels;
 import io.github.saestitch.tensor.Parallel;
-import io.github.saestitch.tensor.Quickselect;
 import io.github.saestitch.tensor.SparseRows;
 import io.github.saestitch.tensor.Vec;
 import java.lang.foreign.MemorySegment;
@@ -72,12 +71,24 @@ final class SaeObjective {
     static final double DENSE_RELU_DENSITY = 0.05;
 
     /** The statistics of one batch (normalised units). */
-    record Stats(double loss, double reconLoss, double mse, double sparsityLoss, double auxLoss, double l0,
-            float minKept, boolean denseRelu) {
-    }
+    record Stats(
+            double loss,
+            double reconLoss,
+            double mse,
+            double sparsityLoss,
+            double auxLoss,
+            double l0,
+            float minKept,
+            boolean denseRelu) {}
 
     /** What the sparse pass of one batch reads: the parameters, the batch, its codes and the prefix groups. */
-    private record Pass(SaeParams p, float[] x, SparseRows codes, SparseRows aux, double auxScale, int[] prefixEnds,
+    private record Pass(
+            SaeParams p,
+            float[] x,
+            SparseRows codes,
+            SparseRows aux,
+            double auxScale,
+            int[] prefixEnds,
             int[] groupOf) {
         int prefixes() {
             return prefixEnds.length;
@@ -85,8 +96,7 @@ final class SaeObjective {
     }
 
     /** The batch's losses: the mean prefix reconstruction loss, the full-width mse, AuxK's scaled loss. */
-    private record Losses(double recon, double mse, double aux) {
-    }
+    private record Losses(double recon, double mse, double aux) {}
 
     private final ArchitectureObjective arch;
     private final Kernels kernels;
@@ -105,14 +115,29 @@ final class SaeObjective {
     private final double[] tokenFull; // [B] ‖e_t‖² at full width
     private final double[] tokenAux; // [B] AuxK loss per token
 
-    SaeObjective(Architecture arch, Kernels kernels, int dIn, int numLatents, int batch, int k, int auxK,
+    SaeObjective(
+            Architecture arch,
+            Kernels kernels,
+            int dIn,
+            int numLatents,
+            int batch,
+            int k,
+            int auxK,
             double auxCoefficient) {
         this(arch, kernels, dIn, numLatents, batch, k, auxK, auxCoefficient, DENSE_RELU_DENSITY);
     }
 
     /** As above with relu's dense/sparse switch point given (tests force either path with 0 or 1). */
-    SaeObjective(Architecture arch, Kernels kernels, int dIn, int numLatents, int batch, int k, int auxK,
-            double auxCoefficient, double denseReluDensity) {
+    SaeObjective(
+            Architecture arch,
+            Kernels kernels,
+            int dIn,
+            int numLatents,
+            int batch,
+            int k,
+            int auxK,
+            double auxCoefficient,
+            double denseReluDensity) {
         this.denseReluDensity = denseReluDensity;
         this.arch = ArchitectureObjective.of(arch, k);
         this.kernels = kernels;
@@ -145,7 +170,14 @@ final class SaeObjective {
      * @param g           gradients (written)
      * @param fired       [F] set to true for every latent active in this batch (written)
      */
-    Stats compute(SaeParams p, float[] x, float l1, int[] deadIdx, int[] prefixEnds, float hint, SaeParams g,
+    Stats compute(
+            SaeParams p,
+            float[] x,
+            float l1,
+            int[] deadIdx,
+            int[] prefixEnds,
+            float hint,
+            SaeParams g,
             boolean[] fired) {
         encode(p, x);
         float[] norms = arch.penaltyNorms(p); // relu's ‖W_dec,i‖; null for the others
@@ -161,12 +193,19 @@ final class SaeObjective {
         Losses losses = residuals(pass);
         float l1PerToken = l1 / batch;
         float[][] dpre = entryGradients(pass, norms, l1PerToken);
-        LatentEntries entries = LatentEntries.sort(pass.codes(), pass.aux(), dpre[0], dpre[1], pass.groupOf(),
-                pass.prefixes(), numLatents);
+        LatentEntries entries = LatentEntries.sort(
+                pass.codes(), pass.aux(), dpre[0], dpre[1], pass.groupOf(), pass.prefixes(), numLatents);
         double sparsity = weightGradients(p, g, entries, norms, l1PerToken);
         biasDecoderGradient(p, g, pass.prefixes(), batch);
-        return new Stats(losses.recon() + sparsity + losses.aux(), losses.recon(), losses.mse(), sparsity, losses.aux(),
-                (double) codes.rows().nnz() / batch, codes.minKept(), false);
+        return new Stats(
+                losses.recon() + sparsity + losses.aux(),
+                losses.recon(),
+                losses.mse(),
+                sparsity,
+                losses.aux(),
+                (double) codes.rows().nnz() / batch,
+                codes.minKept(),
+                false);
     }
 
     /**
@@ -189,8 +228,8 @@ final class SaeObjective {
             }
         });
         FloatMatrix preM = FloatMatrix.wrap(pre, batch, numLatents);
-        kernels.sgemm(false, true, 1f, FloatMatrix.wrap(xc, batch, d), FloatMatrix.wrap(p.wEnc, numLatents, d), 0f,
-                preM);
+        kernels.sgemm(
+                false, true, 1f, FloatMatrix.wrap(xc, batch, d), FloatMatrix.wrap(p.wEnc, numLatents, d), 0f, preM);
         kernels.addBiasActivate(preM, p.bEnc, null);
     }
 

@@ -57,8 +57,8 @@ public final class ShuffledBatchSource implements BatchSource {
                     + " tokens): nothing to train on");
         }
         if (first < 0 || first + numTokens > set.numTokens()) {
-            throw new IllegalArgumentException("tokens [" + first + ", " + (first + numTokens) + ") outside "
-                    + set.describe());
+            throw new IllegalArgumentException(
+                    "tokens [" + first + ", " + (first + numTokens) + ") outside " + set.describe());
         }
         this.first = first;
         this.n = numTokens;
@@ -139,7 +139,8 @@ public final class ShuffledBatchSource implements BatchSource {
 
     @Override
     public String describe() {
-        return "shuffled batches (seed " + seed + ") over tokens [" + first + ", " + (first + n) + ") of " + set.describe();
+        return "shuffled batches (seed " + seed + ") over tokens [" + first + ", " + (first + n) + ") of "
+                + set.describe();
     }
 
     private void advanceWindow() {

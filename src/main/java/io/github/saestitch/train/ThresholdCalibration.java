@@ -1,7 +1,7 @@
 package io.github.saestitch.train;
 
-import io.github.saestitch.tensor.Quickselect;
 import io.github.saestitch.tensor.FloatMatrix;
+import io.github.saestitch.tensor.Quickselect;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -15,8 +15,7 @@ import java.util.List;
  * thresholds (what the running estimate approximates; Bussmann et al.) is used.
  */
 final class ThresholdCalibration {
-    private ThresholdCalibration() {
-    }
+    private ThresholdCalibration() {}
 
     /** θ in normalised units (0 when fewer than k pre-activations per token are positive). */
     static float calibrate(RunContext run, TrainingState state, SaeObjective objective) {
@@ -36,8 +35,8 @@ final class ThresholdCalibration {
             run.source().next(xm);
             for (int i = 0; i < xb.length; i++) {
                 if (!Float.isFinite(xb[i])) {
-                    throw new IllegalArgumentException("calibration activations contain a non-finite value at dim "
-                            + i % d);
+                    throw new IllegalArgumentException(
+                            "calibration activations contain a non-finite value at dim " + i % d);
                 }
                 xb[i] *= state.inputScale;
             }

@@ -47,8 +47,16 @@ public final class ToyComparison {
      * @param seed          seed of the toy model's directions, the data stream and the initialisation
      * @param heldOutTokens tokens the metrics are measured on
      */
-    public record Options(List<Arm> arms, int numLatents, int k, double l1Coefficient, int steps, int batchSize,
-            double learningRate, long seed, int heldOutTokens) {
+    public record Options(
+            List<Arm> arms,
+            int numLatents,
+            int k,
+            double l1Coefficient,
+            int steps,
+            int batchSize,
+            double learningRate,
+            long seed,
+            int heldOutTokens) {
         public Options {
             arms = List.copyOf(arms);
             if (arms.isEmpty()) {
@@ -77,8 +85,7 @@ public final class ToyComparison {
      * @param truth   ground-truth recovery and absorption on the held-out tokens
      * @param eval    held-out mse, fvu, l0, dead
      */
-    public record ArmResult(Arm arm, TrainOptions options, ToyMetrics.Result truth, EvalResult eval) {
-    }
+    public record ArmResult(Arm arm, TrainOptions options, ToyMetrics.Result truth, EvalResult eval) {}
 
     /** All arms, in the order of {@link Options#arms()}. */
     public record Result(Options options, List<ArmResult> arms) {
@@ -93,8 +100,7 @@ public final class ToyComparison {
         }
     }
 
-    private ToyComparison() {
-    }
+    private ToyComparison() {}
 
     /** Trains and measures every arm (no files written, nothing printed). */
     public static Result run(Options o, Kernels kernels) {

@@ -22,8 +22,7 @@ public final class ToyComparisonWriter {
     /** The header line of {@link #FILE}. */
     public static final String HEADER = "format_version,arm,mean_max_cos,absorption,parent_recall,mse,fvu,l0,dead";
 
-    private ToyComparisonWriter() {
-    }
+    private ToyComparisonWriter() {}
 
     /** Writes {@code result} to {@code file} (atomically). */
     public static void write(ToyComparison.Result result, Path file) throws IOException {
@@ -32,9 +31,18 @@ public final class ToyComparisonWriter {
                 w.write(HEADER);
                 w.write('\n');
                 for (ToyComparison.ArmResult a : result.arms()) {
-                    w.write(String.format(Locale.ROOT, "%d,\"%s\",%s,%s,%s,%s,%s,%s,%d%n", FORMAT_VERSION,
-                            a.arm().label(), a.truth().meanMaxCosine(), a.truth().absorption(), a.truth().parentRecall(),
-                            a.eval().mse(), a.eval().fvu(), a.eval().l0(), a.eval().dead()));
+                    w.write(String.format(
+                            Locale.ROOT,
+                            "%d,\"%s\",%s,%s,%s,%s,%s,%s,%d%n",
+                            FORMAT_VERSION,
+                            a.arm().label(),
+                            a.truth().meanMaxCosine(),
+                            a.truth().absorption(),
+                            a.truth().parentRecall(),
+                            a.eval().mse(),
+                            a.eval().fvu(),
+                            a.eval().l0(),
+                            a.eval().dead()));
                 }
             }
         });

@@ -20,8 +20,7 @@ import java.util.List;
  * </ul>
  */
 public final class ToyMetrics {
-    private ToyMetrics() {
-    }
+    private ToyMetrics() {}
 
     /**
      * The metrics of one SAE.
@@ -34,9 +33,13 @@ public final class ToyMetrics {
      * @param parentRecall        mean over parents of the fraction of tokens with the parent present (any
      *                            children) on which its latent fires
      */
-    public record Result(double meanMaxCosine, float[] maxCosine, int[] matchedLatent, double absorption,
-            double[] parentAbsorption, double parentRecall) {
-    }
+    public record Result(
+            double meanMaxCosine,
+            float[] maxCosine,
+            int[] matchedLatent,
+            double absorption,
+            double[] parentAbsorption,
+            double parentRecall) {}
 
     /** Measures {@code sae} against {@code model}'s truth on the held-out {@code sample}. */
     public static Result measure(Sae sae, ToyModel model, ToyModel.Sample sample, Kernels kernels) {
@@ -86,7 +89,12 @@ public final class ToyMetrics {
             absSum += absorption[pi];
             recallSum += present == 0 ? Double.NaN : (double) fired / present;
         }
-        return new Result(sum / mc.max().length, mc.max(), mc.index(), absSum / parents.size(), absorption,
+        return new Result(
+                sum / mc.max().length,
+                mc.max(),
+                mc.index(),
+                absSum / parents.size(),
+                absorption,
                 recallSum / parents.size());
     }
 }

@@ -39,8 +39,7 @@ public final class ToyModel {
     public static final long HELD_OUT_OFFSET = 1L << 50;
 
     /** A tree node: feature index (or -1 for a non-feature), probability, exclusivity, children. */
-    private record Node(int feature, double prob, boolean exclusiveChildren, List<Node> children) {
-    }
+    private record Node(int feature, double prob, boolean exclusiveChildren, List<Node> children) {}
 
     private final long seed;
     private final Node root;
@@ -216,8 +215,7 @@ public final class ToyModel {
      * @param features [n, numFeatures] magnitudes of the present features (0 = absent)
      * @param acts     [n, DIM] activations
      */
-    public record Sample(FloatMatrix features, MatrixActivationSet acts) {
-    }
+    public record Sample(FloatMatrix features, MatrixActivationSet acts) {}
 
     /** {@code n} orthonormal rows of length {@code dim} by Gram–Schmidt on Gaussian vectors (n ≤ dim). */
     static float[] orthonormal(int n, int dim, SplitMix64 rng) {

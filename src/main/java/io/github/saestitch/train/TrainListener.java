@@ -9,22 +9,17 @@ import java.nio.file.Path;
  */
 public interface TrainListener {
     /** A listener that ignores everything. */
-    TrainListener NONE = new TrainListener() {
-    };
+    TrainListener NONE = new TrainListener() {};
 
     /** Before the first step (fresh or resumed). */
-    default void onStart(TrainOptions options, int firstStep, String source) {
-    }
+    default void onStart(TrainOptions options, int firstStep, String source) {}
 
     /** After every step. */
-    default void onStep(TrainProgress progress) {
-    }
+    default void onStep(TrainProgress progress) {}
 
     /** After each held-out evaluation. */
-    default void onEval(EvalPoint point) {
-    }
+    default void onEval(EvalPoint point) {}
 
     /** After a checkpoint was written atomically. */
-    default void onCheckpoint(int step, Path dir) {
-    }
+    default void onCheckpoint(int step, Path dir) {}
 }

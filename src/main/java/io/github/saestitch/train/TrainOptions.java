@@ -130,51 +130,65 @@ public record TrainOptions(
         matryoshkaPrefixes = List.copyOf(matryoshkaPrefixes == null ? List.of() : matryoshkaPrefixes);
         require(numLatents >= 1, "width (numLatents) must be >= 1, got " + numLatents);
         if (architecture.usesTopK()) {
-            require(k >= 1 && k <= numLatents, "k must be in [1, width = " + numLatents + "] for " + architecture.id()
-                    + ", got " + k);
+            require(
+                    k >= 1 && k <= numLatents,
+                    "k must be in [1, width = " + numLatents + "] for " + architecture.id() + ", got " + k);
         }
-        require(Double.isFinite(l1Coefficient) && l1Coefficient >= 0, "l1 coefficient must be finite and >= 0, got "
-                + l1Coefficient);
+        require(
+                Double.isFinite(l1Coefficient) && l1Coefficient >= 0,
+                "l1 coefficient must be finite and >= 0, got " + l1Coefficient);
         requireFraction("l1 warm-up fraction", l1WarmupFraction);
-        require(Double.isFinite(learningRate) && learningRate > 0 && learningRate < 1,
-                "learning rate must be in (0, 1), got " + learningRate + " (Adam steps are ~lr per weight; 1e-4..3e-3 is usual)");
+        require(
+                Double.isFinite(learningRate) && learningRate > 0 && learningRate < 1,
+                "learning rate must be in (0, 1), got " + learningRate
+                        + " (Adam steps are ~lr per weight; 1e-4..3e-3 is usual)");
         requireFraction("lr warm-up fraction", lrWarmupFraction);
         requireFraction("lr decay fraction", lrDecayFraction);
-        require(lrWarmupFraction + lrDecayFraction <= 1.0, "lr warm-up (" + lrWarmupFraction + ") plus decay ("
-                + lrDecayFraction + ") fractions exceed the whole run");
+        require(
+                lrWarmupFraction + lrDecayFraction <= 1.0,
+                "lr warm-up (" + lrWarmupFraction + ") plus decay (" + lrDecayFraction
+                        + ") fractions exceed the whole run");
         require(adamBeta1 >= 0 && adamBeta1 < 1, "Adam beta1 must be in [0, 1), got " + adamBeta1);
         require(adamBeta2 >= 0 && adamBeta2 < 1, "Adam beta2 must be in [0, 1), got " + adamBeta2);
         require(Double.isFinite(adamEpsilon) && adamEpsilon > 0, "Adam epsilon must be > 0, got " + adamEpsilon);
         require(batchSize >= 1, "batch size must be >= 1, got " + batchSize);
-        require(trainingTokens >= batchSize, "training tokens (" + trainingTokens + ") must be at least one batch ("
-                + batchSize + ")");
+        require(
+                trainingTokens >= batchSize,
+                "training tokens (" + trainingTokens + ") must be at least one batch (" + batchSize + ")");
         require(trainingTokens / batchSize <= Integer.MAX_VALUE, "too many steps: " + trainingTokens / batchSize);
         require(initSampleTokens >= 1, "init sample tokens must be >= 1, got " + initSampleTokens);
-        require(Double.isFinite(decoderInitNorm) && decoderInitNorm > 0, "decoder init norm must be > 0, got "
-                + decoderInitNorm);
+        require(
+                Double.isFinite(decoderInitNorm) && decoderInitNorm > 0,
+                "decoder init norm must be > 0, got " + decoderInitNorm);
         require(auxK >= 0, "auxK must be >= 0 (0 = d/2), got " + auxK);
-        require(Double.isFinite(auxKCoefficient) && auxKCoefficient >= 0, "auxK coefficient must be >= 0, got "
-                + auxKCoefficient);
+        require(
+                Double.isFinite(auxKCoefficient) && auxKCoefficient >= 0,
+                "auxK coefficient must be >= 0, got " + auxKCoefficient);
         require(deadTokens >= 1, "dead-latent window must be >= 1 token, got " + deadTokens);
         int prev = 0;
         for (int p : matryoshkaPrefixes) {
-            require(p > prev && p <= numLatents, "matryoshka prefixes must increase within [1, " + numLatents + "], got "
-                    + matryoshkaPrefixes);
+            require(
+                    p > prev && p <= numLatents,
+                    "matryoshka prefixes must increase within [1, " + numLatents + "], got " + matryoshkaPrefixes);
             prev = p;
         }
-        require(matryoshkaPrefixes.isEmpty() || prev == numLatents, "the last matryoshka prefix must be the width "
-                + numLatents + ", got " + matryoshkaPrefixes);
+        require(
+                matryoshkaPrefixes.isEmpty() || prev == numLatents,
+                "the last matryoshka prefix must be the width " + numLatents + ", got " + matryoshkaPrefixes);
         require(matryoshkaNumPrefixes >= 1, "matryoshka prefixes per step must be >= 1, got " + matryoshkaNumPrefixes);
-        require(Double.isFinite(matryoshkaParetoAlpha) && matryoshkaParetoAlpha > 0,
+        require(
+                Double.isFinite(matryoshkaParetoAlpha) && matryoshkaParetoAlpha > 0,
                 "matryoshka Pareto alpha must be > 0, got " + matryoshkaParetoAlpha);
         if (architecture == Architecture.EXPANDER) {
             require(expanderDegree >= 1, "expander degree must be >= 1, got " + expanderDegree);
         }
         require(evalTokens >= 0, "eval tokens must be >= 0, got " + evalTokens);
-        require(evalEvery >= 0 && logEvery >= 0 && checkpointEvery >= 0,
+        require(
+                evalEvery >= 0 && logEvery >= 0 && checkpointEvery >= 0,
                 "evalEvery, logEvery and checkpointEvery must be >= 0 (0 = automatic)");
-        require(thresholdCalibrationTokens >= 1, "threshold calibration tokens must be >= 1, got "
-                + thresholdCalibrationTokens);
+        require(
+                thresholdCalibrationTokens >= 1,
+                "threshold calibration tokens must be >= 1, got " + thresholdCalibrationTokens);
     }
 
     /** A builder with the documented defaults. */
@@ -308,45 +322,194 @@ public record TrainOptions(
             thresholdCalibrationTokens = o.thresholdCalibrationTokens;
         }
 
-        public Builder architecture(Architecture v) { architecture = v; return this; }
-        public Builder numLatents(int v) { numLatents = v; return this; }
-        public Builder k(int v) { k = v; return this; }
-        public Builder l1Coefficient(double v) { l1Coefficient = v; return this; }
-        public Builder l1WarmupFraction(double v) { l1WarmupFraction = v; return this; }
-        public Builder learningRate(double v) { learningRate = v; return this; }
-        public Builder lrWarmupFraction(double v) { lrWarmupFraction = v; return this; }
-        public Builder lrDecayFraction(double v) { lrDecayFraction = v; return this; }
-        public Builder adamBeta1(double v) { adamBeta1 = v; return this; }
-        public Builder adamBeta2(double v) { adamBeta2 = v; return this; }
-        public Builder adamEpsilon(double v) { adamEpsilon = v; return this; }
-        public Builder batchSize(int v) { batchSize = v; return this; }
-        public Builder trainingTokens(long v) { trainingTokens = v; return this; }
-        public Builder seed(long v) { seed = v; return this; }
-        public Builder bDecInit(BDecInit v) { bDecInit = v; return this; }
-        public Builder initSampleTokens(int v) { initSampleTokens = v; return this; }
-        public Builder normalizeInputs(boolean v) { normalizeInputs = v; return this; }
-        public Builder decoderInitNorm(double v) { decoderInitNorm = v; return this; }
-        public Builder auxK(int v) { auxK = v; return this; }
-        public Builder auxKCoefficient(double v) { auxKCoefficient = v; return this; }
-        public Builder deadTokens(long v) { deadTokens = v; return this; }
-        public Builder matryoshkaPrefixes(List<Integer> v) { matryoshkaPrefixes = v; return this; }
-        public Builder matryoshkaRandomPrefixes(boolean v) { matryoshkaRandomPrefixes = v; return this; }
-        public Builder matryoshkaNumPrefixes(int v) { matryoshkaNumPrefixes = v; return this; }
-        public Builder matryoshkaParetoAlpha(double v) { matryoshkaParetoAlpha = v; return this; }
-        public Builder expanderDegree(int v) { expanderDegree = v; return this; }
-        public Builder evalTokens(int v) { evalTokens = v; return this; }
-        public Builder evalEvery(int v) { evalEvery = v; return this; }
-        public Builder logEvery(int v) { logEvery = v; return this; }
-        public Builder checkpointEvery(int v) { checkpointEvery = v; return this; }
-        public Builder thresholdCalibrationTokens(int v) { thresholdCalibrationTokens = v; return this; }
+        public Builder architecture(Architecture v) {
+            architecture = v;
+            return this;
+        }
+
+        public Builder numLatents(int v) {
+            numLatents = v;
+            return this;
+        }
+
+        public Builder k(int v) {
+            k = v;
+            return this;
+        }
+
+        public Builder l1Coefficient(double v) {
+            l1Coefficient = v;
+            return this;
+        }
+
+        public Builder l1WarmupFraction(double v) {
+            l1WarmupFraction = v;
+            return this;
+        }
+
+        public Builder learningRate(double v) {
+            learningRate = v;
+            return this;
+        }
+
+        public Builder lrWarmupFraction(double v) {
+            lrWarmupFraction = v;
+            return this;
+        }
+
+        public Builder lrDecayFraction(double v) {
+            lrDecayFraction = v;
+            return this;
+        }
+
+        public Builder adamBeta1(double v) {
+            adamBeta1 = v;
+            return this;
+        }
+
+        public Builder adamBeta2(double v) {
+            adamBeta2 = v;
+            return this;
+        }
+
+        public Builder adamEpsilon(double v) {
+            adamEpsilon = v;
+            return this;
+        }
+
+        public Builder batchSize(int v) {
+            batchSize = v;
+            return this;
+        }
+
+        public Builder trainingTokens(long v) {
+            trainingTokens = v;
+            return this;
+        }
+
+        public Builder seed(long v) {
+            seed = v;
+            return this;
+        }
+
+        public Builder bDecInit(BDecInit v) {
+            bDecInit = v;
+            return this;
+        }
+
+        public Builder initSampleTokens(int v) {
+            initSampleTokens = v;
+            return this;
+        }
+
+        public Builder normalizeInputs(boolean v) {
+            normalizeInputs = v;
+            return this;
+        }
+
+        public Builder decoderInitNorm(double v) {
+            decoderInitNorm = v;
+            return this;
+        }
+
+        public Builder auxK(int v) {
+            auxK = v;
+            return this;
+        }
+
+        public Builder auxKCoefficient(double v) {
+            auxKCoefficient = v;
+            return this;
+        }
+
+        public Builder deadTokens(long v) {
+            deadTokens = v;
+            return this;
+        }
+
+        public Builder matryoshkaPrefixes(List<Integer> v) {
+            matryoshkaPrefixes = v;
+            return this;
+        }
+
+        public Builder matryoshkaRandomPrefixes(boolean v) {
+            matryoshkaRandomPrefixes = v;
+            return this;
+        }
+
+        public Builder matryoshkaNumPrefixes(int v) {
+            matryoshkaNumPrefixes = v;
+            return this;
+        }
+
+        public Builder matryoshkaParetoAlpha(double v) {
+            matryoshkaParetoAlpha = v;
+            return this;
+        }
+
+        public Builder expanderDegree(int v) {
+            expanderDegree = v;
+            return this;
+        }
+
+        public Builder evalTokens(int v) {
+            evalTokens = v;
+            return this;
+        }
+
+        public Builder evalEvery(int v) {
+            evalEvery = v;
+            return this;
+        }
+
+        public Builder logEvery(int v) {
+            logEvery = v;
+            return this;
+        }
+
+        public Builder checkpointEvery(int v) {
+            checkpointEvery = v;
+            return this;
+        }
+
+        public Builder thresholdCalibrationTokens(int v) {
+            thresholdCalibrationTokens = v;
+            return this;
+        }
 
         /** The options; throws {@link IllegalArgumentException} naming the first bad value. */
         public TrainOptions build() {
-            return new TrainOptions(architecture, numLatents, k, l1Coefficient, l1WarmupFraction, learningRate,
-                    lrWarmupFraction, lrDecayFraction, adamBeta1, adamBeta2, adamEpsilon, batchSize, trainingTokens,
-                    seed, bDecInit, initSampleTokens, normalizeInputs, decoderInitNorm, auxK, auxKCoefficient,
-                    deadTokens, matryoshkaPrefixes, matryoshkaRandomPrefixes, matryoshkaNumPrefixes,
-                    matryoshkaParetoAlpha, expanderDegree, evalTokens, evalEvery, logEvery, checkpointEvery,
+            return new TrainOptions(
+                    architecture,
+                    numLatents,
+                    k,
+                    l1Coefficient,
+                    l1WarmupFraction,
+                    learningRate,
+                    lrWarmupFraction,
+                    lrDecayFraction,
+                    adamBeta1,
+                    adamBeta2,
+                    adamEpsilon,
+                    batchSize,
+                    trainingTokens,
+                    seed,
+                    bDecInit,
+                    initSampleTokens,
+                    normalizeInputs,
+                    decoderInitNorm,
+                    auxK,
+                    auxKCoefficient,
+                    deadTokens,
+                    matryoshkaPrefixes,
+                    matryoshkaRandomPrefixes,
+                    matryoshkaNumPrefixes,
+                    matryoshkaParetoAlpha,
+                    expanderDegree,
+                    evalTokens,
+                    evalEvery,
+                    logEvery,
+                    checkpointEvery,
                     thresholdCalibrationTokens);
         }
     }

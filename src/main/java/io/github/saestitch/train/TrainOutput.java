@@ -18,8 +18,7 @@ import java.nio.file.Path;
  * run with an output directory, the files of {@link Trainer}'s class comment.
  */
 final class TrainOutput {
-    private TrainOutput() {
-    }
+    private TrainOutput() {}
 
     /** The result of the run that left {@code state}; writes its files when the run has an output directory. */
     static TrainResult finish(RunContext run, TrainingState state, SaeObjective objective) throws IOException {
@@ -32,8 +31,18 @@ final class TrainOutput {
         EvalResult finalEval = run.heldOut() == null ? null : new Evaluator(run.kernels()).evaluate(sae, run.heldOut());
         double ratio = SaeExport.storedParameterRatio(options, state.params);
         Path outDir = run.outDir();
-        TrainResult result = new TrainResult(options, sae, finalEval, state.log.evalPoints(), state.log.rows(),
-                state.step, state.tokens, state.elapsedSeconds, state.inputScale, ratio, outDir);
+        TrainResult result = new TrainResult(
+                options,
+                sae,
+                finalEval,
+                state.log.evalPoints(),
+                state.log.rows(),
+                state.step,
+                state.tokens,
+                state.elapsedSeconds,
+                state.inputScale,
+                ratio,
+                outDir);
         if (outDir != null) {
             SaeFormats.save(sae, outDir.resolve(TrainResult.SAE_DIR), SaeFormat.SAELENS, true);
             state.log.write(outDir.resolve(TrainingLog.FILE));
@@ -43,7 +52,8 @@ final class TrainOutput {
     }
 
     /** {@value TrainResult#SUMMARY_FILE}: options, final held-out metrics, throughput (format_version 1). */
-    private static void writeSummary(RunContext run, TrainResult r, float thetaNormalised, Path file) throws IOException {
+    private static void writeSummary(RunContext run, TrainResult r, float thetaNormalised, Path file)
+            throws IOException {
         TrainOptions options = run.options();
         ObjectMapper om = TrainingState.mapper();
         ObjectNode root = om.createObjectNode();

@@ -14,6 +14,13 @@ package io.github.saestitch.train;
  * @param dead            latents that have not fired on the last {@link TrainOptions#deadTokens} tokens
  * @param tokensPerSecond training throughput since the run (or resume) started
  */
-public record TrainProgress(int step, int totalSteps, long tokens, double learningRate, double loss, double mse,
-        double l0, int dead, double tokensPerSecond) {
-}
+public record TrainProgress(
+        int step,
+        int totalSteps,
+        long tokens,
+        double learningRate,
+        double loss,
+        double mse,
+        double l0,
+        int dead,
+        double tokensPerSecond) {}

@@ -22,9 +22,18 @@ import java.util.List;
  *                              shape, {@code (2·d·F + F + d)}; below 1 only for expander
  * @param outputDir             where the files went, or null for an in-memory run
  */
-public record TrainResult(TrainOptions options, Sae sae, EvalResult finalEval, List<EvalPoint> curve,
-        List<TrainingLog.Row> log, int steps, long tokens, double trainSeconds, float inputScale,
-        double storedParameterRatio, Path outputDir) {
+public record TrainResult(
+        TrainOptions options,
+        Sae sae,
+        EvalResult finalEval,
+        List<EvalPoint> curve,
+        List<TrainingLog.Row> log,
+        int steps,
+        long tokens,
+        double trainSeconds,
+        float inputScale,
+        double storedParameterRatio,
+        Path outputDir) {
 
     /** Sub-directory of the output directory holding the SAELens v6 SAE. */
     public static final String SAE_DIR = "sae";

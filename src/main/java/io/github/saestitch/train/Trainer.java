@@ -3,10 +3,6 @@ package io.github.saestitch.train;
 import io.github.saestitch.activations.ActivationRange;
 import io.github.saestitch.activations.ActivationSet;
 import io.github.saestitch.tensor.Kernels;
-import io.github.saestitch.tensor.Parallel;
-import io.github.saestitch.tensor.Quickselect;
-import io.github.saestitch.tensor.SplitMix64;
-import io.github.saestitch.tensor.Vec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,7 +64,8 @@ public final class Trainer {
      *                                  resume without checkpoint or with other options
      * @throws IllegalStateException    when the loss or a weight becomes non-finite (the last checkpoint is intact)
      */
-    public TrainResult train(ActivationSet acts, Path outDir, boolean resume, TrainListener listener) throws IOException {
+    public TrainResult train(ActivationSet acts, Path outDir, boolean resume, TrainListener listener)
+            throws IOException {
         Objects.requireNonNull(acts, "acts");
         long n = acts.numTokens();
         if (n <= 0) {
@@ -76,8 +73,8 @@ public final class Trainer {
         }
         long held = options.evalTokens();
         if (n - held < 1) {
-            throw new IllegalArgumentException("activation set " + acts.describe() + " has " + n + " tokens; holding out "
-                    + held + " for evaluation leaves none to train on (lower evalTokens)");
+            throw new IllegalArgumentException("activation set " + acts.describe() + " has " + n
+                    + " tokens; holding out " + held + " for evaluation leaves none to train on (lower evalTokens)");
         }
         BatchSource source = new ShuffledBatchSource(acts, 0, n - held, options.seed());
         ActivationSet heldOut = held > 0 ? new ActivationRange(acts, n - held, held) : null;
@@ -89,8 +86,9 @@ public final class Trainer {
      *
      * @see #train(ActivationSet, Path, boolean, TrainListener)
      */
-    public TrainResult train(BatchSource source, ActivationSet heldOut, Path outDir, boolean resume,
-            TrainListener listener) throws IOException {
+    public TrainResult train(
+            BatchSource source, ActivationSet heldOut, Path outDir, boolean resume, TrainListener listener)
+            throws IOException {
         Objects.requireNonNull(outDir, "outDir");
         Path ckpt = outDir.resolve(TrainResult.CHECKPOINT_DIR);
         if (resume) {
@@ -98,8 +96,8 @@ public final class Trainer {
                 throw new IllegalArgumentException("cannot resume: " + ckpt + " holds no checkpoint");
             }
         } else if (Files.exists(ckpt) || Files.exists(outDir.resolve(TrainResult.SAE_DIR))) {
-            throw new IllegalArgumentException(outDir + " already holds a training run; resume it or choose another "
-                    + "output directory");
+            throw new IllegalArgumentException(
+                    outDir + " already holds a training run; resume it or choose another " + "output directory");
         }
         return new TrainingRun(options, kernels, source, heldOut, outDir, listener).execute(resume);
     }

@@ -1,7 +1,7 @@
 package io.github.saestitch.train;
 
-import io.github.saestitch.tensor.SplitMix64;
 import io.github.saestitch.tensor.FloatMatrix;
+import io.github.saestitch.tensor.SplitMix64;
 import java.util.Arrays;
 
 /**
@@ -11,13 +11,13 @@ import java.util.Arrays;
  * decoder's transpose (Gao et al.; Anthropic's April 2024 update) and b_enc at 0.
  */
 final class TrainingInit {
-    private TrainingInit() {
-    }
+    private TrainingInit() {}
 
     /** A fresh state for {@code options} on {@code source} ({@code d} = its width); leaves the source at 0. */
     static TrainingState fresh(TrainOptions options, BatchSource source, int d) {
         ExpanderMask mask = options.architecture() == Architecture.EXPANDER
-                ? ExpanderMask.random(options.numLatents(), d, options.expanderDegree(), options.seed()) : null;
+                ? ExpanderMask.random(options.numLatents(), d, options.expanderDegree(), options.seed())
+                : null;
         SaeParams p = new SaeParams(d, options.numLatents(), mask);
         TrainingState s = new TrainingState(options, p, new TrainingLog());
         source.seek(0);

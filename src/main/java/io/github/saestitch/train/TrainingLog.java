@@ -48,14 +48,22 @@ public final class TrainingLog {
      *
      * @param eval the held-out metrics at this step, or null
      */
-    public record Row(int step, long tokens, double lr, double l1Coefficient, double loss, double mse, double l0,
-            double auxLoss, int dead, EvalPoint eval, double elapsedSeconds) {
-    }
+    public record Row(
+            int step,
+            long tokens,
+            double lr,
+            double l1Coefficient,
+            double loss,
+            double mse,
+            double l0,
+            double auxLoss,
+            int dead,
+            EvalPoint eval,
+            double elapsedSeconds) {}
 
     private final List<Row> rows = new ArrayList<>();
 
-    TrainingLog() {
-    }
+    TrainingLog() {}
 
     TrainingLog(List<Row> initial) {
         rows.addAll(initial);
@@ -86,15 +94,23 @@ public final class TrainingLog {
         AtomicOutput.writeFile(file, tmp -> {
             try (CsvWriter w = CsvWriter.open(tmp, HEADER)) {
                 for (Row r : rows) {
-                    w.integer(FORMAT_VERSION).integer(r.step()).integer(r.tokens()).significant(r.lr(), DIGITS)
-                            .significant(r.l1Coefficient(), DIGITS).significant(r.loss(), DIGITS)
-                            .significant(r.mse(), DIGITS).significant(r.l0(), DIGITS).significant(r.auxLoss(), DIGITS)
+                    w.integer(FORMAT_VERSION)
+                            .integer(r.step())
+                            .integer(r.tokens())
+                            .significant(r.lr(), DIGITS)
+                            .significant(r.l1Coefficient(), DIGITS)
+                            .significant(r.loss(), DIGITS)
+                            .significant(r.mse(), DIGITS)
+                            .significant(r.l0(), DIGITS)
+                            .significant(r.auxLoss(), DIGITS)
                             .integer(r.dead());
                     EvalPoint e = r.eval();
                     if (e == null) {
                         w.empty().empty().empty().empty();
                     } else {
-                        w.significant(e.mse(), DIGITS).significant(e.fvu(), DIGITS).significant(e.l0(), DIGITS)
+                        w.significant(e.mse(), DIGITS)
+                                .significant(e.fvu(), DIGITS)
+                                .significant(e.l0(), DIGITS)
                                 .integer(e.dead());
                     }
                     w.fixed(r.elapsedSeconds(), 3).endRow();

@@ -14,7 +14,12 @@ import java.util.Objects;
 final class TrainingRun {
     private final RunContext run;
 
-    TrainingRun(TrainOptions options, Kernels kernels, BatchSource source, ActivationSet heldOut, Path outDir,
+    TrainingRun(
+            TrainOptions options,
+            Kernels kernels,
+            BatchSource source,
+            ActivationSet heldOut,
+            Path outDir,
             TrainListener listener) {
         Objects.requireNonNull(source, "source");
         int d = source.dIn();
@@ -31,16 +36,24 @@ final class TrainingRun {
         if (options.architecture() == Architecture.EXPANDER && options.expanderDegree() > d) {
             throw new IllegalArgumentException("expander degree " + options.expanderDegree() + " exceeds d_in = " + d);
         }
-        this.run = new RunContext(options, kernels, source, heldOut, outDir,
-                listener == null ? TrainListener.NONE : listener, d);
+        this.run = new RunContext(
+                options, kernels, source, heldOut, outDir, listener == null ? TrainListener.NONE : listener, d);
     }
 
     TrainResult execute(boolean resume) throws IOException {
         TrainOptions options = run.options();
-        TrainingState state = resume ? TrainingState.load(Checkpoints.dir(run), options, run.d())
+        TrainingState state = resume
+                ? TrainingState.load(Checkpoints.dir(run), options, run.d())
                 : TrainingInit.fresh(options, run.source(), run.d());
-        SaeObjective objective = new SaeObjective(options.architecture(), run.kernels(), run.d(), options.numLatents(),
-                options.batchSize(), options.k(), options.auxK(), options.auxKCoefficient());
+        SaeObjective objective = new SaeObjective(
+                options.architecture(),
+                run.kernels(),
+                run.d(),
+                options.numLatents(),
+                options.batchSize(),
+                options.k(),
+                options.auxK(),
+                options.auxKCoefficient());
         run.source().seek(state.sourcePosition);
         run.listener().onStart(options, state.step + 1, run.source().describe());
         loop(state, objective);
@@ -64,8 +77,17 @@ final class TrainingRun {
             log.rowIfDue(r, dead);
             checkpoints.saveIfDue(r.step());
             double secs = (System.nanoTime() - t0) * 1e-9;
-            run.listener().onStep(new TrainProgress(r.step(), steps, state.tokens, r.lr(), r.stats().loss(), mseRaw,
-                    r.stats().l0(), dead, secs > 0 ? (state.tokens - tokensAtStart) / secs : 0));
+            run.listener()
+                    .onStep(new TrainProgress(
+                            r.step(),
+                            steps,
+                            state.tokens,
+                            r.lr(),
+                            r.stats().loss(),
+                            mseRaw,
+                            r.stats().l0(),
+                            dead,
+                            secs > 0 ? (state.tokens - tokensAtStart) / secs : 0));
         }
     }
 }

@@ -81,8 +81,10 @@ final class TrainingState {
         ObjectNode rng = root.putObject("rng");
         rng.put("algorithm", "splitmix64");
         rng.put("seed", options.seed());
-        rng.put("streams", "init=(seed,1); matryoshka prefixes=(seed,step); shuffling=(seed,epoch[,window]); "
-                + "expander mask=(seed)");
+        rng.put(
+                "streams",
+                "init=(seed,1); matryoshka prefixes=(seed,step); shuffling=(seed,epoch[,window]); "
+                        + "expander mask=(seed)");
         root.set("options", om.valueToTree(options));
         ArrayNode lf = root.putArray("last_fired");
         for (long v : lastFired) {
@@ -139,7 +141,8 @@ final class TrainingState {
                     + " activations, these have d_in = " + dIn);
         }
         ExpanderMask mask = options.architecture() == Architecture.EXPANDER
-                ? ExpanderMask.random(options.numLatents(), dIn, options.expanderDegree(), options.seed()) : null;
+                ? ExpanderMask.random(options.numLatents(), dIn, options.expanderDegree(), options.seed())
+                : null;
         SaeParams params = new SaeParams(dIn, options.numLatents(), mask);
         List<TrainingLog.Row> rows = new ArrayList<>();
         for (JsonNode r : root.withArray("log")) {

@@ -1,8 +1,8 @@
 package io.github.saestitch.train;
 
+import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Parallel;
 import io.github.saestitch.tensor.Vec;
-import io.github.saestitch.tensor.FloatMatrix;
 import java.util.Arrays;
 
 /**
@@ -15,8 +15,7 @@ import java.util.Arrays;
  */
 final class TrainingStep {
     /** What one step did: its number, its schedule and its batch's statistics (normalised units). */
-    record Result(int step, double lr, float l1, SaeObjective.Stats stats) {
-    }
+    record Result(int step, double lr, float l1, SaeObjective.Stats stats) {}
 
     private final RunContext run;
     private final TrainingState state;
@@ -53,8 +52,8 @@ final class TrainingStep {
         int[] prefixEnds = prefixes.forStep(step);
         int[] deadIdx = DeadLatents.forAuxK(options, state);
         Arrays.fill(fired, false);
-        SaeObjective.Stats st = objective.compute(state.params, xb, l1, deadIdx, prefixEnds, state.thresholdEma, grad,
-                fired);
+        SaeObjective.Stats st =
+                objective.compute(state.params, xb, l1, deadIdx, prefixEnds, state.thresholdEma, grad, fired);
         if (!Double.isFinite(st.loss())) {
             throw new IllegalStateException("the training loss became non-finite (" + st.loss() + ") at step "
                     + step + " (mse " + st.mse() + ", l0 " + st.l0() + "); the learning rate ("
@@ -74,9 +73,10 @@ final class TrainingStep {
         for (int i = 0; i < xb.length; i++) {
             float v = xb[i];
             if (!Float.isFinite(v)) {
-                throw new IllegalArgumentException("training activations from " + run.source().describe()
-                        + " contain a non-finite value (" + v + ") at stream token " + (pos + i / d) + ", dim "
-                        + i % d + " (step " + step + ")" + checkpoints.note());
+                throw new IllegalArgumentException(
+                        "training activations from " + run.source().describe()
+                                + " contain a non-finite value (" + v + ") at stream token " + (pos + i / d) + ", dim "
+                                + i % d + " (step " + step + ")" + checkpoints.note());
             }
             xb[i] = v * s;
         }
@@ -105,8 +105,8 @@ final class TrainingStep {
         state.sourcePosition = run.source().position();
         DeadLatents.markFired(state, fired);
         if (run.options().architecture().usesBatchTopK() && st.minKept() > 0f) {
-            state.thresholdEma = state.thresholdEma == 0f ? st.minKept()
-                    : 0.99f * state.thresholdEma + 0.01f * st.minKept();
+            state.thresholdEma =
+                    state.thresholdEma == 0f ? st.minKept() : 0.99f * state.thresholdEma + 0.01f * st.minKept();
         }
     }
 

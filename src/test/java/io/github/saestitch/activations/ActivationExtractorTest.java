@@ -1,11 +1,9 @@
 package io.github.saestitch.activations;
 
-import io.github.saestitch.tensor.FloatMatrix;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.saestitch.tensor.FloatMatrix;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,9 +13,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * End-to-end tests on MiniLM-L6 over a few short documents, with a 16-token context, 4-window batches and
@@ -29,6 +28,7 @@ class ActivationExtractorTest {
 
     @TempDir
     static Path shared;
+
     static Path texts;
     static ExtractionOptions base;
     static ExtractionSummary refSummary;
@@ -43,8 +43,13 @@ class ActivationExtractorTest {
     static void extractReference() throws IOException {
         texts = TestTexts.textFolder(shared);
         ref = shared.resolve("ref");
-        base = ExtractionOptions.defaults(ref).withCorpus(new CorpusSource.TextFiles(texts)).withMaxTokens(0)
-                .withContextLength(CONTEXT).withBatchSize(4).withShardTokens(32).withThreads(2)
+        base = ExtractionOptions.defaults(ref)
+                .withCorpus(new CorpusSource.TextFiles(texts))
+                .withMaxTokens(0)
+                .withContextLength(CONTEXT)
+                .withBatchSize(4)
+                .withShardTokens(32)
+                .withThreads(2)
                 .withHook(HookPoint.residPost(5));
         refSummary = ActivationExtractor.extract(base, ExtractionListener.NONE);
         tokenizer = ModelTokenizer.forModel(TransformerModel.MINILM_L6);
@@ -79,7 +84,9 @@ class ActivationExtractorTest {
             for (long i = 0; i < store.numTokens(); i++) {
                 int doc = store.docId(i);
                 if (docOrder.isEmpty() || docOrder.get(docOrder.size() - 1) != doc) {
-                    assertThat(docOrder).as("documents are contiguous in the store").doesNotContain(doc);
+                    assertThat(docOrder)
+                            .as("documents are contiguous in the store")
+                            .doesNotContain(doc);
                     docOrder.add(doc);
                 }
                 List<Integer> ids = got.computeIfAbsent(doc, k -> new ArrayList<>());
@@ -91,14 +98,23 @@ class ActivationExtractorTest {
                 if (e.getValue().length == 0) {
                     assertThat(got).doesNotContainKey(e.getKey());
                 } else {
-                    assertThat(got.get(e.getKey())).as("tokens of %s", corpus.info(e.getKey()).name())
+                    assertThat(got.get(e.getKey()))
+                            .as("tokens of %s", corpus.info(e.getKey()).name())
                             .containsExactly(Arrays.stream(e.getValue()).boxed().toArray(Integer[]::new));
                 }
             }
             // The seeded shuffle visits documents out of corpus order.
-            assertThat(docOrder).hasSize(4).isNotEqualTo(docOrder.stream().sorted().toList());
-            assertThat(store.documents()).extracting(DocumentInfo::name)
-                    .containsExactly("a-flood.txt", "b-bridge.txt", "e-empty.txt", "letters/c-letter.txt", "letters/d-physics.txt");
+            assertThat(docOrder)
+                    .hasSize(4)
+                    .isNotEqualTo(docOrder.stream().sorted().toList());
+            assertThat(store.documents())
+                    .extracting(DocumentInfo::name)
+                    .containsExactly(
+                            "a-flood.txt",
+                            "b-bridge.txt",
+                            "e-empty.txt",
+                            "letters/c-letter.txt",
+                            "letters/d-physics.txt");
             assertThat(store.documents().get(3).genre()).isEqualTo("letters");
         }
     }
@@ -135,7 +151,7 @@ class ActivationExtractorTest {
         int windowTokens = CONTEXT - 2;
         int batch = base.batchSize();
         try (ActivationStore store = ActivationStore.open(ref);
-             OnnxTransformer plain = OnnxTransformer.openUnmodified(m, m.readOnnx(), 2)) {
+                OnnxTransformer plain = OnnxTransformer.openUnmodified(m, m.readOnnx(), 2)) {
             assertThat(store.manifest().onnxTensor()).isEqualTo("last_hidden_state");
             // Rebuild the extractor's windows in store order ([CLS] tokens [SEP] [PAD]...), and run them through
             // the unmodified model in the same batches of 4.
@@ -227,15 +243,20 @@ class ActivationExtractorTest {
     @Test
     void raisingTheBudgetExtendsAStoreToTheBytesOfOneLongerRun() throws IOException {
         Path out = tmp.resolve("grown");
-        ExtractionSummary first = ActivationExtractor.extract(base.withOut(out).withMaxTokens(50), ExtractionListener.NONE);
+        ExtractionSummary first =
+                ActivationExtractor.extract(base.withOut(out).withMaxTokens(50), ExtractionListener.NONE);
         assertThat(first.tokens()).isEqualTo(50);
         assertThat(first.complete()).isTrue();
-        ExtractionSummary again = ActivationExtractor.extract(base.withOut(out).withMaxTokens(50), ExtractionListener.NONE);
+        ExtractionSummary again =
+                ActivationExtractor.extract(base.withOut(out).withMaxTokens(50), ExtractionListener.NONE);
         assertThat(again.newTokens()).isZero();
-        ExtractionSummary grown = ActivationExtractor.extract(base.withOut(out).withMaxTokens(0), ExtractionListener.NONE);
+        ExtractionSummary grown =
+                ActivationExtractor.extract(base.withOut(out).withMaxTokens(0), ExtractionListener.NONE);
         assertThat(grown.tokens()).isEqualTo(refSummary.tokens());
-        try (ActivationStore a = ActivationStore.open(ref); ActivationStore b = ActivationStore.open(out)) {
-            assertThat(b.block(0, (int) b.numTokens()).toArray()).isEqualTo(a.block(0, (int) a.numTokens()).toArray());
+        try (ActivationStore a = ActivationStore.open(ref);
+                ActivationStore b = ActivationStore.open(out)) {
+            assertThat(b.block(0, (int) b.numTokens()).toArray())
+                    .isEqualTo(a.block(0, (int) a.numTokens()).toArray());
             assertThat(b.tokenIds(0, (int) b.numTokens())).isEqualTo(a.tokenIds(0, (int) a.numTokens()));
         }
     }
@@ -243,11 +264,13 @@ class ActivationExtractorTest {
     @Test
     void aStoreFromAnotherLayerOrContextIsRefusedAndLeftAlone() throws IOException {
         byte[] before = Files.readAllBytes(ref.resolve(StoreManifest.FILE));
-        assertThatThrownBy(() -> ActivationExtractor.extract(base.withHook(HookPoint.residPost(3)), ExtractionListener.NONE))
+        assertThatThrownBy(() ->
+                        ActivationExtractor.extract(base.withHook(HookPoint.residPost(3)), ExtractionListener.NONE))
                 .isInstanceOf(ActivationsException.class)
                 .hasMessageContaining(ref.toString())
                 .hasMessageContaining("layer: store has 5, this run has 3");
-        assertThatThrownBy(() -> ActivationExtractor.extract(base.withContextLength(32).withSeed(9), ExtractionListener.NONE))
+        assertThatThrownBy(() ->
+                        ActivationExtractor.extract(base.withContextLength(32).withSeed(9), ExtractionListener.NONE))
                 .isInstanceOf(ActivationsException.class)
                 .hasMessageContaining("context_length: store has 16, this run has 32")
                 .hasMessageContaining("seed: store has 0, this run has 9");
@@ -268,19 +291,22 @@ class ActivationExtractorTest {
         Path empty = Files.createDirectories(tmp.resolve("empty"));
         Files.writeString(empty.resolve("a.txt"), "   \n\n");
         Path out = tmp.resolve("never");
-        assertThatThrownBy(() -> ActivationExtractor.extract(base.withOut(out).withCorpus(new CorpusSource.TextFiles(empty)),
-                ExtractionListener.NONE))
+        assertThatThrownBy(() -> ActivationExtractor.extract(
+                        base.withOut(out).withCorpus(new CorpusSource.TextFiles(empty)), ExtractionListener.NONE))
                 .isInstanceOf(ActivationsException.class)
                 .hasMessageContaining("the corpus has no text");
-        assertThatThrownBy(() -> ActivationExtractor.extract(base.withOut(out)
-                .withCorpus(new CorpusSource.TextFiles(tmp.resolve("nowhere"))), ExtractionListener.NONE))
+        assertThatThrownBy(() -> ActivationExtractor.extract(
+                        base.withOut(out).withCorpus(new CorpusSource.TextFiles(tmp.resolve("nowhere"))),
+                        ExtractionListener.NONE))
                 .isInstanceOf(ActivationsException.class)
                 .hasMessageContaining("nowhere")
                 .hasMessageContaining("corpus not found");
         Path noTxt = Files.createDirectories(tmp.resolve("notxt"));
         Files.writeString(noTxt.resolve("a.md"), "text");
-        assertThatThrownBy(() -> CorpusSource.parse(noTxt.toString(), "text", tmp).open())
-                .isInstanceOf(ActivationsException.class).hasMessageContaining("holds no .txt files");
+        assertThatThrownBy(
+                        () -> CorpusSource.parse(noTxt.toString(), "text", tmp).open())
+                .isInstanceOf(ActivationsException.class)
+                .hasMessageContaining("holds no .txt files");
         assertThat(out).doesNotExist();
     }
 
@@ -288,8 +314,10 @@ class ActivationExtractorTest {
     void jsonlDocumentsAreTokenizedLikeTheSameTextInFiles() throws IOException {
         Path jsonl = TestTexts.jsonl(tmp);
         Path out = tmp.resolve("jsonl-store");
-        ExtractionOptions o = base.withOut(out).withCorpus(new CorpusSource.Jsonl(jsonl, "body"))
-                .withHook(HookPoint.embeddings()).withShuffleDocuments(false);
+        ExtractionOptions o = base.withOut(out)
+                .withCorpus(new CorpusSource.Jsonl(jsonl, "body"))
+                .withHook(HookPoint.embeddings())
+                .withShuffleDocuments(false);
         ExtractionSummary s = ActivationExtractor.extract(o, ExtractionListener.NONE);
         try (ActivationStore store = ActivationStore.open(out)) {
             assertThat(store.manifest().hookName()).isEqualTo("blocks.0.hook_resid_pre");
@@ -313,9 +341,15 @@ class ActivationExtractorTest {
     @Test
     void specialTokensAreStoredOnlyWhenAsked() {
         Path out = tmp.resolve("specials");
-        ExtractionSummary s = ActivationExtractor.extract(base.withOut(out).withSpecialTokens(true)
-                .withHook(HookPoint.residPost(0)).withDtype(StoreDtype.BFLOAT16), ExtractionListener.NONE);
-        long windows = expectedTokens().values().stream().mapToLong(a -> (a.length + CONTEXT - 3) / (CONTEXT - 2)).sum();
+        ExtractionSummary s = ActivationExtractor.extract(
+                base.withOut(out)
+                        .withSpecialTokens(true)
+                        .withHook(HookPoint.residPost(0))
+                        .withDtype(StoreDtype.BFLOAT16),
+                ExtractionListener.NONE);
+        long windows = expectedTokens().values().stream()
+                .mapToLong(a -> (a.length + CONTEXT - 3) / (CONTEXT - 2))
+                .sum();
         assertThat(s.tokens()).isEqualTo(refSummary.tokens() + 2 * windows);
         try (ActivationStore store = ActivationStore.open(out)) {
             assertThat(store.manifest().dtype()).isEqualTo("bfloat16");
@@ -337,9 +371,10 @@ class ActivationExtractorTest {
             StoreNpy.exportActivations(store, acts);
             StoreNpy.exportTokenIds(store, ids);
         }
-        StoreNpy.importNpy(new StoreNpy.ImportOptions(acts, ids, TransformerModel.MINILM_L6, "blocks.5.hook_resid_post", back,
-                StoreDtype.FLOAT32, 1000));
-        try (ActivationStore a = ActivationStore.open(ref); ActivationStore b = ActivationStore.open(back)) {
+        StoreNpy.importNpy(new StoreNpy.ImportOptions(
+                acts, ids, TransformerModel.MINILM_L6, "blocks.5.hook_resid_post", back, StoreDtype.FLOAT32, 1000));
+        try (ActivationStore a = ActivationStore.open(ref);
+                ActivationStore b = ActivationStore.open(back)) {
             int n = (int) a.numTokens();
             assertThat(b.block(0, n).toArray()).isEqualTo(a.block(0, n).toArray());
             assertThat(b.tokenIds(0, n)).isEqualTo(a.tokenIds(0, n));
@@ -355,11 +390,14 @@ class ActivationExtractorTest {
         StoreManifest a = StoreManifest.read(want);
         StoreManifest b = StoreManifest.read(got);
         assertThat(b.withTimes("t", "t")).isEqualTo(a.withTimes("t", "t"));
-        assertThat(Files.readAllBytes(got.resolve(StoreLayout.DOCUMENTS))).isEqualTo(Files.readAllBytes(want.resolve(StoreLayout.DOCUMENTS)));
+        assertThat(Files.readAllBytes(got.resolve(StoreLayout.DOCUMENTS)))
+                .isEqualTo(Files.readAllBytes(want.resolve(StoreLayout.DOCUMENTS)));
         for (StoreManifest.Shard s : a.shards()) {
-            for (String f : List.of("acts.f32", StoreLayout.TOKEN_IDS, StoreLayout.DOC_IDS, StoreLayout.DOC_POS, StoreLayout.CTX_POS)) {
+            for (String f : List.of(
+                    "acts.f32", StoreLayout.TOKEN_IDS, StoreLayout.DOC_IDS, StoreLayout.DOC_POS, StoreLayout.CTX_POS)) {
                 assertThat(Files.readAllBytes(got.resolve(s.name()).resolve(f)))
-                        .as("%s/%s", s.name(), f).isEqualTo(Files.readAllBytes(want.resolve(s.name()).resolve(f)));
+                        .as("%s/%s", s.name(), f)
+                        .isEqualTo(Files.readAllBytes(want.resolve(s.name()).resolve(f)));
             }
         }
         try (Stream<Path> files = Files.list(got)) {

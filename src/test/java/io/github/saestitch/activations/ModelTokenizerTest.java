@@ -1,12 +1,11 @@
 package io.github.saestitch.activations;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import java.util.SplittableRandom;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 class ModelTokenizerTest {
     static ModelTokenizer tok;
@@ -36,8 +35,28 @@ class ModelTokenizerTest {
     @Test
     void longTextsEncodedInPiecesGiveTheIdsOfOneWholeEncode() {
         // Seeded random "sentences" of real words, with line breaks, past several piece boundaries.
-        String[] words = {"the", "river", "rose", "slowly", "through", "night", "unbelievably", "committee", "report",
-                "delivered", "exponentially", "barrier's", "width", "(", ")", ",", ".", "quantum", "tunnelling", "42"};
+        String[] words = {
+            "the",
+            "river",
+            "rose",
+            "slowly",
+            "through",
+            "night",
+            "unbelievably",
+            "committee",
+            "report",
+            "delivered",
+            "exponentially",
+            "barrier's",
+            "width",
+            "(",
+            ")",
+            ",",
+            ".",
+            "quantum",
+            "tunnelling",
+            "42"
+        };
         SplittableRandom r = new SplittableRandom(11);
         StringBuilder sb = new StringBuilder();
         while (sb.length() < 3 * ModelTokenizer.PIECE_CHARS + 1234) {
@@ -57,9 +76,10 @@ class ModelTokenizerTest {
     }
 
     private static long[] wholeEncode(String text) {
-        try (ai.djl.huggingface.tokenizers.HuggingFaceTokenizer t = ai.djl.huggingface.tokenizers.HuggingFaceTokenizer.newInstance(
-                new java.io.ByteArrayInputStream(TransformerModel.MINILM_L6.readTokenizerJson()),
-                java.util.Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"))) {
+        try (ai.djl.huggingface.tokenizers.HuggingFaceTokenizer t =
+                ai.djl.huggingface.tokenizers.HuggingFaceTokenizer.newInstance(
+                        new java.io.ByteArrayInputStream(TransformerModel.MINILM_L6.readTokenizerJson()),
+                        java.util.Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"))) {
             return t.encode(text, false, false).getIds();
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);

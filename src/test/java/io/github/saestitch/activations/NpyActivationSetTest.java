@@ -6,22 +6,30 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.saestitch.io.FileFormatException;
 import io.github.saestitch.io.Fixtures;
-import io.github.saestitch.io.Npy;
 import io.github.saestitch.tensor.FloatMatrix;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class NpyActivationSetTest {
     private static final JsonNode EXPECTED = Fixtures.json("npy/expected.json");
 
     /** Reading in uneven blocks must give back exactly the rows of the file, whatever its dtype and order. */
     @ParameterizedTest
-    @ValueSource(strings = {"v1_f4.npy", "v1_f2.npy", "v1_f8.npy", "fortran_f4.npy", "fortran_f8.npy", "c_3d_f4.npy",
-            "v2_f4.npy", "long_f4.npy"})
+    @ValueSource(
+            strings = {
+                "v1_f4.npy",
+                "v1_f2.npy",
+                "v1_f8.npy",
+                "fortran_f4.npy",
+                "fortran_f8.npy",
+                "c_3d_f4.npy",
+                "v2_f4.npy",
+                "long_f4.npy"
+            })
     void blocksReassembleTheWholeFile(String file) throws IOException {
         JsonNode exp = EXPECTED.get(file);
         long[] shape = Fixtures.longs(exp.get("shape"));

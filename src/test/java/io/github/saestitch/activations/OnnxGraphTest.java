@@ -1,14 +1,13 @@
 package io.github.saestitch.activations;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-
-import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class OnnxGraphTest {
     private static byte[] model;
@@ -26,9 +25,11 @@ class OnnxGraphTest {
         assertThat(graph.outputs()).containsExactly("last_hidden_state");
         assertThat(graph.node("/encoder/layer.3/output/LayerNorm/Add_1").outputs())
                 .containsExactly("/encoder/layer.3/output/LayerNorm/Add_1_output_0");
-        assertThat(graph.node("/encoder/layer.5/output/LayerNorm/Add_1").outputs()).containsExactly("last_hidden_state");
+        assertThat(graph.node("/encoder/layer.5/output/LayerNorm/Add_1").outputs())
+                .containsExactly("last_hidden_state");
         assertThat(graph.node("/embeddings/LayerNorm/Add_1")).isNotNull();
-        assertThat(graph.node("/encoder/layer.0/attention/output/LayerNorm/Add_1")).isNotNull();
+        assertThat(graph.node("/encoder/layer.0/attention/output/LayerNorm/Add_1"))
+                .isNotNull();
     }
 
     @Test
@@ -66,7 +67,8 @@ class OnnxGraphTest {
                 assertThat(g.producesTensor(t)).as("%s %s", m, t).isTrue();
             }
         }
-        assertThat(OnnxTransformer.tensorName(m, g, HookPoint.residPost(m.numLayers() - 1))).isEqualTo("last_hidden_state");
+        assertThat(OnnxTransformer.tensorName(m, g, HookPoint.residPost(m.numLayers() - 1)))
+                .isEqualTo("last_hidden_state");
         assertThat(OnnxTransformer.tensorName(m, g, new HookPoint(1, HookPoint.Site.RESID_PRE)))
                 .isEqualTo("/encoder/layer.0/output/LayerNorm/Add_1_output_0");
     }
@@ -74,7 +76,8 @@ class OnnxGraphTest {
     @Test
     void refusesTensorsNoNodeProduces() {
         assertThatThrownBy(() -> OnnxGraph.withOutputs(model, List.of("/encoder/layer.9/output"), true))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("/encoder/layer.9/output");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("/encoder/layer.9/output");
         assertThatThrownBy(() -> OnnxGraph.parse(new byte[] {8, 1, 0x12, 5, 'a'}))
                 .isInstanceOf(IllegalArgumentException.class);
     }

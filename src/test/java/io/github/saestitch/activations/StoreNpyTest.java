@@ -1,16 +1,15 @@
 package io.github.saestitch.activations;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.github.saestitch.io.Npy;
 import io.github.saestitch.io.NpyArray;
 import io.github.saestitch.tensor.FloatMatrix;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class StoreNpyTest {
     private static final int D = 8;
@@ -32,22 +31,26 @@ class StoreNpyTest {
             assertThat(a.dtype()).isEqualTo(Npy.DType.F4);
         }
         Path back = tmp.resolve("back");
-        StoreManifest m = StoreNpy.importNpy(new StoreNpy.ImportOptions(acts, ids, null, "blocks.0.hook_resid_post", back,
-                StoreDtype.FLOAT32, 128));
+        StoreManifest m = StoreNpy.importNpy(
+                new StoreNpy.ImportOptions(acts, ids, null, "blocks.0.hook_resid_post", back, StoreDtype.FLOAT32, 128));
         assertThat(m.tokenCount()).isEqualTo(500);
         assertThat(m.shards()).hasSize(4);
         assertThat(m.corpus().kind()).isEqualTo("npy");
-        try (ActivationStore a = ActivationStore.open(src); ActivationStore b = ActivationStore.open(back)) {
+        try (ActivationStore a = ActivationStore.open(src);
+                ActivationStore b = ActivationStore.open(back)) {
             assertThat(b.block(0, 500).toArray()).isEqualTo(a.block(0, 500).toArray());
             assertThat(b.tokenIds(0, 500)).isEqualTo(a.tokenIds(0, 500));
             assertThat(b.docId(7)).isEqualTo(-1);
         }
         // Importing the same file again into the same store is a no-op; other data is refused.
-        StoreNpy.importNpy(new StoreNpy.ImportOptions(acts, ids, null, "blocks.0.hook_resid_post", back, StoreDtype.FLOAT32, 128));
+        StoreNpy.importNpy(
+                new StoreNpy.ImportOptions(acts, ids, null, "blocks.0.hook_resid_post", back, StoreDtype.FLOAT32, 128));
         Path other = tmp.resolve("other.npy");
         Npy.write(other, FloatMatrix.zeros(3, D));
-        assertThatThrownBy(() -> StoreNpy.importNpy(new StoreNpy.ImportOptions(other, null, null, null, back, StoreDtype.FLOAT32, 128)))
-                .isInstanceOf(ActivationsException.class).hasMessageContaining("corpus");
+        assertThatThrownBy(() -> StoreNpy.importNpy(
+                        new StoreNpy.ImportOptions(other, null, null, null, back, StoreDtype.FLOAT32, 128)))
+                .isInstanceOf(ActivationsException.class)
+                .hasMessageContaining("corpus");
     }
 
     @Test
@@ -73,10 +76,12 @@ class StoreNpyTest {
             assertThat(s.block(36, 1).get(0, 5)).isEqualTo(StoreDtype.fromBf16(StoreDtype.toBf16(x.get(36, 5))));
         }
         assertThat(store.resolve("shard-000000").resolve(StoreLayout.TOKEN_IDS)).doesNotExist();
-        assertThatThrownBy(() -> ActivationSets.open(tmp.resolve("nope.npy"))).isInstanceOf(ActivationsException.class)
+        assertThatThrownBy(() -> ActivationSets.open(tmp.resolve("nope.npy")))
+                .isInstanceOf(ActivationsException.class)
                 .hasMessageContaining("activations not found");
         Path txt = Files.writeString(tmp.resolve("a.txt"), "x");
-        assertThatThrownBy(() -> ActivationSets.open(txt)).isInstanceOf(ActivationsException.class)
+        assertThatThrownBy(() -> ActivationSets.open(txt))
+                .isInstanceOf(ActivationsException.class)
                 .hasMessageContaining("not an activation store directory nor a .npy file");
     }
 
@@ -86,13 +91,18 @@ class StoreNpyTest {
         Npy.write(npy, FloatMatrix.zeros(4, D));
         Path ids = tmp.resolve("ids.npy");
         Npy.write(ids, new float[] {1, 2, 3});
-        assertThatThrownBy(() -> StoreNpy.importNpy(new StoreNpy.ImportOptions(npy, ids, null, null, tmp.resolve("s"), StoreDtype.FLOAT32, 8)))
-                .isInstanceOf(ActivationsException.class).hasMessageContaining("holds 3 token ids but the activations have 4 rows");
+        assertThatThrownBy(() -> StoreNpy.importNpy(
+                        new StoreNpy.ImportOptions(npy, ids, null, null, tmp.resolve("s"), StoreDtype.FLOAT32, 8)))
+                .isInstanceOf(ActivationsException.class)
+                .hasMessageContaining("holds 3 token ids but the activations have 4 rows");
         Npy.write(ids, new float[] {1, 2, 3.5f, 4});
-        assertThatThrownBy(() -> StoreNpy.importNpy(new StoreNpy.ImportOptions(npy, ids, null, null, tmp.resolve("s"), StoreDtype.FLOAT32, 8)))
-                .isInstanceOf(ActivationsException.class).hasMessageContaining("element 2 is 3.5, not a token id");
-        assertThatThrownBy(() -> StoreNpy.importNpy(new StoreNpy.ImportOptions(npy, null, TransformerModel.MINILM_L6, null,
-                tmp.resolve("s"), StoreDtype.FLOAT32, 8)))
-                .isInstanceOf(ActivationsException.class).hasMessageContaining("d=8 but minilm-l6 has d=384");
+        assertThatThrownBy(() -> StoreNpy.importNpy(
+                        new StoreNpy.ImportOptions(npy, ids, null, null, tmp.resolve("s"), StoreDtype.FLOAT32, 8)))
+                .isInstanceOf(ActivationsException.class)
+                .hasMessageContaining("element 2 is 3.5, not a token id");
+        assertThatThrownBy(() -> StoreNpy.importNpy(new StoreNpy.ImportOptions(
+                        npy, null, TransformerModel.MINILM_L6, null, tmp.resolve("s"), StoreDtype.FLOAT32, 8)))
+                .isInstanceOf(ActivationsException.class)
+                .hasMessageContaining("d=8 but minilm-l6 has d=384");
     }
 }

@@ -8,8 +8,7 @@ import java.util.SplittableRandom;
 
 /** Writes stores of seeded random rows through {@link StoreWriter}, without a model, for fast store tests. */
 final class SyntheticStore {
-    private SyntheticStore() {
-    }
+    private SyntheticStore() {}
 
     /** Value of element {@code (row, k)} in a store written with {@code seed}. */
     static float value(long seed, long row, int k) {
@@ -48,10 +47,32 @@ final class SyntheticStore {
                 return 0;
             }
         };
-        StoreManifest fresh = new StoreManifest(StoreManifest.FORMAT_VERSION, StoreManifest.KIND, null, -1, "unknown",
-                "synthetic", "", dtype.id(), d, 0, n, false, null,
-                new StoreManifest.CorpusInfo("text", "synthetic", "n=" + n, docs), 0, false, seed, false, 1, shardTokens,
-                true, List.of(), new StoreManifest.Resume(0, 0, 0), "t", "t");
+        StoreManifest fresh = new StoreManifest(
+                StoreManifest.FORMAT_VERSION,
+                StoreManifest.KIND,
+                null,
+                -1,
+                "unknown",
+                "synthetic",
+                "",
+                dtype.id(),
+                d,
+                0,
+                n,
+                false,
+                null,
+                new StoreManifest.CorpusInfo("text", "synthetic", "n=" + n, docs),
+                0,
+                false,
+                seed,
+                false,
+                1,
+                shardTokens,
+                true,
+                List.of(),
+                new StoreManifest.Resume(0, 0, 0),
+                "t",
+                "t");
         try (StoreWriter w = StoreWriter.open(dir, fresh, corpus, n)) {
             int chunk = 101;
             for (long start = 0; start < n; start += chunk) {

@@ -8,8 +8,7 @@ import java.util.List;
 
 /** Small corpora written into a test's temp folder. */
 public final class TestTexts {
-    private TestTexts() {
-    }
+    private TestTexts() {}
 
     static final List<String> DOCS = List.of(
             "The river rose slowly through the night, and by morning the low fields were under water. "
@@ -43,8 +42,11 @@ public final class TestTexts {
     static Path jsonl(Path root) throws IOException {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < DOCS.size(); i++) {
-            sb.append("{\"id\": ").append(i).append(", \"body\": ")
-                    .append(StoreManifest.MAPPER.writeValueAsString(DOCS.get(i))).append("}\n");
+            sb.append("{\"id\": ")
+                    .append(i)
+                    .append(", \"body\": ")
+                    .append(StoreManifest.MAPPER.writeValueAsString(DOCS.get(i)))
+                    .append("}\n");
             if (i == 1) {
                 sb.append("\n");
             }

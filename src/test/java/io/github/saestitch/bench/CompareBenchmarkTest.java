@@ -20,9 +20,11 @@ class CompareBenchmarkTest {
 
     @Test
     void smallRunMeasuresAndAgreesWithTheNumpyPeer() throws Exception {
-        CompareBenchmark.Config config = CompareBenchmark.Config.defaults().withSizes(16, 24, 48, 600).withRepeats(1)
+        CompareBenchmark.Config config = CompareBenchmark.Config.defaults()
+                .withSizes(16, 24, 48, 600)
+                .withRepeats(1)
                 .withOptions(CompareOptions.defaults().withBlockTokens(128).withThreads(2));
-        CompareBenchmark.Result r = CompareBenchmark.run(new ScalarKernels(), config, (String s) -> { });
+        CompareBenchmark.Result r = CompareBenchmark.run(new ScalarKernels(), config, (String s) -> {});
         assertThat(r.compareSeconds()).isPositive();
         assertThat(r.gemmSeconds()).isPositive();
         assertThat(r.gemmFlops()).isEqualTo(2.0 * 600 * 16 * (24 + 48));
@@ -44,7 +46,8 @@ class CompareBenchmarkTest {
         CompareBenchmark.Config config = CompareBenchmark.Config.defaults();
         String tokens = System.getProperty("saestitch.bench.tokens");
         if (tokens != null) {
-            config = config.withSizes(config.dIn(), config.smallLatents(), config.largeLatents(), Integer.parseInt(tokens));
+            config = config.withSizes(
+                    config.dIn(), config.smallLatents(), config.largeLatents(), Integer.parseInt(tokens));
         }
         if ("false".equals(System.getProperty("saestitch.bench.numpy"))) {
             config = config.withoutNumpy();

@@ -16,8 +16,8 @@ class KernelBenchmarkTest {
     @Test
     void missingPythonIsReportedNotThrown() {
         List<String> lines = new ArrayList<>();
-        KernelBenchmark.Options opts = new KernelBenchmark.Options(0, 1, true, "/nonexistent/python3",
-                Duration.ofSeconds(5), 1L);
+        KernelBenchmark.Options opts =
+                new KernelBenchmark.Options(0, 1, true, "/nonexistent/python3", Duration.ofSeconds(5), 1L);
         List<KernelBenchmark.Result> results = KernelBenchmark.numpyPeer(lines::add, opts);
         assertThat(results).isEmpty();
         assertThat(lines).anyMatch(l -> l.startsWith("numpy peer: not run"));
@@ -36,7 +36,7 @@ class KernelBenchmarkTest {
 
     @Test
     void defaultBackendsAreNativeAndVector() {
-        List<Kernels> backends = KernelBenchmark.defaultBackends(line -> { });
+        List<Kernels> backends = KernelBenchmark.defaultBackends(line -> {});
         assertThat(backends).extracting(Kernels::name).containsExactly("openblas", "vector");
     }
 

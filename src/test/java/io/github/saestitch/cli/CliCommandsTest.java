@@ -10,7 +10,6 @@ import io.github.saestitch.io.SaeFormats;
 import io.github.saestitch.sae.Sae;
 import io.github.saestitch.tensor.FloatMatrix;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,21 +27,27 @@ import org.junit.jupiter.params.provider.MethodSource;
 class CliCommandsTest {
     /** eval --json must agree with numpy's float64 computation to this relative tolerance (issue #2). */
     static final double NUMPY_RELATIVE_TOLERANCE = 1e-5;
+
     static final Path FIXTURES = Path.of("src/test/resources/fixtures/sae");
     static final ObjectMapper JSON = new ObjectMapper();
 
     static Stream<Arguments> fixtures() throws IOException {
         List<Arguments> out = new ArrayList<>();
         for (JsonNode f : JSON.readTree(FIXTURES.resolve("index.json").toFile())) {
-            out.add(Arguments.of(f.get("name").asText(), f.get("directory").asText(), f.get("format").asText(),
-                    f.get("activations_file").asText(), f.get("expected_file").asText()));
+            out.add(Arguments.of(
+                    f.get("name").asText(),
+                    f.get("directory").asText(),
+                    f.get("format").asText(),
+                    f.get("activations_file").asText(),
+                    f.get("expected_file").asText()));
         }
         return out.stream();
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("fixtures")
-    void infoReportsDetectedFormat(String name, String dir, String format, String acts, String expected) throws IOException {
+    void infoReportsDetectedFormat(String name, String dir, String format, String acts, String expected)
+            throws IOException {
         CliRunner r = CliRunner.run("info", FIXTURES.resolve(dir).toString(), "--json");
         assertThat(r.exitCode()).as(r.err()).isZero();
         JsonNode info = JSON.readTree(r.out());
@@ -50,22 +55,31 @@ class CliCommandsTest {
         assertThat(info.get("format").asText()).isEqualTo(format);
         assertThat(info.get("d_in").asInt()).isEqualTo(exp.get("d_in").asInt());
         assertThat(info.get("d_sae").asInt()).isEqualTo(exp.get("num_latents").asInt());
-        assertThat(CliRunner.run("info", FIXTURES.resolve(dir).toString()).out()).contains(format, "d_sae");
+        assertThat(CliRunner.run("info", FIXTURES.resolve(dir).toString()).out())
+                .contains(format, "d_sae");
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("fixtures")
-    void evalJsonAgreesWithNumpy(String name, String dir, String format, String acts, String expected) throws IOException {
+    void evalJsonAgreesWithNumpy(String name, String dir, String format, String acts, String expected)
+            throws IOException {
         for (String kernels : List.of("scalar", "auto")) {
-            CliRunner r = CliRunner.run("eval", FIXTURES.resolve(dir).toString(), "--acts",
-                    FIXTURES.resolve(acts).toString(), "--json", "--kernels", kernels);
+            CliRunner r = CliRunner.run(
+                    "eval",
+                    FIXTURES.resolve(dir).toString(),
+                    "--acts",
+                    FIXTURES.resolve(acts).toString(),
+                    "--json",
+                    "--kernels",
+                    kernels);
             assertThat(r.exitCode()).as(r.err()).isZero();
             JsonNode got = JSON.readTree(r.out());
             JsonNode m = JSON.readTree(FIXTURES.resolve(expected).toFile()).get("metrics");
             assertThat(got.get("tokens").asLong()).isEqualTo(m.get("num_tokens").asLong());
             for (String key : List.of("mse", "fvu")) {
                 double e = m.get(key).asDouble();
-                assertThat(got.get(key).asDouble()).as(name + " " + key + " with " + kernels)
+                assertThat(got.get(key).asDouble())
+                        .as(name + " " + key + " with " + kernels)
                         .isCloseTo(e, within(NUMPY_RELATIVE_TOLERANCE * Math.abs(e)));
             }
             assertThat(got.get("l0").asDouble()).isCloseTo(m.get("l0").asDouble(), within(1e-9));
@@ -75,8 +89,14 @@ class CliCommandsTest {
 
     @Test
     void evalTokensLimitsTheSet() throws IOException {
-        CliRunner r = CliRunner.run("eval", FIXTURES.resolve("saelens_v6_relu").toString(), "--acts",
-                FIXTURES.resolve("saelens_v6_relu.acts.npy").toString(), "--tokens", "10", "--json");
+        CliRunner r = CliRunner.run(
+                "eval",
+                FIXTURES.resolve("saelens_v6_relu").toString(),
+                "--acts",
+                FIXTURES.resolve("saelens_v6_relu.acts.npy").toString(),
+                "--tokens",
+                "10",
+                "--json");
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(JSON.readTree(r.out()).get("tokens").asLong()).isEqualTo(10);
     }
@@ -86,9 +106,13 @@ class CliCommandsTest {
         Path src = FIXTURES.resolve("saelens_v6_topk");
         Path sparsify = tmp.resolve("as-sparsify");
         Path back = tmp.resolve("back");
-        assertThat(CliRunner.run("convert", src.toString(), sparsify.toString(), "--to", "sparsify").exitCode()).isZero();
+        assertThat(CliRunner.run("convert", src.toString(), sparsify.toString(), "--to", "sparsify")
+                        .exitCode())
+                .isZero();
         assertThat(CliRunner.run("info", sparsify.toString(), "--json").out()).contains("\"sparsify\"");
-        assertThat(CliRunner.run("convert", sparsify.toString(), back.toString()).exitCode()).isZero();
+        assertThat(CliRunner.run("convert", sparsify.toString(), back.toString())
+                        .exitCode())
+                .isZero();
         Sae a = SaeFormats.load(src).sae();
         Sae b = SaeFormats.load(back).sae();
         assertThat(b.wEnc().toArray()).isEqualTo(a.wEnc().toArray());
@@ -101,21 +125,27 @@ class CliCommandsTest {
     @Test
     void convertRefusesWhatTheTargetCannotHoldAndWritesNothing(@TempDir Path tmp) {
         Path out = tmp.resolve("out");
-        CliRunner r = CliRunner.run("convert", FIXTURES.resolve("saelens_v6_relu").toString(), out.toString(), "--to", "sparsify");
+        CliRunner r = CliRunner.run(
+                "convert", FIXTURES.resolve("saelens_v6_relu").toString(), out.toString(), "--to", "sparsify");
         assertThat(r.exitCode()).isEqualTo(Main.EXIT_BAD_INPUT);
         assertThat(r.err()).contains("error:");
         assertThat(out).doesNotExist();
         assertThat(tmp).isEmptyDirectory();
-        CliRunner unknown = CliRunner.run("convert", FIXTURES.resolve("saelens_v6_relu").toString(), out.toString(), "--to", "onnx");
+        CliRunner unknown = CliRunner.run(
+                "convert", FIXTURES.resolve("saelens_v6_relu").toString(), out.toString(), "--to", "onnx");
         assertThat(unknown.exitCode()).isEqualTo(Main.EXIT_BAD_INPUT);
         assertThat(unknown.err()).contains("saelens", "sparsify");
     }
 
     static Stream<Arguments> badDirectories() throws IOException {
-        JsonNode errors = JSON.readTree(FIXTURES.resolve("bad/expected_errors.json").toFile());
+        JsonNode errors =
+                JSON.readTree(FIXTURES.resolve("bad/expected_errors.json").toFile());
         List<Arguments> out = new ArrayList<>();
-        errors.fieldNames().forEachRemaining(n -> out.add(Arguments.of(n, errors.get(n).get("message").asText(),
-                errors.get(n).get("file").asText())));
+        errors.fieldNames()
+                .forEachRemaining(n -> out.add(Arguments.of(
+                        n,
+                        errors.get(n).get("message").asText(),
+                        errors.get(n).get("file").asText())));
         return out.stream();
     }
 
@@ -123,8 +153,14 @@ class CliCommandsTest {
     @MethodSource("badDirectories")
     void badSaeDirectoriesAreRefusedWithOneClearLine(String name, String message, String file, @TempDir Path tmp) {
         Path dir = FIXTURES.resolve("bad").resolve(name);
-        for (String[] args : List.of(new String[] {"info", dir.toString()},
-                new String[] {"eval", dir.toString(), "--acts", FIXTURES.resolve("saelens_v6_relu.acts.npy").toString()},
+        for (String[] args : List.of(
+                new String[] {"info", dir.toString()},
+                new String[] {
+                    "eval",
+                    dir.toString(),
+                    "--acts",
+                    FIXTURES.resolve("saelens_v6_relu.acts.npy").toString()
+                },
                 new String[] {"convert", dir.toString(), tmp.resolve("out").toString()})) {
             CliRunner r = CliRunner.run(args);
             assertThat(r.exitCode()).as(String.join(" ", args) + "\n" + r.err()).isEqualTo(Main.EXIT_BAD_INPUT);

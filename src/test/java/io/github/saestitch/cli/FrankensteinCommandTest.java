@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.saestitch.bench.SyntheticPair;
 import io.github.saestitch.io.Npy;
 import io.github.saestitch.io.SaeFormats;
 import io.github.saestitch.sae.Activation;
 import io.github.saestitch.sae.Sae;
-import io.github.saestitch.bench.SyntheticPair;
 import io.github.saestitch.tensor.FloatMatrix;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,12 +27,14 @@ import org.junit.jupiter.api.io.TempDir;
 class FrankensteinCommandTest {
     /** eval of a written SAE vs the table (folded biases: float rounding only). */
     static final double TABLE_RELATIVE = 1e-4;
+
     static final ObjectMapper JSON = new ObjectMapper();
     static final int TOKENS = 1800;
     static final int HELD = 500;
 
     @TempDir
     static Path tmp;
+
     static Path small;
     static Path mid;
     static Path large;
@@ -60,8 +62,18 @@ class FrankensteinCommandTest {
     }
 
     private static CliRunner runHeld(Path out, int held, String... extra) {
-        List<String> a = new java.util.ArrayList<>(List.of("frankenstein", "--family", large.toString(), small.toString(),
-                mid.toString(), "--acts", acts.toString(), "--out", out.toString(), "--held-out", Integer.toString(held)));
+        List<String> a = new java.util.ArrayList<>(List.of(
+                "frankenstein",
+                "--family",
+                large.toString(),
+                small.toString(),
+                mid.toString(),
+                "--acts",
+                acts.toString(),
+                "--out",
+                out.toString(),
+                "--held-out",
+                Integer.toString(held)));
         a.addAll(List.of(extra));
         return CliRunner.run(a.toArray(String[]::new));
     }
@@ -71,23 +83,37 @@ class FrankensteinCommandTest {
         Path out = tmp.resolve("frank");
         CliRunner r = run(out, "--json", "--adam-epochs", "2");
         assertThat(r.exitCode()).as(r.err()).isZero();
-        assertThat(r.err()).contains("frankenstein: encode").contains("greedy selection").contains("cosine refit");
+        assertThat(r.err())
+                .contains("frankenstein: encode")
+                .contains("greedy selection")
+                .contains("cosine refit");
         JsonNode summary = JSON.readTree(r.out());
         assertThat(summary.get("format_version").asInt()).isEqualTo(1);
         assertThat(summary.get("inputs").get("train_tokens").asInt()).isEqualTo(TOKENS - HELD);
-        assertThat(summary.get("inputs").get("family").get(0).get("width").asInt()).isEqualTo(32);
+        assertThat(summary.get("inputs").get("family").get(0).get("width").asInt())
+                .isEqualTo(32);
 
         List<String> table = Files.readAllLines(out.resolve("frankenstein.csv"));
         assertThat(table.get(0)).isEqualTo("format_version,series,num_latents,mse,fvu,l0,note");
         assertThat(table).anyMatch(l -> l.startsWith("1,original,96,"));
-        for (String series : List.of("original + refit", "cosine", "cosine + refit", "cosine + adam", "greedy",
-                "greedy + refit", "greedy (equal l0)", "greedy (equal l0) + refit", "greedy + adam")) {
+        for (String series : List.of(
+                "original + refit",
+                "cosine",
+                "cosine + refit",
+                "cosine + adam",
+                "greedy",
+                "greedy + refit",
+                "greedy (equal l0)",
+                "greedy (equal l0) + refit",
+                "greedy + adam")) {
             assertThat(table).as(series).anyMatch(l -> l.startsWith("1," + series + ","));
         }
         List<String> latents = Files.readAllLines(out.resolve("latents_cosine.csv"));
-        assertThat(latents.get(0)).isEqualTo("format_version,latent,source,source_width,source_latent,stage,max_cos,delta_mse");
+        assertThat(latents.get(0))
+                .isEqualTo("format_version,latent,source,source_width,source_latent,stage,max_cos,delta_mse");
         assertThat(latents.get(1)).isEqualTo("1,0,0,32,0,0,,");
-        assertThat(Files.readAllLines(out.resolve("latents_greedy.csv")).get(33)).matches("1,32,[12],(48|96),\\d+,1,,-?[0-9.E-]+");
+        assertThat(Files.readAllLines(out.resolve("latents_greedy.csv")).get(33))
+                .matches("1,32,[12],(48|96),\\d+,1,,-?[0-9.E-]+");
 
         // Each written SAE, run by 'eval' on the held-out tail, gives its row of the table.
         JsonNode saes = summary.get("saes");
@@ -100,8 +126,9 @@ class FrankensteinCommandTest {
             assertThat(mse).as(dir).isCloseTo(tableMse, within(TABLE_RELATIVE * tableMse));
             int width = saes.get(dir).get("num_latents").asInt();
             String series = dir.replace("sae-", "").replace("-refit", " + refit");
-            assertThat(table).as(dir).anyMatch(l -> l.startsWith("1," + series + "," + width + ","
-                    + Double.toString(tableMse) + ","));
+            assertThat(table)
+                    .as(dir)
+                    .anyMatch(l -> l.startsWith("1," + series + "," + width + "," + Double.toString(tableMse) + ","));
         }
     }
 
@@ -113,13 +140,34 @@ class FrankensteinCommandTest {
         Path topLarge = tmp.resolve("top96");
         for (Path[] io : new Path[][] {{small, topSmall}, {large, topLarge}}) {
             Sae s = SaeFormats.load(io[0]).sae();
-            SaeFormats.save(new Sae(new Activation.TopK(6), s.applyBDecToInput(), s.wEnc(), s.bEnc(), s.wDec(), s.bDec(),
-                    s.metadata()), io[1]);
+            SaeFormats.save(
+                    new Sae(
+                            new Activation.TopK(6),
+                            s.applyBDecToInput(),
+                            s.wEnc(),
+                            s.bEnc(),
+                            s.wDec(),
+                            s.bDec(),
+                            s.metadata()),
+                    io[1]);
         }
         Path out = tmp.resolve("topk-frank");
-        CliRunner r = CliRunner.run("frankenstein", "--family", topSmall.toString(), topLarge.toString(), "--acts",
-                acts.toString(), "--out", out.toString(), "--held-out", Integer.toString(HELD), "--select", "cosine",
-                "--refit", "exact", "--json");
+        CliRunner r = CliRunner.run(
+                "frankenstein",
+                "--family",
+                topSmall.toString(),
+                topLarge.toString(),
+                "--acts",
+                acts.toString(),
+                "--out",
+                out.toString(),
+                "--held-out",
+                Integer.toString(HELD),
+                "--select",
+                "cosine",
+                "--refit",
+                "exact",
+                "--json");
         assertThat(r.exitCode()).as(r.err()).isZero();
         JsonNode saes = JSON.readTree(r.out()).get("saes");
         for (String dir : List.of("sae-cosine", "sae-cosine-refit")) {
@@ -165,15 +213,41 @@ class FrankensteinCommandTest {
         // A train run directory whose trainer held out only 100 tokens, evaluated on the last 500.
         Path run = tmp.resolve("run-w32");
         copyTree(small, run.resolve("sae"));
-        Files.writeString(run.resolve("train_summary.json"), "{\"format_version\": 1, \"options\": {\"evalTokens\": 100}}");
+        Files.writeString(
+                run.resolve("train_summary.json"), "{\"format_version\": 1, \"options\": {\"evalTokens\": 100}}");
         Path out = tmp.resolve("warned");
-        CliRunner r = CliRunner.run("frankenstein", "--family", run.resolve("sae").toString(), large.toString(), "--acts",
-                acts.toString(), "--out", out.toString(), "--held-out", Integer.toString(HELD), "--select", "cosine",
-                "--refit", "none");
+        CliRunner r = CliRunner.run(
+                "frankenstein",
+                "--family",
+                run.resolve("sae").toString(),
+                large.toString(),
+                "--acts",
+                acts.toString(),
+                "--out",
+                out.toString(),
+                "--held-out",
+                Integer.toString(HELD),
+                "--select",
+                "cosine",
+                "--refit",
+                "none");
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.err()).contains("warning: " + run.resolve("sae")).contains("use --held-out 100");
-        r = CliRunner.run("frankenstein", "--family", run.toString(), large.toString(), "--acts", acts.toString(), "--out",
-                tmp.resolve("clean").toString(), "--held-out", "100", "--select", "cosine", "--refit", "none");
+        r = CliRunner.run(
+                "frankenstein",
+                "--family",
+                run.toString(),
+                large.toString(),
+                "--acts",
+                acts.toString(),
+                "--out",
+                tmp.resolve("clean").toString(),
+                "--held-out",
+                "100",
+                "--select",
+                "cosine",
+                "--refit",
+                "none");
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.err()).doesNotContain("warning");
     }
@@ -193,16 +267,33 @@ class FrankensteinCommandTest {
     @Test
     void badInputIsRefusedAndNothingIsWritten() throws IOException {
         Path out = tmp.resolve("never");
-        CliRunner r = CliRunner.run("frankenstein", "--family", small.toString(), "--acts", acts.toString(), "--out",
-                out.toString(), "--held-out", "100");
+        CliRunner r = CliRunner.run(
+                "frankenstein",
+                "--family",
+                small.toString(),
+                "--acts",
+                acts.toString(),
+                "--out",
+                out.toString(),
+                "--held-out",
+                "100");
         assertThat(r.exitCode()).isEqualTo(Main.EXIT_BAD_INPUT);
         assertThat(r.err()).contains("at least two");
 
         Path narrow = tmp.resolve("d23");
         SyntheticPair other = SyntheticPair.generate(23, 8, 16, 10, 3, 1);
         SaeFormats.save(other.small(), narrow);
-        r = CliRunner.run("frankenstein", "--family", small.toString(), narrow.toString(), "--acts", acts.toString(),
-                "--out", out.toString(), "--held-out", "100");
+        r = CliRunner.run(
+                "frankenstein",
+                "--family",
+                small.toString(),
+                narrow.toString(),
+                "--acts",
+                acts.toString(),
+                "--out",
+                out.toString(),
+                "--held-out",
+                "100");
         assertThat(r.exitCode()).isEqualTo(Main.EXIT_BAD_INPUT);
         assertThat(r.err()).contains("d_in");
 
@@ -214,21 +305,55 @@ class FrankensteinCommandTest {
         bad.set(3, 5, Float.NaN);
         Path nan = tmp.resolve("nan.npy");
         Npy.write(nan, bad);
-        r = CliRunner.run("frankenstein", "--family", small.toString(), large.toString(), "--acts", nan.toString(), "--out",
-                out.toString(), "--held-out", "100");
+        r = CliRunner.run(
+                "frankenstein",
+                "--family",
+                small.toString(),
+                large.toString(),
+                "--acts",
+                nan.toString(),
+                "--out",
+                out.toString(),
+                "--held-out",
+                "100");
         assertThat(r.exitCode()).isEqualTo(Main.EXIT_BAD_INPUT);
         assertThat(r.err()).contains("non-finite").contains("token 3");
 
-        r = CliRunner.run("frankenstein", "--family", small.toString(), large.toString(), "--acts", acts.toString(),
-                "--out", out.toString(), "--select", "best");
+        r = CliRunner.run(
+                "frankenstein",
+                "--family",
+                small.toString(),
+                large.toString(),
+                "--acts",
+                acts.toString(),
+                "--out",
+                out.toString(),
+                "--select",
+                "best");
         assertThat(r.exitCode()).isEqualTo(Main.EXIT_BAD_INPUT);
         assertThat(out).doesNotExist();
 
         // The same SAE twice without a ridge: duplicate latents make the refit's Gram singular, which is
         // the user's input (exit 2 with what to do), not an internal error.
-        r = CliRunner.run("frankenstein", "--family", small.toString(), small.toString(), "--acts", acts.toString(),
-                "--out", out.toString(), "--held-out", Integer.toString(HELD), "--select", "greedy", "--refit", "exact",
-                "--ridge", "0", "--width", "48");
+        r = CliRunner.run(
+                "frankenstein",
+                "--family",
+                small.toString(),
+                small.toString(),
+                "--acts",
+                acts.toString(),
+                "--out",
+                out.toString(),
+                "--held-out",
+                Integer.toString(HELD),
+                "--select",
+                "greedy",
+                "--refit",
+                "exact",
+                "--ridge",
+                "0",
+                "--width",
+                "48");
         assertThat(r.exitCode()).as(r.err()).isEqualTo(Main.EXIT_BAD_INPUT);
         assertThat(r.err()).contains("raise the ridge");
         assertThat(out).doesNotExist();
@@ -244,8 +369,14 @@ class FrankensteinCommandTest {
         CliRunner r = CliRunner.run("frankenstein", "--help");
         assertThat(r.exitCode()).isZero();
         assertThat(r.out()).contains("--family").contains("greedy").contains("Example");
-        Sae unused = new Sae(new Activation.Relu(), true, FloatMatrix.zeros(2, 1), new float[1], FloatMatrix.zeros(1, 2),
-                new float[2], null);
+        Sae unused = new Sae(
+                new Activation.Relu(),
+                true,
+                FloatMatrix.zeros(2, 1),
+                new float[1],
+                FloatMatrix.zeros(1, 2),
+                new float[2],
+                null);
         assertThat(unused.numLatents()).isEqualTo(1);
     }
 }

@@ -54,8 +54,14 @@ class HelpTest {
             CliRunner r = CliRunner.run(args.toArray(String[]::new));
             assertThat(r.exitCode()).as(path + " --help").isZero();
             assertThat(r.out()).as(path + " --help").contains("Usage: saestitch" + (path.isEmpty() ? "" : " " + path));
-            assertThat(r.err()).as(path + " --help prints no warning").doesNotContain("picocli").doesNotContain("WARN");
-            assertThat(r.out()).as(path + " --help").doesNotContain("picocli WARN").doesNotContain("%n");
+            assertThat(r.err())
+                    .as(path + " --help prints no warning")
+                    .doesNotContain("picocli")
+                    .doesNotContain("WARN");
+            assertThat(r.out())
+                    .as(path + " --help")
+                    .doesNotContain("picocli WARN")
+                    .doesNotContain("%n");
         }
     }
 
@@ -68,8 +74,7 @@ class HelpTest {
             double rate;
 
             @Override
-            public void run() {
-            }
+            public void run() {}
         }
         PrintStream old = System.err;
         ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -83,8 +88,7 @@ class HelpTest {
     }
 
     /** One option's default: the value the library defines, as picocli must show it. */
-    record Expected(String command, String option, Object value) {
-    }
+    record Expected(String command, String option, Object value) {}
 
     static List<Expected> libraryDefaults() {
         return List.of(
@@ -100,12 +104,30 @@ class HelpTest {
                 new Expected("train-family", "--lr", TrainOptions.DEFAULT_LEARNING_RATE),
                 new Expected("compare", "--threshold", CompareOptions.defaults().threshold()),
                 new Expected("stitch", "--threshold", CompareOptions.defaults().threshold()),
-                new Expected("frankenstein", "--threshold", FrankensteinOptions.defaults().threshold()),
-                new Expected("frankenstein", "--train-tokens", FrankensteinOptions.defaults().trainTokens()),
-                new Expected("frankenstein", "--held-out", FrankensteinOptions.defaults().heldOutTokens()),
-                new Expected("frankenstein", "--ridge", DecoderRefit.Options.defaults().ridge()),
-                new Expected("frankenstein", "--adam-epochs", DecoderRefit.AdamOptions.defaults().epochs()),
-                new Expected("frankenstein", "--adam-lr", DecoderRefit.AdamOptions.defaults().lr()),
+                new Expected(
+                        "frankenstein",
+                        "--threshold",
+                        FrankensteinOptions.defaults().threshold()),
+                new Expected(
+                        "frankenstein",
+                        "--train-tokens",
+                        FrankensteinOptions.defaults().trainTokens()),
+                new Expected(
+                        "frankenstein",
+                        "--held-out",
+                        FrankensteinOptions.defaults().heldOutTokens()),
+                new Expected(
+                        "frankenstein",
+                        "--ridge",
+                        DecoderRefit.Options.defaults().ridge()),
+                new Expected(
+                        "frankenstein",
+                        "--adam-epochs",
+                        DecoderRefit.AdamOptions.defaults().epochs()),
+                new Expected(
+                        "frankenstein",
+                        "--adam-lr",
+                        DecoderRefit.AdamOptions.defaults().lr()),
                 new Expected("activations", "--tokens", ExtractionOptions.DEFAULT_TOKENS),
                 new Expected("activations", "--context", ExtractionOptions.DEFAULT_CONTEXT),
                 new Expected("activations", "--batch", ExtractionOptions.DEFAULT_BATCH),
@@ -115,14 +137,38 @@ class HelpTest {
                 new Expected("meta-sae", "--lr", MetaSaeOptions.DEFAULT_LEARNING_RATE),
                 new Expected("nmf", "--iterations", NmfOptions.DEFAULT_MAX_ITERATIONS),
                 new Expected("nmf", "--tolerance", NmfOptions.DEFAULT_TOLERANCE),
-                new Expected("bench kernels", "--warmup", KernelBenchmark.Options.defaults().warmup()),
-                new Expected("bench kernels", "--reps", KernelBenchmark.Options.defaults().reps()),
-                new Expected("bench kernels", "--python", KernelBenchmark.Options.defaults().python()),
-                new Expected("bench compare", "--small", CompareBenchmark.Config.defaults().smallLatents()),
-                new Expected("bench compare", "--large", CompareBenchmark.Config.defaults().largeLatents()),
-                new Expected("bench compare", "--d-in", CompareBenchmark.Config.defaults().dIn()),
-                new Expected("bench compare", "--tokens", CompareBenchmark.Config.defaults().tokens()),
-                new Expected("bench compare", "--repeats", CompareBenchmark.Config.defaults().repeats()),
+                new Expected(
+                        "bench kernels",
+                        "--warmup",
+                        KernelBenchmark.Options.defaults().warmup()),
+                new Expected(
+                        "bench kernels",
+                        "--reps",
+                        KernelBenchmark.Options.defaults().reps()),
+                new Expected(
+                        "bench kernels",
+                        "--python",
+                        KernelBenchmark.Options.defaults().python()),
+                new Expected(
+                        "bench compare",
+                        "--small",
+                        CompareBenchmark.Config.defaults().smallLatents()),
+                new Expected(
+                        "bench compare",
+                        "--large",
+                        CompareBenchmark.Config.defaults().largeLatents()),
+                new Expected(
+                        "bench compare",
+                        "--d-in",
+                        CompareBenchmark.Config.defaults().dIn()),
+                new Expected(
+                        "bench compare",
+                        "--tokens",
+                        CompareBenchmark.Config.defaults().tokens()),
+                new Expected(
+                        "bench compare",
+                        "--repeats",
+                        CompareBenchmark.Config.defaults().repeats()),
                 new Expected("bench activations", "--tokens", ExtractionBenchmark.Options.DEFAULT_TOKENS),
                 new Expected("bench activations", "--repeats", ExtractionBenchmark.Options.DEFAULT_REPEATS));
     }
@@ -138,8 +184,12 @@ class HelpTest {
             CommandLine.Model.OptionSpec option = cl.getCommandSpec().findOption(e.option());
             assertThat(option).as(e.command() + " " + e.option()).isNotNull();
             assertThat(option.defaultValue()).as(e.command() + " " + e.option()).isEqualTo(value);
-            String help = String.join(" ", cl.getUsageMessage(CommandLine.Help.Ansi.OFF).split("\\s+"));
-            assertThat(help).as(e.command() + " --help").contains(e.option() + "=").contains("Default: " + value);
+            String help = String.join(
+                    " ", cl.getUsageMessage(CommandLine.Help.Ansi.OFF).split("\\s+"));
+            assertThat(help)
+                    .as(e.command() + " --help")
+                    .contains(e.option() + "=")
+                    .contains("Default: " + value);
         }
     }
 
@@ -154,6 +204,7 @@ class HelpTest {
     void trainSettingsWithoutOptionsAreTrainOptionsDefaults() {
         SettingsOnly s = new SettingsOnly();
         new CommandLine(s).parseArgs();
-        assertThat(s.settings.options(96)).isEqualTo(TrainOptions.builder(Architecture.RELU, 96).build());
+        assertThat(s.settings.options(96))
+                .isEqualTo(TrainOptions.builder(Architecture.RELU, 96).build());
     }
 }

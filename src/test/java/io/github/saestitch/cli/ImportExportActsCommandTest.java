@@ -30,15 +30,23 @@ class ImportExportActsCommandTest {
         // [3, 7] int64 ids as a tokenizer returns them (written by numpy, scripts/make_fixtures.py)
         Path ids = io.github.saestitch.io.Fixtures.path("npy/ints/ids_i8.npy");
         Path store = tmp.resolve("store");
-        CliRunner imp = CliRunner.run("import-acts", "--npy", acts.toString(), "--token-ids", ids.toString(),
-                "--model", "minilm-l6", "--out", store.toString());
+        CliRunner imp = CliRunner.run(
+                "import-acts",
+                "--npy",
+                acts.toString(),
+                "--token-ids",
+                ids.toString(),
+                "--model",
+                "minilm-l6",
+                "--out",
+                store.toString());
         assertThat(imp.exitCode()).as(imp.err()).isZero();
         assertThat(imp.out()).contains("21 tokens of d_in 384 with token ids");
 
         Path back = tmp.resolve("back.npy");
         Path backIds = tmp.resolve("back_ids.npy");
-        CliRunner exp = CliRunner.run("export-acts", "--acts", store.toString(), "--out", back.toString(),
-                "--token-ids", backIds.toString());
+        CliRunner exp = CliRunner.run(
+                "export-acts", "--acts", store.toString(), "--out", back.toString(), "--token-ids", backIds.toString());
         assertThat(exp.exitCode()).as(exp.err()).isZero();
         assertThat(Files.readAllBytes(back)).isEqualTo(Files.readAllBytes(acts));
         assertThat(NpyInts.read(backIds)).containsExactly(NpyInts.read(ids));
@@ -54,8 +62,8 @@ class ImportExportActsCommandTest {
         Path ids = tmp.resolve("ids.npy");
         NpyInts.write(ids, new int[] {1, 2, 3});
         Path store = tmp.resolve("store");
-        CliRunner imp = CliRunner.run("import-acts", "--npy", acts.toString(), "--token-ids", ids.toString(),
-                "--out", store.toString());
+        CliRunner imp = CliRunner.run(
+                "import-acts", "--npy", acts.toString(), "--token-ids", ids.toString(), "--out", store.toString());
         assertThat(imp.exitCode()).isEqualTo(2);
         assertThat(imp.err()).contains("holds 3 token ids but the activations have 4 rows");
         assertThat(store).doesNotExist();
@@ -67,16 +75,22 @@ class ImportExportActsCommandTest {
         float[] v = new float[12];
         Npy.write(acts, FloatMatrix.wrap(v, 4, 3));
         Path store = tmp.resolve("store");
-        assertThat(CliRunner.run("import-acts", "--npy", acts.toString(), "--out", store.toString()).exitCode()).isZero();
+        assertThat(CliRunner.run("import-acts", "--npy", acts.toString(), "--out", store.toString())
+                        .exitCode())
+                .isZero();
         // the same command again on the same file: already imported, fine
-        assertThat(CliRunner.run("import-acts", "--npy", acts.toString(), "--out", store.toString()).exitCode()).isZero();
+        assertThat(CliRunner.run("import-acts", "--npy", acts.toString(), "--out", store.toString())
+                        .exitCode())
+                .isZero();
         v[5] = 1f; // same shape and size, other values
         Npy.write(acts, FloatMatrix.wrap(v, 4, 3));
         CliRunner again = CliRunner.run("import-acts", "--npy", acts.toString(), "--out", store.toString());
         assertThat(again.exitCode()).as(again.out() + again.err()).isEqualTo(2);
         assertThat(again.err()).contains("fingerprint");
         Path out = tmp.resolve("out.npy");
-        assertThat(CliRunner.run("export-acts", "--acts", store.toString(), "--out", out.toString()).exitCode()).isZero();
+        assertThat(CliRunner.run("export-acts", "--acts", store.toString(), "--out", out.toString())
+                        .exitCode())
+                .isZero();
         try (var a = Npy.open(out)) {
             assertThat(a.matrix().toArray()).containsOnly(0f); // the store is untouched
         }
@@ -87,10 +101,18 @@ class ImportExportActsCommandTest {
         Path acts = tmp.resolve("acts.npy");
         Npy.write(acts, FloatMatrix.wrap(new float[12], 4, 3));
         Path store = tmp.resolve("store");
-        assertThat(CliRunner.run("import-acts", "--npy", acts.toString(), "--out", store.toString()).exitCode()).isZero();
+        assertThat(CliRunner.run("import-acts", "--npy", acts.toString(), "--out", store.toString())
+                        .exitCode())
+                .isZero();
         Path out = tmp.resolve("out.npy");
-        CliRunner exp = CliRunner.run("export-acts", "--acts", store.toString(), "--out", out.toString(),
-                "--token-ids", tmp.resolve("ids.npy").toString());
+        CliRunner exp = CliRunner.run(
+                "export-acts",
+                "--acts",
+                store.toString(),
+                "--out",
+                out.toString(),
+                "--token-ids",
+                tmp.resolve("ids.npy").toString());
         assertThat(exp.exitCode()).isEqualTo(2);
         assertThat(exp.err()).contains("holds no token ids");
         assertThat(out).doesNotExist();

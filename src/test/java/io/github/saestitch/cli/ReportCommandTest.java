@@ -18,17 +18,34 @@ class ReportCommandTest {
     @Test
     void buildsAReportWithMetaSaeAndNmfSections() throws Exception {
         Path out = tmp.resolve("report");
-        CliRunner r = CliRunner.run("report", "--pair", example("example").toString(), "--family",
-                example("family").toString(), "--frankenstein", example("frankenstein.csv").toString(), "--meta-sae",
-                example("meta-sae").toString(), "--nmf", example("nmf").toString(), "--out", out.toString());
+        CliRunner r = CliRunner.run(
+                "report",
+                "--pair",
+                example("example").toString(),
+                "--family",
+                example("family").toString(),
+                "--frankenstein",
+                example("frankenstein.csv").toString(),
+                "--meta-sae",
+                example("meta-sae").toString(),
+                "--nmf",
+                example("nmf").toString(),
+                "--out",
+                out.toString());
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("report: ").contains("index.html");
         String html = Files.readString(out.resolve("index.html"));
-        assertThat(html).contains("<section id=\"meta-sae\">", "<section id=\"nmf\">", "<section id=\"frankenstein\">",
-                "id=\"ex-search\"");
+        assertThat(html)
+                .contains(
+                        "<section id=\"meta-sae\">",
+                        "<section id=\"nmf\">",
+                        "<section id=\"frankenstein\">",
+                        "id=\"ex-search\"");
         // the example's contexts_small.jsonl: the 8-latent SAE's latents open in the explorer, labelled
-        assertThat(html).contains("href=\"#explore-s1-5\">S:5 <span class=\"lbl\">\u201cHowever\u201d</span></a>",
-                "\"small_latents\":{\"total\":8");
+        assertThat(html)
+                .contains(
+                        "href=\"#explore-s1-5\">S:5 <span class=\"lbl\">\u201cHowever\u201d</span></a>",
+                        "\"small_latents\":{\"total\":8");
         assertThat(r.out()).doesNotContain("note:");
     }
 
@@ -38,7 +55,8 @@ class ReportCommandTest {
         CliRunner none = CliRunner.run("report", "--out", out.toString());
         assertThat(none.exitCode()).isEqualTo(2);
         assertThat(none.err()).contains("nothing to report");
-        CliRunner bad = CliRunner.run("report", "--meta-sae", tmp.resolve("missing").toString(), "--out", out.toString());
+        CliRunner bad =
+                CliRunner.run("report", "--meta-sae", tmp.resolve("missing").toString(), "--out", out.toString());
         assertThat(bad.exitCode()).isEqualTo(2);
         assertThat(bad.err()).contains("not a directory (expected the output directory of saestitch meta-sae)");
         assertThat(out).doesNotExist();
@@ -48,7 +66,8 @@ class ReportCommandTest {
 
     /** Copies a report example (test resources of the report package) into the temp dir. */
     private Path example(String name) throws IOException, URISyntaxException {
-        Path src = Path.of(getClass().getResource("/io/github/saestitch/report/" + name).toURI());
+        Path src = Path.of(
+                getClass().getResource("/io/github/saestitch/report/" + name).toURI());
         Path dst = tmp.resolve(name);
         try (Stream<Path> s = Files.walk(src)) {
             for (Path p : s.toList()) {

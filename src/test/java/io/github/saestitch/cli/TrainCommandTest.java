@@ -44,8 +44,25 @@ class TrainCommandTest {
     void trainWritesARunThatEvalReads(@TempDir Path tmp) throws IOException {
         Path x = sparseData(tmp, 3000, 16, 1);
         Path out = tmp.resolve("run");
-        CliRunner r = CliRunner.run("train", "--arch", "topk", "--k", "4", "--width", "32", "--acts", x.toString(),
-                "--tokens", "30000", "--batch", "256", "--eval-tokens", "500", "--out", out.toString(), "--json");
+        CliRunner r = CliRunner.run(
+                "train",
+                "--arch",
+                "topk",
+                "--k",
+                "4",
+                "--width",
+                "32",
+                "--acts",
+                x.toString(),
+                "--tokens",
+                "30000",
+                "--batch",
+                "256",
+                "--eval-tokens",
+                "500",
+                "--out",
+                out.toString(),
+                "--json");
         assertThat(r.exitCode()).as(r.err()).isZero();
         JsonNode res = JSON.readTree(r.out());
         assertThat(res.get("fvu").asDouble()).isBetween(0.0, 1.0);
@@ -60,22 +77,58 @@ class TrainCommandTest {
     void trainFamilyWritesMembersAndSummary(@TempDir Path tmp) throws IOException {
         Path x = sparseData(tmp, 3000, 16, 2);
         Path out = tmp.resolve("fam");
-        CliRunner r = CliRunner.run("train-family", "--widths", "16,32", "--acts", x.toString(), "--tokens", "20000",
-                "--batch", "256", "--eval-tokens", "500", "--out", out.toString());
+        CliRunner r = CliRunner.run(
+                "train-family",
+                "--widths",
+                "16,32",
+                "--acts",
+                x.toString(),
+                "--tokens",
+                "20000",
+                "--batch",
+                "256",
+                "--eval-tokens",
+                "500",
+                "--out",
+                out.toString());
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("width", "16", "32");
         assertThat(out.resolve("family_summary.csv")).isNotEmptyFile();
-        assertThat(CliRunner.run("compare", "--small", out.resolve("width-16").toString(), "--large",
-                out.resolve("width-32").toString(), "--acts", x.toString(), "--out", tmp.resolve("cmp").toString()).exitCode())
+        assertThat(CliRunner.run(
+                                "compare",
+                                "--small",
+                                out.resolve("width-16").toString(),
+                                "--large",
+                                out.resolve("width-32").toString(),
+                                "--acts",
+                                x.toString(),
+                                "--out",
+                                tmp.resolve("cmp").toString())
+                        .exitCode())
                 .isZero();
     }
 
     @Test
     void badHyperParametersAreRefused(@TempDir Path tmp) throws IOException {
         Path x = sparseData(tmp, 600, 8, 3);
-        for (String[] extra : new String[][] {{"--arch", "gated"}, {"--tokens", "-5"}, {"--lr", "-1"}, {"--k", "0", "--arch", "topk"}}) {
+        for (String[] extra :
+                new String[][] {{"--arch", "gated"}, {"--tokens", "-5"}, {"--lr", "-1"}, {"--k", "0", "--arch", "topk"}
+                }) {
             String[] full = new String[7 + extra.length];
-            System.arraycopy(new String[] {"train", "--width", "8", "--acts", x.toString(), "--out", tmp.resolve("o").toString()}, 0, full, 0, 7);
+            System.arraycopy(
+                    new String[] {
+                        "train",
+                        "--width",
+                        "8",
+                        "--acts",
+                        x.toString(),
+                        "--out",
+                        tmp.resolve("o").toString()
+                    },
+                    0,
+                    full,
+                    0,
+                    7);
             System.arraycopy(extra, 0, full, 7, extra.length);
             CliRunner r = CliRunner.run(full);
             assertThat(r.exitCode()).as(String.join(" ", full) + "\n" + r.err()).isEqualTo(Main.EXIT_BAD_INPUT);

@@ -24,8 +24,13 @@ class DocumentPoolingTest {
     static final double RELATIVE_TOLERANCE = 1e-6;
 
     /** Direct reference: dense per-document sums → statistic → weighting, rows in order of first token. */
-    static double[][] reference(float[][] codes, int[] docIds, int[] pos, DocumentPooling.Statistic st,
-            DocumentPooling.Weighting wt, List<Integer> docsOut) {
+    static double[][] reference(
+            float[][] codes,
+            int[] docIds,
+            int[] pos,
+            DocumentPooling.Statistic st,
+            DocumentPooling.Weighting wt,
+            List<Integer> docsOut) {
         int f = codes[0].length;
         Map<Integer, double[]> sums = new LinkedHashMap<>();
         Map<Integer, Integer> counts = new LinkedHashMap<>();
@@ -76,8 +81,14 @@ class DocumentPoolingTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"mean,none,1,37,13,5", "sum,none,2,211,7,64", "mean,idf,3,500,29,101", "mean,unit,4,333,1,17",
-            "sum,idf,5,97,31,97", "sum,unit,6,1,5,1"})
+    @CsvSource({
+        "mean,none,1,37,13,5",
+        "sum,none,2,211,7,64",
+        "mean,idf,3,500,29,101",
+        "mean,unit,4,333,1,17",
+        "sum,idf,5,97,31,97",
+        "sum,unit,6,1,5,1"
+    })
     void matchesTheDirectComputation(String stat, String weight, long seed, int tokens, int latents, int block) {
         SplittableRandom rng = new SplittableRandom(seed);
         float[][] codes = new float[tokens][latents];
@@ -106,18 +117,23 @@ class DocumentPoolingTest {
                     m.set(i, j, codes[start + i][j]);
                 }
             }
-            acc.add(SparseRows.fromDense(m), start, java.util.Arrays.copyOfRange(docIds, start, start + len),
+            acc.add(
+                    SparseRows.fromDense(m),
+                    start,
+                    java.util.Arrays.copyOfRange(docIds, start, start + len),
                     java.util.Arrays.copyOfRange(pos, start, start + len));
         }
         DocumentPooling.Pooled p = acc.finish(st, wt);
         List<Integer> docs = new ArrayList<>();
         double[][] ref = reference(codes, docIds, pos, st, wt, docs);
-        assertThat(p.documents()).containsExactly(docs.stream().mapToInt(Integer::intValue).toArray());
+        assertThat(p.documents())
+                .containsExactly(docs.stream().mapToInt(Integer::intValue).toArray());
         FloatMatrix got = p.matrix().toDense();
         assertThat(got.rows()).isEqualTo(ref.length);
         for (int r = 0; r < ref.length; r++) {
             for (int j = 0; j < latents; j++) {
-                assertThat((double) got.get(r, j)).as("row %d latent %d", r, j)
+                assertThat((double) got.get(r, j))
+                        .as("row %d latent %d", r, j)
                         .isCloseTo(ref[r][j], within(RELATIVE_TOLERANCE * Math.max(1e-30, Math.abs(ref[r][j]))));
             }
         }
@@ -146,17 +162,20 @@ class DocumentPoolingTest {
         // Four documents, genres a, a, b, b; W sends documents 0, 1, 2 to factor 0 and 3 to factor 1.
         double[] w = {1, 0, 2, 0.5, 0.9, 0.1, 0, 3};
         double[] ht = {1, 1};
-        NmfResult r = new NmfResult(4, 1, 2, w, ht, new double[] {0.5}, 1, true, 1,
-                new NmfOptions(2, 1, 0, 0, NmfOptions.Algorithm.HALS));
-        NmfGenres.GenreMix g = new NmfGenres.GenreMix(List.of("a", "b"), new double[] {0.5, 0.5},
-                new double[] {0.5, 0.5}, new double[2][2], new int[] {0, 0, 1, 1});
+        NmfResult r = new NmfResult(
+                4, 1, 2, w, ht, new double[] {0.5}, 1, true, 1, new NmfOptions(2, 1, 0, 0, NmfOptions.Algorithm.HALS));
+        NmfGenres.GenreMix g = new NmfGenres.GenreMix(
+                List.of("a", "b"), new double[] {0.5, 0.5}, new double[] {0.5, 0.5}, new double[2][2], new int[] {
+                    0, 0, 1, 1
+                });
         NmfGenres.Assignment a = NmfGenres.assignment(r, g);
         // joint counts: factor 0 {a: 2, b: 1}, factor 1 {b: 1} → purity (2 + 1) / 4.
         assertThat(a.purity()).isEqualTo(0.75);
         assertThat(a.majorityBaseline()).isEqualTo(0.5);
         double hG = Math.log(2);
         double hK = -(0.75 * Math.log(0.75) + 0.25 * Math.log(0.25));
-        double mi = 0.5 * Math.log(0.5 / (0.75 * 0.5)) + 0.25 * Math.log(0.25 / (0.75 * 0.5))
+        double mi = 0.5 * Math.log(0.5 / (0.75 * 0.5))
+                + 0.25 * Math.log(0.25 / (0.75 * 0.5))
                 + 0.25 * Math.log(0.25 / (0.25 * 0.5));
         assertThat(a.nmi()).isCloseTo(2 * mi / (hG + hK), within(1e-12));
         // A perfect assignment scores 1.

@@ -2,7 +2,6 @@ package io.github.saestitch.decomp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.within;
 
 import io.github.saestitch.sae.Activation;
 import io.github.saestitch.sae.Sae;
@@ -87,12 +86,21 @@ class MetaSaeTest {
     void defaultsAndRefusals() {
         assertThat(MetaSaeOptions.autoMetaLatents(6144)).isEqualTo(307);
         assertThat(MetaSaeOptions.autoMetaLatents(10)).isEqualTo(1);
-        Sae zero = new Sae(new Activation.Relu(), true, FloatMatrix.zeros(D, 3), new float[3], FloatMatrix.zeros(3, D),
-                new float[D], null);
+        Sae zero = new Sae(
+                new Activation.Relu(),
+                true,
+                FloatMatrix.zeros(D, 3),
+                new float[3],
+                FloatMatrix.zeros(3, D),
+                new float[D],
+                null);
         assertThatThrownBy(() -> MetaSae.train(zero, options(), new ScalarKernels(), null))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("zero");
-        assertThatThrownBy(() -> MetaSae.train(planted(false), new MetaSaeOptions(3, 4, 1, 8, 1e-3, 0), new ScalarKernels(), null))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("k = 4");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("zero");
+        assertThatThrownBy(() -> MetaSae.train(
+                        planted(false), new MetaSaeOptions(3, 4, 1, 8, 1e-3, 0), new ScalarKernels(), null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("k = 4");
         assertThatThrownBy(() -> new MetaSaeOptions(0, 0, 1, 1, 1e-3, 0)).isInstanceOf(IllegalArgumentException.class);
     }
 }

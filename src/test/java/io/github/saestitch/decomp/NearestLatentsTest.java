@@ -4,16 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.github.saestitch.tensor.FloatMatrix;
+import io.github.saestitch.tensor.Kernels;
 import io.github.saestitch.tensor.KernelsProvider;
 import io.github.saestitch.tensor.ScalarKernels;
-import io.github.saestitch.tensor.Kernels;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /** The blocked top-n cosine search against a double-precision brute force. */
 class NearestLatentsTest {
@@ -44,8 +44,13 @@ class NearestLatentsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"7, 13, 5, 5, scalar", "300, 4100, 17, 5, vector", "1, 3, 4, 5, scalar", "257, 50, 9, 1, scalar",
-            "20, 4097, 3, 8, vector"})
+    @CsvSource({
+        "7, 13, 5, 5, scalar",
+        "300, 4100, 17, 5, vector",
+        "1, 3, 4, 5, scalar",
+        "257, 50, 9, 1, scalar",
+        "20, 4097, 3, 8, vector"
+    })
     void matchesBruteForce(int q, int m, int d, int n, String kernels) {
         Kernels k = kernels.equals("scalar") ? new ScalarKernels() : KernelsProvider.byName(kernels);
         FloatMatrix queries = random(q, d, q * 31L + m, q > 2 ? 2 : -1);
@@ -53,8 +58,13 @@ class NearestLatentsTest {
         NearestLatents r = NearestLatents.compute(k, queries, targets, n);
         for (int i = 0; i < q; i++) {
             int qi = i;
-            double[] c = IntStream.range(0, m).mapToDouble(j -> cos(queries, qi, targets, j)).toArray();
-            Integer[] order = IntStream.range(0, m).boxed().sorted(Comparator.comparingDouble((Integer j) -> -c[j])).toArray(Integer[]::new);
+            double[] c = IntStream.range(0, m)
+                    .mapToDouble(j -> cos(queries, qi, targets, j))
+                    .toArray();
+            Integer[] order = IntStream.range(0, m)
+                    .boxed()
+                    .sorted(Comparator.comparingDouble((Integer j) -> -c[j]))
+                    .toArray(Integer[]::new);
             assertThat(r.index()[i]).hasSize(Math.min(n, m));
             for (int t = 0; t < r.index()[i].length; t++) {
                 // The same cosine at each rank (indices may swap only between near-equal cosines).

@@ -27,7 +27,16 @@ class NmfAnalysisTest {
                 x[i] = c == 0 ? 0 : c == 1 ? 0.5 : rng.nextDouble();
             }
         }
-        return new NmfResult(rows, latents, k, w, ht, new double[] {1}, 0, false, 1,
+        return new NmfResult(
+                rows,
+                latents,
+                k,
+                w,
+                ht,
+                new double[] {1},
+                0,
+                false,
+                1,
                 new NmfOptions(k, 1, 0, 0, NmfOptions.Algorithm.HALS));
     }
 
@@ -77,12 +86,15 @@ class NmfAnalysisTest {
                 joint[factor[i]][genre[i]]++;
                 genreCount[genre[i]]++;
             }
-            assertThat(NmfGenres.nmi(joint, genreCount, n)).as("trial %d", trial)
+            assertThat(NmfGenres.nmi(joint, genreCount, n))
+                    .as("trial %d", trial)
                     .isCloseTo(referenceNmi(factor, genre), within(1e-12));
         }
         // Hand cases: identical partitions score 1, independent ones 0, one cluster and one genre 0.
-        assertThat(NmfGenres.nmi(new long[][] {{2, 0}, {0, 3}}, new int[] {2, 3}, 5)).isCloseTo(1, within(1e-15));
-        assertThat(NmfGenres.nmi(new long[][] {{1, 1}, {1, 1}}, new int[] {2, 2}, 4)).isCloseTo(0, within(1e-15));
+        assertThat(NmfGenres.nmi(new long[][] {{2, 0}, {0, 3}}, new int[] {2, 3}, 5))
+                .isCloseTo(1, within(1e-15));
+        assertThat(NmfGenres.nmi(new long[][] {{1, 1}, {1, 1}}, new int[] {2, 2}, 4))
+                .isCloseTo(0, within(1e-15));
         assertThat(NmfGenres.nmi(new long[][] {{4}}, new int[] {4}, 4)).isZero();
     }
 
@@ -94,8 +106,8 @@ class NmfAnalysisTest {
         for (int d = 0; d < 23; d++) {
             rowGenre[d] = rng.nextInt(3);
         }
-        NmfGenres.GenreMix g = new NmfGenres.GenreMix(List.of("a", "b", "c"), new double[3], new double[3],
-                new double[3][3], rowGenre);
+        NmfGenres.GenreMix g = new NmfGenres.GenreMix(
+                List.of("a", "b", "c"), new double[3], new double[3], new double[3][3], rowGenre);
         NmfResult n = r.normalized();
         int[] factor = new int[23];
         int[][] counts = new int[4][3];
@@ -117,7 +129,8 @@ class NmfAnalysisTest {
         assertThat(a.purity()).isEqualTo((double) correct / 23);
         assertThat(a.nmi()).isCloseTo(referenceNmi(factor, rowGenre), within(1e-12));
         assertThat(NmfGenres.assignment(r, new NmfGenres.GenreMix(List.of("a"), new double[1], new double[1][1])))
-                .as("token rows have no row genres").isNull();
+                .as("token rows have no row genres")
+                .isNull();
     }
 
     @Test
@@ -129,9 +142,17 @@ class NmfAnalysisTest {
         for (int d = 0; d < 7; d++) {
             table.add(new DocumentInfo(d, "d" + d, genre[d]));
         }
-        DocumentPooling.Pooled p = new DocumentPooling.Pooled(SparseRows.fromDense(
-                io.github.saestitch.tensor.FloatMatrix.zeros(7, 4)), new int[] {0, 1, 2, 3, 4, 5, 6}, counts, List.of(),
-                null, 25, 0, 0, DocumentPooling.Statistic.MEAN, DocumentPooling.Weighting.NONE);
+        DocumentPooling.Pooled p = new DocumentPooling.Pooled(
+                SparseRows.fromDense(io.github.saestitch.tensor.FloatMatrix.zeros(7, 4)),
+                new int[] {0, 1, 2, 3, 4, 5, 6},
+                counts,
+                List.of(),
+                null,
+                25,
+                0,
+                0,
+                DocumentPooling.Statistic.MEAN,
+                DocumentPooling.Weighting.NONE);
         NmfGenres.GenreMix g = NmfGenres.documentGenreMix(r, new NmfAnalysis.DocumentRows(p, table));
         assertThat(g.genres()).containsExactly("x", "y", "(none)");
         assertThat(g.rowGenre()).containsExactly(0, 1, 2, 0, 1, 1, 0);
@@ -149,8 +170,11 @@ class NmfAnalysisTest {
                 assertThat(g.lift(k, i)).isCloseTo(g.share()[k][i] / g.documentShare()[i], within(1e-14));
             }
             int k2 = k;
-            int top = IntStream.range(0, 3).boxed().max(Comparator.comparingDouble((Integer i) -> g.share()[k2][i])
-                    .thenComparing(Comparator.reverseOrder())).orElseThrow();
+            int top = IntStream.range(0, 3)
+                    .boxed()
+                    .max(Comparator.comparingDouble((Integer i) -> g.share()[k2][i])
+                            .thenComparing(Comparator.reverseOrder()))
+                    .orElseThrow();
             assertThat(g.topGenre(k)).isEqualTo(top);
             int[] byLift = g.byLift(k, 2);
             assertThat(byLift).hasSize(2);
@@ -169,15 +193,28 @@ class NmfAnalysisTest {
             for (int k = 0; k < 3; k++) {
                 int kk = k;
                 for (int count : new int[] {1, 4, 40}) {
-                    int[] want = IntStream.range(0, 29).boxed().filter(t -> r.w(t, kk) > 0)
-                            .sorted(Comparator.comparingDouble((Integer t) -> -r.w(t, kk)).thenComparing(t -> t))
-                            .limit(count).mapToInt(Integer::intValue).toArray();
+                    int[] want = IntStream.range(0, 29)
+                            .boxed()
+                            .filter(t -> r.w(t, kk) > 0)
+                            .sorted(Comparator.comparingDouble((Integer t) -> -r.w(t, kk))
+                                    .thenComparing(t -> t))
+                            .limit(count)
+                            .mapToInt(Integer::intValue)
+                            .toArray();
                     assertThat(NmfFactors.topTokens(r, k, count)).containsExactly(want);
-                    int[] wantLatents = IntStream.range(0, 17).boxed().filter(j -> r.h(kk, j) > 0)
-                            .sorted(Comparator.comparingDouble((Integer j) -> -r.h(kk, j)).thenComparing(j -> j))
-                            .limit(count).mapToInt(Integer::intValue).toArray();
-                    assertThat(NmfFactors.topLatents(r, count).stream().filter(x -> x.factor() == kk)
-                            .mapToInt(NmfFactors.FactorLatent::latent).toArray()).containsExactly(wantLatents);
+                    int[] wantLatents = IntStream.range(0, 17)
+                            .boxed()
+                            .filter(j -> r.h(kk, j) > 0)
+                            .sorted(Comparator.comparingDouble((Integer j) -> -r.h(kk, j))
+                                    .thenComparing(j -> j))
+                            .limit(count)
+                            .mapToInt(Integer::intValue)
+                            .toArray();
+                    assertThat(NmfFactors.topLatents(r, count).stream()
+                                    .filter(x -> x.factor() == kk)
+                                    .mapToInt(NmfFactors.FactorLatent::latent)
+                                    .toArray())
+                            .containsExactly(wantLatents);
                 }
             }
             boolean[] fired = new boolean[17];
@@ -188,7 +225,9 @@ class NmfAnalysisTest {
             List<NmfFactors.LatentFactor> got = NmfFactors.dominantFactors(r, fired);
             assertThat(got).extracting(NmfFactors.LatentFactor::latent).containsExactly(0, 2, 4, 6, 8, 10, 12, 14, 16);
             for (NmfFactors.LatentFactor lf : got) {
-                double[] s = IntStream.range(0, 3).mapToDouble(k -> r.h(k, lf.latent()) * wn[k]).toArray();
+                double[] s = IntStream.range(0, 3)
+                        .mapToDouble(k -> r.h(k, lf.latent()) * wn[k])
+                        .toArray();
                 double sum = s[0] + s[1] + s[2];
                 if (sum == 0) {
                     assertThat(lf.factor()).isEqualTo(-1);
@@ -214,7 +253,8 @@ class NmfAnalysisTest {
         assertThat(a.firedLatents()).isZero();
         assertThat(a.result().hRowNorms()[0]).isCloseTo(1, within(1e-12));
         int[] top = NmfFactors.topTokens(r.normalized(), 1, NmfAnalysis.TOP_TOKENS);
-        assertThat(a.contexts().get(1)).extracting(c -> c.token())
+        assertThat(a.contexts().get(1))
+                .extracting(c -> c.token())
                 .containsExactly(IntStream.of(top).mapToObj(t -> "#" + t).toArray(String[]::new));
         assertThat(a.contexts().get(1).get(0).source()).isEqualTo("token " + top[0]);
     }

@@ -7,9 +7,9 @@ import static org.assertj.core.api.Assertions.within;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.SparseRows;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /** The sparse NMF against the dense reference, monotonicity, planted recovery, bad input. */
 class NmfTest {
@@ -59,10 +59,16 @@ class NmfTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"hals, 37, 23, 4, 0.2, 1, 5, 7", "mu, 37, 23, 4, 0.2, 2, 5, 7", "hals, 50, 9, 1, 0.3, 3, -1, -1",
-            "mu, 11, 40, 6, 0.1, 4, 0, 39", "hals, 64, 31, 7, 0.05, 5, 63, 0", "hals, 1, 5, 2, 1.0, 6, -1, -1"})
-    void sparseMatchesDenseReference(String algo, int n, int f, int k, double density, long seed, int emptyRow,
-            int emptyCol) {
+    @CsvSource({
+        "hals, 37, 23, 4, 0.2, 1, 5, 7",
+        "mu, 37, 23, 4, 0.2, 2, 5, 7",
+        "hals, 50, 9, 1, 0.3, 3, -1, -1",
+        "mu, 11, 40, 6, 0.1, 4, 0, 39",
+        "hals, 64, 31, 7, 0.05, 5, 63, 0",
+        "hals, 1, 5, 2, 1.0, 6, -1, -1"
+    })
+    void sparseMatchesDenseReference(
+            String algo, int n, int f, int k, double density, long seed, int emptyRow, int emptyCol) {
         SparseRows v = random(n, f, density, seed, emptyRow, emptyCol);
         NmfOptions o = new NmfOptions(k, 40, 0, seed, NmfOptions.Algorithm.parse(algo));
         double[][] init = Nmf.initialFactors(v, k, seed);
@@ -70,7 +76,9 @@ class NmfTest {
         NmfResult fast = Nmf.iterate(v, init[0].clone(), init[1].clone(), o, null);
         assertThat(fast.iterations()).isEqualTo(ref.iterations()).isEqualTo(40);
         for (int i = 0; i < ref.errors().length; i++) {
-            assertThat(fast.errors()[i]).as("error after iteration %d", i).isCloseTo(ref.errors()[i], within(ERROR_TOLERANCE));
+            assertThat(fast.errors()[i])
+                    .as("error after iteration %d", i)
+                    .isCloseTo(ref.errors()[i], within(ERROR_TOLERANCE));
         }
         double scale = 0;
         for (double x : ref.w()) {
@@ -96,7 +104,9 @@ class NmfTest {
         assertThat(r.iterations()).isEqualTo(150);
         assertThat(r.errors()[0]).isLessThan(1.0); // the α-scaled start already beats W·H = 0
         for (int i = 1; i < r.errors().length; i++) {
-            assertThat(r.errors()[i]).as("iteration %d", i).isLessThanOrEqualTo(r.errors()[i - 1] * (1 + MONOTONE_SLACK));
+            assertThat(r.errors()[i])
+                    .as("iteration %d", i)
+                    .isLessThanOrEqualTo(r.errors()[i - 1] * (1 + MONOTONE_SLACK));
         }
         for (double x : r.w()) {
             assertThat(x).isGreaterThanOrEqualTo(0);
@@ -136,7 +146,8 @@ class NmfTest {
         }
         SparseRows v = SparseRows.fromDense(m);
         assertThat(v.nnz()).isLessThan(n * f); // genuinely sparse
-        NmfResult r = Nmf.factorize(v, new NmfOptions(k, 2000, 1e-12, 5, NmfOptions.Algorithm.HALS), null).normalized();
+        NmfResult r = Nmf.factorize(v, new NmfOptions(k, 2000, 1e-12, 5, NmfOptions.Algorithm.HALS), null)
+                .normalized();
         assertThat(r.relativeError()).isLessThan(1e-4);
         for (int c = 0; c < k; c++) {
             double best = 0;
@@ -206,9 +217,12 @@ class NmfTest {
         FloatMatrix m = FloatMatrix.zeros(3, 4);
         m.set(1, 2, -0.5f);
         assertThatThrownBy(() -> Nmf.factorize(SparseRows.fromDense(m), NmfOptions.defaults(2, 0), null))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("row 1, column 2");
-        assertThatThrownBy(() -> Nmf.factorize(SparseRows.fromDense(FloatMatrix.zeros(3, 4)), NmfOptions.defaults(2, 0),
-                null)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no non-zero");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("row 1, column 2");
+        assertThatThrownBy(() ->
+                        Nmf.factorize(SparseRows.fromDense(FloatMatrix.zeros(3, 4)), NmfOptions.defaults(2, 0), null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no non-zero");
         assertThatThrownBy(() -> new NmfOptions(0, 10, 0, 0, NmfOptions.Algorithm.HALS))
                 .isInstanceOf(IllegalArgumentException.class);
     }

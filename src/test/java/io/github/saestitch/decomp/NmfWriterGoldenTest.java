@@ -27,10 +27,16 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code -Dsaestitch.golden.update=DIR} and copy DIR's files over the resources.
  */
 class NmfWriterGoldenTest {
-    static final String[] TOKEN_FILES = {NmfWriter.FACTORS_FILE, NmfWriter.LATENT_FACTOR_FILE, NmfWriter.CONTEXTS_FILE,
-            NmfWriter.SUMMARY_FILE};
-    static final String[] DOCUMENT_FILES = {NmfWriter.FACTORS_FILE, NmfWriter.LATENT_FACTOR_FILE,
-            NmfWriter.CONTEXTS_FILE, NmfWriter.DOCUMENTS_FILE, NmfWriter.SUMMARY_FILE};
+    static final String[] TOKEN_FILES = {
+        NmfWriter.FACTORS_FILE, NmfWriter.LATENT_FACTOR_FILE, NmfWriter.CONTEXTS_FILE, NmfWriter.SUMMARY_FILE
+    };
+    static final String[] DOCUMENT_FILES = {
+        NmfWriter.FACTORS_FILE,
+        NmfWriter.LATENT_FACTOR_FILE,
+        NmfWriter.CONTEXTS_FILE,
+        NmfWriter.DOCUMENTS_FILE,
+        NmfWriter.SUMMARY_FILE
+    };
 
     @TempDir
     Path tmp;
@@ -74,14 +80,32 @@ class NmfWriterGoldenTest {
         for (long c : counts) {
             used += c;
         }
-        DocumentPooling.Pooled p = new DocumentPooling.Pooled(v, ids, counts, List.of(), null, used, 6, 1,
-                DocumentPooling.Statistic.SUM, DocumentPooling.Weighting.IDF);
+        DocumentPooling.Pooled p = new DocumentPooling.Pooled(
+                v,
+                ids,
+                counts,
+                List.of(),
+                null,
+                used,
+                6,
+                1,
+                DocumentPooling.Statistic.SUM,
+                DocumentPooling.Weighting.IDF);
         NmfAnalysis.DocumentRows docs = new NmfAnalysis.DocumentRows(p, table);
         Map<Integer, List<LatentContext>> contexts = Map.of(
                 0, List.of(new LatentContext("before", " token", " after", 2.5, "doc \"0\".txt (news)")),
                 1, List.of(new LatentContext("", "#17", "", 0.125, "x")));
-        NmfAnalysis a = new NmfAnalysis("s", "store", r, v.nnz(), CodeMatrix.fired(v), contexts,
-                NmfGenres.documentGenreMix(r, docs), 2, 3, docs);
+        NmfAnalysis a = new NmfAnalysis(
+                "s",
+                "store",
+                r,
+                v.nnz(),
+                CodeMatrix.fired(v),
+                contexts,
+                NmfGenres.documentGenreMix(r, docs),
+                2,
+                3,
+                docs);
         assertThat(a.assignment()).isNotNull();
         Path out = tmp.resolve("documents");
         NmfWriter.write(a, out, false);
@@ -104,7 +128,8 @@ class NmfWriterGoldenTest {
             String resource = "nmf-golden/" + name + "/" + f;
             try (InputStream in = NmfWriterGoldenTest.class.getResourceAsStream(resource)) {
                 assertThat(in).as(resource).isNotNull();
-                assertThat(new String(got, StandardCharsets.UTF_8)).as(name + "/" + f)
+                assertThat(new String(got, StandardCharsets.UTF_8))
+                        .as(name + "/" + f)
                         .isEqualTo(new String(in.readAllBytes(), StandardCharsets.UTF_8));
             }
         }

@@ -160,35 +160,45 @@ class EvaluatorTest {
         FloatMatrix x = c.x().copy();
         x.set(6, 2, Float.NaN);
         Evaluator ev = new Evaluator(KERNELS, 4);
-        assertThatThrownBy(() -> ev.evaluate(c.sae(), set(x))).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("test-set").hasMessageContaining("NaN").hasMessageContaining("token 6, dim 2");
+        assertThatThrownBy(() -> ev.evaluate(c.sae(), set(x)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("test-set")
+                .hasMessageContaining("NaN")
+                .hasMessageContaining("token 6, dim 2");
         x.set(6, 2, 0f);
         x.set(19, 6, Float.POSITIVE_INFINITY);
-        assertThatThrownBy(() -> ev.evaluate(c.sae(), set(x))).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("Infinity").hasMessageContaining("token 19, dim 6");
+        assertThatThrownBy(() -> ev.evaluate(c.sae(), set(x)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("Infinity")
+                .hasMessageContaining("token 19, dim 6");
     }
 
     @Test
     void dInMismatchIsRejectedNamingBothSizes() {
         Sae sae = TestSaes.handWorkedSae(); // dIn = 2
         InMemoryActivationSet s = set(FloatMatrix.zeros(5, 3));
-        assertThatThrownBy(() -> new Evaluator(KERNELS).evaluate(sae, s)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("dIn = 2").hasMessageContaining("dIn = 3").hasMessageContaining("test-set");
+        assertThatThrownBy(() -> new Evaluator(KERNELS).evaluate(sae, s))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("dIn = 2")
+                .hasMessageContaining("dIn = 3")
+                .hasMessageContaining("test-set");
     }
 
     @Test
     void emptySetIsRejected() {
         InMemoryActivationSet s = set(FloatMatrix.zeros(0, 2));
         assertThatThrownBy(() -> new Evaluator(KERNELS).evaluate(TestSaes.handWorkedSae(), s))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty").hasMessageContaining("test-set");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("empty")
+                .hasMessageContaining("test-set");
         assertThatThrownBy(() -> new Evaluator(KERNELS, 0)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
     void fvuIsUndefinedWithoutVariance() {
         // One token: x̄ = x, so Σ‖x − x̄‖² = 0 and fvu is NaN; mse is still defined.
-        EvalResult r = new Evaluator(KERNELS).evaluate(TestSaes.handWorkedSae(),
-                set(TestSaes.matrix(new float[][] {{2, 1}})));
+        EvalResult r =
+                new Evaluator(KERNELS).evaluate(TestSaes.handWorkedSae(), set(TestSaes.matrix(new float[][] {{2, 1}})));
         assertThat(r.totalSumOfSquares()).isZero();
         assertThat(r.fvu()).isNaN();
         assertThat(r.mse()).isEqualTo(1.0);
@@ -208,8 +218,13 @@ class EvaluatorTest {
             row[1] = (float) rnd.nextGaussian();
         }
         FloatMatrix x = TestSaes.matrix(rows);
-        Sae sae = TestSaes.sae(new io.github.saestitch.sae.Activation.Relu(), true, new float[][] {{1}, {1}}, new float[1],
-                new float[][] {{0, 0}}, new float[] {1e4f, 0});
+        Sae sae = TestSaes.sae(
+                new io.github.saestitch.sae.Activation.Relu(),
+                true,
+                new float[][] {{1}, {1}},
+                new float[1],
+                new float[][] {{0, 0}},
+                new float[] {1e4f, 0});
         double exact = ReferenceSae.metrics(sae, x).totalSumOfSquares();
         for (int block : new int[] {1, 7, 1000, n}) {
             EvalResult r = new Evaluator(KERNELS, block).evaluate(sae, set(x));
@@ -232,6 +247,8 @@ class EvaluatorTest {
             assertThat(actual).as(what).isNaN();
             return;
         }
-        assertThat(actual).as(what).isCloseTo(expected, within(relTol * Math.max(Math.abs(expected), Double.MIN_NORMAL)));
+        assertThat(actual)
+                .as(what)
+                .isCloseTo(expected, within(relTol * Math.max(Math.abs(expected), Double.MIN_NORMAL)));
     }
 }

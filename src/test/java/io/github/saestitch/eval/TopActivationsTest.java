@@ -3,8 +3,8 @@ package io.github.saestitch.eval;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.saestitch.activations.MatrixActivationSet;
-import io.github.saestitch.sae.SaeRunner;
 import io.github.saestitch.bench.SyntheticPair;
+import io.github.saestitch.sae.SaeRunner;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.ScalarKernels;
 import java.util.ArrayList;
@@ -32,7 +32,9 @@ class TopActivationsTest {
                 }
                 all.sort(Comparator.comparingDouble((TopActivations.Entry e) -> -e.activation())
                         .thenComparingLong(TopActivations.Entry::token));
-                assertThat(got.get(j)).as("latent %d, top %d", j, per).isEqualTo(all.subList(0, Math.min(per, all.size())));
+                assertThat(got.get(j))
+                        .as("latent %d, top %d", j, per)
+                        .isEqualTo(all.subList(0, Math.min(per, all.size())));
             }
         }
     }

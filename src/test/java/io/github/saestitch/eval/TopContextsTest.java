@@ -33,8 +33,8 @@ class TopContextsTest {
                 MatrixActivationSet set = new MatrixActivationSet(c.x(), "random");
                 long limit = seed % 2 == 0 ? Long.MAX_VALUE : 777;
                 long n = Math.min(limit, c.x().rows());
-                LatentContexts.Entries e = TopContexts.compute(sae, set, limit,
-                        (token, act) -> new LatentContext("", "#" + token, "", act, ""));
+                LatentContexts.Entries e = TopContexts.compute(
+                        sae, set, limit, (token, act) -> new LatentContext("", "#" + token, "", act, ""));
 
                 // reference frequencies: Evaluator over exactly the first n tokens
                 FloatMatrix head = FloatMatrix.zeros((int) n, c.x().cols());
@@ -43,22 +43,24 @@ class TopContextsTest {
                         head.set(r, d, c.x().get(r, d));
                     }
                 }
-                EvalResult ref = new Evaluator(new ScalarKernels()).evaluate(sae, new MatrixActivationSet(head, "head"),
-                        t -> { });
+                EvalResult ref = new Evaluator(new ScalarKernels())
+                        .evaluate(sae, new MatrixActivationSet(head, "head"), t -> {});
                 assertThat(e.freq()).hasSize(13);
                 for (int j = 0; j < 13; j++) {
-                    assertThat(e.freq().get(j)).as("freq of latent %d, seed %d, %s", j, seed, arch)
+                    assertThat(e.freq().get(j))
+                            .as("freq of latent %d, seed %d, %s", j, seed, arch)
                             .isCloseTo(ref.freq()[j], within(FREQ_TOLERANCE));
                 }
                 // reference contexts: TopActivations itself
-                List<List<TopActivations.Entry>> top = TopActivations.compute(sae, set, limit,
-                        TopContexts.PER_LATENT);
+                List<List<TopActivations.Entry>> top = TopActivations.compute(sae, set, limit, TopContexts.PER_LATENT);
                 for (int j = 0; j < 13; j++) {
                     List<LatentContext> got = e.contexts().getOrDefault(j, List.of());
                     assertThat(got).hasSize(top.get(j).size());
                     for (int i = 0; i < got.size(); i++) {
-                        assertThat(got.get(i).token()).isEqualTo("#" + top.get(j).get(i).token());
-                        assertThat(got.get(i).activation()).isEqualTo(top.get(j).get(i).activation());
+                        assertThat(got.get(i).token())
+                                .isEqualTo("#" + top.get(j).get(i).token());
+                        assertThat(got.get(i).activation())
+                                .isEqualTo(top.get(j).get(i).activation());
                     }
                     assertThat(got.isEmpty()).isEqualTo(e.freq().get(j) == 0.0);
                 }
@@ -78,7 +80,8 @@ class TopContextsTest {
             long limit = seed == 6 ? Long.MAX_VALUE : 4096 + 301;
             TopContexts.ContextOf ctx = (token, act) -> new LatentContext("<", "#" + token, ">", act, "s" + token);
             List<Long> progress = new ArrayList<>();
-            List<LatentContexts.Entries> both = TopContexts.compute(List.of(small, large), set, limit, ctx, progress::add);
+            List<LatentContexts.Entries> both =
+                    TopContexts.compute(List.of(small, large), set, limit, ctx, progress::add);
             assertThat(both).hasSize(2);
             assertThat(both.get(0)).isEqualTo(TopContexts.compute(small, set, limit, ctx));
             assertThat(both.get(1)).isEqualTo(TopContexts.compute(large, set, limit, ctx));

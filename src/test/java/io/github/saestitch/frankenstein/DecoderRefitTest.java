@@ -53,7 +53,8 @@ class DecoderRefitTest {
                 }
             }
             float[] b0 = new float[d];
-            return new Problem(new SparseRows(nTok, n, ptr, Arrays.copyOf(idx, k), Arrays.copyOf(val, k)), x, d, w0, b0);
+            return new Problem(
+                    new SparseRows(nTok, n, ptr, Arrays.copyOf(idx, k), Arrays.copyOf(val, k)), x, d, w0, b0);
         }
 
         /** Σ_t ‖f_t·W + b − x_t‖² in double. */
@@ -104,7 +105,8 @@ class DecoderRefitTest {
             for (int q = 0; q < codes.nnz(); q++) {
                 fires[codes.colIdx()[q]] = true;
             }
-            int[] cols = java.util.stream.IntStream.range(0, n).filter(i -> fires[i]).toArray();
+            int[] cols =
+                    java.util.stream.IntStream.range(0, n).filter(i -> fires[i]).toArray();
             int m = cols.length + 1;
             double[][] a = new double[codes.rows()][m];
             for (int t = 0; t < codes.rows(); t++) {
@@ -164,7 +166,11 @@ class DecoderRefitTest {
     }
 
     private static DecoderRefit.Options options(DecoderRefit.Solver s, boolean lapack) {
-        return DecoderRefit.Options.defaults().withSolver(s).withLapack(lapack).withRidge(0).withCg(1e-10, 5000);
+        return DecoderRefit.Options.defaults()
+                .withSolver(s)
+                .withLapack(lapack)
+                .withRidge(0)
+                .withCg(1e-10, 5000);
     }
 
     private static void assertSolution(DecoderRefit.Solution s, double[] ref, int d, double tol) {
@@ -177,7 +183,8 @@ class DecoderRefitTest {
         }
         for (int i = 0; i < s.numLatents(); i++) {
             for (int c = 0; c < d; c++) {
-                assertThat((double) s.wDec().get(i, c)).as("W[%d][%d]", i, c)
+                assertThat((double) s.wDec().get(i, c))
+                        .as("W[%d][%d]", i, c)
                         .isCloseTo(ref[(1 + i) * d + c], org.assertj.core.data.Offset.offset(tol * scale));
             }
         }
@@ -188,21 +195,56 @@ class DecoderRefitTest {
     void everySolverMatchesTheDenseReference(int nTok, int n, int d, double p) {
         Problem pr = Problem.random(nTok, n, d, p, 1000L * n + d);
         double[] ref = pr.denseReference();
-        assertSolution(DecoderRefit.exact(pr.codes(), pr.x(), pr.w0(), pr.b0(), new int[] {n},
-                options(DecoderRefit.Solver.CHOLESKY, false)).solutions().get(0), ref, d, SOLVE_RELATIVE);
-        assertSolution(DecoderRefit.exact(pr.codes(), pr.x(), pr.w0(), pr.b0(), new int[] {n},
-                options(DecoderRefit.Solver.CG, false)).solutions().get(0), ref, d, CG_RELATIVE);
+        assertSolution(
+                DecoderRefit.exact(
+                                pr.codes(),
+                                pr.x(),
+                                pr.w0(),
+                                pr.b0(),
+                                new int[] {n},
+                                options(DecoderRefit.Solver.CHOLESKY, false))
+                        .solutions()
+                        .get(0),
+                ref,
+                d,
+                SOLVE_RELATIVE);
+        assertSolution(
+                DecoderRefit.exact(
+                                pr.codes(),
+                                pr.x(),
+                                pr.w0(),
+                                pr.b0(),
+                                new int[] {n},
+                                options(DecoderRefit.Solver.CG, false))
+                        .solutions()
+                        .get(0),
+                ref,
+                d,
+                CG_RELATIVE);
         if (Lapack.available()) {
-            assertSolution(DecoderRefit.exact(pr.codes(), pr.x(), pr.w0(), pr.b0(), new int[] {n},
-                    options(DecoderRefit.Solver.CHOLESKY, true)).solutions().get(0), ref, d, SOLVE_RELATIVE);
+            assertSolution(
+                    DecoderRefit.exact(
+                                    pr.codes(),
+                                    pr.x(),
+                                    pr.w0(),
+                                    pr.b0(),
+                                    new int[] {n},
+                                    options(DecoderRefit.Solver.CHOLESKY, true))
+                            .solutions()
+                            .get(0),
+                    ref,
+                    d,
+                    SOLVE_RELATIVE);
         }
     }
 
     @Test
     void theExactRefitIsTheLeastSquaresOptimum() {
         Problem pr = Problem.random(400, 23, 9, 0.25, 7);
-        DecoderRefit.Solution s = DecoderRefit.exact(pr.codes(), pr.x(), pr.w0(), pr.b0(), new int[] {23},
-                DecoderRefit.Options.defaults()).solutions().get(0);
+        DecoderRefit.Solution s = DecoderRefit.exact(
+                        pr.codes(), pr.x(), pr.w0(), pr.b0(), new int[] {23}, DecoderRefit.Options.defaults())
+                .solutions()
+                .get(0);
         // Gradient ≈ 0 (relative to the gradient at W = 0, b = 0) for every firing latent and b.
         double[] g = pr.gradient(s.wDec(), s.bDec());
         double[] g0 = pr.gradient(FloatMatrix.zeros(23, 9), new float[9]);
@@ -237,8 +279,8 @@ class DecoderRefitTest {
         Problem pr = Problem.random(300, 31, 6, 0.2, 11);
         int[] prefixes = {0, 5, 17, 31};
         for (boolean lapack : Lapack.available() ? new boolean[] {false, true} : new boolean[] {false}) {
-            DecoderRefit.Result all = DecoderRefit.exact(pr.codes(), pr.x(), pr.w0(), pr.b0(), prefixes,
-                    options(DecoderRefit.Solver.CHOLESKY, lapack));
+            DecoderRefit.Result all = DecoderRefit.exact(
+                    pr.codes(), pr.x(), pr.w0(), pr.b0(), prefixes, options(DecoderRefit.Solver.CHOLESKY, lapack));
             for (int k = 0; k < prefixes.length; k++) {
                 int p = prefixes[k];
                 SparseRows cp = DecoderRefit.leadingColumns(pr.codes(), p);
@@ -275,7 +317,8 @@ class DecoderRefitTest {
             assertThat(Lapack.load().dpotrf(lapack, n, lda)).isZero();
             for (int i = 0; i < n; i++) {
                 for (int j = i; j < n; j++) {
-                    assertThat(lapack[i * lda + j]).as("U[%d][%d] n=%d", i, j, n)
+                    assertThat(lapack[i * lda + j])
+                            .as("U[%d][%d] n=%d", i, j, n)
                             .isCloseTo(java[i * lda + j], org.assertj.core.data.Offset.offset(1e-12 * n));
                 }
             }
@@ -303,7 +346,8 @@ class DecoderRefitTest {
         double[] tiled = NormalEquations.transposeTimes(pr.codes(), pr.x(), 11, 2, 37); // 19 tiles over 2 threads
         assertThat(NormalEquations.transposeTimes(pr.codes(), pr.x(), 11, 1)).containsExactly(tiled);
         // Both sum each row in token order with the same operations: equal bit for bit.
-        assertThat(Arrays.copyOfRange(latentMajor.rhs, 11, latentMajor.rhs.length)).containsExactly(tiled);
+        assertThat(Arrays.copyOfRange(latentMajor.rhs, 11, latentMajor.rhs.length))
+                .containsExactly(tiled);
         NormalEquations one = NormalEquations.accumulate(pr.codes(), pr.x(), 11, true, 1);
         NormalEquations many = NormalEquations.accumulate(pr.codes(), pr.x(), 11, true, 5, tiled);
         assertThat(many.gram).containsExactly(one.gram);
@@ -341,18 +385,30 @@ class DecoderRefitTest {
     @Test
     void adamApproachesTheExactOptimum() {
         Problem pr = Problem.random(2000, 15, 8, 0.3, 19);
-        double exact = pr.loss(DecoderRefit.exact(pr.codes(), pr.x(), pr.w0(), pr.b0(), new int[] {15},
-                DecoderRefit.Options.defaults()).solutions().get(0).wDec(), DecoderRefit.exact(pr.codes(), pr.x(), pr.w0(),
-                pr.b0(), new int[] {15}, DecoderRefit.Options.defaults()).solutions().get(0).bDec());
+        double exact = pr.loss(
+                DecoderRefit.exact(
+                                pr.codes(), pr.x(), pr.w0(), pr.b0(), new int[] {15}, DecoderRefit.Options.defaults())
+                        .solutions()
+                        .get(0)
+                        .wDec(),
+                DecoderRefit.exact(
+                                pr.codes(), pr.x(), pr.w0(), pr.b0(), new int[] {15}, DecoderRefit.Options.defaults())
+                        .solutions()
+                        .get(0)
+                        .bDec());
         double start = pr.loss(pr.w0(), pr.b0());
-        DecoderRefit.Solution a = DecoderRefit.adam(pr.codes(), pr.x(), pr.w0(), pr.b0(),
-                new DecoderRefit.AdamOptions(200, 3e-2, 256, 1), 2).solutions().get(0);
+        DecoderRefit.Solution a = DecoderRefit.adam(
+                        pr.codes(), pr.x(), pr.w0(), pr.b0(), new DecoderRefit.AdamOptions(200, 3e-2, 256, 1), 2)
+                .solutions()
+                .get(0);
         double adam = pr.loss(a.wDec(), a.bDec());
         assertThat(adam).isLessThan(start).isGreaterThanOrEqualTo(exact * (1 - 1e-6));
         assertThat((adam - exact) / exact).isLessThan(0.01);
         // Same seed, same parts: the same weights.
-        DecoderRefit.Solution again = DecoderRefit.adam(pr.codes(), pr.x(), pr.w0(), pr.b0(),
-                new DecoderRefit.AdamOptions(200, 3e-2, 256, 1), 2).solutions().get(0);
+        DecoderRefit.Solution again = DecoderRefit.adam(
+                        pr.codes(), pr.x(), pr.w0(), pr.b0(), new DecoderRefit.AdamOptions(200, 3e-2, 256, 1), 2)
+                .solutions()
+                .get(0);
         assertThat(again.wDec().toArray()).containsExactly(a.wDec().toArray());
     }
 }

@@ -1,8 +1,8 @@
 package io.github.saestitch.frankenstein;
 
+import io.github.saestitch.bench.SyntheticPair;
 import io.github.saestitch.sae.Activation;
 import io.github.saestitch.sae.Sae;
-import io.github.saestitch.bench.SyntheticPair;
 import io.github.saestitch.tensor.FloatMatrix;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,12 +14,10 @@ import java.util.SplittableRandom;
  * pair's tokens.
  */
 final class Families {
-    private Families() {
-    }
+    private Families() {}
 
     /** A family and tokens. @param x [tokens, d] */
-    record Case(Family family, FloatMatrix x) {
-    }
+    record Case(Family family, FloatMatrix x) {}
 
     /** Three relu SAEs of widths fS, (fS + fL)/2 and fL over d dims, and {@code tokens} tokens. */
     static Case relu(int d, int fS, int fL, int tokens, long seed) {

@@ -9,7 +9,6 @@ import io.github.saestitch.io.CompositeManifest;
 import io.github.saestitch.io.SaeFormat;
 import io.github.saestitch.io.SaeFormats;
 import io.github.saestitch.io.SafeTensors;
-import io.github.saestitch.report.ReportFormats;
 import io.github.saestitch.sae.Activation;
 import io.github.saestitch.sae.Sae;
 import io.github.saestitch.sae.SaeRunner;
@@ -41,15 +40,20 @@ class FrankensteinModelTest {
     static final double CODE_ABSOLUTE = 1e-4;
 
     @ParameterizedTest(name = "{0}/{1}/{2} applyBDec={3}")
-    @CsvSource({"relu, relu, relu, true", "jumprelu, relu, batchtopk, true", "relu, jumprelu, jumprelu, false",
-            "batchtopk, batchtopk, relu, false"})
+    @CsvSource({
+        "relu, relu, relu, true",
+        "jumprelu, relu, batchtopk, true",
+        "relu, jumprelu, jumprelu, false",
+        "batchtopk, batchtopk, relu, false"
+    })
     void theFoldedStandardSaeReproducesEverySourceLatent(String a0, String a1, String a2, boolean applyBDec) {
         Families.Case c = Families.relu(20, 16, 48, 400, 21);
         String[] archs = {a0, a1, a2};
         List<Family.Member> ms = new java.util.ArrayList<>();
         for (int s = 0; s < 3; s++) {
             // Alternate b_dec modes between members so folding meets both.
-            ms.add(new Family.Member(Families.variant(c.family().sae(s), archs[s], applyBDec ^ (s == 1), 30 + s), "m" + s));
+            ms.add(new Family.Member(
+                    Families.variant(c.family().sae(s), archs[s], applyBDec ^ (s == 1), 30 + s), "m" + s));
         }
         Family fam = new Family(ms);
         Kernels k = new ScalarKernels();
@@ -58,7 +62,8 @@ class FrankensteinModelTest {
         assertThat(m.isComposite()).isFalse();
         Sae folded = m.standardSae();
         assertThat(folded.applyBDecToInput()).isFalse();
-        assertThat(folded.activation() instanceof Activation.Relu).isEqualTo(List.of(archs).stream().allMatch("relu"::equals));
+        assertThat(folded.activation() instanceof Activation.Relu)
+                .isEqualTo(List.of(archs).stream().allMatch("relu"::equals));
         FloatMatrix codes = new SaeRunner(folded, k).encodeDense(c.x());
         FloatMatrix[] src = new FloatMatrix[3];
         for (int s = 0; s < 3; s++) {
@@ -71,7 +76,8 @@ class FrankensteinModelTest {
                 float got = codes.get(t, h);
                 if ((want == 0) != (got == 0)) {
                     flips++;
-                    assertThat(Math.abs(want - got)).isLessThan((float) CODE_ABSOLUTE + jumpOf(fam.sae(sel.source()[h]), sel.latent()[h]));
+                    assertThat(Math.abs(want - got))
+                            .isLessThan((float) CODE_ABSOLUTE + jumpOf(fam.sae(sel.source()[h]), sel.latent()[h]));
                 } else {
                     assertThat((double) got).isCloseTo(want, within(CODE_ABSOLUTE));
                 }
@@ -81,7 +87,8 @@ class FrankensteinModelTest {
         // The decoder and b_dec are the sources' (smallest SAE's b_dec).
         assertThat(folded.bDec()).containsExactly(fam.sae(0).bDec());
         assertThat(folded.wDec().row(sel.numLatents() - 1))
-                .containsExactly(fam.sae(sel.source()[sel.numLatents() - 1]).wDec().row(sel.latent()[sel.numLatents() - 1]));
+                .containsExactly(
+                        fam.sae(sel.source()[sel.numLatents() - 1]).wDec().row(sel.latent()[sel.numLatents() - 1]));
     }
 
     /** A jumprelu latent may flip from 0 to its threshold: the jump it can make. */
@@ -96,7 +103,8 @@ class FrankensteinModelTest {
     @Test
     void aTopkSourceMakesACompositeWithExactlyTheSourceCodes() {
         Families.Case c = Families.relu(20, 16, 48, 300, 22);
-        List<Family.Member> ms = List.of(new Family.Member(c.family().sae(0), "s"),
+        List<Family.Member> ms = List.of(
+                new Family.Member(c.family().sae(0), "s"),
                 new Family.Member(Families.variant(c.family().sae(1), "topk", true, 1), "m"),
                 new Family.Member(c.family().sae(2), "l"));
         Family fam = new Family(ms);
@@ -121,7 +129,8 @@ class FrankensteinModelTest {
     @Test
     void aCompositeLoadsFromTheSharedManifestAndFromTheOldOne(@TempDir Path dir) throws Exception {
         Families.Case c = Families.relu(20, 16, 48, 200, 24);
-        Family fam = new Family(List.of(new Family.Member(c.family().sae(0), "s"),
+        Family fam = new Family(List.of(
+                new Family.Member(c.family().sae(0), "s"),
                 new Family.Member(Families.variant(c.family().sae(1), "topk", true, 1), "m"),
                 new Family.Member(c.family().sae(2), "l")));
         Kernels k = new ScalarKernels();
@@ -136,18 +145,32 @@ class FrankensteinModelTest {
         StringBuilder sources = new StringBuilder();
         for (int s : m.distinctSources()) {
             SaeFormats.save(fam.sae(s), old.resolve("source-" + s), SaeFormat.SAELENS, false);
-            sources.append(sources.isEmpty() ? "" : ", ").append("{\"index\": ").append(s).append(", \"dir\": \"source-")
-                    .append(s).append("\", \"original\": \"m").append(s).append("\"}");
+            sources.append(sources.isEmpty() ? "" : ", ")
+                    .append("{\"index\": ")
+                    .append(s)
+                    .append(", \"dir\": \"source-")
+                    .append(s)
+                    .append("\", \"original\": \"m")
+                    .append(s)
+                    .append("\"}");
         }
         StringBuilder latents = new StringBuilder();
         for (int h = 0; h < m.numLatents(); h++) {
-            latents.append(h == 0 ? "" : ", ").append('[').append(m.selection().source()[h]).append(", ")
-                    .append(m.selection().latent()[h]).append(']');
+            latents.append(h == 0 ? "" : ", ")
+                    .append('[')
+                    .append(m.selection().source()[h])
+                    .append(", ")
+                    .append(m.selection().latent()[h])
+                    .append(']');
         }
-        Files.writeString(old.resolve("frankenstein.json"), "{\"format_version\": 1, \"kind\": \"composite\", "
-                + "\"description\": \"old\", \"sources\": [" + sources + "], \"latents\": [" + latents + "], "
-                + "\"decoder\": \"decoder.safetensors\"}\n");
-        SafeTensors.write(old.resolve("decoder.safetensors"), Map.of("format_version", "1"),
+        Files.writeString(
+                old.resolve("frankenstein.json"),
+                "{\"format_version\": 1, \"kind\": \"composite\", "
+                        + "\"description\": \"old\", \"sources\": [" + sources + "], \"latents\": [" + latents + "], "
+                        + "\"decoder\": \"decoder.safetensors\"}\n");
+        SafeTensors.write(
+                old.resolve("decoder.safetensors"),
+                Map.of("format_version", "1"),
                 List.of(SafeTensors.Tensor.f32("W_dec", m.wDec()), SafeTensors.Tensor.f32("b_dec", m.bDec())));
 
         for (Path p : List.of(now, old)) {
@@ -158,8 +181,8 @@ class FrankensteinModelTest {
             FloatMatrix got = FloatMatrix.zeros(c.x().rows(), c.x().cols());
             SparseRows codes = read.model().runner(k).forward(c.x(), got);
             assertThat(codes.rowPtr()).as(p.toString()).containsExactly(wantCodes.rowPtr());
-            assertThat(Arrays.copyOf(codes.colIdx(), codes.nnz())).containsExactly(Arrays.copyOf(wantCodes.colIdx(),
-                    wantCodes.nnz()));
+            assertThat(Arrays.copyOf(codes.colIdx(), codes.nnz()))
+                    .containsExactly(Arrays.copyOf(wantCodes.colIdx(), wantCodes.nnz()));
             assertThat(got.toArray()).as(p.toString()).containsExactly(want.toArray());
         }
     }
@@ -180,7 +203,11 @@ class FrankensteinModelTest {
                 for (int j = 0; j < fam.member(s).width(); j++) {
                     double max = Double.NEGATIVE_INFINITY;
                     for (int g = 0; g < before; g++) {
-                        max = Math.max(max, cos(fam.sae(s).wDec().row(j), fam.sae(sel.source()[g]).wDec().row(sel.latent()[g])));
+                        max = Math.max(
+                                max,
+                                cos(
+                                        fam.sae(s).wDec().row(j),
+                                        fam.sae(sel.source()[g]).wDec().row(sel.latent()[g])));
                     }
                     if (max < tau - 1e-6) {
                         assertThat(sel.source()[h]).isEqualTo(s);
@@ -189,7 +216,8 @@ class FrankensteinModelTest {
                         assertThat(sel.maxCos()[h]).isCloseTo(max, within(1e-5));
                         h++;
                     } else if (max > tau + 1e-6) {
-                        assertThat(h < sel.numLatents() && sel.source()[h] == s && sel.latent()[h] == j).isFalse();
+                        assertThat(h < sel.numLatents() && sel.source()[h] == s && sel.latent()[h] == j)
+                                .isFalse();
                     } else if (h < sel.numLatents() && sel.source()[h] == s && sel.latent()[h] == j) {
                         h++; // a tie within rounding: either way
                     }
@@ -217,14 +245,18 @@ class FrankensteinModelTest {
         Families.Case c = Families.relu(20, 16, 48, 50, 24);
         Families.Case other = Families.relu(21, 16, 48, 50, 24);
         assertThatThrownBy(() -> new Family(List.of(new Family.Member(c.family().sae(0), "a"))))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least two");
-        assertThatThrownBy(() -> new Family(List.of(new Family.Member(c.family().sae(0), "a"),
-                new Family.Member(other.family().sae(1), "b")))).isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at least two");
+        assertThatThrownBy(() -> new Family(List.of(
+                        new Family.Member(c.family().sae(0), "a"),
+                        new Family.Member(other.family().sae(1), "b"))))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("d_in");
         Sae s0 = c.family().sae(0).withMetadata(new Sae.SaeMetadata("blocks.3.hook_resid_post", "", null));
         Sae s1 = c.family().sae(1).withMetadata(new Sae.SaeMetadata("blocks.4.hook_resid_post", "", null));
         assertThatThrownBy(() -> new Family(List.of(new Family.Member(s0, "a"), new Family.Member(s1, "b"))))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sites");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("sites");
         // Unnamed sites do not conflict with a named one; members are sorted by width.
         Family f = new Family(List.of(new Family.Member(c.family().sae(2), "wide"), new Family.Member(s0, "narrow")));
         assertThat(f.member(0).source()).isEqualTo("narrow");

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.github.saestitch.activations.MatrixActivationSet;
 import io.github.saestitch.tensor.Kernels;
+import io.github.saestitch.tensor.KernelsProvider;
 import io.github.saestitch.tensor.ScalarKernels;
 import io.github.saestitch.tensor.SparseRows;
-import io.github.saestitch.tensor.KernelsProvider;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -32,18 +32,28 @@ class GreedySelectionTest {
         for (int parts : new int[] {1, 3}) {
             for (boolean gram : new boolean[] {false, true}) {
                 // Every step's co-activation pass split between the parts (threshold 1 token).
-                GreedySelection.Result fast = GreedySelection.select(c.family(), codes, all, Double.POSITIVE_INFINITY, parts,
-                        gram ? k : null, gram ? 1L << 30 : 0, 1);
-                assertThat(fast.selection().source()).containsExactly(naive.selection().source());
-                assertThat(fast.selection().latent()).containsExactly(naive.selection().latent());
+                GreedySelection.Result fast = GreedySelection.select(
+                        c.family(),
+                        codes,
+                        all,
+                        Double.POSITIVE_INFINITY,
+                        parts,
+                        gram ? k : null,
+                        gram ? 1L << 30 : 0,
+                        1);
+                assertThat(fast.selection().source())
+                        .containsExactly(naive.selection().source());
+                assertThat(fast.selection().latent())
+                        .containsExactly(naive.selection().latent());
                 for (int h = 0; h < naive.selection().numLatents(); h++) {
                     double dn = naive.selection().deltaMse()[h];
                     if (!Double.isNaN(dn)) {
-                        assertThat(fast.selection().deltaMse()[h]).isCloseTo(dn,
-                                within(DELTA_RELATIVE * naive.mseAfter()[0]));
+                        assertThat(fast.selection().deltaMse()[h])
+                                .isCloseTo(dn, within(DELTA_RELATIVE * naive.mseAfter()[0]));
                     }
                 }
-                assertThat(fast.stats().firstNonImproving()).isEqualTo(naive.stats().firstNonImproving());
+                assertThat(fast.stats().firstNonImproving())
+                        .isEqualTo(naive.stats().firstNonImproving());
                 assertThat(fast.stats().maxDiscrepancy()).isLessThan(1e-6);
             }
         }
@@ -60,13 +70,20 @@ class GreedySelectionTest {
         GreedySelection.Result g = GreedySelection.select(c.family(), codes, 8, 0, 2, k, 1L << 30);
         assertThat(g.stats().steps()).isEqualTo(8);
         io.github.saestitch.eval.Evaluator ev = new io.github.saestitch.eval.Evaluator(k);
-        double prev = ev.evaluate(FrankensteinModel.fromSources(c.family(), g.selection().prefix(10)).autoencoder(k), set,
-                null).mse();
+        double prev = ev.evaluate(
+                        FrankensteinModel.fromSources(c.family(), g.selection().prefix(10))
+                                .autoencoder(k),
+                        set,
+                        null)
+                .mse();
         assertThat(prev).isCloseTo(g.mseAfter()[0], within(1e-5 * prev));
         for (int step = 1; step <= 8; step++) {
-            FrankensteinModel m = FrankensteinModel.fromSources(c.family(), g.selection().prefix(10 + step));
+            FrankensteinModel m =
+                    FrankensteinModel.fromSources(c.family(), g.selection().prefix(10 + step));
             var e = ev.evaluate(m.autoencoder(k), set, null);
-            assertThat(e.mse() - prev).as("step %d", step).isCloseTo(g.selection().deltaMse()[9 + step], within(1e-4 * prev));
+            assertThat(e.mse() - prev)
+                    .as("step %d", step)
+                    .isCloseTo(g.selection().deltaMse()[9 + step], within(1e-4 * prev));
             assertThat(e.mse()).isCloseTo(g.mseAfter()[step], within(1e-4 * prev));
             assertThat(e.l0()).isCloseTo(g.l0After()[step], within(1e-9));
             prev = e.mse();
@@ -81,8 +98,14 @@ class GreedySelectionTest {
                 src[10] = s;
                 lat[10] = j;
                 Selection sel = new Selection("t", src, lat, new int[11], new double[11], new double[11]);
-                best = Math.min(best, ev.evaluate(FrankensteinModel.fromSources(c.family(), sel).autoencoder(k), set, null)
-                        .mse());
+                best = Math.min(
+                        best,
+                        ev.evaluate(
+                                        FrankensteinModel.fromSources(c.family(), sel)
+                                                .autoencoder(k),
+                                        set,
+                                        null)
+                                .mse());
             }
         }
         assertThat(g.mseAfter()[1]).isCloseTo(best, within(1e-5 * best));

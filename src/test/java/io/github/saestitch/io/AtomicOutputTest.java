@@ -33,9 +33,10 @@ class AtomicOutputTest {
         Path target = tmp.resolve("out.txt");
         Files.writeString(target, "old");
         assertThatThrownBy(() -> AtomicOutput.writeFile(target, t -> {
-            Files.writeString(t, "half-written");
-            throw new IOException("disk full");
-        })).hasMessage("disk full");
+                    Files.writeString(t, "half-written");
+                    throw new IOException("disk full");
+                }))
+                .hasMessage("disk full");
         assertThat(Files.readString(target)).isEqualTo("old");
         assertThat(listing(tmp)).containsExactly("out.txt");
     }
@@ -52,7 +53,7 @@ class AtomicOutputTest {
     @Test
     void writerThatCreatesNothingIsAnError() {
         Path target = tmp.resolve("out.txt");
-        assertThatThrownBy(() -> AtomicOutput.writeFile(target, t -> { })).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> AtomicOutput.writeFile(target, t -> {})).isInstanceOf(IOException.class);
         assertThat(Files.exists(target)).isFalse();
     }
 
@@ -84,9 +85,10 @@ class AtomicOutputTest {
         Files.createDirectories(target);
         Files.writeString(target.resolve("cfg.json"), "old");
         assertThatThrownBy(() -> AtomicOutput.writeDirectory(target, t -> {
-            Files.writeString(t.resolve("cfg.json"), "new");
-            throw new IllegalStateException("boom");
-        })).hasMessage("boom");
+                    Files.writeString(t.resolve("cfg.json"), "new");
+                    throw new IllegalStateException("boom");
+                }))
+                .hasMessage("boom");
         assertThat(Files.readString(target.resolve("cfg.json"))).isEqualTo("old");
         assertThat(listing(tmp)).containsExactly("sae");
     }
@@ -95,7 +97,7 @@ class AtomicOutputTest {
     void refusesToTurnAFileIntoADirectoryOrBack() throws IOException {
         Path file = tmp.resolve("f");
         Files.writeString(file, "x");
-        assertThatThrownBy(() -> AtomicOutput.writeDirectory(file, t -> { })).hasMessageContaining("not a directory");
+        assertThatThrownBy(() -> AtomicOutput.writeDirectory(file, t -> {})).hasMessageContaining("not a directory");
         Path dir = Files.createDirectory(tmp.resolve("d"));
         assertThatThrownBy(() -> AtomicOutput.writeFile(dir, t -> Files.writeString(t, "x")))
                 .hasMessageContaining("is a directory");
@@ -116,21 +118,26 @@ class AtomicOutputTest {
         Path target = tmp.resolve("out");
         // A format error about the temporary directory itself: same type, file and message name the target.
         assertThatThrownBy(() -> AtomicOutput.writeDirectory(target, t -> {
-            throw new SaeFormatException(t, "cannot hold this SAE");
-        })).isInstanceOfSatisfying(SaeFormatException.class, e -> {
-            assertThat(e.file()).isEqualTo(target);
-            assertThat(e.problem()).isEqualTo("cannot hold this SAE");
-            assertThat(e.getMessage()).isEqualTo(target + ": cannot hold this SAE");
-        });
+                    throw new SaeFormatException(t, "cannot hold this SAE");
+                }))
+                .isInstanceOfSatisfying(SaeFormatException.class, e -> {
+                    assertThat(e.file()).isEqualTo(target);
+                    assertThat(e.problem()).isEqualTo("cannot hold this SAE");
+                    assertThat(e.getMessage()).isEqualTo(target + ": cannot hold this SAE");
+                });
         // A file-system error about a file inside the temporary directory.
         assertThatThrownBy(() -> AtomicOutput.writeDirectory(target, t -> Files.readString(t.resolve("missing.json"))))
-                .isInstanceOfSatisfying(java.nio.file.NoSuchFileException.class,
-                        e -> assertThat(e.getFile()).isEqualTo(target.resolve("missing.json").toString()));
+                .isInstanceOfSatisfying(
+                        java.nio.file.NoSuchFileException.class,
+                        e -> assertThat(e.getFile())
+                                .isEqualTo(target.resolve("missing.json").toString()));
         // Unchecked exceptions and a file target, with the temporary's bare name in the text.
         Path file = tmp.resolve("f.bin");
         assertThatThrownBy(() -> AtomicOutput.writeFile(file, t -> {
-            throw new IllegalArgumentException("bad shape for " + t.getFileName() + " (in " + t.getParent() + ")");
-        })).isExactlyInstanceOf(IllegalArgumentException.class)
+                    throw new IllegalArgumentException(
+                            "bad shape for " + t.getFileName() + " (in " + t.getParent() + ")");
+                }))
+                .isExactlyInstanceOf(IllegalArgumentException.class)
                 .hasMessage("bad shape for f.bin (in " + tmp + ")")
                 .satisfies(e -> assertThat(e.getStackTrace()).isNotEmpty());
         assertThat(tmp.toFile().list()).isEmpty();
@@ -140,11 +147,13 @@ class AtomicOutputTest {
     void errorsThatDoNotNameTheTemporaryPassUnchanged() {
         IOException original = new IOException("disk full");
         assertThatThrownBy(() -> AtomicOutput.writeFile(tmp.resolve("x"), t -> {
-            throw original;
-        })).isSameAs(original);
+                    throw original;
+                }))
+                .isSameAs(original);
         IllegalStateException custom = new IllegalStateException("no temp here");
         assertThatThrownBy(() -> AtomicOutput.writeDirectory(tmp.resolve("d"), t -> {
-            throw custom;
-        })).isSameAs(custom);
+                    throw custom;
+                }))
+                .isSameAs(custom);
     }
 }

@@ -40,14 +40,30 @@ class CsvWriterTest {
                 double g = anyDouble(rnd);
                 double t = Math.abs(anyDouble(rnd));
                 String s = texts[rnd.nextInt(texts.length)];
-                w.integer(i).number(d).number(f).significant(g, 7).fixed(t, 3).text(s).empty().endRow();
+                w.integer(i)
+                        .number(d)
+                        .number(f)
+                        .significant(g, 7)
+                        .fixed(t, 3)
+                        .text(s)
+                        .empty()
+                        .endRow();
                 // The forms of CompareWriter, FrankensteinWriter and TrainingLog before the writer existed.
-                String quoted = s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 ? s
+                String quoted = s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0
+                        ? s
                         : '"' + s.replace("\"", "\"\"") + '"';
-                expected.append(i).append(',').append(Double.isFinite(d) ? Double.toString(d) : "").append(',')
-                        .append(Float.isFinite(f) ? Float.toString(f) : "").append(',')
-                        .append(String.format(Locale.ROOT, "%.7g", g)).append(',')
-                        .append(String.format(Locale.ROOT, "%.3f", t)).append(',').append(quoted).append(",\n");
+                expected.append(i)
+                        .append(',')
+                        .append(Double.isFinite(d) ? Double.toString(d) : "")
+                        .append(',')
+                        .append(Float.isFinite(f) ? Float.toString(f) : "")
+                        .append(',')
+                        .append(String.format(Locale.ROOT, "%.7g", g))
+                        .append(',')
+                        .append(String.format(Locale.ROOT, "%.3f", t))
+                        .append(',')
+                        .append(quoted)
+                        .append(",\n");
             }
         }
         assertThat(Files.readString(file)).isEqualTo(expected.toString());

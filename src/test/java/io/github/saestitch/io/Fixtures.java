@@ -18,8 +18,7 @@ import java.util.Map;
 public final class Fixtures {
     private static final JsonMapper JSON = new JsonMapper();
 
-    private Fixtures() {
-    }
+    private Fixtures() {}
 
     public static Path root() {
         try {

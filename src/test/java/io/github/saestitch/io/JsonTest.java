@@ -25,14 +25,15 @@ class JsonTest {
         return o;
     }
 
-    record Row(int step, double lossValue, List<String> names) {
-    }
+    record Row(int step, double lossValue, List<String> names) {}
 
     @Test
     void writesTheSameBytesAsThePlainMappers() throws Exception {
         ObjectNode o = sample();
         assertThat(Json.pretty(o)).isEqualTo(OLD.writeValueAsString(o));
-        assertThat(Json.line(o)).isEqualTo(new ObjectMapper().writeValueAsString(o)).doesNotContain("\n");
+        assertThat(Json.line(o))
+                .isEqualTo(new ObjectMapper().writeValueAsString(o))
+                .doesNotContain("\n");
         Row r = new Row(3, 0.25, List.of("a", "b"));
         assertThat(Json.pretty(r)).isEqualTo(OLD.writeValueAsString(r));
         assertThat((Object) Json.MAPPER.valueToTree(r)).isEqualTo(new ObjectMapper().valueToTree(r));
@@ -41,7 +42,8 @@ class JsonTest {
     @Test
     void readsLeniently() throws Exception {
         assertThat(Json.read("{\"a\": NaN}").get("a").asDouble()).isNaN();
-        Row r = Json.MAPPER.readValue("{\"step\": 2, \"lossValue\": 1.0, \"names\": [], \"added_later\": true}", Row.class);
+        Row r = Json.MAPPER.readValue(
+                "{\"step\": 2, \"lossValue\": 1.0, \"names\": [], \"added_later\": true}", Row.class);
         assertThat(r.step()).isEqualTo(2);
     }
 }

@@ -23,11 +23,13 @@ class LatentContextsTest {
     void malformedAndMissingFilesAreFileFormatErrorsNamingTheFile() throws IOException {
         Path f = tmp.resolve(LatentContexts.FILE);
         Files.writeString(f, "{\"format_version\":1,\"latent\":-1,\"contexts\":[]}\n");
-        assertThatThrownBy(() -> LatentContexts.read(f)).isInstanceOf(FileFormatException.class)
+        assertThatThrownBy(() -> LatentContexts.read(f))
+                .isInstanceOf(FileFormatException.class)
                 .hasMessage(f + ": line 1: 'latent' must be a non-negative integer")
                 .satisfies(e -> assertThat(((FileFormatException) e).file()).isEqualTo(f));
         Path missing = tmp.resolve("missing.jsonl");
-        assertThatThrownBy(() -> LatentContexts.readEntries(missing)).isInstanceOf(FileFormatException.class)
+        assertThatThrownBy(() -> LatentContexts.readEntries(missing))
+                .isInstanceOf(FileFormatException.class)
                 .hasMessage(missing + ": file not found");
     }
 
@@ -35,8 +37,10 @@ class LatentContextsTest {
     void writesOneLinePerLatentInAscendingOrder() throws IOException {
         Path f = tmp.resolve(LatentContexts.FILE);
         LatentContexts.write(Map.of(5, List.of(new LatentContext("a", " b", "", 1.0, "s")), 2, List.of()), f);
-        assertThat(Files.readAllLines(f)).containsExactly("{\"format_version\":1,\"latent\":2,\"contexts\":[]}",
-                "{\"format_version\":1,\"latent\":5,\"contexts\":[{\"before\":\"a\",\"token\":\" b\",\"after\":\"\","
-                        + "\"activation\":1.0,\"source\":\"s\"}]}");
+        assertThat(Files.readAllLines(f))
+                .containsExactly(
+                        "{\"format_version\":1,\"latent\":2,\"contexts\":[]}",
+                        "{\"format_version\":1,\"latent\":5,\"contexts\":[{\"before\":\"a\",\"token\":\" b\",\"after\":\"\","
+                                + "\"activation\":1.0,\"source\":\"s\"}]}");
     }
 }

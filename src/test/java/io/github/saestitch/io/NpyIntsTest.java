@@ -23,7 +23,8 @@ class NpyIntsTest {
     Path tmp;
 
     static Stream<String> idFiles() {
-        return Stream.concat(Fixtures.entries(EXPECTED.get("files")).stream().map(java.util.Map.Entry::getKey),
+        return Stream.concat(
+                Fixtures.entries(EXPECTED.get("files")).stream().map(java.util.Map.Entry::getKey),
                 Stream.of("ids_1d_i4.npy", "ids_1d_f4.npy"));
     }
 
@@ -62,11 +63,14 @@ class NpyIntsTest {
     @Test
     void refusesValuesThatAreNotTokenIds() {
         assertThatThrownBy(() -> NpyInts.read(Fixtures.path("npy/ints/negative_i8.npy")))
-                .isInstanceOf(FileFormatException.class).hasMessageContaining("element 1 is -1");
+                .isInstanceOf(FileFormatException.class)
+                .hasMessageContaining("element 1 is -1");
         assertThatThrownBy(() -> NpyInts.read(Fixtures.path("npy/ints/huge_i8.npy")))
-                .isInstanceOf(FileFormatException.class).hasMessageContaining("element 1 is 1099511627776");
+                .isInstanceOf(FileFormatException.class)
+                .hasMessageContaining("element 1 is 1099511627776");
         assertThatThrownBy(() -> NpyInts.read(Fixtures.path("npy/ints/fraction_f4.npy")))
-                .isInstanceOf(FileFormatException.class).hasMessageContaining("element 1 is 2.5");
+                .isInstanceOf(FileFormatException.class)
+                .hasMessageContaining("element 1 is 2.5");
     }
 
     @Test
@@ -82,7 +86,8 @@ class NpyIntsTest {
         byte[] b = Files.readAllBytes(Fixtures.path("npy/ints/ids_i8.npy"));
         Path cut = tmp.resolve("cut.npy");
         Files.write(cut, java.util.Arrays.copyOf(b, b.length - 3));
-        assertThatThrownBy(() -> NpyInts.read(cut)).isInstanceOf(FileFormatException.class)
+        assertThatThrownBy(() -> NpyInts.read(cut))
+                .isInstanceOf(FileFormatException.class)
                 .hasMessageContaining("file truncated?");
     }
 

@@ -39,13 +39,16 @@ class NpyTest {
             long[] shape = Fixtures.longs(exp.get("shape"));
             assertThat(a.shape()).isEqualTo(shape);
             assertThat(a.dtype().descr()).isEqualTo(exp.get("descr").textValue());
-            assertThat(a.header().fortranOrder()).isEqualTo(exp.get("fortran_order").booleanValue());
+            assertThat(a.header().fortranOrder())
+                    .isEqualTo(exp.get("fortran_order").booleanValue());
             assertThat(a.header().major()).isEqualTo(exp.get("version").get(0).intValue());
             int[] want = Fixtures.bits(exp.get("bits"));
             float[] got = switch (shape.length) {
                 case 1 -> a.vector();
                 case 2 -> a.matrix().toArray();
-                default -> a.rows(0, (int) (a.header().numElements() / shape[shape.length - 1])).toArray();
+                default ->
+                    a.rows(0, (int) (a.header().numElements() / shape[shape.length - 1]))
+                            .toArray();
             };
             assertThat(Fixtures.bits(got)).isEqualTo(want);
         }
@@ -133,7 +136,8 @@ class NpyTest {
     }
 
     static Stream<Arguments> badFiles() {
-        return Fixtures.entries(BAD).stream().map(e -> Arguments.of(e.getKey(), e.getValue().textValue()));
+        return Fixtures.entries(BAD).stream()
+                .map(e -> Arguments.of(e.getKey(), e.getValue().textValue()));
     }
 
     @ParameterizedTest
@@ -169,7 +173,8 @@ class NpyTest {
 
     @Test
     void pythonLiteralParserHandlesWhatNumpyAndPython2Write() {
-        Object d = PyLiteral.parse("{'descr': \"<f4\", 'fortran_order': True, 'shape': (3L, 4L), 'x': [1, None], }  \n");
+        Object d =
+                PyLiteral.parse("{'descr': \"<f4\", 'fortran_order': True, 'shape': (3L, 4L), 'x': [1, None], }  \n");
         assertThat(d).isInstanceOf(Map.class);
         Map<?, ?> m = (Map<?, ?>) d;
         assertThat(m.get("descr")).isEqualTo("<f4");

@@ -77,7 +77,8 @@ class SaeFormatsEdgeCasesTest {
     @Test
     void olderCheckpointsStoreLogThreshold() throws IOException {
         float[] logTh = {-1f, 0f, 0.5f, -2f, 1f, -0.1f};
-        LoadedSae l = SaeFormats.load(saeLensDir("log", v6("jumprelu", ""), SafeTensors.Tensor.f32("log_threshold", logTh)));
+        LoadedSae l =
+                SaeFormats.load(saeLensDir("log", v6("jumprelu", ""), SafeTensors.Tensor.f32("log_threshold", logTh)));
         float[] got = ((Activation.JumpRelu) l.sae().activation()).threshold();
         for (int i = 0; i < F; i++) {
             assertThat(got[i]).isEqualTo((float) Math.exp(logTh[i]));
@@ -87,8 +88,14 @@ class SaeFormatsEdgeCasesTest {
     @Test
     void writingANegativeThresholdIsRefused() {
         float[] th = {0.5f, -0.25f, 0f, 0f, 1f, 0f};
-        Sae sae = new Sae(new Activation.JumpRelu(th), true, FloatMatrix.wrap(wEnc, D, F), bEnc, FloatMatrix.wrap(wDec, F, D),
-                bDec, null);
+        Sae sae = new Sae(
+                new Activation.JumpRelu(th),
+                true,
+                FloatMatrix.wrap(wEnc, D, F),
+                bEnc,
+                FloatMatrix.wrap(wDec, F, D),
+                bDec,
+                null);
         assertThatThrownBy(() -> SaeFormats.save(sae, tmp.resolve("out")))
                 .isInstanceOf(SaeFormatException.class)
                 .hasMessageContaining("threshold[1] = -0.25 is negative");
@@ -97,16 +104,19 @@ class SaeFormatsEdgeCasesTest {
 
     @Test
     void legacyScalingFactorIsDroppedWhenAllOnesAndFoldedOtherwise() throws IOException {
-        String legacy = "{\"d_in\": " + D + ", \"d_sae\": " + F + ", \"hook_point\": \"h\", \"sae_lens_version\": \"2.1.0\"%s}";
+        String legacy =
+                "{\"d_in\": " + D + ", \"d_sae\": " + F + ", \"hook_point\": \"h\", \"sae_lens_version\": \"2.1.0\"%s}";
         float[] ones = {1, 1, 1, 1, 1, 1};
-        LoadedSae dropped = SaeFormats.load(saeLensDir("ones", legacy.formatted(""),
-                SafeTensors.Tensor.f32("scaling_factor", ones)));
+        LoadedSae dropped = SaeFormats.load(
+                saeLensDir("ones", legacy.formatted(""), SafeTensors.Tensor.f32("scaling_factor", ones)));
         assertThat(dropped.format()).isEqualTo(SaeFormat.SAELENS_LEGACY);
         assertThat(Fixtures.bits(dropped.sae().wDec().toArray())).isEqualTo(Fixtures.bits(wDec));
         assertThat(dropped.notes()).anyMatch(n -> n.contains("dropped an all-ones scaling_factor"));
 
         float[] s = {1, 2, 0.5f, 1, 3, 1};
-        LoadedSae folded = SaeFormats.load(saeLensDir("fold", legacy.formatted(", \"finetuning_scaling_factor\": true"),
+        LoadedSae folded = SaeFormats.load(saeLensDir(
+                "fold",
+                legacy.formatted(", \"finetuning_scaling_factor\": true"),
                 SafeTensors.Tensor.f32("scaling_factor", s)));
         for (int i = 0; i < F; i++) {
             for (int j = 0; j < D; j++) {
@@ -124,7 +134,8 @@ class SaeFormatsEdgeCasesTest {
         String noVersion = "{\"d_in\": " + D + ", \"d_sae\": " + F + ", \"architecture\": \"standard\", "
                 + "\"metadata\": {\"hook_name\": \"x\"}}";
         assertThat(SaeFormats.detect(saeLensDir("nov", noVersion))).isEqualTo(SaeFormat.SAELENS);
-        String old = "{\"d_in\": " + D + ", \"d_sae\": " + F + ", \"hook_name\": \"x\", \"sae_lens_version\": \"5.9.1\"}";
+        String old =
+                "{\"d_in\": " + D + ", \"d_sae\": " + F + ", \"hook_name\": \"x\", \"sae_lens_version\": \"5.9.1\"}";
         LoadedSae l = SaeFormats.load(saeLensDir("old", old));
         assertThat(l.format()).isEqualTo(SaeFormat.SAELENS_LEGACY);
         assertThat(l.sae().metadata().hookName()).isEqualTo("x");
@@ -134,13 +145,19 @@ class SaeFormatsEdgeCasesTest {
     @Test
     void sparsifyFallsBackToExpansionFactorWhenNumLatentsIsZero() throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("run/layers.7"));
-        Files.writeString(dir.resolve("cfg.json"), "{\"activation\": \"topk\", \"expansion_factor\": " + (F / 2)
-                + ", \"num_latents\": 0, \"k\": 2, \"d_in\": 2}");
-        SafeTensors.write(dir.resolve("sae.safetensors"), Map.of(), List.of(
-                SafeTensors.Tensor.f32("encoder.weight", FloatMatrix.wrap(java.util.Arrays.copyOf(wEnc, F * 2), F, 2)),
-                SafeTensors.Tensor.f32("encoder.bias", bEnc),
-                SafeTensors.Tensor.f32("W_dec", FloatMatrix.wrap(java.util.Arrays.copyOf(wDec, F * 2), F, 2)),
-                SafeTensors.Tensor.f32("b_dec", new float[] {0.1f, 0.2f})));
+        Files.writeString(
+                dir.resolve("cfg.json"),
+                "{\"activation\": \"topk\", \"expansion_factor\": " + (F / 2)
+                        + ", \"num_latents\": 0, \"k\": 2, \"d_in\": 2}");
+        SafeTensors.write(
+                dir.resolve("sae.safetensors"),
+                Map.of(),
+                List.of(
+                        SafeTensors.Tensor.f32(
+                                "encoder.weight", FloatMatrix.wrap(java.util.Arrays.copyOf(wEnc, F * 2), F, 2)),
+                        SafeTensors.Tensor.f32("encoder.bias", bEnc),
+                        SafeTensors.Tensor.f32("W_dec", FloatMatrix.wrap(java.util.Arrays.copyOf(wDec, F * 2), F, 2)),
+                        SafeTensors.Tensor.f32("b_dec", new float[] {0.1f, 0.2f})));
         LoadedSae l = SaeFormats.load(dir);
         assertThat(l.sae().numLatents()).isEqualTo(F);
         assertThat(l.sae().metadata().hookName()).isEqualTo("layers.7");
@@ -153,12 +170,15 @@ class SaeFormatsEdgeCasesTest {
     void sparsifyRefusesSkipConnections() throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("skip"));
         Files.writeString(dir.resolve("cfg.json"), "{\"num_latents\": 6, \"k\": 2, \"d_in\": 4}");
-        SafeTensors.write(dir.resolve("sae.safetensors"), Map.of(), List.of(
-                SafeTensors.Tensor.f32("encoder.weight", FloatMatrix.wrap(wEnc, F, D)),
-                SafeTensors.Tensor.f32("encoder.bias", bEnc),
-                SafeTensors.Tensor.f32("W_dec", FloatMatrix.wrap(wDec, F, D)),
-                SafeTensors.Tensor.f32("b_dec", bDec),
-                SafeTensors.Tensor.f32("W_skip", FloatMatrix.wrap(new float[D * D], D, D))));
+        SafeTensors.write(
+                dir.resolve("sae.safetensors"),
+                Map.of(),
+                List.of(
+                        SafeTensors.Tensor.f32("encoder.weight", FloatMatrix.wrap(wEnc, F, D)),
+                        SafeTensors.Tensor.f32("encoder.bias", bEnc),
+                        SafeTensors.Tensor.f32("W_dec", FloatMatrix.wrap(wDec, F, D)),
+                        SafeTensors.Tensor.f32("b_dec", bDec),
+                        SafeTensors.Tensor.f32("W_skip", FloatMatrix.wrap(new float[D * D], D, D))));
         assertThatThrownBy(() -> SaeFormats.load(dir))
                 .isInstanceOf(SaeFormatException.class)
                 .hasMessageContaining("unexpected tensor(s) [W_skip] for a sparsify SAE");
@@ -166,8 +186,14 @@ class SaeFormatsEdgeCasesTest {
 
     @Test
     void inMemorySaesRoundTripWithEmptyMetadata() throws IOException {
-        Sae sae = new Sae(new Activation.TopK(2), true, FloatMatrix.wrap(wEnc, D, F), bEnc, FloatMatrix.wrap(wDec, F, D),
-                bDec, null);
+        Sae sae = new Sae(
+                new Activation.TopK(2),
+                true,
+                FloatMatrix.wrap(wEnc, D, F),
+                bEnc,
+                FloatMatrix.wrap(wDec, F, D),
+                bDec,
+                null);
         for (SaeFormat f : new SaeFormat[] {SaeFormat.SAELENS, SaeFormat.SPARSIFY}) {
             Path out = tmp.resolve(f.id());
             SaeFormats.save(sae, out, f, false);

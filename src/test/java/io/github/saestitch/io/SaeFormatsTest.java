@@ -41,7 +41,8 @@ class SaeFormatsTest {
     Path tmp;
 
     static Stream<String> fixtures() {
-        return StreamSupport.stream(INDEX.spliterator(), false).map(n -> n.get("name").textValue());
+        return StreamSupport.stream(INDEX.spliterator(), false)
+                .map(n -> n.get("name").textValue());
     }
 
     private static JsonNode expected(String name) {
@@ -63,27 +64,40 @@ class SaeFormatsTest {
         Sae sae = loaded.sae();
         assertThat(sae.dIn()).isEqualTo(exp.get("d_in").intValue());
         assertThat(sae.numLatents()).isEqualTo(exp.get("num_latents").intValue());
-        assertThat(sae.applyBDecToInput()).isEqualTo(exp.get("apply_b_dec_to_input").booleanValue());
+        assertThat(sae.applyBDecToInput())
+                .isEqualTo(exp.get("apply_b_dec_to_input").booleanValue());
         assertThat(sae.metadata().hookName()).isEqualTo(exp.get("hook_name").textValue());
         assertThat(sae.metadata().modelName()).isEqualTo(exp.get("model_name").textValue());
         checkActivation(sae, exp.get("activation"));
 
         JsonNode sha = exp.get("weights_sha256");
-        assertThat(Fixtures.sha256(sae.wEnc().toArray())).as("W_enc").isEqualTo(sha.get("W_enc").textValue());
-        assertThat(Fixtures.sha256(sae.bEnc())).as("b_enc").isEqualTo(sha.get("b_enc").textValue());
-        assertThat(Fixtures.sha256(sae.wDec().toArray())).as("W_dec").isEqualTo(sha.get("W_dec").textValue());
-        assertThat(Fixtures.sha256(sae.bDec())).as("b_dec").isEqualTo(sha.get("b_dec").textValue());
+        assertThat(Fixtures.sha256(sae.wEnc().toArray()))
+                .as("W_enc")
+                .isEqualTo(sha.get("W_enc").textValue());
+        assertThat(Fixtures.sha256(sae.bEnc()))
+                .as("b_enc")
+                .isEqualTo(sha.get("b_enc").textValue());
+        assertThat(Fixtures.sha256(sae.wDec().toArray()))
+                .as("W_dec")
+                .isEqualTo(sha.get("W_dec").textValue());
+        assertThat(Fixtures.sha256(sae.bDec()))
+                .as("b_dec")
+                .isEqualTo(sha.get("b_dec").textValue());
         if (sha.has("threshold")) {
-            assertThat(Fixtures.sha256(thresholdVector(sae))).as("threshold").isEqualTo(sha.get("threshold").textValue());
+            assertThat(Fixtures.sha256(thresholdVector(sae)))
+                    .as("threshold")
+                    .isEqualTo(sha.get("threshold").textValue());
         }
         JsonNode s = exp.get("samples");
         int d = sae.dIn();
         int f = sae.numLatents();
         assertThat(bits(sae.wEnc().get(0, 0))).isEqualTo(s.get("W_enc[0][0]").longValue());
         assertThat(bits(sae.wEnc().get(1, 2))).isEqualTo(s.get("W_enc[1][2]").longValue());
-        assertThat(bits(sae.wEnc().get(d - 1, f - 1))).isEqualTo(s.get("W_enc[last][last]").longValue());
+        assertThat(bits(sae.wEnc().get(d - 1, f - 1)))
+                .isEqualTo(s.get("W_enc[last][last]").longValue());
         assertThat(bits(sae.wDec().get(2, 1))).isEqualTo(s.get("W_dec[2][1]").longValue());
-        assertThat(bits(sae.wDec().get(f - 1, 0))).isEqualTo(s.get("W_dec[last][0]").longValue());
+        assertThat(bits(sae.wDec().get(f - 1, 0)))
+                .isEqualTo(s.get("W_dec[last][0]").longValue());
         assertThat(bits(sae.bEnc()[3])).isEqualTo(s.get("b_enc[3]").longValue());
         assertThat(bits(sae.bDec()[1])).isEqualTo(s.get("b_dec[1]").longValue());
     }
@@ -99,10 +113,10 @@ class SaeFormatsTest {
             case Activation.TopK t -> assertThat(t.k()).isEqualTo(act.get("k").intValue());
             case Activation.BatchTopK b -> {
                 assertThat(b.k()).isEqualTo(act.get("k").intValue());
-                assertThat(bits(b.threshold())).isEqualTo(act.get("threshold_bits").longValue());
+                assertThat(bits(b.threshold()))
+                        .isEqualTo(act.get("threshold_bits").longValue());
             }
-            default -> {
-            }
+            default -> {}
         }
     }
 
@@ -128,14 +142,23 @@ class SaeFormatsTest {
         JsonNode exp = expected(name);
         Sae sae = SaeFormats.load(dir(exp)).sae();
         FloatMatrix x;
-        try (NpyArray a = Npy.open(Fixtures.path("sae/" + exp.get("activations_file").textValue()))) {
+        try (NpyArray a =
+                Npy.open(Fixtures.path("sae/" + exp.get("activations_file").textValue()))) {
             x = a.matrix().copy();
         }
         double[] m = ReferenceForward.metrics(sae, x);
         JsonNode want = exp.get("metrics");
         double tol = name.contains("rescale") ? FOLDED_WEIGHTS_REL_TOL : SAME_WEIGHTS_REL_TOL;
-        assertThat(m[0]).as("mse").isCloseTo(want.get("mse").doubleValue(), within(tol * want.get("mse").doubleValue()));
-        assertThat(m[1]).as("fvu").isCloseTo(want.get("fvu").doubleValue(), within(tol * want.get("fvu").doubleValue()));
+        assertThat(m[0])
+                .as("mse")
+                .isCloseTo(
+                        want.get("mse").doubleValue(),
+                        within(tol * want.get("mse").doubleValue()));
+        assertThat(m[1])
+                .as("fvu")
+                .isCloseTo(
+                        want.get("fvu").doubleValue(),
+                        within(tol * want.get("fvu").doubleValue()));
         assertThat(m[2]).as("l0").isEqualTo(want.get("l0").doubleValue());
         assertThat(m[3]).as("dead").isEqualTo(want.get("dead").doubleValue());
     }
@@ -149,8 +172,10 @@ class SaeFormatsTest {
         LoadedSae second = SaeFormats.load(out);
         assertThat(second.format()).isEqualTo(SaeFormat.SAELENS);
         assertSameWeights(second.sae(), first.sae());
-        assertThat(second.sae().metadata().hookName()).isEqualTo(first.sae().metadata().hookName());
-        assertThat(second.sae().metadata().modelName()).isEqualTo(first.sae().metadata().modelName());
+        assertThat(second.sae().metadata().hookName())
+                .isEqualTo(first.sae().metadata().hookName());
+        assertThat(second.sae().metadata().modelName())
+                .isEqualTo(first.sae().metadata().modelName());
         if (first.format() == SaeFormat.SAELENS && !name.contains("checkpoint")) {
             // A v6 inference file holds everything our model does: metadata survives unchanged.
             assertThat(second.sae().metadata()).isEqualTo(first.sae().metadata());
@@ -161,7 +186,8 @@ class SaeFormatsTest {
         LoadedSae third = SaeFormats.load(again);
         assertSameWeights(third.sae(), second.sae());
         assertThat(third.sae().metadata()).isEqualTo(second.sae().metadata());
-        assertThat(Files.readAllBytes(again.resolve("cfg.json"))).isEqualTo(Files.readAllBytes(out.resolve("cfg.json")));
+        assertThat(Files.readAllBytes(again.resolve("cfg.json")))
+                .isEqualTo(Files.readAllBytes(out.resolve("cfg.json")));
         assertThat(Files.readAllBytes(again.resolve("sae_weights.safetensors")))
                 .isEqualTo(Files.readAllBytes(out.resolve("sae_weights.safetensors")));
     }
@@ -192,15 +218,20 @@ class SaeFormatsTest {
     static void assertSameWeights(Sae actual, Sae expected) {
         assertThat(actual.activation()).isEqualTo(expected.activation());
         assertThat(actual.applyBDecToInput()).isEqualTo(expected.applyBDecToInput());
-        assertThat(Fixtures.bits(actual.wEnc().toArray())).isEqualTo(Fixtures.bits(expected.wEnc().toArray()));
+        assertThat(Fixtures.bits(actual.wEnc().toArray()))
+                .isEqualTo(Fixtures.bits(expected.wEnc().toArray()));
         assertThat(Fixtures.bits(actual.bEnc())).isEqualTo(Fixtures.bits(expected.bEnc()));
-        assertThat(Fixtures.bits(actual.wDec().toArray())).isEqualTo(Fixtures.bits(expected.wDec().toArray()));
+        assertThat(Fixtures.bits(actual.wDec().toArray()))
+                .isEqualTo(Fixtures.bits(expected.wDec().toArray()));
         assertThat(Fixtures.bits(actual.bDec())).isEqualTo(Fixtures.bits(expected.bDec()));
     }
 
     static Stream<Arguments> badDirectories() {
-        return Fixtures.entries(BAD).stream().map(e -> Arguments.of(e.getKey(), e.getValue().get("message").textValue(),
-                e.getValue().get("file").textValue()));
+        return Fixtures.entries(BAD).stream()
+                .map(e -> Arguments.of(
+                        e.getKey(),
+                        e.getValue().get("message").textValue(),
+                        e.getValue().get("file").textValue()));
     }
 
     @ParameterizedTest
@@ -221,7 +252,8 @@ class SaeFormatsTest {
         assertThat(sae.wEnc().segment().isMapped()).isTrue();
         assertThat(sae.wDec().segment().isMapped()).isTrue();
         assertThatThrownBy(() -> sae.wEnc().set(0, 0, 1f)).hasMessageContaining("read-only");
-        Sae sparsify = SaeFormats.load(Fixtures.path("sae/sparsify_run/layers.3")).sae();
+        Sae sparsify =
+                SaeFormats.load(Fixtures.path("sae/sparsify_run/layers.3")).sae();
         assertThat(sparsify.wEnc().heapArrayOrNull()).isNotNull(); // transposed from encoder.weight
     }
 
@@ -229,8 +261,10 @@ class SaeFormatsTest {
     void aWeightsFileOrCfgJsonSelectsItsDirectory() throws IOException {
         Path dir = Fixtures.path("sae/saelens_v6_topk");
         assertThat(SaeFormats.load(dir.resolve("cfg.json")).directory()).isEqualTo(dir);
-        assertThat(SaeFormats.load(dir.resolve("sae_weights.safetensors")).format()).isEqualTo(SaeFormat.SAELENS);
-        assertThat(SaeFormats.load(Fixtures.path("sae/dictionary_learning/ae.safetensors")).format())
+        assertThat(SaeFormats.load(dir.resolve("sae_weights.safetensors")).format())
+                .isEqualTo(SaeFormat.SAELENS);
+        assertThat(SaeFormats.load(Fixtures.path("sae/dictionary_learning/ae.safetensors"))
+                        .format())
                 .isEqualTo(SaeFormat.DICTIONARY_LEARNING);
         assertThatThrownBy(() -> SaeFormats.load(Fixtures.path("sae/index.json")))
                 .isInstanceOf(SaeFormatException.class)
@@ -253,11 +287,16 @@ class SaeFormatsTest {
     void legacyConfigsAreUpgradedToTheV6Shape() throws IOException {
         LoadedSae l = SaeFormats.load(Fixtures.path("sae/saelens_legacy_relu"));
         Map<String, Object> extra = l.sae().metadata().extraConfig();
-        assertThat(extra).containsEntry("hook_point_layer", 2).containsEntry("l1_coefficient", 8e-05)
-                .containsEntry("device", "cuda").doesNotContainKeys("hook_point", "activation_fn_str", "dtype", "d_in");
+        assertThat(extra)
+                .containsEntry("hook_point_layer", 2)
+                .containsEntry("l1_coefficient", 8e-05)
+                .containsEntry("device", "cuda")
+                .doesNotContainKeys("hook_point", "activation_fn_str", "dtype", "d_in");
         @SuppressWarnings("unchecked")
         Map<String, Object> meta = (Map<String, Object>) extra.get("metadata");
-        assertThat(meta).containsEntry("context_size", 128).containsEntry("converted_from_sae_lens_version", "3.5.0")
+        assertThat(meta)
+                .containsEntry("context_size", 128)
+                .containsEntry("converted_from_sae_lens_version", "3.5.0")
                 .containsEntry("dataset_path", "Skylion007/openwebtext");
         assertThat(l.notes()).anyMatch(n -> n.contains("upgraded a pre-6.0 SAELens cfg.json"));
     }
@@ -268,20 +307,28 @@ class SaeFormatsTest {
                 .anyMatch(n -> n.contains("folded rescale_acts_by_decoder_norm"));
         assertThat(SaeFormats.load(Fixtures.path("sae/saelens_v6_relu_bf16")).notes())
                 .anyMatch(n -> n.contains("BF16 were converted to float32 (exactly)"));
-        assertThat(SaeFormats.load(Fixtures.path("sae/saelens_v6_batchtopk_as_jumprelu")).notes())
+        assertThat(SaeFormats.load(Fixtures.path("sae/saelens_v6_batchtopk_as_jumprelu"))
+                        .notes())
                 .anyMatch(n -> n.contains("recognised a BatchTopK SAE saved as JumpReLU"));
-        assertThat(SaeFormats.load(Fixtures.path("sae/saelens_v6_relu")).notes()).isEmpty();
+        assertThat(SaeFormats.load(Fixtures.path("sae/saelens_v6_relu")).notes())
+                .isEmpty();
     }
 
     @Test
     void batchTopKIsWrittenTheWaySaeLensExportsIt() throws IOException {
-        Sae sae = SaeFormats.load(Fixtures.path("sae/saelens_batchtopk_checkpoint")).sae();
+        Sae sae = SaeFormats.load(Fixtures.path("sae/saelens_batchtopk_checkpoint"))
+                .sae();
         Path out = tmp.resolve("btk");
         SaeFormats.save(sae, out);
-        JsonNode cfg = new com.fasterxml.jackson.databind.json.JsonMapper().readTree(out.resolve("cfg.json").toFile());
+        JsonNode cfg = new com.fasterxml.jackson.databind.json.JsonMapper()
+                .readTree(out.resolve("cfg.json").toFile());
         assertThat(cfg.get("architecture").textValue()).isEqualTo("jumprelu");
         assertThat(cfg.get("metadata").get("training_architecture").textValue()).isEqualTo("batchtopk");
-        assertThat(cfg.get("metadata").get("training_architecture_details").get("k").intValue()).isEqualTo(4);
+        assertThat(cfg.get("metadata")
+                        .get("training_architecture_details")
+                        .get("k")
+                        .intValue())
+                .isEqualTo(4);
         assertThat(cfg.get("metadata").get("sae_lens_version").textValue()).isEqualTo("6.0.0");
         try (SafeTensors st = SafeTensors.open(out.resolve("sae_weights.safetensors"))) {
             assertThat(st.names()).containsExactly("W_dec", "W_enc", "b_dec", "b_enc", "threshold");
@@ -307,7 +354,8 @@ class SaeFormatsTest {
     @Test
     void overwritingTheDirectoryTheWeightsAreMappedFromIsSafe() throws IOException {
         Path work = tmp.resolve("work");
-        SaeFormats.save(SaeFormats.load(Fixtures.path("sae/saelens_v6_jumprelu")).sae(), work);
+        SaeFormats.save(
+                SaeFormats.load(Fixtures.path("sae/saelens_v6_jumprelu")).sae(), work);
         Sae mapped = SaeFormats.load(work).sae();
         float[] before = mapped.wEnc().toArray();
         SaeFormats.save(mapped, work, SaeFormat.SAELENS, true);
@@ -326,8 +374,7 @@ class SaeFormatsTest {
 
     /** A plain float64 forward pass over docs/definitions.md#sae, independent of the project's kernels. */
     static final class ReferenceForward {
-        private ReferenceForward() {
-        }
+        private ReferenceForward() {}
 
         /** {mse, fvu, l0, dead} over the rows of {@code x}. */
         static double[] metrics(Sae sae, FloatMatrix x) {

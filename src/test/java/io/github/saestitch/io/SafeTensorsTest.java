@@ -40,7 +40,9 @@ class SafeTensorsTest {
         JsonNode exp = EXPECTED.get(file);
         try (SafeTensors st = SafeTensors.open(Fixtures.path("safetensors/" + file))) {
             Map<String, String> meta = new LinkedHashMap<>();
-            exp.get("metadata").properties().forEach(e -> meta.put(e.getKey(), e.getValue().textValue()));
+            exp.get("metadata")
+                    .properties()
+                    .forEach(e -> meta.put(e.getKey(), e.getValue().textValue()));
             assertThat(st.metadata()).containsExactlyEntriesOf(meta);
             for (Map.Entry<String, JsonNode> e : Fixtures.entries(exp.get("tensors"))) {
                 String name = e.getKey();
@@ -117,7 +119,8 @@ class SafeTensorsTest {
         List<String> order = new ArrayList<>();
         EXPECTED.get("f32_basic.safetensors").get("order").forEach(n -> order.add(n.textValue()));
         try (SafeTensors st = SafeTensors.open(out)) {
-            assertThat(st.tensors().stream().map(SafeTensors.TensorInfo::name).toList()).isEqualTo(order);
+            assertThat(st.tensors().stream().map(SafeTensors.TensorInfo::name).toList())
+                    .isEqualTo(order);
         }
     }
 
@@ -129,11 +132,16 @@ class SafeTensorsTest {
         List<SafeTensors.Tensor> tensors = new ArrayList<>();
         for (Map.Entry<String, JsonNode> e : Fixtures.entries(exp.get("tensors"))) {
             float[] src = Fixtures.floatsFromBits(e.getValue().get("source_bits"));
-            tensors.add(new SafeTensors.Tensor(e.getKey(), SafeTensors.DType.valueOf(e.getValue().get("dtype").textValue()),
-                    Fixtures.longs(e.getValue().get("shape")), MemorySegment.ofArray(src)));
+            tensors.add(new SafeTensors.Tensor(
+                    e.getKey(),
+                    SafeTensors.DType.valueOf(e.getValue().get("dtype").textValue()),
+                    Fixtures.longs(e.getValue().get("shape")),
+                    MemorySegment.ofArray(src)));
         }
         Map<String, String> meta = new LinkedHashMap<>();
-        exp.get("metadata").properties().forEach(e -> meta.put(e.getKey(), e.getValue().textValue()));
+        exp.get("metadata")
+                .properties()
+                .forEach(e -> meta.put(e.getKey(), e.getValue().textValue()));
         Path out = tmp.resolve(file);
         SafeTensors.write(out, meta, tensors);
         assertThat(Files.readAllBytes(out)).isEqualTo(Files.readAllBytes(Fixtures.path("safetensors/" + file)));
@@ -141,16 +149,21 @@ class SafeTensorsTest {
 
     @Test
     void bf16RoundingEdgeCases() {
-        assertThat(FloatConversions.floatToBf16(Float.intBitsToFloat(0x3F808000))).isEqualTo((short) 0x3F80); // tie → even
-        assertThat(FloatConversions.floatToBf16(Float.intBitsToFloat(0x3F818000))).isEqualTo((short) 0x3F82); // tie → even
-        assertThat(FloatConversions.floatToBf16(Float.intBitsToFloat(0x3F808001))).isEqualTo((short) 0x3F81);
+        assertThat(FloatConversions.floatToBf16(Float.intBitsToFloat(0x3F808000)))
+                .isEqualTo((short) 0x3F80); // tie → even
+        assertThat(FloatConversions.floatToBf16(Float.intBitsToFloat(0x3F818000)))
+                .isEqualTo((short) 0x3F82); // tie → even
+        assertThat(FloatConversions.floatToBf16(Float.intBitsToFloat(0x3F808001)))
+                .isEqualTo((short) 0x3F81);
         assertThat(FloatConversions.floatToBf16(Float.MAX_VALUE)).isEqualTo((short) 0x7F80); // overflows to +inf
         assertThat(FloatConversions.floatToBf16(-0f)).isEqualTo((short) 0x8000);
-        assertThat(Float.isNaN(FloatConversions.bf16ToFloat(FloatConversions.floatToBf16(Float.NaN)))).isTrue();
+        assertThat(Float.isNaN(FloatConversions.bf16ToFloat(FloatConversions.floatToBf16(Float.NaN))))
+                .isTrue();
     }
 
     static Stream<Arguments> badFiles() {
-        return Fixtures.entries(BAD).stream().map(e -> Arguments.of(e.getKey(), e.getValue().textValue()));
+        return Fixtures.entries(BAD).stream()
+                .map(e -> Arguments.of(e.getKey(), e.getValue().textValue()));
     }
 
     @ParameterizedTest
@@ -197,7 +210,9 @@ class SafeTensorsTest {
             }
         }
         // Header padded to 8 bytes, as the Python writer does.
-        long headerLen = java.nio.ByteBuffer.wrap(Files.readAllBytes(out), 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        long headerLen = java.nio.ByteBuffer.wrap(Files.readAllBytes(out), 0, 8)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .getLong();
         assertThat(headerLen % 8).isZero();
     }
 
@@ -234,8 +249,8 @@ class SafeTensorsTest {
         SafeTensors.write(out, Map.of(), List.of(SafeTensors.Tensor.f32("a", new float[] {1, 2})));
         byte[] before = Files.readAllBytes(out);
         float[] v = {3};
-        assertThatThrownBy(() -> SafeTensors.write(out, Map.of(), List.of(
-                SafeTensors.Tensor.f32("a", v), SafeTensors.Tensor.f32("a", v))))
+        assertThatThrownBy(() -> SafeTensors.write(
+                        out, Map.of(), List.of(SafeTensors.Tensor.f32("a", v), SafeTensors.Tensor.f32("a", v))))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("duplicate tensor name");
         assertThat(Files.readAllBytes(out)).isEqualTo(before);
@@ -246,10 +261,12 @@ class SafeTensorsTest {
 
     @Test
     void tensorSpecificationsAreChecked() {
-        assertThatThrownBy(() -> new SafeTensors.Tensor("x", SafeTensors.DType.F32, new long[] {2, 2},
-                MemorySegment.ofArray(new float[3]))).hasMessageContaining("needs 16 bytes of float32, got 12");
-        assertThatThrownBy(() -> new SafeTensors.Tensor("x", SafeTensors.DType.F16, new long[] {1},
-                MemorySegment.ofArray(new float[1]))).hasMessageContaining("can write F32 or BF16");
+        assertThatThrownBy(() -> new SafeTensors.Tensor(
+                        "x", SafeTensors.DType.F32, new long[] {2, 2}, MemorySegment.ofArray(new float[3])))
+                .hasMessageContaining("needs 16 bytes of float32, got 12");
+        assertThatThrownBy(() -> new SafeTensors.Tensor(
+                        "x", SafeTensors.DType.F16, new long[] {1}, MemorySegment.ofArray(new float[1])))
+                .hasMessageContaining("can write F32 or BF16");
         assertThatThrownBy(() -> SafeTensors.Tensor.f32(SafeTensors.METADATA_KEY, new float[1]))
                 .hasMessageContaining("invalid tensor name");
     }

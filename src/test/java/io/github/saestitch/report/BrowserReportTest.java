@@ -53,6 +53,7 @@ class BrowserReportTest {
      * far below these.
      */
     static final int MIN_COLOURS_PAGE = 200;
+
     static final int MIN_COLOURS_FIRST_SCREEN = 50;
     /** Load of the example report: measured ~60 ms; the 7 MB demo report ~430 ms. Generous for a busy CI machine. */
     static final long MAX_LOAD_MS = 10_000;
@@ -84,7 +85,8 @@ class BrowserReportTest {
             fail("the browser test needs node (Node.js 20 or newer) on the PATH." + howTo);
         }
         if (!Files.isRegularFile(root.resolve("browser-test/node_modules/playwright-core/package.json"))) {
-            fail("the browser test needs playwright-core in browser-test/node_modules (npm ci in browser-test/)." + howTo);
+            fail("the browser test needs playwright-core in browser-test/node_modules (npm ci in browser-test/)."
+                    + howTo);
         }
 
         Path out = root.resolve(OUT_DIR);
@@ -94,8 +96,10 @@ class BrowserReportTest {
         Files.deleteIfExists(shot);
 
         Path stderr = tmp.resolve("node.stderr");
-        ProcessBuilder pb = new ProcessBuilder("node", script.toString(), r.html().toString(), shot.toString())
-                .directory(root.toFile()).redirectError(stderr.toFile());
+        ProcessBuilder pb = new ProcessBuilder(
+                        "node", script.toString(), r.html().toString(), shot.toString())
+                .directory(root.toFile())
+                .redirectError(stderr.toFile());
         pb.environment().put("SAESTITCH_CHROMIUM", chromium);
         Process p = pb.start();
         byte[] stdout = p.getInputStream().readAllBytes();
@@ -109,8 +113,12 @@ class BrowserReportTest {
             fail("check-report.mjs could not run (exit " + p.exitValue() + "): " + Files.readString(stderr) + howTo);
         }
         JsonNode res = JSON.readTree(text);
-        assertThat(res.get("problems")).as("problems seen in Chromium (all of %s/check.json)", OUT_DIR).isEmpty();
-        assertThat(p.exitValue()).as("check-report.mjs exit status; stderr: %s", Files.readString(stderr)).isZero();
+        assertThat(res.get("problems"))
+                .as("problems seen in Chromium (all of %s/check.json)", OUT_DIR)
+                .isEmpty();
+        assertThat(p.exitValue())
+                .as("check-report.mjs exit status; stderr: %s", Files.readString(stderr))
+                .isZero();
         assertThat(res.get("ok").asBoolean()).isTrue();
 
         // Every figure of the report is in the page and drawn.
@@ -119,29 +127,61 @@ class BrowserReportTest {
             inPage.add(f.get("id").asText());
             assertThat(f.get("width").asInt()).as("width of %s", f.get("id")).isPositive();
             assertThat(f.get("height").asInt()).as("height of %s", f.get("id")).isPositive();
-            assertThat(f.get("drawn").asInt()).as("drawn elements of %s", f.get("id")).isPositive();
+            assertThat(f.get("drawn").asInt())
+                    .as("drawn elements of %s", f.get("id"))
+                    .isPositive();
         }
-        assertThat(inPage).containsExactlyElementsOf(r.figures().stream().map(ReportResult.FigureFile::id).toList());
+        assertThat(inPage)
+                .containsExactlyElementsOf(
+                        r.figures().stream().map(ReportResult.FigureFile::id).toList());
         assertThat(inPage).hasSize(12);
 
         // Every interaction was tried (none skipped because the page lacked what it needs) and worked.
         Set<String> checks = new HashSet<>();
         for (JsonNode c : res.get("checks")) {
-            assertThat(c.get("ok").asBoolean()).as("%s: %s", c.get("name"), c.get("detail")).isTrue();
+            assertThat(c.get("ok").asBoolean())
+                    .as("%s: %s", c.get("name"), c.get("detail"))
+                    .isTrue();
             checks.add(c.get("name").asText());
         }
-        assertThat(checks).contains("page loaded", "embedded data", "section links", "explorer opens on a latent", "pick a pair",
-                "pick a latent", "contexts shown", "across widths shown", "next button", "deep link (hash change)",
-                "deep link selects the pair", "deep link (fresh load)", "latent with meta-latents", "meta-latents shown",
-                "latent with an NMF factor", "NMF factor shown", "scatter click selects a latent", "latent with children",
-                "click a child", "child shows its parent", "token search lists the latent",
-                "token search hit opens the latent", "token search says when nothing matches", "no horizontal overflow",
-                // the smallest SAE (8 latents, contexts_small.jsonl of the example pair) and the labels
-                "smallest SAE latent from a meta-SAE example", "smallest SAE latent shows its contexts",
-                "token search lists smallest SAE latents", "latent whose parent is in the smallest SAE",
-                "parent link into the smallest SAE", "parent link labelled", "smallest SAE latent from a parent link",
-                "parent shows its contexts", "parent lists the child", "smallest SAE latent shows its frequency",
-                "latent labels match the data");
+        assertThat(checks)
+                .contains(
+                        "page loaded",
+                        "embedded data",
+                        "section links",
+                        "explorer opens on a latent",
+                        "pick a pair",
+                        "pick a latent",
+                        "contexts shown",
+                        "across widths shown",
+                        "next button",
+                        "deep link (hash change)",
+                        "deep link selects the pair",
+                        "deep link (fresh load)",
+                        "latent with meta-latents",
+                        "meta-latents shown",
+                        "latent with an NMF factor",
+                        "NMF factor shown",
+                        "scatter click selects a latent",
+                        "latent with children",
+                        "click a child",
+                        "child shows its parent",
+                        "token search lists the latent",
+                        "token search hit opens the latent",
+                        "token search says when nothing matches",
+                        "no horizontal overflow",
+                        // the smallest SAE (8 latents, contexts_small.jsonl of the example pair) and the labels
+                        "smallest SAE latent from a meta-SAE example",
+                        "smallest SAE latent shows its contexts",
+                        "token search lists smallest SAE latents",
+                        "latent whose parent is in the smallest SAE",
+                        "parent link into the smallest SAE",
+                        "parent link labelled",
+                        "smallest SAE latent from a parent link",
+                        "parent shows its contexts",
+                        "parent lists the child",
+                        "smallest SAE latent shows its frequency",
+                        "latent labels match the data");
         for (JsonNode c : res.get("console")) {
             assertThat(c.get("type").asText()).as("console: %s", c.get("text")).isNotIn("error", "warning");
         }
@@ -152,8 +192,11 @@ class BrowserReportTest {
         assertThat(img).as("screenshot %s", shot).isNotNull();
         assertThat(img.getWidth()).isEqualTo(1280);
         assertThat(img.getHeight()).isGreaterThan(2000);
-        assertThat(colours(img, img.getHeight())).as("distinct colours in %s", shot).isGreaterThan(MIN_COLOURS_PAGE);
-        assertThat(colours(img, 900)).as("distinct colours in the first screenful of %s", shot)
+        assertThat(colours(img, img.getHeight()))
+                .as("distinct colours in %s", shot)
+                .isGreaterThan(MIN_COLOURS_PAGE);
+        assertThat(colours(img, 900))
+                .as("distinct colours in the first screenful of %s", shot)
                 .isGreaterThan(MIN_COLOURS_FIRST_SCREEN);
     }
 
@@ -174,17 +217,33 @@ class BrowserReportTest {
         Path pair1 = Examples.copy("example", tmp);
         Path pair2 = Examples.syntheticPair(tmp.resolve("pair2"), 16, 32, 3);
         Map<Integer, List<LatentContext>> ctx = Map.of(
-                3, List.of(new LatentContext("the vote of the", " committee", " was close", 3.5, "brown ca01"),
-                        new LatentContext("a", " committee", " of five", 2.0, "")),
-                7, List.of(new LatentContext("we must", " make", " sure", 1.5, "brown cb02",
-                        List.of(new LatentContext.Span("we", 0.0), new LatentContext.Span(" must", 0.4),
-                                new LatentContext.Span(" make", 1.5), new LatentContext.Span(" sure", Double.NaN)))));
+                3,
+                        List.of(
+                                new LatentContext("the vote of the", " committee", " was close", 3.5, "brown ca01"),
+                                new LatentContext("a", " committee", " of five", 2.0, "")),
+                7,
+                        List.of(new LatentContext(
+                                "we must",
+                                " make",
+                                " sure",
+                                1.5,
+                                "brown cb02",
+                                List.of(
+                                        new LatentContext.Span("we", 0.0), new LatentContext.Span(" must", 0.4),
+                                        new LatentContext.Span(" make", 1.5),
+                                                new LatentContext.Span(" sure", Double.NaN)))));
         LatentContexts.write(ctx, pair2.resolve(LatentContexts.FILE));
         Path family = Examples.copy("family", tmp);
         Files.copy(Examples.copy("frankenstein.csv", tmp), family.resolve("frankenstein.csv"));
         Files.copy(Examples.copy("toy_comparison.csv", tmp), family.resolve("toy_comparison.csv"));
-        return ReportInputs.builder().title("Browser test report").pair(pair1).pair(pair2).family(family)
-                .metaSae(Examples.copy("meta-sae", tmp)).nmf(Examples.copy("nmf", tmp)).build();
+        return ReportInputs.builder()
+                .title("Browser test report")
+                .pair(pair1)
+                .pair(pair2)
+                .family(family)
+                .metaSae(Examples.copy("meta-sae", tmp))
+                .nmf(Examples.copy("nmf", tmp))
+                .build();
     }
 
     /** Distinct RGB colours in the first {@code rows} rows. */

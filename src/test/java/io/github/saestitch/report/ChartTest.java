@@ -42,29 +42,35 @@ class ChartTest {
         assertThat(t).extracting(Ticks.Tick::label).containsExactly("0.0", "0.2", "0.4", "0.6", "0.8", "1.0");
         assertThat(t.get(3).value()).isCloseTo(0.6, within(1e-15));
         // 0.1 steps never print as 0.30000000000000004
-        assertThat(Ticks.linear(0.05, 0.45, 4)).extracting(Ticks.Tick::label).containsExactly("0.1", "0.2", "0.3", "0.4");
-        assertThat(Ticks.linear(-30, 70, 5)).extracting(Ticks.Tick::label)
+        assertThat(Ticks.linear(0.05, 0.45, 4))
+                .extracting(Ticks.Tick::label)
+                .containsExactly("0.1", "0.2", "0.3", "0.4");
+        assertThat(Ticks.linear(-30, 70, 5))
+                .extracting(Ticks.Tick::label)
                 .containsExactly("-20", "0", "20", "40", "60");
-        assertThat(Ticks.linear(768, 1536, 4)).extracting(Ticks.Tick::label)
+        assertThat(Ticks.linear(768, 1536, 4))
+                .extracting(Ticks.Tick::label)
                 .containsExactly("800", "1000", "1200", "1400");
     }
 
     @Test
     void tinyAndHugeTicksUseExponents() {
-        assertThat(Ticks.linear(0, 4e-5, 4)).extracting(Ticks.Tick::label)
+        assertThat(Ticks.linear(0, 4e-5, 4))
+                .extracting(Ticks.Tick::label)
                 .containsExactly("0", "1e-5", "2e-5", "3e-5", "4e-5");
-        assertThat(Ticks.linear(1e-5, 2e-5, 4)).extracting(Ticks.Tick::label)
+        assertThat(Ticks.linear(1e-5, 2e-5, 4))
+                .extracting(Ticks.Tick::label)
                 .containsExactly("1e-5", "1.2e-5", "1.4e-5", "1.6e-5", "1.8e-5", "2e-5");
         assertThat(Ticks.linear(0, 1, 1)).extracting(Ticks.Tick::label).containsExactly("0", "1");
-        assertThat(Ticks.linear(0, 3e7, 3)).extracting(Ticks.Tick::label)
-                .containsExactly("0", "1e7", "2e7", "3e7");
+        assertThat(Ticks.linear(0, 3e7, 3)).extracting(Ticks.Tick::label).containsExactly("0", "1e7", "2e7", "3e7");
     }
 
     @Test
     void logTicks() {
         assertThat(Ticks.log10(500, 200000)).extracting(Ticks.Tick::label).containsExactly("1000", "10000", "100000");
         assertThat(Ticks.log10(1.5, 40)).extracting(Ticks.Tick::label).containsExactly("2", "5", "10", "20");
-        assertThat(Ticks.log10(1e-6, 1e-3)).extracting(Ticks.Tick::label)
+        assertThat(Ticks.log10(1e-6, 1e-3))
+                .extracting(Ticks.Tick::label)
                 .containsExactly("1e-6", "1e-5", "1e-4", "0.001");
         // within one 1-2-5 gap: falls back to linear ticks
         assertThat(Ticks.log10(2.1, 2.9)).hasSizeGreaterThanOrEqualTo(2);
@@ -112,8 +118,12 @@ class ChartTest {
         Plot fixed = new Plot("", Axis.linear("x").domain(0, 1), Axis.linear("y"), p.layers());
         assertThat(FigureLayout.domain(fixed, true)).containsExactly(0, 1);
         // a histogram rests on zero: no padding below it
-        Plot hist = new Plot("", Axis.linear("x"), Axis.linear("n").withZero(), List.of(new Rects("h", "#000000",
-                new double[] {0}, new double[] {1}, new double[] {0}, new double[] {5}, 1)));
+        Plot hist = new Plot(
+                "",
+                Axis.linear("x"),
+                Axis.linear("n").withZero(),
+                List.of(new Rects(
+                        "h", "#000000", new double[] {0}, new double[] {1}, new double[] {0}, new double[] {5}, 1)));
         assertThat(FigureLayout.domain(hist, false)[0]).isEqualTo(0);
         // a single value is centred in a widened domain
         Plot one = plot(new Points("a", "#000000", new double[] {3}, new double[] {3}, 2, 1));
@@ -121,13 +131,20 @@ class ChartTest {
         assertThat((d[0] + d[1]) / 2).isCloseTo(3, within(1e-12));
         assertThat(d[1]).isGreaterThan(d[0]);
         // a rule counts towards its axis (τ stays visible even if all points are below it)
-        Plot rule = new Plot("", Axis.linear("x"), Axis.linear("y"), List.of(
-                new Points("a", "#000000", new double[] {0.1, 0.2}, new double[] {1, 2}, 2, 1),
-                new Rule(null, "#000000", true, 0.7, "τ", true)));
+        Plot rule = new Plot(
+                "",
+                Axis.linear("x"),
+                Axis.linear("y"),
+                List.of(
+                        new Points("a", "#000000", new double[] {0.1, 0.2}, new double[] {1, 2}, 2, 1),
+                        new Rule(null, "#000000", true, 0.7, "τ", true)));
         assertThat(FigureLayout.domain(rule, true)[1]).isGreaterThan(0.7);
         // log axes ignore non-positive values
-        Plot lg = new Plot("", Axis.log("x"), Axis.linear("y"), List.of(
-                new Points("a", "#000000", new double[] {-1, 0, 10, 1000}, new double[] {1, 2, 3, 4}, 2, 1)));
+        Plot lg = new Plot(
+                "",
+                Axis.log("x"),
+                Axis.linear("y"),
+                List.of(new Points("a", "#000000", new double[] {-1, 0, 10, 1000}, new double[] {1, 2, 3, 4}, 2, 1)));
         double[] ld = FigureLayout.domain(lg, true);
         assertThat(ld[0]).isGreaterThan(0).isLessThan(10);
         assertThat(ld[1]).isGreaterThan(1000);
@@ -137,22 +154,36 @@ class ChartTest {
 
     @Test
     void svgIsWellFormedAndPlacesPointsByTheScale() throws Exception {
-        Figure f = Figure.single("t-scatter", "A <test> & \"figure\"", new Plot("title", Axis.linear("x").domain(0, 1),
-                Axis.linear("y").domain(0, 1), List.of(new Points("pts", "#0072B2", new double[] {0.5, 0.25},
-                        new double[] {0.5, 0.75}, 3, 1)), null, "scatter"), 600, 400);
+        Figure f = Figure.single(
+                "t-scatter",
+                "A <test> & \"figure\"",
+                new Plot(
+                        "title",
+                        Axis.linear("x").domain(0, 1),
+                        Axis.linear("y").domain(0, 1),
+                        List.of(new Points("pts", "#0072B2", new double[] {0.5, 0.25}, new double[] {0.5, 0.75}, 3, 1)),
+                        null,
+                        "scatter"),
+                600,
+                400);
         Scene s = FigureLayout.layout(f);
         Document doc = parse(SvgWriter.document(s));
         Element plotG = (Element) doc.getElementsByTagName("g").item(0);
         assertThat(plotG.getAttribute("data-role")).isEqualTo("scatter");
         String[] frame = plotG.getAttribute("data-frame").split(" ");
         assertThat(frame).hasSize(10);
-        Scene.Group group = s.shapes().stream().filter(Scene.Group.class::isInstance).map(Scene.Group.class::cast)
-                .findFirst().orElseThrow();
+        Scene.Group group = s.shapes().stream()
+                .filter(Scene.Group.class::isInstance)
+                .map(Scene.Group.class::cast)
+                .findFirst()
+                .orElseThrow();
         NodeList circles = doc.getElementsByTagName("circle");
         assertThat(circles.getLength()).isEqualTo(2 + 1); // two points + the legend swatch
         Element c0 = (Element) circles.item(0);
-        assertThat(Double.parseDouble(c0.getAttribute("cx"))).isCloseTo(group.xs().map(0.5), within(PX_TOL));
-        assertThat(Double.parseDouble(c0.getAttribute("cy"))).isCloseTo(group.ys().map(0.5), within(PX_TOL));
+        assertThat(Double.parseDouble(c0.getAttribute("cx")))
+                .isCloseTo(group.xs().map(0.5), within(PX_TOL));
+        assertThat(Double.parseDouble(c0.getAttribute("cy")))
+                .isCloseTo(group.ys().map(0.5), within(PX_TOL));
         Element c1 = (Element) circles.item(1);
         assertThat(Double.parseDouble(c1.getAttribute("cy"))).isLessThan(Double.parseDouble(c0.getAttribute("cy")));
         assertThat(doc.getElementsByTagName("title").item(0).getTextContent()).isEqualTo("A <test> & \"figure\"");
@@ -160,16 +191,24 @@ class ChartTest {
         List<String> texts = texts(doc);
         assertThat(texts).contains("0.0", "0.2", "0.4", "0.6", "0.8", "1.0", "x", "y", "title", "pts");
         // the clip path id carries the figure id, so two figures can share one HTML page
-        assertThat(((Element) doc.getElementsByTagName("clipPath").item(0)).getAttribute("id")).startsWith("t-scatter-");
+        assertThat(((Element) doc.getElementsByTagName("clipPath").item(0)).getAttribute("id"))
+                .startsWith("t-scatter-");
     }
 
     @Test
     void tickLabelsSitAtTheirValues() throws Exception {
-        Figure f = Figure.single("t-ticks", "", plot(new Points("p", "#000000", new double[] {0, 10},
-                new double[] {0, 100}, 2, 1)), 500, 400);
+        Figure f = Figure.single(
+                "t-ticks",
+                "",
+                plot(new Points("p", "#000000", new double[] {0, 10}, new double[] {0, 100}, 2, 1)),
+                500,
+                400);
         Scene s = FigureLayout.layout(f);
-        Scene.Group g = s.shapes().stream().filter(Scene.Group.class::isInstance).map(Scene.Group.class::cast)
-                .findFirst().orElseThrow();
+        Scene.Group g = s.shapes().stream()
+                .filter(Scene.Group.class::isInstance)
+                .map(Scene.Group.class::cast)
+                .findFirst()
+                .orElseThrow();
         int xTicks = 0;
         int yTicks = 0;
         for (Scene.Shape sh : s.shapes()) {
@@ -194,8 +233,17 @@ class ChartTest {
     @Test
     void escapesEveryTextAndDropsCharactersXmlForbids() throws Exception {
         String evil = "</svg><script>alert(1)</script> & 'q' \"d\" \u0001\u0008\uFFFF \uD800 ok \uD83D\uDE00";
-        Figure f = Figure.single("t-esc", evil, new Plot(evil, Axis.linear(evil), Axis.linear(evil), List.of(
-                new Markers(evil, "#000000", new double[] {1}, new double[] {1}, new String[] {evil}, false))), 500, 300);
+        Figure f = Figure.single(
+                "t-esc",
+                evil,
+                new Plot(
+                        evil,
+                        Axis.linear(evil),
+                        Axis.linear(evil),
+                        List.of(new Markers(
+                                evil, "#000000", new double[] {1}, new double[] {1}, new String[] {evil}, false))),
+                500,
+                300);
         String svg = SvgWriter.document(FigureLayout.layout(f));
         Document doc = parse(svg);
         assertThat(doc.getElementsByTagName("script").getLength()).isZero();
@@ -207,44 +255,88 @@ class ChartTest {
     @Test
     void nanAndEmptyDataAreHandled() throws Exception {
         double nan = Double.NaN;
-        Plot p = new Plot("", Axis.linear("x"), Axis.linear("y"), List.of(
-                new Points("p", "#000000", new double[] {nan, 1, 2, Double.POSITIVE_INFINITY},
-                        new double[] {1, nan, 2, 3}, 2, 1),
-                new Line("l", "#0072B2", new double[] {0, 1, 2, 3, 4}, new double[] {0, 1, nan, 3, 4}, 1, false)));
+        Plot p = new Plot(
+                "",
+                Axis.linear("x"),
+                Axis.linear("y"),
+                List.of(
+                        new Points(
+                                "p",
+                                "#000000",
+                                new double[] {nan, 1, 2, Double.POSITIVE_INFINITY},
+                                new double[] {1, nan, 2, 3},
+                                2,
+                                1),
+                        new Line(
+                                "l",
+                                "#0072B2",
+                                new double[] {0, 1, 2, 3, 4},
+                                new double[] {0, 1, nan, 3, 4},
+                                1,
+                                false)));
         Scene s = FigureLayout.layout(Figure.single("t-nan", "", p, 500, 300));
         String svg = SvgWriter.document(s);
         Document doc = parse(svg);
         assertThat(svg).doesNotContain("NaN").doesNotContain("Infinity");
         // one finite point; the line breaks at NaN into two polylines (plus grid/ticks)
-        Scene.Group g = s.shapes().stream().filter(Scene.Group.class::isInstance).map(Scene.Group.class::cast)
-                .findFirst().orElseThrow();
-        assertThat(g.children().stream().filter(Scene.Dots.class::isInstance).mapToInt(d -> ((Scene.Dots) d).x().length)
-                .sum()).isEqualTo(1);
-        assertThat(g.children().stream().filter(Scene.Poly.class::isInstance).count()).isEqualTo(2);
+        Scene.Group g = s.shapes().stream()
+                .filter(Scene.Group.class::isInstance)
+                .map(Scene.Group.class::cast)
+                .findFirst()
+                .orElseThrow();
+        assertThat(g.children().stream()
+                        .filter(Scene.Dots.class::isInstance)
+                        .mapToInt(d -> ((Scene.Dots) d).x().length)
+                        .sum())
+                .isEqualTo(1);
+        assertThat(g.children().stream().filter(Scene.Poly.class::isInstance).count())
+                .isEqualTo(2);
         assertThat(doc.getDocumentElement().getTagName()).isEqualTo("svg");
 
-        Plot empty = new Plot("", Axis.linear("x"), Axis.log("y"), List.of(
-                new Points("p", "#000000", new double[0], new double[0], 2, 1),
-                new Line("l", "#000000", new double[] {1}, new double[] {-3}, 1, false)), "nothing here", null);
+        Plot empty = new Plot(
+                "",
+                Axis.linear("x"),
+                Axis.log("y"),
+                List.of(
+                        new Points("p", "#000000", new double[0], new double[0], 2, 1),
+                        new Line("l", "#000000", new double[] {1}, new double[] {-3}, 1, false)),
+                "nothing here",
+                null);
         String e = SvgWriter.document(FigureLayout.layout(Figure.single("t-empty", "", empty, 400, 300)));
         assertThat(texts(parse(e))).contains("nothing here");
     }
 
     @Test
     void pointsOutsideAFixedDomainBecomeEdgeTriangles() {
-        Plot p = new Plot("", Axis.linear("x").domain(0, 1), Axis.linear("y").domain(-1, 1), List.of(
-                new Points("p", "#000000", new double[] {0.5, 0.5, 0.5, 2}, new double[] {0, 50, -50, 0}, 2, 1)));
+        Plot p = new Plot(
+                "",
+                Axis.linear("x").domain(0, 1),
+                Axis.linear("y").domain(-1, 1),
+                List.of(new Points(
+                        "p", "#000000", new double[] {0.5, 0.5, 0.5, 2}, new double[] {0, 50, -50, 0}, 2, 1)));
         Scene s = FigureLayout.layout(Figure.single("t-clip", "", p, 400, 300));
-        Scene.Group g = s.shapes().stream().filter(Scene.Group.class::isInstance).map(Scene.Group.class::cast)
-                .findFirst().orElseThrow();
-        List<Scene.Dots> dots = g.children().stream().filter(Scene.Dots.class::isInstance).map(Scene.Dots.class::cast)
+        Scene.Group g = s.shapes().stream()
+                .filter(Scene.Group.class::isInstance)
+                .map(Scene.Group.class::cast)
+                .findFirst()
+                .orElseThrow();
+        List<Scene.Dots> dots = g.children().stream()
+                .filter(Scene.Dots.class::isInstance)
+                .map(Scene.Dots.class::cast)
                 .toList();
-        assertThat(dots).extracting(Scene.Dots::shape).containsExactly(Scene.DotShape.CIRCLE,
-                Scene.DotShape.TRIANGLE_UP, Scene.DotShape.TRIANGLE_DOWN, Scene.DotShape.TRIANGLE_RIGHT);
+        assertThat(dots)
+                .extracting(Scene.Dots::shape)
+                .containsExactly(
+                        Scene.DotShape.CIRCLE,
+                        Scene.DotShape.TRIANGLE_UP,
+                        Scene.DotShape.TRIANGLE_DOWN,
+                        Scene.DotShape.TRIANGLE_RIGHT);
         for (Scene.Dots d : dots) {
             for (int i = 0; i < d.x().length; i++) {
-                assertThat(d.x()[i]).isBetween(g.clip().x(), g.clip().x() + g.clip().w());
-                assertThat(d.y()[i]).isBetween(g.clip().y(), g.clip().y() + g.clip().h());
+                assertThat(d.x()[i])
+                        .isBetween(g.clip().x(), g.clip().x() + g.clip().w());
+                assertThat(d.y()[i])
+                        .isBetween(g.clip().y(), g.clip().y() + g.clip().h());
             }
         }
         String svg = SvgWriter.document(s);
@@ -273,8 +365,8 @@ class ChartTest {
             x[i] = r.nextDouble();
             y[i] = r.nextGaussian();
         }
-        String svg = SvgWriter.document(FigureLayout.layout(Figure.single("t-big", "", plot(
-                new Points("p", "#000000", x, y, 2, 0.5)), 620, 430)));
+        String svg = SvgWriter.document(FigureLayout.layout(
+                Figure.single("t-big", "", plot(new Points("p", "#000000", x, y, 2, 0.5)), 620, 430)));
         assertThat(svg.length()).isLessThan(450_000);
         assertThat(svg.split("<circle", -1).length - 1).isEqualTo(n + 1);
     }
@@ -288,7 +380,9 @@ class ChartTest {
         double[] x = new double[n];
         double[] y = new double[n];
         for (int i = 0; i < n; i++) {
-            x[i] = r.nextDouble() < 0.05 ? Double.NaN : Math.exp(r.nextGaussian() * 3) * (logX ? 1 : r.nextDouble() - 0.5);
+            x[i] = r.nextDouble() < 0.05
+                    ? Double.NaN
+                    : Math.exp(r.nextGaussian() * 3) * (logX ? 1 : r.nextDouble() - 0.5);
             y[i] = r.nextDouble() < 0.05 ? Double.NaN : r.nextGaussian() * Math.pow(10, r.nextInt(13) - 6);
         }
         List<Layer> layers = new ArrayList<>();
@@ -305,8 +399,14 @@ class ChartTest {
                 for (Scene.Shape c : g.children()) {
                     if (c instanceof Scene.Dots d && d.shape() == Scene.DotShape.CIRCLE) {
                         for (int i = 0; i < d.x().length; i++) {
-                            assertThat(d.x()[i]).isBetween(g.clip().x() - 1e-6, g.clip().x() + g.clip().w() + 1e-6);
-                            assertThat(d.y()[i]).isBetween(g.clip().y() - 1e-6, g.clip().y() + g.clip().h() + 1e-6);
+                            assertThat(d.x()[i])
+                                    .isBetween(
+                                            g.clip().x() - 1e-6,
+                                            g.clip().x() + g.clip().w() + 1e-6);
+                            assertThat(d.y()[i])
+                                    .isBetween(
+                                            g.clip().y() - 1e-6,
+                                            g.clip().y() + g.clip().h() + 1e-6);
                         }
                     }
                 }
@@ -325,7 +425,8 @@ class ChartTest {
     @Test
     void figureIdsAndSizesAreValidated() {
         Plot p = plot(new Points("p", "#000000", new double[] {1}, new double[] {1}, 2, 1));
-        assertThatThrownBy(() -> Figure.single("Bad Id", "", p, 400, 300)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Figure.single("Bad Id", "", p, 400, 300))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("Bad Id");
         assertThatThrownBy(() -> Figure.single("ok", "", p, 10, 300)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new Points("p", "#000000", new double[] {1}, new double[0], 2, 1))
@@ -336,15 +437,21 @@ class ChartTest {
 
     @Test
     void pngIsTheSameSceneRasterised() throws Exception {
-        Plot p = new Plot("", Axis.linear("x").domain(0, 1), Axis.linear("y").domain(0, 1), List.of(
-                new Points("p", "#D55E00", new double[] {0.5}, new double[] {0.5}, 6, 1)));
+        Plot p = new Plot(
+                "",
+                Axis.linear("x").domain(0, 1),
+                Axis.linear("y").domain(0, 1),
+                List.of(new Points("p", "#D55E00", new double[] {0.5}, new double[] {0.5}, 6, 1)));
         Scene s = FigureLayout.layout(Figure.single("t-png", "", p, 400, 300));
         byte[] png = PngWriter.png(s, 2);
         BufferedImage img = ImageIO.read(new ByteArrayInputStream(png));
         assertThat(img.getWidth()).isEqualTo(800);
         assertThat(img.getHeight()).isEqualTo((int) Math.ceil(s.height() * 2));
-        Scene.Group g = s.shapes().stream().filter(Scene.Group.class::isInstance).map(Scene.Group.class::cast)
-                .findFirst().orElseThrow();
+        Scene.Group g = s.shapes().stream()
+                .filter(Scene.Group.class::isInstance)
+                .map(Scene.Group.class::cast)
+                .findFirst()
+                .orElseThrow();
         int rgb = img.getRGB((int) Math.round(g.xs().map(0.5) * 2), (int) Math.round(g.ys().map(0.5) * 2)) & 0xFFFFFF;
         assertThat(rgb).isEqualTo(0xD55E00);
         assertThat(img.getRGB(1, 1) & 0xFFFFFF).isEqualTo(0xFFFFFF);

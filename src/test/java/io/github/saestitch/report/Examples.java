@@ -17,8 +17,7 @@ import java.util.stream.Stream;
  * {@code train.FamilyTrainer}), and a generator of large compare directories in the same format.
  */
 final class Examples {
-    private Examples() {
-    }
+    private Examples() {}
 
     /** Copies the resource directory or file {@code name} into {@code dir} and returns the copy. */
     static Path copy(String name, Path dir) {
@@ -53,8 +52,9 @@ final class Examples {
         if (!s.contains(from)) {
             throw new IllegalArgumentException(file + " does not contain " + from);
         }
-        Files.writeString(file, s.replaceFirst(java.util.regex.Pattern.quote(from),
-                java.util.regex.Matcher.quoteReplacement(to)));
+        Files.writeString(
+                file,
+                s.replaceFirst(java.util.regex.Pattern.quote(from), java.util.regex.Matcher.quoteReplacement(to)));
     }
 
     /**
@@ -117,35 +117,85 @@ final class Examples {
                 step[c] = s;
                 children.append(children.isEmpty() ? "" : " ").append(c);
             }
-            gcsv.append(g).append(',').append(i).append(',').append(children).append(',')
-                    .append(1e-3 * (rnd.nextDouble() - 0.3)).append(',').append(-0.2 * rnd.nextDouble()).append(',')
-                    .append(0.7 + 0.3 * rnd.nextDouble()).append(',').append(ch.size()).append(',').append(s).append('\n');
+            gcsv.append(g)
+                    .append(',')
+                    .append(i)
+                    .append(',')
+                    .append(children)
+                    .append(',')
+                    .append(1e-3 * (rnd.nextDouble() - 0.3))
+                    .append(',')
+                    .append(-0.2 * rnd.nextDouble())
+                    .append(',')
+                    .append(0.7 + 0.3 * rnd.nextDouble())
+                    .append(',')
+                    .append(ch.size())
+                    .append(',')
+                    .append(s)
+                    .append('\n');
             g++;
             s++;
         }
         StringBuilder lcsv = new StringBuilder(
                 "latent,max_cos,nearest,kind,delta_mse,freq,max_act_corr,act_nearest,nearest_act_corr,group,step\n");
         for (int j = 0; j < large; j++) {
-            lcsv.append(j).append(',').append((float) maxCos[j]).append(',').append(nearest[j]).append(',')
-                    .append(maxCos[j] <= tau ? "novel" : "reconstruction").append(',').append(delta[j]).append(',')
-                    .append(0.2 * rnd.nextDouble()).append(',').append(rnd.nextDouble()).append(',').append(nearest[j])
-                    .append(',').append(rnd.nextDouble()).append(',').append(group[j]).append(',').append(step[j])
+            lcsv.append(j)
+                    .append(',')
+                    .append((float) maxCos[j])
+                    .append(',')
+                    .append(nearest[j])
+                    .append(',')
+                    .append(maxCos[j] <= tau ? "novel" : "reconstruction")
+                    .append(',')
+                    .append(delta[j])
+                    .append(',')
+                    .append(0.2 * rnd.nextDouble())
+                    .append(',')
+                    .append(rnd.nextDouble())
+                    .append(',')
+                    .append(nearest[j])
+                    .append(',')
+                    .append(rnd.nextDouble())
+                    .append(',')
+                    .append(group[j])
+                    .append(',')
+                    .append(step[j])
                     .append('\n');
         }
         double mse = 10;
         double l0 = 30;
         int n = small;
         StringBuilder icsv = new StringBuilder("step,action,num_latents,mse,l0,target,cosine,delta_mse,fvu\n");
-        icsv.append("0,start,").append(n).append(',').append(mse).append(',').append(l0).append(",-1,,,")
-                .append(mse / 40).append('\n');
+        icsv.append("0,start,")
+                .append(n)
+                .append(',')
+                .append(mse)
+                .append(',')
+                .append(l0)
+                .append(",-1,,,")
+                .append(mse / 40)
+                .append('\n');
         int st = 1;
         for (int j : novelOrder) {
             mse += delta[j] * 0.8;
             l0 += 0.01;
             n++;
-            icsv.append(st++).append(",add,").append(n).append(',').append(mse).append(',').append(l0).append(',')
-                    .append(j).append(',').append((float) maxCos[j]).append(',').append(delta[j] * 0.8).append(',')
-                    .append(mse / 40).append('\n');
+            icsv.append(st++)
+                    .append(",add,")
+                    .append(n)
+                    .append(',')
+                    .append(mse)
+                    .append(',')
+                    .append(l0)
+                    .append(',')
+                    .append(j)
+                    .append(',')
+                    .append((float) maxCos[j])
+                    .append(',')
+                    .append(delta[j] * 0.8)
+                    .append(',')
+                    .append(mse / 40)
+                    .append('\n');
         }
         double novelMse = mse;
         double novelL0 = l0;
@@ -154,8 +204,18 @@ final class Examples {
             mse += 1e-4;
             l0 -= 0.005;
             n += 1;
-            icsv.append(st++).append(",swap,").append(n).append(',').append(mse).append(',').append(l0).append(',')
-                    .append(k).append(",0.8,1.0E-4,").append(mse / 40).append('\n');
+            icsv.append(st++)
+                    .append(",swap,")
+                    .append(n)
+                    .append(',')
+                    .append(mse)
+                    .append(',')
+                    .append(l0)
+                    .append(',')
+                    .append(k)
+                    .append(",0.8,1.0E-4,")
+                    .append(mse / 40)
+                    .append('\n');
         }
         String summary = """
                 {
@@ -175,8 +235,22 @@ final class Examples {
                   "threshold_sweep" : [ ],
                   "activation_similarity" : { "computed" : false, "note" : "not asked for" }
                 }
-                """.formatted(small, large, novelOrder.size(), novelOrder.size(), novelN, novelMse, novelL0, novelMse / 40,
-                (novelMse - 10) / 10, st - 1, n, mse, l0, mse / 40, (mse - 10) / 10);
+                """.formatted(
+                        small,
+                        large,
+                        novelOrder.size(),
+                        novelOrder.size(),
+                        novelN,
+                        novelMse,
+                        novelL0,
+                        novelMse / 40,
+                        (novelMse - 10) / 10,
+                        st - 1,
+                        n,
+                        mse,
+                        l0,
+                        mse / 40,
+                        (mse - 10) / 10);
         Files.writeString(dir.resolve("latents.csv"), lcsv, StandardCharsets.UTF_8);
         Files.writeString(dir.resolve("groups.csv"), gcsv, StandardCharsets.UTF_8);
         Files.writeString(dir.resolve("interpolation.csv"), icsv, StandardCharsets.UTF_8);

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.github.saestitch.frankenstein.FrankensteinWriter;
 import io.github.saestitch.io.LatentContext;
 import io.github.saestitch.io.LatentContexts;
-import io.github.saestitch.frankenstein.FrankensteinWriter;
 import io.github.saestitch.stitch.Contingency;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -47,7 +47,8 @@ class InputsTest {
         assertThat(r.interpolation().get(0).cosine()).isNaN(); // empty field
         // the contingency table is summary.json's, and counting latents.csv (older summaries) gives the same
         Contingency c = r.contingency();
-        assertThat(Contingency.count(r.latents().novel(), r.latents().deltaMse())).isEqualTo(c);
+        assertThat(Contingency.count(r.latents().novel(), r.latents().deltaMse()))
+                .isEqualTo(c);
         assertThat(c.novelImproves()).isEqualTo(5);
         assertThat(c.novelWorsens()).isEqualTo(1);
         assertThat(c.reconstructionImproves()).isEqualTo(1);
@@ -62,21 +63,25 @@ class InputsTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "latents.csv|max_cos|missing column 'max_cos'",
-        "latents.csv|kind|missing column 'kind'",
-        "latents.csv|delta_mse|missing column 'delta_mse'",
-        "groups.csv|children|missing column 'children'",
-        "interpolation.csv|num_latents|missing column 'num_latents'",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "latents.csv|max_cos|missing column 'max_cos'",
+                "latents.csv|kind|missing column 'kind'",
+                "latents.csv|delta_mse|missing column 'delta_mse'",
+                "groups.csv|children|missing column 'children'",
+                "interpolation.csv|num_latents|missing column 'num_latents'",
+            })
     void missingColumnsNameTheFileAndColumn(String file, String column, String message) throws IOException {
         Path dir = Examples.copy("example", tmp);
         Path f = dir.resolve(file);
         List<String> lines = Files.readAllLines(f);
         String header = lines.get(0);
         Examples.edit(f, header, header.replace(column, column + "_renamed"));
-        assertThatThrownBy(() -> CompareRun.read(dir, null, null)).isInstanceOf(ReportInputException.class)
-                .hasMessageStartingWith(f.toString() + ": ").hasMessageContaining(message);
+        assertThatThrownBy(() -> CompareRun.read(dir, null, null))
+                .isInstanceOf(ReportInputException.class)
+                .hasMessageStartingWith(f.toString() + ": ")
+                .hasMessageContaining(message);
     }
 
     @Test
@@ -84,7 +89,8 @@ class InputsTest {
         Path dir = Examples.copy("example", tmp);
         Path f = dir.resolve("latents.csv");
         Examples.edit(f, "3,0.4959,7,novel,-0.00252", "3,0.4959,7,novel,abc");
-        assertThatThrownBy(() -> CompareRun.read(dir, null, null)).isInstanceOf(ReportInputException.class)
+        assertThatThrownBy(() -> CompareRun.read(dir, null, null))
+                .isInstanceOf(ReportInputException.class)
                 .hasMessage(f + ": line 5, column 'delta_mse': not a number: 'abc'");
 
         Examples.edit(f, "3,0.4959,7,novel,abc", "3,0.4959,7,new,-0.00252");
@@ -92,31 +98,35 @@ class InputsTest {
                 .hasMessage(f + ": line 5, column 'kind': kind must be 'novel' or 'reconstruction', got 'new'");
 
         Examples.edit(f, "3,0.4959,7,new,-0.00252", "99,0.4959,7,novel,-0.00252");
-        assertThatThrownBy(() -> CompareRun.read(dir, null, null)).hasMessageContaining("line 5, column 'latent'")
+        assertThatThrownBy(() -> CompareRun.read(dir, null, null))
+                .hasMessageContaining("line 5, column 'latent'")
                 .hasMessageContaining("latent 99 out of range: the larger SAE has 16 latents");
 
         Examples.edit(f, "99,0.4959,7,novel,-0.00252", "2,0.4959,7,novel,-0.00252");
         assertThatThrownBy(() -> CompareRun.read(dir, null, null)).hasMessageContaining("latent 2 appears twice");
 
         Examples.edit(f, "2,0.4959,7,novel,-0.00252", "3,0.4959,8,novel,-0.00252");
-        assertThatThrownBy(() -> CompareRun.read(dir, null, null)).hasMessageContaining("column 'nearest'")
+        assertThatThrownBy(() -> CompareRun.read(dir, null, null))
+                .hasMessageContaining("column 'nearest'")
                 .hasMessageContaining("smaller SAE has 8 latents");
 
         Examples.edit(f, "3,0.4959,8,novel,-0.00252", "3,0.4959,7,novel");
-        assertThatThrownBy(() -> CompareRun.read(dir, null, null)).hasMessageContaining("line 5: 10 fields, but the "
-                + "header has 11");
+        assertThatThrownBy(() -> CompareRun.read(dir, null, null))
+                .hasMessageContaining("line 5: 10 fields, but the " + "header has 11");
     }
 
     @Test
     void groupsAndInterpolationValuesAreChecked() throws IOException {
         Path dir = Examples.copy("example", tmp);
         Examples.edit(dir.resolve("groups.csv"), "2,1 2,5 7 8,", "2,1 x,5 7 8,");
-        assertThatThrownBy(() -> CompareRun.read(dir, null, null)).hasMessageContaining("groups.csv: line 4, column "
-                + "'parents': not a space-separated list of integers: '1 x'");
+        assertThatThrownBy(() -> CompareRun.read(dir, null, null))
+                .hasMessageContaining(
+                        "groups.csv: line 4, column " + "'parents': not a space-separated list of integers: '1 x'");
         Examples.edit(dir.resolve("groups.csv"), "2,1 x,5 7 8,", "2,1 2,5 7 8,");
         Examples.edit(dir.resolve("interpolation.csv"), "1,add,9", "1,remove,9");
-        assertThatThrownBy(() -> CompareRun.read(dir, null, null)).hasMessageContaining("interpolation.csv: line 3, "
-                + "column 'action': action must be start, add or swap, got 'remove'");
+        assertThatThrownBy(() -> CompareRun.read(dir, null, null))
+                .hasMessageContaining("interpolation.csv: line 3, "
+                        + "column 'action': action must be start, add or swap, got 'remove'");
     }
 
     @Test
@@ -124,21 +134,25 @@ class InputsTest {
         Path dir = Examples.copy("example", tmp);
         Path s = dir.resolve("summary.json");
         Examples.edit(s, "\"format_version\": 1", "\"format_version\": 2");
-        assertThatThrownBy(() -> CompareRun.read(dir, null, null)).hasMessage(s + ": format_version 2 is not supported "
-                + "(this saestitch reads 1 to 1)");
+        assertThatThrownBy(() -> CompareRun.read(dir, null, null))
+                .hasMessage(s + ": format_version 2 is not supported " + "(this saestitch reads 1 to 1)");
         Examples.edit(s, "\"format_version\": 2", "\"format_version\": 1");
         Examples.edit(s, "\"threshold\": 0.7", "\"tau\": 0.7");
-        assertThatThrownBy(() -> CompareRun.read(dir, null, null)).hasMessage(s + ": missing key 'threshold' (a number)");
+        assertThatThrownBy(() -> CompareRun.read(dir, null, null))
+                .hasMessage(s + ": missing key 'threshold' (a number)");
         Files.writeString(s, "{ not json");
         assertThatThrownBy(() -> CompareRun.read(dir, null, null)).hasMessageStartingWith(s + ": not valid JSON");
         Files.delete(s);
-        assertThatThrownBy(() -> CompareRun.read(dir, null, null)).isInstanceOf(ReportInputException.class)
+        assertThatThrownBy(() -> CompareRun.read(dir, null, null))
+                .isInstanceOf(ReportInputException.class)
                 .hasMessageStartingWith(s + ": file not found");
         assertThatThrownBy(() -> CompareRun.read(tmp.resolve("nope"), null, null))
                 .hasMessageContaining("not a directory");
         Files.delete(dir.resolve("latents.csv"));
-        Files.writeString(s, "{\"format_version\":1,\"threshold\":0.7,\"small\":{\"num_latents\":8},"
-                + "\"large\":{\"num_latents\":16}}");
+        Files.writeString(
+                s,
+                "{\"format_version\":1,\"threshold\":0.7,\"small\":{\"num_latents\":8},"
+                        + "\"large\":{\"num_latents\":16}}");
         assertThatThrownBy(() -> CompareRun.read(dir, null, null))
                 .hasMessage(dir.resolve("latents.csv") + ": file not found");
     }
@@ -146,10 +160,13 @@ class InputsTest {
     @Test
     void minimalSummaryAndOptionalColumnsAreEnough() throws IOException {
         Path dir = Examples.copy("example", tmp);
-        Files.writeString(dir.resolve("summary.json"), "{\"format_version\":1,\"threshold\":0.5,"
-                + "\"small\":{\"num_latents\":8},\"large\":{\"num_latents\":16}}");
-        Files.writeString(dir.resolve("latents.csv"), "latent,max_cos,nearest,kind,delta_mse\n0,0.3,1,novel,-0.1\n"
-                + "1,0.9,,reconstruction,\n");
+        Files.writeString(
+                dir.resolve("summary.json"),
+                "{\"format_version\":1,\"threshold\":0.5,"
+                        + "\"small\":{\"num_latents\":8},\"large\":{\"num_latents\":16}}");
+        Files.writeString(
+                dir.resolve("latents.csv"),
+                "latent,max_cos,nearest,kind,delta_mse\n0,0.3,1,novel,-0.1\n" + "1,0.9,,reconstruction,\n");
         CompareRun r = CompareRun.read(dir, null, Map.of());
         assertThat(r.summary().small().mse()).isNaN();
         assertThat(r.summary().novelAdded().mse()).isNaN();
@@ -181,8 +198,9 @@ class InputsTest {
         assertThat(FamilyRun.read(fam).missing()).containsExactly("width-16");
 
         Examples.edit(fam.resolve("width-8/train_log.csv"), "1,100,409600", "2,100,409600");
-        assertThatThrownBy(() -> FamilyRun.read(fam)).hasMessageContaining("train_log.csv: line 3, column "
-                + "'format_version': format_version 2 is not supported");
+        assertThatThrownBy(() -> FamilyRun.read(fam))
+                .hasMessageContaining(
+                        "train_log.csv: line 3, column " + "'format_version': format_version 2 is not supported");
         Examples.edit(fam.resolve("family_summary.csv"), ",mse,fvu,", ",mse_heldout,fvu,");
         assertThatThrownBy(() -> FamilyRun.read(fam)).hasMessageContaining("family_summary.csv: missing column 'mse'");
     }
@@ -195,10 +213,12 @@ class InputsTest {
         // the originals' mse at a width: exact at an original, linear in log(width) between two, NaN outside
         assertThat(f.originalMseAt(16)).isEqualTo(2.1);
         assertThat(f.originalMseAt(32)).isEqualTo(1.8);
-        assertThat(f.originalMseAt(25)).isCloseTo(2.1 + Math.log(25 / 16.0) / Math.log(2) * (1.8 - 2.1),
-                org.assertj.core.data.Offset.offset(1e-12));
-        assertThat(f.originalMseAt(12)).isCloseTo(2.5 - 0.4 * Math.log(1.5) / Math.log(2),
-                org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(f.originalMseAt(25))
+                .isCloseTo(
+                        2.1 + Math.log(25 / 16.0) / Math.log(2) * (1.8 - 2.1),
+                        org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(f.originalMseAt(12))
+                .isCloseTo(2.5 - 0.4 * Math.log(1.5) / Math.log(2), org.assertj.core.data.Offset.offset(1e-12));
         assertThat(f.originalMseAt(7)).isNaN();
         assertThat(f.originalMseAt(33)).isNaN();
         ToyTable t = ToyTable.read(Examples.copy("toy_comparison.csv", tmp));
@@ -206,8 +226,8 @@ class InputsTest {
         assertThat(t.rows().get(1).absorption()).isEqualTo(0.061);
         Path bad = tmp.resolve("bad.csv");
         Files.writeString(bad, "format_version,arm,mean_max_cos\n1,x,0.5\n");
-        assertThatThrownBy(() -> ToyTable.read(bad)).hasMessage(bad + ": missing column 'absorption' (header: "
-                + "format_version,arm,mean_max_cos)");
+        assertThatThrownBy(() -> ToyTable.read(bad))
+                .hasMessage(bad + ": missing column 'absorption' (header: " + "format_version,arm,mean_max_cos)");
         Files.writeString(bad, "");
         assertThatThrownBy(() -> ToyTable.read(bad)).hasMessage(bad + ": empty file (expected a header line)");
         Files.writeString(bad, "series,num_latents,mse,l0\noriginal,0,1,1\n");
@@ -221,21 +241,32 @@ class InputsTest {
         Path f = tmp.resolve(ReportFormats.FRANKENSTEIN_FILE);
         Files.writeString(f, FrankensteinWriter.TABLE_HEADER + "\n1,original,8,2.5,0.25,6.0,\n");
         assertThat(FrankensteinTable.read(f).rows()).hasSize(1);
-        assertThat(Files.readAllLines(Examples.copy("frankenstein.csv", Files.createDirectories(tmp.resolve("b")))).get(0))
+        assertThat(Files.readAllLines(Examples.copy("frankenstein.csv", Files.createDirectories(tmp.resolve("b"))))
+                        .get(0))
                 .isEqualTo(FrankensteinWriter.TABLE_HEADER);
         Path t = tmp.resolve(ReportFormats.TOY_FILE);
         Files.writeString(t, ReportFormats.TOY_HEADER + "\n1,vanilla,0.9,0.4,0.6,0.01,0.05,1.0,0\n");
         assertThat(ToyTable.read(t).rows().get(0).parentRecall()).isEqualTo(0.6);
         assertThat(Files.readAllLines(Examples.copy("toy_comparison.csv", Files.createDirectories(tmp.resolve("c"))))
-                .get(0)).isEqualTo(ReportFormats.TOY_HEADER);
+                        .get(0))
+                .isEqualTo(ReportFormats.TOY_HEADER);
     }
 
     @Test
     void contextsRoundTripAndRejectMalformedLines() throws IOException {
         Map<Integer, List<LatentContext>> m = Map.of(
-                3, List.of(new LatentContext("a <b>", " c", "\"d\"\n", 1.5, "doc 1"),
-                        new LatentContext("", "x", "", 0.25, null, List.of(new LatentContext.Span("x", 0.25),
-                                new LatentContext.Span(" y", Double.NaN)))),
+                3,
+                        List.of(
+                                new LatentContext("a <b>", " c", "\"d\"\n", 1.5, "doc 1"),
+                                new LatentContext(
+                                        "",
+                                        "x",
+                                        "",
+                                        0.25,
+                                        null,
+                                        List.of(
+                                                new LatentContext.Span("x", 0.25),
+                                                new LatentContext.Span(" y", Double.NaN)))),
                 1, List.of());
         Path f = tmp.resolve("contexts.jsonl");
         LatentContexts.write(m, f);
@@ -243,59 +274,73 @@ class InputsTest {
         assertThat(LatentContexts.read(f)).isEqualTo(Map.of(3, m.get(3), 1, List.of()));
 
         Files.writeString(f, "{\"format_version\":1,\"latent\":2,\"contexts\":[{\"token\":\"a\"}]}\n");
-        assertThatThrownBy(() -> LatentContexts.read(f)).hasMessage(f + ": line 1: contexts[0]: 'activation' must be "
-                + "a number");
+        assertThatThrownBy(() -> LatentContexts.read(f))
+                .hasMessage(f + ": line 1: contexts[0]: 'activation' must be " + "a number");
         Files.writeString(f, "\n{\"format_version\":1,\"latent\":2,\"contexts\":[]}\n{oops\n");
         assertThatThrownBy(() -> LatentContexts.read(f)).hasMessageStartingWith(f + ": line 3: not valid JSON");
         Files.writeString(f, "{\"format_version\":9,\"latent\":2,\"contexts\":[]}\n");
         assertThatThrownBy(() -> LatentContexts.read(f)).hasMessageContaining("format_version 9 is not supported");
-        Files.writeString(f, "{\"format_version\":1,\"latent\":2,\"contexts\":[]}\n"
-                + "{\"format_version\":1,\"latent\":2,\"contexts\":[]}\n");
+        Files.writeString(
+                f,
+                "{\"format_version\":1,\"latent\":2,\"contexts\":[]}\n"
+                        + "{\"format_version\":1,\"latent\":2,\"contexts\":[]}\n");
         assertThatThrownBy(() -> LatentContexts.read(f)).hasMessageContaining("latent 2 appears on more than one line");
-        assertThatThrownBy(() -> new LatentContext("", "t", "", Double.NaN, "")).isInstanceOf(
-                IllegalArgumentException.class);
+        assertThatThrownBy(() -> new LatentContext("", "t", "", Double.NaN, ""))
+                .isInstanceOf(IllegalArgumentException.class);
 
         Path dir = Examples.copy("example", tmp);
         Files.writeString(dir.resolve("contexts.jsonl"), "{\"format_version\":1,\"latent\":16,\"contexts\":[]}\n");
-        assertThatThrownBy(() -> CompareRun.read(dir, null, null)).hasMessageContaining("contexts for latent 16, but "
-                + "the larger SAE has 16 latents");
+        assertThatThrownBy(() -> CompareRun.read(dir, null, null))
+                .hasMessageContaining("contexts for latent 16, but " + "the larger SAE has 16 latents");
     }
 
     @Test
     void smallerSaeContextsCarryFrequenciesAndAreChecked() throws IOException {
         // freq round-trips, a latent with a freq but no contexts gets a line of its own
         Path f = tmp.resolve("contexts_small.jsonl");
-        LatentContexts.write(new LatentContexts.Entries(Map.of(2, List.of(new LatentContext("a", " b", "c", 2.0, ""))),
-                Map.of(2, 0.25, 0, 0.0)), f);
-        assertThat(Files.readAllLines(f)).containsExactly("{\"format_version\":1,\"latent\":0,\"freq\":0.0,\"contexts\":[]}",
-                "{\"format_version\":1,\"latent\":2,\"freq\":0.25,\"contexts\":[{\"before\":\"a\",\"token\":\" b\","
-                        + "\"after\":\"c\",\"activation\":2.0}]}");
+        LatentContexts.write(
+                new LatentContexts.Entries(
+                        Map.of(2, List.of(new LatentContext("a", " b", "c", 2.0, ""))), Map.of(2, 0.25, 0, 0.0)),
+                f);
+        assertThat(Files.readAllLines(f))
+                .containsExactly(
+                        "{\"format_version\":1,\"latent\":0,\"freq\":0.0,\"contexts\":[]}",
+                        "{\"format_version\":1,\"latent\":2,\"freq\":0.25,\"contexts\":[{\"before\":\"a\",\"token\":\" b\","
+                                + "\"after\":\"c\",\"activation\":2.0}]}");
         LatentContexts.Entries e = LatentContexts.readEntries(f);
         assertThat(e.freq()).isEqualTo(Map.of(0, 0.0, 2, 0.25));
         assertThat(e.contexts()).containsOnlyKeys(0, 2);
         Files.writeString(f, "{\"format_version\":1,\"latent\":2,\"freq\":1.5,\"contexts\":[]}\n");
-        assertThatThrownBy(() -> LatentContexts.readEntries(f)).hasMessage(f + ": line 1: 'freq' must be a number from 0 "
-                + "to 1, got 1.5");
+        assertThatThrownBy(() -> LatentContexts.readEntries(f))
+                .hasMessage(f + ": line 1: 'freq' must be a number from 0 " + "to 1, got 1.5");
 
         // the compare directory's contexts_small.jsonl is read when present and checked against the smaller SAE
         Path dir = Examples.copy("example", tmp);
         CompareRun r = CompareRun.read(dir, null, null);
         assertThat(r.small().contexts()).containsOnlyKeys(0, 1, 2, 3, 5, 6);
         assertThat(r.small().freq()).containsEntry(5, 0.0625).hasSize(6);
-        assertThat(CompareRun.read(dir, null, null, LatentContexts.Entries.NONE).small().contexts()).isEmpty();
-        Files.writeString(dir.resolve(LatentContexts.SMALL_FILE), "{\"format_version\":1,\"latent\":8,\"contexts\":[]}\n");
-        assertThatThrownBy(() -> CompareRun.read(dir, null, null)).hasMessage(dir.resolve(LatentContexts.SMALL_FILE)
-                + ": contexts for latent 8, but the smaller SAE has 8 latents");
+        assertThat(CompareRun.read(dir, null, null, LatentContexts.Entries.NONE)
+                        .small()
+                        .contexts())
+                .isEmpty();
+        Files.writeString(
+                dir.resolve(LatentContexts.SMALL_FILE), "{\"format_version\":1,\"latent\":8,\"contexts\":[]}\n");
+        assertThatThrownBy(() -> CompareRun.read(dir, null, null))
+                .hasMessage(dir.resolve(LatentContexts.SMALL_FILE)
+                        + ": contexts for latent 8, but the smaller SAE has 8 latents");
     }
 
     @Test
     void labelsAreTheTopTokenTrimmedAndCut() {
         assertThat(LatentContexts.label(List.of())).isEmpty();
         assertThat(LatentContexts.label(null)).isEmpty();
-        assertThat(LatentContexts.label(List.of(new LatentContext("", " However\n", "", 1, ""),
-                new LatentContext("", "x", "", 2, "")))).isEqualTo("However");
-        assertThat(LatentContexts.label(List.of(new LatentContext("", " \u00a0\t", "", 1, "")))).isEqualTo("\u2423");
-        assertThat(LatentContexts.label(List.of(new LatentContext("", " a  b", "", 1, "")))).isEqualTo("a b");
+        assertThat(LatentContexts.label(
+                        List.of(new LatentContext("", " However\n", "", 1, ""), new LatentContext("", "x", "", 2, ""))))
+                .isEqualTo("However");
+        assertThat(LatentContexts.label(List.of(new LatentContext("", " \u00a0\t", "", 1, ""))))
+                .isEqualTo("\u2423");
+        assertThat(LatentContexts.label(List.of(new LatentContext("", " a  b", "", 1, ""))))
+                .isEqualTo("a b");
         assertThat(LatentContexts.label(List.of(new LatentContext("", "0123456789abcdef", "", 1, ""))))
                 .isEqualTo("0123456789abcdef");
         assertThat(LatentContexts.label(List.of(new LatentContext("", "0123456789abcdefg", "", 1, ""))))

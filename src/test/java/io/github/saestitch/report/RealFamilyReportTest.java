@@ -39,44 +39,69 @@ class RealFamilyReportTest {
     void reportsATrainedFamilyAndAComparisonOfItsMembers() throws Exception {
         ScalarKernels kernels = new ScalarKernels();
         ActivationSet acts = ToyModel.absorptionTree(3).heldOut(4096).acts();
-        TrainOptions base = TrainOptions.builder(Architecture.RELU, 8).batchSize(128).trainingTokens(128L * 40)
-                .learningRate(3e-3).l1Coefficient(1.0).initSampleTokens(1024).deadTokens(128L * 10).evalTokens(512)
-                .evalEvery(20).logEvery(5).seed(11).build();
+        TrainOptions base = TrainOptions.builder(Architecture.RELU, 8)
+                .batchSize(128)
+                .trainingTokens(128L * 40)
+                .learningRate(3e-3)
+                .l1Coefficient(1.0)
+                .initSampleTokens(1024)
+                .deadTokens(128L * 10)
+                .evalTokens(512)
+                .evalEvery(20)
+                .logEvery(5)
+                .seed(11)
+                .build();
         Path family = tmp.resolve("family");
-        FamilyTrainer.FamilyResult fr = new FamilyTrainer(base, List.of(8, 16), kernels).train(acts, family, false,
-                null);
+        FamilyTrainer.FamilyResult fr =
+                new FamilyTrainer(base, List.of(8, 16), kernels).train(acts, family, false, null);
 
-        Sae small = SaeFormats.load(fr.members().get(0).dir().resolve(TrainResult.SAE_DIR)).sae();
-        Sae large = SaeFormats.load(fr.members().get(1).dir().resolve(TrainResult.SAE_DIR)).sae();
+        Sae small = SaeFormats.load(fr.members().get(0).dir().resolve(TrainResult.SAE_DIR))
+                .sae();
+        Sae large = SaeFormats.load(fr.members().get(1).dir().resolve(TrainResult.SAE_DIR))
+                .sae();
         Path cmp = tmp.resolve("cmp-8-16");
-        CompareWriter.write(new StitchComparator(kernels).compare(small, large, acts,
-                CompareOptions.defaults().withThreads(1)), cmp, false);
+        CompareWriter.write(
+                new StitchComparator(kernels)
+                        .compare(small, large, acts, CompareOptions.defaults().withThreads(1)),
+                cmp,
+                false);
 
         FamilyRun f = FamilyRun.read(family);
         JsonNode json = new ObjectMapper().readTree(fr.summaryJson().toFile());
         assertThat(f.members()).extracting(FamilyRun.Member::width).containsExactly(8, 16);
         for (int i = 0; i < 2; i++) {
             JsonNode m = json.get("members").get(i);
-            assertThat(f.members().get(i).mse()).isCloseTo(m.get("mse").asDouble(),
-                    within(CSV_REL_TOL * m.get("mse").asDouble()));
-            assertThat(f.members().get(i).l0()).isCloseTo(m.get("l0").asDouble(),
-                    within(CSV_REL_TOL * Math.max(1, m.get("l0").asDouble())));
+            assertThat(f.members().get(i).mse())
+                    .isCloseTo(
+                            m.get("mse").asDouble(),
+                            within(CSV_REL_TOL * m.get("mse").asDouble()));
+            assertThat(f.members().get(i).l0())
+                    .isCloseTo(
+                            m.get("l0").asDouble(),
+                            within(CSV_REL_TOL * Math.max(1, m.get("l0").asDouble())));
             assertThat(f.members().get(i).steps()).isEqualTo(m.get("steps").asLong());
         }
         assertThat(f.curves()).hasSize(2);
         assertThat(f.missing()).isEmpty();
         TrainingCurve c = f.curves().get(1);
         assertThat(c.size()).isEqualTo(fr.members().get(1).result().log().size());
-        assertThat(c.step()[c.size() - 1]).isEqualTo(fr.members().get(1).result().steps());
+        assertThat(c.step()[c.size() - 1])
+                .isEqualTo(fr.members().get(1).result().steps());
 
-        ReportResult r = ReportBuilder.build(ReportInputs.builder().title("toy family").pair(cmp).family(family)
-                .build(), tmp.resolve("report"));
-        assertThat(r.sections()).containsExactly("overview", "pair1", "interpolation", "family", "training",
-                "explorer", "about");
+        ReportResult r = ReportBuilder.build(
+                ReportInputs.builder()
+                        .title("toy family")
+                        .pair(cmp)
+                        .family(family)
+                        .build(),
+                tmp.resolve("report"));
+        assertThat(r.sections())
+                .containsExactly("overview", "pair1", "interpolation", "family", "training", "explorer", "about");
         String html = Files.readString(r.html());
         ReportBuilderTest.assertWellFormedIsh(html);
         ReportBuilderTest.assertNoExternalRequests(html);
-        assertThat(ReportBuilderTest.embeddedData(html).at("/pairs/0/latents/columns/latent")).hasSize(16);
+        assertThat(ReportBuilderTest.embeddedData(html).at("/pairs/0/latents/columns/latent"))
+                .hasSize(16);
         assertThat(r.notes()).isEmpty();
     }
 }

@@ -40,15 +40,39 @@ class ReportBuilderTest {
         Files.copy(Examples.copy("frankenstein.csv", tmp), family.resolve("frankenstein.csv"));
         Files.copy(Examples.copy("toy_comparison.csv", tmp), family.resolve("toy_comparison.csv"));
         Path out = tmp.resolve("report");
-        ReportResult r = ReportBuilder.build(ReportInputs.builder().title("Example <family>").pair(pair).family(family)
-                .png(true).build(), out);
+        ReportResult r = ReportBuilder.build(
+                ReportInputs.builder()
+                        .title("Example <family>")
+                        .pair(pair)
+                        .family(family)
+                        .png(true)
+                        .build(),
+                out);
 
         assertThat(r.html()).isEqualTo(out.resolve("index.html"));
-        assertThat(r.sections()).containsExactly("overview", "pair1", "interpolation", "family", "training",
-                "frankenstein", "toy", "explorer", "about");
-        assertThat(r.figures()).extracting(ReportResult.FigureFile::id).containsExactly("pair1-maxcos-vs-dmse",
-                "pair1-maxcos-histogram", "pair1-cumulative-dmse", "pair1-threshold-sweep", "interpolation",
-                "family-summary", "training-curves", "frankenstein", "toy-absorption");
+        assertThat(r.sections())
+                .containsExactly(
+                        "overview",
+                        "pair1",
+                        "interpolation",
+                        "family",
+                        "training",
+                        "frankenstein",
+                        "toy",
+                        "explorer",
+                        "about");
+        assertThat(r.figures())
+                .extracting(ReportResult.FigureFile::id)
+                .containsExactly(
+                        "pair1-maxcos-vs-dmse",
+                        "pair1-maxcos-histogram",
+                        "pair1-cumulative-dmse",
+                        "pair1-threshold-sweep",
+                        "interpolation",
+                        "family-summary",
+                        "training-curves",
+                        "frankenstein",
+                        "toy-absorption");
         assertThat(r.notes()).isEmpty();
         String html = Files.readString(r.html());
         assertThat(r.htmlBytes()).isEqualTo(Files.size(r.html()));
@@ -82,22 +106,41 @@ class ReportBuilderTest {
         assertThat(p.at("/contexts/6/0/spans/3/1").isNull()).isTrue();
         assertThat(html).contains("id=\"" + p.get("scatter_svg").asText() + "\"");
         // the explorer's hooks exist
-        for (String id : List.of("id=\"explorer\"", "id=\"ex-pair\"", "id=\"ex-latent\"", "id=\"ex-prev\"",
-                "id=\"ex-next\"", "class=\"detail\"", "class=\"plot\"", "class=\"picks\"")) {
+        for (String id : List.of(
+                "id=\"explorer\"",
+                "id=\"ex-pair\"",
+                "id=\"ex-latent\"",
+                "id=\"ex-prev\"",
+                "id=\"ex-next\"",
+                "class=\"detail\"",
+                "class=\"plot\"",
+                "class=\"picks\"")) {
             assertThat(html).contains(id);
         }
         // the contingency table beside the source's, the joint-vs-sum labelling, units
-        assertThat(html).contains("source: GPT-2 768 \u2192 1536", ">628 <", ">29 <", ">281 <", ">598 <",
-                ">5 <span class=\"pct\">(83.3%)", ">9 <span class=\"pct\">(90.0%)", "87.5%",
-                "sum of the individual \u0394mse", "interpolation curve");
+        assertThat(html)
+                .contains(
+                        "source: GPT-2 768 \u2192 1536",
+                        ">628 <",
+                        ">29 <",
+                        ">281 <",
+                        ">598 <",
+                        ">5 <span class=\"pct\">(83.3%)",
+                        ">9 <span class=\"pct\">(90.0%)",
+                        "87.5%",
+                        "sum of the individual \u0394mse",
+                        "interpolation curve");
         assertThat(html).contains(">60,321<");
-        assertThat(html.substring(0, html.indexOf("<script"))).doesNotContain("NaN").doesNotContain("Infinity");
+        assertThat(html.substring(0, html.indexOf("<script")))
+                .doesNotContain("NaN")
+                .doesNotContain("Infinity");
     }
 
     @Test
     void aLargePairStaysSmallAndIsSampledOnlyWithAVisibleNote() throws Exception {
         Path pair = Examples.syntheticPair(tmp.resolve("big"), 768, 6144, 11);
-        ReportResult full = ReportBuilder.build(ReportInputs.builder().pair(pair).build(), tmp.resolve("r1"));
+        ReportResult full =
+                ReportBuilder.build(ReportInputs.builder().pair(pair).build(), tmp.resolve("r1"));
         String html = Files.readString(full.html());
         assertThat(full.htmlBytes()).isLessThan(MAX_HTML_BYTES_6144);
         assertThat(html).doesNotContain("uniform random sample");
@@ -109,8 +152,14 @@ class ReportBuilderTest {
         String svg = Files.readString(tmp.resolve("r1/figures/pair1-maxcos-vs-dmse.svg"));
         assertThat(svg.split("<circle", -1).length - 1).isBetween(6144 - 10, 6144 + 3);
 
-        ReportResult sampled = ReportBuilder.build(ReportInputs.builder().pair(pair).maxScatterPoints(1000)
-                .maxExplorerLatents(500).seed(5).build(), tmp.resolve("r2"));
+        ReportResult sampled = ReportBuilder.build(
+                ReportInputs.builder()
+                        .pair(pair)
+                        .maxScatterPoints(1000)
+                        .maxExplorerLatents(500)
+                        .seed(5)
+                        .build(),
+                tmp.resolve("r2"));
         String h2 = Files.readString(sampled.html());
         assertThat(h2).contains("Showing 1,000 of 6,144 latents: a uniform random sample (seed 5)");
         assertThat(sampled.notes()).anyMatch(n -> n.contains("the explorer holds 500 of 6,144 latents"));
@@ -118,8 +167,14 @@ class ReportBuilderTest {
         assertThat(p2.at("/latents/columns/latent")).hasSize(500);
         assertThat(p2.at("/latents/sampled").asBoolean()).isTrue();
         // seeded: the same inputs give the same page
-        ReportResult again = ReportBuilder.build(ReportInputs.builder().pair(pair).maxScatterPoints(1000)
-                .maxExplorerLatents(500).seed(5).build(), tmp.resolve("r3"));
+        ReportResult again = ReportBuilder.build(
+                ReportInputs.builder()
+                        .pair(pair)
+                        .maxScatterPoints(1000)
+                        .maxExplorerLatents(500)
+                        .seed(5)
+                        .build(),
+                tmp.resolve("r3"));
         assertThat(Files.readString(again.html())).isEqualTo(h2);
     }
 
@@ -128,23 +183,34 @@ class ReportBuilderTest {
         Path pair = Examples.copy("example", tmp);
         Examples.edit(pair.resolve("latents.csv"), "latent,max_cos,", "latent,maxcos,");
         Path out = tmp.resolve("out");
-        assertThatThrownBy(() -> ReportBuilder.build(ReportInputs.builder().pair(pair).build(), out))
-                .isInstanceOf(ReportInputException.class).hasMessageContaining("latents.csv: missing column 'max_cos'");
+        assertThatThrownBy(() ->
+                        ReportBuilder.build(ReportInputs.builder().pair(pair).build(), out))
+                .isInstanceOf(ReportInputException.class)
+                .hasMessageContaining("latents.csv: missing column 'max_cos'");
         assertThat(out).doesNotExist();
-        assertThatThrownBy(() -> ReportBuilder.build(ReportInputs.builder().toyComparison(tmp.resolve("none.csv"))
-                .build(), out)).hasMessageContaining("none.csv: file not found");
+        assertThatThrownBy(() -> ReportBuilder.build(
+                        ReportInputs.builder()
+                                .toyComparison(tmp.resolve("none.csv"))
+                                .build(),
+                        out))
+                .hasMessageContaining("none.csv: file not found");
         assertThat(out).doesNotExist();
-        assertThatThrownBy(() -> ReportInputs.builder().build()).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> ReportInputs.builder().build())
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("nothing to report");
     }
 
     @Test
     void absentSectionsAreLeftOutAndStaleFiguresRemoved() throws Exception {
         Path out = tmp.resolve("out");
-        ReportBuilder.build(ReportInputs.builder().pair(Examples.copy("example", tmp)).build(), out);
+        ReportBuilder.build(
+                ReportInputs.builder().pair(Examples.copy("example", tmp)).build(), out);
         Files.writeString(out.resolve("keep.txt"), "mine");
-        ReportResult r = ReportBuilder.build(ReportInputs.builder().toyComparison(Examples.copy("toy_comparison.csv",
-                tmp)).build(), out);
+        ReportResult r = ReportBuilder.build(
+                ReportInputs.builder()
+                        .toyComparison(Examples.copy("toy_comparison.csv", tmp))
+                        .build(),
+                out);
         assertThat(r.sections()).containsExactly("toy", "about");
         assertThat(r.figures()).extracting(ReportResult.FigureFile::id).containsExactly("toy-absorption");
         assertThat(r.figures().get(0).png()).isNull();
@@ -165,10 +231,15 @@ class ReportBuilderTest {
         Path b = Examples.copy("example", Files.createDirectories(tmp.resolve("b")));
         Path b2 = Files.move(b, tmp.resolve("b").resolve("layer4"));
         Path log = Examples.copy("family", tmp).resolve("width-8/train_log.csv");
-        ReportResult r = ReportBuilder.build(ReportInputs.builder().pair(a).pair(new PairInput(b2, null, Map.of()))
-                .trainingLog("single run", log).build(), tmp.resolve("out"));
-        assertThat(r.sections()).containsExactly("overview", "pair1", "pair2", "interpolation", "training", "explorer",
-                "about");
+        ReportResult r = ReportBuilder.build(
+                ReportInputs.builder()
+                        .pair(a)
+                        .pair(new PairInput(b2, null, Map.of()))
+                        .trainingLog("single run", log)
+                        .build(),
+                tmp.resolve("out"));
+        assertThat(r.sections())
+                .containsExactly("overview", "pair1", "pair2", "interpolation", "training", "explorer", "about");
         JsonNode pairs = embeddedData(Files.readString(r.html())).get("pairs");
         assertThat(pairs.get(0).get("label").asText()).isEqualTo("8 \u2192 16");
         assertThat(pairs.get(1).get("label").asText()).isEqualTo("8 \u2192 16 (layer4)");
@@ -180,7 +251,9 @@ class ReportBuilderTest {
         assumeThat(onPath("node")).as("node on PATH").isTrue();
         Path js = tmp.resolve("report.js");
         Files.writeString(js, HtmlPage.resource("report.js"));
-        Process p = new ProcessBuilder("node", "--check", js.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("node", "--check", js.toString())
+                .redirectErrorStream(true)
+                .start();
         String output = new String(p.getInputStream().readAllBytes());
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(output).isZero();
@@ -189,8 +262,9 @@ class ReportBuilderTest {
     // ---- helpers ----
 
     static JsonNode embeddedData(String html) throws IOException {
-        Matcher m = Pattern.compile("<script type=\"application/json\" id=\"report-data\">(.*?)</script>",
-                Pattern.DOTALL).matcher(html);
+        Matcher m = Pattern.compile(
+                        "<script type=\"application/json\" id=\"report-data\">(.*?)</script>", Pattern.DOTALL)
+                .matcher(html);
         assertThat(m.find()).as("embedded JSON block").isTrue();
         return JSON.readTree(m.group(1));
     }
@@ -198,11 +272,18 @@ class ReportBuilderTest {
     /** No way for the page to load anything: no URLs but the SVG namespace, no loaders, a CSP that forbids them. */
     static void assertNoExternalRequests(String html) {
         assertThat(html).contains("Content-Security-Policy\" content=\"default-src 'none';");
-        String withoutNs = html.replace("xmlns=\"http://www.w3.org/2000/svg\"", "")
-                .replace("'http://www.w3.org/2000/svg'", "");
-        assertThat(withoutNs).doesNotContainPattern("(?i)https?:").doesNotContainPattern("(?i)\\ssrc\\s*=\\s*[\"']")
-                .doesNotContainPattern("(?i)url\\((?!#)").doesNotContain("fetch(").doesNotContain("XMLHttpRequest")
-                .doesNotContain("import(").doesNotContain("<img").doesNotContain("<iframe").doesNotContain("@import");
+        String withoutNs =
+                html.replace("xmlns=\"http://www.w3.org/2000/svg\"", "").replace("'http://www.w3.org/2000/svg'", "");
+        assertThat(withoutNs)
+                .doesNotContainPattern("(?i)https?:")
+                .doesNotContainPattern("(?i)\\ssrc\\s*=\\s*[\"']")
+                .doesNotContainPattern("(?i)url\\((?!#)")
+                .doesNotContain("fetch(")
+                .doesNotContain("XMLHttpRequest")
+                .doesNotContain("import(")
+                .doesNotContain("<img")
+                .doesNotContain("<iframe")
+                .doesNotContain("@import");
         // href only to anchors, the figures directory or the empty data: icon
         Matcher m = Pattern.compile("href=\"([^\"]*)\"").matcher(html);
         while (m.find()) {
@@ -215,8 +296,9 @@ class ReportBuilderTest {
 
     /** Balanced structural tags, every inline SVG well-formed XML. */
     static void assertWellFormedIsh(String html) throws Exception {
-        for (String tag : List.of("section", "figure", "table", "div", "svg", "g", "ul", "p", "h2", "h3", "main",
-                "header", "footer", "nav", "script", "style", "body", "html", "head")) {
+        for (String tag : List.of(
+                "section", "figure", "table", "div", "svg", "g", "ul", "p", "h2", "h3", "main", "header", "footer",
+                "nav", "script", "style", "body", "html", "head")) {
             int open = count(html, "<" + tag + "[ >]");
             int close = count(html, "</" + tag + ">");
             assertThat(open).as("<%s> opened vs closed", tag).isEqualTo(close);

@@ -11,8 +11,7 @@ import java.util.List;
  * keep it obviously correct rather than fast.
  */
 public final class ReferenceSae {
-    private ReferenceSae() {
-    }
+    private ReferenceSae() {}
 
     /** {@code pre = (x − b_dec)·W_enc + b_enc} (the subtraction only when applyBDecToInput). [tokens][F] */
     public static double[][] pre(Sae sae, FloatMatrix x) {
@@ -154,7 +153,12 @@ public final class ReferenceSae {
     }
 
     /** Reference metrics; the same meanings as {@code eval.EvalResult}. */
-    public record Metrics(double mse, double fvu, double l0, int dead, double[] freq, double sumSquaredError,
-            double totalSumOfSquares) {
-    }
+    public record Metrics(
+            double mse,
+            double fvu,
+            double l0,
+            int dead,
+            double[] freq,
+            double sumSquaredError,
+            double totalSumOfSquares) {}
 }

@@ -57,11 +57,19 @@ class SaeRunnerTest {
             SaeRunner.Forward fw = runner.forward(c.x());
             assertCsrWellFormed(fw.codes());
             // Every value is exactly representable (TestSaes.grid): equality, not closeness.
-            assertThat(TestSaes.toDouble(fw.codes().toDense())).as("codes, block %d", block).isDeepEqualTo(refCodes);
-            assertThat(TestSaes.toDouble(fw.reconstruction())).as("x̂, block %d", block).isDeepEqualTo(refXHat);
+            assertThat(TestSaes.toDouble(fw.codes().toDense()))
+                    .as("codes, block %d", block)
+                    .isDeepEqualTo(refCodes);
+            assertThat(TestSaes.toDouble(fw.reconstruction()))
+                    .as("x̂, block %d", block)
+                    .isDeepEqualTo(refXHat);
             SaeRunner.DenseForward dense = runner.forwardDense(c.x());
-            assertThat(TestSaes.toDouble(dense.acts())).as("dense codes, block %d", block).isDeepEqualTo(refCodes);
-            assertThat(TestSaes.toDouble(dense.reconstruction())).as("dense x̂, block %d", block).isDeepEqualTo(refXHat);
+            assertThat(TestSaes.toDouble(dense.acts()))
+                    .as("dense codes, block %d", block)
+                    .isDeepEqualTo(refCodes);
+            assertThat(TestSaes.toDouble(dense.reconstruction()))
+                    .as("dense x̂, block %d", block)
+                    .isDeepEqualTo(refXHat);
         }
     }
 
@@ -80,14 +88,18 @@ class SaeRunnerTest {
             // Decisions are MARGIN away from every boundary, so the active sets agree exactly.
             for (int t = 0; t < codes.length; t++) {
                 for (int j = 0; j < f; j++) {
-                    assertThat(codes[t][j] != 0).as("latent %d active on token %d", j, t).isEqualTo(refCodes[t][j] != 0);
+                    assertThat(codes[t][j] != 0)
+                            .as("latent %d active on token %d", j, t)
+                            .isEqualTo(refCodes[t][j] != 0);
                 }
             }
             assertClose(TestSaes.toDouble(fw.reconstruction()), refXHat, "x̂, block " + block);
             // x̂ from the runner's own codes, to check decode separately from encode.
             assertClose(TestSaes.toDouble(fw.reconstruction()), ReferenceSae.decode(c.sae(), codes), "decode");
             SaeRunner.DenseForward dense = runner.forwardDense(c.x());
-            assertThat(TestSaes.toDouble(dense.acts())).as("dense codes equal sparse codes").isDeepEqualTo(codes);
+            assertThat(TestSaes.toDouble(dense.acts()))
+                    .as("dense codes equal sparse codes")
+                    .isDeepEqualTo(codes);
             assertClose(TestSaes.toDouble(dense.reconstruction()), refXHat, "dense x̂, block " + block);
         }
     }
@@ -102,9 +114,11 @@ class SaeRunnerTest {
             // ScalarKernels computes each row independently of the others: bit-identical.
             // (colIdx/values may be longer than nnz: compare the stored entries only.)
             assertThat(blocked.rowPtr()).as(arch.name()).isEqualTo(oneBlock.rowPtr());
-            assertThat(Arrays.copyOf(blocked.colIdx(), blocked.nnz())).as(arch.name())
+            assertThat(Arrays.copyOf(blocked.colIdx(), blocked.nnz()))
+                    .as(arch.name())
                     .isEqualTo(Arrays.copyOf(oneBlock.colIdx(), oneBlock.nnz()));
-            assertThat(Arrays.copyOf(blocked.values(), blocked.nnz())).as(arch.name())
+            assertThat(Arrays.copyOf(blocked.values(), blocked.nnz()))
+                    .as(arch.name())
                     .isEqualTo(Arrays.copyOf(oneBlock.values(), oneBlock.nnz()));
         }
     }
@@ -158,28 +172,39 @@ class SaeRunnerTest {
         SaeRunner runner = new SaeRunner(c.sae(), KERNELS, 2);
         FloatMatrix x = c.x().copy();
         x.set(5, 3, Float.NaN);
-        assertThatThrownBy(() -> runner.encode(x)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("NaN").hasMessageContaining("row 5, dim 3");
-        assertThatThrownBy(() -> runner.encodeDense(x)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> runner.encode(x))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("NaN")
+                .hasMessageContaining("row 5, dim 3");
+        assertThatThrownBy(() -> runner.encodeDense(x))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("row 5, dim 3");
         x.set(5, 3, 1f);
         x.set(8, 0, Float.NEGATIVE_INFINITY);
-        assertThatThrownBy(() -> runner.forward(x)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("Infinity").hasMessageContaining("row 8, dim 0");
+        assertThatThrownBy(() -> runner.forward(x))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("Infinity")
+                .hasMessageContaining("row 8, dim 0");
     }
 
     @Test
     void shapeMismatchesAreRejected() {
         SaeRunner runner = new SaeRunner(TestSaes.handWorkedSae(), KERNELS);
-        assertThatThrownBy(() -> runner.encode(FloatMatrix.zeros(4, 3))).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("3 columns").hasMessageContaining("dIn = 2");
+        assertThatThrownBy(() -> runner.encode(FloatMatrix.zeros(4, 3)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("3 columns")
+                .hasMessageContaining("dIn = 2");
         SparseRows codes = runner.encode(FloatMatrix.zeros(4, 2));
-        assertThatThrownBy(() -> runner.decode(codes, FloatMatrix.zeros(3, 2))).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> runner.decode(codes, FloatMatrix.zeros(3, 2)))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("[4, 2]");
         SparseRows wide = SparseRows.fromDense(FloatMatrix.zeros(4, 5));
-        assertThatThrownBy(() -> runner.decode(wide, FloatMatrix.zeros(4, 2))).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("5 latents").hasMessageContaining("3");
-        assertThatThrownBy(() -> new SaeRunner(TestSaes.handWorkedSae(), KERNELS, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> runner.decode(wide, FloatMatrix.zeros(4, 2)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("5 latents")
+                .hasMessageContaining("3");
+        assertThatThrownBy(() -> new SaeRunner(TestSaes.handWorkedSae(), KERNELS, 0))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -198,8 +223,8 @@ class SaeRunnerTest {
         assertThat(SaeRunner.autoBlockTokens(98_304)).isEqualTo(170);
         assertThat(SaeRunner.autoBlockTokens(Integer.MAX_VALUE)).isEqualTo(1);
         for (int f : new int[] {1, 768, 12_288, 98_304, 1 << 24}) {
-            assertThat((long) SaeRunner.autoBlockTokens(f) * f).isLessThanOrEqualTo(
-                    Math.max(f, SaeRunner.MAX_PRE_FLOATS));
+            assertThat((long) SaeRunner.autoBlockTokens(f) * f)
+                    .isLessThanOrEqualTo(Math.max(f, SaeRunner.MAX_PRE_FLOATS));
         }
     }
 
@@ -227,8 +252,8 @@ class SaeRunnerTest {
         }
 
         @Override
-        public void sgemm(boolean transA, boolean transB, float alpha, FloatMatrix a, FloatMatrix b, float beta,
-                FloatMatrix c) {
+        public void sgemm(
+                boolean transA, boolean transB, float alpha, FloatMatrix a, FloatMatrix b, float beta, FloatMatrix c) {
             gemmCalls++;
             gemmOutputs.put(c.segment().heapBase().orElseThrow(), Boolean.TRUE);
             inner.sgemm(transA, transB, alpha, a, b, beta, c);
@@ -266,7 +291,9 @@ class SaeRunnerTest {
             for (int p = s.rowPtr()[r]; p < s.rowPtr()[r + 1]; p++) {
                 assertThat(s.values()[p]).as("stored entries are non-zero").isNotZero();
                 if (p > s.rowPtr()[r]) {
-                    assertThat(s.colIdx()[p]).as("columns increase within a row").isGreaterThan(s.colIdx()[p - 1]);
+                    assertThat(s.colIdx()[p])
+                            .as("columns increase within a row")
+                            .isGreaterThan(s.colIdx()[p - 1]);
                 }
             }
         }

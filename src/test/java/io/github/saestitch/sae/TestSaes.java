@@ -29,7 +29,11 @@ public final class TestSaes {
 
     /** Architectures under test, with how k is chosen for top-k. */
     public enum Arch {
-        RELU, JUMPRELU, TOPK_SMALL, TOPK_ALL, BATCHTOPK;
+        RELU,
+        JUMPRELU,
+        TOPK_SMALL,
+        TOPK_ALL,
+        BATCHTOPK;
 
         int k(int numLatents) {
             return this == TOPK_ALL ? numLatents : Math.min(3, numLatents);
@@ -37,11 +41,9 @@ public final class TestSaes {
     }
 
     /** An SAE and the tokens to run it on. @param x [tokens, dIn] */
-    public record Case(Sae sae, FloatMatrix x) {
-    }
+    public record Case(Sae sae, FloatMatrix x) {}
 
-    private TestSaes() {
-    }
+    private TestSaes() {}
 
     /** A grid case (exact in float32); see the class comment. */
     public static Case grid(Arch arch, int dIn, int f, int tokens, boolean applyBDec, long seed) {
@@ -186,7 +188,8 @@ public final class TestSaes {
         float best = Float.NaN;
         for (double c : candidates) {
             float cf = (float) c;
-            if (distance(forbidden, cf) >= MARGIN && (Float.isNaN(best) || Math.abs(cf - target) < Math.abs(best - target))) {
+            if (distance(forbidden, cf) >= MARGIN
+                    && (Float.isNaN(best) || Math.abs(cf - target) < Math.abs(best - target))) {
                 best = cf;
             }
         }
@@ -233,14 +236,26 @@ public final class TestSaes {
      * (1, 3) (SaeRunnerTest, EvaluatorTest) the codes are (1, 0, 0), (0, 1, 0).
      */
     public static Sae handWorkedSae() {
-        return sae(new Activation.Relu(), true, new float[][] {{1, 0, 1}, {0, 1, -1}}, new float[] {0, -2, 0},
-                new float[][] {{1, 0}, {0, 2}, {5, 5}}, new float[] {1, 0});
+        return sae(
+                new Activation.Relu(),
+                true,
+                new float[][] {{1, 0, 1}, {0, 1, -1}},
+                new float[] {0, -2, 0},
+                new float[][] {{1, 0}, {0, 2}, {5, 5}},
+                new float[] {1, 0});
     }
 
     /** An SAE from row arrays: wEnc [dIn][F], wDec [F][dIn]. */
-    public static Sae sae(Activation act, boolean applyBDec, float[][] wEnc, float[] bEnc, float[][] wDec, float[] bDec) {
-        return new Sae(act, applyBDec, matrix(wEnc, bDec.length, bEnc.length), bEnc, matrix(wDec, bEnc.length, bDec.length),
-                bDec, null);
+    public static Sae sae(
+            Activation act, boolean applyBDec, float[][] wEnc, float[] bEnc, float[][] wDec, float[] bDec) {
+        return new Sae(
+                act,
+                applyBDec,
+                matrix(wEnc, bDec.length, bEnc.length),
+                bEnc,
+                matrix(wDec, bEnc.length, bDec.length),
+                bDec,
+                null);
     }
 
     /** A heap matrix from rows (at least one row). */

@@ -75,15 +75,19 @@ class CompareAgainstNumpyTest {
 
     @ParameterizedTest(name = "{0} {1} kernels, block {3}")
     @MethodSource("cases")
-    void theFourFilesAgreeWithTheLiteralNumpyProcedure(String pair, String kernelsName, Supplier<Kernels> kernels,
-            int block, @TempDir Path tmp) throws IOException {
+    void theFourFilesAgreeWithTheLiteralNumpyProcedure(
+            String pair, String kernelsName, Supplier<Kernels> kernels, int block, @TempDir Path tmp)
+            throws IOException {
         Path root = Fixtures.path("compare/" + pair);
         JsonNode expected = JSON.readTree(Files.readString(root.resolve("expected.json")));
-        Sae small = SaeFormats.load(root.resolve(expected.get("small_dir").asText())).sae();
-        Sae large = SaeFormats.load(root.resolve(expected.get("large_dir").asText())).sae();
+        Sae small = SaeFormats.load(root.resolve(expected.get("small_dir").asText()))
+                .sae();
+        Sae large = SaeFormats.load(root.resolve(expected.get("large_dir").asText()))
+                .sae();
         CompareOptions options = CompareOptions.defaults().withBlockTokens(block);
         CompareResult result;
-        try (ActivationSet acts = ActivationSets.open(root.resolve(expected.get("activations").asText()))) {
+        try (ActivationSet acts =
+                ActivationSets.open(root.resolve(expected.get("activations").asText()))) {
             result = new StitchComparator(kernels.get()).compare(small, large, acts, options);
         }
         Path out = tmp.resolve("out");
@@ -92,11 +96,17 @@ class CompareAgainstNumpyTest {
         Checker c = new Checker(expected.get("small").get("mse").asDouble());
         checkLatents(c, csv(out.resolve("latents.csv"), CompareWriter.LATENTS_HEADER), expected.get("latents"));
         checkGroups(c, csv(out.resolve("groups.csv"), CompareWriter.GROUPS_HEADER), expected.get("groups"));
-        checkInterpolation(c, csv(out.resolve("interpolation.csv"), CompareWriter.INTERPOLATION_HEADER),
+        checkInterpolation(
+                c,
+                csv(out.resolve("interpolation.csv"), CompareWriter.INTERPOLATION_HEADER),
                 expected.get("interpolation"));
         checkSummary(c, JSON.readTree(Files.readString(out.resolve("summary.json"))), expected);
-        assertThat(c.failures).as("%s with %s kernels: values that disagree with %s/expected.json (worst relative "
-                + "errors: %s)", pair, kernelsName, pair, c.worst()).isEmpty();
+        assertThat(c.failures)
+                .as(
+                        "%s with %s kernels: values that disagree with %s/expected.json (worst relative "
+                                + "errors: %s)",
+                        pair, kernelsName, pair, c.worst())
+                .isEmpty();
     }
 
     // ------------------------------------------------------------------------------------- the files
@@ -112,7 +122,10 @@ class CompareAgainstNumpyTest {
             c.equal(at + "kind", r.get("kind"), e.get("kind").asText());
             c.equal(at + "group", r.get("group"), e.get("group").asText());
             c.equal(at + "step", r.get("step"), e.get("step").asText());
-            c.equal(at + "act_nearest", r.get("act_nearest"), e.get("act_nearest").asText());
+            c.equal(
+                    at + "act_nearest",
+                    r.get("act_nearest"),
+                    e.get("act_nearest").asText());
             c.close(at + "max_cos", r.get("max_cos"), e.get("max_cos"), 0, COS_TOL);
             c.delta(at + "delta_mse", r.get("delta_mse"), e.get("delta_mse"));
             c.close(at + "freq", r.get("freq"), e.get("freq"), 0, COUNT_TOL);
@@ -147,7 +160,10 @@ class CompareAgainstNumpyTest {
             c.equal(at + "step", r.get("step"), e.get("step").asText());
             c.equal(at + "action", r.get("action"), e.get("action").asText());
             c.equal(at + "target", r.get("target"), e.get("target").asText());
-            c.equal(at + "num_latents", r.get("num_latents"), e.get("num_latents").asText());
+            c.equal(
+                    at + "num_latents",
+                    r.get("num_latents"),
+                    e.get("num_latents").asText());
             c.close(at + "mse", r.get("mse"), e.get("mse"), REL_TOL, 0);
             c.close(at + "fvu", r.get("fvu"), e.get("fvu"), REL_TOL, 0);
             c.close(at + "l0", r.get("l0"), e.get("l0"), 0, COUNT_TOL);
@@ -159,7 +175,10 @@ class CompareAgainstNumpyTest {
     static void checkSummary(Checker c, JsonNode a, JsonNode e) {
         c.equal("summary tokens", a.get("tokens").asLong(), e.get("tokens").asLong());
         c.close("summary threshold", a.get("threshold"), e.get("threshold"), 0, 0);
-        c.equal("summary composite", a.get("composite").asBoolean(), e.get("composite").asBoolean());
+        c.equal(
+                "summary composite",
+                a.get("composite").asBoolean(),
+                e.get("composite").asBoolean());
         for (String m : List.of("small", "large")) {
             JsonNode am = a.get(m);
             JsonNode em = e.get(m);
@@ -177,14 +196,24 @@ class CompareAgainstNumpyTest {
         for (String p : List.of("novel_added", "all_applied")) {
             JsonNode ap = a.get(p);
             JsonNode ep = e.get(p);
-            c.equal("summary " + p + ".step", ap.get("step").asInt(), ep.get("step").asInt());
-            c.equal("summary " + p + ".num_latents", ap.get("num_latents").asInt(), ep.get("num_latents").asInt());
+            c.equal(
+                    "summary " + p + ".step",
+                    ap.get("step").asInt(),
+                    ep.get("step").asInt());
+            c.equal(
+                    "summary " + p + ".num_latents",
+                    ap.get("num_latents").asInt(),
+                    ep.get("num_latents").asInt());
             c.close("summary " + p + ".mse", ap.get("mse"), ep.get("mse"), REL_TOL, 0);
             c.close("summary " + p + ".fvu", ap.get("fvu"), ep.get("fvu"), REL_TOL, 0);
             c.close("summary " + p + ".l0", ap.get("l0"), ep.get("l0"), 0, COUNT_TOL);
             // (mse − mse(S)) / mse(S): a Δ divided by mse(S), so its floor is the Δ floor divided by mse(S).
-            c.close("summary " + p + ".mse_change_fraction", ap.get("mse_change_fraction"), ep.get("mse_change_fraction"),
-                    REL_TOL, DELTA_FLOOR_REL_TO_MSE);
+            c.close(
+                    "summary " + p + ".mse_change_fraction",
+                    ap.get("mse_change_fraction"),
+                    ep.get("mse_change_fraction"),
+                    REL_TOL,
+                    DELTA_FLOOR_REL_TO_MSE);
         }
         JsonNode as = a.get("threshold_sweep");
         JsonNode es = e.get("threshold_sweep");
@@ -192,24 +221,48 @@ class CompareAgainstNumpyTest {
         for (int k = 0; k < Math.min(as.size(), es.size()); k++) {
             String at = "summary threshold_sweep[" + k + "]";
             c.close(at + ".threshold", as.get(k).get("threshold"), es.get(k).get("threshold"), 0, 0);
-            c.equal(at + ".num_novel", as.get(k).get("num_novel").asInt(), es.get(k).get("num_novel").asInt());
-            c.equal(at + ".num_reconstruction", as.get(k).get("num_reconstruction").asInt(),
+            c.equal(
+                    at + ".num_novel",
+                    as.get(k).get("num_novel").asInt(),
+                    es.get(k).get("num_novel").asInt());
+            c.equal(
+                    at + ".num_reconstruction",
+                    as.get(k).get("num_reconstruction").asInt(),
                     es.get(k).get("num_reconstruction").asInt());
             checkContingency(c, at, as.get(k), es.get(k));
         }
         JsonNode aa = a.get("activation_similarity");
         JsonNode ea = e.get("activation_similarity");
-        c.equal("summary activation_similarity.computed", aa.get("computed").asBoolean(), ea.get("computed").asBoolean());
-        c.equal("summary activation_similarity.passes", aa.get("passes").asInt(), ea.get("passes").asInt());
-        c.close("summary activation_similarity.same_nearest_fraction", aa.get("same_nearest_fraction"),
-                ea.get("same_nearest_fraction"), 0, COUNT_TOL);
-        c.close("summary activation_similarity.mean_nearest_act_corr", aa.get("mean_nearest_act_corr"),
-                ea.get("mean_nearest_act_corr"), 0, CORR_TOL);
+        c.equal(
+                "summary activation_similarity.computed",
+                aa.get("computed").asBoolean(),
+                ea.get("computed").asBoolean());
+        c.equal(
+                "summary activation_similarity.passes",
+                aa.get("passes").asInt(),
+                ea.get("passes").asInt());
+        c.close(
+                "summary activation_similarity.same_nearest_fraction",
+                aa.get("same_nearest_fraction"),
+                ea.get("same_nearest_fraction"),
+                0,
+                COUNT_TOL);
+        c.close(
+                "summary activation_similarity.mean_nearest_act_corr",
+                aa.get("mean_nearest_act_corr"),
+                ea.get("mean_nearest_act_corr"),
+                0,
+                CORR_TOL);
     }
 
     static void checkContingency(Checker c, String at, JsonNode a, JsonNode e) {
-        for (String k : List.of("novel_improves", "novel_worsens", "novel_unchanged", "reconstruction_improves",
-                "reconstruction_worsens", "reconstruction_unchanged")) {
+        for (String k : List.of(
+                "novel_improves",
+                "novel_worsens",
+                "novel_unchanged",
+                "reconstruction_improves",
+                "reconstruction_worsens",
+                "reconstruction_unchanged")) {
             c.equal(at + "." + k, a.get(k).asInt(), e.get(k).asInt());
         }
         c.close(at + ".agreement", a.get("agreement"), e.get("agreement"), 0, COUNT_TOL);
@@ -237,7 +290,9 @@ class CompareAgainstNumpyTest {
     }
 
     static List<Integer> ints(String spaced) {
-        return spaced.isEmpty() ? List.of() : Arrays.stream(spaced.split(" ")).map(Integer::valueOf).toList();
+        return spaced.isEmpty()
+                ? List.of()
+                : Arrays.stream(spaced.split(" ")).map(Integer::valueOf).toList();
     }
 
     static List<Integer> ints(JsonNode arr) {
@@ -286,8 +341,8 @@ class CompareAgainstNumpyTest {
             double err = Math.abs(a - e);
             double tol = abs + rel * Math.abs(e);
             if (!(err <= tol)) {
-                failures.add(String.format(Locale.ROOT, "%s: got %s, numpy %s (|diff| %.3g > tolerance %.3g)", what, a, e,
-                        err, tol));
+                failures.add(String.format(
+                        Locale.ROOT, "%s: got %s, numpy %s (|diff| %.3g > tolerance %.3g)", what, a, e, err, tol));
             }
             if (tol > 0) {
                 String column = what.substring(Math.max(what.lastIndexOf(' '), what.lastIndexOf('.')) + 1);
@@ -296,8 +351,11 @@ class CompareAgainstNumpyTest {
         }
 
         String worst() {
-            return worst.entrySet().stream().sorted(Map.Entry.comparingByKey())
-                    .map(x -> String.format(Locale.ROOT, "%s %.2g", x.getKey(), x.getValue())).toList().toString();
+            return worst.entrySet().stream()
+                    .sorted(Map.Entry.comparingByKey())
+                    .map(x -> String.format(Locale.ROOT, "%s %.2g", x.getKey(), x.getValue()))
+                    .toList()
+                    .toString();
         }
     }
 }

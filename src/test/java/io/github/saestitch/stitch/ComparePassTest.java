@@ -31,7 +31,8 @@ class ComparePassTest {
         Spec spec = new Spec(Arch.JUMPRELU, Arch.RELU, true, false, false, 24, 14, 36, 2500, 0, 0.7, 77);
         Pair p = StitchFixtures.pair(spec);
         InMemoryActivationSet set = new InMemoryActivationSet(p.x(), "x");
-        DecoderSimilarity sim = DecoderSimilarity.compute(KERNELS, p.large().wDec(), p.small().wDec(), spec.threshold());
+        DecoderSimilarity sim =
+                DecoderSimilarity.compute(KERNELS, p.large().wDec(), p.small().wDec(), spec.threshold());
         SwapGroups groups = SwapGroups.build(p.small().numLatents(), p.large().numLatents(), sim.edges());
         ComparePass.Plan plan = ComparePass.Plan.of(sim, groups);
         long n = p.x().rows();
@@ -46,8 +47,8 @@ class ComparePassTest {
         }
         ComparePass.Sums merged = mergeInOrder(shards);
         assertClose(merged, whole, REL * whole.sseSmall());
-        assertThat(merged.perToken(merged.sseSmall())).isCloseTo(whole.perToken(whole.sseSmall()),
-                within(REL * whole.perToken(whole.sseSmall())));
+        assertThat(merged.perToken(merged.sseSmall()))
+                .isCloseTo(whole.perToken(whole.sseSmall()), within(REL * whole.perToken(whole.sseSmall())));
 
         // The same shards computed in reverse order by another pass object, one of them sent through
         // Java serialization (as to a driver), merged in token order: the same bits.
@@ -59,8 +60,8 @@ class ComparePassTest {
         again[3] = roundTrip(again[3]);
         assertIdentical(mergeInOrder(List.of(again)), merged);
         // The empty sums are the merge's identity.
-        ComparePass.Sums empty = ComparePass.Sums.empty(p.small().dIn(), p.small().numLatents(),
-                p.large().numLatents(), plan);
+        ComparePass.Sums empty = ComparePass.Sums.empty(
+                p.small().dIn(), p.small().numLatents(), p.large().numLatents(), plan);
         assertIdentical(empty.merge(whole).merge(empty), whole);
     }
 
@@ -108,9 +109,17 @@ class ComparePassTest {
         assertThat(a.tokens()).isEqualTo(b.tokens());
         assertThat(Double.doubleToRawLongBits(a.sseSmall())).isEqualTo(Double.doubleToRawLongBits(b.sseSmall()));
         assertThat(Double.doubleToRawLongBits(a.sseLarge())).isEqualTo(Double.doubleToRawLongBits(b.sseLarge()));
-        for (double[][] pair : new double[][][] {{a.mean(), b.mean()}, {a.m2(), b.m2()}, {a.sumSmall(), b.sumSmall()},
-                {a.sumSqSmall(), b.sumSqSmall()}, {a.sumLarge(), b.sumLarge()}, {a.sumSqLarge(), b.sumSqLarge()},
-                {a.deltaLatent(), b.deltaLatent()}, {a.deltaGroup(), b.deltaGroup()}, {a.deltaStep(), b.deltaStep()}}) {
+        for (double[][] pair : new double[][][] {
+            {a.mean(), b.mean()},
+            {a.m2(), b.m2()},
+            {a.sumSmall(), b.sumSmall()},
+            {a.sumSqSmall(), b.sumSqSmall()},
+            {a.sumLarge(), b.sumLarge()},
+            {a.sumSqLarge(), b.sumSqLarge()},
+            {a.deltaLatent(), b.deltaLatent()},
+            {a.deltaGroup(), b.deltaGroup()},
+            {a.deltaStep(), b.deltaStep()}
+        }) {
             assertThat(pair[0]).containsExactly(pair[1]);
         }
         assertThat(a.countSmall()).containsExactly(b.countSmall());

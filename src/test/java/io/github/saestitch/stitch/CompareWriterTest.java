@@ -42,8 +42,12 @@ class CompareWriterTest {
             assertThat(Integer.parseInt(f[2])).isEqualTo(l.nearest());
             assertThat(f[3]).isEqualTo(lit.novel()[j] ? "novel" : "reconstruction");
             assertThat(Double.parseDouble(f[4])).isEqualTo(l.deltaMse());
-            StitchComparatorTest.assertClose("file delta_mse " + j, Double.parseDouble(f[4]), lit.deltaMse()[j],
-                    StitchComparatorTest.MSE_REL_TOL, floor);
+            StitchComparatorTest.assertClose(
+                    "file delta_mse " + j,
+                    Double.parseDouble(f[4]),
+                    lit.deltaMse()[j],
+                    StitchComparatorTest.MSE_REL_TOL,
+                    floor);
             assertThat(Double.parseDouble(f[5])).isEqualTo(lit.freq()[j]);
             if (Double.isNaN(l.maxActCorr())) {
                 assertThat(f[6]).isEmpty();
@@ -62,8 +66,12 @@ class CompareWriterTest {
             int g = Integer.parseInt(f[0]);
             assertThat(ints(f[1])).containsExactly(lit.groups().get(g)[0]);
             assertThat(ints(f[2])).containsExactly(lit.groups().get(g)[1]);
-            StitchComparatorTest.assertClose("file group " + g, Double.parseDouble(f[3]), lit.groupDeltaMse()[g],
-                    StitchComparatorTest.MSE_REL_TOL, floor);
+            StitchComparatorTest.assertClose(
+                    "file group " + g,
+                    Double.parseDouble(f[3]),
+                    lit.groupDeltaMse()[g],
+                    StitchComparatorTest.MSE_REL_TOL,
+                    floor);
             assertThat(Double.parseDouble(f[4])).isEqualTo(r.groups().get(g).deltaL0());
         }
 
@@ -75,8 +83,8 @@ class CompareWriterTest {
             LiteralStitch.Row row = lit.path().get(k);
             assertThat(f[1]).isEqualTo(row.action());
             assertThat(Integer.parseInt(f[2])).isEqualTo(row.numLatents());
-            StitchComparatorTest.assertClose("file step " + k, Double.parseDouble(f[3]), row.mse(),
-                    StitchComparatorTest.MSE_REL_TOL, floor);
+            StitchComparatorTest.assertClose(
+                    "file step " + k, Double.parseDouble(f[3]), row.mse(), StitchComparatorTest.MSE_REL_TOL, floor);
             assertThat(Double.parseDouble(f[4])).isCloseTo(row.l0(), org.assertj.core.data.Offset.offset(1e-12));
             assertThat(Integer.parseInt(f[5])).isEqualTo(row.target());
         }
@@ -93,23 +101,32 @@ class CompareWriterTest {
             }
         }
         assertThat(s.get("small").get("mse").asDouble()).isEqualTo(r.small().mse());
-        assertThat(s.get("large").get("num_latents").asInt()).isEqualTo(p.large().numLatents());
+        assertThat(s.get("large").get("num_latents").asInt())
+                .isEqualTo(p.large().numLatents());
         assertThat(s.get("threshold").asDouble()).isEqualTo(0.7);
         JsonNode c = s.get("contingency");
         assertThat(c.get("novel_improves").asInt()).isEqualTo(r.contingency().novelImproves());
         assertThat(c.get("novel_worsens").asInt()).isEqualTo(r.contingency().novelWorsens());
-        assertThat(c.get("reconstruction_improves").asInt()).isEqualTo(r.contingency().reconstructionImproves());
-        assertThat(c.get("reconstruction_worsens").asInt()).isEqualTo(r.contingency().reconstructionWorsens());
+        assertThat(c.get("reconstruction_improves").asInt())
+                .isEqualTo(r.contingency().reconstructionImproves());
+        assertThat(c.get("reconstruction_worsens").asInt())
+                .isEqualTo(r.contingency().reconstructionWorsens());
         JsonNode novelAdded = s.get("novel_added");
-        assertThat(novelAdded.get("num_latents").asInt()).isEqualTo(lit.path().get(r.numNovel()).numLatents());
-        StitchComparatorTest.assertClose("novel_added mse", novelAdded.get("mse").asDouble(), lit.path().get(r.numNovel()).mse(),
-                StitchComparatorTest.MSE_REL_TOL, floor);
+        assertThat(novelAdded.get("num_latents").asInt())
+                .isEqualTo(lit.path().get(r.numNovel()).numLatents());
+        StitchComparatorTest.assertClose(
+                "novel_added mse",
+                novelAdded.get("mse").asDouble(),
+                lit.path().get(r.numNovel()).mse(),
+                StitchComparatorTest.MSE_REL_TOL,
+                floor);
         assertThat(novelAdded.has("l0")).isTrue();
         JsonNode sweep = s.get("threshold_sweep");
         assertThat(sweep).hasSize(9);
         assertThat(sweep.get(0).get("threshold").asDouble()).isEqualTo(0.5);
         assertThat(sweep.get(8).get("threshold").asDouble()).isEqualTo(0.9);
-        assertThat(sweep.get(4).get("agreement").asDouble()).isEqualTo(r.contingency().agreement());
+        assertThat(sweep.get(4).get("agreement").asDouble())
+                .isEqualTo(r.contingency().agreement());
         assertThat(s.get("activation_similarity").get("computed").asBoolean()).isTrue();
     }
 
@@ -120,7 +137,8 @@ class CompareWriterTest {
         Path out = tmp.resolve("out");
         Files.createDirectories(out);
         Files.writeString(out.resolve("mine.txt"), "keep me");
-        assertThatThrownBy(() -> CompareWriter.write(r, out, false)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> CompareWriter.write(r, out, false))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("not empty");
         assertThat(Files.readString(out.resolve("mine.txt"))).isEqualTo("keep me");
         CompareWriter.write(r, out, true);
@@ -129,14 +147,28 @@ class CompareWriterTest {
 
         // A result that fails half-way (groups.csv, after latents.csv was written) leaves no output.
         SwapGroupResult broken = new SwapGroupResult(0, null, new int[] {0}, 0.9f, 1, 0.0, 0.0, 1);
-        CompareResult failing = new CompareResult(r.options(), r.tokens(), r.kernels(), r.small(), r.large(), r.latents(),
-                List.of(broken), r.interpolation(), r.contingency(), r.thresholdSweep(), r.activationSimilarity(),
-                r.composite(), r.hybridNote(), null);
+        CompareResult failing = new CompareResult(
+                r.options(),
+                r.tokens(),
+                r.kernels(),
+                r.small(),
+                r.large(),
+                r.latents(),
+                List.of(broken),
+                r.interpolation(),
+                r.contingency(),
+                r.thresholdSweep(),
+                r.activationSimilarity(),
+                r.composite(),
+                r.hybridNote(),
+                null);
         Path failed = tmp.resolve("failed");
         assertThatThrownBy(() -> CompareWriter.write(failing, failed, false)).isInstanceOf(NullPointerException.class);
         assertThat(failed).doesNotExist();
         assertThatThrownBy(() -> CompareWriter.write(failing, out, true)).isInstanceOf(NullPointerException.class);
-        assertThat(out.resolve("summary.json")).as("a failed replace leaves the old output").exists();
+        assertThat(out.resolve("summary.json"))
+                .as("a failed replace leaves the old output")
+                .exists();
         try (Stream<Path> left = Files.list(tmp)) {
             assertThat(left.map(f -> f.getFileName().toString())).containsExactly("out");
         }
@@ -149,8 +181,10 @@ class CompareWriterTest {
     private static List<String[]> csv(Path file, String header) throws IOException {
         List<String> lines = Files.readAllLines(file);
         assertThat(lines.get(0)).isEqualTo(header);
-        return lines.subList(1, lines.size()).stream().map(l -> l.split(",", -1)).peek(f ->
-                assertThat(f).hasSize(header.split(",").length)).toList();
+        return lines.subList(1, lines.size()).stream()
+                .map(l -> l.split(",", -1))
+                .peek(f -> assertThat(f).hasSize(header.split(",").length))
+                .toList();
     }
 
     private static int[] ints(String field) {

@@ -29,7 +29,10 @@ class DecoderSimilarityTest {
             int parent = rnd.nextInt(fs);
             boolean child = j % 2 == 0;
             for (int c = 0; c < d; c++) {
-                large.set(j, c, child ? small.get(parent, c) + 0.3f * (float) rnd.nextGaussian() : (float) rnd.nextGaussian());
+                large.set(
+                        j,
+                        c,
+                        child ? small.get(parent, c) + 0.3f * (float) rnd.nextGaussian() : (float) rnd.nextGaussian());
             }
         }
         for (int c = 0; c < d; c++) {
@@ -62,7 +65,8 @@ class DecoderSimilarityTest {
                 assertThat(sim.maxCos()[j] > tau).isEqualTo(hasEdge);
             }
         }
-        assertThat(DecoderSimilarity.compute(KERNELS, large, small, tau).maxCos()[5]).isZero();
+        assertThat(DecoderSimilarity.compute(KERNELS, large, small, tau).maxCos()[5])
+                .isZero();
     }
 
     /**
@@ -71,8 +75,10 @@ class DecoderSimilarityTest {
      */
     @Test
     void groupsAreComponentsNumberedBySmallestParent() {
-        DecoderSimilarity.Edges edges = new DecoderSimilarity.Edges(new int[] {0, 1, 2, 2, 3, 5}, new int[] {1, 1, 3, 4, 4, 0},
-                new float[] {0.9f, 0.8f, 0.75f, 0.95f, 0.71f, 0.99f});
+        DecoderSimilarity.Edges edges =
+                new DecoderSimilarity.Edges(new int[] {0, 1, 2, 2, 3, 5}, new int[] {1, 1, 3, 4, 4, 0}, new float[] {
+                    0.9f, 0.8f, 0.75f, 0.95f, 0.71f, 0.99f
+                });
         SwapGroups g = SwapGroups.build(5, 6, edges);
         assertThat(g.size()).isEqualTo(3);
         assertThat(g.groups().get(0).parents()).containsExactly(0);

@@ -26,19 +26,32 @@ import java.util.stream.IntStream;
 final class LiteralStitch {
     static final Kernels KERNELS = new ScalarKernels();
 
-    private LiteralStitch() {
-    }
+    private LiteralStitch() {}
 
     /** Everything compare reports, computed literally. */
-    record Result(double[] maxCos, int[] nearest, boolean[] novel, List<int[][]> groups, double[] groupCosine,
-            double mseSmall, double l0Small, double fvuSmall, double mseLarge, double l0Large, double fvuLarge,
-            double[] deltaMse, double[] freq, double[] groupDeltaMse, double[] groupDeltaL0, List<Row> path,
-            double[] maxActCorr, int[] actNearest, double[] nearestActCorr) {
-    }
+    record Result(
+            double[] maxCos,
+            int[] nearest,
+            boolean[] novel,
+            List<int[][]> groups,
+            double[] groupCosine,
+            double mseSmall,
+            double l0Small,
+            double fvuSmall,
+            double mseLarge,
+            double l0Large,
+            double fvuLarge,
+            double[] deltaMse,
+            double[] freq,
+            double[] groupDeltaMse,
+            double[] groupDeltaL0,
+            List<Row> path,
+            double[] maxActCorr,
+            int[] actNearest,
+            double[] nearestActCorr) {}
 
     /** One interpolation row. */
-    record Row(String action, int target, int numLatents, double mse, double l0) {
-    }
+    record Row(String action, int target, int numLatents, double mse, double l0) {}
 
     /**
      * The hybrid as docs/definitions.md#adding-a-latent defines it, literally: S's latents {@code keptSmall}
@@ -109,7 +122,8 @@ final class LiteralStitch {
 
     /** Literal evaluation of a hybrid on x. */
     static EvalResult eval(Sae small, Sae large, int[] kept, int[] added, FloatMatrix x) {
-        return new Evaluator(KERNELS).evaluate(new Hybrid(small, large, kept, added), new InMemoryActivationSet(x, "x"), null);
+        return new Evaluator(KERNELS)
+                .evaluate(new Hybrid(small, large, kept, added), new InMemoryActivationSet(x, "x"), null);
     }
 
     static Result compute(Sae small, Sae large, FloatMatrix x, double tau) {
@@ -175,8 +189,10 @@ final class LiteralStitch {
                 }
             }
             final int gg = g;
-            groups.add(new int[][] {IntStream.range(0, fs).filter(i -> groupOfSmall[i] == gg).toArray(),
-                    IntStream.range(0, fl).filter(j -> groupOfLarge[j] == gg).toArray()});
+            groups.add(new int[][] {
+                IntStream.range(0, fs).filter(i -> groupOfSmall[i] == gg).toArray(),
+                IntStream.range(0, fl).filter(j -> groupOfLarge[j] == gg).toArray()
+            });
             groupCos.add(gc);
         }
         int[] allSmall = IntStream.range(0, fs).toArray();
@@ -191,7 +207,9 @@ final class LiteralStitch {
         double[] gL0 = new double[groups.size()];
         for (int g = 0; g < groups.size(); g++) {
             int[] parents = groups.get(g)[0];
-            int[] kept = IntStream.range(0, fs).filter(i -> Arrays.binarySearch(parents, i) < 0).toArray();
+            int[] kept = IntStream.range(0, fs)
+                    .filter(i -> Arrays.binarySearch(parents, i) < 0)
+                    .toArray();
             EvalResult r = eval(small, large, kept, groups.get(g)[1], x);
             gDelta[g] = r.mse() - base.mse();
             gL0[g] = r.l0() - base.l0();
@@ -201,10 +219,15 @@ final class LiteralStitch {
         path.add(new Row("start", -1, fs, base.mse(), base.l0()));
         boolean[] removed = new boolean[fs];
         boolean[] added = new boolean[fl];
-        Integer[] novelOrder = IntStream.range(0, fl).filter(j -> novel[j]).boxed()
-                .sorted(Comparator.<Integer>comparingDouble(j -> maxCos[j]).thenComparingInt(j -> j)).toArray(Integer[]::new);
-        Integer[] groupOrder = IntStream.range(0, groups.size()).boxed()
-                .sorted(Comparator.<Integer>comparingDouble(g -> -groupCos.get(g)).thenComparingInt(g -> g))
+        Integer[] novelOrder = IntStream.range(0, fl)
+                .filter(j -> novel[j])
+                .boxed()
+                .sorted(Comparator.<Integer>comparingDouble(j -> maxCos[j]).thenComparingInt(j -> j))
+                .toArray(Integer[]::new);
+        Integer[] groupOrder = IntStream.range(0, groups.size())
+                .boxed()
+                .sorted(Comparator.<Integer>comparingDouble(g -> -groupCos.get(g))
+                        .thenComparingInt(g -> g))
                 .toArray(Integer[]::new);
         for (int j : novelOrder) {
             added[j] = true;
@@ -234,13 +257,30 @@ final class LiteralStitch {
             }
             nearestAct[j] = corr[j][nearest[j]];
         }
-        return new Result(maxCos, nearest, novel, groups, groupCos.stream().mapToDouble(Double::doubleValue).toArray(),
-                base.mse(), base.l0(), base.fvu(), largeOwn.mse(), largeOwn.l0(), largeOwn.fvu(), delta, freq, gDelta, gL0,
-                path, maxAct, actNearest, nearestAct);
+        return new Result(
+                maxCos,
+                nearest,
+                novel,
+                groups,
+                groupCos.stream().mapToDouble(Double::doubleValue).toArray(),
+                base.mse(),
+                base.l0(),
+                base.fvu(),
+                largeOwn.mse(),
+                largeOwn.l0(),
+                largeOwn.fvu(),
+                delta,
+                freq,
+                gDelta,
+                gL0,
+                path,
+                maxAct,
+                actNearest,
+                nearestAct);
     }
 
-    private static Row row(String action, int target, Sae small, Sae large, boolean[] removed, boolean[] added,
-            FloatMatrix x) {
+    private static Row row(
+            String action, int target, Sae small, Sae large, boolean[] removed, boolean[] added, FloatMatrix x) {
         int[] kept = IntStream.range(0, removed.length).filter(i -> !removed[i]).toArray();
         int[] in = IntStream.range(0, added.length).filter(j -> added[j]).toArray();
         EvalResult r = eval(small, large, kept, in, x);
@@ -316,6 +356,13 @@ final class LiteralStitch {
                 case Activation.TopK tk -> throw new IllegalArgumentException("topk has no standard hybrid");
             };
         }
-        return new Sae(new Activation.JumpRelu(theta), small.applyBDecToInput(), wEnc, bEnc, wDec, small.bDec().clone(), null);
+        return new Sae(
+                new Activation.JumpRelu(theta),
+                small.applyBDecToInput(),
+                wEnc,
+                bEnc,
+                wDec,
+                small.bDec().clone(),
+                null);
     }
 }

@@ -53,19 +53,32 @@ class StitchComparatorTest {
             }
         }
         Spec same = StitchFixtures.spec(Arch.RELU, Arch.RELU, true, true, seed++);
-        out.add(Arguments.of(new Spec(same.archSmall(), same.archLarge(), true, true, true, same.d(), same.fSmall(),
-                same.fLarge(), same.tokens(), 0, same.threshold(), same.seed())));
+        out.add(Arguments.of(new Spec(
+                same.archSmall(),
+                same.archLarge(),
+                true,
+                true,
+                true,
+                same.d(),
+                same.fSmall(),
+                same.fLarge(),
+                same.tokens(),
+                0,
+                same.threshold(),
+                same.seed())));
         return out.stream();
     }
 
     static Stream<Arguments> gridCases() {
-        return Stream.of(Arch.RELU, Arch.JUMPRELU, Arch.TOPK, Arch.BATCHTOPK).map(a -> Arguments.of(
-                StitchFixtures.spec(a, a == Arch.TOPK ? Arch.RELU : a, true, a != Arch.RELU, 500 + a.ordinal()).withQuantum(0.25)));
+        return Stream.of(Arch.RELU, Arch.JUMPRELU, Arch.TOPK, Arch.BATCHTOPK)
+                .map(a -> Arguments.of(
+                        StitchFixtures.spec(a, a == Arch.TOPK ? Arch.RELU : a, true, a != Arch.RELU, 500 + a.ordinal())
+                                .withQuantum(0.25)));
     }
 
     static CompareResult fast(Pair p, CompareOptions options) {
-        return new StitchComparator(new ScalarKernels()).compare(p.small(), p.large(), new InMemoryActivationSet(p.x(), "x"),
-                options);
+        return new StitchComparator(new ScalarKernels())
+                .compare(p.small(), p.large(), new InMemoryActivationSet(p.x(), "x"), options);
     }
 
     static CompareOptions options() {
@@ -105,9 +118,13 @@ class StitchComparatorTest {
         for (int j = 0; j < fl; j++) {
             LatentResult l = r.latents().get(j);
             assertThat(l.latent()).isEqualTo(j);
-            assertThat((double) l.maxCos()).as("max_cos %d", j).isCloseTo(lit.maxCos()[j], org.assertj.core.data.Offset.offset(COS_TOL));
+            assertThat((double) l.maxCos())
+                    .as("max_cos %d", j)
+                    .isCloseTo(lit.maxCos()[j], org.assertj.core.data.Offset.offset(COS_TOL));
             assertThat(l.nearest()).as("nearest %d", j).isEqualTo(lit.nearest()[j]);
-            assertThat(l.kind()).as("kind %d", j).isEqualTo(lit.novel()[j] ? LatentKind.NOVEL : LatentKind.RECONSTRUCTION);
+            assertThat(l.kind())
+                    .as("kind %d", j)
+                    .isEqualTo(lit.novel()[j] ? LatentKind.NOVEL : LatentKind.RECONSTRUCTION);
             assertClose("delta_mse " + j, l.deltaMse(), lit.deltaMse()[j], rel, floor);
             assertThat(l.freq()).as("freq %d", j).isEqualTo(lit.freq()[j]);
             assertCorr("max_act_corr " + j, l.maxActCorr(), lit.maxActCorr()[j]);
@@ -119,9 +136,14 @@ class StitchComparatorTest {
         assertThat(r.groups()).hasSize(lit.groups().size());
         for (int g = 0; g < lit.groups().size(); g++) {
             SwapGroupResult sg = r.groups().get(g);
-            assertThat(sg.parents()).as("parents of %d", g).containsExactly(lit.groups().get(g)[0]);
-            assertThat(sg.children()).as("children of %d", g).containsExactly(lit.groups().get(g)[1]);
-            assertThat((double) sg.cosine()).isCloseTo(lit.groupCosine()[g], org.assertj.core.data.Offset.offset(COS_TOL));
+            assertThat(sg.parents())
+                    .as("parents of %d", g)
+                    .containsExactly(lit.groups().get(g)[0]);
+            assertThat(sg.children())
+                    .as("children of %d", g)
+                    .containsExactly(lit.groups().get(g)[1]);
+            assertThat((double) sg.cosine())
+                    .isCloseTo(lit.groupCosine()[g], org.assertj.core.data.Offset.offset(COS_TOL));
             assertClose("group delta_mse " + g, sg.deltaMse(), lit.groupDeltaMse()[g], rel, floor);
             assertClose("group delta_l0 " + g, sg.deltaL0(), lit.groupDeltaL0()[g], 1e-12, 1e-12);
         }
@@ -149,13 +171,16 @@ class StitchComparatorTest {
             }
         }
         Contingency c = r.contingency();
-        assertThat(new int[] {c.novelImproves(), c.novelWorsens(), c.reconstructionImproves(), c.reconstructionWorsens()})
-                .as("contingency").containsExactly(ni, nw, ri, rw);
+        assertThat(new int[] {c.novelImproves(), c.novelWorsens(), c.reconstructionImproves(), c.reconstructionWorsens()
+                })
+                .as("contingency")
+                .containsExactly(ni, nw, ri, rw);
     }
 
     static void assertClose(String what, double actual, double expected, double rel, double abs) {
         double tol = rel * Math.abs(expected) + abs;
-        assertThat(Math.abs(actual - expected)).as("%s: %s vs literal %s (tolerance %s)", what, actual, expected, tol)
+        assertThat(Math.abs(actual - expected))
+                .as("%s: %s vs literal %s (tolerance %s)", what, actual, expected, tol)
                 .isLessThanOrEqualTo(tol);
     }
 
@@ -163,7 +188,9 @@ class StitchComparatorTest {
         if (Double.isNaN(expected)) {
             assertThat(actual).as(what).isNaN();
         } else {
-            assertThat(Math.abs(actual - expected)).as("%s: %s vs %s", what, actual, expected).isLessThanOrEqualTo(CORR_TOL);
+            assertThat(Math.abs(actual - expected))
+                    .as("%s: %s vs %s", what, actual, expected)
+                    .isLessThanOrEqualTo(CORR_TOL);
         }
     }
 
@@ -175,13 +202,26 @@ class StitchComparatorTest {
     @Test
     void passBlocksOfSeveralEncoderBlocksMatchTheLiteralProcedure() {
         Spec base = StitchFixtures.spec(Arch.RELU, Arch.JUMPRELU, true, false, 91);
-        Spec spec = new Spec(base.archSmall(), base.archLarge(), base.applySmall(), base.applyLarge(), base.sameBDec(),
-                base.d(), base.fSmall(), base.fLarge(), 2 * ComparePass.PASS_TOKENS + 333, base.quantum(),
-                base.threshold(), base.seed());
+        Spec spec = new Spec(
+                base.archSmall(),
+                base.archLarge(),
+                base.applySmall(),
+                base.applyLarge(),
+                base.sameBDec(),
+                base.d(),
+                base.fSmall(),
+                base.fLarge(),
+                2 * ComparePass.PASS_TOKENS + 333,
+                base.quantum(),
+                base.threshold(),
+                base.seed());
         Pair p = StitchFixtures.pair(spec);
         LiteralStitch.Result lit = LiteralStitch.compute(p.small(), p.large(), p.x(), spec.threshold());
-        for (CompareOptions o : List.of(CompareOptions.defaults().withBlockTokens(7).withThreads(2),
-                CompareOptions.defaults().withBlockTokens(ComparePass.PASS_TOKENS + 100).withThreads(3))) {
+        for (CompareOptions o : List.of(
+                CompareOptions.defaults().withBlockTokens(7).withThreads(2),
+                CompareOptions.defaults()
+                        .withBlockTokens(ComparePass.PASS_TOKENS + 100)
+                        .withThreads(3))) {
             CompareResult r = fast(p, o);
             assertThat(r.tokens()).isEqualTo(spec.tokens());
             assertAgree(r, lit, MSE_REL_TOL, DELTA_FLOOR_REL_TO_MSE);
@@ -191,29 +231,49 @@ class StitchComparatorTest {
     @Test
     void threadsBlocksAndCorrelationTilesChangeNothingButRounding() {
         Pair p = StitchFixtures.pair(StitchFixtures.spec(Arch.RELU, Arch.JUMPRELU, true, true, 77));
-        CompareResult a = fast(p, CompareOptions.defaults().withBlockTokens(1000).withThreads(1));
-        for (CompareOptions o : List.of(CompareOptions.defaults().withBlockTokens(7).withThreads(3),
-                CompareOptions.defaults().withBlockTokens(64).withThreads(2).withCorrelationMemoryBytes(8L * 14 * 5)
+        CompareResult a =
+                fast(p, CompareOptions.defaults().withBlockTokens(1000).withThreads(1));
+        for (CompareOptions o : List.of(
+                CompareOptions.defaults().withBlockTokens(7).withThreads(3),
+                CompareOptions.defaults()
+                        .withBlockTokens(64)
+                        .withThreads(2)
+                        .withCorrelationMemoryBytes(8L * 14 * 5)
                         .withMaxCorrelationPasses(8))) {
             CompareResult b = fast(p, o);
             for (int j = 0; j < a.latents().size(); j++) {
-                assertClose("delta " + j, b.latents().get(j).deltaMse(), a.latents().get(j).deltaMse(), 1e-12, 1e-15);
-                assertThat(b.latents().get(j).maxActCorr()).isCloseTo(a.latents().get(j).maxActCorr(),
-                        org.assertj.core.data.Offset.offset(1e-12));
-                assertThat(b.latents().get(j).actNearest()).isEqualTo(a.latents().get(j).actNearest());
+                assertClose(
+                        "delta " + j,
+                        b.latents().get(j).deltaMse(),
+                        a.latents().get(j).deltaMse(),
+                        1e-12,
+                        1e-15);
+                assertThat(b.latents().get(j).maxActCorr())
+                        .isCloseTo(a.latents().get(j).maxActCorr(), org.assertj.core.data.Offset.offset(1e-12));
+                assertThat(b.latents().get(j).actNearest())
+                        .isEqualTo(a.latents().get(j).actNearest());
             }
             for (int k = 0; k < a.interpolation().size(); k++) {
-                assertClose("step " + k, b.interpolation().get(k).mse(), a.interpolation().get(k).mse(), 1e-12, 0);
+                assertClose(
+                        "step " + k,
+                        b.interpolation().get(k).mse(),
+                        a.interpolation().get(k).mse(),
+                        1e-12,
+                        0);
             }
         }
-        CompareResult tiled = fast(p, CompareOptions.defaults().withCorrelationMemoryBytes(8L * 14 * 5)
-                .withMaxCorrelationPasses(8));
+        CompareResult tiled = fast(
+                p,
+                CompareOptions.defaults()
+                        .withCorrelationMemoryBytes(8L * 14 * 5)
+                        .withMaxCorrelationPasses(8));
         assertThat(tiled.activationSimilarity().passes()).isEqualTo((36 + 4) / 5);
         CompareResult skipped = fast(p, CompareOptions.defaults().withCorrelationMemoryBytes(8L * 14 * 5));
         assertThat(skipped.activationSimilarity().computed()).isFalse();
         assertThat(skipped.activationSimilarity().note()).contains("8 passes").contains("allow more memory");
         assertThat(skipped.latents().get(0).maxActCorr()).isNaN();
-        assertThat(skipped.latents().get(0).deltaMse()).isEqualTo(tiled.latents().get(0).deltaMse());
+        assertThat(skipped.latents().get(0).deltaMse())
+                .isEqualTo(tiled.latents().get(0).deltaMse());
     }
 
     @Test
@@ -225,7 +285,11 @@ class StitchComparatorTest {
         assertThat(r.tokens()).isEqualTo(n);
         assertClose("mse(S)", r.small().mse(), lit.mseSmall(), MSE_REL_TOL, 0);
         for (int j = 0; j < lit.deltaMse().length; j++) {
-            assertClose("delta " + j, r.latents().get(j).deltaMse(), lit.deltaMse()[j], MSE_REL_TOL,
+            assertClose(
+                    "delta " + j,
+                    r.latents().get(j).deltaMse(),
+                    lit.deltaMse()[j],
+                    MSE_REL_TOL,
                     DELTA_FLOOR_REL_TO_MSE * lit.mseSmall());
             assertThat(r.latents().get(j).maxActCorr()).isNaN();
             assertThat(r.latents().get(j).actNearest()).isEqualTo(-1);
@@ -237,14 +301,20 @@ class StitchComparatorTest {
     void thresholdSweepIsTheContingencyAtEachThreshold() {
         Pair p = StitchFixtures.pair(StitchFixtures.spec(Arch.RELU, Arch.RELU, true, true, 79));
         CompareResult r = fast(p, options());
-        assertThat(r.thresholdSweep()).extracting(ThresholdSweepRow::threshold)
+        assertThat(r.thresholdSweep())
+                .extracting(ThresholdSweepRow::threshold)
                 .containsExactly(0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9);
         for (ThresholdSweepRow row : r.thresholdSweep()) {
-            int novel = (int) r.latents().stream().filter(l -> l.maxCos() <= row.threshold()).count();
-            int novelImproves = (int) r.latents().stream().filter(l -> l.maxCos() <= row.threshold() && l.deltaMse() < 0).count();
+            int novel = (int) r.latents().stream()
+                    .filter(l -> l.maxCos() <= row.threshold())
+                    .count();
+            int novelImproves = (int) r.latents().stream()
+                    .filter(l -> l.maxCos() <= row.threshold() && l.deltaMse() < 0)
+                    .count();
             assertThat(row.contingency().novel()).isEqualTo(novel);
             assertThat(row.contingency().novelImproves()).isEqualTo(novelImproves);
-            assertThat(row.contingency().novel() + row.contingency().reconstruction()).isEqualTo(r.latents().size());
+            assertThat(row.contingency().novel() + row.contingency().reconstruction())
+                    .isEqualTo(r.latents().size());
         }
         assertThat(r.thresholdSweep().get(4).contingency()).isEqualTo(r.contingency());
     }
@@ -255,19 +325,29 @@ class StitchComparatorTest {
         StitchComparator cmp = new StitchComparator(new ScalarKernels());
         InMemoryActivationSet acts = new InMemoryActivationSet(p.x(), "acts.npy");
         assertThatThrownBy(() -> cmp.compare(p.large(), p.small(), acts, options()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("wider").hasMessageContaining("swap");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("wider")
+                .hasMessageContaining("swap");
         Pair other = StitchFixtures.pair(new Spec(Arch.RELU, Arch.RELU, true, true, false, 20, 14, 36, 50, 0, 0.7, 81));
         assertThatThrownBy(() -> cmp.compare(p.small(), other.large(), acts, options()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("d_in = 24").hasMessageContaining("d_in = 20");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("d_in = 24")
+                .hasMessageContaining("d_in = 20");
         assertThatThrownBy(() -> cmp.compare(other.small(), other.large(), acts, options()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("acts.npy").hasMessageContaining("d_in");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("acts.npy")
+                .hasMessageContaining("d_in");
         InMemoryActivationSet empty = new InMemoryActivationSet(FloatMatrix.zeros(0, 24), "empty.npy");
         assertThatThrownBy(() -> cmp.compare(p.small(), p.large(), empty, options()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("empty");
         FloatMatrix bad = p.x().copy();
         bad.set(70, 3, Float.NaN);
-        assertThatThrownBy(() -> cmp.compare(p.small(), p.large(), new InMemoryActivationSet(bad, "bad.npy"), options()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("token 70").hasMessageContaining("dim 3");
+        assertThatThrownBy(
+                        () -> cmp.compare(p.small(), p.large(), new InMemoryActivationSet(bad, "bad.npy"), options()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("token 70")
+                .hasMessageContaining("dim 3");
         assertThatThrownBy(() -> options().withThreshold(1.5)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> options().withMaxTokens(0)).isInstanceOf(IllegalArgumentException.class);
     }
@@ -279,7 +359,8 @@ class StitchComparatorTest {
         CompareResult r = fast(p, options());
         assertThat(r.composite()).isTrue();
         assertThat(r.hybridNote()).contains("composite");
-        Sae relu = StitchFixtures.pair(StitchFixtures.spec(Arch.RELU, Arch.RELU, true, true, 83)).small();
+        Sae relu = StitchFixtures.pair(StitchFixtures.spec(Arch.RELU, Arch.RELU, true, true, 83))
+                .small();
         assertThat(StitchComparator.composite(relu, relu)).isFalse();
     }
 }

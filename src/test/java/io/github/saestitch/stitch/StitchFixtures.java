@@ -36,24 +36,47 @@ final class StitchFixtures {
     static final double COS_GAP = 1e-3;
 
     enum Arch {
-        RELU, JUMPRELU, TOPK, BATCHTOPK
+        RELU,
+        JUMPRELU,
+        TOPK,
+        BATCHTOPK
     }
 
     /** S, L and the tokens [tokens, d]. */
-    record Pair(Sae small, Sae large, FloatMatrix x) {
-    }
+    record Pair(Sae small, Sae large, FloatMatrix x) {}
 
     /** A fixture specification. */
-    record Spec(Arch archSmall, Arch archLarge, boolean applySmall, boolean applyLarge, boolean sameBDec, int d,
-            int fSmall, int fLarge, int tokens, double quantum, double threshold, long seed) {
+    record Spec(
+            Arch archSmall,
+            Arch archLarge,
+            boolean applySmall,
+            boolean applyLarge,
+            boolean sameBDec,
+            int d,
+            int fSmall,
+            int fLarge,
+            int tokens,
+            double quantum,
+            double threshold,
+            long seed) {
         Spec withQuantum(double q) {
-            return new Spec(archSmall, archLarge, applySmall, applyLarge, sameBDec, d, fSmall, fLarge, tokens, q,
-                    threshold, seed);
+            return new Spec(
+                    archSmall,
+                    archLarge,
+                    applySmall,
+                    applyLarge,
+                    sameBDec,
+                    d,
+                    fSmall,
+                    fLarge,
+                    tokens,
+                    q,
+                    threshold,
+                    seed);
         }
     }
 
-    private StitchFixtures() {
-    }
+    private StitchFixtures() {}
 
     static Spec spec(Arch s, Arch l, boolean applySmall, boolean applyLarge, long seed) {
         return new Spec(s, l, applySmall, applyLarge, false, 24, 14, 36, 300, 0, 0.7, seed);
@@ -192,7 +215,9 @@ final class StitchFixtures {
         int f = sae.numLatents();
         double[][] p = pre(sae, x, false); // without b_enc
         float[] bEnc = sae.bEnc().clone();
-        float[] theta = sae.activation() instanceof Activation.JumpRelu j ? j.threshold().clone() : null;
+        float[] theta = sae.activation() instanceof Activation.JumpRelu j
+                ? j.threshold().clone()
+                : null;
         for (int i = 0; i < f; i++) {
             double[] col = new double[x.length];
             for (int t = 0; t < x.length; t++) {

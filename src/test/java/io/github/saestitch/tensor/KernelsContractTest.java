@@ -70,7 +70,8 @@ class KernelsContractTest {
                 yield view;
             }
             case NATIVE_UNALIGNED -> {
-                MemorySegment seg = ARENA.allocate(m.size() * Float.BYTES + 8, 8).asSlice(2, m.size() * Float.BYTES);
+                MemorySegment seg =
+                        ARENA.allocate(m.size() * Float.BYTES + 8, 8).asSlice(2, m.size() * Float.BYTES);
                 FloatMatrix nat = FloatMatrix.of(seg, m.rows(), m.cols());
                 for (int r = 0; r < m.rows(); r++) {
                     nat.setRow(r, m.row(r));
@@ -94,8 +95,8 @@ class KernelsContractTest {
 
     /** Expected C and its error scale, by brute force in double. */
     record GemmRef(double[] c, double[] scale) {
-        static GemmRef of(boolean transA, boolean transB, float alpha, FloatMatrix a, FloatMatrix b, float beta,
-                          FloatMatrix c0) {
+        static GemmRef of(
+                boolean transA, boolean transB, float alpha, FloatMatrix a, FloatMatrix b, float beta, FloatMatrix c0) {
             int m = c0.rows(), n = c0.cols(), k = transA ? a.rows() : a.cols();
             double[] c = new double[m * n];
             double[] scale = new double[m * n];
@@ -133,8 +134,7 @@ class KernelsContractTest {
     /** op(A) [m, k], op(B) [k, n] stored as the transpose flags ask. */
     static FloatMatrix[] operands(Random rnd, int m, int n, int k, boolean transA, boolean transB) {
         return new FloatMatrix[] {
-            transA ? random(rnd, k, m) : random(rnd, m, k),
-            transB ? random(rnd, n, k) : random(rnd, k, n)
+            transA ? random(rnd, k, m) : random(rnd, m, k), transB ? random(rnd, n, k) : random(rnd, k, n)
         };
     }
 
@@ -168,13 +168,23 @@ class KernelsContractTest {
 
     /** {m, n, k}: odd sizes around the vector width, micro-tile and tile edges, k over several slabs. */
     static final int[][] SHAPES = {
-        {1, 1, 1}, {2, 3, 1}, {1, 7, 33}, {7, 1, 5}, {7, 33, 129}, {33, 7, 1}, {129, 65, 257},
-        {17, 48, 600}, {300, 530, 20}, {600, 31, 40},
+        {1, 1, 1},
+        {2, 3, 1},
+        {1, 7, 33},
+        {7, 1, 5},
+        {7, 33, 129},
+        {33, 7, 1},
+        {129, 65, 257},
+        {17, 48, 600},
+        {300, 530, 20},
+        {600, 31, 40},
     };
 
     static Stream<Arguments> gemmCases() {
-        return backends().flatMap(be -> Arrays.stream(SHAPES).flatMap(s -> Stream.of(0, 1, 2, 3)
-                .map(t -> Arguments.of(be, s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0))));
+        return backends()
+                .flatMap(be -> Arrays.stream(SHAPES)
+                        .flatMap(s -> Stream.of(0, 1, 2, 3)
+                                .map(t -> Arguments.of(be, s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0))));
     }
 
     @ParameterizedTest(name = "{0} m={1} n={2} k={3} tA={4} tB={5}")
@@ -195,8 +205,10 @@ class KernelsContractTest {
     }
 
     static Stream<Arguments> storageCases() {
-        return backends().flatMap(be -> Stream.of(Storage.values()).flatMap(st -> Stream.of(0, 1, 2, 3)
-                .map(t -> Arguments.of(be, st, (t & 1) != 0, (t & 2) != 0))));
+        return backends()
+                .flatMap(be -> Stream.of(Storage.values())
+                        .flatMap(st ->
+                                Stream.of(0, 1, 2, 3).map(t -> Arguments.of(be, st, (t & 1) != 0, (t & 2) != 0))));
     }
 
     @ParameterizedTest(name = "{0} {1} tA={2} tB={3}")
@@ -213,8 +225,8 @@ class KernelsContractTest {
         ref.check(c);
         if (storage == Storage.SLICE) {
             // The view's neighbours in the backing array are untouched.
-            FloatMatrix whole = FloatMatrix.of(MemorySegment.ofArray((float[]) c.segment().heapBase().orElseThrow()),
-                    m + 5, n);
+            FloatMatrix whole = FloatMatrix.of(
+                    MemorySegment.ofArray((float[]) c.segment().heapBase().orElseThrow()), m + 5, n);
             assertThat(whole.row(2)).containsOnly(Float.NaN);
             assertThat(whole.row(m + 3)).containsOnly(Float.NaN);
         }
@@ -263,9 +275,12 @@ class KernelsContractTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("backends")
     void multiplyRejectsMismatchedShapes(Kernels kernels) {
-        assertThatThrownBy(() -> kernels.mult(FloatMatrix.zeros(2, 3), FloatMatrix.zeros(4, 2), FloatMatrix.zeros(2, 2)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sgemm shapes");
-        assertThatThrownBy(() -> kernels.mult(FloatMatrix.zeros(2, 3), FloatMatrix.zeros(3, 2), FloatMatrix.zeros(2, 3)))
+        assertThatThrownBy(
+                        () -> kernels.mult(FloatMatrix.zeros(2, 3), FloatMatrix.zeros(4, 2), FloatMatrix.zeros(2, 2)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("sgemm shapes");
+        assertThatThrownBy(
+                        () -> kernels.mult(FloatMatrix.zeros(2, 3), FloatMatrix.zeros(3, 2), FloatMatrix.zeros(2, 3)))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
@@ -393,26 +408,37 @@ class KernelsContractTest {
         for (int i = 0; i < v.length; i++) {
             v[i] = val.get(i);
         }
-        return new SparseRows(acts.rows(), acts.cols(), ptr, idx.stream().mapToInt(Integer::intValue).toArray(), v);
+        return new SparseRows(
+                acts.rows(),
+                acts.cols(),
+                ptr,
+                idx.stream().mapToInt(Integer::intValue).toArray(),
+                v);
     }
 
     static void assertSameRows(SparseRows actual, SparseRows expected) {
         assertThat(actual.rows()).isEqualTo(expected.rows());
         assertThat(actual.cols()).isEqualTo(expected.cols());
         assertThat(actual.rowPtr()).containsExactly(expected.rowPtr());
-        assertThat(Arrays.copyOf(actual.colIdx(), actual.nnz())).containsExactly(Arrays.copyOf(expected.colIdx(), expected.nnz()));
-        assertThat(Arrays.equals(Arrays.copyOf(actual.values(), actual.nnz()), Arrays.copyOf(expected.values(), expected.nnz())))
-                .as("values %s vs %s", Arrays.toString(actual.values()), Arrays.toString(expected.values())).isTrue();
+        assertThat(Arrays.copyOf(actual.colIdx(), actual.nnz()))
+                .containsExactly(Arrays.copyOf(expected.colIdx(), expected.nnz()));
+        assertThat(Arrays.equals(
+                        Arrays.copyOf(actual.values(), actual.nnz()), Arrays.copyOf(expected.values(), expected.nnz())))
+                .as("values %s vs %s", Arrays.toString(actual.values()), Arrays.toString(expected.values()))
+                .isTrue();
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("backends")
     void topKHandComputable(Kernels kernels) {
-        FloatMatrix acts = FloatMatrix.wrap(new float[] {
-            0f, 3f, 1f, 3f, 2f, 3f, // ties at 3: lower columns win
-            -1f, 0f, 5f, Float.NaN, 0f, -0f, // one positive only; NaN is not positive
-            0f, 0f, 0f, 0f, 0f, 0f,
-        }, 3, 6);
+        FloatMatrix acts = FloatMatrix.wrap(
+                new float[] {
+                    0f, 3f, 1f, 3f, 2f, 3f, // ties at 3: lower columns win
+                    -1f, 0f, 5f, Float.NaN, 0f, -0f, // one positive only; NaN is not positive
+                    0f, 0f, 0f, 0f, 0f, 0f,
+                },
+                3,
+                6);
         SparseRows two = kernels.topK(acts, 2);
         assertThat(two.rowPtr()).containsExactly(0, 2, 3, 3);
         assertThat(Arrays.copyOf(two.colIdx(), 3)).containsExactly(1, 3, 2);
@@ -475,7 +501,12 @@ class KernelsContractTest {
             for (int r = 0; r < shape[0]; r++) {
                 for (int c = 0; c < shape[1]; c++) {
                     int kind = rnd.nextInt(10);
-                    acts0.set(r, c, kind < 6 ? 0f : kind == 6 ? -0f : kind == 7 && r == 1 ? Float.NaN : (float) rnd.nextGaussian());
+                    acts0.set(
+                            r,
+                            c,
+                            kind < 6
+                                    ? 0f
+                                    : kind == 6 ? -0f : kind == 7 && r == 1 ? Float.NaN : (float) rnd.nextGaussian());
                 }
             }
             SparseRows got = kernels.compress(store(acts0, storage));
@@ -487,8 +518,9 @@ class KernelsContractTest {
     // sparseMult and rowNorms
 
     static Stream<Arguments> sparseCases() {
-        return backends().flatMap(be -> Stream.of(Storage.values()).flatMap(st -> Stream.of(false, true)
-                .map(acc -> Arguments.of(be, st, acc))));
+        return backends()
+                .flatMap(be -> Stream.of(Storage.values())
+                        .flatMap(st -> Stream.of(false, true).map(acc -> Arguments.of(be, st, acc))));
     }
 
     @ParameterizedTest(name = "{0} {1} accumulate={2}")
@@ -517,7 +549,8 @@ class KernelsContractTest {
                     s += t;
                     mag += Math.abs(t);
                 }
-                assertThat((double) got[r * d + c]).as("out[%d, %d]", r, c)
+                assertThat((double) got[r * d + c])
+                        .as("out[%d, %d]", r, c)
                         .isCloseTo(s, org.assertj.core.data.Offset.offset(SPARSE_REL_TOL * mag + Float.MIN_NORMAL));
             }
         }
@@ -540,7 +573,8 @@ class KernelsContractTest {
             for (float v : a0.row(r)) {
                 s += (double) v * v;
             }
-            assertThat((double) norms[r]).isCloseTo(Math.sqrt(s), org.assertj.core.data.Offset.offset(NORM_REL_TOL * Math.sqrt(s)));
+            assertThat((double) norms[r])
+                    .isCloseTo(Math.sqrt(s), org.assertj.core.data.Offset.offset(NORM_REL_TOL * Math.sqrt(s)));
         }
         assertThat(norms[4]).isZero();
         FloatMatrix hand = FloatMatrix.wrap(new float[] {3f, 4f, 0f, 0f}, 2, 2);
@@ -590,12 +624,15 @@ class KernelsContractTest {
                 assertThat(got.max()[i]).isEqualTo(Float.NEGATIVE_INFINITY);
                 continue;
             }
-            assertThat((double) got.max()[i]).as("max[%d]", i)
+            assertThat((double) got.max()[i])
+                    .as("max[%d]", i)
                     .isCloseTo(expected.max()[i], org.assertj.core.data.Offset.offset(COS_ABS_TOL));
             if (got.index()[i] != expected.index()[i]) {
                 // A near-tie resolved differently by rounding: the chosen row must be just as close.
-                MaxCosine chosen = maxCosineOracle(a.rowSlice(i, i + 1), b.rowSlice(got.index()[i], got.index()[i] + 1));
-                assertThat((double) chosen.max()[0]).as("cos to chosen row %d", got.index()[i])
+                MaxCosine chosen =
+                        maxCosineOracle(a.rowSlice(i, i + 1), b.rowSlice(got.index()[i], got.index()[i] + 1));
+                assertThat((double) chosen.max()[0])
+                        .as("cos to chosen row %d", got.index()[i])
                         .isCloseTo(each.max()[i], org.assertj.core.data.Offset.offset(COS_ABS_TOL));
             }
         }
@@ -616,27 +653,29 @@ class KernelsContractTest {
         assertMaxCosine(MaxCosine.compute(kernels, a, b, 4, 9), expected, a, b);
         assertMaxCosine(MaxCosine.compute(kernels, a, b, 1, 1), expected, a, b);
         assertThat(kernels.maxCosine(a, b).index()[10]).isEqualTo(7);
-        assertThat((double) kernels.maxCosine(a, b).max()[10]).isCloseTo(1.0, org.assertj.core.data.Offset.offset(COS_ABS_TOL));
+        assertThat((double) kernels.maxCosine(a, b).max()[10])
+                .isCloseTo(1.0, org.assertj.core.data.Offset.offset(COS_ABS_TOL));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("backends")
     void maxCosineTiesAndEdges(Kernels kernels) {
         // Rows whose normalized forms and dot products are exact in float: ties are exact ties.
-        FloatMatrix a = FloatMatrix.wrap(new float[] {
-            3, 0, 0, 0,
-            1, 1, 1, 1,
-            0, 0, 0, 0,
-            0, 0, -2, 0,
-        }, 4, 4);
-        FloatMatrix b = FloatMatrix.wrap(new float[] {
-            0, 0, 0, 0,
-            0, 4, 0, 0,
-            2, 0, 0, 0,
-            0.5f, 0, 0, 0,
-            2, 2, 2, 2,
-            7, 7, 7, 7,
-        }, 6, 4);
+        FloatMatrix a = FloatMatrix.wrap(
+                new float[] {
+                    3, 0, 0, 0,
+                    1, 1, 1, 1,
+                    0, 0, 0, 0,
+                    0, 0, -2, 0,
+                },
+                4,
+                4);
+        FloatMatrix b = FloatMatrix.wrap(
+                new float[] {
+                    0, 0, 0, 0, 0, 4, 0, 0, 2, 0, 0, 0, 0.5f, 0, 0, 0, 2, 2, 2, 2, 7, 7, 7, 7,
+                },
+                6,
+                4);
         for (int[] blocks : new int[][] {{MaxCosine.DEFAULT_BLOCK_A, MaxCosine.DEFAULT_BLOCK_B}, {1, 1}, {2, 4}}) {
             MaxCosine got = MaxCosine.compute(kernels, a, b, blocks[0], blocks[1]);
             assertThat(got.index()).containsExactly(2, 4, 0, 0);
@@ -646,7 +685,8 @@ class KernelsContractTest {
         assertThat(empty.max()).containsOnly(Float.NEGATIVE_INFINITY);
         assertThat(empty.index()).containsOnly(-1);
         assertThat(kernels.maxCosine(FloatMatrix.zeros(0, 4), b).max()).isEmpty();
-        assertThatThrownBy(() -> kernels.maxCosine(a, FloatMatrix.zeros(2, 3))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> kernels.maxCosine(a, FloatMatrix.zeros(2, 3)))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> MaxCosine.compute(kernels, a, b, 0, 4)).isInstanceOf(IllegalArgumentException.class);
     }
 

@@ -15,7 +15,8 @@ class KernelsProviderTest {
         assertThat(KernelsProvider.byName("auto").name()).isIn("openblas", "vector");
         assertThat(KernelsProvider.choose("vector").name()).isEqualTo("vector");
         assertThatThrownBy(() -> KernelsProvider.byName("cuda"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("auto");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("auto");
     }
 
     @Test

@@ -12,8 +12,13 @@ class LanesTest {
     @Test
     void floatSumIsTheFixedPairwiseTree() {
         SplittableRandom r = new SplittableRandom(1);
-        for (var species : new jdk.incubator.vector.VectorSpecies[] {FloatVector.SPECIES_64, FloatVector.SPECIES_128,
-                FloatVector.SPECIES_256, FloatVector.SPECIES_512, FloatVector.SPECIES_PREFERRED}) {
+        for (var species : new jdk.incubator.vector.VectorSpecies[] {
+            FloatVector.SPECIES_64,
+            FloatVector.SPECIES_128,
+            FloatVector.SPECIES_256,
+            FloatVector.SPECIES_512,
+            FloatVector.SPECIES_PREFERRED
+        }) {
             @SuppressWarnings("unchecked")
             var s = (jdk.incubator.vector.VectorSpecies<Float>) species;
             for (int trial = 0; trial < 200; trial++) {

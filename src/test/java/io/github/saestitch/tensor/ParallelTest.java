@@ -17,7 +17,8 @@ class ParallelTest {
         Parallel.forEach(chunks, threads, c -> {
             float s = 0f;
             for (int i = Parallel.chunkStart(x.length, chunks, c), end = Parallel.chunkStart(x.length, chunks, c + 1);
-                    i < end; i++) {
+                    i < end;
+                    i++) {
                 s += x[i];
             }
             partial[c] = s;
@@ -38,9 +39,11 @@ class ParallelTest {
                 x[i] = (float) (r.nextGaussian() * Math.exp(4 * r.nextGaussian())); // wide range: order matters
             }
             float one = chunkedSum(x, 1);
-            assertThat(Float.floatToRawIntBits(chunkedSum(x, 2))).as("n = %d, 2 threads", n)
+            assertThat(Float.floatToRawIntBits(chunkedSum(x, 2)))
+                    .as("n = %d, 2 threads", n)
                     .isEqualTo(Float.floatToRawIntBits(one));
-            assertThat(Float.floatToRawIntBits(chunkedSum(x, 7))).as("n = %d, 7 threads", n)
+            assertThat(Float.floatToRawIntBits(chunkedSum(x, 7)))
+                    .as("n = %d, 7 threads", n)
                     .isEqualTo(Float.floatToRawIntBits(one));
             double plain = 0;
             for (float v : x) {
@@ -110,9 +113,11 @@ class ParallelTest {
     @Test
     void aFailureInATaskIsRethrown() {
         assertThatThrownBy(() -> Parallel.forEach(64, 4, t -> {
-            if (t == 37) {
-                throw new IllegalStateException("task 37");
-            }
-        })).isInstanceOf(IllegalStateException.class).hasMessageContaining("task 37");
+                    if (t == 37) {
+                        throw new IllegalStateException("task 37");
+                    }
+                }))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("task 37");
     }
 }

@@ -23,7 +23,9 @@ class QuickselectTest {
                         continue;
                     }
                     float[] work = a.clone();
-                    assertThat(Quickselect.kthLargest(work, n, k)).as("n %d k %d", n, k).isEqualTo(sorted[n - k]);
+                    assertThat(Quickselect.kthLargest(work, n, k))
+                            .as("n %d k %d", n, k)
+                            .isEqualTo(sorted[n - k]);
                     float[] sortedWork = work.clone();
                     Arrays.sort(sortedWork);
                     assertThat(sortedWork).as("a permutation of the input").isEqualTo(sorted);

@@ -32,7 +32,8 @@ class SplitMix64Test {
                 SplitMix64 a = new SplitMix64(seed);
                 SplittableRandom b = new SplittableRandom(seed);
                 for (int i = 0; i < 200; i++) {
-                    assertThat(a.nextIntLikeSplittableRandom(bound)).as("seed %d bound %d", seed, bound)
+                    assertThat(a.nextIntLikeSplittableRandom(bound))
+                            .as("seed %d bound %d", seed, bound)
                             .isEqualTo(b.nextInt(bound));
                 }
             }
@@ -81,7 +82,8 @@ class SplitMix64Test {
         for (int i = 0; i < 100; i++) {
             assertThat(b.nextGaussian()).isEqualTo(a.nextGaussian());
         }
-        assertThat(SplitMix64.stream(42, 3).nextLong()).isNotEqualTo(SplitMix64.stream(42, 4).nextLong());
+        assertThat(SplitMix64.stream(42, 3).nextLong())
+                .isNotEqualTo(SplitMix64.stream(42, 4).nextLong());
     }
 
     @Test

@@ -13,10 +13,10 @@ class VecTest {
     static final double DOT_REL_TOL = 1e-5;
     /** One float rounding of a single product-and-sum, relative to its magnitude. */
     static final double ONE_ROUNDING_REL_TOL = 2e-7;
+
     static final int[] LENGTHS = {0, 1, 7, 15, 16, 17, 31, 33, 64, 383, 384, 385, 1000, 1031};
 
-    private record Case(int n, int ao, int bo, float[] a, float[] b, float alpha) {
-    }
+    private record Case(int n, int ao, int bo, float[] a, float[] b, float alpha) {}
 
     private static Case random(SplitMix64 r, int n) {
         int ao = r.nextInt(5);
@@ -51,12 +51,14 @@ class VecTest {
             double[] want = refDot(c.a, c.ao, c.b, c.bo, n);
             double tol = DOT_REL_TOL * want[1] + 1e-30;
             assertThat(Vec.dot(c.a, c.ao, c.b, c.bo, n)).as("dot n = %d", n).isCloseTo(want[0], within(tol));
-            assertThat((double) Vec.dotFloat(c.a, c.ao, c.b, c.bo, n)).as("dotFloat n = %d", n)
+            assertThat((double) Vec.dotFloat(c.a, c.ao, c.b, c.bo, n))
+                    .as("dotFloat n = %d", n)
                     .isCloseTo(want[0], within(tol));
             double[] sq = refDot(c.a, c.ao, c.a, c.ao, n);
             double sqTol = DOT_REL_TOL * sq[1] + 1e-30;
             assertThat(Vec.sumSquares(c.a, c.ao, n)).as("sumSquares n = %d", n).isCloseTo(sq[0], within(sqTol));
-            assertThat((double) Vec.sumSquaresFloat(c.a, c.ao, n)).as("sumSquaresFloat n = %d", n)
+            assertThat((double) Vec.sumSquaresFloat(c.a, c.ao, n))
+                    .as("sumSquaresFloat n = %d", n)
                     .isCloseTo(sq[0], within(sqTol));
         }
     }
@@ -86,7 +88,8 @@ class VecTest {
             Vec.axpyUnfusedTail(c.alpha, c.a, c.ao, yu, c.bo, n);
             for (int i = 0; i < n; i++) {
                 double mag = Math.abs((double) c.alpha * c.a[c.ao + i]) + Math.abs(c.b[c.bo + i]);
-                assertThat((double) yu[c.bo + i]).as("axpyUnfusedTail n = %d, i = %d", n, i)
+                assertThat((double) yu[c.bo + i])
+                        .as("axpyUnfusedTail n = %d, i = %d", n, i)
                         .isCloseTo(fused[c.bo + i], within(ONE_ROUNDING_REL_TOL * mag + 1e-30));
             }
 

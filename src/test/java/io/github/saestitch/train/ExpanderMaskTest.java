@@ -40,7 +40,8 @@ class ExpanderMaskTest {
     @ParameterizedTest
     @CsvSource({"10,5,0", "10,5,6"})
     void rejectsDegreesOutsideOneToD(int f, int d, int deg) {
-        assertThatThrownBy(() -> ExpanderMask.random(f, d, deg, 0)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> ExpanderMask.random(f, d, deg, 0))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("degree");
     }
 }

@@ -19,14 +19,19 @@ class FamilyTrainerTest {
 
     @Test
     void trainsEveryWidthAndWritesTheSummaries(@TempDir Path tmp) throws IOException {
-        TrainOptions base = TrainerTest.small(Architecture.RELU, 8).trainingTokens(128L * 40).build();
+        TrainOptions base = TrainerTest.small(Architecture.RELU, 8)
+                .trainingTokens(128L * 40)
+                .build();
         List<Integer> widths = List.of(8, 16, 32);
         Path out = tmp.resolve("family");
-        FamilyTrainer.FamilyResult r = new FamilyTrainer(base, widths, new ScalarKernels())
-                .train(TrainerTest.toySet(4096), out, false, null);
+        FamilyTrainer.FamilyResult r =
+                new FamilyTrainer(base, widths, new ScalarKernels()).train(TrainerTest.toySet(4096), out, false, null);
         assertThat(r.members()).extracting(FamilyTrainer.Member::width).containsExactly(8, 16, 32);
         for (FamilyTrainer.Member m : r.members()) {
-            assertThat(SaeFormats.load(m.dir().resolve(TrainResult.SAE_DIR)).sae().numLatents()).isEqualTo(m.width());
+            assertThat(SaeFormats.load(m.dir().resolve(TrainResult.SAE_DIR))
+                            .sae()
+                            .numLatents())
+                    .isEqualTo(m.width());
         }
         List<String> csv = Files.readAllLines(r.summaryCsv());
         assertThat(csv).hasSize(4);
@@ -46,13 +51,17 @@ class FamilyTrainerTest {
             assertThat(m.dir().resolve(TrainResult.PLOT_FILE)).isRegularFile();
         }
         // Resuming a finished family re-creates identical SAEs.
-        FamilyTrainer.FamilyResult again = new FamilyTrainer(base, widths, new ScalarKernels())
-                .train(TrainerTest.toySet(4096), out, true, null);
-        TrainerTest.assertSameWeights(again.members().get(2).result().sae(), r.members().get(2).result().sae());
+        FamilyTrainer.FamilyResult again =
+                new FamilyTrainer(base, widths, new ScalarKernels()).train(TrainerTest.toySet(4096), out, true, null);
+        TrainerTest.assertSameWeights(
+                again.members().get(2).result().sae(),
+                r.members().get(2).result().sae());
         assertThatThrownBy(() -> new FamilyTrainer(base, widths, new ScalarKernels())
-                .train(TrainerTest.toySet(4096), out, false, null))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("already exists");
+                        .train(TrainerTest.toySet(4096), out, false, null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("already exists");
         assertThatThrownBy(() -> new FamilyTrainer(base, List.of(8, 8), new ScalarKernels()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("distinct");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("distinct");
     }
 }

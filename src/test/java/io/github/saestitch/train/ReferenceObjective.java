@@ -20,7 +20,8 @@ final class ReferenceObjective {
     final int[] mask; // [F, decCols] or null
     final int decCols;
 
-    ReferenceObjective(Architecture arch, int d, int numLatents, int k, int auxK, double auxCoefficient, ExpanderMask m) {
+    ReferenceObjective(
+            Architecture arch, int d, int numLatents, int k, int auxK, double auxCoefficient, ExpanderMask m) {
         this.arch = arch;
         this.d = d;
         this.numLatents = numLatents;

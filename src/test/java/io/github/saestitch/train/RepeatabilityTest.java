@@ -20,7 +20,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class RepeatabilityTest {
     @ParameterizedTest
-    @EnumSource(value = Architecture.class, names = {"RELU", "TOPK", "BATCHTOPK"})
+    @EnumSource(
+            value = Architecture.class,
+            names = {"RELU", "TOPK", "BATCHTOPK"})
     void threeRunsInOneJvmAreBitIdentical(Architecture a, @TempDir Path tmp) throws IOException {
         SplittableRandom r = new SplittableRandom(11);
         int n = 8192;
@@ -30,17 +32,23 @@ class RepeatabilityTest {
             v[i] = (float) r.nextGaussian();
         }
         MatrixActivationSet acts = new MatrixActivationSet(FloatMatrix.wrap(v, n, d), "gaussian");
-        TrainOptions o = TrainOptions.builder(a, 96).k(8).batchSize(256).trainingTokens(256L * 200).evalTokens(512)
-                .seed(5).build();
+        TrainOptions o = TrainOptions.builder(a, 96)
+                .k(8)
+                .batchSize(256)
+                .trainingTokens(256L * 200)
+                .evalTokens(512)
+                .seed(5)
+                .build();
         Sae first = null;
         for (int run = 0; run < 3; run++) {
-            TrainResult res = new Trainer(o, KernelsProvider.choose("auto")).train(acts, tmp.resolve("run" + run), false,
-                    TrainListener.NONE);
+            TrainResult res = new Trainer(o, KernelsProvider.choose("auto"))
+                    .train(acts, tmp.resolve("run" + run), false, TrainListener.NONE);
             if (first == null) {
                 first = res.sae();
             } else {
                 assertThat(java.util.Arrays.hashCode(res.sae().wDec().toArray()))
-                        .as("W_dec of run %d", run).isEqualTo(java.util.Arrays.hashCode(first.wDec().toArray()));
+                        .as("W_dec of run %d", run)
+                        .isEqualTo(java.util.Arrays.hashCode(first.wDec().toArray()));
                 TrainerTest.assertSameWeights(first, res.sae());
             }
         }

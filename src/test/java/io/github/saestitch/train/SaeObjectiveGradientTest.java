@@ -98,9 +98,11 @@ class SaeObjectiveGradientTest {
                 diff += (analytic[i] - numeric[i]) * (analytic[i] - numeric[i]);
                 norm += numeric[i] * numeric[i];
             }
-            assertThat(norm).as("%s gradient of %s %s is zero: the test would prove nothing", names[a], arch, variant)
+            assertThat(norm)
+                    .as("%s gradient of %s %s is zero: the test would prove nothing", names[a], arch, variant)
                     .isGreaterThan(1e-12);
-            assertThat(Math.sqrt(diff / norm)).as("relative gradient error of %s (%s %s)", names[a], arch, variant)
+            assertThat(Math.sqrt(diff / norm))
+                    .as("relative gradient error of %s (%s %s)", names[a], arch, variant)
                     .isLessThan(REL_TOL);
             off += sizes[a];
         }

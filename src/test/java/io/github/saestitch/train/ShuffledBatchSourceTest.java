@@ -1,8 +1,8 @@
 package io.github.saestitch.train;
 
-import io.github.saestitch.activations.MatrixActivationSet;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.saestitch.activations.MatrixActivationSet;
 import io.github.saestitch.tensor.FloatMatrix;
 import java.util.Arrays;
 import org.junit.jupiter.params.ParameterizedTest;

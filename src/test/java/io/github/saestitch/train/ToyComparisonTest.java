@@ -25,8 +25,18 @@ class ToyComparisonTest {
 
     @Test
     void matryoshkaAbsorbsMuchLessThanVanillaOnTheToyModel() {
-        ToyComparison.Options o = new ToyComparison.Options(List.of(ToyComparison.Arm.VANILLA_BATCHTOPK,
-                ToyComparison.Arm.MATRYOSHKA_RANDOM, ToyComparison.Arm.VANILLA_RELU), 20, 1, 1.0, 1500, 1024, 3e-3, 0,
+        ToyComparison.Options o = new ToyComparison.Options(
+                List.of(
+                        ToyComparison.Arm.VANILLA_BATCHTOPK,
+                        ToyComparison.Arm.MATRYOSHKA_RANDOM,
+                        ToyComparison.Arm.VANILLA_RELU),
+                20,
+                1,
+                1.0,
+                1500,
+                1024,
+                3e-3,
+                0,
                 5000);
         ToyComparison.Result r = ToyComparison.run(o, KernelsProvider.choose("vector"));
         double vanilla = r.arm(ToyComparison.Arm.VANILLA_BATCHTOPK).truth().absorption();
@@ -34,10 +44,14 @@ class ToyComparisonTest {
         double matryoshka = r.arm(ToyComparison.Arm.MATRYOSHKA_RANDOM).truth().absorption();
         assertThat(vanilla).as("vanilla batchtopk absorption").isGreaterThan(VANILLA_MIN_ABSORPTION);
         assertThat(relu).as("vanilla relu absorption").isGreaterThan(VANILLA_MIN_ABSORPTION);
-        assertThat(matryoshka).as("matryoshka absorption vs batchtopk").isLessThan(vanilla - MIN_REDUCTION_VS_BATCHTOPK);
+        assertThat(matryoshka)
+                .as("matryoshka absorption vs batchtopk")
+                .isLessThan(vanilla - MIN_REDUCTION_VS_BATCHTOPK);
         assertThat(matryoshka).as("matryoshka absorption vs relu").isLessThan(relu - MIN_REDUCTION_VS_RELU);
         for (ToyComparison.ArmResult a : r.arms()) {
-            assertThat(a.truth().meanMaxCosine()).as("%s recovers the directions", a.arm()).isGreaterThan(0.75);
+            assertThat(a.truth().meanMaxCosine())
+                    .as("%s recovers the directions", a.arm())
+                    .isGreaterThan(0.75);
         }
     }
 }

@@ -15,8 +15,16 @@ class ToyComparisonWriterTest {
 
     @Test
     void writesOneRowPerArmUnderTheReportsHeader(@TempDir Path tmp) throws Exception {
-        ToyComparison.Options o = new ToyComparison.Options(List.of(ToyComparison.Arm.VANILLA_BATCHTOPK,
-                ToyComparison.Arm.VANILLA_RELU), 20, 1, 1.0, 30, 64, 3e-3, 3, 500);
+        ToyComparison.Options o = new ToyComparison.Options(
+                List.of(ToyComparison.Arm.VANILLA_BATCHTOPK, ToyComparison.Arm.VANILLA_RELU),
+                20,
+                1,
+                1.0,
+                30,
+                64,
+                3e-3,
+                3,
+                500);
         ToyComparison.Result r = ToyComparison.run(o, new ScalarKernels());
         Path file = tmp.resolve(ReportFormats.TOY_FILE);
         ToyComparisonWriter.write(r, file);

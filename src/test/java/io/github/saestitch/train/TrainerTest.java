@@ -1,11 +1,11 @@
 package io.github.saestitch.train;
 
-import io.github.saestitch.activations.MatrixActivationSet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.saestitch.activations.MatrixActivationSet;
 import io.github.saestitch.io.LoadedSae;
 import io.github.saestitch.io.SaeFormats;
 import io.github.saestitch.report.TrainingCharts;
@@ -37,16 +37,28 @@ class TrainerTest {
     }
 
     static TrainOptions.Builder small(Architecture a, int width) {
-        return TrainOptions.builder(a, width).k(2).batchSize(128).trainingTokens(128L * 60).learningRate(3e-3)
-                .l1Coefficient(1.0).initSampleTokens(1024).deadTokens(128L * 10).evalTokens(512).evalEvery(20)
-                .logEvery(5).checkpointEvery(30).thresholdCalibrationTokens(1024).expanderDegree(8).seed(11);
+        return TrainOptions.builder(a, width)
+                .k(2)
+                .batchSize(128)
+                .trainingTokens(128L * 60)
+                .learningRate(3e-3)
+                .l1Coefficient(1.0)
+                .initSampleTokens(1024)
+                .deadTokens(128L * 10)
+                .evalTokens(512)
+                .evalEvery(20)
+                .logEvery(5)
+                .checkpointEvery(30)
+                .thresholdCalibrationTokens(1024)
+                .expanderDegree(8)
+                .seed(11);
     }
 
     @ParameterizedTest
     @EnumSource(Architecture.class)
     void decoderRowsStayUnitNormWhereTheArchitectureCallsForIt(Architecture a) {
-        TrainResult r = new Trainer(small(a, 24).build(), K).trainInMemory(TOY.batchSource(), toySet(512),
-                TrainListener.NONE);
+        TrainResult r =
+                new Trainer(small(a, 24).build(), K).trainInMemory(TOY.batchSource(), toySet(512), TrainListener.NONE);
         float[] norms = new float[24];
         K.rowNorms(r.sae().wDec(), norms);
         if (a.unitNormDecoder()) {
@@ -58,7 +70,8 @@ class TrainerTest {
             for (float n : norms) {
                 maxDev = Math.max(maxDev, Math.abs(n - 1.0));
             }
-            assertThat(maxDev).as("relu's decoder rows are free (the L1 term is weighted by their norm)")
+            assertThat(maxDev)
+                    .as("relu's decoder rows are free (the L1 term is weighted by their norm)")
                     .isGreaterThan(1e-3);
         }
         assertThat(r.steps()).isEqualTo(60);
@@ -77,12 +90,16 @@ class TrainerTest {
         double factor = a == Architecture.EXPANDER ? 0.9 : 0.5;
         assertThat(last).as("training mse of %s falls", a).isLessThan(factor * first);
         if (a != Architecture.EXPANDER) {
-            assertThat(r.curve().get(r.curve().size() - 1).fvu()).as("held-out fvu of %s", a).isLessThan(0.5);
+            assertThat(r.curve().get(r.curve().size() - 1).fvu())
+                    .as("held-out fvu of %s", a)
+                    .isLessThan(0.5);
         }
     }
 
     @ParameterizedTest
-    @EnumSource(value = Architecture.class, names = {"RELU", "BATCHTOPK", "MATRYOSHKA"})
+    @EnumSource(
+            value = Architecture.class,
+            names = {"RELU", "BATCHTOPK", "MATRYOSHKA"})
     void resumeIsBitIdenticalToAnUninterruptedRun(Architecture a, @TempDir Path tmp) throws IOException {
         TrainOptions.Builder b = small(a, 16).trainingTokens(128L * 40).checkpointEvery(20);
         if (a == Architecture.MATRYOSHKA) {
@@ -102,7 +119,8 @@ class TrainerTest {
                 }
             }
         };
-        assertThatThrownBy(() -> new Trainer(o, K).train(acts, cut, false, killAt20)).isInstanceOf(SimulatedKill.class);
+        assertThatThrownBy(() -> new Trainer(o, K).train(acts, cut, false, killAt20))
+                .isInstanceOf(SimulatedKill.class);
         assertThat(Files.exists(cut.resolve(TrainResult.SAE_DIR))).isFalse();
         TrainResult resumed = new Trainer(o, K).train(acts, cut, true, TrainListener.NONE);
 
@@ -133,8 +151,14 @@ class TrainerTest {
     @Test
     void batchTopKThresholdMakesHeldOutL0CloseToK() {
         int k = 3;
-        TrainResult r = new Trainer(small(Architecture.BATCHTOPK, 32).k(k).trainingTokens(256L * 150).batchSize(256)
-                .thresholdCalibrationTokens(8192).build(), K)
+        TrainResult r = new Trainer(
+                        small(Architecture.BATCHTOPK, 32)
+                                .k(k)
+                                .trainingTokens(256L * 150)
+                                .batchSize(256)
+                                .thresholdCalibrationTokens(8192)
+                                .build(),
+                        K)
                 .trainInMemory(TOY.batchSource(), TOY.heldOut(8192).acts(), TrainListener.NONE);
         assertThat(r.sae().activation()).isInstanceOf(Activation.BatchTopK.class);
         Activation.BatchTopK bt = (Activation.BatchTopK) r.sae().activation();
@@ -160,9 +184,11 @@ class TrainerTest {
         assertThat(out.resolve(TrainResult.PLOT_FILE)).isRegularFile();
         assertThat(Files.readString(out.resolve("train_curves.svg"))).contains("training-curves");
         assertThat(png).startsWith((byte) 0x89, (byte) 'P', (byte) 'N', (byte) 'G');
-        JsonNode summary = new ObjectMapper().readTree(out.resolve(TrainResult.SUMMARY_FILE).toFile());
+        JsonNode summary = new ObjectMapper()
+                .readTree(out.resolve(TrainResult.SUMMARY_FILE).toFile());
         assertThat(summary.get("format_version").asInt()).isEqualTo(1);
-        assertThat(summary.get("final_eval").get("fvu").asDouble()).isEqualTo(r.finalEval().fvu());
+        assertThat(summary.get("final_eval").get("fvu").asDouble())
+                .isEqualTo(r.finalEval().fvu());
         // Expander: W_dec is zero outside the mask and the stored-parameter ratio is reported.
         ExpanderMask mask = ExpanderMask.random(24, ToyModel.DIM, 8, o.seed());
         FloatMatrix wDec = r.sae().wDec();
@@ -181,12 +207,16 @@ class TrainerTest {
         double dense = 2.0 * 30 * 24 + 24 + 30;
         assertThat(r.storedParameterRatio()).isEqualTo((30.0 * 24 + 24 + 30 + 8 * 24) / dense);
         assertThatThrownBy(() -> new Trainer(o, K).train(toySet(4096), out, false, TrainListener.NONE))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("already holds a training run");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("already holds a training run");
     }
 
     @Test
     void nonFiniteLossStopsCleanlyWithTheLastCheckpointIntact(@TempDir Path tmp) throws IOException {
-        TrainOptions o = small(Architecture.TOPK, 16).trainingTokens(128L * 40).checkpointEvery(10).build();
+        TrainOptions o = small(Architecture.TOPK, 16)
+                .trainingTokens(128L * 40)
+                .checkpointEvery(10)
+                .build();
         // Tokens from position 128·25 on are scaled by 1e30: the loss overflows at step 26.
         BatchSource exploding = new ScaledAfter(TOY.batchSource(), 128L * 25, 1e30f);
         Path out = tmp.resolve("run");
@@ -212,31 +242,45 @@ class TrainerTest {
         TrainOptions o = small(Architecture.TOPK, 16).build();
         BatchSource nan = new ScaledAfter(TOY.batchSource(), 128L * 3 + 5, Float.NaN);
         assertThatThrownBy(() -> new Trainer(o, K).trainInMemory(nan, null, TrainListener.NONE))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("non-finite")
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("non-finite")
                 .hasMessageContaining("stream token " + (128 * 3 + 5));
         MatrixActivationSet empty = new MatrixActivationSet(FloatMatrix.zeros(0, 30), "empty");
         assertThatThrownBy(() -> new Trainer(o, K).train(empty, tmp.resolve("e"), false, TrainListener.NONE))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("empty");
         assertThatThrownBy(() -> new Trainer(o, K).train(toySet(400), tmp.resolve("s"), false, TrainListener.NONE))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("leaves none to train on");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("leaves none to train on");
         assertThatThrownBy(() -> new Trainer(o, K).train(toySet(4096), tmp.resolve("r"), true, TrainListener.NONE))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no checkpoint");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no checkpoint");
     }
 
     @Test
     void badHyperParametersAreRejectedWithTheirValue() {
         assertThatThrownBy(() -> small(Architecture.RELU, 16).learningRate(5).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("learning rate").hasMessageContaining("5.0");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("learning rate")
+                .hasMessageContaining("5.0");
         assertThatThrownBy(() -> small(Architecture.TOPK, 16).k(17).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("k must be in [1, width = 16]");
-        assertThatThrownBy(() -> small(Architecture.RELU, 16).l1Coefficient(Double.NaN).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("l1");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("k must be in [1, width = 16]");
+        assertThatThrownBy(() ->
+                        small(Architecture.RELU, 16).l1Coefficient(Double.NaN).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("l1");
         assertThatThrownBy(() -> small(Architecture.RELU, 16).batchSize(0).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("batch size");
-        assertThatThrownBy(() -> small(Architecture.MATRYOSHKA, 16).matryoshkaPrefixes(List.of(8, 4, 16)).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("prefixes");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("batch size");
+        assertThatThrownBy(() -> small(Architecture.MATRYOSHKA, 16)
+                        .matryoshkaPrefixes(List.of(8, 4, 16))
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("prefixes");
         assertThatThrownBy(() -> small(Architecture.RELU, 16).trainingTokens(10).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least one batch");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at least one batch");
     }
 
     /** Multiplies every value from {@code from} on by {@code factor}. */

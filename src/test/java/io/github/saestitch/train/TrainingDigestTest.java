@@ -18,9 +18,9 @@ import java.util.Random;
 import java.util.stream.Collectors;
 import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Pins the exact numbers of training: a SHA-256 over the bytes a short run writes (weights, Adam
@@ -36,6 +36,7 @@ class TrainingDigestTest {
 
     /** The pinned digests, {@code "lanes kind case" → sha256}, from {@value #PINNED}. */
     static final Map<String, String> DIGESTS = pinned();
+
     static final String PINNED = "training-digests.tsv";
 
     @ParameterizedTest
@@ -45,16 +46,25 @@ class TrainingDigestTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"relu dense", "relu sparse", "topk", "topk auxk", "batchtopk auxk", "matryoshka",
-            "matryoshka auxk", "expander auxk"})
+    @ValueSource(
+            strings = {
+                "relu dense",
+                "relu sparse",
+                "topk",
+                "topk auxk",
+                "batchtopk auxk",
+                "matryoshka",
+                "matryoshka auxk",
+                "expander auxk"
+            })
     void objectiveIsBitIdenticalToThePinnedOne(String name) {
         check("objective", name, sha256(objectiveBytes(name)));
     }
 
     static void check(String kind, String name, String actual) {
         String expected = DIGESTS.get(LANES + " " + kind + " " + name);
-        Assumptions.assumeTrue(expected != null, "no digest pinned for " + LANES + " lanes: " + kind + " " + name
-                + " = " + actual);
+        Assumptions.assumeTrue(
+                expected != null, "no digest pinned for " + LANES + " lanes: " + kind + " " + name + " = " + actual);
         assertThat(actual).as("digest of %s %s (%d lanes)", kind, name, LANES).isEqualTo(expected);
     }
 
@@ -76,7 +86,10 @@ class TrainingDigestTest {
     /** The deterministic bytes of a 40-step run written to disk (everything but wall-clock times). */
     static byte[][] trainingRunBytes(String name, Path tmp) throws IOException {
         Architecture a = Architecture.parse(name.replaceAll("-.*", ""));
-        TrainOptions.Builder b = TrainerTest.small(a, 24).trainingTokens(128L * 40).checkpointEvery(25).evalEvery(15);
+        TrainOptions.Builder b = TrainerTest.small(a, 24)
+                .trainingTokens(128L * 40)
+                .checkpointEvery(25)
+                .evalEvery(15);
         if (name.equals("relu-sparse")) {
             b.numLatents(64).l1Coefficient(30).l1WarmupFraction(0);
         }
@@ -85,8 +98,8 @@ class TrainingDigestTest {
         }
         TrainOptions o = b.build();
         Path out = tmp.resolve("run");
-        TrainResult r = new Trainer(o, new ScalarKernels()).train(TrainerTest.toySet(3000), out, false,
-                TrainListener.NONE);
+        TrainResult r =
+                new Trainer(o, new ScalarKernels()).train(TrainerTest.toySet(3000), out, false, TrainListener.NONE);
         if (name.equals("relu-sparse")) {
             assertThat(r.log()).as("the sparse relu path ran").anyMatch(row -> row.l0() < 0.05 * o.numLatents());
         }
@@ -94,11 +107,22 @@ class TrainingDigestTest {
         for (String line : Files.readAllLines(out.resolve(TrainingLog.FILE))) {
             text.append(line, 0, line.lastIndexOf(',')).append('\n'); // without elapsed_s
         }
-        text.append(r.finalEval()).append('\n').append(r.curve()).append('\n').append(r.sae().activation()).append('\n');
-        text.append(r.inputScale()).append(' ').append(r.steps()).append(' ').append(r.tokens()).append('\n');
+        text.append(r.finalEval())
+                .append('\n')
+                .append(r.curve())
+                .append('\n')
+                .append(r.sae().activation())
+                .append('\n');
+        text.append(r.inputScale())
+                .append(' ')
+                .append(r.steps())
+                .append(' ')
+                .append(r.tokens())
+                .append('\n');
         text.append(Files.readString(out.resolve(TrainResult.SAE_DIR).resolve("cfg.json")));
         byte[] head = text.toString().getBytes(StandardCharsets.UTF_8);
-        byte[] state = Files.readAllBytes(out.resolve(TrainResult.CHECKPOINT_DIR).resolve(TrainingState.TENSORS));
+        byte[] state =
+                Files.readAllBytes(out.resolve(TrainResult.CHECKPOINT_DIR).resolve(TrainingState.TENSORS));
         byte[] sae = Files.readAllBytes(out.resolve(TrainResult.SAE_DIR).resolve("sae_weights.safetensors"));
         return new byte[][] {head, state, sae};
     }
@@ -127,10 +151,11 @@ class TrainingDigestTest {
         float hint = arch.usesBatchTopK() ? 0.4f : 0f;
         StringBuilder text = new StringBuilder();
         for (int rep = 0; rep < 2; rep++) { // the second call reuses the scratch buffers
-            SaeObjective.Stats st = obj.compute(p, x, arch == Architecture.RELU ? 0.3f : 0f, dead, prefixes, hint, g,
-                    fired);
+            SaeObjective.Stats st =
+                    obj.compute(p, x, arch == Architecture.RELU ? 0.3f : 0f, dead, prefixes, hint, g, fired);
             text.append(st).append('\n');
-            text.append(g.arrays().stream().map(TrainingDigestTest::bits).collect(Collectors.joining("|"))).append('\n');
+            text.append(g.arrays().stream().map(TrainingDigestTest::bits).collect(Collectors.joining("|")))
+                    .append('\n');
             for (boolean v : fired) {
                 text.append(v ? '1' : '0');
             }
