@@ -5,6 +5,7 @@ import io.github.saestitch.tensor.Kernels;
 import io.github.saestitch.tensor.MaxCosine;
 import io.github.saestitch.tensor.OpenBlasKernels;
 import io.github.saestitch.tensor.ScalarKernels;
+import io.github.saestitch.tensor.SplitMix64;
 import io.github.saestitch.tensor.VectorKernels;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -16,7 +17,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -152,7 +152,7 @@ public final class KernelBenchmark {
                 Runtime.getRuntime().availableProcessors(),
                 options.warmup(),
                 options.reps()));
-        SplittableRandom rnd = new SplittableRandom(options.seed());
+        SplitMix64 rnd = new SplitMix64(options.seed());
         List<Result> results = new ArrayList<>();
         int[][] gemms = {{TOKENS, D_IN, LATENTS}, {TOKENS, LATENTS, D_IN}};
         for (int[] s : gemms) {
@@ -273,7 +273,7 @@ public final class KernelBenchmark {
         return new double[] {ms[ms.length / 2], ms[0]};
     }
 
-    private static FloatMatrix random(SplittableRandom rnd, int rows, int cols) {
+    private static FloatMatrix random(SplitMix64 rnd, int rows, int cols) {
         FloatMatrix m = FloatMatrix.zeros(rows, cols);
         float[] v = m.heapArrayOrNull();
         for (int i = 0; i < v.length; i++) {
@@ -283,12 +283,12 @@ public final class KernelBenchmark {
     }
 
     /** Largest |C − A·B| / Σ|a||b| over sampled entries, the dot products in double. */
-    private static double gemmError(FloatMatrix a, FloatMatrix b, FloatMatrix c, SplittableRandom rnd) {
+    private static double gemmError(FloatMatrix a, FloatMatrix b, FloatMatrix c, SplitMix64 rnd) {
         float[] av = a.heapArrayOrNull(), bv = b.heapArrayOrNull();
         int k = a.cols(), n = b.cols();
         double worst = 0;
         for (int s = 0; s < CHECK_SAMPLES; s++) {
-            int i = rnd.nextInt(a.rows()), j = rnd.nextInt(n);
+            int i = rnd.nextIntLikeSplittableRandom(a.rows()), j = rnd.nextIntLikeSplittableRandom(n);
             double dot = 0, mag = 0;
             for (int p = 0; p < k; p++) {
                 double t = (double) av[i * k + p] * bv[p * n + j];
@@ -301,10 +301,10 @@ public final class KernelBenchmark {
     }
 
     /** Largest |max − brute-force max| over sampled rows of A. */
-    private static double cosError(FloatMatrix a, FloatMatrix b, MaxCosine got, SplittableRandom rnd) {
+    private static double cosError(FloatMatrix a, FloatMatrix b, MaxCosine got, SplitMix64 rnd) {
         double worst = 0;
         for (int s = 0; s < COS_CHECK_ROWS; s++) {
-            int i = rnd.nextInt(a.rows());
+            int i = rnd.nextIntLikeSplittableRandom(a.rows());
             float[] x = a.row(i);
             double nx = 0;
             for (float v : x) {

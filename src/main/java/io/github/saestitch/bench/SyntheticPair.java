@@ -187,6 +187,10 @@ public record SyntheticPair(Sae small, Sae large, FloatMatrix x) {
         }
     }
 
+    /**
+     * {@link SplittableRandom}'s own (ziggurat) Gaussians, not {@code tensor.SplitMix64}'s Box–Muller: the
+     * pair's data are part of the benchmark's and the tests' fixtures, and this keeps them as they were.
+     */
     private static double gaussian(SplittableRandom rnd) {
         return rnd.nextGaussian();
     }
