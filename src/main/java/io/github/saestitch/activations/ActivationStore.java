@@ -19,9 +19,9 @@ import java.util.List;
  * manifest). Every shard file is memory-mapped: blocks inside one float32 shard are zero-copy views, and a
  * store larger than memory streams through the page cache (mmap, don't copy).
  *
- * <p>Three ways to read: ordered blocks ({@link #block}, the {@link ActivationSet} contract, for
- * evaluation); seeded shuffled batches ({@link #shuffled}, for training); and single tokens with their
- * text ({@link #context}, for the explorer). Thread-safety: the mapped data may be read from several
+ * <p>Two ways to read: ordered blocks ({@link #block}, the {@link ActivationSet} contract, for evaluation,
+ * and for training through {@code train.ShuffledBatchSource}, which shuffles blocks of them); and single
+ * tokens with their text ({@link #context}, for the explorer). Thread-safety: the mapped data may be read from several
  * threads; {@link #block} results spanning shards and {@link #context} are not shared between callers.
  */
 public final class ActivationStore implements ActivationSet {

@@ -106,6 +106,7 @@ final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        overwrite.requireNewOutput(out); // before the passes, not after them
         LoadedSae s = Inputs.sae(small);
         LoadedSae l = Inputs.sae(large);
         CompareOptions options =

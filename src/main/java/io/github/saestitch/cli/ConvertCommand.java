@@ -40,6 +40,7 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        overwrite.requireNewOutput(out);
         SaeFormat format = SaeFormat.byId(to);
         if (!format.writable()) {
             throw new BadInputException("cannot write format '" + to + "'; choose saelens or sparsify");

@@ -115,6 +115,12 @@ final class InfoCommand implements Callable<Integer> {
                     .put("latents", m.model().countFrom(s))
                     .put("original", s < m.origins().size() ? m.origins().get(s) : "");
         }
+        if ("stitch".equals(m.builtBy())) { // the keys a stitched composite had before the shared manifest
+            o.put("kept_small", m.model().countFrom(0));
+            o.put("added_large", m.model().countFrom(1));
+            o.put("small_source", m.origins().size() > 0 ? m.origins().get(0) : "");
+            o.put("large_source", m.origins().size() > 1 ? m.origins().get(1) : "");
+        }
         if (json.print(o)) {
             return 0;
         }

@@ -97,8 +97,10 @@ final class StitchCommand implements Callable<Integer> {
                         tmp);
             } else {
                 SaeFormats.save(model.standardSae().orElseThrow(), tmp, SaeFormat.SAELENS, true);
-                StitchManifest.of(model, small.toString(), large.toString()).write(tmp);
             }
+            // The plan (threshold, kept / added / removed latents, swapped groups) beside either kind;
+            // a composite loads from composite.json, which takes precedence over this file.
+            StitchManifest.of(model, small.toString(), large.toString()).write(tmp);
         });
         System.out.printf("wrote %s: %s%n", out, model.description());
         System.out.printf(

@@ -8,5 +8,10 @@
  * {@link io.github.saestitch.sae.Autoencoder}: a standard SAE, or a composite multi-source model (a
  * stitched hybrid or a Frankenstein with a topk source, {@link io.github.saestitch.sae.MultiSourceRunner},
  * loaded from {@code io.CompositeManifest}). It reports progress through a callback and never prints.
+ *
+ * <p>{@link io.github.saestitch.eval.TopActivations} and {@link io.github.saestitch.eval.TopContexts}
+ * find each latent's top-activating tokens and decode their text from a store, in one pass for any
+ * number of SAEs; {@link io.github.saestitch.eval.PairContexts} is what {@code compare --contexts}
+ * writes for a pair ({@code contexts.jsonl}, {@code contexts_small.jsonl}).
  */
 package io.github.saestitch.eval;

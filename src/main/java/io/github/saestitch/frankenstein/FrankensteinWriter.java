@@ -1,6 +1,5 @@
 package io.github.saestitch.frankenstein;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.saestitch.io.AtomicOutput;
@@ -60,8 +59,6 @@ public final class FrankensteinWriter {
     public static final String LATENTS_HEADER =
             "format_version,latent,source,source_width,source_latent,stage,max_cos,delta_mse";
     public static final String SUMMARY_FILE = "summary.json";
-
-    private static final ObjectMapper JSON = Json.MAPPER;
 
     private FrankensteinWriter() {}
 

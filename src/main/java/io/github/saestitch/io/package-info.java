@@ -14,8 +14,18 @@
  * keys and tensor names to the {@link io.github.saestitch.sae.Sae} model in one class per format, and
  * keeping config keys it does not interpret in {@code SaeMetadata.extraConfig} so they survive a save.
  *
- * <p>Every writer goes through {@link io.github.saestitch.io.AtomicOutput}: files and directories
- * appear complete or not at all. Every content problem is a
+ * <p>{@link io.github.saestitch.io.CompositeManifest} reads and writes the one composite format (a
+ * multi-source model with its own decoder: a stitched pair with a topk source, or a Frankenstein), and
+ * still loads the two earlier manifests ({@code stitch.json} with {@code small/} and {@code large/},
+ * {@code frankenstein.json}). The project's small shared file helpers live here too: {@link
+ * io.github.saestitch.io.Json} (the one Jackson mapper; safetensors and {@code cfg.json} keep their own
+ * strict ones), {@link io.github.saestitch.io.CsvWriter} (the one CSV number convention), {@link
+ * io.github.saestitch.io.LatentContexts} (top contexts per latent, JSON lines) and {@link
+ * io.github.saestitch.io.InputFingerprint} (the SHA-256 of a stage's inputs).
+ *
+ * <p>Every output is published through {@link io.github.saestitch.io.AtomicOutput}: files and
+ * directories appear complete or not at all ({@code CsvWriter} and {@code CompositeManifest} write
+ * into the temporary that their callers' {@code AtomicOutput} call hands them). Every content problem is a
  * {@link io.github.saestitch.io.FileFormatException} (for SAE directories its subclass
  * {@link io.github.saestitch.io.SaeFormatException}) whose message starts with the file's path.
  */

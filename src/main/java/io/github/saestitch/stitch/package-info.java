@@ -12,7 +12,11 @@
  * S's residual and the two SAEs' sparse codes determine every Δmse exactly, so no hybrid is ever run
  * ({@link io.github.saestitch.stitch.ComparePass}); similarities are computed in tiles, never as an
  * F_L × F_S matrix. {@link io.github.saestitch.stitch.CompareWriter} writes {@code latents.csv},
- * {@code groups.csv}, {@code interpolation.csv} and {@code summary.json} atomically.
+ * {@code groups.csv}, {@code interpolation.csv} and {@code summary.json} atomically (with whatever
+ * else the caller adds to the same directory, e.g. {@code compare --contexts}'s top contexts). The
+ * Δmse formulas themselves are in {@link io.github.saestitch.sae.ErrorChange}; the pass's sums are an
+ * immutable {@code ComparePass.Sums} whose {@code merge} combines shards in a
+ * fixed order.
  *
  * <p><b>Stitch.</b> {@link io.github.saestitch.stitch.Stitcher} turns a
  * {@link io.github.saestitch.stitch.StitchPlan} (from {@link io.github.saestitch.stitch.StitchOptions}

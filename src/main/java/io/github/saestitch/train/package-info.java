@@ -4,9 +4,12 @@
  *
  * <p><b>Entry points.</b> {@link io.github.saestitch.train.Trainer} trains one SAE from
  * {@link io.github.saestitch.train.TrainOptions} (a record with a doc line per field and documented
- * defaults) and writes an output directory (SAELens v6 SAE, training-log CSV, PNG of the curves,
- * JSON summary, checkpoint); {@link io.github.saestitch.train.FamilyTrainer} trains one SAE per width
- * on the same data and writes a family summary (CSV, JSON, PNG). Progress goes to a
+ * defaults) and writes an output directory (SAELens v6 SAE, training-log CSV, JSON summary,
+ * checkpoint); {@link io.github.saestitch.train.FamilyTrainer} trains one SAE per width on the same
+ * data and writes a family summary (CSV, JSON). The package does not draw: the charts of those files
+ * ({@code train_curves.png}, {@code family.png}, and SVGs) are drawn from them by
+ * {@code report.TrainingCharts}, which the {@code train}, {@code train-family} and {@code demo} commands
+ * call. {@link io.github.saestitch.train.ToyComparisonWriter} writes the toy comparison's CSV. Progress goes to a
  * {@link io.github.saestitch.train.TrainListener} with live mse and l0; results come back as
  * {@link io.github.saestitch.train.TrainResult}. The package never prints and never
  * exits.

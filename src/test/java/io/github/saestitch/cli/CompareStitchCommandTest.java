@@ -142,6 +142,31 @@ class CompareStitchCommandTest {
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).containsIgnoringCase("composite");
         assertThat(CliRunner.run("info", hybrid.toString()).out()).contains("composite");
+        // info --json keeps the keys a stitched composite had before the shared manifest, and the plan
+        // is recorded beside the composite.
+        JsonNode info =
+                JSON.readTree(CliRunner.run("info", hybrid.toString(), "--json").out());
+        assertThat(info.get("built_by").asText()).isEqualTo("stitch");
+        assertThat(info.get("kept_small").asInt() + info.get("added_large").asInt())
+                .isEqualTo(info.get("d_sae").asInt());
+        assertThat(info.get("large_source").asText()).isEqualTo(tl.toString());
+        assertThat(JSON.readTree(hybrid.resolve("stitch.json").toFile())
+                        .get("threshold")
+                        .asDouble())
+                .isEqualTo(0.7);
+        // An existing OUT is refused before any work, with nothing changed.
+        r = CliRunner.run(
+                "compare",
+                "--small",
+                ts.toString(),
+                "--large",
+                tl.toString(),
+                "--acts",
+                x.toString(),
+                "--out",
+                hybrid.toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("already exists");
         r = CliRunner.run("eval", hybrid.toString(), "--acts", x.toString(), "--json");
         assertThat(r.exitCode()).as(r.err()).isZero();
         double mse = predicted.get("mse").asDouble();
