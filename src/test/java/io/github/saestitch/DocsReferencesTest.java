@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The repository cites only what a cloner has: the public works and {@code docs/definitions.md}. Project-internal
- * planning files (a mission file, a design file, numbered seed documents) are not in the repository, so no source, script, test or
+ * planning files (a mission file, a design file, numbered seed documents) are not in the repository, so no source,
+ * script, test or
  * document may point at them, and every cited {@code docs/definitions.md#…} anchor must name a heading that exists.
  */
 class DocsReferencesTest {
@@ -71,7 +72,10 @@ class DocsReferencesTest {
                 anchors("### Folding b_dec into the bias\ntext\n## max_cos and nearest\n### Adding a latent\n"));
     }
 
-    /** The anchors GitHub gives the Markdown headings of {@code markdown}: lower case, punctuation dropped, spaces to '-'. */
+    /**
+     * The anchors GitHub gives the Markdown headings of {@code markdown}: lower case, punctuation dropped, spaces to
+     * '-'.
+     */
     static Set<String> anchors(String markdown) {
         Set<String> out = new TreeSet<>();
         for (String line : markdown.split("\n")) {

@@ -44,7 +44,8 @@ public final class ActivationExtractor {
      * @param options  what to extract and where to
      * @param listener progress callbacks, on this thread; an exception thrown there stops the run cleanly
      * @return what the run did
-     * @throws ActivationsException for bad input (unknown hook, missing or empty corpus, a store written with other settings, ...)
+     * @throws ActivationsException for bad input (unknown hook, missing or empty corpus, a store written with other
+     *                              settings, ...)
      */
     public static ExtractionSummary extract(ExtractionOptions options, ExtractionListener listener) {
         long t0 = System.nanoTime();

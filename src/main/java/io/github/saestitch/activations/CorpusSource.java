@@ -26,7 +26,9 @@ public sealed interface CorpusSource permits CorpusSource.Brown, CorpusSource.Te
         }
     }
 
-    /** A {@code .txt} file (one document) or a folder searched recursively for {@code .txt} files (one document each). */
+    /**
+     * A {@code .txt} file (one document) or a folder searched recursively for {@code .txt} files (one document each).
+     */
     record TextFiles(Path path) implements CorpusSource {
         public TextFiles {
             Objects.requireNonNull(path, "path");

@@ -9,15 +9,20 @@ import java.util.Objects;
  * @param model                the transformer (default {@link TransformerModel#MINILM_L6})
  * @param hook                 where to read the residual stream (default: output of block 3)
  * @param corpus               the text (default: the Brown corpus in {@link CorpusSource#defaultCacheDir()})
- * @param out                  the store directory; an existing store there is continued if it was written with the same settings
+ * @param out                  the store directory; an existing store there is continued if it was written with the same
+ *                             settings
  * @param maxTokens            tokens to store; {@code <= 0} means the whole corpus (default 1,000,000)
- * @param contextLength        tokens per model input window including {@code [CLS]} and {@code [SEP]} (default 128; 3..512)
+ * @param contextLength        tokens per model input window including {@code [CLS]} and {@code [SEP]} (default 128;
+ *                             3..512)
  * @param batchSize            windows per model call (default 8)
- * @param shardTokens          tokens per shard file set (default 65,536: ~100 MB of float32 at d = 384, ~8 s of work at the measured rate)
+ * @param shardTokens          tokens per shard file set (default 65,536: ~100 MB of float32 at d = 384, ~8 s of work at
+ *                             the measured rate)
  * @param dtype                on-disk dtype of the activations (default float32)
- * @param includeSpecialTokens store the {@code [CLS]}/{@code [SEP]} rows too (default false: they are outliers that distort SAEs)
+ * @param includeSpecialTokens store the {@code [CLS]}/{@code [SEP]} rows too (default false: they are outliers that
+ *                             distort SAEs)
  * @param seed                 seed of the document order (default 0)
- * @param shuffleDocuments     visit documents in a seeded random order, so a token budget samples every genre (default true)
+ * @param shuffleDocuments     visit documents in a seeded random order, so a token budget samples every genre (default
+ *                             true)
  * @param threads              ONNX Runtime intra-op threads (default: available processors)
  */
 public record ExtractionOptions(

@@ -73,7 +73,9 @@ public final class OnnxTransformer implements AutoCloseable {
         return create(model, OnnxGraph.withOutputs(onnx, outs, prune), outs, tensorOf, threads);
     }
 
-    /** The model exactly as shipped: its only output is {@code last_hidden_state} (the last block's {@code resid_post}). */
+    /**
+     * The model exactly as shipped: its only output is {@code last_hidden_state} (the last block's {@code resid_post}).
+     */
     public static OnnxTransformer openUnmodified(TransformerModel model, byte[] onnx, int threads) {
         OnnxGraph graph = OnnxGraph.parse(onnx);
         HookPoint last = HookPoint.residPost(model.numLayers() - 1);

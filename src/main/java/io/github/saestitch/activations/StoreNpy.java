@@ -21,7 +21,8 @@ import java.util.Objects;
  * <p>Import: activations from elsewhere ({@code [tokens, d]} or {@code [batch, seq, d]}, any float dtype the
  * reader takes) into a new store, with or without token ids (an integer {@code .npy}, int8 to int64 signed or
  * unsigned, any rank flattened in C order like {@code [batch, seq]}; or a 1-D float array of integral
- * values, {@code <f2} refused since it cannot hold ids above 2,048 exactly: see {@code io.NpyInts}). Imported stores have no corpus, so their
+ * values, {@code <f2} refused since it cannot hold ids above 2,048 exactly: see {@code io.NpyInts}). Imported stores
+ * have no corpus, so their
  * document ids and positions are {@code -1}; with token ids and a model named, {@link ActivationStore#context}
  * decodes the neighbouring tokens. Import is resumable like extraction (it writes through the same
  * shard-at-a-time writer), and refuses to mix into a store of other data.
@@ -74,7 +75,8 @@ public final class StoreNpy {
      * @param activations  the {@code .npy} of activations {@code [tokens, d]} (or {@code [batch, seq, d]})
      * @param tokenIds     a 1-D {@code .npy} of the token ids, one per row, or {@code null}
      * @param model        the model whose tokenizer the ids belong to (for decoding contexts), or {@code null}
-     * @param hookName     where the activations were read, for the manifest (free text, e.g. {@code blocks.6.hook_resid_post}), or {@code null}
+     * @param hookName     where the activations were read, for the manifest (free text, e.g.
+     *                     {@code blocks.6.hook_resid_post}), or {@code null}
      * @param out          the store directory to create (or continue)
      * @param dtype        the store's dtype
      * @param shardTokens  tokens per shard
@@ -107,7 +109,8 @@ public final class StoreNpy {
      * Imports a {@code .npy} into a new store (or continues an interrupted import of the same file).
      *
      * @return the store's manifest
-     * @throws ActivationsException if a file is unreadable, the token ids do not match the activations, or {@code out} holds other data
+     * @throws ActivationsException if a file is unreadable, the token ids do not match the activations, or {@code out}
+     *                              holds other data
      */
     public static StoreManifest importNpy(ImportOptions o) {
         Path actsPath = o.activations().toAbsolutePath().normalize();

@@ -15,7 +15,10 @@ import java.util.stream.Collectors;
  * time. All three are post-LayerNorm BERT encoders with WordPiece vocabularies of 30,522 tokens.
  */
 public enum TransformerModel {
-    /** sentence-transformers/all-MiniLM-L6-v2: 6 layers, d = 384. The default: fastest (~8,500 tokens/s on 2 cores, measured with bench extraction). */
+    /**
+     * sentence-transformers/all-MiniLM-L6-v2: 6 layers, d = 384. The default: fastest (~8,500 tokens/s on 2 cores,
+     * measured with bench extraction).
+     */
     MINILM_L6(
             "minilm-l6",
             List.of("all-minilm-l6-v2", "minilm"),

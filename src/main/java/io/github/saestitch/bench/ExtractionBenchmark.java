@@ -114,7 +114,8 @@ public final class ExtractionBenchmark {
      * @param overheadRatio             median of {@code extraction / raw} of the same graph the extractor runs
      * @param rawTokensPerCpuSecond        median raw tokens per process CPU-second
      * @param extractionTokensPerCpuSecond median extraction tokens per process CPU-second
-     * @param cpuRatio                     median of {@code extraction / raw} per CPU-second (of the same graph the extractor runs)
+     * @param cpuRatio                     median of {@code extraction / raw} per CPU-second (of the same graph the
+     *                                     extractor runs)
      * @param rawRuns                   each raw measurement, tokens/s
      * @param extractionRuns            each extraction measurement, tokens/s
      */
@@ -210,7 +211,9 @@ public final class ExtractionBenchmark {
         return new Timing((System.nanoTime() - start) / 1e9, cpuSeconds() - cpu0);
     }
 
-    /** One full extraction into a temporary store, timed from its start callback (after model loading) to its return. */
+    /**
+     * One full extraction into a temporary store, timed from its start callback (after model loading) to its return.
+     */
     private static Timing extractOnce(Options o) {
         Path dir;
         try {

@@ -26,7 +26,8 @@ import java.util.SplittableRandom;
  * 40% are single features of L (noisy copies: one child each), 40% are merged sibling pairs
  * {@code normalize(g_a + g_b)} (two children at cosine ≈ 0.87: a split), 20% are directions L does
  * not have; L's features covered by neither are novel (≈ 40% of L, close to the post's 657 of 1536).
- * The decoder-cosine structure, l0 (≈ 40 for both at 40 active features) and the sparse code statistics are therefore like
+ * The decoder-cosine structure, l0 (≈ 40 for both at 40 active features) and the sparse code statistics are therefore
+ * like
  * those of trained SAEs, which is what the cost of a compare depends on.
  *
  * @param small S

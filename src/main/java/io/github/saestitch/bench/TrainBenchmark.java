@@ -24,7 +24,8 @@ import java.util.Locale;
  * plus for relu the dense decoder forward and its weight gradient, {@code 2·B·F·d} each. The
  * GEMM-bound time is that count divided by the sgemm rate measured here on the encoder's own shape
  * ({@code [B, d] · [F, d]ᵀ}), before, between and after the architectures, taking the best: on a
- * machine shared with other work the best rate is the machine's, so the fractions are conservative. {@code fraction} = GEMM-bound time / measured time per step: 1.0 means
+ * machine shared with other work the best rate is the machine's, so the fractions are conservative. {@code fraction} =
+ * GEMM-bound time / measured time per step: 1.0 means
  * the step runs at the speed of its GEMMs alone. The top-k architectures compute dW_enc sparsely
  * (O(nnz·d) instead of a GEMM), and relu switches to the sparse path once fewer than 5% of its
  * entries are active, so a fraction above 1 is possible and means that the sparse path beat the

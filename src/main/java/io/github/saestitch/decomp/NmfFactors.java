@@ -75,7 +75,10 @@ public final class NmfFactors {
         return out;
     }
 
-    /** Row indices (tokens) of the {@code perFactor} largest positive {@code W[:, k]}, largest first (ties: lower token). */
+    /**
+     * Row indices (tokens) of the {@code perFactor} largest positive {@code W[:, k]}, largest first (ties: lower
+     * token).
+     */
     public static int[] topTokens(NmfResult r, int k, int perFactor) {
         return topIndices(r.w(), r.tokens(), r.factors(), k, perFactor);
     }

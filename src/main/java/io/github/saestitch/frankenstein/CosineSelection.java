@@ -28,7 +28,10 @@ import java.util.Objects;
 public final class CosineSelection {
     private CosineSelection() {}
 
-    /** The cosine Frankenstein of {@code family} at threshold {@code tau}; stage s holds the latents added from member s. */
+    /**
+     * The cosine Frankenstein of {@code family} at threshold {@code tau}; stage s holds the latents added from member
+     * s.
+     */
     public static Selection select(Family family, Kernels kernels, double tau) {
         Objects.requireNonNull(family, "family");
         Objects.requireNonNull(kernels, "kernels");

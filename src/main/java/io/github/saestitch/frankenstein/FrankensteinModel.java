@@ -12,7 +12,8 @@ import java.util.Objects;
 /**
  * A Frankenstein SAE: the latents of a {@link Selection} of a {@link Family}, each computing exactly
  * the activation it has inside its own source SAE, decoded by one decoder {@code W_dec [F, d]},
- * {@code b_dec [d]} (initially the sources' decoder rows and the smallest SAE's b_dec, docs/definitions.md#adding-a-latent:
+ * {@code b_dec [d]} (initially the sources' decoder rows and the smallest SAE's b_dec,
+ * docs/definitions.md#adding-a-latent:
  * S keeps its own b_dec; a decoder refit replaces both). It is a {@link MultiSourceSae} whose
  * sources are the family members it uses ({@link #multiSource}), with the family and selection beside it.
  *

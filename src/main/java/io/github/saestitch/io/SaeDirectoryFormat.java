@@ -24,7 +24,9 @@ interface SaeDirectoryFormat {
         }
     }
 
-    /** The layout this probe shows, if it is one of this family's; null otherwise. Must not throw on foreign layouts. */
+    /**
+     * The layout this probe shows, if it is one of this family's; null otherwise. Must not throw on foreign layouts.
+     */
     SaeFormat detect(Probe probe) throws IOException;
 
     /** Loads the SAE of a probe {@link #detect} accepted (or the user forced {@code format} on). */

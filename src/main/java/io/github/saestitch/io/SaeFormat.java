@@ -7,7 +7,9 @@ import java.util.stream.Collectors;
 public enum SaeFormat {
     /** SAELens 6.x: {@code cfg.json} with a nested {@code metadata} object, {@code sae_weights.safetensors}. */
     SAELENS("saelens", "SAELens v6 (cfg.json + sae_weights.safetensors)", true),
-    /** SAELens before 6.0: flat {@code cfg.json} ({@code hook_point}/{@code hook_name}, {@code activation_fn_str}...). */
+    /**
+     * SAELens before 6.0: flat {@code cfg.json} ({@code hook_point}/{@code hook_name}, {@code activation_fn_str}...).
+     */
     SAELENS_LEGACY("saelens-legacy", "SAELens before 6.0 (flat cfg.json + sae_weights.safetensors)", false),
     /** EleutherAI sparsify: {@code cfg.json} + {@code sae.safetensors} with {@code encoder.weight} [F, d]. */
     SPARSIFY("sparsify", "EleutherAI sparsify (cfg.json + sae.safetensors)", true),

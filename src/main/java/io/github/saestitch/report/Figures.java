@@ -558,7 +558,10 @@ final class Figures {
 
     // ---- Frankenstein and toy comparison ----
 
-    /** Stitched (Frankenstein, greedy, refit) SAEs against the originals: mse against the number of latents and against l0. */
+    /**
+     * Stitched (Frankenstein, greedy, refit) SAEs against the originals: mse against the number of latents and against
+     * l0.
+     */
     static Chart frankenstein(FrankensteinTable t, String id) {
         List<Layer> byWidth = new ArrayList<>();
         List<Layer> byL0 = new ArrayList<>();

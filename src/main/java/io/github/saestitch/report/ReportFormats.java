@@ -14,7 +14,9 @@ import io.github.saestitch.train.ToyComparisonWriter;
 public final class ReportFormats {
     /** Version of the files below. */
     public static final int VERSION = ToyComparisonWriter.FORMAT_VERSION;
-    /** Frankenstein SAEs and the original SAEs, one row per model (its header: {@link FrankensteinWriter#TABLE_HEADER}). */
+    /**
+     * Frankenstein SAEs and the original SAEs, one row per model (its header: {@link FrankensteinWriter#TABLE_HEADER}).
+     */
     public static final String FRANKENSTEIN_FILE = FrankensteinWriter.TABLE_FILE;
     /** The toy-model absorption comparison, one row per arm (written by {@link ToyComparisonWriter}). */
     public static final String TOY_FILE = ToyComparisonWriter.FILE;

@@ -28,7 +28,8 @@
  * file works from disk, offline, and a headless browser sees no request. The explorer links pairs that
  * share an SAE into the feature-splitting tree (parent in the next smaller SAE, children in the next
  * wider), opens every SAE of a chain (the smallest one through its pair's {@code contexts_small.jsonl}),
- * labels every latent with its top context's token, and searches the embedded contexts by token. {@code BrowserReportTest} loads a report in
+ * labels every latent with its top context's token, and searches the embedded contexts by token.
+ * {@code BrowserReportTest} loads a report in
  * headless Chromium ({@code browser-test/check-report.mjs}) and clicks through all of it.
  */
 package io.github.saestitch.report;

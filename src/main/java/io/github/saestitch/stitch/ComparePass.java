@@ -38,7 +38,8 @@ import java.util.stream.IntStream;
  * Each per-token change is {@link ErrorChange#ofLatent} (one latent) or {@link ErrorChange#ofResidualShift}
  * (several members of a group on one token), the one definition shared with the Frankenstein's greedy
  * selection. These hold because no hybrid changes any latent's activation: S's latents keep S's encoder and
- * moved latents keep L's (docs/definitions.md#adding-a-latent). The pass also gives both SAEs' own mse, fvu (variance by the
+ * moved latents keep L's (docs/definitions.md#adding-a-latent). The pass also gives both SAEs' own mse, fvu (variance
+ * by the
  * same stable merge as {@code eval.Evaluator}), latent frequencies, and the activation sums and
  * co-activation sums for the correlation ({@link Coactivation}).
  *

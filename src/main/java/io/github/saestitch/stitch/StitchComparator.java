@@ -152,7 +152,9 @@ public final class StitchComparator {
         return partial.withTimings(timings);
     }
 
-    /** Throws {@link IllegalArgumentException} with a message for the user when S, L and the set do not fit together. */
+    /**
+     * Throws {@link IllegalArgumentException} with a message for the user when S, L and the set do not fit together.
+     */
     static void validate(Sae small, Sae large, ActivationSet acts) {
         if (small.dIn() != large.dIn()) {
             throw new IllegalArgumentException("the small SAE has d_in = " + small.dIn()

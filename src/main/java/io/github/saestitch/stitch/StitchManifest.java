@@ -79,7 +79,10 @@ public record StitchManifest(String kind, String description, String smallSource
         Files.writeString(dir.resolve(FILE_NAME), JSON.writeValueAsString(root) + "\n", StandardCharsets.UTF_8);
     }
 
-    /** Reads {@code dir}/{@value #FILE_NAME}; a missing key or a newer format version is an {@link IllegalArgumentException}. */
+    /**
+     * Reads {@code dir}/{@value #FILE_NAME}; a missing key or a newer format version is an
+     * {@link IllegalArgumentException}.
+     */
     public static StitchManifest read(Path dir) throws IOException {
         Path file = dir.resolve(FILE_NAME);
         JsonNode root = JSON.readTree(Files.readString(file, StandardCharsets.UTF_8));

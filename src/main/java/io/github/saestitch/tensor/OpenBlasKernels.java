@@ -19,7 +19,8 @@ import java.util.Map;
  * dependencies) to its cache and loads it; the symbols are then looked up by path and bound as FFM
  * downcalls with {@link Linker.Option#critical(boolean) critical(true)}, which lets heap
  * {@code float[]} segments (whole arrays and row-slice views) be passed without copying; native and
- * memory-mapped segments are passed as they are. We measured ~300 GFLOP/s (on a 2-core Sapphire Rapids machine) this way against
+ * memory-mapped segments are passed as they are. We measured ~300 GFLOP/s (on a 2-core Sapphire Rapids machine) this
+ * way against
  * 158 GFLOP/s through JavaCPP's {@code float[]} overloads, which copy.
  *
  * <p>A critical call does not reach a safepoint until it returns, so a garbage collection requested
@@ -76,7 +77,9 @@ public final class OpenBlasKernels implements Kernels {
         return "openblas";
     }
 
-    /** The library's build description, e.g. {@code OpenBLAS 0.3.31 DYNAMIC_ARCH NO_AFFINITY Cooperlake MAX_THREADS=64}. */
+    /**
+     * The library's build description, e.g. {@code OpenBLAS 0.3.31 DYNAMIC_ARCH NO_AFFINITY Cooperlake MAX_THREADS=64}.
+     */
     public String config() {
         return nat.config;
     }

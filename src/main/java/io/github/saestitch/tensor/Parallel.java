@@ -45,7 +45,9 @@ public final class Parallel {
         return (int) Math.max(1, Math.min(Math.min(MAX_CHUNKS, n), work / MIN_CHUNK_WORK));
     }
 
-    /** Start of chunk {@code c} of {@code chunks} equal chunks of {@code [0, n)}; chunk c is [start(c), start(c + 1)). */
+    /**
+     * Start of chunk {@code c} of {@code chunks} equal chunks of {@code [0, n)}; chunk c is [start(c), start(c + 1)).
+     */
     public static int chunkStart(int n, int chunks, int c) {
         return (int) ((long) n * c / chunks);
     }

@@ -42,7 +42,9 @@ public final class Quickselect {
         return a[target];
     }
 
-    /** The {@code kth} smallest (0-based) of {@code a[0, n)}, reordering {@code a}: {@link #kthLargest} of rank n − kth. */
+    /**
+     * The {@code kth} smallest (0-based) of {@code a[0, n)}, reordering {@code a}: {@link #kthLargest} of rank n − kth.
+     */
     public static float kthSmallest(float[] a, int n, int kth) {
         return kthLargest(a, n, n - kth);
     }

@@ -42,7 +42,9 @@ final class TrainingInit {
         return s;
     }
 
-    /** {@code s = sqrt(d / mean‖x‖²)} of the sample (1 without normalisation); rejects non-finite or all-zero samples. */
+    /**
+     * {@code s = sqrt(d / mean‖x‖²)} of the sample (1 without normalisation); rejects non-finite or all-zero samples.
+     */
     private static float inputScale(TrainOptions options, BatchSource source, float[] x, int n, int d) {
         double sumSq = 0;
         for (int i = 0; i < x.length; i++) {

@@ -15,7 +15,10 @@ final class SyntheticStore {
         return (float) new SplittableRandom(seed * 1_000_003L + row * 7919L + k).nextGaussian();
     }
 
-    /** A store of {@code n} tokens of width {@code d}; token {@code i} has id {@code 1000 + i % 500} and document {@code i / 37}. */
+    /**
+     * A store of {@code n} tokens of width {@code d}; token {@code i} has id {@code 1000 + i % 500} and document
+     * {@code i / 37}.
+     */
     static Path write(Path dir, long n, int d, int shardTokens, StoreDtype dtype, long seed) throws Exception {
         int docs = (int) (n / 37 + 1);
         Corpus corpus = new Corpus() {

@@ -13,7 +13,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A smoke test of the benchmark's plumbing on a few hundred tokens (not a timing: timings belong in the bench command, never in tests). */
+/**
+ * A smoke test of the benchmark's plumbing on a few hundred tokens (not a timing: timings belong in the bench command,
+ * never in tests).
+ */
 class ExtractionBenchmarkTest {
 
     @Test

@@ -12,7 +12,9 @@ import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
-/** The NMF analysis functions ({@link NmfFactors}, {@link NmfGenres}, {@link NmfAnalysis}) against direct references. */
+/**
+ * The NMF analysis functions ({@link NmfFactors}, {@link NmfGenres}, {@link NmfAnalysis}) against direct references.
+ */
 class NmfAnalysisTest {
     static final NmfOptions OPTIONS = new NmfOptions(1, 1, 0, 0, NmfOptions.Algorithm.HALS);
 
