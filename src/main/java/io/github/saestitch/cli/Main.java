@@ -61,6 +61,7 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler(Main::handle);
+        cl.setExecutionStrategy(NumericOptions::execute);
         return cl;
     }
 
