@@ -49,4 +49,9 @@ public final class ActivationRange implements ActivationSet {
     public String describe() {
         return "tokens [" + first + ", " + (first + n) + ") of " + set.describe();
     }
+
+    @Override
+    public ActivationOrigin origin() {
+        return set.origin();
+    }
 }

@@ -24,6 +24,14 @@ public interface ActivationSet extends AutoCloseable {
     /** Where the set comes from, for messages (e.g. the file path). */
     String describe();
 
+    /**
+     * The model, hook and inputs the activations were read from, as far as the set records them (an
+     * activation store's manifest); null when it records nothing (a {@code .npy} file, a matrix).
+     */
+    default ActivationOrigin origin() {
+        return null;
+    }
+
     @Override
     default void close() {}
 }

@@ -154,6 +154,12 @@ public final class ActivationStore implements ActivationSet {
         return manifest;
     }
 
+    /** What the manifest records of the model, hook and inputs ({@link ActivationOrigin#of}). */
+    @Override
+    public ActivationOrigin origin() {
+        return ActivationOrigin.of(manifest);
+    }
+
     /** The store directory (absolute). */
     public Path dir() {
         return dir;

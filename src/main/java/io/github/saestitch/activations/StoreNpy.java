@@ -198,7 +198,7 @@ public final class StoreNpy {
                 model,
                 -1,
                 "unknown",
-                o.hookName() == null ? "unknown" : o.hookName(),
+                o.hookName() == null ? ActivationOrigin.UNKNOWN_HOOK : o.hookName(),
                 null,
                 o.dtype().id(),
                 acts.dIn(),
@@ -206,7 +206,8 @@ public final class StoreNpy {
                 acts.numTokens(),
                 false,
                 tok,
-                new StoreManifest.CorpusInfo("npy", actsPath.toString(), fingerprint, 0),
+                new StoreManifest.CorpusInfo(
+                        ActivationOrigin.IMPORTED_CORPUS_KIND, actsPath.toString(), fingerprint, 0),
                 0,
                 false,
                 0,

@@ -1,5 +1,6 @@
 package io.github.saestitch.cli;
 
+import io.github.saestitch.activations.ActivationOrigin;
 import io.github.saestitch.activations.ActivationSet;
 import io.github.saestitch.activations.ActivationSets;
 import io.github.saestitch.io.CompositeManifest;
@@ -108,6 +109,11 @@ final class Inputs {
         @Override
         public String describe() {
             return inner.describe() + " (first " + n + " tokens)";
+        }
+
+        @Override
+        public ActivationOrigin origin() {
+            return inner.origin();
         }
 
         @Override

@@ -1,5 +1,6 @@
 package io.github.saestitch.train;
 
+import io.github.saestitch.activations.ActivationOrigin;
 import io.github.saestitch.tensor.FloatMatrix;
 
 /**
@@ -30,6 +31,14 @@ public interface BatchSource extends AutoCloseable {
 
     /** Where the tokens come from, for messages and logs. */
     String describe();
+
+    /**
+     * The model, hook and inputs the tokens were read from, when the source records them (an activation
+     * store's); null otherwise. The trained SAE's {@code cfg.json} metadata is filled from it.
+     */
+    default ActivationOrigin origin() {
+        return null;
+    }
 
     @Override
     default void close() {}

@@ -66,7 +66,7 @@ final class PeriodicLog {
     /** The current SAE (with BatchTopK's running threshold) on the held-out set. */
     private EvalPoint evaluate(int step) {
         EvalResult er = new Evaluator(run.kernels())
-                .evaluate(SaeExport.toSae(run.options(), state, state.thresholdEma), run.heldOut());
+                .evaluate(SaeExport.toSae(run.options(), state, state.thresholdEma, null), run.heldOut());
         return new EvalPoint(step, state.tokens, er.mse(), er.fvu(), er.l0(), er.dead());
     }
 }

@@ -1,5 +1,6 @@
 package io.github.saestitch.train;
 
+import io.github.saestitch.activations.ActivationOrigin;
 import io.github.saestitch.sae.Activation;
 import io.github.saestitch.sae.Sae;
 import io.github.saestitch.tensor.FloatMatrix;
@@ -10,13 +11,20 @@ import java.util.Map;
 /**
  * The trained parameters as the SAE users load: raw units ({@code W_enc = rowsᵀ}, {@code b_enc/s},
  * dense {@code W_dec}, {@code b_dec/s}, {@code θ/s}; see the package doc), the architecture's
- * activation, and the run's facts under {@code metadata.saestitch_training} of {@code cfg.json}.
+ * activation, the run's facts under {@code metadata.saestitch_training} of {@code cfg.json}, and, when the
+ * tokens came from an activation store ({@link ActivationOrigin}), the SAELens metadata that attaches the
+ * SAE to its model: {@code model_name}, {@code hook_name}, {@code hook_head_index} (null: a whole-stream hook),
+ * {@code prepend_bos}, {@code exclude_special_tokens}, {@code context_size}, {@code dataset_path}, each
+ * written only when the store records it.
  */
 final class SaeExport {
     private SaeExport() {}
 
-    /** The SAE of {@code state}'s parameters; {@code thetaNormalised} is BatchTopK's threshold in normalised units. */
-    static Sae toSae(TrainOptions options, TrainingState state, float thetaNormalised) {
+    /**
+     * The SAE of {@code state}'s parameters; {@code thetaNormalised} is BatchTopK's threshold in normalised
+     * units; {@code origin} (may be null) fills the SAELens metadata.
+     */
+    static Sae toSae(TrainOptions options, TrainingState state, float thetaNormalised, ActivationOrigin origin) {
         SaeParams p = state.params;
         int d = p.dIn;
         int F = p.numLatents;
@@ -45,6 +53,9 @@ final class SaeExport {
             case BATCHTOPK, MATRYOSHKA -> new Activation.BatchTopK(options.k(), Math.max(0f, thetaNormalised / s));
         };
         Map<String, Object> meta = new LinkedHashMap<>();
+        if (origin != null) {
+            meta.putAll(saeLensMetadata(origin));
+        }
         meta.put("saestitch_training", trainingMetadata(options, state));
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("metadata", meta);
@@ -55,7 +66,38 @@ final class SaeExport {
                 bEnc,
                 FloatMatrix.wrap(wDec, F, d),
                 bDec,
-                new Sae.SaeMetadata("", "", extra));
+                new Sae.SaeMetadata(
+                        origin == null ? "" : origin.hookName(), origin == null ? "" : origin.modelName(), extra));
+    }
+
+    /**
+     * The SAELens {@code metadata} keys (besides {@code model_name} and {@code hook_name}, which the SAE's
+     * {@link Sae.SaeMetadata} carries) that {@code origin} knows, in the order of SAELens's
+     * {@code SAEMetadata}. {@code prepend_bos}: whether the model's input began with its BOS token, here
+     * {@code [CLS]}; {@code exclude_special_tokens}: the token ids whose activations were left out of
+     * training ({@code false}: none); {@code context_size}: tokens per model input; {@code dataset_path}: the
+     * text fed to the model.
+     */
+    private static Map<String, Object> saeLensMetadata(ActivationOrigin origin) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (origin.hookName() != null) {
+            m.put("hook_head_index", null); // our hooks are whole residual-stream sites, never one head
+        }
+        if (origin.windowsStartWithCls() != null) {
+            m.put("prepend_bos", origin.windowsStartWithCls());
+        }
+        if (origin.excludedTokenIds() != null) {
+            m.put(
+                    "exclude_special_tokens",
+                    origin.excludedTokenIds().isEmpty() ? Boolean.FALSE : origin.excludedTokenIds());
+        }
+        if (origin.contextLength() > 0) {
+            m.put("context_size", origin.contextLength());
+        }
+        if (origin.corpus() != null) {
+            m.put("dataset_path", origin.corpus());
+        }
+        return m;
     }
 
     /** The run's facts saved with the SAE. */

@@ -1,5 +1,6 @@
 package io.github.saestitch.train;
 
+import io.github.saestitch.activations.ActivationOrigin;
 import io.github.saestitch.activations.ActivationSet;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.SplitMix64;
@@ -141,6 +142,12 @@ public final class ShuffledBatchSource implements BatchSource {
     public String describe() {
         return "shuffled batches (seed " + seed + ") over tokens [" + first + ", " + (first + n) + ") of "
                 + set.describe();
+    }
+
+    /** The set's origin: shuffling changes the order, not where the tokens come from. */
+    @Override
+    public ActivationOrigin origin() {
+        return set.origin();
     }
 
     private void advanceWindow() {

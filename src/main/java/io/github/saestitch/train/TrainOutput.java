@@ -27,7 +27,7 @@ final class TrainOutput {
         if (options.architecture().usesBatchTopK()) {
             theta = ThresholdCalibration.calibrate(run, state, objective);
         }
-        Sae sae = SaeExport.toSae(options, state, theta);
+        Sae sae = SaeExport.toSae(options, state, theta, run.source().origin());
         EvalResult finalEval = run.heldOut() == null ? null : new Evaluator(run.kernels()).evaluate(sae, run.heldOut());
         double ratio = SaeExport.storedParameterRatio(options, state.params);
         Path outDir = run.outDir();

@@ -19,7 +19,9 @@
  * {@link io.github.saestitch.activations.ActivationSet} (a {@code .npy}, an activation store)
  * block-wise with a seed; {@link io.github.saestitch.train.ToyModel} is Nabeshima's (2024) synthetic tree of
  * parent/child features, with {@link io.github.saestitch.train.ToyMetrics} (recovery and absorption)
- * and {@link io.github.saestitch.train.ToyComparison} (vanilla against Matryoshka).
+ * and {@link io.github.saestitch.train.ToyComparison} (vanilla against Matryoshka). A source's
+ * {@link io.github.saestitch.activations.ActivationOrigin} (an activation store's model, hook, window length,
+ * corpus and special tokens; null for a {@code .npy}) becomes the saved SAE's SAELens metadata.
  *
  * <p><b>Architectures and losses</b> ({@link io.github.saestitch.train.Architecture}): relu with the
  * decoder-norm-weighted L1 penalty (the stitching post's setup), TopK with AuxK (Gao et al. 2024), BatchTopK with

@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.saestitch.io.LoadedSae;
 import io.github.saestitch.io.Npy;
+import io.github.saestitch.io.SaeFormats;
 import io.github.saestitch.tensor.FloatMatrix;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,6 +71,12 @@ class TrainCommandTest {
         JsonNode res = JSON.readTree(r.out());
         assertThat(res.get("fvu").asDouble()).isBetween(0.0, 1.0);
         assertThat(out.resolve("sae/cfg.json")).exists();
+        // A .npy names no model nor hook: the metadata is only the layout version, two empty names and the run.
+        JsonNode meta = JSON.readTree(out.resolve("sae/cfg.json").toFile()).get("metadata");
+        assertThat(fieldNames(meta))
+                .containsExactly("sae_lens_version", "model_name", "hook_name", "saestitch_training");
+        assertThat(meta.get("model_name").textValue()).isEmpty();
+        assertThat(meta.get("hook_name").textValue()).isEmpty();
         assertThat(Files.readAllLines(out.resolve("train_log.csv")).get(0)).contains("step", "mse", "l0");
         r = CliRunner.run("eval", out.toString(), "--acts", x.toString(), "--json");
         assertThat(r.exitCode()).as(r.err()).isZero();
@@ -106,6 +116,117 @@ class TrainCommandTest {
                                 tmp.resolve("cmp").toString())
                         .exitCode())
                 .isZero();
+    }
+
+    private static List<String> fieldNames(JsonNode n) {
+        List<String> names = new ArrayList<>();
+        n.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
+    /**
+     * Trained on an activation store, {@code train} and {@code train-family} write the SAELens metadata the
+     * store's manifest records (model, hook, window length, corpus, [CLS] first, [CLS]/[SEP] rows left out),
+     * and a load → save of the SAE keeps it byte for byte.
+     */
+    @Test
+    void trainingOnAStoreWritesItsModelAndHookIntoCfgJson(@TempDir Path tmp) throws IOException {
+        Path text = tmp.resolve("t.txt");
+        Files.writeString(text, "The quick brown fox jumps over the lazy dog. ".repeat(80));
+        Path store = tmp.resolve("store");
+        CliRunner r = CliRunner.run(
+                "activations",
+                "--corpus",
+                text.toString(),
+                "--tokens",
+                "900",
+                "--context",
+                "32",
+                "--layer",
+                "3",
+                "--out",
+                store.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode manifest = JSON.readTree(store.resolve("manifest.json").toFile());
+        assertThat(manifest.get("special_tokens").booleanValue()).isFalse();
+
+        Path run = tmp.resolve("run");
+        r = CliRunner.run(
+                "train",
+                "--arch",
+                "topk",
+                "--k",
+                "4",
+                "--width",
+                "16",
+                "--acts",
+                store.toString(),
+                "--tokens",
+                "2000",
+                "--batch",
+                "128",
+                "--eval-tokens",
+                "100",
+                "--out",
+                run.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        Path fam = tmp.resolve("fam");
+        r = CliRunner.run(
+                "train-family",
+                "--widths",
+                "8,16",
+                "--acts",
+                store.toString(),
+                "--tokens",
+                "1000",
+                "--batch",
+                "128",
+                "--eval-tokens",
+                "100",
+                "--out",
+                fam.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+
+        for (Path sae : List.of(run.resolve("sae"), fam.resolve("width-8/sae"), fam.resolve("width-16/sae"))) {
+            JsonNode meta = JSON.readTree(sae.resolve("cfg.json").toFile()).get("metadata");
+            assertThat(fieldNames(meta))
+                    .as(sae.toString())
+                    .containsExactly(
+                            "sae_lens_version",
+                            "model_name",
+                            "hook_name",
+                            "hook_head_index",
+                            "prepend_bos",
+                            "exclude_special_tokens",
+                            "context_size",
+                            "dataset_path",
+                            "saestitch_training");
+            assertThat(meta.get("model_name").textValue())
+                    .isEqualTo(manifest.get("model").get("hf_name").textValue())
+                    .isEqualTo("sentence-transformers/all-MiniLM-L6-v2");
+            assertThat(meta.get("hook_name").textValue())
+                    .isEqualTo(manifest.get("hook_name").textValue())
+                    .isEqualTo("blocks.3.hook_resid_post");
+            assertThat(meta.get("hook_head_index").isNull()).isTrue();
+            assertThat(meta.get("prepend_bos").booleanValue()).isTrue();
+            assertThat(meta.get("exclude_special_tokens"))
+                    .isEqualTo(JSON.createArrayNode()
+                            .add(manifest.get("tokenizer").get("cls_id").intValue())
+                            .add(manifest.get("tokenizer").get("sep_id").intValue()));
+            assertThat(meta.get("context_size").intValue())
+                    .isEqualTo(manifest.get("context_length").intValue())
+                    .isEqualTo(32);
+            assertThat(meta.get("dataset_path").textValue())
+                    .isEqualTo(manifest.get("corpus").get("source").textValue());
+        }
+
+        // load → save keeps every field, in place and byte for byte.
+        LoadedSae loaded = SaeFormats.load(run.resolve("sae"));
+        assertThat(loaded.sae().metadata().hookName()).isEqualTo("blocks.3.hook_resid_post");
+        assertThat(loaded.sae().metadata().modelName()).isEqualTo("sentence-transformers/all-MiniLM-L6-v2");
+        Path saved = tmp.resolve("saved");
+        SaeFormats.save(loaded.sae(), saved);
+        assertThat(saved.resolve("cfg.json")).hasSameBinaryContentAs(run.resolve("sae/cfg.json"));
     }
 
     @Test

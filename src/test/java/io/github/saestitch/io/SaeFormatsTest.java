@@ -336,6 +336,55 @@ class SaeFormatsTest {
         }
     }
 
+    /**
+     * The SAELens metadata a run trained on an activation store carries (hook head index null, a list of
+     * excluded token ids, ...) is written in the SAE's order after the layout version and the two names,
+     * comes back on load, and a second save writes the same bytes.
+     */
+    @Test
+    void storeMetadataSurvivesSaveLoadSave() throws IOException {
+        Map<String, Object> meta = new java.util.LinkedHashMap<>();
+        meta.put("hook_head_index", null);
+        meta.put("prepend_bos", true);
+        meta.put("exclude_special_tokens", List.of(101, 102));
+        meta.put("context_size", 32);
+        meta.put("dataset_path", "/data/corpus.txt");
+        meta.put("saestitch_training", Map.of("format_version", 1));
+        Sae sae = SaeFormats.load(Fixtures.path("sae/saelens_v6_relu"))
+                .sae()
+                .withMetadata(new Sae.SaeMetadata(
+                        "blocks.3.hook_resid_post",
+                        "sentence-transformers/all-MiniLM-L6-v2",
+                        Map.of("metadata", meta)));
+        Path out = tmp.resolve("first");
+        SaeFormats.save(sae, out);
+        JsonNode written = new com.fasterxml.jackson.databind.json.JsonMapper()
+                .readTree(out.resolve("cfg.json").toFile())
+                .get("metadata");
+        List<String> keys = new ArrayList<>();
+        written.fieldNames().forEachRemaining(keys::add);
+        assertThat(keys)
+                .containsExactly(
+                        "sae_lens_version",
+                        "model_name",
+                        "hook_name",
+                        "hook_head_index",
+                        "prepend_bos",
+                        "exclude_special_tokens",
+                        "context_size",
+                        "dataset_path",
+                        "saestitch_training");
+        assertThat(written.get("hook_head_index").isNull()).isTrue();
+        assertThat(written.get("exclude_special_tokens").toString()).isEqualTo("[101,102]");
+
+        Sae back = SaeFormats.load(out).sae();
+        assertThat(back.metadata()).isEqualTo(sae.metadata());
+        Path again = tmp.resolve("again");
+        SaeFormats.save(back, again);
+        assertThat(Files.readAllBytes(again.resolve("cfg.json")))
+                .isEqualTo(Files.readAllBytes(out.resolve("cfg.json")));
+    }
+
     @Test
     void savingRefusesToReplaceADirectoryUnlessAsked() throws IOException {
         Sae sae = SaeFormats.load(Fixtures.path("sae/saelens_v6_relu")).sae();
