@@ -353,7 +353,11 @@ final class FigureLayout {
             hi = a.max();
         }
         if (!(hi > lo)) {
-            // A single value: widen around it so it sits in the middle.
+            // A single value: widen around it so it sits in the middle; all zeros on an axis that
+            // includes zero (no dead latents, say) sit at the bottom of [0, 1], never around a negative half.
+            if (a.includeZero() && lo == 0 && !a.log()) {
+                return new double[] {0, 1};
+            }
             if (a.log()) {
                 lo = lo / 2;
                 hi = hi * 2;

@@ -130,6 +130,13 @@ class ChartTest {
         double[] d = FigureLayout.domain(one, true);
         assertThat((d[0] + d[1]) / 2).isCloseTo(3, within(1e-12));
         assertThat(d[1]).isGreaterThan(d[0]);
+        // all zeros on an axis that includes zero (no dead latents): [0, 1], no negative half
+        Plot zeros = new Plot(
+                "",
+                Axis.linear("x"),
+                Axis.linear("dead").withZero(),
+                List.of(new Points("a", "#000000", new double[] {1, 2}, new double[] {0, 0}, 2, 1)));
+        assertThat(FigureLayout.domain(zeros, false)).containsExactly(0, 1);
         // a rule counts towards its axis (τ stays visible even if all points are below it)
         Plot rule = new Plot(
                 "",
