@@ -42,7 +42,9 @@ import picocli.CommandLine.Command;
         footer = {
             "",
             "Run 'saestitch COMMAND --help' for a command's options. Exit codes: 0 ok, 1 internal error, "
-                    + "2 bad input."
+                    + "2 bad input.",
+            "Numeric options take finite numbers >= 0 (seeds may be negative); 0 means 'all' only where an "
+                    + "option says so."
         })
 public final class Main implements Runnable {
     /** Exit code for bad input: malformed files, shape mismatches, NaNs, missing inputs. */

@@ -6,8 +6,8 @@ import java.util.Arrays;
 
 /**
  * The selections that turn {@code relu(pre)} into sparse codes: all positives (relu), BatchTopK's k·B
- * largest of a batch, AuxK's largest among dead latents, and the deterministic quickselect beneath
- * them. Every tie is resolved in row-major order, so codes never depend on scheduling.
+ * largest of a batch, and AuxK's largest among dead latents, each resting on the deterministic
+ * {@code tensor.Quickselect}. Every tie is resolved in row-major order, so codes never depend on scheduling.
  */
 final class LatentSelection {
     private LatentSelection() {}
