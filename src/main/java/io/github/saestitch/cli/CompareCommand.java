@@ -12,6 +12,7 @@ import io.github.saestitch.stitch.CompareResult;
 import io.github.saestitch.stitch.CompareWriter;
 import io.github.saestitch.stitch.Contingency;
 import io.github.saestitch.stitch.StitchComparator;
+import io.github.saestitch.tensor.SparseRows;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -89,8 +90,8 @@ final class CompareCommand implements Callable<Integer> {
             description = {
                 "Also write the top-activating contexts (" + TopContexts.PER_LATENT + " per latent, text decoded "
                         + "from the store) and firing frequency of every latent of L (OUT/contexts.jsonl) and of S "
-                        + "(OUT/contexts_small.jsonl), which 'report' shows in its latent explorer. One more pass over the "
-                        + "tokens, encoding them with both SAEs. Default: on when ACTS is an activation store with token ids "
+                        + "(OUT/contexts_small.jsonl), which 'report' shows in its latent explorer. Collected from the "
+                        + "compare's own encoding (no second pass); only the top tokens' text is decoded. Default: on when ACTS is an activation store with token ids "
                         + "(one that 'saestitch activations' extracted); off for a .npy file, which has no text."
             })
     Boolean contexts;
@@ -118,7 +119,10 @@ final class CompareCommand implements Callable<Integer> {
         PairContexts ctx;
         long t0 = System.nanoTime();
         try (ActivationSet set = Inputs.acts(acts, 0)) {
-            boolean withContexts = withContexts(set);
+            // The contexts come from the compare pass's own codes: no second encoding of the set.
+            PairContexts.Collector collector = withContexts(set)
+                    ? new PairContexts.Collector(s.sae().numLatents(), l.sae().numLatents())
+                    : null;
             CliProgress[] bar = new CliProgress[1];
             try {
                 r = new StitchComparator(kernels.kernels())
@@ -144,13 +148,20 @@ final class CompareCommand implements Callable<Integer> {
                                     bar[0].stepTo(done);
                                 }
                             }
+
+                            @Override
+                            public void codes(long firstToken, SparseRows smallCodes, SparseRows largeCodes) {
+                                if (collector != null) {
+                                    collector.add(firstToken, smallCodes, largeCodes);
+                                }
+                            }
                         });
             } finally {
                 if (bar[0] != null) {
                     bar[0].close();
                 }
             }
-            ctx = withContexts ? contexts(s, l, (ActivationStore) set, r.tokens()) : null;
+            ctx = collector == null ? null : contexts(collector, (ActivationStore) set);
         }
         CompareWriter.write(r, out, overwrite.on, ctx == null ? dir -> {} : ctx::writeInto);
         double secs = (System.nanoTime() - t0) / 1e9;
@@ -197,10 +208,10 @@ final class CompareCommand implements Callable<Integer> {
         return contexts == null ? decodable : contexts;
     }
 
-    /** The top contexts of both SAEs' latents over the compared tokens. */
-    private PairContexts contexts(LoadedSae s, LoadedSae l, ActivationStore store, long compared) {
-        try (CliProgress bar = new CliProgress("contexts", compared, "tok")) {
-            return PairContexts.compute(s.sae(), l.sae(), store, compared, kernels.kernels(), bar::stepTo);
+    /** The collected top contexts of both SAEs' latents, their text decoded from the store. */
+    private PairContexts contexts(PairContexts.Collector collector, ActivationStore store) {
+        try {
+            return collector.finish(store);
         } catch (ActivationsException e) {
             throw new BadInputException("cannot decode the top contexts from " + acts + ": " + e.getMessage()
                     + " (--no-contexts compares without them)");

@@ -18,10 +18,12 @@ import io.github.saestitch.report.ReportResult;
 import io.github.saestitch.report.TrainingCharts;
 import io.github.saestitch.sae.Sae;
 import io.github.saestitch.stitch.CompareOptions;
+import io.github.saestitch.stitch.CompareProgress;
 import io.github.saestitch.stitch.CompareResult;
 import io.github.saestitch.stitch.CompareWriter;
 import io.github.saestitch.stitch.StitchComparator;
 import io.github.saestitch.tensor.Kernels;
+import io.github.saestitch.tensor.SparseRows;
 import io.github.saestitch.train.Architecture;
 import io.github.saestitch.train.FamilyTrainer;
 import io.github.saestitch.train.ToyComparison;
@@ -163,10 +165,22 @@ record DemoStages(DemoPlan plan, Kernels kernels, DemoConsole console) {
         CompareResult r;
         PairContexts ctx;
         try (ActivationStore store = ActivationStore.open(plan.acts())) {
+            // The contexts come from the compare pass's own codes: no second encoding of the tokens.
+            PairContexts.Collector collector =
+                    new PairContexts.Collector(smallContexts ? small.numLatents() : 0, large.numLatents());
             r = new StitchComparator(kernels)
-                    .compare(small, large, store, CompareOptions.defaults().withMaxTokens(plan.compareTokens()));
-            ctx = PairContexts.compute(
-                    smallContexts ? small : null, large, store, plan.compareTokens(), kernels, done -> {});
+                    .compare(
+                            small,
+                            large,
+                            store,
+                            CompareOptions.defaults().withMaxTokens(plan.compareTokens()),
+                            new CompareProgress() {
+                                @Override
+                                public void codes(long firstToken, SparseRows smallCodes, SparseRows largeCodes) {
+                                    collector.add(firstToken, smallCodes, largeCodes);
+                                }
+                            });
+            ctx = collector.finish(store);
         }
         CompareWriter.write(r, cmp, true, ctx::writeInto);
         fingerprint.stamp(stamp);

@@ -6,6 +6,7 @@ import io.github.saestitch.sae.Autoencoder;
 import io.github.saestitch.sae.Sae;
 import io.github.saestitch.sae.SaeRunner;
 import io.github.saestitch.tensor.Kernels;
+import io.github.saestitch.tensor.SparseRows;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,6 +41,37 @@ public record PairContexts(LatentContexts.Entries small, LatentContexts.Entries 
         List<LatentContexts.Entries> e =
                 TopContexts.compute(saes, store, maxTokens, TopContexts.decodedFrom(store), progress);
         return new PairContexts(small == null ? null : e.get(0), large == null ? null : e.get(e.size() - 1));
+    }
+
+    /**
+     * Collects both SAEs' top contexts from codes another pass computed (a compare's streaming pass,
+     * through {@code CompareProgress.codes}), so the set is not encoded a second time. Feed it every
+     * token from 0 in order, then {@link #finish}.
+     */
+    public static final class Collector {
+        private final TopActivations.Accumulator small; // null: not wanted
+        private final TopActivations.Accumulator large;
+
+        /** A collector for a pair of {@code smallLatents} (0: not wanted) and {@code largeLatents} latents. */
+        public Collector(int smallLatents, int largeLatents) {
+            small = smallLatents > 0 ? new TopActivations.Accumulator(smallLatents, TopContexts.PER_LATENT) : null;
+            large = new TopActivations.Accumulator(largeLatents, TopContexts.PER_LATENT);
+        }
+
+        /** Adds the codes of tokens {@code firstToken, firstToken + 1, …} (one row each). */
+        public void add(long firstToken, SparseRows smallCodes, SparseRows largeCodes) {
+            if (small != null) {
+                small.add(smallCodes, firstToken);
+            }
+            large.add(largeCodes, firstToken);
+        }
+
+        /** The contexts, decoded from {@code store}. */
+        public PairContexts finish(ActivationStore store) {
+            TopContexts.ContextOf ctx = TopContexts.decodedFrom(store);
+            return new PairContexts(
+                    small == null ? null : TopContexts.entries(small, ctx), TopContexts.entries(large, ctx));
+        }
     }
 
     /** Writes the sides that were computed into the compare output directory {@code dir}. */

@@ -75,7 +75,7 @@ public final class TopContexts {
         return out;
     }
 
-    private static LatentContexts.Entries entries(TopActivations.Accumulator acc, ContextOf ctx) {
+    static LatentContexts.Entries entries(TopActivations.Accumulator acc, ContextOf ctx) {
         List<List<TopActivations.Entry>> top = acc.entries();
         Map<Integer, List<LatentContext>> contexts = new TreeMap<>();
         Map<Integer, Double> freq = new TreeMap<>();

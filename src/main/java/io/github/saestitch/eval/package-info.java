@@ -12,6 +12,6 @@
  * <p>{@link io.github.saestitch.eval.TopActivations} and {@link io.github.saestitch.eval.TopContexts}
  * find each latent's top-activating tokens and decode their text from a store, in one pass for any
  * number of SAEs; {@link io.github.saestitch.eval.PairContexts} is what {@code compare --contexts}
- * writes for a pair ({@code contexts.jsonl}, {@code contexts_small.jsonl}).
+ * writes for a pair (its {@code Collector} takes the codes of the compare's own pass) ({@code contexts.jsonl}, {@code contexts_small.jsonl}).
  */
 package io.github.saestitch.eval;

@@ -372,6 +372,7 @@ final class ComparePass {
             SparseRows codesLarge = runLarge.encode(x);
             long t2 = System.nanoTime();
             if (main) {
+                progress.codes(start, codesSmall, codesLarge);
                 int nn = n;
                 Parallel.forEach(
                         chunks,

@@ -1,5 +1,7 @@
 package io.github.saestitch.stitch;
 
+import io.github.saestitch.tensor.SparseRows;
+
 /**
  * Receives progress from {@link StitchComparator#compare}; the library never prints. Methods are called
  * on the thread that runs the compare. All have empty defaults: implement what you show.
@@ -28,4 +30,12 @@ public interface CompareProgress {
 
     /** Within a pass: {@code done} of {@code total} tokens are processed (called after each block). */
     default void tokens(long done, long total) {}
+
+    /**
+     * The streaming pass encoded the tokens {@code firstToken, firstToken + 1, …}: S's and L's sparse
+     * codes, one row per token (called once per block, in token order, before {@link #tokens}). Lets a
+     * caller collect per-latent statistics, such as the top contexts, from the pass's own encoding instead
+     * of encoding the set again. The codes are only valid during the call.
+     */
+    default void codes(long firstToken, SparseRows small, SparseRows large) {}
 }
