@@ -41,8 +41,13 @@ public final class StoreNpy {
 
     /** Writes every token of {@code set} to {@code npy} as float32 {@code [tokens, d]}, atomically, in blocks. */
     public static void exportActivations(ActivationSet set, Path npy) {
+        exportActivations(set, npy, true);
+    }
+
+    /** {@link #exportActivations(ActivationSet, Path)}, replacing an existing file only when {@code replace}. */
+    public static void exportActivations(ActivationSet set, Path npy, boolean replace) {
         int block = Math.max(1, (1 << 22) / Math.max(1, set.dIn())); // ~16 MB of float32 per block
-        try (NpyWriter w = NpyWriter.open(npy, set.dIn())) {
+        try (NpyWriter w = NpyWriter.open(npy, set.dIn(), replace)) {
             for (long start = 0; start < set.numTokens(); start += block) {
                 int n = (int) Math.min(block, set.numTokens() - start);
                 w.append(set.block(start, n));
@@ -55,6 +60,11 @@ public final class StoreNpy {
 
     /** Writes the store's token ids to {@code npy} as a 1-D int32 array ({@code <i4}), atomically. */
     public static void exportTokenIds(ActivationStore store, Path npy) {
+        exportTokenIds(store, npy, true);
+    }
+
+    /** {@link #exportTokenIds(ActivationStore, Path)}, replacing an existing file only when {@code replace}. */
+    public static void exportTokenIds(ActivationStore store, Path npy, boolean replace) {
         if (!store.hasTokenIds()) {
             throw new ActivationsException(store.dir(), "the store holds no token ids to export");
         }
@@ -63,7 +73,7 @@ public final class StoreNpy {
                     store.dir(), store.numTokens() + " token ids do not fit one .npy written in one piece");
         }
         try {
-            NpyInts.write(npy, store.tokenIds(0, (int) store.numTokens()));
+            NpyInts.write(npy, store.tokenIds(0, (int) store.numTokens()), replace);
         } catch (IOException e) {
             throw new ActivationsException(npy, "cannot write the token ids", e);
         }

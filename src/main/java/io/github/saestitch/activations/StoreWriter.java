@@ -3,13 +3,13 @@ package io.github.saestitch.activations;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.github.saestitch.io.AtomicOutput;
+import io.github.saestitch.io.OutputLock;
+import io.github.saestitch.io.OutputLockedException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,15 +27,14 @@ import java.util.stream.Stream;
  * store that is valid and can be continued: each shard is written into {@code shard-N.partial/}, forced
  * to disk, renamed to {@code shard-N/}, and only then listed in the manifest, which is itself replaced
  * atomically. The manifest is the truth: on opening, partial shards and shard directories it does not
- * list (a kill between the rename and the manifest update) are deleted. A {@code .lock} file keeps a
- * second extraction out while one writes.
+ * list (a kill between the rename and the manifest update) are deleted. An {@link OutputLock} on the
+ * {@code .lock} file keeps a second writer out while one writes (and names it).
  *
  * <p>Not thread-safe: the extractor drives it from its writer thread.
  */
 final class StoreWriter implements AutoCloseable {
     private final Path dir;
-    private final FileChannel lockChannel;
-    private final FileLock lock;
+    private final OutputLock lock;
     private final StoreDtype dtype;
     private final int d;
     private final int shardTokens;
@@ -53,9 +52,8 @@ final class StoreWriter implements AutoCloseable {
     private double normSqSum;
     private StoreManifest.Resume resumeAfterLast;
 
-    private StoreWriter(Path dir, FileChannel lockChannel, FileLock lock, StoreManifest manifest, long targetTokens) {
+    private StoreWriter(Path dir, OutputLock lock, StoreManifest manifest, long targetTokens) {
         this.dir = dir;
-        this.lockChannel = lockChannel;
         this.lock = lock;
         this.manifest = manifest;
         this.dtype = StoreDtype.byName(manifest.dtype());
@@ -84,18 +82,13 @@ final class StoreWriter implements AutoCloseable {
         } catch (IOException e) {
             throw new ActivationsException(abs, "cannot create the store directory", e);
         }
-        FileChannel lockChannel = null;
-        FileLock lock = null;
+        OutputLock lock = null;
         try {
-            lockChannel = FileChannel.open(
-                    abs.resolve(StoreLayout.LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             try {
-                lock = lockChannel.tryLock();
-            } catch (OverlappingFileLockException e) {
-                lock = null;
-            }
-            if (lock == null) {
-                throw new ActivationsException(abs, "another extraction is writing to this store (its .lock is held)");
+                lock = OutputLock.acquire(abs.resolve(StoreLayout.LOCK), abs, "activations");
+            } catch (OutputLockedException e) {
+                throw new ActivationsException(
+                        abs, "another run is writing to this store (" + e.holder() + ", holding its .lock)");
             }
             StoreManifest m;
             if (Files.isRegularFile(abs.resolve(StoreManifest.FILE))) {
@@ -119,23 +112,19 @@ final class StoreWriter implements AutoCloseable {
                 m = fresh;
                 m.write(abs);
             }
-            return new StoreWriter(abs, lockChannel, lock, m, targetTokens);
+            return new StoreWriter(abs, lock, m, targetTokens);
         } catch (IOException e) {
-            release(lockChannel);
+            release(lock);
             throw new ActivationsException(abs, "cannot open the store for writing", e);
         } catch (RuntimeException e) {
-            release(lockChannel);
+            release(lock);
             throw e;
         }
     }
 
-    private static void release(FileChannel ch) {
-        if (ch != null) {
-            try {
-                ch.close();
-            } catch (IOException ignored) {
-                // closing the lock file releases the lock; nothing else to undo
-            }
+    private static void release(OutputLock lock) {
+        if (lock != null) {
+            lock.close();
         }
     }
 
@@ -373,11 +362,6 @@ final class StoreWriter implements AutoCloseable {
         } catch (IOException ignored) {
             // a leftover partial shard is removed by the next run
         }
-        try {
-            lock.release();
-        } catch (IOException ignored) {
-            // closing the channel below releases it too
-        }
-        release(lockChannel);
+        release(lock);
     }
 }

@@ -119,6 +119,9 @@ final class ActivationsCommand implements Callable<Integer> {
     Path out;
 
     @Mixin
+    OverwriteOption overwrite = OverwriteOption.store(() -> out);
+
+    @Mixin
     JsonOption json = new JsonOption();
 
     @Override

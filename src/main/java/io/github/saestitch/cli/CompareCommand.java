@@ -14,6 +14,7 @@ import io.github.saestitch.stitch.Contingency;
 import io.github.saestitch.stitch.StitchComparator;
 import io.github.saestitch.tensor.SparseRows;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -97,7 +98,7 @@ final class CompareCommand implements Callable<Integer> {
     Boolean contexts;
 
     @Mixin
-    OverwriteOption overwrite = new OverwriteOption();
+    OverwriteOption overwrite = OverwriteOption.whole(() -> List.of(out));
 
     @Mixin
     JsonOption json = new JsonOption();
@@ -107,7 +108,6 @@ final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        overwrite.requireNewOutput(out); // before the passes, not after them
         LoadedSae s = Inputs.sae(small);
         LoadedSae l = Inputs.sae(large);
         CompareOptions options =

@@ -4,6 +4,7 @@ import io.github.saestitch.io.LoadedSae;
 import io.github.saestitch.io.SaeFormat;
 import io.github.saestitch.io.SaeFormats;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -36,11 +37,10 @@ final class ConvertCommand implements Callable<Integer> {
     String to;
 
     @Mixin
-    OverwriteOption overwrite = new OverwriteOption();
+    OverwriteOption overwrite = OverwriteOption.whole(() -> List.of(out));
 
     @Override
     public Integer call() throws Exception {
-        overwrite.requireNewOutput(out);
         SaeFormat format = SaeFormat.byId(to);
         if (!format.writable()) {
             throw new BadInputException("cannot write format '" + to + "'; choose saelens or sparsify");

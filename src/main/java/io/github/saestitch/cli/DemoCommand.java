@@ -70,6 +70,12 @@ final class DemoCommand implements Callable<Integer> {
     Long compareTokens;
 
     @Mixin
+    OverwriteOption overwrite = OverwriteOption.resumable(
+            () -> DemoPlan.of(out, quick, tokens, widths, trainTokens, compareTokens)
+                    .out(),
+            DemoPlan::isDemo);
+
+    @Mixin
     KernelsOption kernels = new KernelsOption();
 
     @Override

@@ -1,8 +1,12 @@
 package io.github.saestitch.cli;
 
 import io.github.saestitch.train.ToyComparison;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * What the demo runs: the sizes its options ask for (or the defaults, smaller with {@code --quick}) and
@@ -33,6 +37,19 @@ record DemoPlan(Path out, boolean quick, long tokens, List<Integer> widths, long
                 widths != null ? widths : quick ? List.of(384, 768) : List.of(768, 1536, 3072, 6144),
                 trainTokens != null ? trainTokens : quick ? 150_000 : 1_024_000,
                 compareTokens != null ? compareTokens : quick ? 30_000 : 100_000);
+    }
+
+    /** Whether {@code dir} holds an earlier demo to continue: its stages' directories and nothing else. */
+    static boolean isDemo(Path dir) {
+        Set<String> stages = Set.of("acts", "family", "compare", "frankenstein", "meta-sae", "nmf", "report");
+        try (Stream<Path> entries = Files.list(dir)) {
+            List<String> names = entries.map(p -> p.getFileName().toString())
+                    .filter(n -> !n.startsWith("."))
+                    .toList();
+            return !names.isEmpty() && stages.containsAll(names);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     Path acts() {

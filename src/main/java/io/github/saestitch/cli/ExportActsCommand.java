@@ -3,8 +3,10 @@ package io.github.saestitch.cli;
 import io.github.saestitch.activations.ActivationStore;
 import io.github.saestitch.activations.StoreNpy;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code saestitch export-acts}: an activation store as {@code .npy} files numpy loads. */
@@ -30,6 +32,9 @@ final class ExportActsCommand implements Callable<Integer> {
     @Option(names = "--token-ids", paramLabel = "IDS.npy", description = "Also write the token ids here.")
     Path tokenIds;
 
+    @Mixin
+    OverwriteOption overwrite = OverwriteOption.whole(() -> tokenIds == null ? List.of(out) : List.of(out, tokenIds));
+
     @Override
     public Integer call() {
         long t0 = System.nanoTime();
@@ -37,9 +42,9 @@ final class ExportActsCommand implements Callable<Integer> {
             if (tokenIds != null && !store.hasTokenIds()) {
                 throw new BadInputException(acts + " holds no token ids; leave out --token-ids");
             }
-            StoreNpy.exportActivations(store, out);
+            StoreNpy.exportActivations(store, out, overwrite.on);
             if (tokenIds != null) {
-                StoreNpy.exportTokenIds(store, tokenIds);
+                StoreNpy.exportTokenIds(store, tokenIds, overwrite.on);
             }
             System.out.printf(
                     "%s: %d tokens of d_in %d%s in %.1f s%n",

@@ -149,7 +149,7 @@ final class FrankensteinCommand implements Callable<Integer> {
     double adamLr;
 
     @Mixin
-    OverwriteOption overwrite = new OverwriteOption();
+    OverwriteOption overwrite = OverwriteOption.whole(() -> List.of(out));
 
     @Mixin
     JsonOption json = new JsonOption();
@@ -159,7 +159,6 @@ final class FrankensteinCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        overwrite.requireNewOutput(out);
         boolean cos;
         boolean greedy;
         switch (select.toLowerCase(Locale.ROOT)) {

@@ -8,6 +8,7 @@ import io.github.saestitch.activations.TransformerModel;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code saestitch import-acts}: activations from a {@code .npy} into an activation store. */
@@ -63,6 +64,9 @@ final class ImportActsCommand implements Callable<Integer> {
             paramLabel = "STORE",
             description = "Store directory to create (or continue).")
     Path out;
+
+    @Mixin
+    OverwriteOption overwrite = OverwriteOption.store(() -> out);
 
     @Override
     public Integer call() {

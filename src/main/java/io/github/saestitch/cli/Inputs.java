@@ -42,16 +42,6 @@ final class Inputs {
                 new SaeRunner(loaded.sae(), kernels), loaded.directory().toString(), loaded);
     }
 
-    /**
-     * Refuses an existing output unless {@code --overwrite} was given, before any work is done (the writers
-     * check again when they commit, atomically).
-     */
-    static void requireNewOutput(Path out, boolean overwrite) {
-        if (!overwrite && Files.exists(out)) {
-            throw new BadInputException(out + " already exists; choose another directory or pass --overwrite");
-        }
-    }
-
     static LoadedSae sae(Path path) throws IOException {
         if (!Files.exists(path)) {
             throw new BadInputException(

@@ -9,6 +9,7 @@ import io.github.saestitch.train.TrainListener;
 import io.github.saestitch.train.TrainProgress;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
@@ -92,7 +93,7 @@ final class MetaSaeCommand implements Callable<Integer> {
     long seed;
 
     @Mixin
-    OverwriteOption overwrite = new OverwriteOption();
+    OverwriteOption overwrite = OverwriteOption.whole(() -> List.of(out));
 
     @Mixin
     JsonOption json = new JsonOption();
@@ -102,7 +103,6 @@ final class MetaSaeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        overwrite.requireNewOutput(out);
         MetaSaeOptions options = new MetaSaeOptions(latents, k, epochs, batchSize, lr, seed);
         LoadedSae l = Inputs.sae(sae);
         LoadedSae s = nearest == null ? l : Inputs.sae(nearest);

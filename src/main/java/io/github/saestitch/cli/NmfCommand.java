@@ -143,7 +143,7 @@ final class NmfCommand implements Callable<Integer> {
     long seed;
 
     @Mixin
-    OverwriteOption overwrite = new OverwriteOption();
+    OverwriteOption overwrite = OverwriteOption.whole(() -> List.of(out));
 
     @Mixin
     JsonOption json = new JsonOption();
@@ -153,7 +153,6 @@ final class NmfCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        overwrite.requireNewOutput(out);
         if (tokens != null && tokens < 0) {
             throw new BadInputException("--tokens must be >= 0 (0 = all), got " + tokens);
         }

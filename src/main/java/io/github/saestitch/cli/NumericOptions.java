@@ -55,7 +55,7 @@ final class NumericOptions {
         } catch (BadInputException e) {
             throw new CommandLine.ExecutionException(last(parsed).commandSpec().commandLine(), e.getMessage(), e);
         }
-        return new CommandLine.RunLast().execute(parsed);
+        return OverwriteOption.execute(parsed);
     }
 
     private static ParseResult last(ParseResult p) {

@@ -1,5 +1,6 @@
 package io.github.saestitch.cli;
 
+import io.github.saestitch.io.AtomicOutput;
 import io.github.saestitch.report.ReportBuilder;
 import io.github.saestitch.report.ReportInputs;
 import io.github.saestitch.report.ReportResult;
@@ -7,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code saestitch report}: the self-contained HTML report and latent explorer. */
@@ -85,6 +87,9 @@ final class ReportCommand implements Callable<Integer> {
             description = "Report directory (index.html + figures/).")
     Path out;
 
+    @Mixin
+    OverwriteOption overwrite = OverwriteOption.whole(() -> List.of(out));
+
     @Override
     public Integer call() throws Exception {
         if ((pairs == null || pairs.isEmpty())
@@ -105,9 +110,26 @@ final class ReportCommand implements Callable<Integer> {
         }
         (metaSae == null ? List.<Path>of() : metaSae).forEach(b::metaSae);
         (nmf == null ? List.<Path>of() : nmf).forEach(b::nmf);
-        ReportResult r = ReportBuilder.build(b.build(), out);
-        print(r);
+        ReportInputs inputs = b.build();
+        ReportResult[] built = new ReportResult[1];
+        // Written whole, like every output: the report appears complete or not at all.
+        AtomicOutput.writeDirectory(out, overwrite.on, tmp -> built[0] = ReportBuilder.build(inputs, tmp));
+        print(moved(built[0], out.toAbsolutePath().normalize()));
         return 0;
+    }
+
+    /** {@code r} with its paths in the temporary directory it was built in moved to {@code out}. */
+    private static ReportResult moved(ReportResult r, Path out) {
+        Path tmp = r.html().getParent();
+        java.util.function.UnaryOperator<Path> at = p -> p == null ? null : out.resolve(tmp.relativize(p));
+        return new ReportResult(
+                at.apply(r.html()),
+                r.htmlBytes(),
+                r.figures().stream()
+                        .map(f -> new ReportResult.FigureFile(f.id(), f.title(), at.apply(f.svg()), at.apply(f.png())))
+                        .toList(),
+                r.sections(),
+                r.notes());
     }
 
     static ReportInputs inputs(String title, List<Path> pairs, Path family, boolean png) {

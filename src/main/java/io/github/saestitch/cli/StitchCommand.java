@@ -70,14 +70,13 @@ final class StitchCommand implements Callable<Integer> {
     Path out;
 
     @Mixin
-    OverwriteOption overwrite = new OverwriteOption();
+    OverwriteOption overwrite = OverwriteOption.whole(() -> List.of(out));
 
     @Mixin
     KernelsOption kernels = new KernelsOption();
 
     @Override
     public Integer call() throws Exception {
-        overwrite.requireNewOutput(out);
         LoadedSae s = Inputs.sae(small);
         LoadedSae l = Inputs.sae(large);
         StitchOptions options = new StitchOptions(
@@ -87,7 +86,7 @@ final class StitchCommand implements Callable<Integer> {
         Stitcher stitcher = new Stitcher(kernels.kernels());
         StitchPlan plan = stitcher.plan(s.sae(), l.sae(), options);
         StitchedModel model = stitcher.build(s.sae(), l.sae(), plan);
-        AtomicOutput.writeDirectory(out, tmp -> {
+        AtomicOutput.writeDirectory(out, overwrite.on, tmp -> {
             if (model.isComposite()) {
                 CompositeManifest.write(
                         model.composite(),

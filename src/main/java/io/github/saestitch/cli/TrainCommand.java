@@ -49,6 +49,9 @@ final class TrainCommand implements Callable<Integer> {
     boolean resume;
 
     @Mixin
+    OverwriteOption overwrite = OverwriteOption.resumable(() -> out, p -> resume);
+
+    @Mixin
     JsonOption json = new JsonOption();
 
     @Mixin

@@ -46,6 +46,9 @@ final class TrainFamilyCommand implements Callable<Integer> {
     boolean resume;
 
     @Mixin
+    OverwriteOption overwrite = OverwriteOption.resumable(() -> out, p -> resume);
+
+    @Mixin
     TrainSettings settings = new TrainSettings();
 
     @Mixin

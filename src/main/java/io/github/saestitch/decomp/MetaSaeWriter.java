@@ -75,7 +75,7 @@ public final class MetaSaeWriter {
         }
         MetaSae.Result r = run.result();
         ObjectNode summary = summary(run);
-        AtomicOutput.writeDirectory(out, dir -> {
+        AtomicOutput.writeDirectory(out, replace, dir -> {
             SaeFormats.save(r.meta(), dir.resolve(META_SAE_DIR), SaeFormat.SAELENS, false);
             try (CsvWriter w = CsvWriter.open(dir.resolve(LATENT_META_FILE), LATENT_META_HEADER)) {
                 for (int j = 0; j < r.numLatents(); j++) {

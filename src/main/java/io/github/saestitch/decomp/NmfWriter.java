@@ -103,7 +103,7 @@ public final class NmfWriter {
             throw new IllegalArgumentException(out + " already exists; choose another directory or pass --overwrite");
         }
         ObjectNode summary = summary(run);
-        AtomicOutput.writeDirectory(out, dir -> {
+        AtomicOutput.writeDirectory(out, replace, dir -> {
             try (CsvWriter w = CsvWriter.open(dir.resolve(FACTORS_FILE), FACTORS_HEADER)) {
                 for (FactorLatent r : topLatents(run.result(), TOP_LATENTS)) {
                     w.integer(FORMAT_VERSION)

@@ -72,7 +72,7 @@ public final class FrankensteinWriter {
             throw new FileAlreadyExistsException(
                     out.toString(), null, "already exists; choose another directory or overwrite it");
         }
-        AtomicOutput.writeDirectory(out, tmp -> {
+        AtomicOutput.writeDirectory(out, overwrite, tmp -> {
             writeTable(r.rows(), tmp.resolve(TABLE_FILE));
             for (Selection s : new Selection[] {r.cosine(), r.greedy()}) {
                 if (s != null) {

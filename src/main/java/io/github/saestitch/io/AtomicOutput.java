@@ -6,6 +6,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -19,15 +20,18 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 /**
  * Writes a file or a whole directory so that readers only ever see the old content or the complete
  * new content, never a half-written one.
  *
- * <p>The content goes to a hidden temporary sibling ({@code .NAME.tmp-RANDOM}, same directory and so
- * the same file system), is flushed to disk ({@code fsync} of every file and of the directory), and is
+ * <p>The content goes to a hidden temporary sibling ({@code .NAME.tmp-PID-RANDOM}, same directory and so
+ * the same file system, named with the writer's process id), is flushed to disk ({@code fsync} of every file and of the directory), and is
  * then renamed onto the target. A rename within one file system is atomic on POSIX systems, so a crash
  * or an exception leaves either the previous target or the new one. If writing fails the temporary is
  * deleted and an existing target is left untouched.
@@ -42,6 +46,12 @@ import java.util.stream.Stream;
  * detail: when a writer given to {@link #writeFile} or {@link #writeDirectory} fails with a message that
  * names the temporary, the exception is re-thrown naming the target the caller asked for (same type,
  * cause and stack trace), so that a user reads the path they gave.
+ *
+ * <p>Publishing without {@code replace} never replaces an output that appeared while this one was being
+ * written: a file is published with {@code link(2)}, which fails when the name exists (atomic), a
+ * directory after a last check (atomic against every writer that holds the output's {@link OutputLock},
+ * as every command does). Temporaries are deleted by a shutdown hook when the JVM is stopped (SIGTERM,
+ * SIGINT), and {@link #removeStaleTemporaries} removes those a killed writer left (its process is gone).
  */
 public final class AtomicOutput {
 
@@ -51,7 +61,144 @@ public final class AtomicOutput {
         void writeTo(Path temporary) throws IOException;
     }
 
+    private static final long PID = ProcessHandle.current().pid();
+
+    /** Temporaries (and lock files) of this process that the shutdown hook deletes; see {@link #deleteOnExit}. */
+    private static final Set<Path> LIVE = ConcurrentHashMap.newKeySet();
+
+    private static final AtomicBoolean HOOKED = new AtomicBoolean();
+
     private AtomicOutput() {}
+
+    /**
+     * Deletes {@code p} (recursively) when the JVM shuts down (SIGTERM, SIGINT, {@code System.exit}) unless
+     * {@link #forgetOnExit} was called first: the temporaries of a stopped run do not outlive it.
+     */
+    static void deleteOnExit(Path p) {
+        if (HOOKED.compareAndSet(false, true)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(AtomicOutput::deleteLive, "saestitch-temporaries"));
+        }
+        LIVE.add(p);
+    }
+
+    /** Undoes {@link #deleteOnExit}: {@code p} was published or already deleted. */
+    static void forgetOnExit(Path p) {
+        LIVE.remove(p);
+    }
+
+    /**
+     * The shutdown hook: deletes every live temporary. A writer thread may still be adding files to a
+     * temporary directory while it runs, so a directory is tried a few times.
+     */
+    private static void deleteLive() {
+        for (Path p : List.copyOf(LIVE)) {
+            for (int attempt = 0; attempt < 5 && Files.exists(p, LinkOption.NOFOLLOW_LINKS); attempt++) {
+                deleteQuietly(p);
+            }
+        }
+    }
+
+    /**
+     * Removes what interrupted writers of {@code target} left beside it: temporaries
+     * {@code .NAME.tmp-PID-*} whose process is no longer alive (and pid-less ones of older versions), and
+     * the previous content set aside by a replace ({@code .NAME.old-PID-*}) when the replace finished
+     * (the target exists; otherwise the old content is the only copy and is kept). Meant to run while
+     * holding the target's {@link OutputLock}, so that no live writer of this target can be racing it.
+     *
+     * @return the entries removed
+     */
+    public static List<Path> removeStaleTemporaries(Path target) throws IOException {
+        Path abs = target.toAbsolutePath().normalize();
+        Path parent = abs.getParent();
+        List<Path> removed = new ArrayList<>();
+        if (parent == null || !Files.isDirectory(parent)) {
+            return removed;
+        }
+        String tmp = "." + abs.getFileName() + ".tmp-";
+        String old = "." + abs.getFileName() + ".old-";
+        boolean targetExists = Files.exists(abs, LinkOption.NOFOLLOW_LINKS);
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(parent)) {
+            for (Path p : ds) {
+                String n = p.getFileName().toString();
+                boolean stale = n.startsWith(tmp) && !writerAlive(n.substring(tmp.length()))
+                        || n.startsWith(old) && targetExists && !writerAlive(n.substring(old.length()));
+                if (stale) {
+                    deleteRecursively(p);
+                    removed.add(p);
+                }
+            }
+        }
+        return removed;
+    }
+
+    /**
+     * Removes the temporaries of dead writers anywhere in the directory {@code dir} and its
+     * subdirectories up to {@code depth} levels (for outputs written in place, like a training run's
+     * checkpoint). Like {@link #removeStaleTemporaries}, meant to run under the output's lock.
+     *
+     * @return the entries removed
+     */
+    public static List<Path> removeStaleTemporariesIn(Path dir, int depth) throws IOException {
+        List<Path> removed = new ArrayList<>();
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return removed;
+        }
+        List<Path> subdirs = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                String n = p.getFileName().toString();
+                int at = n.lastIndexOf(".tmp-");
+                if (isTemporary(n) && !writerAlive(n.substring(at + ".tmp-".length()))) {
+                    deleteRecursively(p);
+                    removed.add(p);
+                } else if (depth > 1 && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    subdirs.add(p);
+                }
+            }
+        }
+        for (Path d : subdirs) {
+            removed.addAll(removeStaleTemporariesIn(d, depth - 1));
+        }
+        return removed;
+    }
+
+    /** Whether the writer named in a temporary's suffix {@code PID-RANDOM} is alive (false without a pid). */
+    static boolean writerAlive(String suffix) {
+        int dash = suffix.indexOf('-');
+        if (dash <= 0) {
+            return false;
+        }
+        try {
+            long pid = Long.parseLong(suffix.substring(0, dash));
+            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Renames {@code temporary} to {@code target} only if nothing is there: a hard link fails atomically
+     * when the name exists. Where the file system has no hard links, a last check and a rename.
+     */
+    private static void publishNew(Path temporary, Path target) throws IOException {
+        try {
+            Files.createLink(target, temporary);
+        } catch (FileAlreadyExistsException e) {
+            throw appeared(target);
+        } catch (UnsupportedOperationException | FileSystemException e) {
+            if (e instanceof FileSystemException f && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                throw appeared(target);
+            }
+            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
+            return;
+        }
+        Files.delete(temporary);
+    }
+
+    private static FileAlreadyExistsException appeared(Path target) {
+        return new FileAlreadyExistsException(
+                target.toString(), null, "appeared while this run was writing it; it was not replaced");
+    }
 
     /**
      * Writes {@code target} (a regular file) atomically: {@code writer} creates and fills the temporary
@@ -61,8 +208,17 @@ public final class AtomicOutput {
      *                     target is a directory
      */
     public static void writeFile(Path target, Writer writer) throws IOException {
+        writeFile(target, true, writer);
+    }
+
+    /**
+     * {@link #writeFile(Path, Writer)}, replacing an existing target only when {@code replace}.
+     *
+     * @throws FileAlreadyExistsException when {@code replace} is false and the target exists at publish
+     */
+    public static void writeFile(Path target, boolean replace, Writer writer) throws IOException {
         Objects.requireNonNull(writer, "writer");
-        try (PendingFile pending = beginFile(target)) {
+        try (PendingFile pending = beginFile(target, replace)) {
             try {
                 writer.writeTo(pending.temporary());
             } catch (IOException e) {
@@ -83,6 +239,15 @@ public final class AtomicOutput {
      *                     target exists and is not a directory
      */
     public static void writeDirectory(Path target, Writer writer) throws IOException {
+        writeDirectory(target, true, writer);
+    }
+
+    /**
+     * {@link #writeDirectory(Path, Writer)}, replacing an existing target only when {@code replace}.
+     *
+     * @throws FileAlreadyExistsException when {@code replace} is false and the target exists at publish
+     */
+    public static void writeDirectory(Path target, boolean replace, Writer writer) throws IOException {
         Objects.requireNonNull(writer, "writer");
         Path abs = target.toAbsolutePath().normalize();
         if (Files.exists(abs, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(abs, LinkOption.NOFOLLOW_LINKS)) {
@@ -90,6 +255,7 @@ public final class AtomicOutput {
         }
         Path parent = createParent(abs);
         Path temp = uniqueSibling(parent, abs.getFileName().toString(), "tmp");
+        deleteOnExit(temp);
         Files.createDirectory(temp);
         boolean committed = false;
         try {
@@ -101,9 +267,13 @@ public final class AtomicOutput {
                 throw naming(e, temp, target);
             }
             syncTree(temp);
+            if (!replace && Files.exists(abs, LinkOption.NOFOLLOW_LINKS)) {
+                throw appeared(abs);
+            }
             if (Files.exists(abs, LinkOption.NOFOLLOW_LINKS)) {
                 Path old = uniqueSibling(parent, abs.getFileName().toString(), "old");
                 Files.move(abs, old, StandardCopyOption.ATOMIC_MOVE);
+                deleteOnExit(old);
                 try {
                     Files.move(temp, abs, StandardCopyOption.ATOMIC_MOVE);
                 } catch (IOException e) {
@@ -117,6 +287,7 @@ public final class AtomicOutput {
                 committed = true;
                 syncDirectory(parent);
                 deleteRecursively(old);
+                forgetOnExit(old);
             } else {
                 Files.move(temp, abs, StandardCopyOption.ATOMIC_MOVE);
                 committed = true;
@@ -126,6 +297,7 @@ public final class AtomicOutput {
             if (!committed) {
                 deleteQuietly(temp);
             }
+            forgetOnExit(temp);
         }
     }
 
@@ -136,23 +308,34 @@ public final class AtomicOutput {
      * leaves no trace.
      */
     public static PendingFile beginFile(Path target) throws IOException {
+        return beginFile(target, true);
+    }
+
+    /**
+     * {@link #beginFile(Path)}, whose commit replaces an existing target only when {@code replace}.
+     */
+    public static PendingFile beginFile(Path target, boolean replace) throws IOException {
         Path abs = target.toAbsolutePath().normalize();
         if (Files.isDirectory(abs, LinkOption.NOFOLLOW_LINKS)) {
             throw new IOException(abs + ": is a directory; refusing to replace it with a file");
         }
         Path parent = createParent(abs);
-        return new PendingFile(abs, uniqueSibling(parent, abs.getFileName().toString(), "tmp"));
+        Path temp = uniqueSibling(parent, abs.getFileName().toString(), "tmp");
+        deleteOnExit(temp);
+        return new PendingFile(abs, temp, replace);
     }
 
     /** A file being written under a temporary name; see {@link #beginFile}. */
     public static final class PendingFile implements AutoCloseable {
         private final Path target;
         private final Path temporary;
+        private final boolean replace;
         private boolean done;
 
-        private PendingFile(Path target, Path temporary) {
+        private PendingFile(Path target, Path temporary, boolean replace) {
             this.target = target;
             this.temporary = temporary;
+            this.replace = replace;
         }
 
         /** Where the final file will be. */
@@ -166,10 +349,12 @@ public final class AtomicOutput {
         }
 
         /**
-         * Flushes the temporary to disk and renames it onto the target (replacing an existing file).
+         * Flushes the temporary to disk and renames it onto the target (replacing an existing file only
+         * when this file was begun with {@code replace}).
          *
-         * @throws IOException if the temporary was never created, or the flush or rename fails (the
-         *                     temporary is then deleted and the target untouched)
+         * @throws IOException if the temporary was never created, or the flush or rename fails, or the
+         *                     target appeared meanwhile and may not be replaced (the temporary is then
+         *                     deleted and the target untouched)
          */
         public void commit() throws IOException {
             if (done) {
@@ -182,13 +367,18 @@ public final class AtomicOutput {
                     throw new NoSuchFileException(temporary.toString(), null, "the writer created no file to commit");
                 }
                 syncFile(temporary);
-                Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
+                if (replace) {
+                    Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
+                } else {
+                    publishNew(temporary, target);
+                }
                 moved = true;
                 syncDirectory(target.getParent());
             } finally {
                 if (!moved) {
                     deleteQuietly(temporary);
                 }
+                forgetOnExit(temporary);
             }
         }
 
@@ -198,6 +388,7 @@ public final class AtomicOutput {
             if (!done) {
                 done = true;
                 deleteQuietly(temporary);
+                forgetOnExit(temporary);
             }
         }
     }
@@ -326,10 +517,11 @@ public final class AtomicOutput {
         return parent;
     }
 
-    /** A name beside the target that does not exist yet: {@code .NAME.KIND-RANDOM}. */
+    /** A name beside the target that does not exist yet: {@code .NAME.KIND-PID-RANDOM}. */
     private static Path uniqueSibling(Path parent, String name, String kind) throws IOException {
         for (int attempt = 0; attempt < 100; attempt++) {
-            String suffix = Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36);
+            String suffix = PID + "-"
+                    + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36);
             Path p = parent.resolve("." + name + "." + kind + "-" + suffix);
             if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
                 return p;

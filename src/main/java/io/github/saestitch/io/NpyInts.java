@@ -150,8 +150,13 @@ public final class NpyInts {
 
     /** Writes {@code values} as a 1-D {@code <i4} array, atomically. */
     public static void write(Path file, int[] values) throws IOException {
+        write(file, values, true);
+    }
+
+    /** {@link #write(Path, int[])}, replacing an existing file only when {@code replace}. */
+    public static void write(Path file, int[] values, boolean replace) throws IOException {
         byte[] header = Npy.headerFor(Type.I4.descr, new long[] {values.length});
-        AtomicOutput.writeFile(file, tmp -> {
+        AtomicOutput.writeFile(file, replace, tmp -> {
             try (FileChannel ch = FileChannel.open(
                     tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
                 writeFully(ch, ByteBuffer.wrap(header));

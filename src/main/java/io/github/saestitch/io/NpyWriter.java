@@ -32,9 +32,9 @@ public final class NpyWriter implements AutoCloseable {
     private long count; // first dimension so far
     private boolean closed;
 
-    private NpyWriter(Path target, long cols) throws IOException {
+    private NpyWriter(Path target, long cols, boolean replace) throws IOException {
         this.cols = cols;
-        this.pending = AtomicOutput.beginFile(target);
+        this.pending = AtomicOutput.beginFile(target, replace);
         FileChannel ch = null;
         try {
             ch = FileChannel.open(pending.temporary(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
@@ -53,15 +53,20 @@ public final class NpyWriter implements AutoCloseable {
 
     /** Starts a 2-D array {@code [rows, cols]} with rows to be appended. */
     public static NpyWriter open(Path target, int cols) throws IOException {
+        return open(target, cols, true);
+    }
+
+    /** {@link #open(Path, int)}, replacing an existing target at {@link #finish()} only when {@code replace}. */
+    public static NpyWriter open(Path target, int cols, boolean replace) throws IOException {
         if (cols < 0) {
             throw new IllegalArgumentException("negative column count " + cols);
         }
-        return new NpyWriter(target, cols);
+        return new NpyWriter(target, cols, replace);
     }
 
     /** Starts a 1-D array whose elements are appended. */
     public static NpyWriter openVector(Path target) throws IOException {
-        return new NpyWriter(target, -1);
+        return new NpyWriter(target, -1, true);
     }
 
     /** Appends the rows of {@code block}; its column count must match. */

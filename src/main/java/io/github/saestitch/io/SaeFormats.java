@@ -95,7 +95,7 @@ public final class SaeFormats {
             throw new FileAlreadyExistsException(
                     dir.toString(), null, "already exists; choose another directory or overwrite it");
         }
-        AtomicOutput.writeDirectory(dir, tmp -> f.write(sae, tmp));
+        AtomicOutput.writeDirectory(dir, overwrite, tmp -> f.write(sae, tmp));
     }
 
     /** The {@code __metadata__} of every safetensors weights file saestitch writes. */

@@ -6,7 +6,6 @@ import io.github.saestitch.io.AtomicOutput;
 import io.github.saestitch.io.CsvWriter;
 import io.github.saestitch.io.Json;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -68,23 +67,16 @@ public final class CompareWriter {
             throws IOException {
         Objects.requireNonNull(result, "result");
         Objects.requireNonNull(out, "out");
-        if (Files.isDirectory(out) && !replace && !isEmpty(out)) {
-            throw new IllegalArgumentException(
-                    "output directory " + out + " exists and is not empty; choose another path " + "or remove it");
+        if (Files.exists(out) && !replace) {
+            throw new IllegalArgumentException(out + " already exists; choose another directory or pass --overwrite");
         }
-        AtomicOutput.writeDirectory(out, dir -> {
+        AtomicOutput.writeDirectory(out, replace, dir -> {
             writeLatents(result, dir.resolve("latents.csv"));
             writeGroups(result, dir.resolve("groups.csv"));
             writeInterpolation(result, dir.resolve("interpolation.csv"));
             Json.write(dir.resolve("summary.json"), summary(result));
             extra.writeTo(dir);
         });
-    }
-
-    private static boolean isEmpty(Path dir) throws IOException {
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
-            return !s.iterator().hasNext();
-        }
     }
 
     static void writeLatents(CompareResult r, Path file) throws IOException {

@@ -139,7 +139,7 @@ class CompareWriterTest {
         Files.writeString(out.resolve("mine.txt"), "keep me");
         assertThatThrownBy(() -> CompareWriter.write(r, out, false))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("not empty");
+                .hasMessageContaining("already exists");
         assertThat(Files.readString(out.resolve("mine.txt"))).isEqualTo("keep me");
         CompareWriter.write(r, out, true);
         assertThat(out.resolve("mine.txt")).doesNotExist();
@@ -174,8 +174,11 @@ class CompareWriterTest {
         }
         Path empty = tmp.resolve("empty");
         Files.createDirectories(empty);
-        CompareWriter.write(r, empty, false);
-        assertThat(empty.resolve("latents.csv")).exists();
+        // An existing empty directory is refused like any existing output (one --out policy, issue 16 item 8).
+        assertThatThrownBy(() -> CompareWriter.write(r, empty, false))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("already exists");
+        assertThat(empty).isEmptyDirectory();
     }
 
     private static List<String[]> csv(Path file, String header) throws IOException {
