@@ -8,13 +8,16 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -27,9 +30,13 @@ import java.util.concurrent.ThreadLocalRandom;
  * names (an activation store keeps {@code .lock} inside itself). The OS releases it when the process
  * ends, however it ends, so a killed run never leaves a lock that blocks the next one; a stale lock file
  * is simply locked again. While held, the file holds the holder's description (JSON,
- * {@code format_version} 1). Within one JVM a second {@code tryLock} on the same file throws
- * {@link OverlappingFileLockException}, which counts as held too, so two runs in one process exclude each
- * other as two processes do.
+ * {@code format_version} 1).
+ *
+ * <p>POSIX record locks belong to the process and are dropped when the process closes <em>any</em>
+ * descriptor of the file (fcntl(2), "the lock is released when any file descriptor is closed"), so this
+ * class never opens a lock file the JVM already holds: a table of the lock files held here refuses a
+ * second run in the same process at once (two runs in one JVM exclude each other as two processes do),
+ * and the holder's read-back below keeps its descriptor open until the lock is released.
  *
  * <p>The lock file is deleted on {@link #close()} so no debris is left beside the output. Deleting a lock
  * file another process may be about to lock is safe here because a new holder checks, after locking, that
@@ -43,15 +50,20 @@ public final class OutputLock implements AutoCloseable {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Instant STARTED = Instant.now();
 
+    /** The lock files this JVM holds (absolute), with each holder's description. */
+    private static final Map<Path, String> HELD = new ConcurrentHashMap<>();
+
     private final Path file;
     private final FileChannel channel;
     private final FileLock lock;
+    private final FileChannel readBack;
     private boolean released;
 
-    private OutputLock(Path file, FileChannel channel, FileLock lock) {
+    private OutputLock(Path file, FileChannel channel, FileLock lock, FileChannel readBack) {
         this.file = file;
         this.channel = channel;
         this.lock = lock;
+        this.readBack = readBack;
     }
 
     /** The lock file of {@code target}: {@code .NAME.lock} in the same directory. */
@@ -81,6 +93,26 @@ public final class OutputLock implements AutoCloseable {
      */
     public static OutputLock acquire(Path lockFile, Path guarded, String command) throws IOException {
         Objects.requireNonNull(command, "command");
+        Path key = lockFile.toAbsolutePath().normalize();
+        byte[] me = description(command);
+        String mine = new String(me, StandardCharsets.UTF_8);
+        String other = HELD.putIfAbsent(key, mine);
+        if (other != null) {
+            throw new OutputLockedException(guarded, holder(other.getBytes(StandardCharsets.UTF_8)));
+        }
+        boolean held = false;
+        try {
+            OutputLock lock = acquireFile(key, guarded, me);
+            held = true;
+            return lock;
+        } finally {
+            if (!held) {
+                HELD.remove(key, mine);
+            }
+        }
+    }
+
+    private static OutputLock acquireFile(Path lockFile, Path guarded, byte[] me) throws IOException {
         for (int attempt = 0; attempt < 20; attempt++) {
             FileChannel ch = FileChannel.open(
                     lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -95,16 +127,16 @@ public final class OutputLock implements AutoCloseable {
                 if (l == null) {
                     throw new OutputLockedException(guarded, holder(lockFile));
                 }
-                byte[] me = description(command);
                 ch.truncate(0);
                 ByteBuffer b = ByteBuffer.wrap(me);
                 while (b.hasRemaining()) {
                     ch.write(b, b.position());
                 }
                 ch.force(true);
-                if (stillNamed(lockFile, me)) {
+                FileChannel readBack = stillNamed(lockFile, me);
+                if (readBack != null) {
                     keep = true;
-                    OutputLock lock = new OutputLock(lockFile, ch, l);
+                    OutputLock lock = new OutputLock(lockFile, ch, l, readBack);
                     AtomicOutput.deleteOnExit(lockFile);
                     return lock;
                 }
@@ -118,11 +150,30 @@ public final class OutputLock implements AutoCloseable {
         throw new OutputLockedException(guarded, holder(lockFile));
     }
 
-    private static boolean stillNamed(Path lockFile, byte[] me) throws IOException {
+    /**
+     * The file now at {@code lockFile}, opened, when it holds {@code me} (it is the file this process
+     * locked and must stay open, see the class comment); null when it is another file or none (that
+     * one is closed: it is not the file this process locked, so closing it drops nothing).
+     */
+    private static FileChannel stillNamed(Path lockFile, byte[] me) throws IOException {
+        FileChannel ch;
         try {
-            return Arrays.equals(Files.readAllBytes(lockFile), me);
+            ch = FileChannel.open(lockFile, StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
-            return false;
+            return null;
+        }
+        boolean same = false;
+        try {
+            ByteBuffer b = ByteBuffer.allocate(me.length + 1);
+            while (b.hasRemaining() && ch.read(b) > 0) {
+                // read up to one byte more than ours, to see a longer content
+            }
+            same = b.position() == me.length && Arrays.equals(Arrays.copyOf(b.array(), me.length), me);
+            return same ? ch : null;
+        } finally {
+            if (!same) {
+                ch.close();
+            }
         }
     }
 
@@ -140,7 +191,15 @@ public final class OutputLock implements AutoCloseable {
     /** The holder's description read from {@code lockFile}, for messages; a placeholder when unreadable. */
     static String holder(Path lockFile) {
         try {
-            JsonNode n = MAPPER.readTree(Files.readAllBytes(lockFile));
+            return holder(Files.readAllBytes(lockFile));
+        } catch (IOException e) {
+            return holder(new byte[0]);
+        }
+    }
+
+    private static String holder(byte[] json) {
+        try {
+            JsonNode n = MAPPER.readTree(json);
             return "pid " + n.path("pid").asText("?") + ", 'saestitch "
                     + n.path("command").asText("?") + "', started "
                     + n.path("started").asText("?");
@@ -174,9 +233,11 @@ public final class OutputLock implements AutoCloseable {
         }
         try {
             channel.close();
+            readBack.close();
         } catch (IOException ignored) {
             // the OS releases the lock with the descriptor
         }
+        HELD.remove(file);
     }
 
     /** Whether {@code name} is an output lock file ({@code .NAME.lock}). */

@@ -96,7 +96,7 @@ class NumericOptionsTest {
     }
 
     /** Plausible values for the command's required parameters, so that only the option under test is wrong. */
-    private static List<String> requiredArguments(CommandLine cl, OptionSpec tested, Path out) {
+    static List<String> requiredArguments(CommandLine cl, OptionSpec tested, Path out) {
         List<String> args = new ArrayList<>();
         for (OptionSpec o : cl.getCommandSpec().options()) {
             if (!o.required() || o == tested) {
