@@ -163,6 +163,9 @@ final class OverwriteOption {
         private final List<OutputLock> locks = new ArrayList<>();
 
         private void add(Path out, String command) {
+            if (out.getParent() == null) {
+                throw new BadInputException(out + " cannot be an output; choose a path inside a directory");
+            }
             outs.add(out);
             boolean exists = Files.exists(out, LinkOption.NOFOLLOW_LINKS);
             boolean continued = exists && continues.test(out);

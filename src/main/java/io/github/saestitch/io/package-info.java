@@ -25,7 +25,9 @@
  *
  * <p>Every output is published through {@link io.github.saestitch.io.AtomicOutput}: files and
  * directories appear complete or not at all ({@code CsvWriter} and {@code CompositeManifest} write
- * into the temporary that their callers' {@code AtomicOutput} call hands them). Every content problem is a
+ * into the temporary that their callers' {@code AtomicOutput} call hands them), without replacing an output
+ * that appeared meanwhile unless asked to; {@link io.github.saestitch.io.OutputLock} keeps a second writer
+ * off an output for a whole run, and stale temporaries of dead writers are swept. Every content problem is a
  * {@link io.github.saestitch.io.FileFormatException} (for SAE directories its subclass
  * {@link io.github.saestitch.io.SaeFormatException}) whose message starts with the file's path.
  */

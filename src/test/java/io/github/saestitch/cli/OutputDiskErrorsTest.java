@@ -33,10 +33,7 @@ class OutputDiskErrorsTest {
     void aReadOnlyDiskIsNamedBeforeAnyWork() throws Exception {
         Path disk = mount("1m");
         try {
-            Path earlier = disk.resolve("earlier");
-            assertThat(CliRunner.run("convert", SAE.toString(), earlier.toString())
-                            .exitCode())
-                    .isZero();
+            Path earlier = earlierOutput(disk);
             Map<String, String> before = contents(earlier);
             Map<String, String> inputs = contents(SAE);
             sh("mount", "-o", "remount,ro", disk.toString());
@@ -72,10 +69,7 @@ class OutputDiskErrorsTest {
     void aFullDiskIsNamedAndLeavesNothingBehind() throws Exception {
         Path disk = mount("64k");
         try {
-            Path earlier = disk.resolve("earlier");
-            assertThat(CliRunner.run("convert", SAE.toString(), earlier.toString())
-                            .exitCode())
-                    .isZero();
+            Path earlier = earlierOutput(disk);
             Map<String, String> before = contents(earlier);
             Path filler = disk.resolve("filler");
             fill(filler);
@@ -94,6 +88,14 @@ class OutputDiskErrorsTest {
         } finally {
             unmount(disk);
         }
+    }
+
+    /** An output written before the disk went bad, which must stay untouched. */
+    private static Path earlierOutput(Path disk) {
+        Path earlier = disk.resolve("earlier");
+        assertThat(CliRunner.run("convert", SAE.toString(), earlier.toString()).exitCode())
+                .isZero();
+        return earlier;
     }
 
     /** A tmpfs of {@code size} on a fresh directory; skips the test where mounting is not allowed. */
