@@ -31,10 +31,7 @@ class OutputDiskErrorsTest {
 
     @Test
     void aReadOnlyDiskIsNamedBeforeAnyWork() throws Exception {
-        Path disk = mount("1m");
-        try {
-            Path earlier = earlierOutput(disk);
-            Map<String, String> before = contents(earlier);
+        onSmallDisk("1m", disk -> {
             Map<String, String> inputs = contents(SAE);
             sh("mount", "-o", "remount,ro", disk.toString());
             for (String command : List.of("compare", "convert")) {
@@ -57,20 +54,13 @@ class OutputDiskErrorsTest {
                                 + ": read-only file system; choose an --out on a writable disk");
                 assertThat(r.out()).as("refused before the work").isEmpty();
             }
-            assertThat(OutputPolicyTest.names(disk)).containsExactly("earlier");
-            assertThat(contents(earlier)).isEqualTo(before);
             assertThat(contents(SAE)).isEqualTo(inputs);
-        } finally {
-            unmount(disk);
-        }
+        });
     }
 
     @Test
     void aFullDiskIsNamedAndLeavesNothingBehind() throws Exception {
-        Path disk = mount("64k");
-        try {
-            Path earlier = earlierOutput(disk);
-            Map<String, String> before = contents(earlier);
+        onSmallDisk("64k", disk -> {
             Path filler = disk.resolve("filler");
             fill(filler);
             // One page free: room for the lock, not for the output.
@@ -83,19 +73,32 @@ class OutputDiskErrorsTest {
             assertThat(r.err().strip())
                     .isEqualTo("saestitch convert: error: cannot write " + out
                             + ": disk full (No space left on device); free some space or choose another --out");
-            assertThat(OutputPolicyTest.names(disk)).containsExactly("earlier", "filler");
+            Files.delete(filler);
+        });
+    }
+
+    interface DiskTest {
+        void run(Path disk) throws Exception;
+    }
+
+    /**
+     * Runs {@code test} on a fresh tmpfs of {@code size} holding one earlier output, then checks that the
+     * earlier output is untouched and that nothing else is left on the disk.
+     */
+    private void onSmallDisk(String size, DiskTest test) throws Exception {
+        Path disk = mount(size);
+        try {
+            Path earlier = disk.resolve("earlier");
+            assertThat(CliRunner.run("convert", SAE.toString(), earlier.toString())
+                            .exitCode())
+                    .isZero();
+            Map<String, String> before = contents(earlier);
+            test.run(disk);
+            assertThat(OutputPolicyTest.names(disk)).as("nothing left behind").containsExactly("earlier");
             assertThat(contents(earlier)).isEqualTo(before);
         } finally {
             unmount(disk);
         }
-    }
-
-    /** An output written before the disk went bad, which must stay untouched. */
-    private static Path earlierOutput(Path disk) {
-        Path earlier = disk.resolve("earlier");
-        assertThat(CliRunner.run("convert", SAE.toString(), earlier.toString()).exitCode())
-                .isZero();
-        return earlier;
     }
 
     /** A tmpfs of {@code size} on a fresh directory; skips the test where mounting is not allowed. */
