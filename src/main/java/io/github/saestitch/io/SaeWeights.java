@@ -20,13 +20,13 @@ import java.util.TreeSet;
  * building the {@link Sae} with the file named in every error.
  */
 final class SaeWeights {
-    private final SafeTensors st;
+    private final WeightsFile st;
     private final Path file;
     private final Set<String> used = new TreeSet<>();
     private final Set<SafeTensors.DType> notedDtypes = EnumSet.noneOf(SafeTensors.DType.class);
     final List<String> notes = new ArrayList<>();
 
-    private SaeWeights(SafeTensors st) {
+    private SaeWeights(WeightsFile st) {
         this.st = st;
         this.file = st.path();
     }
@@ -40,7 +40,10 @@ final class SaeWeights {
             throw new SaeFormatException(file, "weights file not found");
         }
         try {
-            return new SaeWeights(SafeTensors.open(file, Arena.ofAuto()));
+            return new SaeWeights(
+                    TorchZip.looksLikeZip(file) || file.toString().endsWith(".pt")
+                            ? TorchZip.open(file)
+                            : SafeTensors.open(file, Arena.ofAuto()));
         } catch (SaeFormatException e) {
             throw e;
         } catch (FileFormatException e) {
@@ -52,7 +55,7 @@ final class SaeWeights {
         return file;
     }
 
-    SafeTensors tensors() {
+    WeightsFile tensors() {
         return st;
     }
 
@@ -62,21 +65,34 @@ final class SaeWeights {
 
     /** A 2-D tensor that must have shape {@code [rows, cols]}; {@code why} explains the expectation. */
     FloatMatrix matrix(String name, int rows, int cols, String why) throws SaeFormatException {
-        SafeTensors.TensorInfo t = require(name, new long[] {rows, cols}, why);
+        Info t = require(name, new long[] {rows, cols}, why);
         noteDtype(t);
         return wrap(() -> st.matrix(name));
     }
 
+    /**
+     * The shape of a 2-D tensor whose dimensions are positive and fit an int, read before the others to
+     * learn d and F; {@code expected} names its dimensions for the message.
+     */
+    long[] shape2(String name, String expected) throws SaeFormatException {
+        long[] s = present(name).shape();
+        if (s.length != 2 || s[0] <= 0 || s[1] <= 0 || s[0] > Integer.MAX_VALUE || s[1] > Integer.MAX_VALUE) {
+            throw new SaeFormatException(
+                    file, "tensor \"" + name + "\" has shape " + Arrays.toString(s) + "; expected " + expected);
+        }
+        return s;
+    }
+
     /** A 1-D tensor that must have {@code n} elements. */
     float[] vector(String name, int n, String why) throws SaeFormatException {
-        SafeTensors.TensorInfo t = require(name, new long[] {n}, why);
+        Info t = require(name, new long[] {n}, why);
         noteDtype(t);
         return wrap(() -> st.vector(name));
     }
 
     /** A tensor holding a single value (shape {@code []} or {@code [1]}). */
     float scalar(String name) throws SaeFormatException {
-        SafeTensors.TensorInfo t = present(name);
+        Info t = present(name);
         if (t.numElements() != 1) {
             throw new SaeFormatException(
                     file,
@@ -87,20 +103,20 @@ final class SaeWeights {
         return wrap(() -> st.scalar(name));
     }
 
-    private SafeTensors.TensorInfo present(String name) throws SaeFormatException {
+    private Info present(String name) throws SaeFormatException {
         if (!st.contains(name)) {
             throw new SaeFormatException(file, "missing tensor \"" + name + "\" (the file has " + st.names() + ")");
         }
-        SafeTensors.TensorInfo t = wrap(() -> st.info(name));
-        if (!t.dtype().isFloat()) {
+        SafeTensors.DType dtype = wrap(() -> st.dtype(name));
+        if (!dtype.isFloat()) {
             throw new SaeFormatException(
-                    file, "tensor \"" + name + "\" has dtype " + t.dtype() + "; expected F32, F16, BF16 or F64");
+                    file, "tensor \"" + name + "\" has dtype " + dtype + "; expected F32, F16, BF16 or F64");
         }
-        return t;
+        return new Info(dtype, wrap(() -> st.shape(name)));
     }
 
-    private SafeTensors.TensorInfo require(String name, long[] shape, String why) throws SaeFormatException {
-        SafeTensors.TensorInfo t = present(name);
+    private Info require(String name, long[] shape, String why) throws SaeFormatException {
+        Info t = present(name);
         if (!Arrays.equals(t.shape(), shape)) {
             throw new SaeFormatException(
                     file,
@@ -111,10 +127,30 @@ final class SaeWeights {
         return t;
     }
 
-    private void noteDtype(SafeTensors.TensorInfo t) {
+    private void noteDtype(Info t) {
         if (t.dtype() != SafeTensors.DType.F32 && notedDtypes.add(t.dtype())) {
             notes.add("weights stored as " + t.dtype() + " were converted to float32"
                     + (t.dtype() == SafeTensors.DType.F64 ? " (rounded to nearest)" : " (exactly)"));
+        }
+    }
+
+    /** An integer tensor (I32 or I64) holding a single value, e.g. dictionary_learning's {@code k} buffer. */
+    long integer(String name) throws SaeFormatException {
+        if (!st.contains(name)) {
+            throw new SaeFormatException(file, "missing tensor \"" + name + "\" (the file has " + st.names() + ")");
+        }
+        used.add(name);
+        return wrap(() -> st.integer(name));
+    }
+
+    /** A tensor's dtype and shape. */
+    record Info(SafeTensors.DType dtype, long[] shape) {
+        long numElements() {
+            long n = 1;
+            for (long d : shape) {
+                n *= d;
+            }
+            return n;
         }
     }
 
