@@ -206,6 +206,20 @@ final class DictionaryLearningFormat implements SaeDirectoryFormat {
             FloatMatrix wDec = w.matrix(T_W_DEC, dSae, dIn, why);
             float[] bDec = w.vector(T_B_DEC, dIn, why);
             float[] threshold = w.vector(T_THRESHOLD, dSae, why);
+            // relu(pre·[pre > θ]) = relu(pre) when θ < 0, which is also what θ = 0 gives: clamping is exact
+            // and keeps the SAE writable as SAELens (which gates on threshold.relu()).
+            int clamped = 0;
+            for (int i = 0; i < threshold.length; i++) {
+                if (threshold[i] < 0f) {
+                    threshold[i] = 0f;
+                    clamped++;
+                }
+            }
+            if (clamped > 0) {
+                notes.add(
+                        clamped
+                                + " negative thresholds set to 0 (the same function: relu(pre·[pre > θ]) = relu(pre) for θ < 0)");
+            }
             checkDims(config, trainer, dIn, dSae);
             w.rejectUnexpected("dictionary_learning " + dictClass);
             sae = w.build(new Activation.JumpRelu(threshold), false, wEnc, bEnc, wDec, bDec, meta);
