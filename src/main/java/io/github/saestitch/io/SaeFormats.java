@@ -143,8 +143,31 @@ public final class SaeFormats {
             throw new SaeFormatException(p, "no such file or directory");
         }
         Path cfgPath = dir.resolve(CFG_FILE);
+        if (explicitWeights == null && !Files.isRegularFile(cfgPath)) {
+            Path only = onlySaeSubdirectory(dir);
+            if (only != null) { // a sparsify run folder with one hookpoint, as convert --to sparsify writes
+                dir = only;
+                cfgPath = dir.resolve(CFG_FILE);
+            }
+        }
         CfgJson cfg = Files.isRegularFile(cfgPath) ? CfgJson.read(cfgPath) : null;
         return new SaeDirectoryFormat.Probe(dir, explicitWeights, cfg);
+    }
+
+    /** The one subdirectory of {@code dir} that holds a {@code cfg.json}, or null if none or several. */
+    private static Path onlySaeSubdirectory(Path dir) throws IOException {
+        Path found = null;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path c : ds) {
+                if (Files.isRegularFile(c.resolve(CFG_FILE))) {
+                    if (found != null) {
+                        return null;
+                    }
+                    found = c;
+                }
+            }
+        }
+        return found;
     }
 
     private static SaeFormatException unrecognised(SaeDirectoryFormat.Probe probe) throws IOException {
