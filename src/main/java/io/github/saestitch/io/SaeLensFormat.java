@@ -38,19 +38,25 @@ import java.util.Set;
  * <ul>
  *   <li>SAELens's JumpReLU gates on {@code pre > threshold.relu()} and outputs {@code relu(pre)}, so
  *       negative thresholds act as 0 and are clamped to 0 on load.</li>
- *   <li>BatchTopK SAEs are saved by SAELens's trainer as {@code jumprelu} with the global threshold
- *       repeated and {@code metadata.training_architecture = "batchtopk"}; such files load as
- *       {@link Activation.BatchTopK} (k from {@code metadata.training_architecture_details.k}), and
- *       BatchTopK SAEs are written the same way. Training checkpoints with {@code architecture:
- *       "batchtopk"} and a scalar {@code topk_threshold} load too.</li>
+ *   <li>SAELens 6.18 saves a trained BatchTopK SAE as a plain {@code jumprelu} with the global
+ *       threshold repeated ({@code BatchTopKTrainingSAE.process_state_dict_for_saving_inference}) and no
+ *       record that it was BatchTopK: such a file loads as the {@link Activation.JumpRelu} it is (the
+ *       same function). Files that also carry {@code metadata.training_architecture = "batchtopk"} (what
+ *       saestitch writes, to keep k) load as {@link Activation.BatchTopK} with k from
+ *       {@code metadata.training_architecture_details.k}. Training checkpoints with {@code architecture:
+ *       "batchtopk"} or {@code "matryoshka_batchtopk"} (its nested prefixes change only the training
+ *       loss) and a scalar {@code topk_threshold} load too.</li>
  *   <li>{@code rescale_acts_by_decoder_norm} (TopK) multiplies pre-activations by ‖W_dec[i]‖ and divides
  *       them back before decoding; it is folded into the weights on load exactly as SAELens's
  *       {@code _fold_norm_topk} does (W_enc[:, i]·n_i, b_enc[i]·n_i, W_dec[i]/n_i).</li>
  *   <li>A pre-6.0 {@code scaling_factor} tensor (finetuning scaling, applied to activations before the
  *       decoder) is dropped when all ones, else folded into W_dec's rows.</li>
  * </ul>
- * Activation normalisation ({@code normalize_activations} other than {@code none}) and other architectures
- * (gated, ...) are refused with a message.
+ * {@code normalize_activations: "expected_average_only_in"} is folded at load from the training
+ * checkpoint's {@code activation_scaler.json} as SAELens's {@code fold_activation_norm_scaling_factor}
+ * does (W_enc·s, W_dec/s, b_dec/s); without that file SAELens's loader folds nothing and neither do we.
+ * {@code layer_norm} and {@code constant_norm_rescale} (per-token normalisation that the SAE model here
+ * cannot represent) and other architectures (gated, ...) are refused with a message.
  */
 final class SaeLensFormat implements SaeDirectoryFormat {
     static final String CFG_FILE = "cfg.json";
