@@ -197,10 +197,10 @@ final class DictionaryLearningFormat implements SaeDirectoryFormat {
         Sae.SaeMetadata meta = new Sae.SaeMetadata(hookName, modelName, extra);
         Sae sae;
         if (dictClass.equals(DICT_CLASS_JUMPRELU)) {
-            long[] s = w.shape2(T_W_ENC, "[activation_dim, dict_size]");
-            int dIn = (int) s[0];
-            int dSae = (int) s[1];
-            String why = T_W_ENC + " is [" + dIn + ", " + dSae + "]";
+            SaeWeights.Dims s = w.dims(T_W_ENC, "[activation_dim, dict_size]");
+            int dIn = s.rows();
+            int dSae = s.cols();
+            String why = s.why();
             FloatMatrix wEnc = w.matrix(T_W_ENC, dIn, dSae, why);
             float[] bEnc = w.vector(T_B_ENC, dSae, why);
             FloatMatrix wDec = w.matrix(T_W_DEC, dSae, dIn, why);
@@ -208,13 +208,7 @@ final class DictionaryLearningFormat implements SaeDirectoryFormat {
             float[] threshold = w.vector(T_THRESHOLD, dSae, why);
             // relu(pre·[pre > θ]) = relu(pre) when θ < 0, which is also what θ = 0 gives: clamping is exact
             // and keeps the SAE writable as SAELens (which gates on threshold.relu()).
-            int clamped = 0;
-            for (int i = 0; i < threshold.length; i++) {
-                if (threshold[i] < 0f) {
-                    threshold[i] = 0f;
-                    clamped++;
-                }
-            }
+            int clamped = SaeWeights.clampNegative(threshold);
             if (clamped > 0) {
                 notes.add(
                         clamped
@@ -225,15 +219,10 @@ final class DictionaryLearningFormat implements SaeDirectoryFormat {
             sae = w.build(new Activation.JumpRelu(threshold), false, wEnc, bEnc, wDec, bDec, meta);
             notes.add("JumpReluAutoEncoder does not subtract b_dec from the input (apply_b_dec_to_input = false)");
         } else {
-            long[] s = w.shape2(T_ENCODER_WEIGHT, "[dict_size, activation_dim]");
-            int dSae = (int) s[0];
-            int dIn = (int) s[1];
-            String why = T_ENCODER_WEIGHT + " is [" + dSae + ", " + dIn + "]";
-            FloatMatrix encoder = w.matrix(T_ENCODER_WEIGHT, dSae, dIn, why);
-            float[] bEnc = w.vector(T_ENCODER_BIAS, dSae, why);
-            FloatMatrix decoder = w.matrix(T_DECODER_WEIGHT, dIn, dSae, why); // nn.Linear(F, d): [d, F]
             String biasName = dictClass.equals(DICT_CLASS_AUTOENCODER) ? T_BIAS : T_B_DEC;
-            float[] bias = w.vector(biasName, dIn, why);
+            SaeWeights.Linear lin = w.torchLinear(T_ENCODER_WEIGHT, T_ENCODER_BIAS, T_DECODER_WEIGHT, biasName);
+            int dIn = lin.wEnc().rows();
+            int dSae = lin.wEnc().cols();
             checkDims(config, trainer, dIn, dSae);
             Activation activation = new Activation.Relu();
             if (topkFamily) {
@@ -264,7 +253,7 @@ final class DictionaryLearningFormat implements SaeDirectoryFormat {
                 }
             }
             w.rejectUnexpected("dictionary_learning " + dictClass);
-            sae = w.build(activation, true, encoder.transpose(), bEnc, decoder.transpose(), bias, meta);
+            sae = w.build(activation, true, lin.wEnc(), lin.bEnc(), lin.wDec(), lin.bDec(), meta);
             notes.add("W_enc is encoder.weight transposed, W_dec is decoder.weight transposed, b_dec is " + biasName);
         }
         notes.addAll(0, w.notes);
@@ -288,15 +277,5 @@ final class DictionaryLearningFormat implements SaeDirectoryFormat {
         if (v != actual) {
             throw config.error("trainer." + key + " = " + v + " but the weights have " + actual);
         }
-    }
-
-    @Override
-    public boolean writes(SaeFormat format) {
-        return false;
-    }
-
-    @Override
-    public void write(Sae sae, Path dir) throws IOException {
-        throw new SaeFormatException(dir, "saestitch does not write dictionary_learning files (save as saelens)");
     }
 }

@@ -2,7 +2,6 @@ package io.github.saestitch.io;
 
 import io.github.saestitch.sae.Activation;
 import io.github.saestitch.sae.Sae;
-import io.github.saestitch.tensor.FloatMatrix;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -75,14 +74,7 @@ final class OpenAiFormat implements SaeDirectoryFormat {
                             + " normalize_activations: layer_norm); saestitch's SAE model has no input normalisation,"
                             + " so it cannot evaluate this SAE exactly");
         }
-        long[] s = w.shape2(T_ENCODER_WEIGHT, "[n_latents, n_inputs]");
-        int n = (int) s[0];
-        int d = (int) s[1];
-        String why = T_ENCODER_WEIGHT + " is [" + n + ", " + d + "]";
-        FloatMatrix encoder = w.matrix(T_ENCODER_WEIGHT, n, d, why);
-        float[] latentBias = w.vector(T_LATENT_BIAS, n, why);
-        FloatMatrix decoder = w.matrix(T_DECODER_WEIGHT, d, n, why);
-        float[] preBias = w.vector(T_PRE_BIAS, d, why);
+        SaeWeights.Linear lin = w.torchLinear(T_ENCODER_WEIGHT, T_LATENT_BIAS, T_DECODER_WEIGHT, T_PRE_BIAS);
         for (String stat : STATS) {
             if (w.has(stat)) {
                 w.markUsed(stat);
@@ -94,10 +86,10 @@ final class OpenAiFormat implements SaeDirectoryFormat {
         Sae sae = w.build(
                 new Activation.Relu(),
                 true,
-                encoder.transpose(),
-                latentBias,
-                decoder.transpose(),
-                preBias,
+                lin.wEnc(),
+                lin.bEnc(),
+                lin.wDec(),
+                lin.bDec(),
                 new Sae.SaeMetadata("", "", extra));
         List<String> notes = new ArrayList<>(w.notes);
         notes.add(0, "OpenAI sparse_autoencoder Autoencoder (" + activationName + ") read from " + file.getFileName());
@@ -105,15 +97,5 @@ final class OpenAiFormat implements SaeDirectoryFormat {
                 "W_enc is encoder.weight transposed, W_dec is decoder.weight transposed, b_enc is latent_bias, b_dec is"
                         + " pre_bias; the training statistics " + STATS + " are ignored");
         return new LoadedSae(sae, SaeFormat.OPENAI, probe.dir(), file, notes);
-    }
-
-    @Override
-    public boolean writes(SaeFormat format) {
-        return false;
-    }
-
-    @Override
-    public void write(Sae sae, Path dir) throws IOException {
-        throw new SaeFormatException(dir, "saestitch does not write OpenAI sparse_autoencoder files (save as saelens)");
     }
 }

@@ -339,13 +339,7 @@ final class SaeLensFormat implements SaeDirectoryFormat {
         } else {
             t = w.vector(T_THRESHOLD, dSae, why);
         }
-        int clamped = 0;
-        for (int i = 0; i < t.length; i++) {
-            if (t[i] < 0f) {
-                t[i] = 0f;
-                clamped++;
-            }
-        }
+        int clamped = SaeWeights.clampNegative(t);
         if (clamped > 0) {
             w.notes.add(clamped + " negative JumpReLU threshold(s) clamped to 0 (SAELens gates on threshold.relu())");
         }

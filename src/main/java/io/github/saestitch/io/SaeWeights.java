@@ -70,17 +70,49 @@ final class SaeWeights {
         return wrap(() -> st.matrix(name));
     }
 
+    /** A 2-D tensor's dimensions and the sentence explaining them for later shape errors. */
+    record Dims(int rows, int cols, String why) {}
+
     /**
-     * The shape of a 2-D tensor whose dimensions are positive and fit an int, read before the others to
+     * The dimensions of a 2-D tensor whose sizes are positive and fit an int, read before the others to
      * learn d and F; {@code expected} names its dimensions for the message.
      */
-    long[] shape2(String name, String expected) throws SaeFormatException {
+    Dims dims(String name, String expected) throws SaeFormatException {
         long[] s = present(name).shape();
         if (s.length != 2 || s[0] <= 0 || s[1] <= 0 || s[0] > Integer.MAX_VALUE || s[1] > Integer.MAX_VALUE) {
             throw new SaeFormatException(
                     file, "tensor \"" + name + "\" has shape " + Arrays.toString(s) + "; expected " + expected);
         }
-        return s;
+        return new Dims((int) s[0], (int) s[1], name + " is [" + s[0] + ", " + s[1] + "]");
+    }
+
+    /** An SAE's four tensors in SAELens orientation: W_enc [dIn, F], b_enc [F], W_dec [F, dIn], b_dec [dIn]. */
+    record Linear(FloatMatrix wEnc, float[] bEnc, FloatMatrix wDec, float[] bDec) {}
+
+    /**
+     * The weights of an {@code nn.Linear(d, F)} encoder ({@code encWeight} [F, d], {@code encBias} [F]) and
+     * an {@code nn.Linear(F, d)} decoder ({@code decWeight} [d, F]) with the input/output bias {@code bias}
+     * [d], transposed to SAELens orientation (dictionary_learning and OpenAI both store this layout).
+     */
+    Linear torchLinear(String encWeight, String encBias, String decWeight, String bias) throws SaeFormatException {
+        Dims s = dims(encWeight, "[num_latents, d_in]");
+        FloatMatrix encoder = matrix(encWeight, s.rows(), s.cols(), s.why());
+        float[] bEnc = vector(encBias, s.rows(), s.why());
+        FloatMatrix decoder = matrix(decWeight, s.cols(), s.rows(), s.why());
+        float[] bDec = vector(bias, s.cols(), s.why());
+        return new Linear(encoder.transpose(), bEnc, decoder.transpose(), bDec);
+    }
+
+    /** Sets negative entries to 0 in place and returns how many there were (JumpReLU thresholds). */
+    static int clampNegative(float[] t) {
+        int clamped = 0;
+        for (int i = 0; i < t.length; i++) {
+            if (t[i] < 0f) {
+                t[i] = 0f;
+                clamped++;
+            }
+        }
+        return clamped;
     }
 
     /** A 1-D tensor that must have {@code n} elements. */
