@@ -727,7 +727,7 @@ def make_bad_saes(rng):
         ("bias", "F32", (16,), raw("F32", s.b_dec))])
     bad_dir("dictionary_learning_wrong_class", {"ae.safetensors": dl, "config.json": {
         "trainer": {"dict_class": "JumpReluAutoEncoder", "activation_dim": 16, "dict_size": 48}}},
-            'trainer.dict_class = "JumpReluAutoEncoder" is not supported', "config.json")
+            'trainer.dict_class = "JumpReluAutoEncoder" but the weights hold the tensors of a AutoEncoder', "config.json")
     bad_dir("dictionary_learning_dim_mismatch", {"ae.safetensors": dl, "config.json": {
         "trainer": {"dict_class": "AutoEncoder", "activation_dim": 16, "dict_size": 64}}},
             "trainer.dict_size = 64 but the weights have 48", "config.json")

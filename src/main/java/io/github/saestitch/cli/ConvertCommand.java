@@ -1,5 +1,6 @@
 package io.github.saestitch.cli;
 
+import io.github.saestitch.io.CompositeManifest;
 import io.github.saestitch.io.LoadedSae;
 import io.github.saestitch.io.SaeFormat;
 import io.github.saestitch.io.SaeFormats;
@@ -44,6 +45,9 @@ final class ConvertCommand implements Callable<Integer> {
         SaeFormat format = SaeFormat.byId(to);
         if (!format.writable()) {
             throw new BadInputException("cannot write format '" + to + "'; choose saelens or sparsify");
+        }
+        if (CompositeManifest.isComposite(in)) {
+            throw new BadInputException(in + ": is a saestitch composite; " + InfoCommand.COMPOSITE_NOTE);
         }
         LoadedSae loaded = Inputs.sae(in);
         SaeFormats.save(loaded.sae(), out, format, overwrite.on);

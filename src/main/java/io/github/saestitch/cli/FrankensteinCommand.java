@@ -43,8 +43,9 @@ import picocli.CommandLine.Option;
             "",
             "Writes OUT/frankenstein.csv (the report's table: series, num_latents, mse,",
             "fvu, l0), latents_cosine.csv, latents_greedy.csv, summary.json, and the",
-            "final models as SAELens SAE directories that 'eval' reads: sae-cosine,",
-            "sae-cosine-refit, sae-greedy, sae-greedy-refit. See README, 'frankenstein'."
+            "final models that 'eval' reads: sae-cosine, sae-cosine-refit, sae-greedy,",
+            "sae-greedy-refit; SAELens SAE directories when no source is topk, else",
+            "saestitch composites, which no ecosystem loader reads. See README, 'frankenstein'."
         },
         footer = {
             "",

@@ -98,6 +98,11 @@ final class InfoCommand implements Callable<Integer> {
     }
 
     /** A composite written by {@code stitch} or {@code frankenstein}: source SAEs and the latents taken from each. */
+    /** Why a composite is saestitch-only (issue 13, item 7). */
+    static final String COMPOSITE_NOTE = "only saestitch reads a composite: each latent keeps its own source's encoder"
+            + " (a topk source selects its k latents among its own pre-activations), which no single standard SAE"
+            + " computes, so SAELens and sparsify cannot load it and 'convert' cannot turn it into one";
+
     private int composite(CompositeManifest m) throws Exception {
         int[] used = m.model().usedSources();
         ObjectNode o = Json.object();
@@ -115,6 +120,8 @@ final class InfoCommand implements Callable<Integer> {
                     .put("latents", m.model().countFrom(s))
                     .put("original", s < m.origins().size() ? m.origins().get(s) : "");
         }
+        o.put("ecosystem_loadable", false);
+        o.put("ecosystem_note", COMPOSITE_NOTE);
         if ("stitch".equals(m.builtBy())) { // the keys a stitched composite had before the shared manifest
             o.put("kept_small", m.model().countFrom(0));
             o.put("added_large", m.model().countFrom(1));
@@ -137,6 +144,7 @@ final class InfoCommand implements Callable<Integer> {
                     .append(s);
         }
         System.out.printf("  d_sae         %d (%s)%n", m.model().numLatents(), from);
+        System.out.printf("  note: %s%n", COMPOSITE_NOTE);
         return 0;
     }
 

@@ -28,7 +28,8 @@ import picocli.CommandLine.Option;
             "For relu, jumprelu and batchtopk sources the result is one standard SAE (SAELens v6): b_dec",
             "differences are folded into b_enc, mixed activations become a per-latent jumprelu. For topk",
             "sources it is a composite (each source keeps its encoder): OUT holds composite.json, the decoder",
-            "and the two sources, and 'eval' and 'info' read it. 'eval' of OUT reproduces the mse 'compare' predicted."
+            "and the two sources, and 'eval' and 'info' read it; only saestitch does (SAELens and sparsify cannot,",
+            "and 'convert' explains why). 'eval' of OUT reproduces the mse 'compare' predicted."
         },
         footer = {
             "",

@@ -32,8 +32,10 @@ interface SaeDirectoryFormat {
     /** Loads the SAE of a probe {@link #detect} accepted (or the user forced {@code format} on). */
     LoadedSae load(Probe probe, SaeFormat format) throws IOException;
 
-    /** Whether this family can write {@code format}. */
-    boolean writes(SaeFormat format);
+    /** Whether this family can write {@code format}; read-only families keep this default. */
+    default boolean writes(SaeFormat format) {
+        return false;
+    }
 
     /**
      * Writes {@code sae} into the empty directory {@code dir} (a temporary one {@link AtomicOutput}
@@ -41,5 +43,7 @@ interface SaeDirectoryFormat {
      *
      * @throws SaeFormatException if the format cannot hold this SAE exactly
      */
-    void write(Sae sae, Path dir) throws IOException;
+    default void write(Sae sae, Path dir) throws IOException {
+        throw new SaeFormatException(dir, "saestitch does not write this format (save as saelens)");
+    }
 }

@@ -13,8 +13,13 @@ public enum SaeFormat {
     SAELENS_LEGACY("saelens-legacy", "SAELens before 6.0 (flat cfg.json + sae_weights.safetensors)", false),
     /** EleutherAI sparsify: {@code cfg.json} + {@code sae.safetensors} with {@code encoder.weight} [F, d]. */
     SPARSIFY("sparsify", "EleutherAI sparsify (cfg.json + sae.safetensors)", true),
-    /** saprmarks/dictionary_learning {@code AutoEncoder} state dict exported to safetensors. */
-    DICTIONARY_LEARNING("dictionary-learning", "dictionary_learning AutoEncoder exported to safetensors", false);
+    /** saprmarks/dictionary_learning AutoEncoder, AutoEncoderTopK, BatchTopKSAE or JumpReluAutoEncoder. */
+    DICTIONARY_LEARNING(
+            "dictionary-learning",
+            "dictionary_learning trainer directory (ae.pt or ae.safetensors + config.json)",
+            false),
+    /** openai/sparse_autoencoder {@code Autoencoder} state_dict saved with {@code torch.save} (a .pt file). */
+    OPENAI("openai", "OpenAI sparse_autoencoder state_dict (.pt)", false);
 
     private final String id;
     private final String description;

@@ -31,7 +31,7 @@ public final class SaeFormats {
 
     /** Every supported layout family, tried in this order. */
     static final List<SaeDirectoryFormat> FORMATS =
-            List.of(new SaeLensFormat(), new SparsifyFormat(), new DictionaryLearningFormat());
+            List.of(new SaeLensFormat(), new SparsifyFormat(), new DictionaryLearningFormat(), new OpenAiFormat());
 
     static final String CFG_FILE = "cfg.json";
 
@@ -111,6 +111,7 @@ public final class SaeFormats {
             case SAELENS, SAELENS_LEGACY -> FORMATS.get(0);
             case SPARSIFY -> FORMATS.get(1);
             case DICTIONARY_LEARNING -> FORMATS.get(2);
+            case OPENAI -> FORMATS.get(3);
         };
     }
 
@@ -131,17 +132,42 @@ public final class SaeFormats {
         Path explicitWeights = null;
         if (Files.isRegularFile(p)) {
             dir = p.getParent();
-            if (p.getFileName().toString().endsWith(".safetensors")) {
+            if (p.getFileName().toString().endsWith(".safetensors")
+                    || p.getFileName().toString().endsWith(".pt")) {
                 explicitWeights = p;
             } else if (!p.getFileName().toString().equals(CFG_FILE)) {
-                throw new SaeFormatException(p, "expected an SAE directory, its cfg.json or its .safetensors weights");
+                throw new SaeFormatException(
+                        p, "expected an SAE directory, its cfg.json or its weights (.safetensors or PyTorch .pt)");
             }
         } else if (!Files.isDirectory(p)) {
             throw new SaeFormatException(p, "no such file or directory");
         }
         Path cfgPath = dir.resolve(CFG_FILE);
+        if (explicitWeights == null && !Files.isRegularFile(cfgPath)) {
+            Path only = onlySaeSubdirectory(dir);
+            if (only != null) { // a sparsify run folder with one hookpoint, as convert --to sparsify writes
+                dir = only;
+                cfgPath = dir.resolve(CFG_FILE);
+            }
+        }
         CfgJson cfg = Files.isRegularFile(cfgPath) ? CfgJson.read(cfgPath) : null;
         return new SaeDirectoryFormat.Probe(dir, explicitWeights, cfg);
+    }
+
+    /** The one subdirectory of {@code dir} that holds a {@code cfg.json}, or null if none or several. */
+    private static Path onlySaeSubdirectory(Path dir) throws IOException {
+        Path found = null;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path c : ds) {
+                if (Files.isRegularFile(c.resolve(CFG_FILE))) {
+                    if (found != null) {
+                        return null;
+                    }
+                    found = c;
+                }
+            }
+        }
+        return found;
     }
 
     private static SaeFormatException unrecognised(SaeDirectoryFormat.Probe probe) throws IOException {
@@ -170,7 +196,9 @@ public final class SaeFormats {
                 probe.dir(),
                 "not a recognised SAE directory: expected " + CFG_FILE + " with "
                         + SaeLensFormat.WEIGHTS_FILE + " (SAELens) or " + SparsifyFormat.WEIGHTS_FILE
-                        + " (sparsify), or a "
-                        + "dictionary_learning " + DictionaryLearningFormat.WEIGHTS_FILE + "; found " + files);
+                        + " (sparsify), a dictionary_learning trainer directory ("
+                        + DictionaryLearningFormat.TORCH_FILE + " or " + DictionaryLearningFormat.WEIGHTS_FILE
+                        + " holding an AutoEncoder, AutoEncoderTopK, BatchTopKSAE or JumpReluAutoEncoder state_dict, "
+                        + "with its config.json), or an OpenAI sparse_autoencoder .pt file; found " + files);
     }
 }

@@ -38,19 +38,25 @@ import java.util.Set;
  * <ul>
  *   <li>SAELens's JumpReLU gates on {@code pre > threshold.relu()} and outputs {@code relu(pre)}, so
  *       negative thresholds act as 0 and are clamped to 0 on load.</li>
- *   <li>BatchTopK SAEs are saved by SAELens's trainer as {@code jumprelu} with the global threshold
- *       repeated and {@code metadata.training_architecture = "batchtopk"}; such files load as
- *       {@link Activation.BatchTopK} (k from {@code metadata.training_architecture_details.k}), and
- *       BatchTopK SAEs are written the same way. Training checkpoints with {@code architecture:
- *       "batchtopk"} and a scalar {@code topk_threshold} load too.</li>
+ *   <li>SAELens 6.18 saves a trained BatchTopK SAE as a plain {@code jumprelu} with the global
+ *       threshold repeated ({@code BatchTopKTrainingSAE.process_state_dict_for_saving_inference}) and no
+ *       record that it was BatchTopK: such a file loads as the {@link Activation.JumpRelu} it is (the
+ *       same function). Files that also carry {@code metadata.training_architecture = "batchtopk"} (what
+ *       saestitch writes, to keep k) load as {@link Activation.BatchTopK} with k from
+ *       {@code metadata.training_architecture_details.k}. Training checkpoints with {@code architecture:
+ *       "batchtopk"} or {@code "matryoshka_batchtopk"} (its nested prefixes change only the training
+ *       loss) and a scalar {@code topk_threshold} load too.</li>
  *   <li>{@code rescale_acts_by_decoder_norm} (TopK) multiplies pre-activations by ‖W_dec[i]‖ and divides
  *       them back before decoding; it is folded into the weights on load exactly as SAELens's
  *       {@code _fold_norm_topk} does (W_enc[:, i]·n_i, b_enc[i]·n_i, W_dec[i]/n_i).</li>
  *   <li>A pre-6.0 {@code scaling_factor} tensor (finetuning scaling, applied to activations before the
  *       decoder) is dropped when all ones, else folded into W_dec's rows.</li>
  * </ul>
- * Activation normalisation ({@code normalize_activations} other than {@code none}) and other architectures
- * (gated, ...) are refused with a message.
+ * {@code normalize_activations: "expected_average_only_in"} is folded at load from the training
+ * checkpoint's {@code activation_scaler.json} as SAELens's {@code fold_activation_norm_scaling_factor}
+ * does (W_enc·s, W_dec/s, b_dec/s); without that file SAELens's loader folds nothing and neither do we.
+ * {@code layer_norm} and {@code constant_norm_rescale} (per-token normalisation that the SAE model here
+ * cannot represent) and other architectures (gated, ...) are refused with a message.
  */
 final class SaeLensFormat implements SaeDirectoryFormat {
     static final String CFG_FILE = "cfg.json";
@@ -128,6 +134,10 @@ final class SaeLensFormat implements SaeDirectoryFormat {
     static final String A_JUMPRELU = "jumprelu";
     static final String A_TOPK = "topk";
     static final String A_BATCHTOPK = "batchtopk";
+    static final String A_MATRYOSHKA_BATCHTOPK = "matryoshka_batchtopk";
+    static final String NORM_EXPECTED_AVERAGE = "expected_average_only_in";
+    /** SAELens's ActivationScaler file in training checkpoints (sae_lens/constants.py). */
+    static final String ACTIVATION_SCALER_FILE = "activation_scaler.json";
 
     /** SAELens clamps decoder norms to this before dividing by them ({@code _fold_norm_topk}). */
     static final double MIN_DECODER_NORM = 1e-8;
@@ -184,7 +194,7 @@ final class SaeLensFormat implements SaeDirectoryFormat {
         int dSae = c.requirePositiveInt(K_D_SAE);
         boolean applyBDec = c.optBoolean(K_APPLY_B_DEC, true); // SAEConfig's default
         String norm = c.optString(K_NORMALIZE, "none");
-        if (!norm.equals("none")) {
+        if (!norm.equals("none") && !norm.equals(NORM_EXPECTED_AVERAGE)) {
             throw c.error("normalize_activations = \"" + norm + "\" is not supported: saestitch SAEs take raw "
                     + "activations (fold the normalisation into the weights first)");
         }
@@ -212,6 +222,24 @@ final class SaeLensFormat implements SaeDirectoryFormat {
         FloatMatrix wDec = w.matrix(T_W_DEC, dSae, dIn, why);
         float[] bDec = w.vector(T_B_DEC, dIn, why);
         wDec = applyScalingFactor(c, w, wDec, dSae, why, consumed);
+        if (norm.equals(NORM_EXPECTED_AVERAGE)) {
+            Float s = activationScaler(probe.dir());
+            if (s == null) {
+                w.notes.add("normalize_activations = expected_average_only_in without " + ACTIVATION_SCALER_FILE
+                        + ": loaded unscaled, as SAELens's loader does when it knows no scaling factor");
+            } else {
+                // SAELens's fold_activation_norm_scaling_factor: W_enc *= s, W_dec /= s, b_dec /= s (float32).
+                wEnc = scaled(wEnc, s, false);
+                wDec = scaled(wDec, s, true);
+                bDec = bDec.clone();
+                for (int j = 0; j < bDec.length; j++) {
+                    bDec[j] /= s;
+                }
+                w.notes.add(
+                        "folded the expected_average_only_in scaling factor " + s + " from " + ACTIVATION_SCALER_FILE
+                                + " into W_enc (×), W_dec and b_dec (÷), as SAELens's fold_activation_norm_scaling_factor does");
+            }
+        }
 
         Activation activation;
         switch (arch) {
@@ -223,7 +251,13 @@ final class SaeLensFormat implements SaeDirectoryFormat {
                     activation = new Activation.JumpRelu(threshold);
                 }
             }
-            case A_TOPK, A_BATCHTOPK -> {
+            case A_TOPK, A_BATCHTOPK, A_MATRYOSHKA_BATCHTOPK -> {
+                if (arch.equals(A_MATRYOSHKA_BATCHTOPK)) {
+                    // MatryoshkaBatchTopKTrainingSAEConfig extends BatchTopKTrainingSAEConfig: the nested prefixes
+                    // only change the training loss, inference is the batchtopk threshold.
+                    arch = A_BATCHTOPK;
+                    w.notes.add("matryoshka_batchtopk checkpoint: inference is that of batchtopk");
+                }
                 consumed.add(K_K);
                 consumed.add(K_RESCALE);
                 // TopKSAEConfig (inference) defaults the rescale flag to false; only the training config
@@ -248,7 +282,7 @@ final class SaeLensFormat implements SaeDirectoryFormat {
             }
             default ->
                 throw c.error("architecture \"" + arch + "\" is not supported (supported: " + A_STANDARD + ", "
-                        + A_JUMPRELU + ", " + A_TOPK + ", " + A_BATCHTOPK + ")");
+                        + A_JUMPRELU + ", " + A_TOPK + ", " + A_BATCHTOPK + ", " + A_MATRYOSHKA_BATCHTOPK + ")");
         }
         w.rejectUnexpected("SAELens " + arch);
 
@@ -263,6 +297,36 @@ final class SaeLensFormat implements SaeDirectoryFormat {
         return new LoadedSae(sae, v6 ? SaeFormat.SAELENS : SaeFormat.SAELENS_LEGACY, probe.dir(), w.file(), notes);
     }
 
+    /** The {@code scaling_factor} of SAELens's {@code activation_scaler.json} beside the weights, or null. */
+    private static Float activationScaler(Path dir) throws IOException {
+        Path f = dir.resolve(ACTIVATION_SCALER_FILE);
+        if (!Files.isRegularFile(f)) {
+            return null;
+        }
+        CfgJson j = CfgJson.read(f);
+        JsonNode v = j.root.get("scaling_factor");
+        if (v == null || v.isNull()) {
+            return null; // ActivationScaler saves None when it never estimated one
+        }
+        if (!v.isNumber() || !Float.isFinite((float) v.doubleValue()) || v.doubleValue() <= 0) {
+            throw new SaeFormatException(f, "scaling_factor must be a finite number > 0, got " + v);
+        }
+        return (float) v.doubleValue();
+    }
+
+    /** {@code m × s} or {@code m ÷ s} elementwise in float32, as torch's in-place scalar ops compute. */
+    private static FloatMatrix scaled(FloatMatrix m, float s, boolean divide) {
+        FloatMatrix out = m.copy();
+        for (int r = 0; r < out.rows(); r++) {
+            float[] row = out.row(r);
+            for (int c = 0; c < row.length; c++) {
+                row[c] = divide ? row[c] / s : row[c] * s;
+            }
+            out.setRow(r, row);
+        }
+        return out;
+    }
+
     /** {@code threshold}, or {@code exp(log_threshold)} from older JumpReLU checkpoints, clamped at 0. */
     private static float[] jumpReluThreshold(SaeWeights w, int dSae, String why) throws SaeFormatException {
         float[] t;
@@ -275,13 +339,7 @@ final class SaeLensFormat implements SaeDirectoryFormat {
         } else {
             t = w.vector(T_THRESHOLD, dSae, why);
         }
-        int clamped = 0;
-        for (int i = 0; i < t.length; i++) {
-            if (t[i] < 0f) {
-                t[i] = 0f;
-                clamped++;
-            }
-        }
+        int clamped = SaeWeights.clampNegative(t);
         if (clamped > 0) {
             w.notes.add(clamped + " negative JumpReLU threshold(s) clamped to 0 (SAELens gates on threshold.relu())");
         }

@@ -61,7 +61,7 @@ import java.util.Set;
  * Python library itself could differ only in the order of {@code __metadata__} keys (it keeps them in a
  * hash map). Float32 and bfloat16 (round to nearest even, as PyTorch) output are supported.
  */
-public final class SafeTensors implements AutoCloseable {
+public final class SafeTensors implements AutoCloseable, WeightsFile {
 
     /** The reference implementation refuses headers over 100 MB (its {@code MAX_HEADER_SIZE}). */
     public static final long MAX_HEADER_BYTES = 100_000_000L;
@@ -435,6 +435,28 @@ public final class SafeTensors implements AutoCloseable {
             throw new FileFormatException(path, "no tensor named \"" + name + "\" (the file has " + names() + ")");
         }
         return t;
+    }
+
+    @Override
+    public DType dtype(String name) throws FileFormatException {
+        return info(name).dtype();
+    }
+
+    @Override
+    public long[] shape(String name) throws FileFormatException {
+        return info(name).shape();
+    }
+
+    /** An I32 or I64 tensor holding exactly one element. */
+    @Override
+    public long integer(String name) throws FileFormatException {
+        TensorInfo t = info(name);
+        if ((t.dtype() != DType.I32 && t.dtype() != DType.I64) || t.numElements() != 1) {
+            throw new FileFormatException(
+                    path, "tensor \"" + name + "\" is " + t + "; expected a single I32 or I64 value");
+        }
+        MemorySegment b = data.asSlice(t.begin(), t.byteSize());
+        return t.dtype() == DType.I32 ? b.get(FloatConversions.I32_LE, 0) : b.get(FloatConversions.I64_LE, 0);
     }
 
     /** The raw little-endian bytes of a tensor, as a read-only view of the mapping. */

@@ -56,6 +56,8 @@ final class SparsifyFormat implements SaeDirectoryFormat {
     static final String K_FORMAT_VERSION = "saestitch_format_version";
     /** The training run's {@code config.json} key naming the model. */
     static final String RUN_K_MODEL = "model";
+    /** The training run's {@code config.json} key listing the hookpoint folders. */
+    static final String RUN_K_HOOKPOINTS = "hookpoints";
 
     // tensors
     static final String T_ENCODER_WEIGHT = "encoder.weight";
@@ -172,9 +174,45 @@ final class SparsifyFormat implements SaeDirectoryFormat {
         return format == SaeFormat.SPARSIFY;
     }
 
+    /**
+     * Writes the layout sparsify's trainer saves and its {@code SparseCoder.load_from_disk} and SAELens's
+     * sparsify loader read: a run folder {@code dir} with {@code config.json} ({@code model},
+     * {@code hookpoints}) and one hookpoint folder {@code dir/<hookpoint>/} holding {@code cfg.json} and
+     * {@code sae.safetensors}. The hookpoint is {@link #hookpoint}.
+     */
     @Override
     public void write(Sae sae, Path dir) throws IOException {
-        if (!(sae.activation() instanceof Activation.TopK topk)) {
+        requireWritable(sae, dir);
+        String hp = hookpoint(sae.metadata().hookName());
+        Path layer = Files.createDirectories(dir.resolve(hp));
+        writeHookpoint(sae, layer);
+        ObjectNode run = JsonNodeFactory.instance.objectNode();
+        run.put(RUN_K_MODEL, sae.metadata().modelName());
+        run.putArray(RUN_K_HOOKPOINTS).add(hp);
+        run.put(K_FORMAT_VERSION, SaeLensFormat.SAESTITCH_FORMAT_VERSION);
+        CfgJson.write(dir.resolve(RUN_CONFIG_FILE), run);
+    }
+
+    /**
+     * The hookpoint folder name for a hook: a sparsify hookpoint ({@code layers.N...}) as is; TransformerLens's
+     * {@code blocks.N.hook_resid_post} as {@code layers.N} (the residual stream after block N, the output of
+     * the HF module sparsify hooks; SAELens's sparsify loader maps {@code layers.N} back to exactly that hook);
+     * any other hook made of safe file-name characters as is; no hook: {@code sae}.
+     */
+    static String hookpoint(String hookName) {
+        java.util.regex.Matcher m = RESID_POST.matcher(hookName);
+        if (m.matches()) {
+            return "layers." + m.group(1);
+        }
+        return hookName.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}") ? hookName : "sae";
+    }
+
+    private static final java.util.regex.Pattern RESID_POST =
+            java.util.regex.Pattern.compile("blocks\\.(\\d+)\\.hook_resid_post");
+
+    /** Refuses what sparsify cannot hold, naming the folder the user asked for. */
+    private static void requireWritable(Sae sae, Path dir) throws SaeFormatException {
+        if (!(sae.activation() instanceof Activation.TopK)) {
             throw new SaeFormatException(
                     dir,
                     "sparsify stores only TopK SAEs; this one is "
@@ -186,6 +224,11 @@ final class SparsifyFormat implements SaeDirectoryFormat {
                     "sparsify always subtracts b_dec from the input; this SAE has "
                             + "apply_b_dec_to_input = false (save it as saelens)");
         }
+    }
+
+    /** {@code cfg.json} + {@code sae.safetensors} of one hookpoint, straight into {@code dir}. */
+    private static void writeHookpoint(Sae sae, Path dir) throws IOException {
+        Activation.TopK topk = (Activation.TopK) sae.activation(); // checked by requireWritable
         Map<String, Object> extra = new LinkedHashMap<>(sae.metadata().extraConfig());
         ObjectNode cfg = JsonNodeFactory.instance.objectNode();
         cfg.put(K_ACTIVATION, ACTIVATION_TOPK);
@@ -214,9 +257,7 @@ final class SparsifyFormat implements SaeDirectoryFormat {
         cfg.put(K_SKIP_CONNECTION, false);
         cfg.put(K_TRANSCODE, false);
         cfg.put(K_D_IN, sae.dIn());
-        if (!sae.metadata().hookName().isEmpty()) {
-            cfg.put(K_HOOK_NAME, sae.metadata().hookName());
-        }
+        cfg.put(K_HOOK_NAME, sae.metadata().hookName()); // even empty: the folder name is not the hook then
         if (!sae.metadata().modelName().isEmpty()) {
             cfg.put(K_MODEL_NAME, sae.metadata().modelName());
         }

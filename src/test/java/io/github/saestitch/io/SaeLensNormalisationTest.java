@@ -1,0 +1,88 @@
+package io.github.saestitch.io;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.saestitch.sae.Sae;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** SAELens normalize_activations = expected_average_only_in and matryoshka_batchtopk checkpoints. */
+class SaeLensNormalisationTest {
+    private static final JsonMapper JSON = new JsonMapper();
+
+    @TempDir
+    Path tmp;
+
+    private Path copyWithCfg(String fixture, java.util.function.Consumer<ObjectNode> edit) throws IOException {
+        Path src = Fixtures.path("sae/" + fixture);
+        Path dst = tmp.resolve(fixture);
+        Files.createDirectories(dst);
+        try (var files = Files.list(src)) {
+            for (Path p : files.toList()) {
+                Files.copy(p, dst.resolve(p.getFileName()));
+            }
+        }
+        ObjectNode cfg = (ObjectNode) JSON.readTree(Files.readString(dst.resolve("cfg.json")));
+        edit.accept(cfg);
+        Files.writeString(dst.resolve("cfg.json"), JSON.writeValueAsString(cfg));
+        return dst;
+    }
+
+    @Test
+    void expectedAverageScalingFactorIsFoldedAsSaeLensDoes() throws IOException {
+        Sae plain = SaeFormats.load(Fixtures.path("sae/saelens_v6_relu")).sae();
+        Path dir = copyWithCfg("saelens_v6_relu", c -> c.put("normalize_activations", "expected_average_only_in"));
+        // Without activation_scaler.json SAELens's loader folds nothing: the same weights.
+        SaeFormatsTest.assertSameWeights(SaeFormats.load(dir).sae(), plain);
+        float s = 2.75f;
+        Files.writeString(dir.resolve("activation_scaler.json"), "{\"scaling_factor\": 2.75}");
+        LoadedSae folded = SaeFormats.load(dir);
+        assertThat(folded.notes()).anyMatch(n -> n.contains("scaling factor 2.75"));
+        Sae f = folded.sae();
+        for (int r = 0; r < plain.dIn(); r++) {
+            for (int c = 0; c < plain.numLatents(); c++) {
+                assertThat(f.wEnc().get(r, c)).isEqualTo(plain.wEnc().get(r, c) * s);
+                assertThat(f.wDec().get(c, r)).isEqualTo(plain.wDec().get(c, r) / s);
+            }
+            assertThat(f.bDec()[r]).isEqualTo(plain.bDec()[r] / s);
+        }
+        assertThat(f.bEnc()).isEqualTo(plain.bEnc());
+        // Saved as SAELens: the fold is done, so normalize_activations is none and a reload is bit-exact.
+        Path out = tmp.resolve("out");
+        SaeFormats.save(f, out);
+        assertThat(JSON.readTree(Files.readString(out.resolve("cfg.json")))
+                        .get("normalize_activations")
+                        .asText())
+                .isEqualTo("none");
+        SaeFormatsTest.assertSameWeights(SaeFormats.load(out).sae(), f);
+    }
+
+    @Test
+    void badScalingFactorIsRefused() throws IOException {
+        Path dir = copyWithCfg("saelens_v6_relu", c -> c.put("normalize_activations", "expected_average_only_in"));
+        Files.writeString(dir.resolve("activation_scaler.json"), "{\"scaling_factor\": -1}");
+        assertThatThrownBy(() -> SaeFormats.load(dir))
+                .isInstanceOf(SaeFormatException.class)
+                .hasMessageContaining("activation_scaler.json")
+                .hasMessageContaining("> 0");
+    }
+
+    @Test
+    void matryoshkaBatchTopKCheckpointLoadsLikeBatchTopK() throws IOException {
+        Sae plain = SaeFormats.load(Fixtures.path("sae/saelens_batchtopk_checkpoint"))
+                .sae();
+        Path dir = copyWithCfg("saelens_batchtopk_checkpoint", c -> {
+            c.put("architecture", "matryoshka_batchtopk");
+            c.putArray("matryoshka_widths").add(8).add(plain.numLatents());
+        });
+        LoadedSae m = SaeFormats.load(dir);
+        SaeFormatsTest.assertSameWeights(m.sae(), plain);
+        assertThat(m.notes()).anyMatch(n -> n.contains("matryoshka_batchtopk"));
+    }
+}
