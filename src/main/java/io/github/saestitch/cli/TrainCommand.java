@@ -75,6 +75,11 @@ final class TrainCommand implements Callable<Integer> {
             CliProgress bar;
 
             @Override
+            public void onNote(String message) {
+                System.err.println(task + ": " + message);
+            }
+
+            @Override
             public void onStep(TrainProgress p) {
                 if (bar == null) {
                     bar = new CliProgress(task, p.totalSteps(), "steps");

@@ -84,6 +84,41 @@ class TrainCommandTest {
     }
 
     @Test
+    void resumeOnOtherActivationsExitsTwoSayingWhatDiffers(@TempDir Path tmp) throws IOException {
+        Path x = sparseData(Files.createDirectories(tmp.resolve("a")), 1500, 8, 1);
+        Path y = sparseData(Files.createDirectories(tmp.resolve("b")), 1500, 8, 2);
+        Path out = tmp.resolve("run");
+        String[] args = {
+            "train",
+            "--arch",
+            "relu",
+            "--width",
+            "16",
+            "--acts",
+            x.toString(),
+            "--tokens",
+            "2560",
+            "--batch",
+            "256",
+            "--eval-tokens",
+            "300",
+            "--out",
+            out.toString()
+        };
+        CliRunner r = CliRunner.run(args);
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        List<String> resumeOnY = new ArrayList<>(List.of(args));
+        resumeOnY.set(resumeOnY.indexOf(x.toString()), y.toString());
+        resumeOnY.add("--resume");
+        r = CliRunner.run(resumeOnY.toArray(String[]::new));
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err().strip().lines())
+                .singleElement()
+                .asString()
+                .contains("cannot resume", "first 1500 tokens of", y.toString(), "not the activations");
+    }
+
+    @Test
     void trainFamilyWritesMembersAndSummary(@TempDir Path tmp) throws IOException {
         Path x = sparseData(tmp, 3000, 16, 2);
         Path out = tmp.resolve("fam");
