@@ -2,6 +2,7 @@ package io.github.saestitch.train;
 
 import io.github.saestitch.activations.ActivationRange;
 import io.github.saestitch.activations.ActivationSet;
+import io.github.saestitch.activations.ActivationSets;
 import io.github.saestitch.tensor.Kernels;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -87,6 +88,8 @@ public final class Trainer {
                     + " tokens; holding out " + held
                     + " for evaluation leaves none to train on (lower --eval-tokens)");
         }
+        // The held-out tail is read only at the first evaluation: check it now, so a bad value fails before step 1.
+        ActivationSets.requireFinite(acts, n - held, held, "in the held-out tail");
         TrainingData data = recorded != null ? recorded : TrainingData.of(acts, n);
         BatchSource source = new ShuffledBatchSource(acts, 0, n - held, options.seed());
         ActivationSet heldOut = held > 0 ? new ActivationRange(acts, n - held, held) : null;

@@ -118,6 +118,42 @@ class TrainCommandTest {
                 .contains("cannot resume", "first 1500 tokens of", y.toString(), "not the activations");
     }
 
+    /** A bad value is named by its row in the file, as compare and eval name it (issue 16, item 9). */
+    @Test
+    void aNonFiniteValueIsNamedByItsRowInTheFile(@TempDir Path tmp) throws IOException {
+        Path x = sparseData(tmp, 1500, 8, 1);
+        FloatMatrix m;
+        try (var set = io.github.saestitch.activations.ActivationSets.open(x)) {
+            m = set.block(0, 1500).copy();
+        }
+        for (int row : new int[] {777, 1450}) { // in the training range; in the held-out tail (the last 300)
+            FloatMatrix bad = m.copy();
+            bad.set(row, 3, row == 777 ? Float.NaN : Float.POSITIVE_INFINITY);
+            Path y = tmp.resolve("bad-" + row + ".npy");
+            Npy.write(y, bad);
+            CliRunner r = CliRunner.run(
+                    "train",
+                    "--arch",
+                    "relu",
+                    "--width",
+                    "16",
+                    "--acts",
+                    y.toString(),
+                    "--tokens",
+                    "2560",
+                    "--batch",
+                    "256",
+                    "--eval-tokens",
+                    "300",
+                    "--out",
+                    tmp.resolve("run-" + row).toString());
+            assertThat(r.exitCode()).as(r.err()).isEqualTo(2);
+            assertThat(r.err())
+                    .contains(y.toString(), "token " + row + ", dim 3")
+                    .doesNotContain("stream token");
+        }
+    }
+
     @Test
     void trainFamilyWritesMembersAndSummary(@TempDir Path tmp) throws IOException {
         Path x = sparseData(tmp, 3000, 16, 2);
