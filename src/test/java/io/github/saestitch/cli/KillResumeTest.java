@@ -112,17 +112,7 @@ class KillResumeTest {
         Path straight = tmp.resolve("straight");
         long[] ref = finish(cat(base, "--out", straight.toString()));
         Path cut = tmp.resolve("cut");
-        SplittableRandom rnd = new SplittableRandom(SEED);
-        int killed = 0;
-        for (int i = 0; i < KILLS; i++) {
-            List<String> args = cat(base, "--out", cut.toString());
-            if (Files.exists(cut)) {
-                args = cat(args, "--resume");
-            }
-            killed += killAfter(args, rnd.nextLong(ref[1] / 4, ref[1])) ? 1 : 0;
-        }
-        assertThat(killed).as("runs killed before they finished").isPositive();
-        finish(Files.exists(cut) ? cat(base, "--out", cut.toString(), "--resume") : cat(base, "--out", cut.toString()));
+        killThenFinish(ref[1], () -> cat(base, "--out", cut.toString(), "--resume"));
         // The weights and the log are the run's; summaries and charts record times.
         List<String> timed = List.of("train_summary.json", "train_curves", "checkpoint", "train_log.csv");
         assertSameFiles(files(straight.resolve("sae"), timed), files(cut.resolve("sae"), timed));
@@ -138,16 +128,24 @@ class KillResumeTest {
         Path straight = tmp.resolve("straight");
         long[] ref = finish(cat(base, "--out", straight.toString()));
         Path cut = tmp.resolve("cut");
-        SplittableRandom rnd = new SplittableRandom(SEED);
-        int killed = 0;
-        for (int i = 0; i < KILLS; i++) {
-            killed += killAfter(cat(base, "--out", cut.toString()), rnd.nextLong(ref[1] / 4, ref[1])) ? 1 : 0;
-        }
-        assertThat(killed).as("runs killed before they finished").isPositive();
-        finish(cat(base, "--out", cut.toString()));
+        killThenFinish(ref[1], () -> cat(base, "--out", cut.toString()));
         // The manifest records times and the corpus path is the same; the shards must be identical.
         List<String> timed = List.of("manifest.json", ".lock");
         assertSameFiles(files(straight, timed), files(cut, timed));
+    }
+
+    /**
+     * Runs the command {@value #KILLS} times, each killed at a seeded random moment within
+     * {@code [refMillis / 4, refMillis)} (the uninterrupted run's time), then once to the end.
+     */
+    static void killThenFinish(long refMillis, java.util.function.Supplier<List<String>> args) throws Exception {
+        SplittableRandom rnd = new SplittableRandom(SEED);
+        int killed = 0;
+        for (int i = 0; i < KILLS; i++) {
+            killed += killAfter(args.get(), rnd.nextLong(refMillis / 4, refMillis)) ? 1 : 0;
+        }
+        assertThat(killed).as("runs killed before they finished").isPositive();
+        finish(args.get());
     }
 
     static List<String> cat(List<String> a, String... more) {

@@ -83,28 +83,20 @@ class TrainCommandTest {
         assertThat(JSON.readTree(r.out()).get("num_latents").asInt()).isEqualTo(32);
     }
 
+    /** A small relu run: width 16, 10 steps of 256, 300 held-out tokens. */
+    static String[] smallRun(Path acts, Path out) {
+        String common = "train --arch relu --width 16 --tokens 2560 --batch 256 --eval-tokens 300";
+        List<String> args = new ArrayList<>(List.of(common.split(" ")));
+        args.addAll(List.of("--acts", acts.toString(), "--out", out.toString()));
+        return args.toArray(String[]::new);
+    }
+
     @Test
     void resumeOnOtherActivationsExitsTwoSayingWhatDiffers(@TempDir Path tmp) throws IOException {
         Path x = sparseData(Files.createDirectories(tmp.resolve("a")), 1500, 8, 1);
         Path y = sparseData(Files.createDirectories(tmp.resolve("b")), 1500, 8, 2);
         Path out = tmp.resolve("run");
-        String[] args = {
-            "train",
-            "--arch",
-            "relu",
-            "--width",
-            "16",
-            "--acts",
-            x.toString(),
-            "--tokens",
-            "2560",
-            "--batch",
-            "256",
-            "--eval-tokens",
-            "300",
-            "--out",
-            out.toString()
-        };
+        String[] args = smallRun(x, out);
         CliRunner r = CliRunner.run(args);
         assertThat(r.exitCode()).as(r.err()).isZero();
         List<String> resumeOnY = new ArrayList<>(List.of(args));
@@ -131,22 +123,7 @@ class TrainCommandTest {
             bad.set(row, 3, row == 777 ? Float.NaN : Float.POSITIVE_INFINITY);
             Path y = tmp.resolve("bad-" + row + ".npy");
             Npy.write(y, bad);
-            CliRunner r = CliRunner.run(
-                    "train",
-                    "--arch",
-                    "relu",
-                    "--width",
-                    "16",
-                    "--acts",
-                    y.toString(),
-                    "--tokens",
-                    "2560",
-                    "--batch",
-                    "256",
-                    "--eval-tokens",
-                    "300",
-                    "--out",
-                    tmp.resolve("run-" + row).toString());
+            CliRunner r = CliRunner.run(smallRun(y, tmp.resolve("run-" + row)));
             assertThat(r.exitCode()).as(r.err()).isEqualTo(2);
             assertThat(r.err())
                     .contains(y.toString(), "token " + row + ", dim 3")

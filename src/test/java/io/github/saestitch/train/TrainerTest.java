@@ -137,15 +137,20 @@ class TrainerTest {
 
     /** A run stopped at step 20 of 40 in {@code cut} (checkpoint at step 20). */
     private static void killedAt20(TrainOptions o, MatrixActivationSet acts, Path cut) {
-        TrainListener killAt20 = new TrainListener() {
+        killedAt(20, o, acts, cut);
+    }
+
+    /** A run in {@code cut} stopped after {@code step} steps. */
+    private static void killedAt(int step, TrainOptions o, MatrixActivationSet acts, Path cut) {
+        TrainListener kill = new TrainListener() {
             @Override
             public void onStep(TrainProgress p) {
-                if (p.step() == 20) {
+                if (p.step() == step) {
                     throw new SimulatedKill();
                 }
             }
         };
-        assertThatThrownBy(() -> new Trainer(o, K).train(acts, cut, false, killAt20))
+        assertThatThrownBy(() -> new Trainer(o, K).train(acts, cut, false, kill))
                 .isInstanceOf(SimulatedKill.class);
     }
 
@@ -235,16 +240,7 @@ class TrainerTest {
         MatrixActivationSet acts = toySet(3000);
         TrainResult full = new Trainer(o, K).train(acts, tmp.resolve("straight"), false, TrainListener.NONE);
         Path cut = tmp.resolve("cut");
-        TrainListener killAt10 = new TrainListener() {
-            @Override
-            public void onStep(TrainProgress p) {
-                if (p.step() == 10) {
-                    throw new SimulatedKill();
-                }
-            }
-        };
-        assertThatThrownBy(() -> new Trainer(o, K).train(acts, cut, false, killAt10))
-                .isInstanceOf(SimulatedKill.class);
+        killedAt(10, o, acts, cut);
         Notes notes = new Notes();
         TrainResult resumed = new Trainer(o, K).train(acts, cut, true, notes);
         assertSameWeights(full.sae(), resumed.sae());
