@@ -46,6 +46,11 @@ public final class ActivationRange implements ActivationSet {
     }
 
     @Override
+    public long sourceRow(long index) {
+        return set.sourceRow(first + index);
+    }
+
+    @Override
     public String describe() {
         return "tokens [" + first + ", " + (first + n) + ") of " + set.describe();
     }

@@ -25,6 +25,14 @@ public interface ActivationSet extends AutoCloseable {
     String describe();
 
     /**
+     * The row of the underlying file or store that token {@code index} of this set is, for messages: the
+     * same bad value is then named by the same row whichever command, range or order reads it.
+     */
+    default long sourceRow(long index) {
+        return index;
+    }
+
+    /**
      * The model, hook and inputs the activations were read from, as far as the set records them (an
      * activation store's manifest); null when it records nothing (a {@code .npy} file, a matrix).
      */

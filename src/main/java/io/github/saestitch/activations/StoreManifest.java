@@ -240,6 +240,8 @@ public record StoreManifest(
         StoreManifest m;
         try {
             m = MAPPER.readValue(file.toFile(), StoreManifest.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ActivationsException(file, "damaged store manifest: " + Json.oneLine(e));
         } catch (IOException e) {
             throw new ActivationsException(file, "unreadable store manifest", e);
         }

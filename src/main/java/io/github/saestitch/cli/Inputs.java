@@ -42,8 +42,35 @@ final class Inputs {
                 new SaeRunner(loaded.sae(), kernels), loaded.directory().toString(), loaded);
     }
 
+    /**
+     * For a path that does not resolve: refuses a symbolic link that loops or points nowhere, naming it as
+     * such (both otherwise read as a plain "no such file").
+     */
+    static void requireNotALink(Path path) {
+        if (!Files.isSymbolicLink(path)) {
+            return;
+        }
+        try {
+            path.toRealPath();
+        } catch (java.nio.file.FileSystemException e) {
+            if (e.getReason() != null && e.getReason().contains("symbolic links")) { // ELOOP's text on Linux and macOS
+                throw new BadInputException(path + " is a symbolic link loop (it resolves back to itself)");
+            }
+        } catch (IOException e) {
+            // fall through to the target's description
+        }
+        String target;
+        try {
+            target = Files.readSymbolicLink(path).toString();
+        } catch (IOException e) {
+            target = "?";
+        }
+        throw new BadInputException(path + " is a symbolic link to " + target + ", which does not exist");
+    }
+
     static LoadedSae sae(Path path) throws IOException {
         if (!Files.exists(path)) {
+            requireNotALink(path);
             throw new BadInputException(
                     "no SAE at " + path + " (expected a directory with cfg.json and a .safetensors file)");
         }
@@ -63,6 +90,7 @@ final class Inputs {
      */
     static ActivationSet acts(Path path, long maxTokens) throws IOException {
         if (!Files.exists(path)) {
+            requireNotALink(path);
             throw new BadInputException(
                     "no activations at " + path
                             + " (expected an activation store directory from 'saestitch activations' or a .npy file [tokens, d_in])");

@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
 /**
  * Entry point: {@code saestitch <command> [options]}. The cli package is the only place that prints or
  * exits. Exit codes: 0 success, 1 an internal error (a bug: the stack trace is printed), 2 bad input or
- * usage (one line naming the file and what is wrong).
+ * usage (one line naming the file and what is wrong) and running out of Java heap ({@link OutOfMemory}:
+ * one line saying how much heap there is and what to do).
  */
 @Command(
         name = "saestitch",
@@ -63,7 +64,7 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler(Main::handle);
-        cl.setExecutionStrategy(NumericOptions::execute);
+        cl.setExecutionStrategy(OutOfMemory::execute);
         return cl;
     }
 
@@ -73,6 +74,13 @@ public final class Main implements Runnable {
     }
 
     private static int handle(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
+        OutOfMemoryError oom = OutOfMemory.find(e);
+        if (oom != null) {
+            cl.getErr()
+                    .println("saestitch " + cl.getCommandName() + ": error: "
+                            + OutOfMemory.message(cl.getCommandName(), oom));
+            return EXIT_BAD_INPUT;
+        }
         if (isBadInput(e)) {
             cl.getErr().println("saestitch " + cl.getCommandName() + ": error: " + message(e));
             return EXIT_BAD_INPUT;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.saestitch.activations.ActivationSet;
 import io.github.saestitch.eval.EvalResult;
 import io.github.saestitch.report.TrainingCharts;
+import io.github.saestitch.train.Architecture;
 import io.github.saestitch.train.TrainListener;
 import io.github.saestitch.train.TrainOptions;
 import io.github.saestitch.train.TrainProgress;
@@ -65,6 +66,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainOptions options = settings.options(width);
         TrainResult r;
         try (ActivationSet set = Inputs.acts(acts, 0)) {
+            requireMemory("train", options, set.dIn());
             r = new Trainer(options, kernels.kernels()).train(set, out, resume, progressListener("train " + width));
         }
         TrainingCharts.writeTrainingCurves(out, options.architecture().id() + " F=" + options.numLatents());
@@ -72,10 +74,31 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * Refuses before any work a run whose weights, gradients, Adam moments and one batch of pre-activations
+     * alone do not fit in the heap (a lower bound: the run needs a little more).
+     */
+    static void requireMemory(String command, TrainOptions o, int d) {
+        long f = o.numLatents();
+        long decCols = o.architecture() == Architecture.EXPANDER ? o.expanderDegree() : d;
+        long params = f * d + f + f * decCols + d;
+        long bytes = Float.BYTES * (4 * params + (long) o.batchSize() * f);
+        OutOfMemory.require(
+                command,
+                bytes,
+                "an SAE of " + f + " latents on activations of width " + d
+                        + " (weights, gradients, Adam's two moments and one batch's pre-activations)");
+    }
+
     /** A listener that drives a progress bar with live mse and l0. */
     static TrainListener progressListener(String task) {
         return new TrainListener() {
             CliProgress bar;
+
+            @Override
+            public void onNote(String message) {
+                System.err.println(task + ": " + message);
+            }
 
             @Override
             public void onStep(TrainProgress p) {

@@ -58,6 +58,7 @@ final class TrainFamilyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         FamilyTrainer.FamilyResult r;
         try (ActivationSet set = Inputs.acts(acts, 0)) {
+            TrainCommand.requireMemory("train-family", settings.options(java.util.Collections.max(widths)), set.dIn());
             r = new FamilyTrainer(settings.options(widths.get(0)), widths, kernels.kernels())
                     .train(set, out, resume, new FamilyTrainer.FamilyListener() {
                         @Override

@@ -170,8 +170,8 @@ public final class Evaluator {
 
     private static void checkDIn(int modelDIn, ActivationSet set) {
         if (set.dIn() != modelDIn) {
-            throw new IllegalArgumentException("the SAE has dIn = " + modelDIn + " but activation set " + set.describe()
-                    + " has dIn = " + set.dIn());
+            throw new IllegalArgumentException("the SAE reads activations of width " + modelDIn + " but activation set "
+                    + set.describe() + " has width " + set.dIn());
         }
     }
 
@@ -179,7 +179,7 @@ public final class Evaluator {
         for (int i = 0, size = n * d; i < size; i++) {
             if (!Float.isFinite(x[i])) {
                 throw new IllegalArgumentException("activation set " + set.describe() + " has a non-finite value ("
-                        + x[i] + ") at token " + (firstToken + i / d) + ", dim " + (i % d));
+                        + x[i] + ") at token " + set.sourceRow(firstToken + i / d) + ", dim " + (i % d));
             }
         }
     }

@@ -2,6 +2,7 @@ package io.github.saestitch.frankenstein;
 
 import io.github.saestitch.activations.ActivationRange;
 import io.github.saestitch.activations.ActivationSet;
+import io.github.saestitch.activations.ActivationSets;
 import io.github.saestitch.eval.EvalResult;
 import io.github.saestitch.eval.Evaluator;
 import io.github.saestitch.tensor.Kernels;
@@ -100,6 +101,10 @@ public final class Frankenstein {
                     + " latents in all)");
         }
         int nTrain = (int) trainLong;
+        // Every input is checked before the first stage: a NaN in the held-out tail would otherwise surface
+        // only at the evaluation, after every selection and refit. (The selection tokens are checked as
+        // they are read, before encoding.)
+        ActivationSets.requireFinite(set, total - o.heldOutTokens(), o.heldOutTokens(), "in the held-out tail");
         ActivationSet heldOut = new ActivationRange(set, total - o.heldOutTokens(), o.heldOutTokens());
         Map<String, Double> timings = new LinkedHashMap<>();
         Map<String, DecoderRefit.Stats> refits = new LinkedHashMap<>();

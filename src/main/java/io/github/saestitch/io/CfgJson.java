@@ -55,7 +55,9 @@ final class CfgJson {
         }
         if (node == null || !node.isObject()) {
             throw new SaeFormatException(
-                    file, "must hold a JSON object, found " + (node == null ? "nothing" : node.getNodeType()));
+                    file,
+                    "must hold a JSON object, found "
+                            + (node == null || node.isMissingNode() ? "nothing" : describe(node)));
         }
         return new CfgJson(file, (ObjectNode) node);
     }
@@ -165,6 +167,7 @@ final class CfgJson {
             case NULL -> "null";
             case ARRAY -> "array";
             case OBJECT -> "object";
+            case MISSING -> "nothing";
             default -> n.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
         };
         String text = n.toString();

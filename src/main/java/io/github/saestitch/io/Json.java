@@ -66,6 +66,20 @@ public final class Json {
         Files.writeString(file, pretty(value) + "\n", StandardCharsets.UTF_8);
     }
 
+    /**
+     * A Jackson parse or mapping error as one line a user can act on: Jackson's own sentence (its first
+     * line, without the source excerpt it appends on further lines) and where in the file, e.g.
+     * {@code Unexpected end-of-input (line 3, column 1)}.
+     */
+    public static String oneLine(JsonProcessingException e) {
+        String m = e.getOriginalMessage() == null ? e.getClass().getSimpleName() : e.getOriginalMessage();
+        m = m.lines().findFirst().orElse("").strip();
+        var at = e.getLocation();
+        return at == null || at.getLineNr() < 1
+                ? m
+                : m + " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+    }
+
     /** Parses a whole JSON text. */
     public static JsonNode read(String text) throws JsonProcessingException {
         return MAPPER.readTree(text);

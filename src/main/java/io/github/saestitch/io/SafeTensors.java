@@ -289,7 +289,7 @@ public final class SafeTensors implements AutoCloseable, WeightsFile {
     private static Map<String, String> parseMetadata(Path file, JsonNode node) throws FileFormatException {
         if (!node.isObject()) {
             throw new FileFormatException(
-                    file, METADATA_KEY + " must be a JSON object of strings, got " + node.getNodeType());
+                    file, METADATA_KEY + " must be a JSON object of strings, got " + CfgJson.describe(node));
         }
         Map<String, String> m = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : node.properties()) {

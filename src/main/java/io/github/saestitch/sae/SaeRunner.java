@@ -327,7 +327,7 @@ public final class SaeRunner implements Autoencoder {
         Objects.requireNonNull(x, "x");
         if (x.cols() != sae.dIn()) {
             throw new IllegalArgumentException(
-                    "input " + x + " has " + x.cols() + " columns but the SAE has dIn = " + sae.dIn());
+                    "input " + x + " has " + x.cols() + " columns but the SAE reads activations of width " + sae.dIn());
         }
     }
 

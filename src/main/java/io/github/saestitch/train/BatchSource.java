@@ -33,6 +33,15 @@ public interface BatchSource extends AutoCloseable {
     String describe();
 
     /**
+     * For messages: where the token delivered at stream {@code position} lies in the data it was read
+     * from (its row in the set that {@link #describe} names), e.g. {@code "token 1234"}, or null when the source cannot say (then the stream
+     * position is named).
+     */
+    default String locate(long position) {
+        return null;
+    }
+
+    /**
      * The model, hook and inputs the tokens were read from, when the source records them (an activation
      * store's); null otherwise. The trained SAE's {@code cfg.json} metadata is filled from it.
      */

@@ -144,6 +144,31 @@ public final class ShuffledBatchSource implements BatchSource {
                 + set.describe();
     }
 
+    /** The row of the set behind stream position {@code pos}: undoes the chunk order and the window's shuffle. */
+    @Override
+    public String locate(long pos) {
+        long epoch = pos / n;
+        long rem = pos % n;
+        int[] order = orderFor(epoch);
+        int numWindows = (numChunks + WINDOW_CHUNKS - 1) / WINDOW_CHUNKS;
+        for (int w = 0; w < numWindows; w++) {
+            int size = (int) windowSize(order, w);
+            if (rem >= size) {
+                rem -= size;
+                continue;
+            }
+            long raw = windowPermutation(epoch, w, size)[(int) rem];
+            for (int i = w * WINDOW_CHUNKS; ; i++) {
+                long len = chunkSize(order[i]);
+                if (raw < len) {
+                    return "token " + set.sourceRow(first + (long) order[i] * CHUNK_TOKENS + raw);
+                }
+                raw -= len;
+            }
+        }
+        return null;
+    }
+
     /** The set's origin: shuffling changes the order, not where the tokens come from. */
     @Override
     public ActivationOrigin origin() {
@@ -184,6 +209,16 @@ public final class ShuffledBatchSource implements BatchSource {
         return s;
     }
 
+    /** The order of the {@code size} tokens of window {@code w} of {@code epoch}: stream (seed, epoch, window). */
+    private int[] windowPermutation(long epoch, int w, int size) {
+        int[] perm = new int[size];
+        for (int i = 0; i < size; i++) {
+            perm[i] = i;
+        }
+        SplitMix64.stream(seed, (epoch << 32) ^ (0x7_0000L + w)).shuffle(perm);
+        return perm;
+    }
+
     /** Reads window {@code w} of {@code epoch} and permutes its tokens. */
     private void load(long epoch, int w, int[] order) {
         int size = (int) windowSize(order, w);
@@ -196,11 +231,7 @@ public final class ShuffledBatchSource implements BatchSource {
             MemorySegment.copy(block.segment(), FloatMatrix.FLOAT, 0, raw, at * d, len * d);
             at += len;
         }
-        int[] perm = new int[size];
-        for (int i = 0; i < size; i++) {
-            perm[i] = i;
-        }
-        SplitMix64.stream(seed, (epoch << 32) ^ (0x7_0000L + w)).shuffle(perm);
+        int[] perm = windowPermutation(epoch, w, size);
         float[] shuffled = window != null && window.length == raw.length ? window : new float[raw.length];
         for (int i = 0; i < size; i++) {
             System.arraycopy(raw, perm[i] * d, shuffled, i * d, d);

@@ -22,4 +22,10 @@ public interface TrainListener {
 
     /** After a checkpoint was written atomically. */
     default void onCheckpoint(int step, Path dir) {}
+
+    /**
+     * Something the user should know that does not stop the run (a resume that starts afresh, a checkpoint
+     * without a record of its activations, a set that has grown since the run started); one sentence.
+     */
+    default void onNote(String message) {}
 }

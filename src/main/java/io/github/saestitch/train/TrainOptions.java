@@ -128,7 +128,7 @@ public record TrainOptions(
         Objects.requireNonNull(architecture, "architecture");
         Objects.requireNonNull(bDecInit, "bDecInit");
         matryoshkaPrefixes = List.copyOf(matryoshkaPrefixes == null ? List.of() : matryoshkaPrefixes);
-        require(numLatents >= 1, "width (numLatents) must be >= 1, got " + numLatents);
+        require(numLatents >= 1, "width must be >= 1, got " + numLatents);
         if (architecture.usesTopK()) {
             require(
                     k >= 1 && k <= numLatents,

@@ -50,7 +50,7 @@ final class TrainingInit {
         for (int i = 0; i < x.length; i++) {
             if (!Float.isFinite(x[i])) {
                 throw new IllegalArgumentException("training activations from " + source.describe()
-                        + " contain a non-finite value (" + x[i] + ") at stream token " + i / d + ", dim " + i % d);
+                        + " contain a non-finite value (" + x[i] + ") at " + where(source, i / d) + ", dim " + i % d);
             }
             sumSq += (double) x[i] * x[i];
         }
@@ -59,6 +59,12 @@ final class TrainingInit {
                     + " are all zero: nothing to learn");
         }
         return options.normalizeInputs() ? (float) Math.sqrt(d / (sumSq / n)) : 1f;
+    }
+
+    /** Where stream position {@code pos} of {@code source} lies, for messages: its row if known. */
+    static String where(BatchSource source, long pos) {
+        String at = source.locate(pos);
+        return at != null ? at : "stream token " + pos;
     }
 
     /** Random Gaussian decoder rows at the initial norm (seed stream 1), the encoder as their transpose. */

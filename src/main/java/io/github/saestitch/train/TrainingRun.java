@@ -40,11 +40,20 @@ final class TrainingRun {
                 options, kernels, source, heldOut, outDir, listener == null ? TrainListener.NONE : listener, d);
     }
 
-    TrainResult execute(boolean resume) throws IOException {
+    /** Runs fresh or from the checkpoint; {@code data} (may be null) is recorded in the checkpoints. */
+    TrainResult execute(boolean resume, TrainingData data) throws IOException {
         TrainOptions options = run.options();
         TrainingState state = resume
                 ? TrainingState.load(Checkpoints.dir(run), options, run.d())
                 : TrainingInit.fresh(options, run.source(), run.d());
+        if (resume && state.data == null && data != null) {
+            run.listener()
+                    .onNote("the checkpoint in " + Checkpoints.dir(run) + " predates the record of its activations:"
+                            + " resuming without checking that --acts is the set it was trained on");
+        }
+        if (data != null) {
+            state.data = data;
+        }
         SaeObjective objective = new SaeObjective(
                 options.architecture(),
                 run.kernels(),

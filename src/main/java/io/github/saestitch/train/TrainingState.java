@@ -27,7 +27,9 @@ import java.util.Map;
  *   <li>{@value #JSON}: {@code format_version}, {@code kind}, {@code step}, {@code tokens},
  *       {@code source_position}, {@code adam_step}, {@code input_scale}, {@code threshold_ema},
  *       {@code elapsed_seconds}, {@code d_in}, {@code rng} (algorithm, seed, what derives from it),
- *       {@code options} (the {@link TrainOptions}), {@code last_fired} ([F] token count at each latent's
+ *       {@code options} (the {@link TrainOptions}), {@code data} (the activations trained on,
+ *       {@link TrainingData}: {@code tokens}, {@code d_in}, {@code sha256}, {@code source}; absent for a
+ *       run on a plain batch source and in checkpoints written before it), {@code last_fired} ([F] token count at each latent's
  *       last firing) and {@code log} (the {@link TrainingLog} rows so far);</li>
  *   <li>{@value #TENSORS}: float32 tensors {@code W_enc_rows} [F·d] (W_enc transposed), {@code b_enc}
  *       [F], {@code W_dec_values} [F·d, or F·degree for expander], {@code b_dec} [d] in normalised units,
@@ -50,6 +52,7 @@ final class TrainingState {
     float inputScale = 1f;
     float thresholdEma; // BatchTopK: running mean of the batch's smallest kept activation (normalised units)
     double elapsedSeconds;
+    TrainingData data; // the activations trained on, or null (a batch source without identity; old checkpoints)
     final TrainingLog log;
 
     TrainingState(TrainOptions options, SaeParams params, TrainingLog log) {
@@ -86,6 +89,9 @@ final class TrainingState {
                 "init=(seed,1); matryoshka prefixes=(seed,step); shuffling=(seed,epoch[,window]); "
                         + "expander mask=(seed)");
         root.set("options", om.valueToTree(options));
+        if (data != null) {
+            data.write(root.putObject("data"));
+        }
         ArrayNode lf = root.putArray("last_fired");
         for (long v : lastFired) {
             lf.add(v);
@@ -110,6 +116,14 @@ final class TrainingState {
             SafeTensors.write(tmp.resolve(TENSORS), meta, tensors);
             Files.write(tmp.resolve(JSON), json);
         });
+    }
+
+    /**
+     * The activations the checkpoint in {@code dir} was trained on, or null when it does not record them
+     * (a checkpoint written before the {@code data} field, or by a run on a plain batch source).
+     */
+    static TrainingData data(Path dir) throws IOException {
+        return TrainingData.read(mapper().readTree(dir.resolve(JSON).toFile()).get("data"));
     }
 
     /** Whether {@code dir} holds a checkpoint. */
@@ -156,6 +170,7 @@ final class TrainingState {
         s.inputScale = (float) root.path("input_scale").asDouble();
         s.thresholdEma = (float) root.path("threshold_ema").asDouble();
         s.elapsedSeconds = root.path("elapsed_seconds").asDouble();
+        s.data = TrainingData.read(root.get("data"));
         JsonNode lf = root.withArray("last_fired");
         if (lf.size() != s.lastFired.length) {
             throw new IOException(dir + ": last_fired has " + lf.size() + " entries, expected " + s.lastFired.length);

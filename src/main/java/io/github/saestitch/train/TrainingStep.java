@@ -73,10 +73,10 @@ final class TrainingStep {
         for (int i = 0; i < xb.length; i++) {
             float v = xb[i];
             if (!Float.isFinite(v)) {
-                throw new IllegalArgumentException(
-                        "training activations from " + run.source().describe()
-                                + " contain a non-finite value (" + v + ") at stream token " + (pos + i / d) + ", dim "
-                                + i % d + " (step " + step + ")" + checkpoints.note());
+                throw new IllegalArgumentException("training activations from "
+                        + run.source().describe()
+                        + " contain a non-finite value (" + v + ") at " + TrainingInit.where(run.source(), pos + i / d)
+                        + ", dim " + i % d + " (step " + step + ")" + checkpoints.note());
             }
             xb[i] = v * s;
         }

@@ -150,6 +150,26 @@ class CompareStitchCommandTest {
         assertThat(info.get("kept_small").asInt() + info.get("added_large").asInt())
                 .isEqualTo(info.get("d_sae").asInt());
         assertThat(info.get("large_source").asText()).isEqualTo(tl.toString());
+        // A composite missing one of its sources is refused by info as by eval (issue 16, item 9).
+        try (var subs = Files.list(hybrid)) {
+            for (Path sub : subs.filter(Files::isDirectory).toList()) {
+                Path damaged = tmp.resolve("damaged-" + sub.getFileName());
+                copyTree(hybrid, damaged);
+                deleteTree(damaged.resolve(sub.getFileName()));
+                for (String[] cmd : List.of(
+                        new String[] {"info", damaged.toString()},
+                        new String[] {"eval", damaged.toString(), "--acts", x.toString()})) {
+                    CliRunner d = CliRunner.run(cmd);
+                    assertThat(d.exitCode())
+                            .as(cmd[0] + " without " + sub.getFileName() + ": " + d.out() + d.err())
+                            .isEqualTo(Main.EXIT_BAD_INPUT);
+                    assertThat(d.err().strip().lines())
+                            .singleElement()
+                            .asString()
+                            .contains(damaged.toString());
+                }
+            }
+        }
         assertThat(JSON.readTree(hybrid.resolve("stitch.json").toFile())
                         .get("threshold")
                         .asDouble())
@@ -224,5 +244,21 @@ class CompareStitchCommandTest {
                 "stitch", "--small", small.toString(), "--large", large.toString(), "--out", small.toString());
         assertThat(r.exitCode()).isEqualTo(Main.EXIT_BAD_INPUT);
         assertThat(r.err()).contains("exists");
+    }
+
+    static void copyTree(Path from, Path to) throws IOException {
+        try (var files = Files.walk(from)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, to.resolve(from.relativize(f).toString()));
+            }
+        }
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        try (var files = Files.walk(dir)) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
+        }
     }
 }

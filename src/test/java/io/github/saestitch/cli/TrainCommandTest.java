@@ -83,6 +83,54 @@ class TrainCommandTest {
         assertThat(JSON.readTree(r.out()).get("num_latents").asInt()).isEqualTo(32);
     }
 
+    /** A small relu run: width 16, 10 steps of 256, 300 held-out tokens. */
+    static String[] smallRun(Path acts, Path out) {
+        String common = "train --arch relu --width 16 --tokens 2560 --batch 256 --eval-tokens 300";
+        List<String> args = new ArrayList<>(List.of(common.split(" ")));
+        args.addAll(List.of("--acts", acts.toString(), "--out", out.toString()));
+        return args.toArray(String[]::new);
+    }
+
+    @Test
+    void resumeOnOtherActivationsExitsTwoSayingWhatDiffers(@TempDir Path tmp) throws IOException {
+        Path x = sparseData(Files.createDirectories(tmp.resolve("a")), 1500, 8, 1);
+        Path y = sparseData(Files.createDirectories(tmp.resolve("b")), 1500, 8, 2);
+        Path out = tmp.resolve("run");
+        String[] args = smallRun(x, out);
+        CliRunner r = CliRunner.run(args);
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        List<String> resumeOnY = new ArrayList<>(List.of(args));
+        resumeOnY.set(resumeOnY.indexOf(x.toString()), y.toString());
+        resumeOnY.add("--resume");
+        r = CliRunner.run(resumeOnY.toArray(String[]::new));
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err().strip().lines())
+                .singleElement()
+                .asString()
+                .contains("cannot resume", "first 1500 tokens of", y.toString(), "not the activations");
+    }
+
+    /** A bad value is named by its row in the file, as compare and eval name it (issue 16, item 9). */
+    @Test
+    void aNonFiniteValueIsNamedByItsRowInTheFile(@TempDir Path tmp) throws IOException {
+        Path x = sparseData(tmp, 1500, 8, 1);
+        FloatMatrix m;
+        try (var set = io.github.saestitch.activations.ActivationSets.open(x)) {
+            m = set.block(0, 1500).copy();
+        }
+        for (int row : new int[] {777, 1450}) { // in the training range; in the held-out tail (the last 300)
+            FloatMatrix bad = m.copy();
+            bad.set(row, 3, row == 777 ? Float.NaN : Float.POSITIVE_INFINITY);
+            Path y = tmp.resolve("bad-" + row + ".npy");
+            Npy.write(y, bad);
+            CliRunner r = CliRunner.run(smallRun(y, tmp.resolve("run-" + row)));
+            assertThat(r.exitCode()).as(r.err()).isEqualTo(2);
+            assertThat(r.err())
+                    .contains(y.toString(), "token " + row + ", dim 3")
+                    .doesNotContain("stream token");
+        }
+    }
+
     @Test
     void trainFamilyWritesMembersAndSummary(@TempDir Path tmp) throws IOException {
         Path x = sparseData(tmp, 3000, 16, 2);

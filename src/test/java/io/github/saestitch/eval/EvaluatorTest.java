@@ -179,8 +179,9 @@ class EvaluatorTest {
         InMemoryActivationSet s = set(FloatMatrix.zeros(5, 3));
         assertThatThrownBy(() -> new Evaluator(KERNELS).evaluate(sae, s))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("dIn = 2")
-                .hasMessageContaining("dIn = 3")
+                .hasMessageContaining("reads activations of width 2")
+                .hasMessageContaining("has width 3")
+                .hasMessageNotContaining("dIn")
                 .hasMessageContaining("test-set");
     }
 

@@ -193,7 +193,8 @@ class SaeRunnerTest {
         assertThatThrownBy(() -> runner.encode(FloatMatrix.zeros(4, 3)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("3 columns")
-                .hasMessageContaining("dIn = 2");
+                .hasMessageContaining("reads activations of width 2")
+                .hasMessageNotContaining("dIn");
         SparseRows codes = runner.encode(FloatMatrix.zeros(4, 2));
         assertThatThrownBy(() -> runner.decode(codes, FloatMatrix.zeros(3, 2)))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -20,6 +20,24 @@ class ShuffledBatchSourceTest {
         return new MatrixActivationSet(m, "numbered");
     }
 
+    /** locate names the set's row of every delivered token (messages name file rows, not stream positions). */
+    @ParameterizedTest
+    @CsvSource({"100,7", "40000,1000", "70001,4096", "2049,333"})
+    void locateNamesTheRowOfEveryDeliveredToken(int n, int batch) {
+        MatrixActivationSet set = numbered(n + 50);
+        ShuffledBatchSource src = new ShuffledBatchSource(set, 10, n, 7);
+        FloatMatrix b = FloatMatrix.zeros(batch, 3);
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(3);
+        long total = 2L * n + 5; // into a third epoch
+        for (long pos = 0; pos < total; pos += batch) {
+            src.next(b);
+            for (int k = 0; k < 3; k++) { // a few random rows of each batch: the lookup reshuffles a window
+                int r = rnd.nextInt(batch);
+                assertThat(src.locate(pos + r)).isEqualTo("token " + (int) b.get(r, 0));
+            }
+        }
+    }
+
     @ParameterizedTest
     @CsvSource({"100,7", "40000,1000", "70001,4096", "2048,2048"})
     void everyTokenOncePerEpochAndSeekReproduces(int n, int batch) {

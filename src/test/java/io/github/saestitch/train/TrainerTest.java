@@ -135,6 +135,118 @@ class TrainerTest {
                 .isEqualTo(full.log().stream().map(TrainingLog.Row::step).toList());
     }
 
+    /** A run stopped at step 20 of 40 in {@code cut} (checkpoint at step 20). */
+    private static void killedAt20(TrainOptions o, MatrixActivationSet acts, Path cut) {
+        killedAt(20, o, acts, cut);
+    }
+
+    /** A run in {@code cut} stopped after {@code step} steps. */
+    private static void killedAt(int step, TrainOptions o, MatrixActivationSet acts, Path cut) {
+        TrainListener kill = new TrainListener() {
+            @Override
+            public void onStep(TrainProgress p) {
+                if (p.step() == step) {
+                    throw new SimulatedKill();
+                }
+            }
+        };
+        assertThatThrownBy(() -> new Trainer(o, K).train(acts, cut, false, kill))
+                .isInstanceOf(SimulatedKill.class);
+    }
+
+    /** Collects the listener's notes. */
+    static final class Notes implements TrainListener {
+        final List<String> notes = new java.util.ArrayList<>();
+
+        @Override
+        public void onNote(String message) {
+            notes.add(message);
+        }
+    }
+
+    @Test
+    void resumeRefusesOtherActivationsSayingWhatDiffers(@TempDir Path tmp) {
+        TrainOptions o = small(Architecture.RELU, 16)
+                .trainingTokens(128L * 40)
+                .checkpointEvery(20)
+                .build();
+        MatrixActivationSet acts = toySet(3000);
+        Path cut = tmp.resolve("cut");
+        killedAt20(o, acts, cut);
+        // Same width and token count, other values: accepted before the checkpoint recorded its data.
+        FloatMatrix other = acts.matrix().copy();
+        other.set(1234, 5, other.get(1234, 5) + 1f);
+        assertThatThrownBy(() ->
+                        new Trainer(o, K).train(new MatrixActivationSet(other, "other"), cut, true, TrainListener.NONE))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("cannot resume")
+                .hasMessageContaining("first 3000 tokens of other (")
+                .hasMessageContaining("are not the activations it was trained on");
+        // Fewer tokens than the run used.
+        MatrixActivationSet shorter = new MatrixActivationSet(acts.matrix().rowSlice(0, 2900), "shorter");
+        assertThatThrownBy(() -> new Trainer(o, K).train(shorter, cut, true, TrainListener.NONE))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("trained on 3000 tokens")
+                .hasMessageContaining("has only 2900");
+    }
+
+    @Test
+    void aSetExtendedAfterTheRunStartedResumesOnTheSameTokens(@TempDir Path tmp) throws IOException {
+        TrainOptions o = small(Architecture.RELU, 16)
+                .trainingTokens(128L * 40)
+                .checkpointEvery(20)
+                .build();
+        MatrixActivationSet grown = toySet(3600);
+        MatrixActivationSet acts =
+                new MatrixActivationSet(grown.matrix().rowSlice(0, 3000).copy(), "first");
+        TrainResult full = new Trainer(o, K).train(acts, tmp.resolve("straight"), false, TrainListener.NONE);
+        Path cut = tmp.resolve("cut");
+        killedAt20(o, acts, cut);
+        Notes notes = new Notes();
+        TrainResult resumed = new Trainer(o, K).train(grown, cut, true, notes);
+        assertSameWeights(full.sae(), resumed.sae());
+        assertThat(resumed.finalEval().mse()).isEqualTo(full.finalEval().mse());
+        assertThat(notes.notes).singleElement().asString().contains("grown to 3600 tokens", "first 3000");
+    }
+
+    @Test
+    void aCheckpointWithoutItsDataRecordResumesWithANote(@TempDir Path tmp) throws IOException {
+        TrainOptions o = small(Architecture.RELU, 16)
+                .trainingTokens(128L * 40)
+                .checkpointEvery(20)
+                .build();
+        MatrixActivationSet acts = toySet(3000);
+        TrainResult full = new Trainer(o, K).train(acts, tmp.resolve("straight"), false, TrainListener.NONE);
+        Path cut = tmp.resolve("cut");
+        killedAt20(o, acts, cut);
+        Path json = cut.resolve(TrainResult.CHECKPOINT_DIR).resolve(TrainingState.JSON);
+        ObjectMapper om = new ObjectMapper();
+        var root = (com.fasterxml.jackson.databind.node.ObjectNode) om.readTree(json.toFile());
+        assertThat(root.has("data")).isTrue();
+        root.remove("data"); // as written before the record existed
+        om.writeValue(json.toFile(), root);
+        Notes notes = new Notes();
+        TrainResult resumed = new Trainer(o, K).train(acts, cut, true, notes);
+        assertSameWeights(full.sae(), resumed.sae());
+        assertThat(notes.notes).singleElement().asString().contains("predates the record of its activations");
+    }
+
+    @Test
+    void resumeBeforeTheFirstCheckpointStartsAfreshAndSaysSo(@TempDir Path tmp) throws IOException {
+        TrainOptions o = small(Architecture.RELU, 16)
+                .trainingTokens(128L * 40)
+                .checkpointEvery(30)
+                .build();
+        MatrixActivationSet acts = toySet(3000);
+        TrainResult full = new Trainer(o, K).train(acts, tmp.resolve("straight"), false, TrainListener.NONE);
+        Path cut = tmp.resolve("cut");
+        killedAt(10, o, acts, cut);
+        Notes notes = new Notes();
+        TrainResult resumed = new Trainer(o, K).train(acts, cut, true, notes);
+        assertSameWeights(full.sae(), resumed.sae());
+        assertThat(notes.notes).singleElement().asString().contains("no checkpoint", "starting from step 1");
+    }
+
     static final class SimulatedKill extends RuntimeException {
         SimulatedKill() {
             super("simulated kill");
@@ -252,9 +364,6 @@ class TrainerTest {
         assertThatThrownBy(() -> new Trainer(o, K).train(toySet(400), tmp.resolve("s"), false, TrainListener.NONE))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("leaves none to train on");
-        assertThatThrownBy(() -> new Trainer(o, K).train(toySet(4096), tmp.resolve("r"), true, TrainListener.NONE))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("no checkpoint");
     }
 
     @Test

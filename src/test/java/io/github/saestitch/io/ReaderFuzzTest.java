@@ -1,0 +1,139 @@
+package io.github.saestitch.io;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.github.saestitch.activations.ActivationStore;
+import io.github.saestitch.activations.ActivationsException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Objects;
+
+/**
+ * Coverage-guided fuzzing of every reader of a user's file (Jazzer, libFuzzer's engine for the JVM): on
+ * any bytes a reader either succeeds or throws our clean error type ({@link FileFormatException} and its
+ * {@link SaeFormatException}; {@link ActivationsException} for stores), which the CLI turns into one line
+ * and exit code 2. Anything else (an {@code IndexOutOfBoundsException}, a {@code NegativeArraySizeException},
+ * an {@code OutOfMemoryError} from a size read off the file) is a finding.
+ *
+ * <p><b>Two modes.</b> In a normal test run (regression mode) each method runs once on every file in
+ * {@code src/test/resources/io/github/saestitch/io/ReaderFuzzTestInputs/METHOD/}: the seeds (the
+ * fixtures' valid and broken files) and every input that once crashed a reader ({@code crash-*}, kept as
+ * regression files). With {@code JAZZER_FUZZ=1} the methods are fuzzed for {@code maxDuration} each,
+ * starting from those files and the corpus of earlier runs ({@code .cifuzz-corpus/}, not committed);
+ * {@code ./run-tests} does this for every method (see {@code scripts/fuzz.sh}). A crash is written into the
+ * inputs folder above: fix the reader and commit the file.
+ *
+ * <p><b>Adding a reader</b> (e.g. PyTorch-zip checkpoints): one method {@code @FuzzTest void NAME(byte[] data)}
+ * that writes {@code data} with {@link #write} and calls the reader inside {@link #allowOnly}, plus a
+ * folder of seed files {@code ReaderFuzzTestInputs/NAME/}.
+ */
+class ReaderFuzzTest {
+    /** Fuzzing time per method when JAZZER_FUZZ=1 (four methods: about a minute and a half in all). */
+    static final String BUDGET = "20s";
+
+    private static final Path WORK;
+
+    static {
+        try {
+            WORK = Files.createTempDirectory("saestitch-fuzz");
+            WORK.toFile().deleteOnExit();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A reader's run on one input. */
+    interface Reader {
+        void read() throws Exception;
+    }
+
+    /** Runs {@code reader}; success and {@code clean} pass, any other throwable is a finding. */
+    static void allowOnly(Class<? extends Throwable> clean, Reader reader) throws Exception {
+        try {
+            reader.read();
+        } catch (Throwable t) {
+            if (!clean.isInstance(t)) {
+                throw t;
+            }
+        }
+    }
+
+    /** Writes {@code data} to {@code name} in this run's scratch folder (the same file each time). */
+    static Path write(String name, byte[] data) throws IOException {
+        Path f = WORK.resolve(name);
+        Files.createDirectories(f.getParent());
+        Files.write(f, data);
+        return f;
+    }
+
+    @FuzzTest(maxDuration = BUDGET)
+    void safetensors(byte[] data) throws Exception {
+        Path f = write("x.safetensors", data);
+        allowOnly(FileFormatException.class, () -> {
+            try (SafeTensors st = SafeTensors.open(f)) {
+                st.metadata();
+                for (String name : st.names()) {
+                    st.floats(name);
+                }
+            }
+        });
+    }
+
+    @FuzzTest(maxDuration = BUDGET)
+    void npy(byte[] data) throws Exception {
+        Path f = write("x.npy", data);
+        allowOnly(FileFormatException.class, () -> {
+            try (NpyArray a = Npy.open(f)) {
+                a.shape();
+                if (a.shape().length == 1) {
+                    a.vector();
+                } else {
+                    long[] rc = a.rowsAndCols();
+                    a.rows(0, (int) Math.min(rc[0], 64));
+                }
+            }
+        });
+    }
+
+    /** An SAELens directory whose weights are valid (16 → 48, relu) and whose cfg.json is the input. */
+    @FuzzTest(maxDuration = BUDGET)
+    void cfgJson(byte[] data) throws Exception {
+        Path dir = WORK.resolve("sae");
+        Path weights = dir.resolve("sae_weights.safetensors");
+        if (!Files.exists(weights)) {
+            Files.createDirectories(dir);
+            Files.copy(resource("/fixtures/sae/saelens_v6_relu/sae_weights.safetensors"), weights);
+        }
+        write("sae/cfg.json", data);
+        allowOnly(FileFormatException.class, () -> SaeFormats.load(dir).sae());
+    }
+
+    /** An activation store (5 tokens × 7, one shard) whose manifest.json is the input. */
+    @FuzzTest(maxDuration = BUDGET)
+    void storeManifest(byte[] data) throws Exception {
+        Path store = WORK.resolve("store");
+        if (!Files.exists(store)) {
+            Path from = resource("/io/github/saestitch/io/fuzz-store");
+            Files.createDirectories(store.resolve("shard-000000"));
+            for (String f : new String[] {"documents.json", "shard-000000/acts.f32"}) {
+                Files.copy(from.resolve(f), store.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        write("store/manifest.json", data);
+        allowOnly(ActivationsException.class, () -> {
+            try (ActivationStore s = ActivationStore.open(store)) {
+                if (s.numTokens() > 0) {
+                    s.block(0, (int) Math.min(s.numTokens(), 5));
+                }
+            }
+        });
+    }
+
+    private static Path resource(String name) throws URISyntaxException {
+        return Path.of(Objects.requireNonNull(ReaderFuzzTest.class.getResource(name), name)
+                .toURI());
+    }
+}
