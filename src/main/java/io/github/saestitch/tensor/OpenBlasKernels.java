@@ -187,8 +187,8 @@ public final class OpenBlasKernels implements Kernels {
      * choice. OpenBLAS 0.3.31's DYNAMIC_ARCH gives AMD CPUs with AVX-512 (Zen 4) its Haswell (AVX2)
      * kernels; its SkylakeX kernels need AVX-512 F, BW, VL and DQ, which those CPUs have. Measured on a
      * 2-core AMD EPYC with AVX-512, sgemm 4096×12288 · 12288×384 in one session, alternating: Haswell
-     * 22.5 and 23.9 GFLOP/s, SkylakeX 50.3 and 43.8 (numpy's own OpenBLAS picks Haswell there too).
-     * Intel CPUs are left
+     * 22.5 and 23.9 GFLOP/s, SkylakeX 50.3 and 43.8. A set {@code OPENBLAS_CORETYPE} wins (that machine's
+     * environment sets it to Haswell, for numpy too, so there both keep the AVX2 kernels). Intel CPUs are left
      * to the library, which already picks its AVX-512 kernels for them; AMD CPUs without AVX-512 too.
      */
     static String coreTypeFor(String vendor, java.util.Set<String> flags) {
