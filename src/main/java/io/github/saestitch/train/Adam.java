@@ -52,13 +52,14 @@ final class Adam {
         List<float[]> ms = m.arrays();
         List<float[]> vs = v.arrays();
         boolean[] bad = new boolean[1];
+        Coefficients coefficients = new Coefficients(b1, b2, ob1, ob2, stepSize, invSqrtBc2, eps);
         for (int a = 0; a < ps.size(); a++) {
             float[] pa = ps.get(a);
             float[] ga = gs.get(a);
             float[] ma = ms.get(a);
             float[] va = vs.get(a);
             Parallel.forRange(pa.length, 8, (i0, i1) -> {
-                if (!update(pa, ga, ma, va, i0, i1, b1, b2, ob1, ob2, stepSize, invSqrtBc2, eps)) {
+                if (!update(pa, ga, ma, va, i0, i1, coefficients)) {
                     bad[0] = true;
                 }
             });
@@ -68,6 +69,9 @@ final class Adam {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
+    /** One step's float coefficients: β₁, β₂, 1 − β₁, 1 − β₂, lr / (1 − β₁ᵗ), 1 / √(1 − β₂ᵗ), ε. */
+    record Coefficients(float b1, float b2, float ob1, float ob2, float stepSize, float invSqrtBc2, float eps) {}
+
     /**
      * The update of elements [i0, i1), in lanes: the same float operations in the same order as
      * {@link #updateReference} (no FMA; a float square root is correctly rounded, as is the double one
@@ -75,20 +79,9 @@ final class Adam {
      * (its finiteness flag is a reduction C2 does not take), and Adam streams 7 floats per parameter every
      * step. Returns false if a new parameter is not finite.
      */
-    static boolean update(
-            float[] pa,
-            float[] ga,
-            float[] ma,
-            float[] va,
-            int i0,
-            int i1,
-            float b1,
-            float b2,
-            float ob1,
-            float ob2,
-            float stepSize,
-            float invSqrtBc2,
-            float eps) {
+    static boolean update(float[] pa, float[] ga, float[] ma, float[] va, int i0, int i1, Coefficients k) {
+        float b1 = k.b1(), b2 = k.b2(), ob1 = k.ob1(), ob2 = k.ob2();
+        float stepSize = k.stepSize(), invSqrtBc2 = k.invSqrtBc2(), eps = k.eps();
         int i = i0;
         var bad = S.maskAll(false);
         for (int bound = i0 + S.loopBound(i1 - i0); i < bound; i += S.length()) {
@@ -107,24 +100,13 @@ final class Adam {
             bad = bad.or(np.test(VectorOperators.IS_NAN).or(np.test(VectorOperators.IS_INFINITE)));
         }
         boolean ok = !bad.anyTrue();
-        return updateReference(pa, ga, ma, va, i, i1, b1, b2, ob1, ob2, stepSize, invSqrtBc2, eps) && ok;
+        return updateReference(pa, ga, ma, va, i, i1, k) && ok;
     }
 
     /** {@link #update} element by element: the reference (and the tail of the lane loop). */
-    static boolean updateReference(
-            float[] pa,
-            float[] ga,
-            float[] ma,
-            float[] va,
-            int i0,
-            int i1,
-            float b1,
-            float b2,
-            float ob1,
-            float ob2,
-            float stepSize,
-            float invSqrtBc2,
-            float eps) {
+    static boolean updateReference(float[] pa, float[] ga, float[] ma, float[] va, int i0, int i1, Coefficients k) {
+        float b1 = k.b1(), b2 = k.b2(), ob1 = k.ob1(), ob2 = k.ob2();
+        float stepSize = k.stepSize(), invSqrtBc2 = k.invSqrtBc2(), eps = k.eps();
         boolean ok = true;
         for (int i = i0; i < i1; i++) {
             float gi = ga[i];

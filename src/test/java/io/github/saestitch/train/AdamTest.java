@@ -36,9 +36,9 @@ class AdamTest {
                         step = 1e-3f,
                         inv = 3.1f,
                         eps = 1e-8f;
-                boolean okLanes = Adam.update(a[0], a[1], a[2], a[3], off, off + n, b1, b2, ob1, ob2, step, inv, eps);
-                boolean okRef =
-                        Adam.updateReference(b[0], b[1], b[2], b[3], off, off + n, b1, b2, ob1, ob2, step, inv, eps);
+                Adam.Coefficients co = new Adam.Coefficients(b1, b2, ob1, ob2, step, inv, eps);
+                boolean okLanes = Adam.update(a[0], a[1], a[2], a[3], off, off + n, co);
+                boolean okRef = Adam.updateReference(b[0], b[1], b[2], b[3], off, off + n, co);
                 assertThat(okLanes).as("n=%d trial=%d", n, trial).isEqualTo(okRef);
                 for (int k = 0; k < 4; k++) {
                     for (int i = 0; i < a[k].length; i++) {
