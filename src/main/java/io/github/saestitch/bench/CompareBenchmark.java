@@ -11,6 +11,7 @@ import io.github.saestitch.sae.Sae;
 import io.github.saestitch.stitch.CompareOptions;
 import io.github.saestitch.stitch.CompareResult;
 import io.github.saestitch.stitch.CompareTimings;
+import io.github.saestitch.stitch.DecoderSimilarity;
 import io.github.saestitch.stitch.StitchComparator;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Kernels;
@@ -50,8 +51,17 @@ import java.util.function.Consumer;
 public final class CompareBenchmark {
     /** The target ratio of compare time to the two encoder GEMMs' time. */
     public static final double TARGET_RATIO = 1.5;
+    /** The target ratio of compare time to its floors (encoder GEMMs + the decoder max-cos GEMM). */
+    public static final double TARGET_FLOOR_RATIO = 1.3;
     /** Tokens of the untimed warm-up compare. */
     static final int WARMUP_TOKENS = 10_000;
+    /**
+     * No warm-up compare when the decoder similarity alone is more flops than this: the warm-up would
+     * repeat minutes of GEMM for a JIT warm-up worth well under a second of it.
+     */
+    static final double WARMUP_MAX_SIMILARITY_FLOPS = 1e12;
+    /** Similarity tiles timed to measure the max-cos GEMM rate (the floor is the flops at that rate). */
+    static final int SIMILARITY_SAMPLE_TILES = 6;
     /** The relative path of the numpy peer from the repository root. */
     public static final String NUMPY_SCRIPT = "scripts/bench_compare_numpy.py";
 
@@ -130,6 +140,17 @@ public final class CompareBenchmark {
                     dIn, smallLatents, largeLatents, tokens, activeFeatures, seed, repeats, o, numpyScript, python);
         }
 
+        /**
+         * The write-up's largest pair: S = 49,152 and L = 98,304 latents, d = 768, 4,000 tokens, one repeat,
+         * no numpy peer (its dense {@code r·W_dec^Lᵀ} would need 1.5 GB per 4096-token block).
+         */
+        public static Config largePair() {
+            return defaults()
+                    .withSizes(768, 49_152, 98_304, 4_000)
+                    .withRepeats(1)
+                    .withoutNumpy();
+        }
+
         /** Without the numpy peer ({@code python} null). */
         public Config withoutNumpy() {
             return new Config(
@@ -160,6 +181,11 @@ public final class CompareBenchmark {
      * @param gemmFlops      the GEMMs' flop count, {@code 2·N·d·(F_S + F_L)}
      * @param breakdown      phases of the fastest compare
      * @param numpy          the numpy peer, or null when it did not run (see {@code notes})
+     * @param similarityFlops the decoder max-cos GEMM's flops, {@code 2·F_L·F_S·d}
+     * @param similarityFloorSeconds those flops at the rate of the same GEMM tiles timed alone in this run
+     * @param floorRatio     median over the pairs of compare / (encoder GEMMs + similarity floor)
+     * @param machine        {@link Machine#describe()}
+     * @param peakRssBytes   the process's peak resident memory at the end, −1 when unknown
      */
     public record Result(
             Config config,
@@ -178,7 +204,12 @@ public final class CompareBenchmark {
             int numGroups,
             CompareTimings breakdown,
             NumpyPeer numpy,
-            List<String> notes) {
+            List<String> notes,
+            double similarityFlops,
+            double similarityFloorSeconds,
+            double floorRatio,
+            String machine,
+            long peakRssBytes) {
 
         /** The ratio to judge against {@link #TARGET_RATIO}: {@link #pairRatio}. */
         public double ratio() {
@@ -222,6 +253,13 @@ public final class CompareBenchmark {
                     gemmFlops / 1e9,
                     gemmGflops(),
                     rounded(gemmAll)));
+            sb.append("  ").append(machine).append('\n');
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "  max-cos GEMM floor: %.3f s (%.1f GFLOP at %.0f GFLOP/s, tiles timed alone)%n",
+                    similarityFloorSeconds,
+                    similarityFlops / 1e9,
+                    similarityFlops / similarityFloorSeconds / 1e9));
             sb.append(String.format(
                     Locale.ROOT, "  compare (everything): best %.3f s; all %s%n", compareSeconds, rounded(compareAll)));
             if (breakdown != null) {
@@ -244,6 +282,15 @@ public final class CompareBenchmark {
                     pairRatio <= TARGET_RATIO ? "met" : "NOT met",
                     compareSeconds / gemmSeconds,
                     cpuRatio));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "  ratio compare / floors (encoder GEMMs + max-cos GEMM) = %.2f (median of pairs; target <= %.1f: %s)%n",
+                    floorRatio,
+                    TARGET_FLOOR_RATIO,
+                    floorRatio <= TARGET_FLOOR_RATIO ? "met" : "NOT met"));
+            if (peakRssBytes > 0) {
+                sb.append(String.format(Locale.ROOT, "  peak RSS %.2f GB%n", peakRssBytes / 1e9));
+            }
             sb.append(String.format(
                     Locale.ROOT, "  compare vs GEMMs at 300 GFLOP/s: %.2f%n", compareSeconds / (gemmFlops / 300e9)));
             if (numpy != null) {
@@ -297,9 +344,17 @@ public final class CompareBenchmark {
         List<String> notes = new ArrayList<>();
         int block = c.options().effectiveBlockTokens(c.largeLatents());
 
-        // Warm-up (JIT, first-touch allocation) on a prefix, untimed.
-        comparator.compare(
-                pair.small(), pair.large(), acts, c.options().withMaxTokens(Math.min(c.tokens(), WARMUP_TOKENS)));
+        double simFlops = 2.0 * c.largeLatents() * c.smallLatents() * c.dIn();
+        if (simFlops <= WARMUP_MAX_SIMILARITY_FLOPS) {
+            // Warm-up (JIT, first-touch allocation) on a prefix, untimed.
+            comparator.compare(
+                    pair.small(), pair.large(), acts, c.options().withMaxTokens(Math.min(c.tokens(), WARMUP_TOKENS)));
+        } else {
+            notes.add(String.format(
+                    Locale.ROOT, "no warm-up compare: its similarity alone would be %.1f TFLOP", simFlops / 1e12));
+        }
+        out.accept("timing the max-cos GEMM on " + SIMILARITY_SAMPLE_TILES + " tiles ...");
+        double simFloor = simFlops / similarityGemmRate(kernels, pair, SIMILARITY_SAMPLE_TILES);
         // Pairs measured back to back, so that load from other jobs drifting over minutes hits both alike.
         double[] gemm = new double[c.repeats()];
         double[] cmp = new double[c.repeats()];
@@ -332,8 +387,10 @@ public final class CompareBenchmark {
         }
         double[] pairRatios = new double[c.repeats()];
         double[] cpuRatios = new double[c.repeats()];
+        double[] floorRatios = new double[c.repeats()];
         for (int r = 0; r < c.repeats(); r++) {
             pairRatios[r] = cmp[r] / gemm[r];
+            floorRatios[r] = cmp[r] / (gemm[r] + simFloor);
             cpuRatios[r] = gemmCpu[r] > 0 ? cmpCpu[r] / gemmCpu[r] : Double.NaN;
         }
         double flops = 2.0 * c.tokens() * c.dIn() * ((double) c.smallLatents() + c.largeLatents());
@@ -358,7 +415,41 @@ public final class CompareBenchmark {
                 result.groups().size(),
                 best,
                 numpy,
-                List.copyOf(notes));
+                List.copyOf(notes),
+                simFlops,
+                simFloor,
+                median(floorRatios),
+                Machine.describe(),
+                Machine.peakRssBytes());
+    }
+
+    /**
+     * FLOP/s of the decoder max-cos GEMM alone: up to {@code tiles} of {@link DecoderSimilarity}'s default
+     * tiles ({@code [1024, d]·[4096, d]ᵀ}), each timed once after one untimed tile.
+     */
+    static double similarityGemmRate(Kernels kernels, SyntheticPair pair, int tiles) {
+        FloatMatrix large = pair.large().wDec();
+        FloatMatrix small = pair.small().wDec();
+        int bl = Math.min(DecoderSimilarity.DEFAULT_BLOCK_LARGE, large.rows());
+        int bs = Math.min(DecoderSimilarity.DEFAULT_BLOCK_SMALL, small.rows());
+        int d = large.cols();
+        FloatMatrix out = FloatMatrix.wrap(new float[bl * bs], bl, bs);
+        int rowsL = large.rows() / bl, rowsS = small.rows() / bs;
+        long nanos = 0;
+        int timed = 0;
+        for (int t = -1; t < tiles; t++) {
+            int j0 = Math.floorMod(t * 7, Math.max(1, rowsL)) * bl;
+            int i0 = Math.floorMod(t * 3, Math.max(1, rowsS)) * bs;
+            FloatMatrix a = large.rowSlice(j0, j0 + bl).copy();
+            FloatMatrix b = small.rowSlice(i0, i0 + bs).copy();
+            long t0 = System.nanoTime();
+            kernels.multTransB(a, b, out);
+            if (t >= 0) {
+                nanos += System.nanoTime() - t0;
+                timed++;
+            }
+        }
+        return 2.0 * bl * bs * d * timed / (nanos / 1e9);
     }
 
     /** CPU time of the whole process (every thread, native BLAS threads included), or −1 when unavailable. */

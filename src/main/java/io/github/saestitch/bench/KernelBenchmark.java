@@ -152,6 +152,13 @@ public final class KernelBenchmark {
                 Runtime.getRuntime().availableProcessors(),
                 options.warmup(),
                 options.reps()));
+        out.accept(Machine.describe());
+        for (Kernels kern : backends) {
+            if (kern instanceof io.github.saestitch.tensor.OpenBlasKernels ob) {
+                // Which kernel OpenBLAS's DYNAMIC_ARCH picked for this CPU (numpy's peer prints its own).
+                out.accept("openblas: " + ob.config() + ", " + ob.threads() + " threads");
+            }
+        }
         SplitMix64 rnd = new SplitMix64(options.seed());
         List<Result> results = new ArrayList<>();
         int[][] gemms = {{TOKENS, D_IN, LATENTS}, {TOKENS, LATENTS, D_IN}};

@@ -37,6 +37,15 @@ import java.util.Locale;
  * {@code warmupSteps} are not timed (JIT). relu stays in its dense start over so few steps (l0 ≈ 2,300 of
  * 6,144), so its figure is that of the GEMM path; trained relu SAEs (l0 ≈ 50) run the sparse path.
  *
+ * <p><b>The step's floor.</b> Beside the GEMM count, each case prints the floor the issue sets:
+ * {@code floor = encoder GEMM + Adam stream}, where the encoder GEMM is the forward {@code 2·B·d·F} at
+ * the measured sgemm rate (for relu's dense start the whole GEMM count above) and the Adam stream is
+ * the bytes Adam must move per step, {@code 28·P} for {@code P} parameters (it reads p, g, m, v and
+ * writes p, m, v: 7 floats), at the streaming bandwidth measured here (a parallel triad over arrays of
+ * the same size, best of 5). The sparse decode and the sparse dW_dec/dW_enc move {@code ≈ 2·nnz·d}
+ * floats each and are printed too (at the same bandwidth), but are not part of the floor: with l0 ≈ 32
+ * they are a few percent of it. {@code x floor} = measured time per step / floor.
+ *
  * <p>The optional bf16/oneDNN GEMM path is out of scope here: all figures are float32.
  */
 public final class TrainBenchmark {
@@ -52,6 +61,10 @@ public final class TrainBenchmark {
      * @param gemmBoundSeconds    gemmFlopsPerStep at the measured sgemm rate
      * @param fractionOfGemmBound gemmBoundSeconds / secondsPerStep
      * @param finalL0             training-batch l0 at the end (relu's density decides its path)
+     * @param adamFloorSeconds    28 bytes per parameter at the measured streaming bandwidth
+     * @param sparseFloorSeconds  sparse decode + sparse dW rows ({@code 4·nnz·d} floats read or written) at
+     *                            the same bandwidth
+     * @param floorSeconds        encoder GEMM (relu dense start: the GEMM count) + Adam stream
      */
     public record Case(
             Architecture architecture,
@@ -61,7 +74,15 @@ public final class TrainBenchmark {
             double gemmFlopsPerStep,
             double gemmBoundSeconds,
             double fractionOfGemmBound,
-            double finalL0) {}
+            double finalL0,
+            double adamFloorSeconds,
+            double sparseFloorSeconds,
+            double floorSeconds) {
+        /** Measured time per step over its floor. */
+        public double timesFloor() {
+            return secondsPerStep / floorSeconds;
+        }
+    }
 
     /**
      * The whole benchmark.
@@ -71,8 +92,17 @@ public final class TrainBenchmark {
      * @param batch        B
      * @param sgemmGflops  the best sgemm rate measured on the encoder shape in this run
      * @param cases        one per architecture
+     * @param streamGBps   the streaming bandwidth measured in this run (GB/s)
+     * @param machine      {@link Machine#describe()}
      */
-    public record Result(String kernels, int dIn, int batch, double sgemmGflops, List<Case> cases) {
+    public record Result(
+            String kernels,
+            int dIn,
+            int batch,
+            double sgemmGflops,
+            List<Case> cases,
+            double streamGBps,
+            String machine) {
         /** A plain-text table of the figures. */
         public String table() {
             StringBuilder sb = new StringBuilder();
@@ -83,27 +113,36 @@ public final class TrainBenchmark {
                     dIn,
                     batch,
                     sgemmGflops));
+            sb.append(machine).append(String.format(Locale.ROOT, "; stream %.1f GB/s (triad)%n", streamGBps));
             sb.append(String.format(
                     Locale.ROOT,
-                    "%-11s %7s %12s %10s %12s %10s %8s%n",
+                    "%-11s %7s %12s %10s %12s %10s %8s %9s %9s %9s %8s%n",
                     "arch",
                     "F",
                     "tokens/s",
                     "ms/step",
                     "GEMM-bound",
                     "fraction",
-                    "l0"));
+                    "l0",
+                    "adam",
+                    "sparse",
+                    "floor",
+                    "x floor"));
             for (Case c : cases) {
                 sb.append(String.format(
                         Locale.ROOT,
-                        "%-11s %7d %12.0f %10.2f %10.2fms %10.2f %8.1f%n",
+                        "%-11s %7d %12.0f %10.2f %10.2fms %10.2f %8.1f %7.2fms %7.2fms %7.2fms %8.2f%n",
                         c.architecture().id(),
                         c.width(),
                         c.tokensPerSecond(),
                         c.secondsPerStep() * 1e3,
                         c.gemmBoundSeconds() * 1e3,
                         c.fractionOfGemmBound(),
-                        c.finalL0()));
+                        c.finalL0(),
+                        c.adamFloorSeconds() * 1e3,
+                        c.sparseFloorSeconds() * 1e3,
+                        c.floorSeconds() * 1e3,
+                        c.timesFloor()));
             }
             return sb.toString();
         }
@@ -159,12 +198,52 @@ public final class TrainBenchmark {
             });
         }
         rate = Math.max(rate, sgemmRate(kernels, dIn, width, batch));
+        long params = 2L * dIn * width + width + dIn; // W_enc, W_dec, b_enc, b_dec
+        double bytesPerSecond = streamBandwidth((int) Math.min(Integer.MAX_VALUE - 8, params));
         for (int i = 0; i < archs.size(); i++) {
             double[] t = timings.get(i);
             double bound = t[1] / (rate * 1e9);
-            cases.add(new Case(archs.get(i), width, batch / t[0], t[0], t[1], bound, bound / t[0], t[2]));
+            double adam = 28.0 * params / bytesPerSecond;
+            double sparse = 4.0 * 4 * t[2] * batch * dIn / bytesPerSecond;
+            double gemm = archs.get(i) == Architecture.RELU ? bound : 2.0 * batch * dIn * width / (rate * 1e9);
+            cases.add(new Case(
+                    archs.get(i),
+                    width,
+                    batch / t[0],
+                    t[0],
+                    t[1],
+                    bound,
+                    bound / t[0],
+                    t[2],
+                    adam,
+                    sparse,
+                    gemm + adam));
         }
-        return new Result(kernels.name(), dIn, batch, rate, cases);
+        return new Result(kernels.name(), dIn, batch, rate, cases, bytesPerSecond / 1e9, Machine.describe());
+    }
+
+    /**
+     * Streaming bandwidth in bytes/s: a parallel triad {@code a = b + s·c} over arrays of {@code n}
+     * floats (12 bytes moved per element), best of 5 after one untimed pass.
+     */
+    static double streamBandwidth(int n) {
+        float[] a = new float[n], b = new float[n], c = new float[n];
+        java.util.Arrays.fill(b, 1f);
+        java.util.Arrays.fill(c, 2f);
+        double best = Double.MAX_VALUE;
+        for (int rep = 0; rep < 6; rep++) {
+            long t0 = System.nanoTime();
+            io.github.saestitch.tensor.Parallel.forRange(n, 8, (i0, i1) -> {
+                for (int i = i0; i < i1; i++) {
+                    a[i] = b[i] + 0.5f * c[i];
+                }
+            });
+            double sec = (System.nanoTime() - t0) * 1e-9;
+            if (rep > 0) {
+                best = Math.min(best, sec);
+            }
+        }
+        return 12.0 * n / best;
     }
 
     /** sgemm GFLOP/s on the encoder's shape: best of 5 after 2 warm-up calls. */

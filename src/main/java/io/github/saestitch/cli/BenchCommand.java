@@ -129,9 +129,22 @@ final class BenchCommand implements Runnable {
             footer = {
                 "",
                 "Example:  saestitch bench compare                (S = 3072, L = 6144, d = 384, 100k tokens)",
-                "          saestitch bench compare --tokens 20000 --no-numpy"
+                "          saestitch bench compare --tokens 20000 --no-numpy",
+                "          saestitch bench compare --large-pair      (S = 49,152, L = 98,304, d = 768, 4,000 tokens)"
             })
     static final class Compare implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(
+                names = "--large-pair",
+                description = {
+                    "The write-up's largest pair instead: S = 49,152, L = 98,304, d = 768, 4,000 tokens, 1 repeat,",
+                    "no numpy peer (--tokens and --repeats still apply). Prints its floors: the encoder GEMMs and",
+                    "the decoder max-cos GEMM (7.4 TFLOP), each timed in the same run; takes minutes and ~3 GB."
+                })
+        boolean largePair;
+
         @Option(
                 names = "--small",
                 defaultValue = "" + CompareBenchmark.Config.DEFAULT_SMALL_LATENTS,
@@ -170,6 +183,24 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            var given = spec.commandLine().getParseResult();
+            if (largePair) {
+                for (String fixed : new String[] {"--small", "--large", "--d-in"}) {
+                    if (given.hasMatchedOption(fixed)) {
+                        throw new BadInputException("--large-pair fixes the sizes; drop " + fixed);
+                    }
+                }
+                var lp = CompareBenchmark.Config.largePair();
+                lp = lp.withSizes(
+                                lp.dIn(),
+                                lp.smallLatents(),
+                                lp.largeLatents(),
+                                given.hasMatchedOption("--tokens") ? tokens : lp.tokens())
+                        .withRepeats(given.hasMatchedOption("--repeats") ? repeats : lp.repeats());
+                var result = CompareBenchmark.run(kernels.kernels(), lp, System.err::println);
+                System.out.print(result.report());
+                return 0;
+            }
             var config = CompareBenchmark.Config.defaults()
                     .withSizes(dIn, small, large, tokens)
                     .withRepeats(repeats);

@@ -2,6 +2,8 @@ package io.github.saestitch.stitch;
 
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Kernels;
+import io.github.saestitch.tensor.Parallel;
+import io.github.saestitch.tensor.Vec;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -87,6 +89,7 @@ public record DecoderSimilarity(float[] maxCos, int[] nearest, Edges edges, doub
         int bl = Math.min(blockLarge, fl);
         int bs = Math.min(blockSmall, fs);
         float[] tile = new float[bl * bs]; // [bl, bs] cosines of one tile
+        EdgeBuffer[] parts = new EdgeBuffer[0]; // per row chunk of a tile, reused
         for (int j0 = 0; j0 < fl; j0 += bl) {
             int j1 = Math.min(fl, j0 + bl);
             FloatMatrix large = normalizedRows(kernels, wDecLarge.rowSlice(j0, j1)); // [j1 − j0, d]
@@ -96,26 +99,68 @@ public record DecoderSimilarity(float[] maxCos, int[] nearest, Edges edges, doub
                 FloatMatrix t = FloatMatrix.wrap(tile, bl, bs);
                 FloatMatrix sims = FloatMatrix.of(t.segment(), j1 - j0, w);
                 kernels.multTransB(large, small.rowSlice(i0, i1), sims);
-                for (int j = 0; j < j1 - j0; j++) {
-                    float best = max[j0 + j];
-                    int bestI = arg[j0 + j];
-                    int base = j * w;
-                    for (int i = 0; i < w; i++) {
-                        float c = tile[base + i];
-                        if (c > best || bestI < 0) {
-                            best = c;
-                            bestI = i0 + i;
-                        }
-                        if (c > threshold) {
-                            edges.add(j0 + j, i0 + i, c);
-                        }
+                int h = j1 - j0, top = j0, left = i0;
+                if (parts.length != Parallel.chunks(h, w)) {
+                    parts = new EdgeBuffer[Parallel.chunks(h, w)];
+                }
+                EdgeBuffer[] found = parts;
+                for (int p = 0; p < found.length; p++) {
+                    found[p] = found[p] == null ? new EdgeBuffer() : found[p].cleared();
+                }
+                // Row-parallel (rows are independent; each chunk's edges are appended in chunk order, so
+                // the edge list is the serial one). Measured at 12,288 × 24,576, d = 768 on 2 cores: the
+                // serial reduce held the sweep to half the sgemm rate.
+                Parallel.forEach(found.length, p -> {
+                    int from = Parallel.chunkStart(h, found.length, p),
+                            to = Parallel.chunkStart(h, found.length, p + 1);
+                    for (int j = from; j < to; j++) {
+                        reduceRow(tile, j * w, w, left, top + j, max, arg, threshold, found[p]);
                     }
-                    max[j0 + j] = best;
-                    arg[j0 + j] = bestI;
+                });
+                for (EdgeBuffer part : found) {
+                    edges.addAll(part);
                 }
             }
         }
         return new DecoderSimilarity(max, arg, edges.toEdges(), threshold);
+    }
+
+    /**
+     * Folds one row of a tile, {@code tile[base, base + w)} (the cosines of L latent {@code j} with S latents
+     * {@code i0 …}), into the running max/argmax of j and its edges. Exact screen: the row is scanned only
+     * where some cosine exceeds {@code min(max_j, τ')} with τ' the float just below τ (every float above τ
+     * is above τ'), i.e. where it can raise the max or be an edge; for decoders that are far from each
+     * other most rows of most tiles are passed over by one vectorized compare. The scan itself is
+     * {@link #reduceRowReference}, so the result is that of scanning every row.
+     */
+    static void reduceRow(
+            float[] tile, int base, int w, int i0, int j, float[] max, int[] arg, double threshold, EdgeBuffer edges) {
+        float best = max[j];
+        if (arg[j] >= 0
+                && !Float.isNaN(best)
+                && !Vec.anyGreater(tile, base, w, Math.min(best, Math.nextDown((float) threshold)))) {
+            return;
+        }
+        reduceRowReference(tile, base, w, i0, j, max, arg, threshold, edges);
+    }
+
+    /** {@link #reduceRow} without the screen: every cosine of the row, in order (the lowest index wins ties). */
+    static void reduceRowReference(
+            float[] tile, int base, int w, int i0, int j, float[] max, int[] arg, double threshold, EdgeBuffer edges) {
+        float best = max[j];
+        int bestI = arg[j];
+        for (int i = 0; i < w; i++) {
+            float c = tile[base + i];
+            if (c > best || bestI < 0) {
+                best = c;
+                bestI = i0 + i;
+            }
+            if (c > threshold) {
+                edges.add(j, i0 + i, c);
+            }
+        }
+        max[j] = best;
+        arg[j] = bestI;
     }
 
     /** Each row divided by its Euclidean norm (zero rows stay zero), as a new heap matrix. */
@@ -137,7 +182,7 @@ public record DecoderSimilarity(float[] maxCos, int[] nearest, Edges edges, doub
     }
 
     /** A growable edge list. */
-    private static final class EdgeBuffer {
+    static final class EdgeBuffer {
         private int[] child = new int[256];
         private int[] parent = new int[256];
         private float[] cos = new float[256];
@@ -153,6 +198,19 @@ public record DecoderSimilarity(float[] maxCos, int[] nearest, Edges edges, doub
             child[n] = j;
             parent[n] = i;
             cos[n++] = c;
+        }
+
+        /** This buffer, emptied. */
+        EdgeBuffer cleared() {
+            n = 0;
+            return this;
+        }
+
+        /** Appends {@code other}'s edges in their order. */
+        void addAll(EdgeBuffer other) {
+            for (int e = 0; e < other.n; e++) {
+                add(other.child[e], other.parent[e], other.cos[e]);
+            }
         }
 
         /**

@@ -54,6 +54,31 @@ public final class Vec {
         }
     }
 
+    /**
+     * Whether some {@code x[off + c] > lim} for c in [0, n) (a NaN is never greater, as with {@code >}). A
+     * screen for row reductions: the caller rescans a row exactly only where this is true.
+     */
+    public static boolean anyGreater(float[] x, int off, int n, float lim) {
+        FloatVector lv = FloatVector.broadcast(S, lim);
+        int c = 0;
+        for (int last = n - 4 * L; c <= last; c += 4 * L) {
+            var m = FloatVector.fromArray(S, x, off + c)
+                    .compare(VectorOperators.GT, lv)
+                    .or(FloatVector.fromArray(S, x, off + c + L).compare(VectorOperators.GT, lv))
+                    .or(FloatVector.fromArray(S, x, off + c + 2 * L).compare(VectorOperators.GT, lv))
+                    .or(FloatVector.fromArray(S, x, off + c + 3 * L).compare(VectorOperators.GT, lv));
+            if (m.anyTrue()) {
+                return true;
+            }
+        }
+        for (; c < n; c++) {
+            if (x[off + c] > lim) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** {@code Σ_c a[ao + c]·b[bo + c]}. */
     public static double dot(float[] a, int ao, float[] b, int bo, int n) {
         FloatVector acc0 = FloatVector.zero(S);

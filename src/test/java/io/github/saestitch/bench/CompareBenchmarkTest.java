@@ -32,11 +32,22 @@ class CompareBenchmarkTest {
         assertThat(r.numNovel()).isPositive();
         assertThat(r.numGroups()).isPositive();
         assertThat(r.report()).contains("ratio compare / GEMMs");
+        assertThat(r.similarityFlops()).isEqualTo(2.0 * 48 * 24 * 16);
+        assertThat(r.similarityFloorSeconds()).isPositive();
+        assertThat(r.floorRatio()).isPositive().isLessThan(r.pairRatio());
+        assertThat(r.report()).contains("max-cos GEMM floor", "ratio compare / floors", "cpu: ");
         if (r.numpy() != null) {
             assertThat(r.numpy().maxDeltaGap()).isLessThan(NUMPY_GAP_TOL);
         } else {
             assertThat(r.notes()).anyMatch(n -> n.contains("numpy peer skipped"));
         }
+    }
+
+    @Test
+    void largePairIsTheWriteUpsLargestPair() {
+        CompareBenchmark.Config c = CompareBenchmark.Config.largePair();
+        assertThat(new int[] {c.dIn(), c.smallLatents(), c.largeLatents()}).containsExactly(768, 49_152, 98_304);
+        assertThat(c.python()).isNull();
     }
 
     @Test

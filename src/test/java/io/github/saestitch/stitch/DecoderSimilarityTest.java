@@ -70,6 +70,48 @@ class DecoderSimilarityTest {
     }
 
     /**
+     * The screened row reduce against the plain scan, tile after tile on the same running state: random
+     * rows of odd lengths with ties, NaNs and values at and around τ's float neighbours.
+     */
+    @Test
+    void screenedRowReduceEqualsThePlainScan() {
+        Random rnd = new Random(11);
+        double tau = 0.7;
+        float f = (float) tau;
+        float[] special = {f, Math.nextUp(f), Math.nextDown(f), Float.NaN, 0.69999999f, 0.70000005f};
+        for (int w : new int[] {1, 3, 16, 17, 63, 200}) {
+            int rows = 5;
+            float[] maxA = new float[rows], maxB = new float[rows];
+            int[] argA = new int[rows], argB = new int[rows];
+            java.util.Arrays.fill(maxA, Float.NEGATIVE_INFINITY);
+            java.util.Arrays.fill(maxB, Float.NEGATIVE_INFINITY);
+            java.util.Arrays.fill(argA, -1);
+            java.util.Arrays.fill(argB, -1);
+            DecoderSimilarity.EdgeBuffer ea = new DecoderSimilarity.EdgeBuffer();
+            DecoderSimilarity.EdgeBuffer eb = new DecoderSimilarity.EdgeBuffer();
+            for (int tileNo = 0; tileNo < 12; tileNo++) {
+                float[] tile = new float[rows * w];
+                for (int k = 0; k < tile.length; k++) {
+                    int kind = rnd.nextInt(10);
+                    tile[k] = kind == 0
+                            ? special[rnd.nextInt(special.length)]
+                            : kind == 1 ? 0.25f : (float) (0.3 * rnd.nextGaussian());
+                }
+                for (int j = 0; j < rows; j++) {
+                    DecoderSimilarity.reduceRow(tile, j * w, w, tileNo * w, j, maxA, argA, tau, ea);
+                    DecoderSimilarity.reduceRowReference(tile, j * w, w, tileNo * w, j, maxB, argB, tau, eb);
+                }
+            }
+            assertThat(maxA).as("w=%d", w).containsExactly(maxB);
+            assertThat(argA).containsExactly(argB);
+            DecoderSimilarity.Edges a = ea.toEdges(), b = eb.toEdges();
+            assertThat(a.child()).containsExactly(b.child());
+            assertThat(a.parent()).containsExactly(b.parent());
+            assertThat(a.cos()).containsExactly(b.cos());
+        }
+    }
+
+    /**
      * Edges (child, parent): (0,1) (1,1) (2,3) (2,4) (3,4) (5,0). Components: {S0, L5}, {S1, L0, L1},
      * {S3, S4, L2, L3}; S2 and L4 have no edge.
      */

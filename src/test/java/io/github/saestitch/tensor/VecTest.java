@@ -176,4 +176,26 @@ class VecTest {
             }
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void anyGreaterMatchesAScalarScanAtEveryLengthWithNaNs() {
+        SplitMix64 r = new SplitMix64(41);
+        for (int n : LENGTHS) {
+            for (int trial = 0; trial < 20; trial++) {
+                Case c = random(r, n);
+                float[] x = c.a();
+                if (n > 0 && trial % 3 == 0) {
+                    x[c.ao() + r.nextInt(n)] = Float.NaN;
+                }
+                float lim = trial % 4 == 0 ? Float.NaN : (float) (0.5 * r.nextGaussian() + 1.5);
+                boolean expected = false;
+                for (int k = 0; k < n; k++) {
+                    expected |= x[c.ao() + k] > lim;
+                }
+                org.assertj.core.api.Assertions.assertThat(Vec.anyGreater(x, c.ao(), n, lim))
+                        .as("n=%d trial=%d", n, trial)
+                        .isEqualTo(expected);
+            }
+        }
+    }
 }
