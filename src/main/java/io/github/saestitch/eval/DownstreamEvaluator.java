@@ -28,7 +28,9 @@ import java.util.function.LongConsumer;
  *
  * <p><b>Windows.</b> The store's rows are regrouped into the model windows they came from (same document,
  * consecutive window positions); each window is fed again as {@code [CLS] tokens [SEP]} (a store with
- * special tokens already holds them). Only the positions the store holds are replaced ({@code [CLS]} and
+ * special tokens already holds them), whole even where the evaluated range cuts it (the rows outside the
+ * range are context, not replaced). A window the extractor stored only in part (the store's last one,
+ * when {@code --tokens} ended inside it) is fed as far as stored, so its x differs from the store's. Only the positions the store holds are replaced ({@code [CLS]} and
  * {@code [SEP]}, which the SAE was not trained on unless the store kept them, keep x), and x is the
  * model's own activation recomputed here, so feeding x back gives the unmodified embedding exactly.
  * {@link #storeMaxAbsDifference} says how far the recomputed x is from the store's rows (batching and
@@ -119,21 +121,30 @@ public final class DownstreamEvaluator implements AutoCloseable {
                     store.dir(),
                     "has d_in = " + store.dIn() + " but " + model.model().id() + " has d = " + d);
         }
-        // Windows: runs of rows of one document with consecutive window positions.
-        List<long[]> windows = new ArrayList<>(); // {first row, rows}
+        // Windows: runs of rows of one document with consecutive window positions, extended over the store's
+        // rows outside [start, end) that belong to the same window (fed as context, not replaced), so a window
+        // cut by the range is fed whole, as the extractor fed it.
+        List<long[]> windows = new ArrayList<>(); // {first row, rows, first replaced row, replaced rows}
         int documents = 0;
         long end = start + count;
+        long n = store.numTokens();
         for (long i = start; i < end; ) {
             long j = i + 1;
-            while (j < end
-                    && store.docId(j) == store.docId(j - 1)
-                    && store.contextPosition(j) == store.contextPosition(j - 1) + 1) {
+            while (j < end && sameWindow(store, j - 1, j)) {
                 j++;
             }
             if (i == start || store.docId(i) != store.docId(i - 1)) {
                 documents++;
             }
-            windows.add(new long[] {i, j - i});
+            long first = i;
+            while (first > 0 && sameWindow(store, first - 1, first)) {
+                first--;
+            }
+            long last = j;
+            while (last < n && sameWindow(store, last - 1, last)) {
+                last++;
+            }
+            windows.add(new long[] {first, last - first, i, j - i});
             i = j;
         }
         List<Batch> batches = new ArrayList<>();
@@ -159,7 +170,7 @@ public final class DownstreamEvaluator implements AutoCloseable {
             java.util.Arrays.fill(ids, m.tokenizer().padId());
             int nSpliced = 0;
             for (int r = 0; r < rows; r++) {
-                nSpliced += (int) windows.get(w0 + r)[1];
+                nSpliced += (int) windows.get(w0 + r)[3];
             }
             int[] spliced = new int[nSpliced];
             int k = 0;
@@ -171,10 +182,15 @@ public final class DownstreamEvaluator implements AutoCloseable {
                     ids[p] = m.tokenizer().clsId();
                     mask[p++] = 1;
                 }
+                long from = windows.get(w0 + r)[2];
+                long to = from + windows.get(w0 + r)[3];
                 for (int t = 0; t < len; t++) {
                     ids[p] = store.tokenId(first + t);
                     mask[p] = 1;
-                    spliced[k++] = p++;
+                    if (first + t >= from && first + t < to) {
+                        spliced[k++] = p;
+                    }
+                    p++;
                 }
                 if (addSpecials) {
                     ids[p] = m.tokenizer().sepId();
@@ -184,11 +200,11 @@ public final class DownstreamEvaluator implements AutoCloseable {
             float[] x = model.hookActivations(ids, mask, rows, maxLen);
             k = 0;
             for (int r = 0; r < rows; r++) {
-                long first = windows.get(w0 + r)[0];
-                int len = (int) windows.get(w0 + r)[1];
+                long from = windows.get(w0 + r)[2];
+                int len = (int) windows.get(w0 + r)[3];
                 for (int t = 0; t < len; t++) {
                     int base = spliced[k++] * d;
-                    FloatMatrix row = store.block(first + t, 1);
+                    FloatMatrix row = store.block(from + t, 1);
                     MemorySegment.copy(row.segment(), FloatMatrix.FLOAT, 0, stored, 0, d);
                     for (int j = 0; j < d; j++) {
                         sum[j] += x[base + j];
@@ -219,6 +235,11 @@ public final class DownstreamEvaluator implements AutoCloseable {
             return h;
         });
         return new DownstreamEvaluator(model, batches, mean, count, windows.size(), documents, cosAblated, maxDiff);
+    }
+
+    /** Whether stored rows {@code a} and {@code a + 1} came from one model window. */
+    private static boolean sameWindow(ActivationStore store, long a, long b) {
+        return store.docId(b) == store.docId(a) && store.contextPosition(b) == store.contextPosition(a) + 1;
     }
 
     /** What the hook holds in a batch: [rows, seqLen, d]. */

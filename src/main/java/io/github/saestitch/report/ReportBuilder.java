@@ -818,28 +818,40 @@ public final class ReportBuilder {
     }
 
     private static String frankensteinTable(FrankensteinTable t) {
+        boolean down = t.hasDownstream();
         List<String[]> rows = new ArrayList<>();
         for (FrankensteinTable.Row r : t.rows()) {
             double ref = r.series().equals(FrankensteinTable.ORIGINAL) ? Double.NaN : t.originalMseAt(r.numLatents());
-            rows.add(new String[] {
-                Fmt.xml(r.series()),
-                Fmt.count(r.numLatents()),
-                Fmt.num(r.mse()),
-                Fmt.num(r.fvu()),
-                Fmt.num(r.l0()),
-                ref > 0 ? Fmt.pct(r.mse() / ref - 1, true) : Fmt.MISSING,
-                Fmt.xml(r.note())
-            });
+            List<String> cells = new ArrayList<>(List.of(
+                    Fmt.xml(r.series()),
+                    Fmt.count(r.numLatents()),
+                    Fmt.num(r.mse()),
+                    Fmt.num(r.fvu()),
+                    Fmt.num(r.l0()),
+                    ref > 0 ? Fmt.pct(r.mse() / ref - 1, true) : Fmt.MISSING));
+            if (down) {
+                cells.add(Double.isFinite(r.embeddingRecovered()) ? Fmt.sig(r.embeddingRecovered(), 4) : Fmt.MISSING);
+            }
+            cells.add(Fmt.xml(r.note()));
+            rows.add(cells.toArray(String[]::new));
         }
-        return HtmlPage.table(
-                        "frankenstein",
-                        new String[] {"series", "latents", "mse", "fvu", "l0", "mse vs originals of equal width", "note"
-                        },
-                        rows,
-                        6)
+        List<String> headers =
+                new ArrayList<>(List.of("series", "latents", "mse", "fvu", "l0", "mse vs originals of equal width"));
+        if (down) {
+            headers.add("embedding recovered");
+        }
+        headers.add("note");
+        return HtmlPage.table("frankenstein", headers.toArray(String[]::new), rows, headers.size() - 1)
                 + "<p class=\"small\">mse vs originals: the relative difference to the original SAEs' mse at the same "
                 + "number of latents, interpolated linearly in log(num_latents) between the two nearest originals "
-                + "(negative: the stitched SAE reconstructs better); \u2014 outside the originals' range.</p>\n";
+                + "(negative: the stitched SAE reconstructs better); \u2014 outside the originals' range."
+                + (down
+                        ? " Embedding recovered: the SAE's reconstruction spliced into the model at its hook, "
+                                + "(cos(x̂) − cos(mean)) / (1 − cos(mean)) with cos the cosine to the model's own sentence "
+                                + "embedding over the held-out tokens' windows (1: unchanged; 0: no better than the "
+                                + "mean activation), the analog of SAELens' and SAEBench's CE loss recovered."
+                        : "")
+                + "</p>\n";
     }
 
     private static String toyTable(ToyTable t) {
