@@ -59,6 +59,15 @@ public record HeldOutSplit(long start, long tokens, boolean wholeDocuments, int 
         return new HeldOutSplit(s, n - s, true, docs);
     }
 
+    /** The held-out tokens of {@code set} (the set this split was made for), described with what they are. */
+    public ActivationRange range(ActivationSet set) {
+        return new ActivationRange(
+                set,
+                start,
+                tokens,
+                wholeDocuments ? documents + " whole documents held out" : "the last tokens held out");
+    }
+
     /** In words, e.g. {@code 16,502 tokens (whole documents: 9)}. */
     public String describe() {
         return String.format("%,d tokens", tokens)

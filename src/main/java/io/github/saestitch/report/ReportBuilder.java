@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.saestitch.io.AtomicOutput;
 import io.github.saestitch.io.LatentContexts;
 import io.github.saestitch.stitch.Contingency;
+import io.github.saestitch.train.Convergence;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -323,6 +324,7 @@ public final class ReportBuilder {
         if (!in.curves().isEmpty()) {
             d.page.section("training", "Training curves", null);
             d.figure(Figures.training(in.curves(), "training-curves"));
+            d.page.raw(convergenceTable(in.curves()));
         }
         if (in.frank() != null) {
             d.page.section(
@@ -852,6 +854,38 @@ public final class ReportBuilder {
                                 + "mean activation), the analog of SAELens' and SAEBench's CE loss recovered."
                         : "")
                 + "</p>\n";
+    }
+
+    /** Per run: the convergence criterion ({@link Convergence}) on its held-out curve. */
+    private static String convergenceTable(List<TrainingCurve> curves) {
+        List<String[]> rows = new ArrayList<>();
+        for (TrainingCurve c : curves) {
+            Convergence v = c.convergence();
+            rows.add(new String[] {
+                Fmt.xml(c.label()),
+                v == null ? Fmt.MISSING : Fmt.count(v.toTokens()),
+                v == null ? Fmt.MISSING : Fmt.num(v.mseFrom()),
+                v == null ? Fmt.MISSING : Fmt.num(v.mseTo()),
+                v == null ? Fmt.MISSING : Fmt.pct(v.relativeChange(), true),
+                v == null ? "not judged" : v.converged() ? "yes" : "<b>no</b>"
+            });
+        }
+        return HtmlPage.table(
+                        "convergence",
+                        new String[] {
+                            "run",
+                            "training tokens",
+                            "held-out mse at 3/4",
+                            "held-out mse at the end",
+                            "change over the last quarter",
+                            "converged"
+                        },
+                        rows,
+                        0,
+                        5)
+                + "<p class=\"small\">Converged: " + Fmt.xml(Convergence.CRITERION)
+                + " (the mse at 3/4 of the run read off the held-out curve by linear interpolation). An unconverged "
+                + "SAE's comparisons describe how long it trained as much as the SAE.</p>\n";
     }
 
     private static String toyTable(ToyTable t) {

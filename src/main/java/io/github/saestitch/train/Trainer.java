@@ -1,7 +1,7 @@
 package io.github.saestitch.train;
 
-import io.github.saestitch.activations.ActivationRange;
 import io.github.saestitch.activations.ActivationSet;
+import io.github.saestitch.activations.HeldOutSplit;
 import io.github.saestitch.tensor.Kernels;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -55,8 +55,9 @@ public final class Trainer {
     }
 
     /**
-     * Trains on an activation set ({@code .npy}, store): its last {@link TrainOptions#evalTokens} tokens are
-     * held out for evaluation and never trained on; the rest is read in seeded shuffled batches
+     * Trains on an activation set ({@code .npy}, store): its last {@link TrainOptions#evalTokens} tokens,
+     * extended back to whole documents when the set records documents ({@link HeldOutSplit}), are held out
+     * for evaluation and never trained on; the rest is read in seeded shuffled batches
      * ({@link ShuffledBatchSource}). Writes {@code outDir} as described in the class comment.
      *
      * @param resume continue from {@code outDir/checkpoint}; when false, {@code outDir} must not hold a run
@@ -76,8 +77,10 @@ public final class Trainer {
             throw new IllegalArgumentException("activation set " + acts.describe() + " has " + n
                     + " tokens; holding out " + held + " for evaluation leaves none to train on (lower evalTokens)");
         }
-        BatchSource source = new ShuffledBatchSource(acts, 0, n - held, options.seed());
-        ActivationSet heldOut = held > 0 ? new ActivationRange(acts, n - held, held) : null;
+        // Whole documents when the set records them (HeldOutSplit): never a document half trained on.
+        HeldOutSplit split = HeldOutSplit.of(acts, held);
+        BatchSource source = new ShuffledBatchSource(acts, 0, split.start(), options.seed());
+        ActivationSet heldOut = held > 0 ? split.range(acts) : null;
         return train(source, heldOut, Objects.requireNonNull(outDir, "outDir"), resume, listener);
     }
 
