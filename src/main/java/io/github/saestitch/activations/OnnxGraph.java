@@ -146,12 +146,7 @@ public final class OnnxGraph {
             }
         }
         boolean[] keepNode = graph.neededNodes(outputs, prune);
-        Set<String> neededTensors = new HashSet<>(outputs);
-        for (int i = 0; i < keepNode.length; i++) {
-            if (keepNode[i]) {
-                neededTensors.addAll(graph.nodes.get(i).inputs());
-            }
-        }
+        Set<String> neededTensors = graph.tensorsRead(keepNode, outputs);
         boolean pruning = prune && !allTrue(keepNode);
         Field g = findSingle(model, 0, model.length, MODEL_GRAPH);
         // Existing outputs by name, with their original bytes (tag included).
@@ -216,12 +211,7 @@ public final class OnnxGraph {
             throw new IllegalArgumentException("no node of the graph produces a tensor named '" + tensor + "'");
         }
         boolean[] keep = graph.nodesFrom(tensor, outputs);
-        Set<String> neededTensors = new HashSet<>(outputs);
-        for (int i = 0; i < keep.length; i++) {
-            if (keep[i]) {
-                neededTensors.addAll(graph.nodes.get(i).inputs());
-            }
-        }
+        Set<String> neededTensors = graph.tensorsRead(keep, outputs);
         if (!neededTensors.contains(tensor)) {
             throw new IllegalArgumentException("the outputs " + outputs + " do not depend on '" + tensor + "'");
         }
@@ -264,6 +254,17 @@ public final class OnnxGraph {
         out.add(lenPrefixed(MODEL_GRAPH, body.toBytes()));
         out.add(model, g.end, model.length);
         return out.toBytes();
+    }
+
+    /** {@code outputs} and every tensor a kept node reads. */
+    private Set<String> tensorsRead(boolean[] keep, List<String> outputs) {
+        Set<String> tensors = new HashSet<>(outputs);
+        for (int i = 0; i < keep.length; i++) {
+            if (keep[i]) {
+                tensors.addAll(nodes.get(i).inputs());
+            }
+        }
+        return tensors;
     }
 
     /** A graph input {@code name}: float32 {@code [batch, sequence, width]}. */

@@ -68,17 +68,7 @@ class DownstreamCommandTest {
 
     @Test
     void evalScoresAnSaeOnTheHeldOutDocuments() throws IOException {
-        CliRunner r = CliRunner.run(
-                "eval",
-                small.toString(),
-                "--acts",
-                store.toString(),
-                "--downstream",
-                "--downstream-tokens",
-                "128",
-                "--json");
-        assertThat(r.exitCode()).as(r.err()).isZero();
-        JsonNode d = new ObjectMapper().readTree(r.out()).get("downstream");
+        JsonNode d = evalDownstream();
         assertThat(d.get("embedding_recovered").asDouble()).isStrictlyBetween(0.0, 1.0);
         assertThat(d.get("cos_sae").asDouble())
                 .isGreaterThan(d.get("cos_ablated").asDouble());
@@ -86,7 +76,7 @@ class DownstreamCommandTest {
         assertThat(d.get("tokens").asLong()).isEqualTo(128);
         assertThat(d.get("held_out").asText()).contains("128 tokens");
         assertThat(d.get("store_max_abs_difference").asDouble()).isLessThan(1e-3);
-        r = CliRunner.run("eval", small.toString(), "--acts", store.toString(), "--downstream");
+        CliRunner r = CliRunner.run("eval", small.toString(), "--acts", store.toString(), "--downstream");
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("embedding_recovered");
     }
@@ -119,7 +109,15 @@ class DownstreamCommandTest {
             assertThat(v).as(row).isBetween(-1.0, 1.0);
         }
         // The table's score of an original is what eval --downstream gives on the same tokens.
-        r = CliRunner.run(
+        double evalScore = evalDownstream().get("embedding_recovered").asDouble();
+        double tableScore = Double.parseDouble(table.get(1).split(",")[col]);
+        // (the table runs the original through the Frankenstein's model code: float rounding apart)
+        assertThat(tableScore).isCloseTo(evalScore, org.assertj.core.api.Assertions.within(1e-6));
+    }
+
+    /** {@code eval --downstream --json} of the small SAE on the last 128 tokens: its {@code downstream} object. */
+    private static JsonNode evalDownstream() throws IOException {
+        CliRunner r = CliRunner.run(
                 "eval",
                 small.toString(),
                 "--acts",
@@ -128,14 +126,8 @@ class DownstreamCommandTest {
                 "--downstream-tokens",
                 "128",
                 "--json");
-        double evalScore = new ObjectMapper()
-                .readTree(r.out())
-                .get("downstream")
-                .get("embedding_recovered")
-                .asDouble();
-        double tableScore = Double.parseDouble(table.get(1).split(",")[col]);
-        // (the table runs the original through the Frankenstein's model code: float rounding apart)
-        assertThat(tableScore).isCloseTo(evalScore, org.assertj.core.api.Assertions.within(1e-6));
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        return new ObjectMapper().readTree(r.out()).get("downstream");
     }
 
     @Test
