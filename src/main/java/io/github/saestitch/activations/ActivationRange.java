@@ -11,6 +11,7 @@ public final class ActivationRange implements ActivationSet {
     private final ActivationSet set;
     private final long first;
     private final long n;
+    private final String note; // appended to describe(), e.g. "9 whole documents"; "" for none
 
     /**
      * Tokens {@code [first, first + n)} of {@code set}.
@@ -18,12 +19,18 @@ public final class ActivationRange implements ActivationSet {
      * @throws IllegalArgumentException when the range does not lie within the set
      */
     public ActivationRange(ActivationSet set, long first, long n) {
+        this(set, first, n, "");
+    }
+
+    /** Tokens {@code [first, first + n)} of {@code set}, described with {@code note} (e.g. what the range holds). */
+    public ActivationRange(ActivationSet set, long first, long n, String note) {
         if (first < 0 || n < 0 || first + n > set.numTokens()) {
             throw new IllegalArgumentException("tokens [" + first + ", " + (first + n) + ") outside " + set.describe());
         }
         this.set = set;
         this.first = first;
         this.n = n;
+        this.note = note == null ? "" : note;
     }
 
     @Override
@@ -52,7 +59,7 @@ public final class ActivationRange implements ActivationSet {
 
     @Override
     public String describe() {
-        return "tokens [" + first + ", " + (first + n) + ") of " + set.describe();
+        return "tokens [" + first + ", " + (first + n) + ") of " + set.describe() + (note.isEmpty() ? "" : ", " + note);
     }
 
     @Override

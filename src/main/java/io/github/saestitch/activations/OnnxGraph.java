@@ -146,12 +146,7 @@ public final class OnnxGraph {
             }
         }
         boolean[] keepNode = graph.neededNodes(outputs, prune);
-        Set<String> neededTensors = new HashSet<>(outputs);
-        for (int i = 0; i < keepNode.length; i++) {
-            if (keepNode[i]) {
-                neededTensors.addAll(graph.nodes.get(i).inputs());
-            }
-        }
+        Set<String> neededTensors = graph.tensorsRead(keepNode, outputs);
         boolean pruning = prune && !allTrue(keepNode);
         Field g = findSingle(model, 0, model.length, MODEL_GRAPH);
         // Existing outputs by name, with their original bytes (tag included).
@@ -192,6 +187,134 @@ public final class OnnxGraph {
         out.add(lenPrefixed(MODEL_GRAPH, newGraph));
         out.add(model, g.end, model.length);
         return out.toBytes();
+    }
+
+    /**
+     * A copy of {@code model} that takes the internal tensor {@code tensor} as a new graph input (float32,
+     * shape {@code [batch, sequence, width]}) and computes only {@code outputs} from it: the nodes that
+     * produced {@code tensor} and everything only they needed are removed, so the graph runs the layers
+     * after a hook on whatever is fed there. The existing inputs stay (the attention mask still reaches the
+     * later layers' attention; an input no kept node reads may be fed and is ignored).
+     *
+     * <p>Why: splicing an SAE's reconstruction into the model (the "CE loss recovered" evaluation of SAELens,
+     * dictionary_learning and SAEBench) needs the layers after the hook run on x̂ instead of x. A graph input
+     * needs a declared element type (ONNX {@code ValueInfoProto.type = 2}: {@code TypeProto.tensor_type = 1}
+     * with {@code elem_type = 1} (FLOAT) and {@code shape = 2}, each {@code Dimension} a {@code dim_param = 2}
+     * or {@code dim_value = 1}).
+     *
+     * @throws IllegalArgumentException if no node produces {@code tensor}, an output is neither produced nor
+     *     a graph output, a needed node carries a subgraph, or the outputs do not depend on {@code tensor}
+     */
+    public static byte[] withInput(byte[] model, String tensor, int width, List<String> outputs) {
+        OnnxGraph graph = parse(model);
+        if (!graph.producesTensor(tensor)) {
+            throw new IllegalArgumentException("no node of the graph produces a tensor named '" + tensor + "'");
+        }
+        boolean[] keep = graph.nodesFrom(tensor, outputs);
+        Set<String> neededTensors = graph.tensorsRead(keep, outputs);
+        if (!neededTensors.contains(tensor)) {
+            throw new IllegalArgumentException("the outputs " + outputs + " do not depend on '" + tensor + "'");
+        }
+        Field g = findSingle(model, 0, model.length, MODEL_GRAPH);
+        Chunks body = new Chunks();
+        Reader r = new Reader(model, g.start, g.end);
+        int nodeIndex = 0;
+        boolean inputAdded = false;
+        while (r.hasMore()) {
+            Field f = r.next();
+            if (f.number == GRAPH_NODE) {
+                if (keep[nodeIndex++]) {
+                    body.add(model, f.tagStart, f.end);
+                }
+                continue;
+            }
+            if (f.number == GRAPH_INITIALIZER && !neededTensors.contains(tensorName(model, f))) {
+                continue;
+            }
+            if (f.number == GRAPH_OUTPUT && !outputs.contains(valueInfoName(model, f))) {
+                continue;
+            }
+            if (f.number == GRAPH_OUTPUT && !inputAdded) {
+                body.add(floatInput(tensor, width));
+                inputAdded = true;
+            }
+            body.add(model, f.tagStart, f.end);
+        }
+        if (!inputAdded) {
+            body.add(floatInput(tensor, width));
+        }
+        for (String name : outputs) {
+            if (!graph.outputs.contains(name)) {
+                body.add(
+                        lenPrefixed(GRAPH_OUTPUT, lenPrefixed(VALUE_INFO_NAME, name.getBytes(StandardCharsets.UTF_8))));
+            }
+        }
+        Chunks out = new Chunks();
+        out.add(model, 0, g.tagStart);
+        out.add(lenPrefixed(MODEL_GRAPH, body.toBytes()));
+        out.add(model, g.end, model.length);
+        return out.toBytes();
+    }
+
+    /** {@code outputs} and every tensor a kept node reads. */
+    private Set<String> tensorsRead(boolean[] keep, List<String> outputs) {
+        Set<String> tensors = new HashSet<>(outputs);
+        for (int i = 0; i < keep.length; i++) {
+            if (keep[i]) {
+                tensors.addAll(nodes.get(i).inputs());
+            }
+        }
+        return tensors;
+    }
+
+    /** A graph input {@code name}: float32 {@code [batch, sequence, width]}. */
+    private static byte[] floatInput(String name, int width) {
+        Chunks shape = new Chunks();
+        shape.add(lenPrefixed(1, lenPrefixed(2, "batch".getBytes(StandardCharsets.UTF_8))));
+        shape.add(lenPrefixed(1, lenPrefixed(2, "sequence".getBytes(StandardCharsets.UTF_8))));
+        Chunks dimValue = new Chunks();
+        dimValue.add(varint(1L << 3 | WIRE_VARINT));
+        dimValue.add(varint(width));
+        shape.add(lenPrefixed(1, dimValue.toBytes()));
+        Chunks tensorType = new Chunks();
+        tensorType.add(varint(1L << 3 | WIRE_VARINT));
+        tensorType.add(varint(1)); // TensorProto.DataType.FLOAT
+        tensorType.add(lenPrefixed(2, shape.toBytes()));
+        Chunks valueInfo = new Chunks();
+        valueInfo.add(lenPrefixed(VALUE_INFO_NAME, name.getBytes(StandardCharsets.UTF_8)));
+        valueInfo.add(lenPrefixed(2, lenPrefixed(1, tensorType.toBytes())));
+        return lenPrefixed(GRAPH_INPUT, valueInfo.toBytes());
+    }
+
+    /** The nodes {@code outputs} need when {@code source} is given (its producers are not followed). */
+    private boolean[] nodesFrom(String source, List<String> outputs) {
+        boolean[] keep = new boolean[nodes.size()];
+        Map<String, Integer> producer = new HashMap<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            for (String t : nodes.get(i).outputs()) {
+                producer.put(t, i);
+            }
+        }
+        for (String o : outputs) {
+            if (!producer.containsKey(o) && !this.outputs.contains(o)) {
+                throw new IllegalArgumentException("no node of the graph produces a tensor named '" + o + "'");
+            }
+        }
+        ArrayDeque<String> work = new ArrayDeque<>(outputs);
+        while (!work.isEmpty()) {
+            String t = work.pop();
+            Integer p = t.equals(source) ? null : producer.get(t);
+            if (p != null && !keep[p]) {
+                keep[p] = true;
+                Node n = nodes.get(p);
+                if (n.hasSubgraph()) {
+                    throw new IllegalArgumentException(
+                            "node " + n.name() + " has a subgraph, whose inputs this reader does not follow");
+                }
+                work.addAll(n.inputs());
+            }
+        }
+        return keep;
     }
 
     /** Which nodes the tensors {@code outputs} depend on (all of them when {@code prune} is off or unsafe). */

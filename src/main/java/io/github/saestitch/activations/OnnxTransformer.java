@@ -94,10 +94,20 @@ public final class OnnxTransformer implements AutoCloseable {
 
     private static OnnxTransformer create(
             TransformerModel model, byte[] onnx, List<String> outputs, Map<HookPoint, String> tensorOf, int threads) {
+        OrtEnvironment env = environment();
+        return new OnnxTransformer(model, env, session(model, env, onnx, threads), outputs, tensorOf);
+    }
+
+    /** The process's ONNX Runtime environment (errors only). */
+    static OrtEnvironment environment() {
+        return OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "saestitch");
+    }
+
+    /** A session of {@code onnx} (a graph of {@code model}) with the settings described in the class comment. */
+    static OrtSession session(TransformerModel model, OrtEnvironment env, byte[] onnx, int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
-        OrtEnvironment env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "saestitch");
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             so.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
             so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
@@ -105,8 +115,7 @@ public final class OnnxTransformer implements AutoCloseable {
             so.setIntraOpNumThreads(threads);
             so.setInterOpNumThreads(1);
             so.addConfigEntry("session.intra_op.allow_spinning", "0");
-            OrtSession session = env.createSession(onnx, so);
-            return new OnnxTransformer(model, env, session, outputs, tensorOf);
+            return env.createSession(onnx, so);
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime could not load " + model.id() + ": " + e.getMessage(), e);
         }
@@ -171,7 +180,7 @@ public final class OnnxTransformer implements AutoCloseable {
         }
     }
 
-    private static LongBuffer direct(long[] values, int n) {
+    static LongBuffer direct(long[] values, int n) {
         LongBuffer b = ByteBuffer.allocateDirect(n * Long.BYTES)
                 .order(ByteOrder.nativeOrder())
                 .asLongBuffer();

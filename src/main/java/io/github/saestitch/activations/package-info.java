@@ -11,7 +11,9 @@
  * fixed-length windows framed by {@code [CLS]}/{@code [SEP]} (which are run through the model but, by
  * default, not stored: they are outliers that distort SAEs). The residual stream at a
  * {@link io.github.saestitch.activations.HookPoint} is exposed by rewriting the graph's outputs
- * ({@link io.github.saestitch.activations.OnnxGraph}).
+ * ({@link io.github.saestitch.activations.OnnxGraph}); the same editor makes a hook tensor a graph input, so
+ * {@link io.github.saestitch.activations.SplicedTransformer} runs the layers after a hook on anything fed
+ * there (the downstream score).
  *
  * <p>The store ({@link io.github.saestitch.activations.ActivationStore}) is a directory of memory-mapped
  * shards (activations in float32 or bfloat16, token ids, document ids, positions) plus a
@@ -19,6 +21,8 @@
  * moment. It is read in ordered blocks (the {@link io.github.saestitch.activations.ActivationSet} every
  * {@code --acts} option takes, opened by {@link io.github.saestitch.activations.ActivationSets#open}),
  * in seeded shuffled batches for training, and token by token with decoded context for the explorer.
+ * {@link io.github.saestitch.activations.HeldOutSplit} is the trainer's held-out tail: whole documents when the
+ * store records them.
  *
  * <p>Nothing here prints or exits; bad input raises {@link io.github.saestitch.activations.ActivationsException}.
  * Depends on {@code tensor} and {@code io} (the .npy reader); {@code io} does not depend on this package.

@@ -62,15 +62,30 @@ record DemoAnalyses(DemoPlan plan, Kernels kernels, DemoConsole console) {
                 new ArrayList<>(fam.members().stream().map(DemoAnalyses::sae).toList());
         inputs.add(plan.acts().resolve(StoreManifest.FILE));
         console.cached(
-                "frankenstein", out, InputFingerprint.of(key(options, inputs), inputs.toArray(Path[]::new)), () -> {
+                "frankenstein",
+                out,
+                InputFingerprint.of(key(options, inputs, "downstream"), inputs.toArray(Path[]::new)),
+                () -> {
                     List<Family.Member> members = new ArrayList<>();
                     for (FamilyTrainer.Member m : fam.members()) {
                         members.add(new Family.Member(SaeFormats.load(sae(m)).sae(), sae(m).toString()));
                     }
                     FrankensteinResult r;
                     FrankensteinCommand.Listener listener = new FrankensteinCommand.Listener();
-                    try (ActivationSet set = ActivationSets.open(plan.acts())) {
-                        r = new Frankenstein(kernels).run(new Family(members), set, options, listener);
+                    // Every model is also spliced into MiniLM on the held-out tokens (embedding_recovered).
+                    try (ActivationSet set = ActivationSets.open(plan.acts());
+                            DownstreamScores scores = DownstreamScores.open(
+                                    plan.acts(),
+                                    set.numTokens() - options.heldOutTokens(),
+                                    options.heldOutTokens(),
+                                    "the last " + options.heldOutTokens() + " tokens")) {
+                        r = new Frankenstein(kernels)
+                                .run(
+                                        new Family(members),
+                                        set,
+                                        options,
+                                        listener,
+                                        m -> scores.score(m).result().embeddingRecovered());
                     } finally {
                         listener.close();
                     }

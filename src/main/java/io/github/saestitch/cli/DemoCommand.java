@@ -93,6 +93,14 @@ final class DemoCommand implements Callable<Integer> {
             System.out.printf(
                     "demo finished in %.1f min. Open %s%n",
                     console.minutes(), report.html().toAbsolutePath().toUri());
+            if (quick) {
+                // The quick run's SAEs train on a fraction of what convergence takes (the family stage's line
+                // gives each width's held-out mse change over its last quarter of training).
+                System.out.printf(
+                        "note: --quick trains each SAE on %,d tokens, too few to converge; its numbers show the "
+                                + "pipeline, not findings about SAEs (the family stage gives each width's convergence)%n",
+                        plan.trainTokens());
+            }
             return 0;
         } catch (DemoConsole.StageFailedException e) {
             System.err.println("saestitch demo: " + e.getMessage());

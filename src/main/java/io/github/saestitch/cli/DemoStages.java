@@ -25,6 +25,7 @@ import io.github.saestitch.stitch.StitchComparator;
 import io.github.saestitch.tensor.Kernels;
 import io.github.saestitch.tensor.SparseRows;
 import io.github.saestitch.train.Architecture;
+import io.github.saestitch.train.Convergence;
 import io.github.saestitch.train.FamilyTrainer;
 import io.github.saestitch.train.ToyComparison;
 import io.github.saestitch.train.ToyComparisonWriter;
@@ -118,15 +119,30 @@ record DemoStages(DemoPlan plan, Kernels kernels, DemoConsole console) {
         for (FamilyTrainer.Member m : fam.members()) {
             line.append(String.format(
                     Locale.ROOT,
-                    "%s%d: fvu %.3f l0 %.1f dead %d",
+                    "%s%d: fvu %.3f l0 %.1f dead %d, %s",
                     line.isEmpty() ? "" : "; ",
                     m.width(),
                     m.result().finalEval().fvu(),
                     m.result().finalEval().l0(),
-                    m.result().finalEval().dead()));
+                    m.result().finalEval().dead(),
+                    convergence(m.result().convergence())));
         }
         console.done(line.toString());
+        for (FamilyTrainer.Member m : fam.members()) {
+            TrainCommand.warnIfUnconverged("width " + m.width() + ": ", m.result());
+        }
         return fam;
+    }
+
+    /** "converged (-0.4%)", "NOT converged (-3.1%)": the criterion of {@link Convergence}, in the stage line. */
+    private static String convergence(Convergence c) {
+        return c == null
+                ? "convergence not judged"
+                : String.format(
+                        Locale.ROOT,
+                        "%s (held-out mse %+.1f%% over the last quarter)",
+                        c.converged() ? "converged" : "NOT converged",
+                        100 * c.relativeChange());
     }
 
     /** Stage 4: every adjacent pair of the family compared, with its top contexts; the compare directories. */

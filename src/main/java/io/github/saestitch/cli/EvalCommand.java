@@ -20,7 +20,10 @@ import picocli.CommandLine.Parameters;
             "Evaluate an SAE on an activation set: mse, fvu, l0, dead latents.",
             "mse = mean over tokens of the squared error summed over dims (not divided by d_in);",
             "fvu = Σ‖x − x̂‖² / Σ‖x − x̄‖²; l0 = mean non-zero latents per token; dead = latents never",
-            "active on the set. Streams the set in blocks, so it may be larger than memory."
+            "active on the set. Streams the set in blocks, so it may be larger than memory.",
+            "--downstream also splices the SAE's reconstruction into the store's model (the layers after",
+            "the hook run on x̂) over the store's held-out documents: embedding_recovered =",
+            "(cos(x̂) − cos(mean)) / (1 − cos(mean)), cos = cosine to the model's own sentence embedding."
         },
         footer = {"", "Example:  saestitch eval runs/sae-768 --acts acts.npy --json"})
 final class EvalCommand implements Callable<Integer> {
@@ -46,6 +49,21 @@ final class EvalCommand implements Callable<Integer> {
             description = "Use only the first N tokens (default: all).")
     long tokens;
 
+    @Option(
+            names = "--downstream",
+            description = "Also the downstream score (needs a store made by 'saestitch activations' from a model we "
+                    + "ship): cos_sae, cos_ablated, embedding_recovered over the held-out documents.")
+    boolean downstream;
+
+    @Option(
+            names = "--downstream-tokens",
+            paramLabel = "N",
+            defaultValue = "16384",
+            description =
+                    "Held-out tokens for --downstream: the store's last N, extended back to whole documents, "
+                            + "as 'train' holds them out (default: ${DEFAULT-VALUE}, train's --eval-tokens; 0: the whole store).")
+    long downstreamTokens;
+
     @Mixin
     JsonOption json = new JsonOption();
 
@@ -61,6 +79,12 @@ final class EvalCommand implements Callable<Integer> {
                 CliProgress bar = new CliProgress("eval", set.numTokens(), "tok")) {
             r = new Evaluator(kernels.kernels()).evaluate(model.model(), set, bar::stepTo);
         }
+        DownstreamScores.Scored down = null;
+        if (downstream) {
+            try (DownstreamScores scores = DownstreamScores.open(acts, downstreamTokens)) {
+                down = scores.score(model.model());
+            }
+        }
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
         if (json.on) {
             ObjectNode o = Json.object();
@@ -73,6 +97,9 @@ final class EvalCommand implements Callable<Integer> {
             o.put("fvu", r.fvu());
             o.put("l0", r.l0());
             o.put("dead", r.dead());
+            if (down != null) {
+                o.set("downstream", down.json());
+            }
             o.put("kernels", kernels.kernels().name());
             o.put("seconds", took.toNanos() / 1e9);
             Json.print(System.out, o);
@@ -84,6 +111,9 @@ final class EvalCommand implements Callable<Integer> {
             System.out.printf("  fvu  %.6g%n", r.fvu());
             System.out.printf("  l0   %.3f%n", r.l0());
             System.out.printf("  dead %d of %d latents%n", r.dead(), r.numLatents());
+            if (down != null) {
+                System.out.print(down.text());
+            }
             System.out.printf(
                     "  (%s with %s kernels)%n",
                     CliProgress.seconds(took), kernels.kernels().name());

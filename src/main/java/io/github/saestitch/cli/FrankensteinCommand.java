@@ -41,8 +41,12 @@ import picocli.CommandLine.Option;
             "Selection and refit use the first --train-tokens tokens; every model is",
             "evaluated on the last --held-out tokens (the trainer's held-out tail).",
             "",
+            "--downstream also scores every model by splicing its reconstruction into",
+            "the store's model on the held-out tokens (embedding_recovered, as in",
+            "'eval --downstream').",
+            "",
             "Writes OUT/frankenstein.csv (the report's table: series, num_latents, mse,",
-            "fvu, l0), latents_cosine.csv, latents_greedy.csv, summary.json, and the",
+            "fvu, l0, embedding_recovered), latents_cosine.csv, latents_greedy.csv, summary.json, and the",
             "final models that 'eval' reads: sae-cosine, sae-cosine-refit, sae-greedy,",
             "sae-greedy-refit; SAELens SAE directories when no source is topk, else",
             "saestitch composites, which no ecosystem loader reads. See README, 'frankenstein'."
@@ -111,6 +115,12 @@ final class FrankensteinCommand implements Callable<Integer> {
             description =
                     "Evaluation tokens: the last N of the set. Default: ${DEFAULT-VALUE} (the trainer's held-out tail).")
     long heldOut;
+
+    @Option(
+            names = "--downstream",
+            description = "Also each model's downstream score on the held-out tokens (needs a store made by "
+                    + "'saestitch activations' from a model we ship; see 'eval --downstream').")
+    boolean downstream;
 
     @Option(
             names = "--width",
@@ -227,8 +237,19 @@ final class FrankensteinCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         try (ActivationSet set = Inputs.acts(acts, 0)) {
             Listener listener = new Listener();
-            try {
-                r = new Frankenstein(kernels.kernels()).run(fam, set, options, listener);
+            long total = set.numTokens();
+            try (DownstreamScores scores = downstream && total > heldOut
+                    ? DownstreamScores.open(acts, total - heldOut, heldOut, "the last " + heldOut + " tokens")
+                    : null) {
+                r = new Frankenstein(kernels.kernels())
+                        .run(
+                                fam,
+                                set,
+                                options,
+                                listener,
+                                scores == null
+                                        ? null
+                                        : m -> scores.score(m).result().embeddingRecovered());
             } finally {
                 listener.close();
             }
@@ -245,16 +266,25 @@ final class FrankensteinCommand implements Callable<Integer> {
                 r.heldOutTokens(),
                 (System.nanoTime() - t0) / 1e9,
                 r.kernels());
-        System.out.printf(Locale.ROOT, "  %-26s %8s %10s %8s %8s%n", "series", "latents", "mse", "fvu", "l0");
+        System.out.printf(
+                Locale.ROOT,
+                "  %-26s %8s %10s %8s %8s%s%n",
+                "series",
+                "latents",
+                "mse",
+                "fvu",
+                "l0",
+                downstream ? "  emb.recovered" : "");
         for (FrankensteinResult.Row row : r.rows()) {
             System.out.printf(
                     Locale.ROOT,
-                    "  %-26s %8d %10.4f %8.4f %8.2f%n",
+                    "  %-26s %8d %10.4f %8.4f %8.2f%s%n",
                     row.series(),
                     row.numLatents(),
                     row.mse(),
                     row.fvu(),
-                    row.l0());
+                    row.l0(),
+                    downstream ? String.format(Locale.ROOT, "  %13.4f", row.embeddingRecovered()) : "");
         }
         System.out.println("  wrote " + out.resolve(FrankensteinWriter.TABLE_FILE) + ", latents_*.csv, summary.json, "
                 + String.join(", ", r.saved().keySet()));

@@ -5,6 +5,7 @@ import io.github.saestitch.activations.ActivationSet;
 import io.github.saestitch.eval.EvalResult;
 import io.github.saestitch.report.TrainingCharts;
 import io.github.saestitch.train.Architecture;
+import io.github.saestitch.train.Convergence;
 import io.github.saestitch.train.TrainListener;
 import io.github.saestitch.train.TrainOptions;
 import io.github.saestitch.train.TrainProgress;
@@ -137,7 +138,11 @@ final class TrainCommand implements Callable<Integer> {
                 o.put("dead", e.dead());
                 o.put("eval_tokens", e.tokens());
             }
+            Convergence c = r.convergence();
+            o.put("converged", c == null ? null : c.converged());
+            o.put("mse_change_last_quarter", c == null ? null : c.relativeChange());
             Json.print(System.out, o);
+            warnIfUnconverged("", r);
             return;
         }
         System.out.printf(
@@ -154,6 +159,28 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (r.storedParameterRatio() < 1) {
             System.out.printf("  stored parameters: %.3f of the dense SAE%n", r.storedParameterRatio());
+        }
+        if (r.convergence() != null) {
+            System.out.println("  " + r.convergence().describe());
+        }
+        warnIfUnconverged("", r);
+    }
+
+    /**
+     * The warning (stderr) at the end of a run whose held-out mse still moved by 1% or more over its last
+     * quarter ({@link Convergence}); nothing for a converged or unjudged run.
+     */
+    static void warnIfUnconverged(String what, TrainResult r) {
+        Convergence c = r.convergence();
+        if (c != null && !c.converged()) {
+            System.err.printf(
+                    java.util.Locale.ROOT,
+                    "warning: %sthe run ended unconverged: held-out mse changed by %+.2f%% over the last quarter of "
+                            + "training (criterion: less than %.0f%%); train longer (--tokens) before trusting what "
+                            + "compare finds%n",
+                    what,
+                    100 * c.relativeChange(),
+                    100 * Convergence.THRESHOLD);
         }
     }
 }

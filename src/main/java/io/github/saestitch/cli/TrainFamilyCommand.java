@@ -68,14 +68,23 @@ final class TrainFamilyCommand implements Callable<Integer> {
                         }
                     });
         }
-        System.out.printf("%-8s %10s %8s %8s %6s  %s%n", "width", "mse", "fvu", "l0", "dead", "dir");
+        System.out.printf(
+                "%-8s %10s %8s %8s %6s %22s  %s%n", "width", "mse", "fvu", "l0", "dead", "mse Δ last quarter", "dir");
         for (FamilyTrainer.Member m : r.members()) {
             var e = m.result().finalEval();
+            var c = m.result().convergence();
+            String conv = c == null
+                    ? "not judged"
+                    : String.format("%+.2f%% %s", 100 * c.relativeChange(), c.converged() ? "converged" : "NOT conv.");
             System.out.printf(
-                    "%-8d %10.5g %8.4f %8.2f %6d  %s%n", m.width(), e.mse(), e.fvu(), e.l0(), e.dead(), m.dir());
+                    "%-8d %10.5g %8.4f %8.2f %6d %22s  %s%n",
+                    m.width(), e.mse(), e.fvu(), e.l0(), e.dead(), conv, m.dir());
         }
         Path png = TrainingCharts.writeFamily(out);
         System.out.println("summary: " + r.summaryCsv() + ", " + r.summaryJson() + ", " + png);
+        for (FamilyTrainer.Member m : r.members()) {
+            TrainCommand.warnIfUnconverged("width " + m.width() + ": ", m.result());
+        }
         return 0;
     }
 }

@@ -13,5 +13,10 @@
  * find each latent's top-activating tokens and decode their text from a store, in one pass for any
  * number of SAEs; {@link io.github.saestitch.eval.PairContexts} is what {@code compare --contexts}
  * writes for a pair (its {@code Collector} takes the codes of the compare's own pass) ({@code contexts.jsonl}, {@code contexts_small.jsonl}).
+ *
+ * <p>{@link io.github.saestitch.eval.DownstreamEvaluator} measures what a reconstruction does to the model:
+ * x̂ spliced in at the hook ({@link io.github.saestitch.activations.SplicedTransformer}), the sentence
+ * embedding compared with the model's own, against mean ablation
+ * ({@link io.github.saestitch.eval.DownstreamResult}, docs/definitions.md#downstream-embedding-recovered).
  */
 package io.github.saestitch.eval;

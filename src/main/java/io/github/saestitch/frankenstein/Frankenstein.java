@@ -5,6 +5,7 @@ import io.github.saestitch.activations.ActivationSet;
 import io.github.saestitch.activations.ActivationSets;
 import io.github.saestitch.eval.EvalResult;
 import io.github.saestitch.eval.Evaluator;
+import io.github.saestitch.sae.Autoencoder;
 import io.github.saestitch.tensor.Kernels;
 import io.github.saestitch.tensor.SparseRows;
 import java.util.ArrayList;
@@ -14,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
+import java.util.function.ToDoubleFunction;
 
 /**
  * {@code saestitch frankenstein}: builds Frankenstein SAEs from a family and measures them against the
@@ -68,6 +70,19 @@ public final class Frankenstein {
     /** Runs every stage; see the class comment. */
     public FrankensteinResult run(
             Family family, ActivationSet set, FrankensteinOptions o, FrankensteinListener listener) {
+        return run(family, set, o, listener, null);
+    }
+
+    /**
+     * Runs every stage, and scores every evaluated model downstream with {@code downstream} (its
+     * embedding_recovered on the held-out tokens, {@code eval.DownstreamEvaluator}; null: not measured).
+     */
+    public FrankensteinResult run(
+            Family family,
+            ActivationSet set,
+            FrankensteinOptions o,
+            FrankensteinListener listener,
+            ToDoubleFunction<Autoencoder> downstream) {
         Objects.requireNonNull(family, "family");
         Objects.requireNonNull(set, "set");
         Objects.requireNonNull(o, "options");
@@ -378,9 +393,11 @@ public final class Frankenstein {
         l.started("evaluate", (long) (family.size() + originalRefits.size() + pending.size()) * nHeld, "tok");
         Evaluator ev = new Evaluator(kernels);
         List<FrankensteinResult.Row> rows = new ArrayList<>();
+        List<FrankensteinModel> evaluated = new ArrayList<>();
         long[] done = {0};
         for (int s = 0; s < family.size(); s++) {
             FrankensteinModel m = FrankensteinModel.original(family, s);
+            evaluated.add(m);
             EvalResult e = evaluate(ev, PrecomputedModel.of(held, m, kernels), heldOut, l, done);
             rows.add(new FrankensteinResult.Row(
                     ORIGINAL,
@@ -389,16 +406,32 @@ public final class Frankenstein {
                     e.fvu(),
                     e.l0(),
                     codes.l0(s),
+                    Double.NaN,
                     family.member(s).source()));
         }
         List<Pending> all = new ArrayList<>(originalRefits);
         all.addAll(pending);
         for (Pending p : all) {
+            evaluated.add(p.model());
             EvalResult e = evaluate(ev, PrecomputedModel.of(held, p.model(), kernels), heldOut, l, done);
             rows.add(new FrankensteinResult.Row(
-                    p.series(), p.model().numLatents(), e.mse(), e.fvu(), e.l0(), p.trainL0(), p.note()));
+                    p.series(), p.model().numLatents(), e.mse(), e.fvu(), e.l0(), p.trainL0(), Double.NaN, p.note()));
         }
         finish(l, timings, "evaluate", t, rows.size() + " models on " + nHeld + " held-out tokens");
+        if (downstream != null) {
+            t = System.nanoTime();
+            l.started("downstream", rows.size(), "SAEs");
+            for (int i = 0; i < rows.size(); i++) {
+                FrankensteinResult.Row r = rows.get(i);
+                double score = downstream.applyAsDouble(evaluated.get(i).autoencoder(kernels));
+                rows.set(
+                        i,
+                        new FrankensteinResult.Row(
+                                r.series(), r.numLatents(), r.mse(), r.fvu(), r.l0(), r.trainL0(), score, r.note()));
+                l.progress(i + 1);
+            }
+            finish(l, timings, "downstream", t, rows.size() + " models spliced into the model");
+        }
 
         // The SAEs to be written, run as they will be saved (folded standard SAE or composite): the
         // same metrics up to float rounding, recorded as a check.

@@ -60,7 +60,17 @@ public record FrankensteinResult(
      * @param fvu        held-out fraction of variance unexplained
      * @param l0         held-out mean active latents per token
      * @param trainL0    l0 on the selection tokens (what the equal-l0 series matched)
+     * @param embeddingRecovered the downstream score on the held-out tokens ({@code eval.DownstreamEvaluator}),
+     *                   NaN when not measured
      * @param note       what it is, in words
      */
-    public record Row(String series, int numLatents, double mse, double fvu, double l0, double trainL0, String note) {}
+    public record Row(
+            String series,
+            int numLatents,
+            double mse,
+            double fvu,
+            double l0,
+            double trainL0,
+            double embeddingRecovered,
+            String note) {}
 }

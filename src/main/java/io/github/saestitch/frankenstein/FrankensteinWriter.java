@@ -23,7 +23,8 @@ import java.util.Map;
  * or quote is double-quoted).
  *
  * <ul>
- *   <li>{@code frankenstein.csv} — {@code format_version,series,num_latents,mse,fvu,l0,note}
+ *   <li>{@code frankenstein.csv} — {@code format_version,series,num_latents,mse,fvu,l0,embedding_recovered,note}
+ *       ({@code embedding_recovered}: the downstream score, empty when not measured)
  *       ({@link #TABLE_HEADER}, the file the report reads; the report imports these constants): one row per model, all
  *       metrics on the held-out tokens; {@code series} is {@code original} for the family's SAEs, else
  *       one of {@code cosine}, {@code cosine + refit}, {@code cosine + adam}, {@code greedy},
@@ -54,7 +55,7 @@ public final class FrankensteinWriter {
     /** The table the report reads. */
     public static final String TABLE_FILE = "frankenstein.csv";
     /** Its header (the report reads the file by these column names). */
-    public static final String TABLE_HEADER = "format_version,series,num_latents,mse,fvu,l0,note";
+    public static final String TABLE_HEADER = "format_version,series,num_latents,mse,fvu,l0,embedding_recovered,note";
 
     public static final String LATENTS_HEADER =
             "format_version,latent,source,source_width,source_latent,stage,max_cos,delta_mse";
@@ -95,6 +96,7 @@ public final class FrankensteinWriter {
                         .number(row.mse())
                         .number(row.fvu())
                         .number(row.l0())
+                        .number(row.embeddingRecovered())
                         .text(row.note())
                         .endRow();
             }
@@ -244,6 +246,7 @@ public final class FrankensteinWriter {
             Json.putNumber(x, "fvu", row.fvu());
             Json.putNumber(x, "l0", row.l0());
             Json.putNumber(x, "train_l0", row.trainL0());
+            Json.putNumber(x, "embedding_recovered", row.embeddingRecovered());
             x.put("note", row.note());
         }
         ObjectNode saes = root.putObject("saes");

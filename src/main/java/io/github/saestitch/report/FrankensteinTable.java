@@ -11,17 +11,18 @@ import java.util.List;
  * refit) against the original SAEs of a family, read from {@value #FILE} (format version
  * {@value #FORMAT_VERSION}), the file the report expects from the Frankenstein builder:
  * <pre>
- * format_version,series,num_latents,mse,fvu,l0,note
- * 1,original,768,52.1,0.21,31.0,
- * 1,original,1536,47.9,0.19,35.0,
- * 1,cosine,1425,45.2,0.18,53.1,768 + novel of 1536
- * 1,cosine + refit,1425,43.0,0.17,53.1,decoder refit (normal equations)
- * 1,greedy,1425,44.1,0.18,47.9,
- * 1,greedy + refit,1425,42.8,0.17,47.9,
+ * format_version,series,num_latents,mse,fvu,l0,embedding_recovered,note
+ * 1,original,768,52.1,0.21,31.0,0.81,
+ * 1,original,1536,47.9,0.19,35.0,0.85,
+ * 1,cosine,1425,45.2,0.18,53.1,0.86,768 + novel of 1536
+ * 1,cosine + refit,1425,43.0,0.17,53.1,0.87,decoder refit (normal equations)
+ * 1,greedy,1425,44.1,0.18,47.9,,
+ * 1,greedy + refit,1425,42.8,0.17,47.9,,
  * </pre>
  * One row per model. {@code series} groups rows into one line of the figure (any names; {@code original}
  * is drawn as the reference); required columns {@code series, num_latents, mse, l0};
- * {@code format_version}, {@code fvu} and {@code note} are optional. All metrics on the same held-out
+ * {@code format_version}, {@code fvu}, {@code embedding_recovered} (the downstream score; empty: not measured)
+ * and {@code note} are optional. All metrics on the same held-out
  * tokens. The report draws mse against num_latents and against l0, and tabulates every row with its mse
  * relative to the originals at the same width ({@link #originalMseAt}).
  *
@@ -33,7 +34,13 @@ record FrankensteinTable(Path file, List<Row> rows) {
     /** The series name of the original SAEs. */
     static final String ORIGINAL = "original";
 
-    record Row(String series, int numLatents, double mse, double fvu, double l0, String note) {}
+    record Row(
+            String series, int numLatents, double mse, double fvu, double l0, double embeddingRecovered, String note) {}
+
+    /** Whether some row has a downstream score. */
+    boolean hasDownstream() {
+        return rows.stream().anyMatch(r -> Double.isFinite(r.embeddingRecovered()));
+    }
 
     /** The series names in order of first appearance. */
     List<String> series() {
@@ -81,6 +88,7 @@ record FrankensteinTable(Path file, List<Row> rows) {
         int cm = c.column("mse");
         int cl = c.column("l0");
         int cf = c.optionalColumn("fvu");
+        int ce = c.optionalColumn("embedding_recovered");
         int cnote = c.optionalColumn("note");
         List<Row> rows = new ArrayList<>();
         for (int r = 0; r < c.size(); r++) {
@@ -93,7 +101,13 @@ record FrankensteinTable(Path file, List<Row> rows) {
                 throw c.bad(r, cn, "num_latents must be positive, got " + n);
             }
             rows.add(new Row(
-                    s, (int) n, c.number(r, cm), c.number(r, cf), c.number(r, cl), cnote >= 0 ? c.text(r, cnote) : ""));
+                    s,
+                    (int) n,
+                    c.number(r, cm),
+                    c.number(r, cf),
+                    c.number(r, cl),
+                    c.number(r, ce),
+                    cnote >= 0 ? c.text(r, cnote) : ""));
         }
         return new FrankensteinTable(file, List.copyOf(rows));
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.saestitch.io.AtomicOutput;
 import io.github.saestitch.io.LatentContexts;
 import io.github.saestitch.stitch.Contingency;
+import io.github.saestitch.train.Convergence;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -323,6 +324,7 @@ public final class ReportBuilder {
         if (!in.curves().isEmpty()) {
             d.page.section("training", "Training curves", null);
             d.figure(Figures.training(in.curves(), "training-curves"));
+            d.page.raw(convergenceTable(in.curves()));
         }
         if (in.frank() != null) {
             d.page.section(
@@ -818,28 +820,72 @@ public final class ReportBuilder {
     }
 
     private static String frankensteinTable(FrankensteinTable t) {
+        boolean down = t.hasDownstream();
         List<String[]> rows = new ArrayList<>();
         for (FrankensteinTable.Row r : t.rows()) {
             double ref = r.series().equals(FrankensteinTable.ORIGINAL) ? Double.NaN : t.originalMseAt(r.numLatents());
+            List<String> cells = new ArrayList<>(List.of(
+                    Fmt.xml(r.series()),
+                    Fmt.count(r.numLatents()),
+                    Fmt.num(r.mse()),
+                    Fmt.num(r.fvu()),
+                    Fmt.num(r.l0()),
+                    ref > 0 ? Fmt.pct(r.mse() / ref - 1, true) : Fmt.MISSING));
+            if (down) {
+                cells.add(Double.isFinite(r.embeddingRecovered()) ? Fmt.sig(r.embeddingRecovered(), 4) : Fmt.MISSING);
+            }
+            cells.add(Fmt.xml(r.note()));
+            rows.add(cells.toArray(String[]::new));
+        }
+        List<String> headers =
+                new ArrayList<>(List.of("series", "latents", "mse", "fvu", "l0", "mse vs originals of equal width"));
+        if (down) {
+            headers.add("embedding recovered");
+        }
+        headers.add("note");
+        return HtmlPage.table("frankenstein", headers.toArray(String[]::new), rows, headers.size() - 1)
+                + "<p class=\"small\">mse vs originals: the relative difference to the original SAEs' mse at the same "
+                + "number of latents, interpolated linearly in log(num_latents) between the two nearest originals "
+                + "(negative: the stitched SAE reconstructs better); \u2014 outside the originals' range."
+                + (down
+                        ? " Embedding recovered: the SAE's reconstruction spliced into the model at its hook, "
+                                + "(cos(x̂) − cos(mean)) / (1 − cos(mean)) with cos the cosine to the model's own sentence "
+                                + "embedding over the held-out tokens' windows (1: unchanged; 0: no better than the "
+                                + "mean activation), the analog of SAELens' and SAEBench's CE loss recovered."
+                        : "")
+                + "</p>\n";
+    }
+
+    /** Per run: the convergence criterion ({@link Convergence}) on its held-out curve. */
+    private static String convergenceTable(List<TrainingCurve> curves) {
+        List<String[]> rows = new ArrayList<>();
+        for (TrainingCurve c : curves) {
+            Convergence v = c.convergence();
             rows.add(new String[] {
-                Fmt.xml(r.series()),
-                Fmt.count(r.numLatents()),
-                Fmt.num(r.mse()),
-                Fmt.num(r.fvu()),
-                Fmt.num(r.l0()),
-                ref > 0 ? Fmt.pct(r.mse() / ref - 1, true) : Fmt.MISSING,
-                Fmt.xml(r.note())
+                Fmt.xml(c.label()),
+                v == null ? Fmt.MISSING : Fmt.count(v.toTokens()),
+                v == null ? Fmt.MISSING : Fmt.num(v.mseFrom()),
+                v == null ? Fmt.MISSING : Fmt.num(v.mseTo()),
+                v == null ? Fmt.MISSING : Fmt.pct(v.relativeChange(), true),
+                v == null ? "not judged" : v.converged() ? "yes" : "<b>no</b>"
             });
         }
         return HtmlPage.table(
-                        "frankenstein",
-                        new String[] {"series", "latents", "mse", "fvu", "l0", "mse vs originals of equal width", "note"
+                        "convergence",
+                        new String[] {
+                            "run",
+                            "training tokens",
+                            "held-out mse at 3/4",
+                            "held-out mse at the end",
+                            "change over the last quarter",
+                            "converged"
                         },
                         rows,
-                        6)
-                + "<p class=\"small\">mse vs originals: the relative difference to the original SAEs' mse at the same "
-                + "number of latents, interpolated linearly in log(num_latents) between the two nearest originals "
-                + "(negative: the stitched SAE reconstructs better); \u2014 outside the originals' range.</p>\n";
+                        0,
+                        5)
+                + "<p class=\"small\">Converged: " + Fmt.xml(Convergence.CRITERION)
+                + " (the mse at 3/4 of the run read off the held-out curve by linear interpolation). An unconverged "
+                + "SAE's comparisons describe how long it trained as much as the SAE.</p>\n";
     }
 
     private static String toyTable(ToyTable t) {

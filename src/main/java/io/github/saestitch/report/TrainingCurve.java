@@ -1,8 +1,12 @@
 package io.github.saestitch.report;
 
+import io.github.saestitch.train.Convergence;
+import io.github.saestitch.train.EvalPoint;
 import io.github.saestitch.train.TrainingLog;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One training log ({@value #FILE}, format version 1 of {@code train.TrainingLog}) as columns. Required
@@ -30,6 +34,17 @@ record TrainingCurve(
 
     int size() {
         return step.length;
+    }
+
+    /** The convergence criterion on this run's held-out evaluations ({@link Convergence}); null: not judged. */
+    Convergence convergence() {
+        List<EvalPoint> points = new ArrayList<>();
+        for (int i = 0; i < size(); i++) {
+            if (Double.isFinite(evalMse[i])) {
+                points.add(new EvalPoint((int) step[i], (long) tokens[i], evalMse[i], evalFvu[i], evalL0[i], 0));
+            }
+        }
+        return Convergence.of(points);
     }
 
     static TrainingCurve read(Path file, String label) throws IOException {

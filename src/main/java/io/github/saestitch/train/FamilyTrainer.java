@@ -128,7 +128,8 @@ public final class FamilyTrainer {
             try (CsvWriter w = CsvWriter.open(
                     tmp,
                     "format_version,width,architecture,steps,tokens,mse,fvu,l0,dead,"
-                            + "dead_fraction,stored_parameter_ratio,tokens_per_second,dir")) {
+                            + "dead_fraction,stored_parameter_ratio,tokens_per_second,dir,converged,"
+                            + "mse_change_last_quarter")) {
                 for (Member m : members) {
                     EvalResult e = m.result().finalEval();
                     w.integer(FORMAT_VERSION)
@@ -147,8 +148,14 @@ public final class FamilyTrainer {
                     }
                     w.significant(m.result().storedParameterRatio(), digits)
                             .significant(m.result().tokensPerSecond(), digits)
-                            .text(m.dir().getFileName().toString())
-                            .endRow();
+                            .text(m.dir().getFileName().toString());
+                    Convergence c = m.result().convergence();
+                    if (c == null) {
+                        w.empty().empty();
+                    } else {
+                        w.text(Boolean.toString(c.converged())).significant(c.relativeChange(), digits);
+                    }
+                    w.endRow();
                 }
             }
         });
@@ -181,6 +188,7 @@ public final class FamilyTrainer {
                 o.put("dead", e.dead());
                 o.put("dead_fraction", (double) e.dead() / m.width());
             }
+            TrainOutput.writeConvergence(o.putObject("convergence"), m.result().convergence());
         }
         root.set("options", om.valueToTree(base));
         byte[] bytes = om.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);

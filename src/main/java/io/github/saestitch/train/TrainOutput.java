@@ -51,6 +51,23 @@ final class TrainOutput {
         return result;
     }
 
+    /** The {@code convergence} object of the summary (criterion, converged or null when unjudged, the change). */
+    static void writeConvergence(ObjectNode o, Convergence c) {
+        o.put("criterion", Convergence.CRITERION);
+        if (c == null) {
+            o.putNull("converged");
+            o.put("note", "not judged: no held-out evaluation at or before 3/4 of the run");
+            return;
+        }
+        o.put("converged", c.converged());
+        o.put("relative_change", c.relativeChange());
+        o.put("threshold", Convergence.THRESHOLD);
+        o.put("from_tokens", c.fromTokens());
+        o.put("to_tokens", c.toTokens());
+        o.put("mse_from", c.mseFrom());
+        o.put("mse_to", c.mseTo());
+    }
+
     /** {@value TrainResult#SUMMARY_FILE}: options, final held-out metrics, throughput (format_version 1). */
     private static void writeSummary(RunContext run, TrainResult r, float thetaNormalised, Path file)
             throws IOException {
@@ -82,6 +99,7 @@ final class TrainOutput {
             e.put("l0", r.finalEval().l0());
             e.put("dead", r.finalEval().dead());
         }
+        writeConvergence(root.putObject("convergence"), r.convergence());
         root.set("options", om.valueToTree(options));
         byte[] bytes = om.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
         AtomicOutput.writeFile(file, tmp -> Files.write(tmp, bytes));

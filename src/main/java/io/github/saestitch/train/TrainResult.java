@@ -44,6 +44,11 @@ public record TrainResult(
     /** Sub-directory holding the latest checkpoint. */
     public static final String CHECKPOINT_DIR = "checkpoint";
 
+    /** The convergence criterion on the held-out curve ({@link Convergence}); null when it cannot be judged. */
+    public Convergence convergence() {
+        return Convergence.of(curve);
+    }
+
     /** Training tokens per wall-clock second. */
     public double tokensPerSecond() {
         return trainSeconds > 0 ? tokens / trainSeconds : Double.NaN;

@@ -1,8 +1,8 @@
 package io.github.saestitch.train;
 
-import io.github.saestitch.activations.ActivationRange;
 import io.github.saestitch.activations.ActivationSet;
 import io.github.saestitch.activations.ActivationSets;
+import io.github.saestitch.activations.HeldOutSplit;
 import io.github.saestitch.tensor.Kernels;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -56,8 +56,9 @@ public final class Trainer {
     }
 
     /**
-     * Trains on an activation set ({@code .npy}, store): its last {@link TrainOptions#evalTokens} tokens are
-     * held out for evaluation and never trained on; the rest is read in seeded shuffled batches
+     * Trains on an activation set ({@code .npy}, store): its last {@link TrainOptions#evalTokens} tokens,
+     * extended back to whole documents when the set records documents ({@link HeldOutSplit}), are held out
+     * for evaluation and never trained on; the rest is read in seeded shuffled batches
      * ({@link ShuffledBatchSource}). Writes {@code outDir} as described in the class comment.
      *
      * <p>The checkpoints record the identity of the tokens used ({@link TrainingData}); a resume checks
@@ -89,10 +90,12 @@ public final class Trainer {
                     + " for evaluation leaves none to train on (lower --eval-tokens)");
         }
         // The held-out tail is read only at the first evaluation: check it now, so a bad value fails before step 1.
-        ActivationSets.requireFinite(acts, n - held, held, "in the held-out tail");
+        // Whole documents when the set records them (HeldOutSplit): never a document half trained on.
+        HeldOutSplit split = HeldOutSplit.of(acts, held);
+        ActivationSets.requireFinite(acts, split.start(), n - split.start(), "in the held-out tail");
         TrainingData data = recorded != null ? recorded : TrainingData.of(acts, n);
-        BatchSource source = new ShuffledBatchSource(acts, 0, n - held, options.seed());
-        ActivationSet heldOut = held > 0 ? new ActivationRange(acts, n - held, held) : null;
+        BatchSource source = new ShuffledBatchSource(acts, 0, split.start(), options.seed());
+        ActivationSet heldOut = held > 0 ? split.range(acts) : null;
         return train(source, heldOut, data, outDir, resume, listener);
     }
 

@@ -94,7 +94,7 @@ class FrankensteinCommandTest {
                 .isEqualTo(32);
 
         List<String> table = Files.readAllLines(out.resolve("frankenstein.csv"));
-        assertThat(table.get(0)).isEqualTo("format_version,series,num_latents,mse,fvu,l0,note");
+        assertThat(table.get(0)).isEqualTo("format_version,series,num_latents,mse,fvu,l0,embedding_recovered,note");
         assertThat(table).anyMatch(l -> l.startsWith("1,original,96,"));
         for (String series : List.of(
                 "original + refit",

@@ -78,6 +78,21 @@ class TrainCommandTest {
         assertThat(meta.get("model_name").textValue()).isEmpty();
         assertThat(meta.get("hook_name").textValue()).isEmpty();
         assertThat(Files.readAllLines(out.resolve("train_log.csv")).get(0)).contains("step", "mse", "l0");
+        // The convergence criterion, in the summary and in the JSON, judged on the held-out curve.
+        JsonNode conv =
+                JSON.readTree(out.resolve("train_summary.json").toFile()).get("convergence");
+        assertThat(conv.get("criterion").asText()).contains("less than 1% over the last quarter");
+        assertThat(conv.get("converged").isBoolean()).isTrue();
+        assertThat(conv.get("from_tokens").asLong())
+                .isEqualTo(Math.round(0.75 * conv.get("to_tokens").asLong()));
+        assertThat(conv.get("relative_change").asDouble())
+                .isEqualTo(
+                        conv.get("mse_to").asDouble() / conv.get("mse_from").asDouble() - 1,
+                        org.assertj.core.api.Assertions.within(1e-12));
+        assertThat(res.get("converged").asBoolean())
+                .isEqualTo(conv.get("converged").asBoolean());
+        assertThat(r.err().contains("ended unconverged"))
+                .isEqualTo(!conv.get("converged").asBoolean());
         r = CliRunner.run("eval", out.toString(), "--acts", x.toString(), "--json");
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(JSON.readTree(r.out()).get("num_latents").asInt()).isEqualTo(32);
@@ -150,8 +165,17 @@ class TrainCommandTest {
                 "--out",
                 out.toString());
         assertThat(r.exitCode()).as(r.err()).isZero();
-        assertThat(r.out()).contains("width", "16", "32");
+        assertThat(r.out()).contains("width", "16", "32", "mse Δ last quarter");
         assertThat(out.resolve("family_summary.csv")).isNotEmptyFile();
+        assertThat(Files.readAllLines(out.resolve("family_summary.csv")).get(0))
+                .endsWith(",dir,converged,mse_change_last_quarter");
+        // Each unconverged width warns at the end, a converged one does not.
+        for (JsonNode m :
+                JSON.readTree(out.resolve("family_summary.json").toFile()).get("members")) {
+            boolean converged = m.get("convergence").get("converged").asBoolean();
+            assertThat(r.err().contains("width " + m.get("width").asInt() + ": the run ended unconverged"))
+                    .isEqualTo(!converged);
+        }
         assertThat(CliRunner.run(
                                 "compare",
                                 "--small",

@@ -239,7 +239,7 @@ class InputsTest {
     @Test
     void thePublishedHeadersAreWhatTheReadersRead() throws IOException {
         Path f = tmp.resolve(ReportFormats.FRANKENSTEIN_FILE);
-        Files.writeString(f, FrankensteinWriter.TABLE_HEADER + "\n1,original,8,2.5,0.25,6.0,\n");
+        Files.writeString(f, FrankensteinWriter.TABLE_HEADER + "\n1,original,8,2.5,0.25,6.0,0.9,\n");
         assertThat(FrankensteinTable.read(f).rows()).hasSize(1);
         assertThat(Files.readAllLines(Examples.copy("frankenstein.csv", Files.createDirectories(tmp.resolve("b"))))
                         .get(0))
