@@ -229,6 +229,36 @@ class StitchComparatorTest {
     }
 
     @Test
+    void threadCountChangesNotOneByteOfTheWrittenFiles(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        Pair p = StitchFixtures.pair(
+                new StitchFixtures.Spec(Arch.RELU, Arch.JUMPRELU, true, true, false, 24, 14, 36, 3000, 0, 0.7, 78));
+        java.util.Map<String, byte[]> reference = null;
+        for (int threads : new int[] {1, 2, 3}) {
+            java.nio.file.Path out = dir.resolve("t" + threads);
+            CompareWriter.write(
+                    fast(p, CompareOptions.defaults().withBlockTokens(100).withThreads(threads)), out, false);
+            java.util.Map<String, byte[]> files = new java.util.TreeMap<>();
+            try (var list = java.nio.file.Files.list(out)) {
+                for (java.nio.file.Path f : list.toList()) {
+                    files.put(f.getFileName().toString(), java.nio.file.Files.readAllBytes(f));
+                }
+            }
+            if (reference == null) {
+                reference = files;
+                assertThat(files).containsKey("summary.json");
+            } else {
+                assertThat(files.keySet()).isEqualTo(reference.keySet());
+                for (String name : files.keySet()) {
+                    assertThat(files.get(name))
+                            .as("%s with %d threads", name, threads)
+                            .isEqualTo(reference.get(name));
+                }
+            }
+        }
+    }
+
+    @Test
     void threadsBlocksAndCorrelationTilesChangeNothingButRounding() {
         Pair p = StitchFixtures.pair(StitchFixtures.spec(Arch.RELU, Arch.JUMPRELU, true, true, 77));
         CompareResult a =
