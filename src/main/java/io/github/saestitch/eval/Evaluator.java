@@ -1,9 +1,14 @@
 package io.github.saestitch.eval;
 
 import io.github.saestitch.activations.ActivationSet;
+import io.github.saestitch.cluster.RangeRunner;
+import io.github.saestitch.cluster.RangeTask;
+import io.github.saestitch.cluster.SetSource;
+import io.github.saestitch.cluster.Shared;
 import io.github.saestitch.sae.Autoencoder;
 import io.github.saestitch.sae.Sae;
 import io.github.saestitch.sae.SaeRunner;
+import io.github.saestitch.sae.SaeSnapshot;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Kernels;
 import io.github.saestitch.tensor.MergeTree;
@@ -103,6 +108,34 @@ public final class Evaluator {
         MergeTree<EvalSums> tree = new MergeTree<>(EvalSums::merge);
         stream(model, set, 0, total, tree, progress);
         return tree.result(null).result();
+    }
+
+    /**
+     * The metrics of {@code sae} on the first {@code tokens} tokens of a set, evaluated as tasks over ranges
+     * of whole blocks ({@link RangeRunner}; Spark in the {@code saestitch-spark} module): the bits of
+     * {@link #evaluate} for any number of ranges.
+     *
+     * @param set     opens the set on an executor
+     * @param ranges  tasks; 0 = the runner's default
+     * @param kernelsName the kernels on the executors ({@link io.github.saestitch.tensor.KernelsProvider#byName})
+     */
+    public EvalResult evaluate(Sae sae, long tokens, RangeRunner runner, SetSource set, int ranges, String kernelsName)
+            throws Exception {
+        Objects.requireNonNull(sae, "sae");
+        if (tokens <= 0) {
+            throw new IllegalArgumentException("nothing to evaluate on: " + tokens + " tokens");
+        }
+        int block = blockFor(sae.numLatents());
+        Shared<SaeSnapshot> shared = runner.share(SaeSnapshot.of(sae));
+        RangeTask<EvalSums> task = (from, to) -> {
+            try (ActivationSet s = set.open()) {
+                return new Evaluator(io.github.saestitch.tensor.KernelsProvider.byName(kernelsName), block)
+                        .nodes(shared.get().sae(), s, from, to, null);
+            }
+        };
+        long[] bounds = RangeRunner.bounds(tokens, block, ranges > 0 ? ranges : runner.defaultRanges());
+        return RangeRunner.merge(runner.run("eval", bounds, task), EvalSums::merge, null)
+                .result();
     }
 
     /** Tokens per block (the unit of accumulation) for a model with {@code numLatents} latents. */

@@ -91,7 +91,8 @@ final class ComparePass {
      * @param stepGroup   [numSteps] the group a step swaps, −1 for an add step
      * @param numGroups   number of swap groups
      */
-    record Plan(int[] addOrder, int[] swapOrder, int[] stepOfSmall, int[] stepOfLarge, int[] stepGroup, int numGroups) {
+    record Plan(int[] addOrder, int[] swapOrder, int[] stepOfSmall, int[] stepOfLarge, int[] stepGroup, int numGroups)
+            implements Serializable {
         int numSteps() {
             return stepGroup.length;
         }

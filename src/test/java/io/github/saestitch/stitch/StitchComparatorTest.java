@@ -259,6 +259,44 @@ class StitchComparatorTest {
     }
 
     @Test
+    void rangesRunAsTasksGiveTheBitsOfOneProcess(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        Pair p = StitchFixtures.pair(
+                new StitchFixtures.Spec(Arch.JUMPRELU, Arch.RELU, true, true, false, 24, 14, 36, 2900, 0, 0.7, 79));
+        CompareOptions o = CompareOptions.defaults().withActivationCorrelation(false);
+        CompareWriter.write(fast(p, o), dir.resolve("one"), false);
+        for (int ranges : new int[] {1, 2, 3, 7}) {
+            CompareResult r = new StitchComparator(
+                            new ScalarKernels(),
+                            new StitchComparator.Distributed(
+                                    io.github.saestitch.cluster.RangeRunner.LOCAL,
+                                    () -> new InMemoryActivationSet(p.x(), "x"),
+                                    ranges,
+                                    "scalar"))
+                    .compare(p.small(), p.large(), new InMemoryActivationSet(p.x(), "x"), o);
+            CompareWriter.write(r, dir.resolve("r" + ranges), false);
+            for (String f : List.of("summary.json", "latents.csv", "groups.csv", "interpolation.csv")) {
+                assertThat(java.nio.file.Files.readAllBytes(
+                                dir.resolve("r" + ranges).resolve(f)))
+                        .as("%s with %d ranges", f, ranges)
+                        .isEqualTo(java.nio.file.Files.readAllBytes(
+                                dir.resolve("one").resolve(f)));
+            }
+        }
+        assertThatThrownBy(() -> new StitchComparator(
+                                new ScalarKernels(),
+                                new StitchComparator.Distributed(
+                                        io.github.saestitch.cluster.RangeRunner.LOCAL,
+                                        () -> new InMemoryActivationSet(p.x(), "x"),
+                                        2,
+                                        "scalar"))
+                        .compare(
+                                p.small(), p.large(), new InMemoryActivationSet(p.x(), "x"), CompareOptions.defaults()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--no-correlation");
+    }
+
+    @Test
     void threadsBlocksAndCorrelationTilesChangeNothingButRounding() {
         Pair p = StitchFixtures.pair(StitchFixtures.spec(Arch.RELU, Arch.JUMPRELU, true, true, 77));
         CompareResult a =
