@@ -26,7 +26,8 @@ final class ClusterOption {
             names = "--partitions",
             paramLabel = "N",
             defaultValue = "0",
-            description = "With --master: tasks to cut the tokens into (default: Spark's default parallelism).")
+            description =
+                    "With --master: at most N tasks (ranges of a power-of-two number of blocks; default: Spark's default parallelism).")
     int partitions;
 
     /** The master to run on, or null for one process. */

@@ -53,15 +53,22 @@ public interface RangeRunner extends AutoCloseable {
             throws Exception;
 
     /**
-     * {@code [0, tokens)} cut into at most {@code ranges} ranges of whole units of {@code unit} tokens, as
-     * equal as units allow: the bounds, from 0 to {@code tokens}.
+     * {@code [0, tokens)} cut into at most {@code ranges} ranges of whole units of {@code unit} tokens, each
+     * of the same power-of-two number of units (the last one shorter): the bounds, from 0 to {@code tokens}.
+     * A range of 2^k aligned units is one complete node of the merge tree when a unit holds a power of two
+     * of its blocks (a pass block holds 8 chunks), so each task sends one node to the driver rather than up
+     * to 2·log2 of them: the bytes reduced are about {@code ranges × one node} (docs/scaling.md).
      */
     static long[] bounds(long tokens, int unit, int ranges) {
         long units = (tokens + unit - 1) / unit;
-        int r = (int) Math.max(1, Math.min(ranges, units));
+        long per = 1;
+        while (per * Math.max(1, ranges) < units) {
+            per <<= 1;
+        }
+        int r = (int) Math.max(1, (units + per - 1) / per);
         long[] b = new long[r + 1];
         for (int k = 0; k <= r; k++) {
-            b[k] = Math.min(tokens, units * k / r * unit);
+            b[k] = Math.min(tokens, k * per * unit);
         }
         b[r] = tokens;
         return b;

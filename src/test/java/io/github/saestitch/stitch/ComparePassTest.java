@@ -71,10 +71,7 @@ class ComparePassTest {
         Spec spec = new Spec(Arch.RELU, Arch.JUMPRELU, true, false, false, 20, 12, 30, 5300, 0, 0.7, 91);
         Pair p = StitchFixtures.pair(spec);
         InMemoryActivationSet set = new InMemoryActivationSet(p.x(), "x");
-        DecoderSimilarity sim =
-                DecoderSimilarity.compute(KERNELS, p.large().wDec(), p.small().wDec(), spec.threshold());
-        SwapGroups groups = SwapGroups.build(p.small().numLatents(), p.large().numLatents(), sim.edges());
-        ComparePass.Plan plan = ComparePass.Plan.of(sim, groups);
+        ComparePass.Plan plan = planOf(p, spec);
         long n = p.x().rows();
         // An encoder block that does not divide the pass block, so the pass block is rounded up to chunks.
         ComparePass one = new ComparePass(p.small(), p.large(), KERNELS, 100, 1);
@@ -100,6 +97,14 @@ class ComparePassTest {
         }
         assertThatThrownBy(() -> one.nodes(set, 1, n, plan, CompareProgress.NONE))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** The interpolation plan of a fixture pair (decoder cosines and swap groups at its threshold). */
+    private static ComparePass.Plan planOf(Pair p, Spec spec) {
+        DecoderSimilarity sim =
+                DecoderSimilarity.compute(KERNELS, p.large().wDec(), p.small().wDec(), spec.threshold());
+        SwapGroups groups = SwapGroups.build(p.small().numLatents(), p.large().numLatents(), sim.edges());
+        return ComparePass.Plan.of(sim, groups);
     }
 
     private static ComparePass.Sums mergeInOrder(List<ComparePass.Sums> shards) {

@@ -67,6 +67,24 @@ class MergeTreeTest {
     }
 
     @Test
+    void rangesOfAPowerOfTwoOfUnitsAreOneNodeEach() {
+        long[] b = io.github.saestitch.cluster.RangeRunner.bounds(15 * 100 - 7, 100, 3);
+        assertThat(b).containsExactly(0, 800, 1493);
+        assertThat(io.github.saestitch.cluster.RangeRunner.bounds(1493, 100, 7))
+                .containsExactly(0, 300 + 100, 800, 1200, 1493);
+        assertThat(io.github.saestitch.cluster.RangeRunner.bounds(5, 100, 4)).containsExactly(0, 5);
+        for (long[] bounds : new long[][] {io.github.saestitch.cluster.RangeRunner.bounds(64 * 10, 10, 8)}) {
+            for (int k = 0; k + 1 < bounds.length; k++) {
+                MergeTree<String> task = new MergeTree<>(MergeTreeTest::merge);
+                for (long u = bounds[k] / 10; u < bounds[k + 1] / 10; u++) {
+                    task.add(u, Long.toString(u));
+                }
+                assertThat(task.nodes()).hasSize(1);
+            }
+        }
+    }
+
+    @Test
     void refusesNodesThatDoNotFollow() {
         MergeTree<String> tree = new MergeTree<>(MergeTreeTest::merge);
         tree.add(0, "0");

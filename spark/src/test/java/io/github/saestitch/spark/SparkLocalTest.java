@@ -28,13 +28,13 @@ class SparkLocalTest {
     @Test
     void compareOnSparkWritesTheSingleProcessBytes() throws Exception {
         Path one = dir.resolve("cmp-one");
-        String rc = TestData.run(compare(one));
+        String rc = TestData.run(data.compareArgs(one));
         assertThat(rc).startsWith("0\n");
         Map<String, byte[]> reference = TestData.files(one);
         assertThat(reference).containsKeys("summary.json", "latents.csv", "groups.csv", "interpolation.csv");
         for (int partitions : new int[] {1, 2, 3, 7}) {
             Path out = dir.resolve("cmp-" + partitions);
-            String[] args = concat(compare(out), "--master", "local[2]", "--partitions", "" + partitions);
+            String[] args = concat(data.compareArgs(out), "--master", "local[2]", "--partitions", "" + partitions);
             assertThat(TestData.run(args)).startsWith("0\n");
             Map<String, byte[]> files = TestData.files(out);
             assertThat(files.keySet()).isEqualTo(reference.keySet());
@@ -48,10 +48,10 @@ class SparkLocalTest {
 
     @Test
     void evalOnSparkPrintsTheSingleProcessNumbers() {
-        String one = withoutSeconds(TestData.run(eval()));
+        String one = withoutSeconds(TestData.run(data.evalArgs()));
         assertThat(one).startsWith("0\n").contains("\"mse\"");
         for (int partitions : new int[] {1, 2, 3, 7}) {
-            String spark = TestData.run(concat(eval(), "--master", "local[2]", "--partitions", "" + partitions));
+            String spark = TestData.run(concat(data.evalArgs(), "--master", "local[2]", "--partitions", "" + partitions));
             assertThat(withoutSeconds(spark)).as("%d partitions", partitions).isEqualTo(one);
         }
     }
@@ -78,26 +78,6 @@ class SparkLocalTest {
                 .hasMessageContaining("-Dspark.driver.maxResultSize=");
     }
 
-    private static String[] compare(Path out) {
-        return new String[] {
-            "compare",
-            "--small",
-            data.small.toString(),
-            "--large",
-            data.large.toString(),
-            "--acts",
-            data.store.toString(),
-            "--no-correlation",
-            "--kernels",
-            "scalar",
-            "--out",
-            out.toString()
-        };
-    }
-
-    private static String[] eval() {
-        return new String[] {"eval", data.large.toString(), "--acts", data.store.toString(), "--json"};
-    }
 
     /** The eval JSON without its one timing field. */
     static String withoutSeconds(String json) {

@@ -74,7 +74,7 @@ class StandaloneClusterTest {
         }
 
         Path one = dir.resolve("cmp-one");
-        assertThat(TestData.run(compareArgs(data, one))).startsWith("0\n");
+        assertThat(TestData.run(data.compareArgs(one))).startsWith("0\n");
         Path onCluster = dir.resolve("cmp-cluster");
         List<String> submit = new ArrayList<>(List.of(
                 "org.apache.spark.deploy.SparkSubmit",
@@ -100,7 +100,7 @@ class StandaloneClusterTest {
                 "spark.executor.extraJavaOptions=--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED",
                 appJar.toString()));
         List<String> cmp = new ArrayList<>(submit);
-        cmp.addAll(List.of(compareArgs(data, onCluster)));
+        cmp.addAll(List.of(data.compareArgs(onCluster)));
         cmp.addAll(List.of("--partitions", "3"));
         assertThat(runToEnd("submit-compare", home, cmp)).isZero();
         Map<String, byte[]> reference = TestData.files(one);
@@ -110,9 +110,9 @@ class StandaloneClusterTest {
             assertThat(files.get(name)).as(name).isEqualTo(reference.get(name));
         }
 
-        String single = SparkLocalTest.withoutSeconds(TestData.run(evalArgs(data)));
+        String single = SparkLocalTest.withoutSeconds(TestData.run(data.evalArgs()));
         List<String> ev = new ArrayList<>(submit);
-        ev.addAll(List.of(evalArgs(data)));
+        ev.addAll(List.of(data.evalArgs()));
         ev.addAll(List.of("--partitions", "5"));
         assertThat(runToEnd("submit-eval", home, ev)).isZero();
         String out = Files.readString(dir.resolve("submit-eval.out"));
@@ -137,28 +137,6 @@ class StandaloneClusterTest {
         }
     }
 
-    private static String[] compareArgs(TestData data, Path out) {
-        return new String[] {
-            "compare",
-            "--small",
-            data.small.toString(),
-            "--large",
-            data.large.toString(),
-            "--acts",
-            data.store.toString(),
-            "--no-correlation",
-            "--kernels",
-            "scalar",
-            "--out",
-            out.toString()
-        };
-    }
-
-    private static String[] evalArgs(TestData data) {
-        return new String[] {
-            "eval", data.large.toString(), "--acts", data.store.toString(), "--json", "--kernels", "scalar"
-        };
-    }
 
     /** A SPARK_HOME for the Workers' executor launcher: jars/ links every jar of the module's class path. */
     private static Path sparkHome(Path lib) throws IOException {

@@ -44,6 +44,19 @@ final class TestData {
         return new TestData(s, l, store);
     }
 
+    /** {@code compare} of S and L on the store into {@code out} (no correlation: not distributed yet). */
+    String[] compareArgs(Path out) {
+        return new String[] {
+            "compare", "--small", small.toString(), "--large", large.toString(), "--acts", store.toString(),
+            "--no-correlation", "--kernels", "scalar", "--out", out.toString()
+        };
+    }
+
+    /** {@code eval} of L on the store, as JSON. */
+    String[] evalArgs() {
+        return new String[] {"eval", large.toString(), "--acts", store.toString(), "--json", "--kernels", "scalar"};
+    }
+
     /** Runs the CLI in this JVM: the exit code, a newline, then what it printed on stdout. */
     static synchronized String run(String... args) {
         PrintStream old = System.out;
