@@ -51,7 +51,8 @@ class SparkLocalTest {
         String one = withoutSeconds(TestData.run(data.evalArgs()));
         assertThat(one).startsWith("0\n").contains("\"mse\"");
         for (int partitions : new int[] {1, 2, 3, 7}) {
-            String spark = TestData.run(concat(data.evalArgs(), "--master", "local[2]", "--partitions", "" + partitions));
+            String spark =
+                    TestData.run(concat(data.evalArgs(), "--master", "local[2]", "--partitions", "" + partitions));
             assertThat(withoutSeconds(spark)).as("%d partitions", partitions).isEqualTo(one);
         }
     }
@@ -77,7 +78,6 @@ class SparkLocalTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("-Dspark.driver.maxResultSize=");
     }
-
 
     /** The eval JSON without its one timing field. */
     static String withoutSeconds(String json) {

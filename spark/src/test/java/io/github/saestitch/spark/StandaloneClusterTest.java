@@ -137,7 +137,6 @@ class StandaloneClusterTest {
         }
     }
 
-
     /** A SPARK_HOME for the Workers' executor launcher: jars/ links every jar of the module's class path. */
     private static Path sparkHome(Path lib) throws IOException {
         Path home = dir.resolve("spark-home");

@@ -47,8 +47,18 @@ final class TestData {
     /** {@code compare} of S and L on the store into {@code out} (no correlation: not distributed yet). */
     String[] compareArgs(Path out) {
         return new String[] {
-            "compare", "--small", small.toString(), "--large", large.toString(), "--acts", store.toString(),
-            "--no-correlation", "--kernels", "scalar", "--out", out.toString()
+            "compare",
+            "--small",
+            small.toString(),
+            "--large",
+            large.toString(),
+            "--acts",
+            store.toString(),
+            "--no-correlation",
+            "--kernels",
+            "scalar",
+            "--out",
+            out.toString()
         };
     }
 
