@@ -106,6 +106,9 @@ final class CompareCommand implements Callable<Integer> {
     @Mixin
     KernelsOption kernels = new KernelsOption();
 
+    @Mixin
+    ClusterOption cluster = new ClusterOption();
+
     @Override
     public Integer call() throws Exception {
         LoadedSae s = Inputs.sae(small);
@@ -118,14 +121,23 @@ final class CompareCommand implements Callable<Integer> {
         CompareResult r;
         PairContexts ctx;
         long t0 = System.nanoTime();
-        try (ActivationSet set = Inputs.acts(acts, 0)) {
+        try (ActivationSet set = Inputs.acts(acts, 0);
+                io.github.saestitch.cluster.RangeRunner runner = cluster.on() ? cluster.open() : null) {
             // The contexts come from the compare pass's own codes: no second encoding of the set.
-            PairContexts.Collector collector = withContexts(set)
+            PairContexts.Collector collector = withContexts(set) && runner == null
                     ? new PairContexts.Collector(s.sae().numLatents(), l.sae().numLatents())
                     : null;
             CliProgress[] bar = new CliProgress[1];
             try {
-                r = new StitchComparator(kernels.kernels())
+                r = new StitchComparator(
+                                kernels.kernels(),
+                                runner == null
+                                        ? null
+                                        : new StitchComparator.Distributed(
+                                                runner,
+                                                io.github.saestitch.cluster.SetSource.path(acts),
+                                                cluster.partitions,
+                                                kernels.kernels().name()))
                         .compare(s.sae(), l.sae(), set, options, new CompareProgress() {
                             @Override
                             public void phase(Phase phase, int pass, int passes) {

@@ -70,6 +70,9 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     KernelsOption kernels = new KernelsOption();
 
+    @Mixin
+    ClusterOption cluster = new ClusterOption();
+
     @Override
     public Integer call() throws Exception {
         Inputs.Model model = Inputs.model(dir, kernels.kernels());
@@ -77,7 +80,24 @@ final class EvalCommand implements Callable<Integer> {
         EvalResult r;
         try (ActivationSet set = Inputs.acts(acts, tokens);
                 CliProgress bar = new CliProgress("eval", set.numTokens(), "tok")) {
-            r = new Evaluator(kernels.kernels()).evaluate(model.model(), set, bar::stepTo);
+            if (cluster.on()) {
+                if (model.loaded() == null) {
+                    throw new BadInputException(dir
+                            + " is a composite model: eval --master runs plain SAEs only; evaluate it on one machine");
+                }
+                try (io.github.saestitch.cluster.RangeRunner ranges = cluster.open()) {
+                    r = new Evaluator(kernels.kernels())
+                            .evaluate(
+                                    model.loaded().sae(),
+                                    set.numTokens(),
+                                    ranges,
+                                    io.github.saestitch.cluster.SetSource.path(acts),
+                                    cluster.partitions,
+                                    kernels.kernels().name());
+                }
+            } else {
+                r = new Evaluator(kernels.kernels()).evaluate(model.model(), set, bar::stepTo);
+            }
         }
         DownstreamScores.Scored down = null;
         if (downstream) {

@@ -1,14 +1,21 @@
 package io.github.saestitch.eval;
 
 import io.github.saestitch.activations.ActivationSet;
+import io.github.saestitch.cluster.RangeRunner;
+import io.github.saestitch.cluster.RangeTask;
+import io.github.saestitch.cluster.SetSource;
+import io.github.saestitch.cluster.Shared;
 import io.github.saestitch.sae.Autoencoder;
 import io.github.saestitch.sae.Sae;
 import io.github.saestitch.sae.SaeRunner;
+import io.github.saestitch.sae.SaeSnapshot;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Kernels;
+import io.github.saestitch.tensor.MergeTree;
 import io.github.saestitch.tensor.Moments;
 import io.github.saestitch.tensor.SparseRows;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.LongConsumer;
 
@@ -18,9 +25,10 @@ import java.util.function.LongConsumer;
  * so it may be larger than memory, and only {@code O(blockTokens · (dIn + F))} floats are live at
  * once. All sums are accumulated in double.
  *
- * <p><b>Summation.</b> Per-token squared errors are summed per block, and block sums into the total
- * (two-level summation: the rounding error grows with the block size plus the block count rather
- * than with the token count).
+ * <p><b>Summation.</b> Per-token squared errors are summed per block; each block's sums
+ * ({@link EvalSums}) are a leaf of the fixed pairwise tree of {@link MergeTree} keyed by block index
+ * (the rounding error grows with the block size plus log of the block count, and the result is the
+ * same bits however the blocks are cut between tasks: {@link #nodes}).
  *
  * <p><b>Variance for fvu, in the same pass.</b> The denominator {@code Σ_t ‖x_t − x̄‖²} needs the
  * mean x̄ of the whole set, which is only known at the end. The textbook one-pass form
@@ -91,26 +99,87 @@ public final class Evaluator {
     public EvalResult evaluate(Autoencoder model, ActivationSet set, LongConsumer progress) {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(set, "set");
-        int d = model.dIn();
-        int f = model.numLatents();
-        checkDIn(d, set);
+        checkDIn(model.dIn(), set);
         long total = set.numTokens();
         if (total <= 0) {
             throw new IllegalArgumentException(
                     "activation set " + set.describe() + " is empty: nothing to evaluate on");
         }
-        int block = (int) Math.min(blockFor(f), total);
+        MergeTree<EvalSums> tree = new MergeTree<>(EvalSums::merge);
+        stream(model, set, 0, total, tree, progress);
+        return tree.result(null).result();
+    }
+
+    /**
+     * The metrics of {@code sae} on the first {@code tokens} tokens of a set, evaluated as tasks over ranges
+     * of whole blocks ({@link RangeRunner}; Spark in the {@code saestitch-spark} module): the bits of
+     * {@link #evaluate} for any number of ranges.
+     *
+     * @param set     opens the set on an executor
+     * @param ranges  tasks; 0 = the runner's default
+     * @param kernelsName the kernels on the executors ({@link io.github.saestitch.tensor.KernelsProvider#byName})
+     */
+    public EvalResult evaluate(Sae sae, long tokens, RangeRunner runner, SetSource set, int ranges, String kernelsName)
+            throws Exception {
+        Objects.requireNonNull(sae, "sae");
+        if (tokens <= 0) {
+            throw new IllegalArgumentException("nothing to evaluate on: " + tokens + " tokens");
+        }
+        int block = blockFor(sae.numLatents());
+        Shared<SaeSnapshot> shared = runner.share(SaeSnapshot.of(sae));
+        RangeTask<EvalSums> task = (from, to) -> {
+            try (ActivationSet s = set.open()) {
+                return new Evaluator(io.github.saestitch.tensor.KernelsProvider.byName(kernelsName), block)
+                        .nodes(shared.get().sae(), s, from, to, null);
+            }
+        };
+        long[] bounds = RangeRunner.bounds(tokens, block, ranges > 0 ? ranges : runner.defaultRanges());
+        return RangeRunner.merge(runner.run("eval", bounds, task), EvalSums::merge, null)
+                .result();
+    }
+
+    /** Tokens per block (the unit of accumulation) for a model with {@code numLatents} latents. */
+    public int blockTokens(int numLatents) {
+        return blockFor(numLatents);
+    }
+
+    /**
+     * The merge-tree nodes of tokens [from, to) of {@code set}, keyed by the global block index (token /
+     * {@link #blockTokens}): what one task of a distributed eval returns. Pushing the nodes of
+     * consecutive ranges into one {@link MergeTree} in token order and taking
+     * {@link EvalSums#result} of its result gives exactly the bits of {@link #evaluate}.
+     *
+     * @param from a multiple of {@link #blockTokens}{@code (sae.numLatents())}
+     * @param progress receives the number of tokens of the range done after each block; may be null
+     */
+    public List<MergeTree.Node<EvalSums>> nodes(Sae sae, ActivationSet set, long from, long to, LongConsumer progress) {
+        Objects.requireNonNull(sae, "sae");
+        Objects.requireNonNull(set, "set");
+        checkDIn(sae.dIn(), set);
+        int block = blockFor(sae.numLatents());
+        if (from < 0 || to < from || to > set.numTokens() || from % block != 0) {
+            throw new IllegalArgumentException("tokens [" + from + ", " + to + ") are not a range of whole blocks of "
+                    + block + " tokens of the set's " + set.numTokens());
+        }
+        MergeTree<EvalSums> tree = new MergeTree<>(EvalSums::merge);
+        stream(new SaeRunner(sae, kernels, block), set, from, to, tree, progress);
+        return tree.nodes();
+    }
+
+    /**
+     * Streams tokens [from, to) in blocks of the block size counted from token 0 of the set, each block's
+     * {@link EvalSums} a leaf of {@code tree} keyed by its block index.
+     */
+    private void stream(
+            Autoencoder model, ActivationSet set, long from, long to, MergeTree<EvalSums> tree, LongConsumer progress) {
+        int d = model.dIn();
+        int f = model.numLatents();
+        int blockSize = blockFor(f);
+        int block = (int) Math.max(1, Math.min(blockSize, to - from));
         float[] xBuf = new float[Math.multiplyExact(block, d)]; // [block, dIn] heap copy of the set's block
         float[] xHatBuf = new float[xBuf.length]; // [block, dIn] reconstruction
-        long[] activeCount = new long[f]; // [F] tokens on which latent i is non-zero
-        double[] mean = new double[d]; // [dIn] running mean of x over the tokens seen
-        double[] m2 = new double[d]; // [dIn] running Σ (x − mean)² over the tokens seen
-        double[] blockMean = new double[d]; // [dIn]
-        double[] blockM2 = new double[d]; // [dIn]
-        double sse = 0;
-        long nnz = 0;
-        for (long start = 0; start < total; ) {
-            int n = (int) Math.min(block, total - start);
+        for (long start = from; start < to; ) {
+            int n = (int) Math.min(block, to - start);
             FloatMatrix src = set.block(start, n);
             if (src.rows() != n || src.cols() != d) {
                 throw new IllegalStateException("activation set " + set.describe() + " returned " + src
@@ -131,37 +200,21 @@ public final class Evaluator {
                 double e = (double) xBuf[i] - xHatBuf[i];
                 blockSse += e * e;
             }
-            sse += blockSse;
-
+            long[] activeCount = new long[f]; // [F] tokens of the block on which latent i is non-zero
             int[] cols = codes.colIdx();
             for (int k = 0, end = codes.nnz(); k < end; k++) {
                 activeCount[cols[k]]++;
             }
-            nnz += codes.nnz();
-
+            double[] blockMean = new double[d]; // [dIn]
+            double[] blockM2 = new double[d]; // [dIn]
             Moments.ofRows(xBuf, 0, n, d, blockMean, blockM2);
-            Moments.merge(mean, m2, start, blockMean, blockM2, n);
+            tree.add(start / blockSize, new EvalSums(n, blockSse, codes.nnz(), blockMean, blockM2, activeCount));
 
             start += n;
             if (progress != null) {
-                progress.accept(start);
+                progress.accept(start - from);
             }
         }
-
-        double sst = 0;
-        for (int j = 0; j < d; j++) {
-            sst += m2[j];
-        }
-        double[] freq = new double[f];
-        int dead = 0;
-        for (int i = 0; i < f; i++) {
-            freq[i] = (double) activeCount[i] / total;
-            if (activeCount[i] == 0) {
-                dead++;
-            }
-        }
-        double fvu = sst > 0 ? sse / sst : Double.NaN;
-        return new EvalResult(total, sse / total, fvu, (double) nnz / total, dead, freq, sse, sst);
     }
 
     private int blockFor(int numLatents) {

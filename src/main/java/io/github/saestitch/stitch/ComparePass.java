@@ -6,6 +6,7 @@ import io.github.saestitch.sae.Sae;
 import io.github.saestitch.sae.SaeRunner;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Kernels;
+import io.github.saestitch.tensor.MergeTree;
 import io.github.saestitch.tensor.Moments;
 import io.github.saestitch.tensor.Parallel;
 import io.github.saestitch.tensor.SparseRows;
@@ -14,6 +15,7 @@ import java.io.Serializable;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.IntStream;
 
 /**
@@ -49,7 +51,8 @@ import java.util.stream.IntStream;
  * {@code O((l0_S + l0_L)·dIn)} against the GEMMs' {@code 2·(F_S + F_L)·dIn} (≈ 2% of the flops at
  * F = 3072 + 6144, l0 ≈ 40). Residuals are formed as {@code (x − b_dec) − Σ f d}, subtracting the
  * (large, mean-like) b_dec first so that float rounding is relative to the residual's size rather than
- * to x's. All sums over tokens are in double; token chunks are fixed per worker and merged in order.
+ * to x's. All sums over tokens are in double, per chunk of {@link #CHUNK_TOKENS} tokens, and chunks
+ * are merged by the fixed tree of {@link MergeTree}: the sums do not depend on the thread count.
  *
  * <p>{@link #run} covers any range of tokens and returns its {@link Sums}, an immutable, serializable
  * record whose {@link Sums#merge} combines consecutive ranges: a distributed compare runs the pass per
@@ -68,6 +71,16 @@ final class ComparePass {
     static final int PASS_TOKENS = 2048;
 
     /**
+     * Tokens per chunk, the unit of accumulation: chunk c holds tokens {@code [c·256, (c+1)·256)} of the
+     * range, its sums are computed by one worker from zero, and chunks are merged by the fixed tree of
+     * {@link MergeTree} keyed by chunk index. So the sums depend on the data only, never on the thread
+     * count or on how a distributed compare cut the tokens into tasks. 256 tokens keep the step-major
+     * walk's reuse of each decoder row (a row serves every token of the chunk where it is active) while a
+     * 2048-token pass block still has 8 chunks to share between workers.
+     */
+    static final int CHUNK_TOKENS = 256;
+
+    /**
      * The interpolation plan, fixed before the pass (it depends on decoder cosines only): novel latents by
      * ascending max_cos (ties: lower index), then swap groups by descending group cosine (ties: lower id).
      *
@@ -78,7 +91,8 @@ final class ComparePass {
      * @param stepGroup   [numSteps] the group a step swaps, −1 for an add step
      * @param numGroups   number of swap groups
      */
-    record Plan(int[] addOrder, int[] swapOrder, int[] stepOfSmall, int[] stepOfLarge, int[] stepGroup, int numGroups) {
+    record Plan(int[] addOrder, int[] swapOrder, int[] stepOfSmall, int[] stepOfLarge, int[] stepGroup, int numGroups)
+            implements Serializable {
         int numSteps() {
             return stepGroup.length;
         }
@@ -131,15 +145,16 @@ final class ComparePass {
      * <p><b>Merging shards.</b> {@link #merge} combines the sums of two consecutive token ranges
      * (this one first): counts are added exactly (long), every double sum is added once
      * ({@code this + later}, element by element), and the per-dim moments of x are combined by the
-     * Chan–Golub–LeVeque update, the same arithmetic the pass uses between its chunks. It is a pure
-     * function of the two records. What is guaranteed: folding shard sums left to right in token
-     * order, {@code ((s_0.merge(s_1)).merge(s_2))…}, gives the same bits wherever and in whatever order
-     * the shards were computed (on other threads or machines), as long as each shard's sums are the
-     * same; and each shard's sums are a deterministic function of its token range, the encoder block
-     * size and the number of workers. What is not: the merged sums are not bit-identical to one pass
-     * over the union (double addition is not associative), only equal to within double rounding,
-     * ≈ 1e-15 relative per merge for the sums of squares and a few ulps of the largest partial sum for
-     * the Δ sums, which may cancel (the tests hold them to 1e-12 of the mse sum); counts are exact.
+     * Chan–Golub–LeVeque update. It is a pure function of the two records, and not commutative bitwise.
+     * The pass merges its chunks' sums by the fixed tree of {@link MergeTree} keyed by chunk index, so
+     * what is guaranteed: the sums of a range are a deterministic function of its tokens and the encoder
+     * block size (not of the thread count), and the merge-tree nodes of ranges starting at multiples of
+     * {@link #passBlockTokens()} ({@link #nodes}), pushed in token order into one tree, give exactly the
+     * bits of one pass over their union. What is not: folding whole ranges' sums left to right
+     * ({@code ((s_0.merge(s_1)).merge(s_2))…}) groups differently, so it equals one pass only to within
+     * double rounding, ≈ 1e-15 relative per merge for the sums of squares and a few ulps of the largest
+     * partial sum for the Δ sums, which may cancel (the tests hold them to 1e-12 of the mse sum); counts
+     * are exact.
      *
      * @param tokens      tokens the sums are over
      * @param sseSmall    Σ_t ‖x_t − x̂_S‖²
@@ -278,7 +293,7 @@ final class ComparePass {
     private final Sae large;
     private final Kernels kernels;
     private final int blockTokens;
-    private final int workers; // threads for the per-token work, and the number of chunks it is cut into
+    private final int workers; // threads for the per-token work (chunks are fixed: CHUNK_TOKENS)
     private final int d;
     private final float[] wDecSmall; // [F_S, dIn] heap copy, row-major
     private final float[] wDecLarge; // [F_L, dIn]
@@ -310,15 +325,44 @@ final class ComparePass {
 
     /**
      * The sums of tokens [from, to) of {@code set} for {@code plan}, feeding {@code coact} (may be null)
-     * with the same tokens' codes.
+     * with the same tokens' codes: the root of the merge tree over the range's chunks (counted from
+     * {@code from}).
      */
     Sums run(ActivationSet set, long from, long to, Plan plan, Coactivation coact, CompareProgress progress) {
-        return stream(set, from, to, java.util.Objects.requireNonNull(plan, "plan"), coact, progress);
+        MergeTree<Sums> tree = new MergeTree<>(Sums::merge);
+        stream(set, from, to, java.util.Objects.requireNonNull(plan, "plan"), coact, progress, tree, 0);
+        return tree.result(Sums.empty(d, small.numLatents(), large.numLatents(), plan));
+    }
+
+    /**
+     * The complete merge-tree nodes of tokens [from, to), keyed by the global chunk index (token /
+     * {@link #CHUNK_TOKENS}): what one task of a distributed compare returns. Pushing the nodes of
+     * consecutive ranges into one {@link MergeTree} and taking its result gives the bits of {@link #run}
+     * over their union from token 0, whatever the ranges.
+     *
+     * @param from a multiple of {@link #passBlockTokens()}
+     */
+    List<MergeTree.Node<Sums>> nodes(ActivationSet set, long from, long to, Plan plan, CompareProgress progress) {
+        if (from % passBlockTokens() != 0) {
+            throw new IllegalArgumentException(
+                    "a range of the pass must start at a multiple of " + passBlockTokens() + " tokens, got " + from);
+        }
+        MergeTree<Sums> tree = new MergeTree<>(Sums::merge);
+        stream(
+                set,
+                from,
+                to,
+                java.util.Objects.requireNonNull(plan, "plan"),
+                null,
+                progress,
+                tree,
+                from / CHUNK_TOKENS);
+        return tree.nodes();
     }
 
     /** Only feeds {@code coact} with the codes of tokens [from, to): a further correlation tile. */
     void feedCorrelation(ActivationSet set, long from, long to, Coactivation coact, CompareProgress progress) {
-        stream(set, from, to, null, java.util.Objects.requireNonNull(coact, "coact"), progress);
+        stream(set, from, to, null, java.util.Objects.requireNonNull(coact, "coact"), progress, null, 0);
     }
 
     /** Times of every run so far. */
@@ -326,9 +370,30 @@ final class ComparePass {
         return new Times(readNanos, encodeNanos, tokenNanos, correlationNanos);
     }
 
-    /** The pass: with {@code plan} non-null everything (returns the sums), else only {@code coact} (returns null). */
-    private Sums stream(
-            ActivationSet set, long from, long to, Plan plan, Coactivation coact, CompareProgress progress) {
+    /**
+     * Tokens per pass block: several encoder blocks (so that the sparse pass fetches each decoder row once
+     * for more tokens while the GEMMs stream both encoders through the cache between blocks), rounded up
+     * to whole chunks. A function of the encoder block size only, never of the range or the thread count,
+     * so that every range starting at a multiple of it encodes every token in the same GEMM block.
+     */
+    int passBlockTokens() {
+        long b = (long) blockTokens * Math.max(1, PASS_TOKENS / blockTokens);
+        return (int) Math.min(Integer.MAX_VALUE / 2, (b + CHUNK_TOKENS - 1) / CHUNK_TOKENS * CHUNK_TOKENS);
+    }
+
+    /**
+     * The pass: with {@code plan} non-null everything (the chunks' sums go into {@code tree}, chunk
+     * {@code c} of the range keyed {@code firstChunk + c}), else only {@code coact}.
+     */
+    private void stream(
+            ActivationSet set,
+            long from,
+            long to,
+            Plan plan,
+            Coactivation coact,
+            CompareProgress progress,
+            MergeTree<Sums> tree,
+            long firstChunk) {
         if (from < 0 || to < from || to > set.numTokens()) {
             throw new IllegalArgumentException(
                     "tokens [" + from + ", " + to + ") are outside the set's " + set.numTokens());
@@ -338,24 +403,24 @@ final class ComparePass {
         int fl = large.numLatents();
         long numTokens = to - from;
         if (numTokens == 0) {
-            return main ? Sums.empty(d, fs, fl, plan) : null;
+            return;
         }
+        int block = passBlockTokens();
+        // A range shorter than an encoder block is one GEMM block whatever the runner's size: the
+        // smaller runner only saves memory.
         int encodeBlock = (int) Math.min(blockTokens, numTokens);
-        // Tokens per pass block: several encoder blocks, so that the sparse pass fetches each decoder row
-        // once for more tokens (the GEMMs stream both encoders through the cache between blocks).
-        int block = (int) Math.min(numTokens, (long) encodeBlock * Math.max(1, PASS_TOKENS / encodeBlock));
         SaeRunner runSmall = new SaeRunner(small, kernels, encodeBlock);
         SaeRunner runLarge = new SaeRunner(large, kernels, encodeBlock);
-        float[] xBuf = new float[Math.multiplyExact(block, d)]; // [block, dIn]
-        int chunks = workers;
-        Worker[] ws = new Worker[chunks];
+        int bufTokens = (int) Math.min(block, numTokens);
+        float[] xBuf = new float[Math.multiplyExact(bufTokens, d)]; // [block, dIn]
+        int slots = block / CHUNK_TOKENS; // chunks per pass block, each summed by one worker from zero
+        Worker[] ws = new Worker[slots];
+        Sums[] leaves = new Sums[slots];
         if (main) {
-            for (int c = 0; c < chunks; c++) {
+            for (int c = 0; c < slots; c++) {
                 ws[c] = new Worker(fs, fl, plan, coact != null);
             }
         }
-        double[] mean = new double[d]; // [dIn] running mean of x
-        double[] m2 = new double[d]; // [dIn] running Σ (x − mean)²
         for (long start = from; start < to; ) {
             long t0 = System.nanoTime();
             int n = (int) Math.min(block, to - start);
@@ -374,19 +439,16 @@ final class ComparePass {
             if (main) {
                 progress.codes(start, codesSmall, codesLarge);
                 int nn = n;
-                Parallel.forEach(
-                        chunks,
-                        workers,
-                        c -> ws[c].block(xBuf, codesSmall, codesLarge, nn * c / chunks, nn * (c + 1) / chunks));
-                long nA = start - from;
-                for (int c = 0; c < chunks; c++) { // chunk by chunk in order
+                int chunks = (n + CHUNK_TOKENS - 1) / CHUNK_TOKENS;
+                Parallel.forEach(chunks, workers, c -> {
                     Worker w = ws[c];
-                    int nB = w.chunkTokens;
-                    if (nB == 0) {
-                        continue;
-                    }
-                    Moments.merge(mean, m2, nA, w.chunkMean, w.chunkM2, nB);
-                    nA += nB;
+                    w.block(xBuf, codesSmall, codesLarge, c * CHUNK_TOKENS, Math.min(nn, (c + 1) * CHUNK_TOKENS));
+                    leaves[c] = drain(w, plan);
+                });
+                long firstOfBlock = firstChunk + (start - from) / CHUNK_TOKENS;
+                for (int c = 0; c < chunks; c++) { // into the tree in chunk order
+                    tree.add(firstOfBlock + c, leaves[c]);
+                    leaves[c] = null;
                 }
             }
             long t3 = System.nanoTime();
@@ -406,62 +468,50 @@ final class ComparePass {
             coact.flush(workers);
             correlationNanos += System.nanoTime() - t0;
         }
-        if (!main) {
-            return null;
-        }
-        double sseSmall = 0;
-        double sseLarge = 0;
-        long[] countSmall = new long[fs];
-        long[] countLarge = new long[fl];
-        double[] sumSmall = new double[fs];
-        double[] sumSqSmall = new double[fs];
-        double[] sumLarge = new double[fl];
-        double[] sumSqLarge = new double[fl];
-        double[] deltaLatent = new double[fl];
-        double[] deltaGroup = new double[plan.numGroups()];
-        double[] deltaStep = new double[plan.numSteps()];
-        for (Worker w : ws) { // merged in chunk order: deterministic for a given thread count
-            sseSmall += w.sseSmall;
-            sseLarge += w.sseLarge;
-            addInto(countSmall, w.countSmall);
-            addInto(countLarge, w.countLarge);
-            addInto(deltaLatent, w.deltaLatent);
-            addInto(deltaGroup, w.deltaGroup);
-            addInto(deltaStep, w.deltaStep);
-            if (w.sumSmall != null) {
-                addInto(sumSmall, w.sumSmall);
-                addInto(sumSqSmall, w.sumSqSmall);
-                addInto(sumLarge, w.sumLarge);
-                addInto(sumSqLarge, w.sumSqLarge);
+    }
+
+    /**
+     * The sums of the chunk {@code w} just walked (its accumulators, which start from zero for every
+     * chunk), leaving them at zero for the next.
+     */
+    private Sums drain(Worker w, Plan plan) {
+        int fs = small.numLatents();
+        int fl = large.numLatents();
+        Sums s = new Sums(
+                w.chunkTokens,
+                w.sseSmall,
+                w.sseLarge,
+                w.chunkMean.clone(),
+                w.chunkM2.clone(),
+                w.countSmall.clone(),
+                w.countLarge.clone(),
+                w.sumSmall != null ? w.sumSmall.clone() : new double[fs],
+                w.sumSqSmall != null ? w.sumSqSmall.clone() : new double[fs],
+                w.sumLarge != null ? w.sumLarge.clone() : new double[fl],
+                w.sumSqLarge != null ? w.sumSqLarge.clone() : new double[fl],
+                w.deltaLatent.clone(),
+                w.deltaGroup.clone(),
+                w.deltaStep.clone());
+        w.sseSmall = 0;
+        w.sseLarge = 0;
+        for (Object a : new Object[] {
+            w.countSmall,
+            w.countLarge,
+            w.sumSmall,
+            w.sumSqSmall,
+            w.sumLarge,
+            w.sumSqLarge,
+            w.deltaLatent,
+            w.deltaGroup,
+            w.deltaStep
+        }) {
+            if (a instanceof long[] l) {
+                Arrays.fill(l, 0L);
+            } else if (a instanceof double[] v) {
+                Arrays.fill(v, 0.0);
             }
         }
-        return new Sums(
-                numTokens,
-                sseSmall,
-                sseLarge,
-                mean,
-                m2,
-                countSmall,
-                countLarge,
-                sumSmall,
-                sumSqSmall,
-                sumLarge,
-                sumSqLarge,
-                deltaLatent,
-                deltaGroup,
-                deltaStep);
-    }
-
-    private static void addInto(double[] acc, double[] v) {
-        for (int i = 0; i < acc.length; i++) {
-            acc[i] += v[i];
-        }
-    }
-
-    private static void addInto(long[] acc, long[] v) {
-        for (int i = 0; i < acc.length; i++) {
-            acc[i] += v[i];
-        }
+        return s;
     }
 
     private void requireFinite(float[] x, int n, long firstToken, ActivationSet set) {

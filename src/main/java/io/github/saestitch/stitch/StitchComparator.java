@@ -1,9 +1,15 @@
 package io.github.saestitch.stitch;
 
 import io.github.saestitch.activations.ActivationSet;
+import io.github.saestitch.cluster.RangeRunner;
+import io.github.saestitch.cluster.RangeTask;
+import io.github.saestitch.cluster.SetSource;
+import io.github.saestitch.cluster.Shared;
 import io.github.saestitch.sae.Activation;
 import io.github.saestitch.sae.Sae;
+import io.github.saestitch.sae.SaeSnapshot;
 import io.github.saestitch.tensor.Kernels;
+import io.github.saestitch.tensor.KernelsProvider;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -35,10 +41,31 @@ import java.util.Objects;
  */
 public final class StitchComparator {
     private final Kernels kernels;
+    private final Distributed distributed; // null: the pass runs in this process
+
+    /**
+     * Runs the streaming pass as tasks over ranges of whole pass blocks ({@link RangeRunner}; Spark in the
+     * {@code saestitch-spark} module). The sums have the bits of one process for any number of ranges.
+     *
+     * @param runner  where the tasks run
+     * @param set     opens the same activation set on an executor (a path every executor can read)
+     * @param ranges  tasks to cut the pass into; 0 = the runner's default
+     * @param kernels the kernels' name on the executors ({@link KernelsProvider#byName})
+     */
+    public record Distributed(RangeRunner runner, SetSource set, int ranges, String kernels) {}
 
     /** A comparator running encoders and similarity tiles with {@code kernels}. */
     public StitchComparator(Kernels kernels) {
+        this(kernels, null);
+    }
+
+    /** A comparator whose streaming pass runs distributed (null: in this process). */
+    public StitchComparator(Kernels kernels, Distributed distributed) {
         this.kernels = Objects.requireNonNull(kernels, "kernels");
+        this.distributed = distributed;
+        if (distributed != null && distributed.ranges() < 0) {
+            throw new IllegalArgumentException("ranges must be >= 0, got " + distributed.ranges());
+        }
     }
 
     /** {@link #compare(Sae, Sae, ActivationSet, CompareOptions, CompareProgress)} without progress. */
@@ -106,8 +133,14 @@ public final class StitchComparator {
         int workers = options.effectiveThreads();
         ComparePass pass = new ComparePass(small, large, kernels, options.effectiveBlockTokens(fl), workers);
         listener.phase(CompareProgress.Phase.STREAMING_PASS, 1, passes);
+        if (distributed != null && tileRows > 0) {
+            throw new IllegalArgumentException("the activation correlation is not computed distributed yet: "
+                    + "compare without it (--no-correlation) or on one machine");
+        }
         Coactivation tile = tileRows > 0 ? new Coactivation(0, Math.min(fl, tileRows), fs) : null;
-        sums = pass.run(acts, 0, n, path, tile, listener);
+        sums = distributed == null
+                ? pass.run(acts, 0, n, path, tile, listener)
+                : distributedSums(small, large, n, path, options.effectiveBlockTokens(fl), pass.passBlockTokens());
         if (tile != null) {
             long t0 = System.nanoTime();
             Correlations.fill(tile, sums, sim.nearest(), maxActCorr, actNearest, nearestActCorr, workers);
@@ -150,6 +183,37 @@ public final class StitchComparator {
                 (times.correlationNanos() + corrNanos) * sec,
                 (System.nanoTime() - tStart) * sec);
         return partial.withTimings(timings);
+    }
+
+    /** The pass's sums from tasks over ranges of whole pass blocks, merged by the one tree. */
+    private ComparePass.Sums distributedSums(
+            Sae small, Sae large, long n, ComparePass.Plan plan, int blockTokens, int passBlock) {
+        RangeRunner runner = distributed.runner();
+        Shared<SaeSnapshot> s = runner.share(SaeSnapshot.of(small));
+        Shared<SaeSnapshot> l = runner.share(SaeSnapshot.of(large));
+        Shared<ComparePass.Plan> sharedPlan = runner.share(plan);
+        SetSource source = distributed.set();
+        String kernelsName = distributed.kernels();
+        int ranges = distributed.ranges() > 0 ? distributed.ranges() : runner.defaultRanges();
+        long[] bounds = RangeRunner.bounds(n, passBlock, ranges);
+        RangeTask<ComparePass.Sums> task = (from, to) -> {
+            try (var set = source.open()) {
+                // One worker per task: a cluster runs one task per core, and the sums do not depend on it.
+                return new ComparePass(
+                                s.get().sae(), l.get().sae(), KernelsProvider.byName(kernelsName), blockTokens, 1)
+                        .nodes(set, from, to, sharedPlan.get(), CompareProgress.NONE);
+            }
+        };
+        try {
+            return RangeRunner.merge(
+                    runner.run("compare", bounds, task),
+                    ComparePass.Sums::merge,
+                    ComparePass.Sums.empty(small.dIn(), small.numLatents(), large.numLatents(), plan));
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("the distributed compare failed: " + e.getMessage(), e);
+        }
     }
 
     /**

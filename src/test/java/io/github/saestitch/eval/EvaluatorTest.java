@@ -130,6 +130,32 @@ class EvaluatorTest {
     }
 
     @Test
+    void nodesOfAnyCutIntoWholeBlocksGiveTheBitsOfOneEvaluation() {
+        Case c = TestSaes.gaussian(Arch.values()[0], 33, 130, 203, true, 17);
+        int n = c.x().rows();
+        int block = 10;
+        Evaluator evaluator = new Evaluator(KERNELS, block);
+        EvalResult whole = evaluator.evaluate(c.sae(), set(c.x()));
+        assertThat(evaluator.blockTokens(c.sae().numLatents())).isEqualTo(block);
+        for (long[] cuts : new long[][] {{0, n}, {0, 10, n}, {0, 30, 40, 200, n}, {0, 200, n}}) {
+            io.github.saestitch.tensor.MergeTree<EvalSums> tree =
+                    new io.github.saestitch.tensor.MergeTree<>(EvalSums::merge);
+            for (int k = 0; k + 1 < cuts.length; k++) {
+                tree.pushAll(evaluator.nodes(c.sae(), set(c.x()), cuts[k], cuts[k + 1], null));
+            }
+            EvalResult merged = tree.result(null).result();
+            assertThat(merged.sumSquaredError()).isEqualTo(whole.sumSquaredError());
+            assertThat(merged.totalSumOfSquares()).isEqualTo(whole.totalSumOfSquares());
+            assertThat(merged.mse()).isEqualTo(whole.mse());
+            assertThat(merged.fvu()).isEqualTo(whole.fvu());
+            assertThat(merged.l0()).isEqualTo(whole.l0());
+            assertThat(merged.freq()).containsExactly(whole.freq());
+        }
+        assertThatThrownBy(() -> evaluator.nodes(c.sae(), set(c.x()), 5, n, null))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void readsTheSetInOrderedBlocksReportsProgressAndWritesNothing() {
         Case c = TestSaes.gaussian(Arch.TOPK_SMALL, 7, 64, 10, true, 11);
         FloatMatrix before = c.x().copy();

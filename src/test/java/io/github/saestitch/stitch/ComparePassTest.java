@@ -1,6 +1,7 @@
 package io.github.saestitch.stitch;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.github.saestitch.eval.InMemoryActivationSet;
@@ -65,6 +66,47 @@ class ComparePassTest {
         assertIdentical(empty.merge(whole).merge(empty), whole);
     }
 
+    @Test
+    void sumsDependOnTheDataNotOnThreadsOrHowTheTokensAreCutIntoTasks() throws Exception {
+        Spec spec = new Spec(Arch.RELU, Arch.JUMPRELU, true, false, false, 20, 12, 30, 5300, 0, 0.7, 91);
+        Pair p = StitchFixtures.pair(spec);
+        InMemoryActivationSet set = new InMemoryActivationSet(p.x(), "x");
+        ComparePass.Plan plan = planOf(p, spec);
+        long n = p.x().rows();
+        // An encoder block that does not divide the pass block, so the pass block is rounded up to chunks.
+        ComparePass one = new ComparePass(p.small(), p.large(), KERNELS, 100, 1);
+        ComparePass.Sums reference = one.run(set, 0, n, plan, null, CompareProgress.NONE);
+        for (int workers : new int[] {2, 3, 7}) {
+            ComparePass pass = new ComparePass(p.small(), p.large(), KERNELS, 100, workers);
+            assertIdentical(pass.run(set, 0, n, plan, null, CompareProgress.NONE), reference);
+        }
+        int block = one.passBlockTokens();
+        assertThat(block % ComparePass.CHUNK_TOKENS).isZero();
+        // Tasks of 1, 2 or uneven numbers of pass blocks, computed in reverse and sent through
+        // serialization, their nodes pushed in token order: the bits of one pass.
+        for (long[] cuts : new long[][] {{0, n}, {0, block, n}, {0, block, 2L * block, n}, {0, 2L * block, n}}) {
+            List<List<io.github.saestitch.tensor.MergeTree.Node<ComparePass.Sums>>> parts = new ArrayList<>();
+            for (int k = cuts.length - 2; k >= 0; k--) {
+                ComparePass pass = new ComparePass(p.small(), p.large(), KERNELS, 100, 1 + k);
+                parts.addFirst(roundTrip(pass.nodes(set, cuts[k], cuts[k + 1], plan, CompareProgress.NONE)));
+            }
+            io.github.saestitch.tensor.MergeTree<ComparePass.Sums> tree =
+                    new io.github.saestitch.tensor.MergeTree<>(ComparePass.Sums::merge);
+            parts.forEach(tree::pushAll);
+            assertIdentical(tree.result(null), reference);
+        }
+        assertThatThrownBy(() -> one.nodes(set, 1, n, plan, CompareProgress.NONE))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** The interpolation plan of a fixture pair (decoder cosines and swap groups at its threshold). */
+    private static ComparePass.Plan planOf(Pair p, Spec spec) {
+        DecoderSimilarity sim =
+                DecoderSimilarity.compute(KERNELS, p.large().wDec(), p.small().wDec(), spec.threshold());
+        SwapGroups groups = SwapGroups.build(p.small().numLatents(), p.large().numLatents(), sim.edges());
+        return ComparePass.Plan.of(sim, groups);
+    }
+
     private static ComparePass.Sums mergeInOrder(List<ComparePass.Sums> shards) {
         ComparePass.Sums acc = shards.get(0);
         for (int k = 1; k < shards.size(); k++) {
@@ -73,13 +115,14 @@ class ComparePassTest {
         return acc;
     }
 
-    private static ComparePass.Sums roundTrip(ComparePass.Sums s) throws Exception {
+    @SuppressWarnings("unchecked")
+    private static <T> T roundTrip(T s) throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
             out.writeObject(s);
         }
         try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
-            return (ComparePass.Sums) in.readObject();
+            return (T) in.readObject();
         }
     }
 

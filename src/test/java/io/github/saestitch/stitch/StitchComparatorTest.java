@@ -229,6 +229,74 @@ class StitchComparatorTest {
     }
 
     @Test
+    void threadCountChangesNotOneByteOfTheWrittenFiles(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        Pair p = StitchFixtures.pair(
+                new StitchFixtures.Spec(Arch.RELU, Arch.JUMPRELU, true, true, false, 24, 14, 36, 3000, 0, 0.7, 78));
+        java.util.Map<String, byte[]> reference = null;
+        for (int threads : new int[] {1, 2, 3}) {
+            java.nio.file.Path out = dir.resolve("t" + threads);
+            CompareWriter.write(
+                    fast(p, CompareOptions.defaults().withBlockTokens(100).withThreads(threads)), out, false);
+            java.util.Map<String, byte[]> files = new java.util.TreeMap<>();
+            try (var list = java.nio.file.Files.list(out)) {
+                for (java.nio.file.Path f : list.toList()) {
+                    files.put(f.getFileName().toString(), java.nio.file.Files.readAllBytes(f));
+                }
+            }
+            if (reference == null) {
+                reference = files;
+                assertThat(files).containsKey("summary.json");
+            } else {
+                assertThat(files.keySet()).isEqualTo(reference.keySet());
+                for (String name : files.keySet()) {
+                    assertThat(files.get(name))
+                            .as("%s with %d threads", name, threads)
+                            .isEqualTo(reference.get(name));
+                }
+            }
+        }
+    }
+
+    @Test
+    void rangesRunAsTasksGiveTheBitsOfOneProcess(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        Pair p = StitchFixtures.pair(
+                new StitchFixtures.Spec(Arch.JUMPRELU, Arch.RELU, true, true, false, 24, 14, 36, 2900, 0, 0.7, 79));
+        CompareOptions o = CompareOptions.defaults().withActivationCorrelation(false);
+        CompareWriter.write(fast(p, o), dir.resolve("one"), false);
+        for (int ranges : new int[] {1, 2, 3, 7}) {
+            CompareResult r = new StitchComparator(
+                            new ScalarKernels(),
+                            new StitchComparator.Distributed(
+                                    io.github.saestitch.cluster.RangeRunner.LOCAL,
+                                    () -> new InMemoryActivationSet(p.x(), "x"),
+                                    ranges,
+                                    "scalar"))
+                    .compare(p.small(), p.large(), new InMemoryActivationSet(p.x(), "x"), o);
+            CompareWriter.write(r, dir.resolve("r" + ranges), false);
+            for (String f : List.of("summary.json", "latents.csv", "groups.csv", "interpolation.csv")) {
+                assertThat(java.nio.file.Files.readAllBytes(
+                                dir.resolve("r" + ranges).resolve(f)))
+                        .as("%s with %d ranges", f, ranges)
+                        .isEqualTo(java.nio.file.Files.readAllBytes(
+                                dir.resolve("one").resolve(f)));
+            }
+        }
+        assertThatThrownBy(() -> new StitchComparator(
+                                new ScalarKernels(),
+                                new StitchComparator.Distributed(
+                                        io.github.saestitch.cluster.RangeRunner.LOCAL,
+                                        () -> new InMemoryActivationSet(p.x(), "x"),
+                                        2,
+                                        "scalar"))
+                        .compare(
+                                p.small(), p.large(), new InMemoryActivationSet(p.x(), "x"), CompareOptions.defaults()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--no-correlation");
+    }
+
+    @Test
     void threadsBlocksAndCorrelationTilesChangeNothingButRounding() {
         Pair p = StitchFixtures.pair(StitchFixtures.spec(Arch.RELU, Arch.JUMPRELU, true, true, 77));
         CompareResult a =

@@ -1,0 +1,94 @@
+package io.github.saestitch.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.saestitch.bench.SyntheticPair;
+import io.github.saestitch.cli.Main;
+import io.github.saestitch.io.NpyWriter;
+import io.github.saestitch.io.SaeFormats;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** A small synthetic pair of SAEs and an activation store on disk, and running the CLI in this JVM. */
+final class TestData {
+    final Path small;
+    final Path large;
+    final Path store;
+
+    private TestData(Path small, Path large, Path store) {
+        this.small = small;
+        this.large = large;
+        this.store = store;
+    }
+
+    /** S (48 latents), L (96) at d = 32 and a store of 30,000 tokens (15 pass blocks of compare, 8 blocks of eval), seeded. */
+    static TestData write(Path dir) throws Exception {
+        SyntheticPair p = SyntheticPair.generate(32, 48, 96, 30000, 4, 12);
+        Path s = dir.resolve("small");
+        Path l = dir.resolve("large");
+        SaeFormats.save(p.small(), s);
+        SaeFormats.save(p.large(), l);
+        Path npy = dir.resolve("x.npy");
+        try (NpyWriter w = NpyWriter.open(npy, 32)) {
+            w.append(p.x());
+            w.finish();
+        }
+        Path store = dir.resolve("store");
+        assertThat(run("import-acts", "--npy", npy.toString(), "--out", store.toString()))
+                .startsWith("0\n");
+        return new TestData(s, l, store);
+    }
+
+    /** {@code compare} of S and L on the store into {@code out} (no correlation: not distributed yet). */
+    String[] compareArgs(Path out) {
+        return new String[] {
+            "compare",
+            "--small",
+            small.toString(),
+            "--large",
+            large.toString(),
+            "--acts",
+            store.toString(),
+            "--no-correlation",
+            "--kernels",
+            "scalar",
+            "--out",
+            out.toString()
+        };
+    }
+
+    /** {@code eval} of L on the store, as JSON. */
+    String[] evalArgs() {
+        return new String[] {"eval", large.toString(), "--acts", store.toString(), "--json", "--kernels", "scalar"};
+    }
+
+    /** Runs the CLI in this JVM: the exit code, a newline, then what it printed on stdout. */
+    static synchronized String run(String... args) {
+        PrintStream old = System.out;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+            System.setOut(out);
+            int rc = Main.commandLine().execute(args);
+            out.flush();
+            return rc + "\n" + bytes.toString(StandardCharsets.UTF_8);
+        } finally {
+            System.setOut(old);
+        }
+    }
+
+    /** Every file of a directory by name, as bytes. */
+    static Map<String, byte[]> files(Path dir) throws Exception {
+        Map<String, byte[]> out = new TreeMap<>();
+        try (var list = Files.list(dir)) {
+            for (Path f : list.toList()) {
+                out.put(f.getFileName().toString(), Files.readAllBytes(f));
+            }
+        }
+        return out;
+    }
+}
