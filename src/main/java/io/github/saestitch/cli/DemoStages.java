@@ -151,7 +151,8 @@ record DemoStages(DemoPlan plan, Kernels kernels, DemoConsole console) {
         Path sDir = s.dir().resolve(TrainResult.SAE_DIR);
         Path lDir = l.dir().resolve(TrainResult.SAE_DIR);
         // The SAE files' bytes, not their times: resuming a finished family rewrites them.
-        InputFingerprint fingerprint = InputFingerprint.of(Long.toString(plan.compareTokens()), sDir, lDir);
+        // "greedy": a compare cached before the joint sweep and the greedy path existed is redone.
+        InputFingerprint fingerprint = InputFingerprint.of(plan.compareTokens() + " greedy", sDir, lDir);
         Path stamp = cmp.resolve(DemoConsole.STAMP);
         if (fingerprint.isStampedIn(stamp)) {
             if (smallContexts && !Files.isRegularFile(cmp.resolve(LatentContexts.SMALL_FILE))) {
@@ -173,7 +174,9 @@ record DemoStages(DemoPlan plan, Kernels kernels, DemoConsole console) {
                             small,
                             large,
                             store,
-                            CompareOptions.defaults().withMaxTokens(plan.compareTokens()),
+                            CompareOptions.defaults()
+                                    .withMaxTokens(plan.compareTokens())
+                                    .withGreedyPath(true),
                             new CompareProgress() {
                                 @Override
                                 public void codes(long firstToken, SparseRows smallCodes, SparseRows largeCodes) {
