@@ -5,6 +5,7 @@ import io.github.saestitch.report.Plot.Layer;
 import io.github.saestitch.report.Plot.Line;
 import io.github.saestitch.report.Plot.Rule;
 import io.github.saestitch.stitch.CompareWriter;
+import io.github.saestitch.stitch.PathShape;
 import io.github.saestitch.study.SourceNumbers;
 import io.github.saestitch.study.TrainingLengthStudy;
 import java.io.IOException;
@@ -235,10 +236,12 @@ final class SourceComparison {
     /** One sentence on the orders figure, from the numbers. */
     static String ordersSentence(Paths p) {
         double s = p.run().summary().small().mse();
-        int cr = rising(p.cosineMse());
-        int gr = rising(p.greedyMse());
-        int gmin = argmin(p.greedyMse());
-        int n = p.greedyMse().length - 1;
+        PathShape cosine = PathShape.of(p.cosineMse(), p.cosineMse().length);
+        PathShape greedy = PathShape.of(p.greedyMse(), p.greedyMse().length);
+        int cr = cosine.risingSteps();
+        int gr = greedy.risingSteps();
+        int gmin = greedy.minimumStep();
+        int n = greedy.steps();
         return String.format(
                 Locale.ROOT,
                 "Both orders join S and S + all %d novel latents. The cosine order %s; the greedy order %s, reaching "
@@ -248,7 +251,12 @@ final class SourceComparison {
                 gr == 0 ? "is monotone" : "raises mse in " + gr + " steps",
                 Fmt.pct(change(p.greedyMse()[gmin], s), true),
                 gmin,
-                gmin < n ? " and then only rises as the remaining, harmful latents go in" : "");
+                gmin == n
+                        ? ""
+                        : gr == n - gmin
+                                ? " and then rises at every step, as the remaining latents, none of which helps any more, go in"
+                                : String.format(
+                                        Locale.ROOT, " and then rises in %d of the remaining %d steps", gr, n - gmin));
     }
 
     /** The training-length study's table (HTML) with its sentence, or "" without a study. */
@@ -343,25 +351,5 @@ final class SourceComparison {
             y[i] = 100 * change(mse[i], small);
         }
         return y;
-    }
-
-    private static int rising(double[] mse) {
-        int r = 0;
-        for (int i = 1; i < mse.length; i++) {
-            if (mse[i] > mse[i - 1]) {
-                r++;
-            }
-        }
-        return r;
-    }
-
-    private static int argmin(double[] v) {
-        int m = 0;
-        for (int i = 1; i < v.length; i++) {
-            if (v[i] < v[m]) {
-                m = i;
-            }
-        }
-        return m;
     }
 }
