@@ -86,6 +86,16 @@ final class CompareCommand implements Callable<Integer> {
     boolean noCorrelation;
 
     @Option(
+            names = "--greedy-path",
+            description = {
+                "Also write the greedy (marginal-aware) order of the novel latents (OUT/greedy_path.csv): from S, add "
+                        + "the novel latent with the most negative exact delta-mse given those already added, with the "
+                        + "Frankenstein's greedy selection on the compare's own codes. Keeps the tokens and both SAEs' "
+                        + "codes in memory (about 1.5 KB per token at d = 384)."
+            })
+    boolean greedyPath;
+
+    @Option(
             names = "--contexts",
             negatable = true,
             description = {
@@ -113,8 +123,10 @@ final class CompareCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         LoadedSae s = Inputs.sae(small);
         LoadedSae l = Inputs.sae(large);
-        CompareOptions options =
-                CompareOptions.defaults().withThreshold(threshold).withActivationCorrelation(!noCorrelation);
+        CompareOptions options = CompareOptions.defaults()
+                .withThreshold(threshold)
+                .withActivationCorrelation(!noCorrelation)
+                .withGreedyPath(greedyPath);
         if (tokens > 0) {
             options = options.withMaxTokens(tokens);
         }
@@ -202,10 +214,28 @@ final class CompareCommand implements Callable<Integer> {
         System.out.printf(
                 "  S + all novel latents: %d latents, mse %.5g (%+.1f%%), l0 %.2f%n",
                 na.numLatents(), na.mse(), 100 * (na.mse() / r.small().mse() - 1), na.l0());
+        var min = r.joint().minimumRow();
+        System.out.printf(
+                "  joint sweep: S + every latent with max_cos <= τ is lowest at τ = %.3f: %d latents added, mse %.5g (%+.1f%%)%n",
+                r.joint().minimumThreshold(),
+                min.numLatents() - r.small().numLatents(),
+                min.mse(),
+                100 * (min.mse() / r.small().mse() - 1));
+        if (r.greedy() != null) {
+            var g = r.greedy().shape();
+            System.out.printf(
+                    "  greedy order of the novel latents: lowest mse %.5g after %d of %d; %s%n",
+                    g.minimumMse(),
+                    g.minimumStep(),
+                    g.steps(),
+                    g.monotone() ? "monotone" : g.risingSteps() + " steps raise the mse");
+        }
         if (r.composite()) {
             System.out.println("  note: " + r.hybridNote());
         }
-        System.out.println("  wrote " + out.resolve("latents.csv") + ", groups.csv, interpolation.csv, summary.json"
+        System.out.println("  wrote " + out.resolve("latents.csv") + ", groups.csv, interpolation.csv, summary.json, "
+                + CompareWriter.SWEEP_FILE + ", " + CompareWriter.JOINT_PATH_FILE
+                + (r.greedy() == null ? "" : ", " + CompareWriter.GREEDY_PATH_FILE)
                 + (ctx == null ? "" : ", contexts.jsonl, contexts_small.jsonl"));
         return 0;
     }

@@ -108,7 +108,7 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** The eight stages in order, each reusing what an earlier run left. */
+    /** The nine stages in order, each reusing what an earlier run left. */
     private static ReportResult run(DemoPlan plan, Kernels k, DemoConsole console) throws Exception {
         DemoStages data = new DemoStages(plan, k, console);
         DemoAnalyses analyses = new DemoAnalyses(plan, k, console);
@@ -119,6 +119,7 @@ final class DemoCommand implements Callable<Integer> {
         Path frankenstein = analyses.frankenstein(fam);
         Path metaSae = analyses.metaSae(fam);
         Path nmf = analyses.nmf(fam);
+        data.trainingLengthStudy(fam);
         return data.report(pairs, frankenstein, metaSae, nmf);
     }
 }

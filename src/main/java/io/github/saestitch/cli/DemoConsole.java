@@ -12,7 +12,7 @@ final class DemoConsole {
     /** The stamp file in a stage's output directory (written after the stage succeeds). */
     static final String STAMP = "demo_inputs.sha256";
 
-    static final int STAGES = 8;
+    static final int STAGES = 9;
 
     private final long start = System.nanoTime();
     private long stageStart;

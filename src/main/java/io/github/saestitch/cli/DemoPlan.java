@@ -77,6 +77,11 @@ record DemoPlan(Path out, boolean quick, long tokens, List<Integer> widths, long
         return out.resolve("nmf");
     }
 
+    /** The training-length study's pairs. */
+    Path study() {
+        return out.resolve("study");
+    }
+
     Path report() {
         return out.resolve("report");
     }

@@ -22,6 +22,7 @@ import io.github.saestitch.stitch.CompareProgress;
 import io.github.saestitch.stitch.CompareResult;
 import io.github.saestitch.stitch.CompareWriter;
 import io.github.saestitch.stitch.StitchComparator;
+import io.github.saestitch.study.TrainingLengthStudy;
 import io.github.saestitch.tensor.Kernels;
 import io.github.saestitch.tensor.SparseRows;
 import io.github.saestitch.train.Architecture;
@@ -167,7 +168,8 @@ record DemoStages(DemoPlan plan, Kernels kernels, DemoConsole console) {
         Path sDir = s.dir().resolve(TrainResult.SAE_DIR);
         Path lDir = l.dir().resolve(TrainResult.SAE_DIR);
         // The SAE files' bytes, not their times: resuming a finished family rewrites them.
-        InputFingerprint fingerprint = InputFingerprint.of(Long.toString(plan.compareTokens()), sDir, lDir);
+        // "greedy": a compare cached before the joint sweep and the greedy path existed is redone.
+        InputFingerprint fingerprint = InputFingerprint.of(plan.compareTokens() + " greedy", sDir, lDir);
         Path stamp = cmp.resolve(DemoConsole.STAMP);
         if (fingerprint.isStampedIn(stamp)) {
             if (smallContexts && !Files.isRegularFile(cmp.resolve(LatentContexts.SMALL_FILE))) {
@@ -189,7 +191,9 @@ record DemoStages(DemoPlan plan, Kernels kernels, DemoConsole console) {
                             small,
                             large,
                             store,
-                            CompareOptions.defaults().withMaxTokens(plan.compareTokens()),
+                            CompareOptions.defaults()
+                                    .withMaxTokens(plan.compareTokens())
+                                    .withGreedyPath(true),
                             new CompareProgress() {
                                 @Override
                                 public void codes(long firstToken, SparseRows smallCodes, SparseRows largeCodes) {
@@ -225,9 +229,60 @@ record DemoStages(DemoPlan plan, Kernels kernels, DemoConsole console) {
         }
     }
 
-    /** Stage 8: the report of everything, in OUT/report. */
+    /**
+     * Stage 8: the training-length study of the smallest pair: trained afresh for 1/16 and 1/4 of the
+     * family's training tokens (in OUT/study), the family's own pair for all of them, each compared as
+     * stage 4 does; the table goes to the family directory, where the report finds it.
+     */
+    Path trainingLengthStudy(FamilyTrainer.FamilyResult fam) throws IOException {
+        console.stage(
+                8,
+                "training-length study of the " + plan.widths().get(0) + " → "
+                        + plan.widths().get(1) + " pair");
+        Path table = plan.family().resolve(TrainingLengthStudy.FILE);
+        FamilyTrainer.Member s = fam.members().get(0);
+        FamilyTrainer.Member l = fam.members().get(1);
+        Path sDir = s.dir().resolve(TrainResult.SAE_DIR);
+        Path lDir = l.dir().resolve(TrainResult.SAE_DIR);
+        List<Long> lengths = List.of(plan.trainTokens() / 16, plan.trainTokens() / 4);
+        InputFingerprint fingerprint =
+                InputFingerprint.of(lengths + " " + plan.trainTokens() + " " + plan.compareTokens(), sDir, lDir);
+        Path stamp = plan.study().resolve(DemoConsole.STAMP);
+        if (Files.exists(table) && fingerprint.isStampedIn(stamp)) {
+            console.done("cached: " + table);
+            return table;
+        }
+        CompareOptions options = CompareOptions.defaults()
+                .withMaxTokens(plan.compareTokens())
+                .withGreedyPath(true)
+                .withActivationCorrelation(false);
+        List<TrainingLengthStudy.Row> rows = new ArrayList<>();
+        Files.createDirectories(plan.study());
+        try (ActivationSet set = ActivationSets.open(plan.acts())) {
+            rows.addAll(TrainingLengthStudy.run(
+                    set,
+                    s.result().options(), // the family's own options: only the training length differs
+                    s.width(),
+                    l.width(),
+                    lengths,
+                    options,
+                    kernels,
+                    plan.study(),
+                    StudyCommand.progress()));
+            rows.add(TrainingLengthStudy.compare(
+                    plan.trainTokens(), s.result().sae(), l.result().sae(), set, options, kernels));
+        }
+        TrainingLengthStudy.write(rows, plan.study().resolve(TrainingLengthStudy.FILE));
+        TrainingLengthStudy.write(rows, table);
+        fingerprint.stamp(stamp);
+        StudyCommand.print(rows);
+        console.done("wrote " + table);
+        return table;
+    }
+
+    /** Stage 9: the report of everything, in OUT/report. */
     ReportResult report(List<Path> pairs, Path frankenstein, Path metaSae, Path nmf) throws IOException {
-        console.stage(8, "report");
+        console.stage(9, "report");
         ReportResult report = ReportBuilder.build(
                 ReportCommand.builder("SAE stitching on MiniLM-L6 layer 3 (Brown corpus)", pairs, plan.family(), true)
                         .frankenstein(frankenstein.resolve(ReportFormats.FRANKENSTEIN_FILE))

@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
             TrainCommand.class,
             TrainFamilyCommand.class,
             CompareCommand.class,
+            StudyCommand.class,
             StitchCommand.class,
             FrankensteinCommand.class,
             MetaSaeCommand.class,

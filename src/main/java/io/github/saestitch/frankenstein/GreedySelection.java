@@ -133,6 +133,25 @@ public final class GreedySelection {
         return select(family, codes, minAdded, l0Target, parts, kernels, decoderGramBytes, MIN_PARALLEL_TOKENS);
     }
 
+    /**
+     * As {@link #select(Family, SourceCodes, int, double, int, Kernels, long)} with only the candidates
+     * {@code eligible[k]} (candidate k: the member's latents in member order, as {@link Family#candidateCount}
+     * counts them; null: all): the others are never added. {@code compare}'s greedy path uses it on the
+     * family (S, L) with L's novel latents.
+     */
+    public static Result select(
+            Family family,
+            SourceCodes codes,
+            int minAdded,
+            double l0Target,
+            int parts,
+            Kernels kernels,
+            long decoderGramBytes,
+            boolean[] eligible) {
+        return select(
+                family, codes, minAdded, l0Target, parts, kernels, decoderGramBytes, MIN_PARALLEL_TOKENS, eligible);
+    }
+
     /** The selection with the threshold of parallel co-activation passes given (tests lower it). */
     static Result select(
             Family family,
@@ -143,9 +162,31 @@ public final class GreedySelection {
             Kernels kernels,
             long decoderGramBytes,
             int minParallelTokens) {
+        return select(family, codes, minAdded, l0Target, parts, kernels, decoderGramBytes, minParallelTokens, null);
+    }
+
+    private static Result select(
+            Family family,
+            SourceCodes codes,
+            int minAdded,
+            double l0Target,
+            int parts,
+            Kernels kernels,
+            long decoderGramBytes,
+            int minParallelTokens,
+            boolean[] eligible) {
         Problem pr = new Problem(family, codes);
+        if (eligible != null && eligible.length != pr.c) {
+            throw new IllegalArgumentException(
+                    "eligible has " + eligible.length + " entries for " + pr.c + " candidates");
+        }
         long t0 = System.nanoTime();
         double[] delta = pr.initialDeltas(parts);
+        for (int k = 0; eligible != null && k < pr.c; k++) {
+            if (!eligible[k]) {
+                delta[k] = Double.POSITIVE_INFINITY; // never the argmin; co-activation updates keep it +∞
+            }
+        }
         float[] dd =
                 kernels != null && 4L * pr.c * pr.c <= decoderGramBytes && (long) pr.c * pr.c < Integer.MAX_VALUE - 8
                         ? pr.decoderGram(kernels)

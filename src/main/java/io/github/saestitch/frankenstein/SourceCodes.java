@@ -75,6 +75,43 @@ public final class SourceCodes {
         if (n < 1 || n > set.numTokens()) {
             throw new IllegalArgumentException("need 1 to " + set.numTokens() + " tokens, got " + n);
         }
+        float[] x = read(set, n, d);
+        FloatMatrix xm = FloatMatrix.wrap(x, n, d);
+        SparseRows[] codes = new SparseRows[family.size()];
+        for (int s = 0; s < family.size(); s++) {
+            // SaeRunner blocks the GEMMs itself (bounded scratch) and stacks the blocks' codes.
+            codes[s] = new SaeRunner(family.sae(s), kernels).encode(xm);
+            if (progress != null) {
+                progress.accept((long) (s + 1) * n);
+            }
+        }
+        return new SourceCodes(n, d, x, codes, Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * Tokens {@code [0, n)} of {@code set} with codes already computed (one per member, {@code n} rows
+     * each, e.g. from a compare pass's own encoding): reads the tokens, checking they are finite.
+     */
+    public static SourceCodes of(ActivationSet set, int n, SparseRows[] codes) {
+        Objects.requireNonNull(set, "set");
+        for (SparseRows c : codes) {
+            if (c.rows() != n) {
+                throw new IllegalArgumentException("codes have " + c.rows() + " rows for " + n + " tokens");
+            }
+        }
+        if (n < 1 || n > set.numTokens()) {
+            throw new IllegalArgumentException("need 1 to " + set.numTokens() + " tokens, got " + n);
+        }
+        return new SourceCodes(
+                n,
+                set.dIn(),
+                read(set, n, set.dIn()),
+                codes.clone(),
+                Runtime.getRuntime().availableProcessors());
+    }
+
+    /** Tokens {@code [0, n)} of {@code set} as [n, d] floats, each checked finite. */
+    private static float[] read(ActivationSet set, int n, int d) {
         float[] x = new float[Math.multiplyExact(n, d)];
         int block = SaeRunner.MAX_BLOCK_TOKENS;
         for (int t0 = 0; t0 < n; t0 += block) {
@@ -88,16 +125,7 @@ public final class SourceCodes {
                 }
             }
         }
-        FloatMatrix xm = FloatMatrix.wrap(x, n, d);
-        SparseRows[] codes = new SparseRows[family.size()];
-        for (int s = 0; s < family.size(); s++) {
-            // SaeRunner blocks the GEMMs itself (bounded scratch) and stacks the blocks' codes.
-            codes[s] = new SaeRunner(family.sae(s), kernels).encode(xm);
-            if (progress != null) {
-                progress.accept((long) (s + 1) * n);
-            }
-        }
-        return new SourceCodes(n, d, x, codes, Runtime.getRuntime().availableProcessors());
+        return x;
     }
 
     /** {@code F_sᵀX} [F_s, d] of member s in double (computed once, {@link NormalEquations#transposeTimes}). */

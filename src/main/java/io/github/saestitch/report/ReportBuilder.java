@@ -6,6 +6,7 @@ import io.github.saestitch.io.AtomicOutput;
 import io.github.saestitch.io.LatentContexts;
 import io.github.saestitch.stitch.Contingency;
 import io.github.saestitch.train.Convergence;
+import io.github.saestitch.study.TrainingLengthStudy;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -109,6 +110,7 @@ public final class ReportBuilder {
         ExplorerTarget[] metaTargets = attachMetas(d, in, ex);
         ExplorerTarget[] nmfTargets = attachNmfs(d, in, ex);
         studySections(d, in);
+        sourceSection(d, in, inputs);
         decompositionSections(d, in, ex.prev(), metaTargets, nmfTargets);
         d.page.section("about", "About this report", null);
         d.page.raw(aboutHtml(
@@ -340,6 +342,44 @@ public final class ReportBuilder {
             d.figure(Figures.toy(in.toy(), "toy-absorption"));
             d.page.raw(toyTable(in.toy()));
         }
+    }
+
+    /**
+     * "How this compares with the source": the tables side by side, the joint sweep and the greedy order
+     * per pair, the training-length study (training_length_study.csv in the family directory) and the
+     * place of the downstream scores.
+     */
+    private static void sourceSection(Draft d, Loaded in, ReportInputs inputs) throws IOException {
+        if (in.runs().isEmpty()) {
+            return;
+        }
+        List<SourceComparison.Paths> paths = new ArrayList<>();
+        for (CompareRun run : in.runs()) {
+            paths.add(SourceComparison.read(run));
+        }
+        d.page.section(SourceComparison.ID, SourceComparison.HEADING, SourceComparison.intro());
+        d.page.raw(SourceComparison.contingencyTable(in.runs(), paths));
+        for (int k = 0; k < paths.size(); k++) {
+            SourceComparison.Paths p = paths.get(k);
+            if (p == null) {
+                d.page.raw("<p>" + Fmt.xml(in.runs().get(k).label()) + ": compare written before the joint sweep "
+                        + "(no " + io.github.saestitch.stitch.CompareWriter.JOINT_PATH_FILE
+                        + "); re-run compare for the joint effect at every "
+                        + "threshold.</p>\n");
+                continue;
+            }
+            Figures.Chart joint = SourceComparison.jointChart(p, "pair" + (k + 1) + "-joint-sweep");
+            if (joint != null) {
+                d.figure(joint);
+            }
+            Figures.Chart orders = SourceComparison.ordersChart(p, "pair" + (k + 1) + "-greedy-order");
+            if (orders != null) {
+                d.figure(orders);
+            }
+        }
+        d.page.raw(SourceComparison.studyHtml(
+                inputs.familyDir() == null ? null : inputs.familyDir().resolve(TrainingLengthStudy.FILE)));
+        d.page.raw(SourceComparison.downstreamHtml());
     }
 
     /** Meta-SAE and NMF sections, then the latent explorer. */

@@ -23,6 +23,10 @@ package io.github.saestitch.stitch;
  *                               processor. Results depend on it only through double rounding (≲ 1e-13
  *                               relative): tokens are split into fixed chunks per thread and the
  *                               per-thread sums are merged in order
+ * @param greedyPath             also compute the greedy (marginal-aware) order of the novel latents
+ *                               ({@link GreedyPath}): needs the tokens and both SAEs' codes in memory
+ *                               ({@code N·(d + 2·(l0_S + l0_L))} floats and ints, plus an F_L × F_L decoder
+ *                               Gram up to 512 MiB), so it is off by default
  */
 public record CompareOptions(
         double threshold,
@@ -31,7 +35,8 @@ public record CompareOptions(
         boolean activationCorrelation,
         long correlationMemoryBytes,
         int maxCorrelationPasses,
-        int threads) {
+        int threads,
+        boolean greedyPath) {
     /** The stitching post's threshold (Bussmann, Leask et al. 2024). */
     public static final double DEFAULT_THRESHOLD = 0.7;
     /** {@link #maxTokens} meaning "every token of the set". */
@@ -60,6 +65,26 @@ public record CompareOptions(
      * through memory once, ≈ 5% of the GEMM's time per token.
      */
     public static final int MIN_AUTO_BLOCK_TOKENS = 256;
+
+    /** Options without the greedy path. */
+    public CompareOptions(
+            double threshold,
+            long maxTokens,
+            int blockTokens,
+            boolean activationCorrelation,
+            long correlationMemoryBytes,
+            int maxCorrelationPasses,
+            int threads) {
+        this(
+                threshold,
+                maxTokens,
+                blockTokens,
+                activationCorrelation,
+                correlationMemoryBytes,
+                maxCorrelationPasses,
+                threads,
+                false);
+    }
 
     public CompareOptions {
         if (!(threshold > 0 && threshold <= 1)) {
@@ -105,7 +130,8 @@ public record CompareOptions(
                 activationCorrelation,
                 correlationMemoryBytes,
                 maxCorrelationPasses,
-                threads);
+                threads,
+                greedyPath);
     }
 
     public CompareOptions withMaxTokens(long n) {
@@ -116,27 +142,56 @@ public record CompareOptions(
                 activationCorrelation,
                 correlationMemoryBytes,
                 maxCorrelationPasses,
-                threads);
+                threads,
+                greedyPath);
     }
 
     public CompareOptions withBlockTokens(int n) {
         return new CompareOptions(
-                threshold, maxTokens, n, activationCorrelation, correlationMemoryBytes, maxCorrelationPasses, threads);
+                threshold,
+                maxTokens,
+                n,
+                activationCorrelation,
+                correlationMemoryBytes,
+                maxCorrelationPasses,
+                threads,
+                greedyPath);
     }
 
     public CompareOptions withActivationCorrelation(boolean on) {
         return new CompareOptions(
-                threshold, maxTokens, blockTokens, on, correlationMemoryBytes, maxCorrelationPasses, threads);
+                threshold,
+                maxTokens,
+                blockTokens,
+                on,
+                correlationMemoryBytes,
+                maxCorrelationPasses,
+                threads,
+                greedyPath);
     }
 
     public CompareOptions withCorrelationMemoryBytes(long bytes) {
         return new CompareOptions(
-                threshold, maxTokens, blockTokens, activationCorrelation, bytes, maxCorrelationPasses, threads);
+                threshold,
+                maxTokens,
+                blockTokens,
+                activationCorrelation,
+                bytes,
+                maxCorrelationPasses,
+                threads,
+                greedyPath);
     }
 
     public CompareOptions withMaxCorrelationPasses(int n) {
         return new CompareOptions(
-                threshold, maxTokens, blockTokens, activationCorrelation, correlationMemoryBytes, n, threads);
+                threshold,
+                maxTokens,
+                blockTokens,
+                activationCorrelation,
+                correlationMemoryBytes,
+                n,
+                threads,
+                greedyPath);
     }
 
     public CompareOptions withThreads(int n) {
@@ -147,7 +202,20 @@ public record CompareOptions(
                 activationCorrelation,
                 correlationMemoryBytes,
                 maxCorrelationPasses,
-                n);
+                n,
+                greedyPath);
+    }
+
+    public CompareOptions withGreedyPath(boolean on) {
+        return new CompareOptions(
+                threshold,
+                maxTokens,
+                blockTokens,
+                activationCorrelation,
+                correlationMemoryBytes,
+                maxCorrelationPasses,
+                threads,
+                on);
     }
 
     /** The block size used for a large SAE with {@code largeLatents} latents. */

@@ -90,9 +90,27 @@ final class ComparePass {
      * @param stepOfLarge [F_L] the step that brings L latent j in (add or its group's swap)
      * @param stepGroup   [numSteps] the group a step swaps, −1 for an add step
      * @param numGroups   number of swap groups
+     * @param extendOrder  the joint-sweep extension: the reconstruction latents with max_cos ≤
+     *                     {@link #JOINT_LIMIT}, ascending max_cos (ties: lower index), added one by one on
+     *                     top of S + every novel latent (see {@link Sums#deltaExtend})
+     * @param stepOfExtend [F_L] a latent's position in {@code extendOrder}, −1 if not in it
      */
-    record Plan(int[] addOrder, int[] swapOrder, int[] stepOfSmall, int[] stepOfLarge, int[] stepGroup, int numGroups)
+    record Plan(
+            int[] addOrder,
+            int[] swapOrder,
+            int[] stepOfSmall,
+            int[] stepOfLarge,
+            int[] stepGroup,
+            int numGroups,
+            int[] extendOrder,
+            int[] stepOfExtend)
             implements Serializable {
+        /**
+         * The largest τ of the joint sweep: mse(S + every latent with max_cos ≤ τ) is exact for every τ up to
+         * it (a prefix of the add steps up to the compare's τ, then a prefix of {@code extendOrder}).
+         */
+        static final double JOINT_LIMIT = ThresholdSweepRow.thresholds()[ThresholdSweepRow.thresholds().length - 1];
+
         int numSteps() {
             return stepGroup.length;
         }
@@ -133,7 +151,19 @@ final class ComparePass {
                     stepOfLarge[j] = s;
                 }
             }
-            return new Plan(addOrder, swapOrder, stepOfSmall, stepOfLarge, stepGroup, groups.size());
+            int[] extendOrder = IntStream.range(0, fl)
+                    .filter(j -> groups.groupOfLarge()[j] >= 0 && maxCos[j] <= JOINT_LIMIT)
+                    .boxed()
+                    .sorted(Comparator.<Integer>comparingDouble(j -> maxCos[j]).thenComparingInt(j -> j))
+                    .mapToInt(Integer::intValue)
+                    .toArray();
+            int[] stepOfExtend = new int[fl];
+            Arrays.fill(stepOfExtend, -1);
+            for (int q = 0; q < extendOrder.length; q++) {
+                stepOfExtend[extendOrder[q]] = q;
+            }
+            return new Plan(
+                    addOrder, swapOrder, stepOfSmall, stepOfLarge, stepGroup, groups.size(), extendOrder, stepOfExtend);
         }
     }
 
@@ -170,6 +200,8 @@ final class ComparePass {
      * @param deltaLatent [F_L] Σ_t error change of adding L latent j alone
      * @param deltaGroup  [numGroups] Σ_t error change of swapping group g alone
      * @param deltaStep   [numSteps] Σ_t error change of step s along the path, given the steps before it
+     * @param deltaExtend [extendOrder.length] Σ_t error change of adding extension latent q to S + every
+     *                    novel latent + extension latents 0 … q − 1 (the joint sweep above τ)
      */
     record Sums(
             long tokens,
@@ -185,7 +217,8 @@ final class ComparePass {
             double[] sumSqLarge,
             double[] deltaLatent,
             double[] deltaGroup,
-            double[] deltaStep)
+            double[] deltaStep,
+            double[] deltaExtend)
             implements Serializable {
         @java.io.Serial
         private static final long serialVersionUID = 1L;
@@ -206,7 +239,8 @@ final class ComparePass {
                     new double[fl],
                     new double[fl],
                     new double[plan.numGroups()],
-                    new double[plan.numSteps()]);
+                    new double[plan.numSteps()],
+                    new double[plan.extendOrder().length]);
         }
 
         /**
@@ -220,7 +254,8 @@ final class ComparePass {
                     || later.countSmall.length != countSmall.length
                     || later.countLarge.length != countLarge.length
                     || later.deltaGroup.length != deltaGroup.length
-                    || later.deltaStep.length != deltaStep.length) {
+                    || later.deltaStep.length != deltaStep.length
+                    || later.deltaExtend.length != deltaExtend.length) {
                 throw new IllegalArgumentException("cannot merge the sums of different SAEs or plans");
             }
             if (later.tokens == 0) {
@@ -246,7 +281,8 @@ final class ComparePass {
                     plus(sumSqLarge, later.sumSqLarge),
                     plus(deltaLatent, later.deltaLatent),
                     plus(deltaGroup, later.deltaGroup),
-                    plus(deltaStep, later.deltaStep));
+                    plus(deltaStep, later.deltaStep),
+                    plus(deltaExtend, later.deltaExtend));
         }
 
         /** {@code Σ_t ‖x_t − x̄‖²}, the denominator of fvu (the per-dim m2 summed in dim order). */
@@ -491,7 +527,8 @@ final class ComparePass {
                 w.sumSqLarge != null ? w.sumSqLarge.clone() : new double[fl],
                 w.deltaLatent.clone(),
                 w.deltaGroup.clone(),
-                w.deltaStep.clone());
+                w.deltaStep.clone(),
+                w.deltaExtend.clone());
         w.sseSmall = 0;
         w.sseLarge = 0;
         for (Object a : new Object[] {
@@ -503,7 +540,8 @@ final class ComparePass {
             w.sumSqLarge,
             w.deltaLatent,
             w.deltaGroup,
-            w.deltaStep
+            w.deltaStep,
+            w.deltaExtend
         }) {
             if (a instanceof long[] l) {
                 Arrays.fill(l, 0L);
@@ -552,6 +590,7 @@ final class ComparePass {
         final double[] deltaLatent;
         final double[] deltaGroup;
         final double[] deltaStep;
+        final double[] deltaExtend;
         // per block: this range's token count and moments
         int chunkTokens;
         final double[] chunkMean = new double[d];
@@ -570,6 +609,12 @@ final class ComparePass {
         int[] evTok = new int[0];
         int[] evLat = new int[0]; // latent of S, or −1 − latent of L
         float[] evVal = new float[0];
+        // the joint-sweep extension: L's codes of the block bucketed by extension position, and its residual
+        final int[] startExt; // [extendOrder.length + 1]
+        int[] exTok = new int[0];
+        float[] exVal = new float[0];
+        float[] rhoExt = new float[0]; // [tokens, dIn] residual of S + every novel latent + extension so far
+        int blockTokens; // tokens of the current block
 
         Worker(int fs, int fl, Plan plan, boolean moments) {
             this.plan = plan;
@@ -582,6 +627,8 @@ final class ComparePass {
             deltaLatent = new double[fl];
             deltaGroup = new double[plan.numGroups()];
             deltaStep = new double[plan.numSteps()];
+            deltaExtend = new double[plan.extendOrder().length];
+            startExt = new int[plan.extendOrder().length + 1];
             startSmall = new int[fs + 1];
             startStep = new int[plan.numSteps() + 1];
         }
@@ -600,6 +647,8 @@ final class ComparePass {
             }
             bucketSmall(cs, t0, t1);
             bucketSteps(cs, cl, t0, t1);
+            bucketExtend(cl, t0, t1);
+            blockTokens = n;
             for (int t = t0; t < t1; t++) {
                 Vec.sub(x, t * d, small.bDec(), 0, r, (t - t0) * d, d);
                 Vec.sub(x, t * d, large.bDec(), 0, rl, (t - t0) * d, d);
@@ -727,7 +776,11 @@ final class ComparePass {
         /** The path: every step in increasing order, over the tokens where it is active. */
         private void path() {
             int[] stepGroup = plan.stepGroup();
+            int adds = plan.addOrder().length;
             for (int s = 0, steps = plan.numSteps(); s < steps; s++) {
+                if (s == adds) {
+                    extend(); // ρ is now the residual of S + every novel latent
+                }
                 int e0 = startStep[s], e1 = startStep[s + 1];
                 if (e0 == e1) {
                     continue;
@@ -738,6 +791,82 @@ final class ComparePass {
                 } else {
                     swapStep(s, g, e0, e1);
                 }
+            }
+            if (plan.numSteps() == adds) {
+                extend(); // no swap steps: after the last add
+            }
+        }
+
+        /**
+         * L's codes of tokens [t0, t1) of the extension latents, bucketed by extension position (stable:
+         * token order within a latent).
+         */
+        private void bucketExtend(SparseRows cl, int t0, int t1) {
+            int[] pos = plan.stepOfExtend();
+            int[] ptr = cl.rowPtr(), col = cl.colIdx();
+            float[] val = cl.values();
+            int[] start = startExt;
+            int q = start.length - 1;
+            Arrays.fill(start, 0);
+            int m = 0;
+            for (int e = ptr[t0]; e < ptr[t1]; e++) {
+                int p = pos[col[e]];
+                if (p >= 0) {
+                    start[p + 1]++;
+                    m++;
+                }
+            }
+            if (exTok.length < m) {
+                exTok = new int[m];
+                exVal = new float[m];
+            }
+            for (int i = 0; i < q; i++) {
+                start[i + 1] += start[i];
+            }
+            for (int t = t0; t < t1; t++) {
+                for (int e = ptr[t]; e < ptr[t + 1]; e++) {
+                    int p = pos[col[e]];
+                    if (p >= 0) {
+                        int at = start[p]++;
+                        exTok[at] = t - t0;
+                        exVal[at] = val[e];
+                    }
+                }
+            }
+            for (int i = q; i > 0; i--) {
+                start[i] = start[i - 1];
+            }
+            start[0] = 0;
+        }
+
+        /**
+         * The joint sweep above τ: from ρ after every add step (S + all novel latents), adds the extension
+         * latents in order on a copy of ρ, each change given the ones before it ({@link ErrorChange#ofLatent}).
+         * Runs once per block, between the add and the swap steps (also when there are no swap steps).
+         */
+        private void extend() {
+            int q = startExt.length - 1;
+            if (q == 0) {
+                return;
+            }
+            int size = blockTokens * d;
+            if (rhoExt.length < size) {
+                rhoExt = new float[size];
+            }
+            System.arraycopy(rho, 0, rhoExt, 0, size);
+            int[] order = plan.extendOrder();
+            for (int p = 0; p < q; p++) {
+                int j = order[p];
+                int row = j * d;
+                double nj = normSqLarge[j];
+                double acc = 0;
+                for (int e = startExt[p]; e < startExt[p + 1]; e++) {
+                    int o = exTok[e] * d;
+                    float fv = exVal[e];
+                    acc += ErrorChange.ofLatent(fv, nj, Vec.dot(rhoExt, o, wDecLarge, row, d));
+                    Vec.axpy(-fv, wDecLarge, row, rhoExt, o, d);
+                }
+                deltaExtend[p] += acc;
             }
         }
 

@@ -26,6 +26,9 @@ import java.util.List;
  * @param hybridNote           one sentence on how the hybrids are defined, for the outputs
  * @param timings              where the time went (not written to the files, which stay deterministic);
  *                             null when not measured
+ * @param joint                the joint effect of S + every latent with max_cos ≤ τ for every τ of the
+ *                             sweep (null when not computed)
+ * @param greedy               the greedy order of the novel latents (null unless asked for)
  */
 public record CompareResult(
         CompareOptions options,
@@ -41,7 +44,44 @@ public record CompareResult(
         ActivationSimilarity activationSimilarity,
         boolean composite,
         String hybridNote,
-        CompareTimings timings) {
+        CompareTimings timings,
+        JointSweep joint,
+        GreedyPath greedy) {
+
+    /** A result without the joint sweep and the greedy path. */
+    public CompareResult(
+            CompareOptions options,
+            long tokens,
+            String kernels,
+            ModelSummary small,
+            ModelSummary large,
+            List<LatentResult> latents,
+            List<SwapGroupResult> groups,
+            List<InterpolationStep> interpolation,
+            Contingency contingency,
+            List<ThresholdSweepRow> thresholdSweep,
+            ActivationSimilarity activationSimilarity,
+            boolean composite,
+            String hybridNote,
+            CompareTimings timings) {
+        this(
+                options,
+                tokens,
+                kernels,
+                small,
+                large,
+                latents,
+                groups,
+                interpolation,
+                contingency,
+                thresholdSweep,
+                activationSimilarity,
+                composite,
+                hybridNote,
+                timings,
+                null,
+                null);
+    }
 
     public CompareResult {
         latents = List.copyOf(latents);
@@ -66,7 +106,30 @@ public record CompareResult(
                 activationSimilarity,
                 composite,
                 hybridNote,
-                t);
+                t,
+                joint,
+                greedy);
+    }
+
+    /** This result with the greedy path. */
+    public CompareResult withGreedy(GreedyPath g) {
+        return new CompareResult(
+                options,
+                tokens,
+                kernels,
+                small,
+                large,
+                latents,
+                groups,
+                interpolation,
+                contingency,
+                thresholdSweep,
+                activationSimilarity,
+                composite,
+                hybridNote,
+                timings,
+                joint,
+                g);
     }
 
     /** τ. */

@@ -44,6 +44,18 @@ public final class CompareWriter {
     public static final String GROUPS_HEADER = "group,parents,children,delta_mse,delta_l0,cosine,num_edges,step";
     /** Header of interpolation.csv. */
     public static final String INTERPOLATION_HEADER = "step,action,num_latents,mse,l0,target,cosine,delta_mse,fvu";
+    /** Header of threshold_sweep.csv. */
+    public static final String SWEEP_HEADER = "format_version,row,threshold,num_novel,novel_improves,novel_worsens,"
+            + "reconstruction_improves,reconstruction_worsens,agreement,joint_num_latents,joint_mse,joint_fvu,"
+            + "joint_l0,joint_mse_change_fraction";
+    /** Header of joint_path.csv and greedy_path.csv. */
+    public static final String PATH_HEADER = "format_version,step,latent,max_cos,num_latents,mse,fvu,l0,delta_mse";
+    /** The joint sweep's file: the grid of τ and the τ minimising the joint mse. */
+    public static final String SWEEP_FILE = "threshold_sweep.csv";
+    /** S + every latent with max_cos ≤ τ, latent by latent in ascending max_cos. */
+    public static final String JOINT_PATH_FILE = "joint_path.csv";
+    /** The greedy order of the novel latents (only with the greedy path). */
+    public static final String GREEDY_PATH_FILE = "greedy_path.csv";
 
     private CompareWriter() {}
 
@@ -74,6 +86,13 @@ public final class CompareWriter {
             writeLatents(result, dir.resolve("latents.csv"));
             writeGroups(result, dir.resolve("groups.csv"));
             writeInterpolation(result, dir.resolve("interpolation.csv"));
+            if (result.joint() != null) {
+                writeSweep(result, dir.resolve(SWEEP_FILE));
+                writePath(result.joint().path(), dir.resolve(JOINT_PATH_FILE));
+            }
+            if (result.greedy() != null) {
+                writePath(result.greedy().steps(), dir.resolve(GREEDY_PATH_FILE));
+            }
             Json.write(dir.resolve("summary.json"), summary(result));
             extra.writeTo(dir);
         });
@@ -132,6 +151,80 @@ public final class CompareWriter {
     }
 
     /**
+     * {@code threshold_sweep.csv}: one {@code sweep} row per τ of the grid, then one {@code joint_minimum}
+     * row at the τ minimising the joint mse (the largest max_cos of the best prefix; empty when adding
+     * nothing is best).
+     */
+    static void writeSweep(CompareResult r, Path file) throws IOException {
+        double mseSmall = r.small().mse();
+        try (CsvWriter w = CsvWriter.open(file, SWEEP_HEADER)) {
+            for (ThresholdSweepRow row : r.thresholdSweep()) {
+                sweepRow(
+                        w,
+                        "sweep",
+                        row.threshold(),
+                        row.contingency(),
+                        r.joint().at(row.threshold()),
+                        mseSmall);
+            }
+            double t = r.joint().minimumThreshold();
+            sweepRow(w, "joint_minimum", t, contingencyAt(r, t), r.joint().minimumRow(), mseSmall);
+        }
+    }
+
+    private static void sweepRow(
+            CsvWriter w, String kind, double threshold, Contingency c, InterpolationStep joint, double mseSmall)
+            throws IOException {
+        w.integer(FORMAT_VERSION)
+                .text(kind)
+                .number(threshold)
+                .integer(c.novel())
+                .integer(c.novelImproves())
+                .integer(c.novelWorsens())
+                .integer(c.reconstructionImproves())
+                .integer(c.reconstructionWorsens())
+                .number(c.agreement())
+                .integer(joint.numLatents())
+                .number(joint.mse())
+                .number(joint.fvu())
+                .number(joint.l0())
+                .number(changeFraction(joint.mse(), mseSmall))
+                .endRow();
+    }
+
+    /** The contingency table at τ (NaN: below every max_cos, so nothing is novel). */
+    static Contingency contingencyAt(CompareResult r, double tau) {
+        boolean[] novel = new boolean[r.latents().size()];
+        double[] delta = new double[novel.length];
+        for (LatentResult l : r.latents()) {
+            novel[l.latent()] = l.maxCos() <= tau;
+            delta[l.latent()] = l.deltaMse();
+        }
+        return Contingency.count(novel, delta);
+    }
+
+    static void writePath(java.util.List<InterpolationStep> path, Path file) throws IOException {
+        try (CsvWriter w = CsvWriter.open(file, PATH_HEADER)) {
+            for (InterpolationStep s : path) {
+                w.integer(FORMAT_VERSION)
+                        .integer(s.step())
+                        .integer(s.target())
+                        .number(s.cosine())
+                        .integer(s.numLatents())
+                        .number(s.mse())
+                        .number(s.fvu())
+                        .number(s.l0())
+                        .number(s.deltaMse())
+                        .endRow();
+            }
+        }
+    }
+
+    private static double changeFraction(double mse, double mseSmall) {
+        return mseSmall > 0 ? (mse - mseSmall) / mseSmall : Double.NaN;
+    }
+
+    /**
      * The content of {@code summary.json}:
      * <pre>
      * format_version, files {name: version}, tokens, kernels, threshold, group_cosine, hybrids, composite,
@@ -145,8 +238,14 @@ public final class CompareWriter {
      *                   reconstruction_improves, reconstruction_worsens, novel_unchanged,
      *                   reconstruction_unchanged, agreement}],
      * activation_similarity {computed, measure, passes, same_nearest_fraction, mean_nearest_act_corr, note (when
-     *                        not computed: why)}
+     *                        not computed: why)},
+     * joint {limit, at_threshold {threshold, num_latents, mse, fvu, l0, mse_change_fraction},
+     *        minimum {threshold, num_added, num_latents, mse, fvu, l0, mse_change_fraction}, shape},
+     * paths {cosine {steps, monotone, rising_steps, rise, minimum_step, minimum_mse, end_mse},
+     *        greedy {the same, first_non_improving, max_discrepancy} (only with the greedy path)}
      * </pre>
+     * Each {@code threshold_sweep} row also carries {@code joint_mse}, {@code joint_fvu} and
+     * {@code joint_mse_change_fraction}: S + every latent with max_cos ≤ τ added together.
      * {@code improves} means Δmse &lt; 0, {@code worsens} Δmse &gt; 0, {@code unchanged} Δmse = 0 (a latent
      * never active on the tokens); {@code agreement} = (novel_improves + reconstruction_worsens) / (latents
      * with Δmse ≠ 0); {@code mse_change_fraction} = (mse − mse(S)) / mse(S).
@@ -180,6 +279,12 @@ public final class CompareWriter {
             o.put("num_novel", row.contingency().novel());
             o.put("num_reconstruction", row.contingency().reconstruction());
             contingency(o, row.contingency());
+            Json.putNumber(o, "joint_mse", row.jointMse());
+            Json.putNumber(o, "joint_fvu", row.jointFvu());
+            Json.putNumber(
+                    o,
+                    "joint_mse_change_fraction",
+                    changeFraction(row.jointMse(), r.small().mse()));
         }
         ObjectNode act = root.putObject("activation_similarity");
         ActivationSimilarity a = r.activationSimilarity();
@@ -191,7 +296,49 @@ public final class CompareWriter {
         if (!a.note().isEmpty()) {
             act.put("note", a.note());
         }
+        if (r.joint() != null) {
+            files.put(SWEEP_FILE, FORMAT_VERSION);
+            files.put(JOINT_PATH_FILE, FORMAT_VERSION);
+            ObjectNode joint = root.putObject("joint");
+            joint.put("limit", r.joint().limit());
+            ObjectNode at = joint.putObject("at_threshold");
+            at.put("threshold", r.threshold());
+            jointPoint(at, r.joint().at(r.threshold()), r);
+            ObjectNode min = joint.putObject("minimum");
+            Json.putNumber(min, "threshold", r.joint().minimumThreshold());
+            jointPoint(min, r.joint().minimumRow(), r);
+            shape(joint.putObject("shape"), r.joint().shape());
+        }
+        ObjectNode paths = root.putObject("paths");
+        shape(paths.putObject("cosine"), PathShape.of(r.interpolation(), r.numNovel() + 1));
+        if (r.greedy() != null) {
+            files.put(GREEDY_PATH_FILE, FORMAT_VERSION);
+            ObjectNode g = paths.putObject("greedy");
+            shape(g, r.greedy().shape());
+            g.put("first_non_improving", r.greedy().firstNonImproving());
+            Json.putNumber(g, "max_discrepancy", r.greedy().maxDiscrepancy());
+        }
         return root;
+    }
+
+    private static void jointPoint(ObjectNode o, InterpolationStep s, CompareResult r) {
+        o.put("num_added", s.numLatents() - r.small().numLatents());
+        o.put("num_latents", s.numLatents());
+        Json.putNumber(o, "mse", s.mse());
+        Json.putNumber(o, "fvu", s.fvu());
+        Json.putNumber(o, "l0", s.l0());
+        Json.putNumber(
+                o, "mse_change_fraction", changeFraction(s.mse(), r.small().mse()));
+    }
+
+    private static void shape(ObjectNode o, PathShape p) {
+        o.put("steps", p.steps());
+        o.put("monotone", p.monotone());
+        o.put("rising_steps", p.risingSteps());
+        Json.putNumber(o, "rise", p.rise());
+        o.put("minimum_step", p.minimumStep());
+        Json.putNumber(o, "minimum_mse", p.minimumMse());
+        Json.putNumber(o, "end_mse", p.endMse());
     }
 
     private static void model(ObjectNode o, ModelSummary m) {

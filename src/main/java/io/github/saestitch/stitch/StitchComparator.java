@@ -7,9 +7,11 @@ import io.github.saestitch.cluster.SetSource;
 import io.github.saestitch.cluster.Shared;
 import io.github.saestitch.sae.Activation;
 import io.github.saestitch.sae.Sae;
+import io.github.saestitch.sae.SaeRunner;
 import io.github.saestitch.sae.SaeSnapshot;
 import io.github.saestitch.tensor.Kernels;
 import io.github.saestitch.tensor.KernelsProvider;
+import io.github.saestitch.tensor.SparseRows;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -137,9 +139,14 @@ public final class StitchComparator {
             throw new IllegalArgumentException("the activation correlation is not computed distributed yet: "
                     + "compare without it (--no-correlation) or on one machine");
         }
+        if (distributed != null && options.greedyPath()) {
+            throw new IllegalArgumentException("the greedy interpolation path is not computed distributed yet: "
+                    + "compare without --greedy-path or on one machine");
+        }
         Coactivation tile = tileRows > 0 ? new Coactivation(0, Math.min(fl, tileRows), fs) : null;
+        CodesCollector collected = options.greedyPath() ? new CodesCollector(listener, n) : null;
         sums = distributed == null
-                ? pass.run(acts, 0, n, path, tile, listener)
+                ? pass.run(acts, 0, n, path, tile, collected != null ? collected : listener)
                 : distributedSums(small, large, n, path, options.effectiveBlockTokens(fl), pass.passBlockTokens());
         if (tile != null) {
             long t0 = System.nanoTime();
@@ -174,6 +181,25 @@ public final class StitchComparator {
                 tileRows > 0 ? passes : 0,
                 skipped,
                 null);
+        if (collected != null) {
+            boolean[] novel = new boolean[fl];
+            for (int j = 0; j < fl; j++) {
+                novel[j] = groups.groupOfLarge()[j] < 0;
+            }
+            ComparePass.Sums sumsForFvu = sums;
+            partial = partial.withGreedy(GreedyPath.compute(
+                    small,
+                    large,
+                    acts,
+                    (int) n,
+                    collected.small(fs),
+                    collected.large(fl),
+                    novel,
+                    sim.maxCos(),
+                    mse -> sumsForFvu.fvu(mse * sumsForFvu.tokens()),
+                    kernels,
+                    workers));
+        }
         double sec = 1e-9;
         CompareTimings timings = new CompareTimings(
                 tSimilarity * sec,
@@ -378,9 +404,11 @@ public final class StitchComparator {
         }
 
         Contingency contingency = Contingency.of(sim.maxCos(), deltaMse, tau);
+        JointSweep joint = jointSweep(path, s, sim.maxCos(), steps, Math.max(tau, ComparePass.Plan.JOINT_LIMIT));
         List<ThresholdSweepRow> sweep = new ArrayList<>();
         for (double t : ThresholdSweepRow.thresholds()) {
-            sweep.add(new ThresholdSweepRow(t, Contingency.of(sim.maxCos(), deltaMse, t)));
+            InterpolationStep at = joint.at(t);
+            sweep.add(new ThresholdSweepRow(t, Contingency.of(sim.maxCos(), deltaMse, t), at.mse(), at.fvu()));
         }
 
         ActivationSimilarity actSim = ActivationSimilarity.notComputed(skipped);
@@ -439,7 +467,99 @@ public final class StitchComparator {
                 actSim,
                 composite(small, large),
                 hybridNote(small, large),
-                timings);
+                timings,
+                joint,
+                null);
+    }
+
+    /**
+     * The joint sweep's path: the interpolation's start and add rows (every novel latent, ascending
+     * max_cos), then the pass's extension latents in the same order ({@link ComparePass.Sums#deltaExtend}).
+     */
+    private static JointSweep jointSweep(
+            ComparePass.Plan plan, ComparePass.Sums s, float[] maxCos, List<InterpolationStep> steps, double limit) {
+        int adds = plan.addOrder().length;
+        List<InterpolationStep> rows = new ArrayList<>(steps.subList(0, adds + 1));
+        InterpolationStep last = rows.get(adds);
+        double sse = s.sseSmall(); // the same sum, in the same order, as the path's add rows
+        for (int q = 0; q < adds; q++) {
+            sse += s.deltaStep()[q];
+        }
+        long nnz = Arrays.stream(s.countSmall()).sum();
+        for (int q = 0; q < adds; q++) {
+            nnz += s.countLarge()[plan.addOrder()[q]];
+        }
+        int numLatents = last.numLatents();
+        for (int q = 0; q < plan.extendOrder().length; q++) {
+            int j = plan.extendOrder()[q];
+            sse += s.deltaExtend()[q];
+            nnz += s.countLarge()[j];
+            numLatents++;
+            rows.add(new InterpolationStep(
+                    adds + q + 1,
+                    InterpolationStep.Action.ADD,
+                    j,
+                    maxCos[j],
+                    numLatents,
+                    s.perToken(sse),
+                    s.fvu(sse),
+                    s.perToken(nnz),
+                    s.perToken(s.deltaExtend()[q])));
+        }
+        return new JointSweep(rows, JointSweep.minimumOf(rows), limit);
+    }
+
+    /**
+     * Passes progress on and keeps a copy of the pass's codes (valid only during each call), for the
+     * greedy path.
+     */
+    private static final class CodesCollector implements CompareProgress {
+        private final CompareProgress inner;
+        private final List<SparseRows> small = new ArrayList<>();
+        private final List<SparseRows> large = new ArrayList<>();
+
+        CodesCollector(CompareProgress inner, long n) {
+            if (n > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(
+                        "the greedy path keeps the tokens in memory: compare at most " + Integer.MAX_VALUE + " tokens");
+            }
+            this.inner = inner;
+        }
+
+        @Override
+        public void phase(Phase phase, int pass, int passes) {
+            inner.phase(phase, pass, passes);
+        }
+
+        @Override
+        public void tokens(long done, long total) {
+            inner.tokens(done, total);
+        }
+
+        @Override
+        public void codes(long firstToken, SparseRows s, SparseRows l) {
+            small.add(copy(s));
+            large.add(copy(l));
+            inner.codes(firstToken, s, l);
+        }
+
+        SparseRows small(int cols) {
+            return SaeRunner.concatRows(small, cols);
+        }
+
+        SparseRows large(int cols) {
+            return SaeRunner.concatRows(large, cols);
+        }
+
+        private static SparseRows copy(SparseRows c) {
+            int nnz = c.nnz();
+            return new SparseRows(
+                    c.rows(),
+                    c.cols(),
+                    Arrays.copyOf(c.rowPtr(), c.rows() + 1),
+                    Arrays.copyOf(c.colIdx(), nnz),
+                    Arrays.copyOf(c.values(), nnz));
+        }
     }
 
     private static int dead(long[] counts) {

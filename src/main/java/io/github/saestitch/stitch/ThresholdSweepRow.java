@@ -1,12 +1,21 @@
 package io.github.saestitch.stitch;
 
 /**
- * How well "novel at threshold τ" predicts "improves" (Δmse does not depend on τ, so the sweep is free).
+ * How well "novel at threshold τ" predicts "improves" (Δmse does not depend on τ, so the sweep is free),
+ * and what adding every latent novel at τ does jointly.
  *
  * @param threshold   τ
  * @param contingency the table at τ
+ * @param jointMse    mse of S + every latent of L with max_cos ≤ τ, added together (exact, from the
+ *                    compare pass: {@link JointSweep}); NaN when not computed
+ * @param jointFvu    its fvu
  */
-public record ThresholdSweepRow(double threshold, Contingency contingency) {
+public record ThresholdSweepRow(double threshold, Contingency contingency, double jointMse, double jointFvu) {
+    /** A row without the joint effect. */
+    public ThresholdSweepRow(double threshold, Contingency contingency) {
+        this(threshold, contingency, Double.NaN, Double.NaN);
+    }
+
     /** The sweep's thresholds: 0.50, 0.55, …, 0.90. */
     public static double[] thresholds() {
         double[] t = new double[9];

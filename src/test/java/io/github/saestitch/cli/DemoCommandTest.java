@@ -47,11 +47,19 @@ class DemoCommandTest {
         };
         CliRunner r = CliRunner.run(args);
         assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
-        assertThat(r.out()).contains("[1/8]", "[5/8]", "[6/8]", "[7/8]", "[8/8]", "demo finished");
+        assertThat(r.out()).contains("[1/9]", "[5/9]", "[6/9]", "[7/9]", "[8/9]", "[9/9]", "demo finished");
         Path html = out.resolve("report/index.html");
         assertThat(html).isNotEmptyFile();
         String page = Files.readString(html);
-        assertThat(page).contains("32 → 64", "Toy model", "Frankenstein and greedy SAEs", "Meta-SAEs", "NMF factors");
+        assertThat(page)
+                .contains(
+                        "32 → 64",
+                        "Toy model",
+                        "Frankenstein and greedy SAEs",
+                        "Meta-SAEs",
+                        "NMF factors",
+                        "How this compares with the source",
+                        "Training length");
         assertThat(out.resolve("compare/32-64/latents.csv")).isNotEmptyFile();
         assertThat(out.resolve("family/toy_comparison.csv")).isNotEmptyFile();
         assertThat(out.resolve("compare/32-64/contexts.jsonl")).isNotEmptyFile();
@@ -64,6 +72,11 @@ class DemoCommandTest {
         assertThat(out.resolve("frankenstein/frankenstein.csv")).isNotEmptyFile();
         assertThat(out.resolve("meta-sae/latent_meta.csv")).isNotEmptyFile();
         assertThat(out.resolve("nmf/factors.csv")).isNotEmptyFile();
+        // the joint sweep and the greedy path of every pair; the training-length study beside the family
+        assertThat(out.resolve("compare/32-64/joint_path.csv")).isNotEmptyFile();
+        assertThat(out.resolve("compare/32-64/greedy_path.csv")).isNotEmptyFile();
+        assertThat(Files.readAllLines(out.resolve("family/training_length_study.csv")))
+                .hasSize(1 + 3 + 1);
 
         CliRunner again = CliRunner.run(args);
         assertThat(again.exitCode()).as(again.err()).isZero();
@@ -73,6 +86,7 @@ class DemoCommandTest {
                         "32 → 64: cached",
                         "cached: " + out.resolve("frankenstein"),
                         "cached: " + out.resolve("meta-sae"),
-                        "cached: " + out.resolve("nmf"));
+                        "cached: " + out.resolve("nmf"),
+                        "cached: " + out.resolve("family/training_length_study.csv"));
     }
 }

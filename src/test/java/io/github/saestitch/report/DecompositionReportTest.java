@@ -102,7 +102,8 @@ class DecompositionReportTest {
                         .build(),
                 tmp.resolve("out"));
         assertThat(r.sections())
-                .containsExactly("overview", "pair1", "interpolation", "meta-sae", "nmf", "explorer", "about");
+                .containsExactly(
+                        "overview", "pair1", "interpolation", "source", "meta-sae", "nmf", "explorer", "about");
         assertThat(r.notes()).isEmpty();
         String html = Files.readString(r.html());
         assertWellFormedIsh(html);

@@ -60,11 +60,17 @@ class RealFamilyReportTest {
         Sae large = SaeFormats.load(fr.members().get(1).dir().resolve(TrainResult.SAE_DIR))
                 .sae();
         Path cmp = tmp.resolve("cmp-8-16");
-        CompareWriter.write(
-                new StitchComparator(kernels)
-                        .compare(small, large, acts, CompareOptions.defaults().withThreads(1)),
-                cmp,
-                false);
+        var compared = new StitchComparator(kernels)
+                .compare(
+                        small,
+                        large,
+                        acts,
+                        CompareOptions.defaults().withThreads(1).withGreedyPath(true));
+        CompareWriter.write(compared, cmp, false);
+        // A training-length table beside the family, where the report finds it: this pair as its one length.
+        io.github.saestitch.study.TrainingLengthStudy.write(
+                java.util.List.of(new io.github.saestitch.study.TrainingLengthStudy.Row(5120, 8, 16, compared)),
+                family.resolve(io.github.saestitch.study.TrainingLengthStudy.FILE));
 
         FamilyRun f = FamilyRun.read(family);
         JsonNode json = new ObjectMapper().readTree(fr.summaryJson().toFile());
@@ -96,12 +102,25 @@ class RealFamilyReportTest {
                         .build(),
                 tmp.resolve("report"));
         assertThat(r.sections())
-                .containsExactly("overview", "pair1", "interpolation", "family", "training", "explorer", "about");
+                .containsExactly(
+                        "overview", "pair1", "interpolation", "family", "training", "source", "explorer", "about");
         String html = Files.readString(r.html());
         ReportBuilderTest.assertWellFormedIsh(html);
         ReportBuilderTest.assertNoExternalRequests(html);
         assertThat(ReportBuilderTest.embeddedData(html).at("/pairs/0/latents/columns/latent"))
                 .hasSize(16);
         assertThat(r.notes()).isEmpty();
+        // How this compares with the source: the tables, the joint sweep and greedy figures with their sentences.
+        assertThat(r.figures())
+                .extracting(ReportResult.FigureFile::id)
+                .contains("pair1-joint-sweep", "pair1-greedy-order");
+        assertThat(html)
+                .contains("How this compares with the source")
+                .contains("628")
+                .contains("adding every latent with max_cos \u2264 0.70 together changes mse by")
+                .contains("Both orders join S and S + all " + compared.numNovel() + " novel latents")
+                .contains("Training length")
+                .contains("source (unknown)")
+                .contains("Downstream scores");
     }
 }

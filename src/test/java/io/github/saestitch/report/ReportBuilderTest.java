@@ -59,6 +59,7 @@ class ReportBuilderTest {
                         "training",
                         "frankenstein",
                         "toy",
+                        "source",
                         "explorer",
                         "about");
         assertThat(r.figures())
@@ -239,7 +240,8 @@ class ReportBuilderTest {
                         .build(),
                 tmp.resolve("out"));
         assertThat(r.sections())
-                .containsExactly("overview", "pair1", "pair2", "interpolation", "training", "explorer", "about");
+                .containsExactly(
+                        "overview", "pair1", "pair2", "interpolation", "training", "source", "explorer", "about");
         JsonNode pairs = embeddedData(Files.readString(r.html())).get("pairs");
         assertThat(pairs.get(0).get("label").asText()).isEqualTo("8 \u2192 16");
         assertThat(pairs.get(1).get("label").asText()).isEqualTo("8 \u2192 16 (layer4)");

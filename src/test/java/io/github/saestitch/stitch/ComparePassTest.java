@@ -139,6 +139,7 @@ class ComparePassTest {
         close(a.deltaLatent(), b.deltaLatent(), tol);
         close(a.deltaGroup(), b.deltaGroup(), tol);
         close(a.deltaStep(), b.deltaStep(), tol);
+        close(a.deltaExtend(), b.deltaExtend(), tol);
     }
 
     private static void close(double[] a, double[] b, double tol) {
@@ -161,7 +162,8 @@ class ComparePassTest {
             {a.sumSqLarge(), b.sumSqLarge()},
             {a.deltaLatent(), b.deltaLatent()},
             {a.deltaGroup(), b.deltaGroup()},
-            {a.deltaStep(), b.deltaStep()}
+            {a.deltaStep(), b.deltaStep()},
+            {a.deltaExtend(), b.deltaExtend()}
         }) {
             assertThat(pair[0]).containsExactly(pair[1]);
         }

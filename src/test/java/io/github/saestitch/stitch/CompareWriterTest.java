@@ -28,7 +28,13 @@ class CompareWriterTest {
         CompareWriter.write(r, out, false);
         try (Stream<Path> files = Files.list(out)) {
             assertThat(files.map(f -> f.getFileName().toString()).sorted())
-                    .containsExactly("groups.csv", "interpolation.csv", "latents.csv", "summary.json");
+                    .containsExactly(
+                            "groups.csv",
+                            "interpolation.csv",
+                            "joint_path.csv",
+                            "latents.csv",
+                            "summary.json",
+                            "threshold_sweep.csv");
         }
 
         List<String[]> latents = csv(out.resolve("latents.csv"), CompareWriter.LATENTS_HEADER);
