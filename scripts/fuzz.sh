@@ -6,7 +6,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 methods=("$@")
-[ ${#methods[@]} -gt 0 ] || methods=(safetensors npy cfgJson storeManifest)
+[ ${#methods[@]} -gt 0 ] || methods=(safetensors npy cfgJson storeManifest pytorchZip)
 for m in "${methods[@]}"; do
   echo "fuzz: $m"
   JAZZER_FUZZ=1 SAESTITCH_SKIP_BROWSER=1 "$root/run-tests" -o -q -Dtest="ReaderFuzzTest#$m" \

@@ -24,11 +24,26 @@ public record HeldOutSplit(long start, long tokens, boolean wholeDocuments, int 
      * @throws IllegalArgumentException if {@code asked} is negative or not smaller than the set
      */
     public static HeldOutSplit of(ActivationSet set, long asked) {
+        return of(set, Objects.requireNonNull(set, "set").numTokens(), asked);
+    }
+
+    /**
+     * The held-out tail of the first {@code n} tokens of {@code set} (a resumed run keeps the range it
+     * started on when the set has grown since).
+     *
+     * @throws IllegalArgumentException if {@code asked} is negative or not smaller than {@code n}, or
+     *                                  {@code n} exceeds the set
+     */
+    public static HeldOutSplit of(ActivationSet set, long n, long asked) {
         Objects.requireNonNull(set, "set");
-        long n = set.numTokens();
+        if (n > set.numTokens()) {
+            throw new IllegalArgumentException(
+                    "activation set " + set.describe() + " has " + set.numTokens() + " tokens, fewer than " + n);
+        }
         if (asked < 0 || asked >= n) {
-            throw new IllegalArgumentException("activation set " + set.describe() + " has " + n
-                    + " tokens; holding out " + asked + " for evaluation leaves none to train on (lower evalTokens)");
+            throw new IllegalArgumentException(
+                    "activation set " + set.describe() + " has " + n + " tokens; holding out " + asked
+                            + " for evaluation leaves none to train on (lower --eval-tokens)");
         }
         if (asked == 0) {
             return new HeldOutSplit(n, 0, false, 0);

@@ -41,7 +41,7 @@ record DemoPlan(Path out, boolean quick, long tokens, List<Integer> widths, long
 
     /** Whether {@code dir} holds an earlier demo to continue: its stages' directories and nothing else. */
     static boolean isDemo(Path dir) {
-        Set<String> stages = Set.of("acts", "family", "compare", "frankenstein", "meta-sae", "nmf", "report");
+        Set<String> stages = Set.of("acts", "family", "compare", "frankenstein", "meta-sae", "nmf", "study", "report");
         try (Stream<Path> entries = Files.list(dir)) {
             List<String> names = entries.map(p -> p.getFileName().toString())
                     .filter(n -> !n.startsWith("."))

@@ -63,8 +63,17 @@ final class StudyCommand implements Callable<Integer> {
             description = "Also compute each pair's greedy order of the novel latents (as 'compare --greedy-path').")
     boolean greedyPath;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
+    @Option(
+            names = "--out",
+            required = true,
+            paramLabel = "DIR",
+            description =
+                    "Output directory; a study's own directory is continued (each pair resumes where it" + " stopped).")
     Path out;
+
+    /** Written in place, pair by pair; an earlier study's directory (its {@code tokens-N/} pairs) is continued. */
+    @Mixin
+    OverwriteOption overwrite = OverwriteOption.resumable(() -> out, StudyCommand::isStudy);
 
     @Mixin
     KernelsOption kernels = new KernelsOption();
@@ -99,6 +108,19 @@ final class StudyCommand implements Callable<Integer> {
         print(rows);
         System.out.println("wrote " + csv);
         return 0;
+    }
+
+    /** Whether {@code dir} holds only what a study writes (its pairs and its table). */
+    static boolean isStudy(Path dir) {
+        try (java.util.stream.Stream<Path> entries = Files.list(dir)) {
+            List<String> names = entries.map(p -> p.getFileName().toString())
+                    .filter(n -> !n.startsWith("."))
+                    .toList();
+            return !names.isEmpty()
+                    && names.stream().allMatch(n -> n.matches("tokens-\\d+") || n.equals(TrainingLengthStudy.FILE));
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     /** The progress lines of a study (also the demo's). */

@@ -91,7 +91,7 @@ public final class Trainer {
         }
         // The held-out tail is read only at the first evaluation: check it now, so a bad value fails before step 1.
         // Whole documents when the set records them (HeldOutSplit): never a document half trained on.
-        HeldOutSplit split = HeldOutSplit.of(acts, held);
+        HeldOutSplit split = HeldOutSplit.of(acts, n, held);
         ActivationSets.requireFinite(acts, split.start(), n - split.start(), "in the held-out tail");
         TrainingData data = recorded != null ? recorded : TrainingData.of(acts, n);
         BatchSource source = new ShuffledBatchSource(acts, 0, split.start(), options.seed());

@@ -112,7 +112,7 @@ class KillResumeTest {
         Path straight = tmp.resolve("straight");
         long[] ref = finish(cat(base, "--out", straight.toString()));
         Path cut = tmp.resolve("cut");
-        killThenFinish(ref[1], () -> cat(base, "--out", cut.toString(), "--resume"));
+        killThenFinish(ref[1], cut, () -> cat(base, "--out", cut.toString(), "--resume"));
         // The weights and the log are the run's; summaries and charts record times.
         List<String> timed = List.of("train_summary.json", "train_curves", "checkpoint", "train_log.csv");
         assertSameFiles(files(straight.resolve("sae"), timed), files(cut.resolve("sae"), timed));
@@ -128,7 +128,7 @@ class KillResumeTest {
         Path straight = tmp.resolve("straight");
         long[] ref = finish(cat(base, "--out", straight.toString()));
         Path cut = tmp.resolve("cut");
-        killThenFinish(ref[1], () -> cat(base, "--out", cut.toString()));
+        killThenFinish(ref[1], cut, () -> cat(base, "--out", cut.toString()));
         // The manifest records times and the corpus path is the same; the shards must be identical.
         List<String> timed = List.of("manifest.json", ".lock");
         assertSameFiles(files(straight, timed), files(cut, timed));
@@ -136,16 +136,34 @@ class KillResumeTest {
 
     /**
      * Runs the command {@value #KILLS} times, each killed at a seeded random moment within
-     * {@code [refMillis / 4, refMillis)} (the uninterrupted run's time), then once to the end.
+     * {@code [refMillis / 8, refMillis / 2)} (the uninterrupted run's time), then once to the end. A run
+     * whose start-up happened to be quicker than the reference's finishes before its kill (seen on a loaded
+     * machine, where a run's time varies by 2×): then {@code out} is removed and the round is repeated with
+     * half the time, so the test always kills at least one run mid-way.
      */
-    static void killThenFinish(long refMillis, java.util.function.Supplier<List<String>> args) throws Exception {
+    static void killThenFinish(long refMillis, Path out, java.util.function.Supplier<List<String>> args)
+            throws Exception {
         SplittableRandom rnd = new SplittableRandom(SEED);
         int killed = 0;
-        for (int i = 0; i < KILLS; i++) {
-            killed += killAfter(args.get(), rnd.nextLong(refMillis / 4, refMillis)) ? 1 : 0;
+        for (long ref = refMillis; killed == 0 && ref >= 64; ref /= 2) {
+            deleteTree(out);
+            for (int i = 0; i < KILLS; i++) {
+                killed += killAfter(args.get(), rnd.nextLong(ref / 8, ref / 2)) ? 1 : 0;
+            }
         }
         assertThat(killed).as("runs killed before they finished").isPositive();
         finish(args.get());
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     static List<String> cat(List<String> a, String... more) {

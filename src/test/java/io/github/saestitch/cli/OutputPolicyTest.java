@@ -33,6 +33,7 @@ class OutputPolicyTest {
             "convert",
             "train",
             "train-family",
+            "study",
             "compare",
             "stitch",
             "frankenstein",
