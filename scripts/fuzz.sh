@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Fuzzes every reader of io.ReaderFuzzTest for its maxDuration (20 s) each, one JVM per method (Jazzer
-# fuzzes one @FuzzTest per run). A crashing input is written to
-# src/test/resources/io/github/saestitch/io/ReaderFuzzTestInputs/METHOD/crash-*: fix the reader, keep
-# the file (a normal test run replays it). Usage: scripts/fuzz.sh [METHOD ...]
+# Fuzzes the readers again (every ./run-tests already fuzzes each for ReaderFuzzing.BUDGET; the corpus in
+# .cifuzz-corpus/ grows with every run, so repeated runs go deeper). A crashing input is written to
+# src/test/resources/io/github/saestitch/io/CLASSInputs/METHOD/crash-*: fix the reader, keep the file.
+# Usage: scripts/fuzz.sh [CLASS ...]   (CLASS: Safetensors Npy CfgJson StoreManifest PytorchZip)
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
-methods=("$@")
-[ ${#methods[@]} -gt 0 ] || methods=(safetensors npy cfgJson storeManifest pytorchZip)
-for m in "${methods[@]}"; do
-  echo "fuzz: $m"
-  JAZZER_FUZZ=1 SAESTITCH_SKIP_BROWSER=1 "$root/run-tests" -o -q -Dtest="ReaderFuzzTest#$m" \
+classes=("$@")
+[ ${#classes[@]} -gt 0 ] || classes=(Safetensors Npy CfgJson StoreManifest PytorchZip)
+for c in "${classes[@]}"; do
+  echo "fuzz: ${c}FuzzTest"
+  SAESTITCH_SKIP_BROWSER=1 "$root/run-tests" -o -q -Dtest="${c}FuzzTest" \
     -Dsurefire.failIfNoSpecifiedTests=false -Dspotless.apply.skip=true
 done

@@ -261,6 +261,18 @@ public record StoreManifest(
         StoreDtype.byName(m.dtype);
         long sum = 0;
         for (Shard s : m.shards) {
+            // a shard is a folder of the store: a plain name (found by the fuzzer: a missing name was an NPE)
+            if (s == null
+                    || s.name() == null
+                    || !s.name().matches("[A-Za-z0-9._-]+")
+                    || s.name().matches("\\.+")) {
+                throw new ActivationsException(
+                        file,
+                        "a shard has no valid name (" + (s == null ? "null" : s.name()) + "); the manifest is damaged");
+            }
+            if (s.tokens() < 0) {
+                throw new ActivationsException(file, "shard " + s.name() + " has a negative token count " + s.tokens());
+            }
             sum += s.tokens();
         }
         if (sum != m.tokenCount) {

@@ -1,6 +1,5 @@
 package io.github.saestitch.io;
 
-import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.github.saestitch.activations.ActivationStore;
 import io.github.saestitch.activations.ActivationsException;
 import java.io.IOException;
@@ -18,21 +17,24 @@ import java.util.Objects;
  * and exit code 2. Anything else (an {@code IndexOutOfBoundsException}, a {@code NegativeArraySizeException},
  * an {@code OutOfMemoryError} from a size read off the file) is a finding.
  *
- * <p><b>Two modes.</b> In a normal test run (regression mode) each method runs once on every file in
- * {@code src/test/resources/io/github/saestitch/io/ReaderFuzzTestInputs/METHOD/}: the seeds (the
- * fixtures' valid and broken files) and every input that once crashed a reader ({@code crash-*}, kept as
- * regression files). With {@code JAZZER_FUZZ=1} the methods are fuzzed for {@code maxDuration} each,
- * starting from those files and the corpus of earlier runs ({@code .cifuzz-corpus/}, not committed);
- * {@code scripts/fuzz.sh} does this for every method, one JVM each (Jazzer fuzzes one method per run). A crash is written into the
- * inputs folder above: fix the reader and commit the file.
+ * <p>Each reader's fuzz test is its own class ({@code SafetensorsFuzzTest}, {@code NpyFuzzTest},
+ * {@code CfgJsonFuzzTest}, {@code StoreManifestFuzzTest}, {@code PytorchZipFuzzTest}) because Jazzer fuzzes
+ * one test per JVM. Every {@code ./run-tests} fuzzes each for {@link #BUDGET} (the {@code fuzz} Surefire
+ * execution in pom.xml: one JVM per class, {@code JAZZER_FUZZ=1}), starting from the files in
+ * {@code src/test/resources/io/github/saestitch/io/CLASSInputs/METHOD/} (the fixtures' valid and broken
+ * files, and every input that once crashed a reader, {@code crash-*}) and the corpus of earlier runs
+ * ({@code .cifuzz-corpus/}, not committed). A crash fails the build and is written into that folder: fix
+ * the reader and commit the file. {@code scripts/fuzz.sh} fuzzes longer by hand.
  *
- * <p><b>Adding a reader</b> (e.g. PyTorch-zip checkpoints): one method {@code @FuzzTest void NAME(byte[] data)}
- * that writes {@code data} with {@link #write} and calls the reader inside {@link #allowOnly}, plus a
- * folder of seed files {@code ReaderFuzzTestInputs/NAME/}.
+ * <p><b>Adding a reader</b>: a static method here that writes {@code data} with {@link #write} and calls
+ * the reader inside {@link #allowOnly}, a class {@code NAMEFuzzTest} with one {@code @FuzzTest} calling it,
+ * and a folder of seed files.
  */
-class ReaderFuzzTest {
-    /** Fuzzing time per method when JAZZER_FUZZ=1 (five methods: under two minutes in all). */
-    static final String BUDGET = "20s";
+final class ReaderFuzzing {
+    private ReaderFuzzing() {}
+
+    /** Fuzzing time per reader in every test run (five readers: about a minute and a half with the JVM starts). */
+    static final String BUDGET = "12s";
 
     private static final Path WORK;
 
@@ -69,8 +71,7 @@ class ReaderFuzzTest {
         return f;
     }
 
-    @FuzzTest(maxDuration = BUDGET)
-    void safetensors(byte[] data) throws Exception {
+    static void safetensors(byte[] data) throws Exception {
         Path f = write("x.safetensors", data);
         allowOnly(FileFormatException.class, () -> {
             try (SafeTensors st = SafeTensors.open(f)) {
@@ -82,8 +83,7 @@ class ReaderFuzzTest {
         });
     }
 
-    @FuzzTest(maxDuration = BUDGET)
-    void npy(byte[] data) throws Exception {
+    static void npy(byte[] data) throws Exception {
         Path f = write("x.npy", data);
         allowOnly(FileFormatException.class, () -> {
             try (NpyArray a = Npy.open(f)) {
@@ -99,8 +99,7 @@ class ReaderFuzzTest {
     }
 
     /** An SAELens directory whose weights are valid (16 → 48, relu) and whose cfg.json is the input. */
-    @FuzzTest(maxDuration = BUDGET)
-    void cfgJson(byte[] data) throws Exception {
+    static void cfgJson(byte[] data) throws Exception {
         Path dir = WORK.resolve("sae");
         Path weights = dir.resolve("sae_weights.safetensors");
         if (!Files.exists(weights)) {
@@ -112,8 +111,7 @@ class ReaderFuzzTest {
     }
 
     /** An activation store (5 tokens × 7, one shard) whose manifest.json is the input. */
-    @FuzzTest(maxDuration = BUDGET)
-    void storeManifest(byte[] data) throws Exception {
+    static void storeManifest(byte[] data) throws Exception {
         Path store = WORK.resolve("store");
         if (!Files.exists(store)) {
             Path from = resource("/io/github/saestitch/io/fuzz-store");
@@ -136,8 +134,7 @@ class ReaderFuzzTest {
      * A PyTorch zip checkpoint ({@code ae.pt}, OpenAI {@code .pt}): the zip's directory, the restricted
      * unpickler and every tensor's storage, offsets and strides.
      */
-    @FuzzTest(maxDuration = BUDGET)
-    void pytorchZip(byte[] data) throws Exception {
+    static void pytorchZip(byte[] data) throws Exception {
         Path f = write("x.pt", data);
         allowOnly(FileFormatException.class, () -> {
             TorchZip z = TorchZip.open(f); // storages are mapped in an automatic arena: nothing to close
@@ -153,7 +150,7 @@ class ReaderFuzzTest {
     }
 
     private static Path resource(String name) throws URISyntaxException {
-        return Path.of(Objects.requireNonNull(ReaderFuzzTest.class.getResource(name), name)
+        return Path.of(Objects.requireNonNull(ReaderFuzzing.class.getResource(name), name)
                 .toURI());
     }
 }
