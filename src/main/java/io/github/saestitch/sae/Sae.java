@@ -8,7 +8,9 @@ import java.util.Objects;
 /**
  * The weights and configuration of one sparse autoencoder, in SAELens orientation (docs/definitions.md#sae):
  * {@code pre(x) = (x − b_dec)·W_enc + b_enc} (the subtraction only when {@code applyBDecToInput}),
- * {@code f = activation(pre)}, {@code x̂ = f·W_dec + b_dec}.
+ * {@code f = activation(pre)}, {@code x̂ = f·W_dec + b_dec}; with an {@link InputNorm} other than
+ * {@code NONE}, {@code x} is first normalised per token and {@code x̂} un-normalised with the same token's
+ * statistics.
  *
  * <p>Immutable by convention: code that builds a new SAE (stitching, training) makes new matrices.
  * Construction checks shapes and that every weight is finite.
@@ -21,7 +23,9 @@ public final class Sae {
     private final FloatMatrix wDec; // [numLatents, dIn]
     private final float[] bDec; // [dIn]
     private final SaeMetadata metadata;
+    private final InputNorm inputNorm;
 
+    /** An SAE that reads raw activations ({@link InputNorm#NONE}). */
     public Sae(
             Activation activation,
             boolean applyBDecToInput,
@@ -30,6 +34,19 @@ public final class Sae {
             FloatMatrix wDec,
             float[] bDec,
             SaeMetadata metadata) {
+        this(activation, applyBDecToInput, wEnc, bEnc, wDec, bDec, metadata, InputNorm.NONE);
+    }
+
+    /** An SAE whose encoder normalises every token with {@code inputNorm} and whose decoder undoes it. */
+    public Sae(
+            Activation activation,
+            boolean applyBDecToInput,
+            FloatMatrix wEnc,
+            float[] bEnc,
+            FloatMatrix wDec,
+            float[] bDec,
+            SaeMetadata metadata,
+            InputNorm inputNorm) {
         this.activation = Objects.requireNonNull(activation, "activation");
         this.applyBDecToInput = applyBDecToInput;
         this.wEnc = Objects.requireNonNull(wEnc, "W_enc");
@@ -37,6 +54,7 @@ public final class Sae {
         this.wDec = Objects.requireNonNull(wDec, "W_dec");
         this.bDec = Objects.requireNonNull(bDec, "b_dec");
         this.metadata = metadata == null ? SaeMetadata.empty() : metadata;
+        this.inputNorm = Objects.requireNonNull(inputNorm, "inputNorm");
         int d = wEnc.rows();
         int f = wEnc.cols();
         require(bEnc.length == f, "b_enc has " + bEnc.length + " entries, W_enc " + wEnc + " has " + f + " latents");
@@ -44,6 +62,9 @@ public final class Sae {
                 wDec.rows() == f && wDec.cols() == d,
                 "W_dec is " + wDec + ", expected [" + f + ", " + d + "] from W_enc " + wEnc);
         require(bDec.length == d, "b_dec has " + bDec.length + " entries, expected d_in = " + d);
+        require(
+                inputNorm == InputNorm.NONE || d >= 2,
+                "layer_norm needs d_in >= 2 (the unbiased std of one value is undefined), got " + d);
         if (activation instanceof Activation.JumpRelu j) {
             require(j.threshold().length == f, "threshold has " + j.threshold().length + " entries, expected " + f);
             requireFinite("threshold", j.threshold());
@@ -89,6 +110,16 @@ public final class Sae {
         return metadata;
     }
 
+    /** The per-token input normalisation that encode applies and decode undoes. */
+    public InputNorm inputNorm() {
+        return inputNorm;
+    }
+
+    /** A copy with another input normalisation (the same weights). */
+    public Sae withInputNorm(InputNorm n) {
+        return new Sae(activation, applyBDecToInput, wEnc, bEnc, wDec, bDec, metadata, n);
+    }
+
     public int dIn() {
         return wEnc.rows();
     }
@@ -99,7 +130,7 @@ public final class Sae {
 
     /** A copy with other metadata. */
     public Sae withMetadata(SaeMetadata m) {
-        return new Sae(activation, applyBDecToInput, wEnc, bEnc, wDec, bDec, m);
+        return new Sae(activation, applyBDecToInput, wEnc, bEnc, wDec, bDec, m, inputNorm);
     }
 
     private static void require(boolean ok, String message) {
