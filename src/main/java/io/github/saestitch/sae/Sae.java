@@ -115,6 +115,20 @@ public final class Sae {
         return inputNorm;
     }
 
+    /**
+     * Refuses an SAE with an input normalisation for a computation that assumes the raw-activation model
+     * (a linear decoder into the activations' own space; docs/definitions.md#input-normalisation).
+     *
+     * @param use what the caller computes, for the message
+     * @throws IllegalArgumentException when {@link #inputNorm()} is not {@link InputNorm#NONE}
+     */
+    public void requireRawInput(String use) {
+        if (inputNorm != InputNorm.NONE) {
+            throw new IllegalArgumentException(use + " needs SAEs that read raw activations; this one normalises"
+                    + " each input token (" + inputNorm.id() + ")");
+        }
+    }
+
     /** A copy with another input normalisation (the same weights). */
     public Sae withInputNorm(InputNorm n) {
         return new Sae(activation, applyBDecToInput, wEnc, bEnc, wDec, bDec, metadata, n);

@@ -130,6 +130,25 @@ class InputNormTest {
     }
 
     @Test
+    void mixingModelsRefuseALayerNormSource() {
+        Sae plain = TestSaes.gaussian(Arch.RELU, 4, 3, 2, true, 5).sae();
+        Sae ln = plain.withInputNorm(InputNorm.LAYER_NORM);
+        assertThatThrownBy(() -> new MultiSourceSae(
+                        new Sae[] {plain, ln},
+                        new int[] {0, 1},
+                        new int[] {0, 0},
+                        FloatMatrix.zeros(2, 4),
+                        new float[4]))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("layer_norm");
+        assertThatThrownBy(() -> new io.github.saestitch.stitch.Stitcher(new ScalarKernels())
+                        .plan(ln, plain, null)) // the pair is checked before the options are read
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("layer_norm");
+        plain.requireRawInput("a raw-input computation"); // NONE passes
+    }
+
+    @Test
     void withMetadataKeepsTheNormalisation() {
         Sae s = TestSaes.gaussian(Arch.RELU, 3, 3, 2, true, 3).sae().withInputNorm(InputNorm.LAYER_NORM);
         assertThat(s.withMetadata(Sae.SaeMetadata.empty()).inputNorm()).isEqualTo(InputNorm.LAYER_NORM);
