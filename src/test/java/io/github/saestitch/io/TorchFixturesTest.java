@@ -137,6 +137,14 @@ class TorchFixturesTest {
             assertThat(fw.codes().nnz() / (double) x.rows())
                     .isEqualTo(exp.get("l0").doubleValue());
         }
+        // eval's path: the streamed Evaluator over an activation set.
+        io.github.saestitch.eval.EvalResult r = new io.github.saestitch.eval.Evaluator(new ScalarKernels())
+                .evaluate(sae, new io.github.saestitch.activations.MatrixActivationSet(x, name));
+        double mse = exp.get("mse").doubleValue();
+        double fvu = exp.get("fvu").doubleValue();
+        assertThat(r.mse()).as("eval mse").isCloseTo(mse, within(REL_TOL * mse));
+        assertThat(r.fvu()).as("eval fvu").isCloseTo(fvu, within(REL_TOL * fvu));
+        assertThat(r.l0()).as("eval l0").isEqualTo(exp.get("l0").doubleValue());
     }
 
     @Test

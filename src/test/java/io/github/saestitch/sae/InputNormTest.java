@@ -149,9 +149,12 @@ class InputNormTest {
     }
 
     @Test
-    void withMetadataKeepsTheNormalisation() {
+    void withMetadataAndTheClusterSnapshotKeepTheNormalisation() {
         Sae s = TestSaes.gaussian(Arch.RELU, 3, 3, 2, true, 3).sae().withInputNorm(InputNorm.LAYER_NORM);
         assertThat(s.withMetadata(Sae.SaeMetadata.empty()).inputNorm()).isEqualTo(InputNorm.LAYER_NORM);
+        assertThat(SaeSnapshot.of(s).sae().inputNorm()).isEqualTo(InputNorm.LAYER_NORM);
+        assertThat(SaeSnapshot.of(s.withInputNorm(InputNorm.NONE)).sae().inputNorm())
+                .isEqualTo(InputNorm.NONE);
     }
 
     private static double maxAbsDiff(double[][] a, double[][] b) {
