@@ -68,7 +68,9 @@ public final class MultiSourceSae {
         Objects.requireNonNull(wDec, "wDec");
         Objects.requireNonNull(bDec, "bDec");
         for (Sae s : sources) {
-            s.requireRawInput("a model mixing latents of several SAEs");
+            if (s != null) { // a source no latent uses may be null
+                s.requireRawInput("a model mixing latents of several SAEs");
+            }
         }
         int f = source.length;
         if (latent.length != f || wDec.rows() != f || wDec.cols() != bDec.length) {
