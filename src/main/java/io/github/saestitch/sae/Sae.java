@@ -25,7 +25,7 @@ public final class Sae {
     private final SaeMetadata metadata;
     private final InputNorm inputNorm;
 
-    /** An SAE that reads raw activations ({@link InputNorm#NONE}). */
+    /** An SAE that reads raw activations ({@link InputNorm#NONE}); {@link #withInputNorm} sets another. */
     public Sae(
             Activation activation,
             boolean applyBDecToInput,
@@ -34,19 +34,6 @@ public final class Sae {
             FloatMatrix wDec,
             float[] bDec,
             SaeMetadata metadata) {
-        this(activation, applyBDecToInput, wEnc, bEnc, wDec, bDec, metadata, InputNorm.NONE);
-    }
-
-    /** An SAE whose encoder normalises every token with {@code inputNorm} and whose decoder undoes it. */
-    public Sae(
-            Activation activation,
-            boolean applyBDecToInput,
-            FloatMatrix wEnc,
-            float[] bEnc,
-            FloatMatrix wDec,
-            float[] bDec,
-            SaeMetadata metadata,
-            InputNorm inputNorm) {
         this.activation = Objects.requireNonNull(activation, "activation");
         this.applyBDecToInput = applyBDecToInput;
         this.wEnc = Objects.requireNonNull(wEnc, "W_enc");
@@ -54,7 +41,7 @@ public final class Sae {
         this.wDec = Objects.requireNonNull(wDec, "W_dec");
         this.bDec = Objects.requireNonNull(bDec, "b_dec");
         this.metadata = metadata == null ? SaeMetadata.empty() : metadata;
-        this.inputNorm = Objects.requireNonNull(inputNorm, "inputNorm");
+        this.inputNorm = InputNorm.NONE;
         int d = wEnc.rows();
         int f = wEnc.cols();
         require(bEnc.length == f, "b_enc has " + bEnc.length + " entries, W_enc " + wEnc + " has " + f + " latents");
@@ -62,9 +49,6 @@ public final class Sae {
                 wDec.rows() == f && wDec.cols() == d,
                 "W_dec is " + wDec + ", expected [" + f + ", " + d + "] from W_enc " + wEnc);
         require(bDec.length == d, "b_dec has " + bDec.length + " entries, expected d_in = " + d);
-        require(
-                inputNorm == InputNorm.NONE || d >= 2,
-                "layer_norm needs d_in >= 2 (the unbiased std of one value is undefined), got " + d);
         if (activation instanceof Activation.JumpRelu j) {
             require(j.threshold().length == f, "threshold has " + j.threshold().length + " entries, expected " + f);
             requireFinite("threshold", j.threshold());
@@ -76,6 +60,21 @@ public final class Sae {
         requireFinite("b_enc", bEnc);
         requireFinite("W_dec", wDec);
         requireFinite("b_dec", bDec);
+    }
+
+    /** {@code base}'s (already checked) weights with other metadata and normalisation. */
+    private Sae(Sae base, SaeMetadata metadata, InputNorm inputNorm) {
+        this.activation = base.activation;
+        this.applyBDecToInput = base.applyBDecToInput;
+        this.wEnc = base.wEnc;
+        this.bEnc = base.bEnc;
+        this.wDec = base.wDec;
+        this.bDec = base.bDec;
+        this.metadata = metadata == null ? SaeMetadata.empty() : metadata;
+        this.inputNorm = Objects.requireNonNull(inputNorm, "inputNorm");
+        require(
+                inputNorm == InputNorm.NONE || dIn() >= 2,
+                "layer_norm needs d_in >= 2 (the unbiased std of one value is undefined), got " + dIn());
     }
 
     public Activation activation() {
@@ -131,7 +130,7 @@ public final class Sae {
 
     /** A copy with another input normalisation (the same weights). */
     public Sae withInputNorm(InputNorm n) {
-        return new Sae(activation, applyBDecToInput, wEnc, bEnc, wDec, bDec, metadata, n);
+        return new Sae(this, metadata, n);
     }
 
     public int dIn() {
@@ -144,7 +143,7 @@ public final class Sae {
 
     /** A copy with other metadata. */
     public Sae withMetadata(SaeMetadata m) {
-        return new Sae(activation, applyBDecToInput, wEnc, bEnc, wDec, bDec, m, inputNorm);
+        return new Sae(this, m, inputNorm);
     }
 
     private static void require(boolean ok, String message) {

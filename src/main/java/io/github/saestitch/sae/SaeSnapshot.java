@@ -70,13 +70,13 @@ public record SaeSnapshot(
             default -> throw new IllegalStateException("unknown activation " + activation);
         };
         return new Sae(
-                a,
-                applyBDec,
-                FloatMatrix.wrap(wEnc, dIn, numLatents),
-                bEnc,
-                FloatMatrix.wrap(wDec, numLatents, dIn),
-                bDec,
-                null,
-                inputNorm);
+                        a,
+                        applyBDec,
+                        FloatMatrix.wrap(wEnc, dIn, numLatents),
+                        bEnc,
+                        FloatMatrix.wrap(wDec, numLatents, dIn),
+                        bDec,
+                        null)
+                .withInputNorm(inputNorm);
     }
 }

@@ -24,6 +24,16 @@ class SaeLensNormalisationTest {
     @TempDir
     Path tmp;
 
+    /** Saves {@code sae} as SAELens, checks the reload is bit-exact, returns the saved normalize_activations. */
+    private String savedNormalisation(Sae sae) throws IOException {
+        Path out = tmp.resolve("out");
+        SaeFormats.save(sae, out);
+        SaeFormatsTest.assertSameWeights(SaeFormats.load(out).sae(), sae);
+        return JSON.readTree(Files.readString(out.resolve("cfg.json")))
+                .get("normalize_activations")
+                .asText();
+    }
+
     private Path copyWithCfg(String fixture, java.util.function.Consumer<ObjectNode> edit) throws IOException {
         Path src = Fixtures.path("sae/" + fixture);
         Path dst = tmp.resolve(fixture);
@@ -59,13 +69,7 @@ class SaeLensNormalisationTest {
         }
         assertThat(f.bEnc()).isEqualTo(plain.bEnc());
         // Saved as SAELens: the fold is done, so normalize_activations is none and a reload is bit-exact.
-        Path out = tmp.resolve("out");
-        SaeFormats.save(f, out);
-        assertThat(JSON.readTree(Files.readString(out.resolve("cfg.json")))
-                        .get("normalize_activations")
-                        .asText())
-                .isEqualTo("none");
-        SaeFormatsTest.assertSameWeights(SaeFormats.load(out).sae(), f);
+        assertThat(savedNormalisation(f)).isEqualTo("none");
     }
 
     @Test
@@ -99,13 +103,7 @@ class SaeLensNormalisationTest {
                 .as("the normalisation matters")
                 .isNotCloseTo(SaeFormatsTest.ReferenceForward.metrics(plain, x)[0], within(1e-3 * ref[0]));
 
-        Path out = tmp.resolve("out");
-        SaeFormats.save(sae, out);
-        assertThat(JSON.readTree(Files.readString(out.resolve("cfg.json")))
-                        .get("normalize_activations")
-                        .textValue())
-                .isEqualTo("layer_norm");
-        SaeFormatsTest.assertSameWeights(SaeFormats.load(out).sae(), sae);
+        assertThat(savedNormalisation(sae)).isEqualTo("layer_norm");
     }
 
     @Test
