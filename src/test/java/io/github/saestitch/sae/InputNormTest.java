@@ -104,6 +104,27 @@ class InputNormTest {
         assertThat(maxAbsDiff(plain, ref[1])).isGreaterThan(1e-3);
     }
 
+    /**
+     * Tokens with a spread σ ≈ 1e-4 make ε = 1e-5 a 10% term, so where ε goes (added to σ on the way in,
+     * not on the way out) is visible far above the tolerance.
+     */
+    @Test
+    void epsilonIsAddedOnTheWayInOnly() {
+        TestSaes.Case c = TestSaes.gaussian(Arch.RELU, 9, 11, TOKENS, false, 21);
+        Sae sae = c.sae().withInputNorm(InputNorm.LAYER_NORM);
+        java.util.Random rnd = new java.util.Random(22);
+        FloatMatrix x = FloatMatrix.zeros(TOKENS, 9);
+        for (int t = 0; t < TOKENS; t++) {
+            for (int j = 0; j < 9; j++) {
+                x.set(t, j, (float) (1e-4 * rnd.nextGaussian()));
+            }
+        }
+        double[][][] ref = reference(sae, x);
+        SaeRunner.Forward fw = new SaeRunner(sae, new ScalarKernels()).forward(x);
+        assertClose(TestSaes.toDouble(fw.codes().toDense()), ref[0], "codes");
+        assertClose(TestSaes.toDouble(fw.reconstruction()), ref[1], "x̂");
+    }
+
     @Test
     void decodeNeedsTheStatisticsOfItsEncode() {
         TestSaes.Case c = TestSaes.gaussian(Arch.RELU, 5, 7, TOKENS, true, 7);
