@@ -681,9 +681,9 @@ def make_bad_saes(rng):
             "b_enc has a non-finite value (Infinity) at index 3", "sae_weights.safetensors")
     bad_dir("unknown_architecture", {"cfg.json": cfg_with(architecture="gated"), "sae_weights.safetensors": good_weights},
             'architecture "gated" is not supported', "cfg.json")
-    bad_dir("normalize_activations", {"cfg.json": cfg_with(normalize_activations="layer_norm"),
+    bad_dir("normalize_activations", {"cfg.json": cfg_with(normalize_activations="constant_norm_rescale"),
                                       "sae_weights.safetensors": good_weights},
-            'normalize_activations = "layer_norm" is not supported', "cfg.json")
+            'normalize_activations = "constant_norm_rescale" is not supported', "cfg.json")
     bad_dir("unexpected_tensor", {"cfg.json": good_cfg,
                                   "sae_weights.safetensors": weights(r_mag=np.zeros(48, dtype=np.float32))},
             "unexpected tensor(s) [r_mag]", "sae_weights.safetensors")

@@ -121,8 +121,8 @@ final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        LoadedSae s = Inputs.sae(small);
-        LoadedSae l = Inputs.sae(large);
+        LoadedSae s = Inputs.rawInputSae(small, "compare");
+        LoadedSae l = Inputs.rawInputSae(large, "compare");
         CompareOptions options = CompareOptions.defaults()
                 .withThreshold(threshold)
                 .withActivationCorrelation(!noCorrelation)

@@ -228,7 +228,7 @@ final class FrankensteinCommand implements Callable<Integer> {
                         DecoderRefit.AdamOptions.defaults().seed()));
         List<Family.Member> members = new ArrayList<>();
         for (Path p : family) {
-            LoadedSae l = Inputs.sae(p);
+            LoadedSae l = Inputs.rawInputSae(p, "frankenstein");
             members.add(new Family.Member(l.sae(), p.toString()));
         }
         Family fam = new Family(members);

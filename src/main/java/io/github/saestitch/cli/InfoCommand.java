@@ -51,6 +51,7 @@ final class InfoCommand implements Callable<Integer> {
         o.put("d_in", sae.dIn());
         o.put("d_sae", sae.numLatents());
         o.put("apply_b_dec_to_input", sae.applyBDecToInput());
+        o.put("normalize_activations", sae.inputNorm().id());
         switch (sae.activation()) {
             case Activation.TopK t -> o.put("k", t.k());
             case Activation.BatchTopK b -> {
@@ -79,6 +80,11 @@ final class InfoCommand implements Callable<Integer> {
         System.out.printf("  d_in          %d%n", sae.dIn());
         System.out.printf("  d_sae         %d%n", sae.numLatents());
         System.out.printf("  apply_b_dec_to_input  %s%n", sae.applyBDecToInput());
+        if (sae.inputNorm() != io.github.saestitch.sae.InputNorm.NONE) {
+            System.out.printf(
+                    "  normalize_activations  %s (each input token normalised, the output scaled back)%n",
+                    sae.inputNorm().id());
+        }
         if (!sae.metadata().hookName().isEmpty() || !sae.metadata().modelName().isEmpty()) {
             System.out.printf(
                     "  site          %s %s%n",

@@ -85,6 +85,21 @@ final class Inputs {
     }
 
     /**
+     * {@link #sae(Path)} for a command whose maths assumes the SAE reads raw activations (compare's exact
+     * Δmse, stitch's and frankenstein's mixed latents: docs/definitions.md#input-normalisation): an SAE
+     * with an input normalisation is refused, naming the path.
+     */
+    static LoadedSae rawInputSae(Path path, String command) throws IOException {
+        LoadedSae l = sae(path);
+        if (l.sae().inputNorm() != io.github.saestitch.sae.InputNorm.NONE) {
+            throw new BadInputException(path + ": this SAE normalises each input token ("
+                    + l.sae().inputNorm().id() + "); " + command + " works only with SAEs that read raw activations"
+                    + " (eval, info, convert and the encode-only commands accept it; see docs/definitions.md)");
+        }
+        return l;
+    }
+
+    /**
      * The activation set at {@code path} (a store directory or a {@code .npy} [tokens, d] file), limited to its first
      * {@code maxTokens} tokens when that is positive.
      */

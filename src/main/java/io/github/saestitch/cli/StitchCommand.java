@@ -78,8 +78,8 @@ final class StitchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        LoadedSae s = Inputs.sae(small);
-        LoadedSae l = Inputs.sae(large);
+        LoadedSae s = Inputs.rawInputSae(small, "stitch");
+        LoadedSae l = Inputs.rawInputSae(large, "stitch");
         StitchOptions options = new StitchOptions(
                 StitchOptions.Add.parse(add),
                 StitchOptions.Swap.parse(swap),

@@ -1,6 +1,7 @@
 package io.github.saestitch.io;
 
 import io.github.saestitch.sae.Activation;
+import io.github.saestitch.sae.InputNorm;
 import io.github.saestitch.sae.Sae;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -25,8 +26,11 @@ import java.util.Set;
  * pre-activations and applies ReLU to them, which keeps the same latents as ReLU-then-top-k.
  *
  * <p>{@code Autoencoder.from_state_dict} turns on input normalisation exactly when the activation is
- * TopK (each token centred and divided by its standard deviation + 1e-5, the output scaled back);
- * saestitch's SAE model has no input normalisation, so those files are refused with that reason.
+ * TopK (model.py's {@code LN}: each token centred and divided by its unbiased standard deviation + 1e-5,
+ * the output scaled back by the standard deviation and shifted by the mean), so a TopK file loads as a
+ * topk SAE with k from {@code activation_state_dict} and {@link InputNorm#LAYER_NORM}, which is the same
+ * maths as SAELens's {@code normalize_activations: "layer_norm"}. Its {@code postact_fn} must be ReLU
+ * (the published files' and the class's default).
  */
 final class OpenAiFormat implements SaeDirectoryFormat {
     static final String T_PRE_BIAS = "pre_bias";
@@ -66,13 +70,11 @@ final class OpenAiFormat implements SaeDirectoryFormat {
             throw new SaeFormatException(
                     file, "activation = \"" + activationName + "\"; saestitch reads the ReLU and TopK autoencoders");
         }
+        Activation activation = new Activation.Relu();
+        InputNorm norm = InputNorm.NONE;
         if (activationName.equals("TopK")) {
-            throw new SaeFormatException(
-                    file,
-                    "is an OpenAI TopK autoencoder, which normalises every input token (subtract its mean, divide by"
-                            + " its standard deviation + 1e-5, scale the output back; SAELens calls this"
-                            + " normalize_activations: layer_norm); saestitch's SAE model has no input normalisation,"
-                            + " so it cannot evaluate this SAE exactly");
+            activation = new Activation.TopK(topK(file, z.value(K_ACTIVATION_STATE)));
+            norm = InputNorm.LAYER_NORM;
         }
         SaeWeights.Linear lin = w.torchLinear(T_ENCODER_WEIGHT, T_LATENT_BIAS, T_DECODER_WEIGHT, T_PRE_BIAS);
         for (String stat : STATS) {
@@ -83,19 +85,42 @@ final class OpenAiFormat implements SaeDirectoryFormat {
         w.rejectUnexpected("OpenAI sparse_autoencoder");
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("openai_activation", activationName);
+        if (norm != InputNorm.NONE && lin.bDec().length < 2) {
+            throw new SaeFormatException(file, "layer_norm needs d >= 2, pre_bias has " + lin.bDec().length);
+        }
         Sae sae = w.build(
-                new Activation.Relu(),
-                true,
-                lin.wEnc(),
-                lin.bEnc(),
-                lin.wDec(),
-                lin.bDec(),
-                new Sae.SaeMetadata("", "", extra));
+                        activation,
+                        true,
+                        lin.wEnc(),
+                        lin.bEnc(),
+                        lin.wDec(),
+                        lin.bDec(),
+                        new Sae.SaeMetadata("", "", extra))
+                .withInputNorm(norm);
         List<String> notes = new ArrayList<>(w.notes);
         notes.add(0, "OpenAI sparse_autoencoder Autoencoder (" + activationName + ") read from " + file.getFileName());
         notes.add(
                 "W_enc is encoder.weight transposed, W_dec is decoder.weight transposed, b_enc is latent_bias, b_dec is"
                         + " pre_bias; the training statistics " + STATS + " are ignored");
+        if (norm == InputNorm.LAYER_NORM) {
+            notes.add("TopK with k = " + ((Activation.TopK) activation).k() + " from activation_state_dict; every"
+                    + " input token is normalised as model.py's LN does (SAELens: normalize_activations = layer_norm)");
+        }
         return new LoadedSae(sae, SaeFormat.OPENAI, probe.dir(), file, notes);
+    }
+
+    /** k of a TopK's {@code activation_state_dict} ({@code {k, postact_fn}}); postact_fn must be ReLU. */
+    private static int topK(Path file, Object state) throws SaeFormatException {
+        if (!(state instanceof Map<?, ?> m) || !(m.get("k") instanceof Long k) || k < 1 || k > Integer.MAX_VALUE) {
+            throw new SaeFormatException(
+                    file,
+                    "activation = \"TopK\" needs activation_state_dict with a positive integer k, found " + state);
+        }
+        Object post = m.get("postact_fn");
+        if (post != null && !"ReLU".equals(post)) {
+            throw new SaeFormatException(
+                    file, "TopK with postact_fn = \"" + post + "\"; saestitch reads TopK with ReLU only");
+        }
+        return k.intValue();
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.saestitch.sae.Activation;
+import io.github.saestitch.sae.InputNorm;
 import io.github.saestitch.sae.Sae;
 import io.github.saestitch.tensor.FloatMatrix;
 import java.io.IOException;
@@ -55,8 +56,10 @@ import java.util.Set;
  * {@code normalize_activations: "expected_average_only_in"} is folded at load from the training
  * checkpoint's {@code activation_scaler.json} as SAELens's {@code fold_activation_norm_scaling_factor}
  * does (W_enc·s, W_dec/s, b_dec/s); without that file SAELens's loader folds nothing and neither do we.
- * {@code layer_norm} and {@code constant_norm_rescale} (per-token normalisation that the SAE model here
- * cannot represent) and other architectures (gated, ...) are refused with a message.
+ * {@code layer_norm} loads as {@link InputNorm#LAYER_NORM} (SAELens's {@code run_time_activation_ln_in}
+ * / {@code _out}: the SAE model here applies and undoes it per token) and is written back as
+ * {@code normalize_activations: "layer_norm"}. {@code constant_norm_rescale} (per-token rescaling that
+ * the SAE model here does not represent) and other architectures (gated, ...) are refused with a message.
  */
 final class SaeLensFormat implements SaeDirectoryFormat {
     static final String CFG_FILE = "cfg.json";
@@ -135,6 +138,7 @@ final class SaeLensFormat implements SaeDirectoryFormat {
     static final String A_TOPK = "topk";
     static final String A_BATCHTOPK = "batchtopk";
     static final String A_MATRYOSHKA_BATCHTOPK = "matryoshka_batchtopk";
+    static final String NORM_LAYER_NORM = "layer_norm";
     static final String NORM_EXPECTED_AVERAGE = "expected_average_only_in";
     /** SAELens's ActivationScaler file in training checkpoints (sae_lens/constants.py). */
     static final String ACTIVATION_SCALER_FILE = "activation_scaler.json";
@@ -194,9 +198,12 @@ final class SaeLensFormat implements SaeDirectoryFormat {
         int dSae = c.requirePositiveInt(K_D_SAE);
         boolean applyBDec = c.optBoolean(K_APPLY_B_DEC, true); // SAEConfig's default
         String norm = c.optString(K_NORMALIZE, "none");
-        if (!norm.equals("none") && !norm.equals(NORM_EXPECTED_AVERAGE)) {
-            throw c.error("normalize_activations = \"" + norm + "\" is not supported: saestitch SAEs take raw "
-                    + "activations (fold the normalisation into the weights first)");
+        if (!norm.equals("none") && !norm.equals(NORM_EXPECTED_AVERAGE) && !norm.equals(NORM_LAYER_NORM)) {
+            throw c.error("normalize_activations = \"" + norm + "\" is not supported (supported: none, "
+                    + NORM_LAYER_NORM + ", " + NORM_EXPECTED_AVERAGE + ")");
+        }
+        if (norm.equals(NORM_LAYER_NORM) && dIn < 2) {
+            throw c.error("normalize_activations = layer_norm needs d_in >= 2, got " + dIn);
         }
         ObjectNode meta = c.optObject(K_METADATA);
         if (meta == null) {
@@ -291,8 +298,9 @@ final class SaeLensFormat implements SaeDirectoryFormat {
         if (!metaExtra.isEmpty()) {
             extra.put(K_METADATA, java.util.Collections.unmodifiableMap(metaExtra));
         }
-        Sae sae =
-                w.build(activation, applyBDec, wEnc, bEnc, wDec, bDec, new Sae.SaeMetadata(hookName, modelName, extra));
+        Sae sae = w.build(
+                        activation, applyBDec, wEnc, bEnc, wDec, bDec, new Sae.SaeMetadata(hookName, modelName, extra))
+                .withInputNorm(norm.equals(NORM_LAYER_NORM) ? InputNorm.LAYER_NORM : InputNorm.NONE);
         notes.addAll(w.notes);
         return new LoadedSae(sae, v6 ? SaeFormat.SAELENS : SaeFormat.SAELENS_LEGACY, probe.dir(), w.file(), notes);
     }
@@ -667,7 +675,7 @@ final class SaeLensFormat implements SaeDirectoryFormat {
         cfg.put(K_DTYPE, "float32");
         copyIfPresent(extra, K_DEVICE, cfg);
         cfg.put(K_APPLY_B_DEC, sae.applyBDecToInput());
-        cfg.put(K_NORMALIZE, "none");
+        cfg.put(K_NORMALIZE, sae.inputNorm().id());
         copyIfPresent(extra, K_RESHAPE, cfg);
         cfg.set(K_METADATA, meta);
         if (k != null) {

@@ -224,6 +224,12 @@ final class SparsifyFormat implements SaeDirectoryFormat {
                     "sparsify always subtracts b_dec from the input; this SAE has "
                             + "apply_b_dec_to_input = false (save it as saelens)");
         }
+        if (sae.inputNorm() != io.github.saestitch.sae.InputNorm.NONE) {
+            throw new SaeFormatException(
+                    dir,
+                    "sparsify has no input normalisation; this SAE normalises its input with "
+                            + sae.inputNorm().id() + " (save it as saelens)");
+        }
     }
 
     /** {@code cfg.json} + {@code sae.safetensors} of one hookpoint, straight into {@code dir}. */

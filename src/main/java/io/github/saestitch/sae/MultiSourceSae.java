@@ -67,6 +67,11 @@ public final class MultiSourceSae {
         Objects.requireNonNull(sources, "sources");
         Objects.requireNonNull(wDec, "wDec");
         Objects.requireNonNull(bDec, "bDec");
+        for (Sae s : sources) {
+            if (s != null) { // a source no latent uses may be null
+                s.requireRawInput("a model mixing latents of several SAEs");
+            }
+        }
         int f = source.length;
         if (latent.length != f || wDec.rows() != f || wDec.cols() != bDec.length) {
             throw new IllegalArgumentException("a model of " + f + " latents needs " + f + " source latents and W_dec ["

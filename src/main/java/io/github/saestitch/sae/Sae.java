@@ -8,7 +8,9 @@ import java.util.Objects;
 /**
  * The weights and configuration of one sparse autoencoder, in SAELens orientation (docs/definitions.md#sae):
  * {@code pre(x) = (x − b_dec)·W_enc + b_enc} (the subtraction only when {@code applyBDecToInput}),
- * {@code f = activation(pre)}, {@code x̂ = f·W_dec + b_dec}.
+ * {@code f = activation(pre)}, {@code x̂ = f·W_dec + b_dec}; with an {@link InputNorm} other than
+ * {@code NONE}, {@code x} is first normalised per token and {@code x̂} un-normalised with the same token's
+ * statistics.
  *
  * <p>Immutable by convention: code that builds a new SAE (stitching, training) makes new matrices.
  * Construction checks shapes and that every weight is finite.
@@ -21,7 +23,9 @@ public final class Sae {
     private final FloatMatrix wDec; // [numLatents, dIn]
     private final float[] bDec; // [dIn]
     private final SaeMetadata metadata;
+    private final InputNorm inputNorm;
 
+    /** An SAE that reads raw activations ({@link InputNorm#NONE}); {@link #withInputNorm} sets another. */
     public Sae(
             Activation activation,
             boolean applyBDecToInput,
@@ -37,6 +41,7 @@ public final class Sae {
         this.wDec = Objects.requireNonNull(wDec, "W_dec");
         this.bDec = Objects.requireNonNull(bDec, "b_dec");
         this.metadata = metadata == null ? SaeMetadata.empty() : metadata;
+        this.inputNorm = InputNorm.NONE;
         int d = wEnc.rows();
         int f = wEnc.cols();
         require(bEnc.length == f, "b_enc has " + bEnc.length + " entries, W_enc " + wEnc + " has " + f + " latents");
@@ -55,6 +60,21 @@ public final class Sae {
         requireFinite("b_enc", bEnc);
         requireFinite("W_dec", wDec);
         requireFinite("b_dec", bDec);
+    }
+
+    /** {@code base}'s (already checked) weights with other metadata and normalisation. */
+    private Sae(Sae base, SaeMetadata metadata, InputNorm inputNorm) {
+        this.activation = base.activation;
+        this.applyBDecToInput = base.applyBDecToInput;
+        this.wEnc = base.wEnc;
+        this.bEnc = base.bEnc;
+        this.wDec = base.wDec;
+        this.bDec = base.bDec;
+        this.metadata = metadata == null ? SaeMetadata.empty() : metadata;
+        this.inputNorm = Objects.requireNonNull(inputNorm, "inputNorm");
+        require(
+                inputNorm == InputNorm.NONE || dIn() >= 2,
+                "layer_norm needs d_in >= 2 (the unbiased std of one value is undefined), got " + dIn());
     }
 
     public Activation activation() {
@@ -89,6 +109,30 @@ public final class Sae {
         return metadata;
     }
 
+    /** The per-token input normalisation that encode applies and decode undoes. */
+    public InputNorm inputNorm() {
+        return inputNorm;
+    }
+
+    /**
+     * Refuses an SAE with an input normalisation for a computation that assumes the raw-activation model
+     * (a linear decoder into the activations' own space; docs/definitions.md#input-normalisation).
+     *
+     * @param use what the caller computes, for the message
+     * @throws IllegalArgumentException when {@link #inputNorm()} is not {@link InputNorm#NONE}
+     */
+    public void requireRawInput(String use) {
+        if (inputNorm != InputNorm.NONE) {
+            throw new IllegalArgumentException(use + " needs SAEs that read raw activations; this one normalises"
+                    + " each input token (" + inputNorm.id() + ")");
+        }
+    }
+
+    /** A copy with another input normalisation (the same weights). */
+    public Sae withInputNorm(InputNorm n) {
+        return new Sae(this, metadata, n);
+    }
+
     public int dIn() {
         return wEnc.rows();
     }
@@ -99,7 +143,7 @@ public final class Sae {
 
     /** A copy with other metadata. */
     public Sae withMetadata(SaeMetadata m) {
-        return new Sae(activation, applyBDecToInput, wEnc, bEnc, wDec, bDec, m);
+        return new Sae(this, m, inputNorm);
     }
 
     private static void require(boolean ok, String message) {

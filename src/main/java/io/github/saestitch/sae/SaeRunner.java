@@ -54,6 +54,13 @@ import java.util.Objects;
  * {@link IllegalArgumentException} naming its row and dimension. The check costs one read per input
  * value, against {@code 2·F} flops per value for the GEMM.
  *
+ * <p><b>Input normalisation.</b> For an SAE with {@link InputNorm#LAYER_NORM} the encoder reads each
+ * token normalised ({@code (x − μ)/(σ + ε)}, in the scratch buffer, before {@code b_dec} is subtracted),
+ * and the runner keeps each token's μ and σ from the most recent {@link #encode} / {@link #encodeDense}
+ * call; {@link #decode} / {@link #decodeDense} un-normalise {@code x̂ = x̂_n·σ + μ} with them, so they
+ * take the codes of that call (same number of rows; otherwise an {@link IllegalStateException}).
+ * {@link #forward} and {@link Autoencoder#forward(FloatMatrix, FloatMatrix)} always pair them.
+ *
  * <p>Not thread-safe (it owns scratch buffers): use one runner per thread. Cheap to create.
  */
 public final class SaeRunner implements Autoencoder {
@@ -70,7 +77,11 @@ public final class SaeRunner implements Autoencoder {
     private final int blockTokens;
     private final float[] globalThreshold; // [F] θ repeated, for batchtopk; null otherwise
     private float[] preBuf; // [blockTokens, F] pre-activations, allocated on first encode
-    private float[] centeredBuf; // [blockTokens, dIn] x − b_dec, allocated on first encode when applyBDecToInput
+    private float[]
+            centeredBuf; // [blockTokens, dIn] x − b_dec (normalised first for layer_norm), allocated on first use
+    private float[] normMu; // [tokens of the last encode] per-token mean, layer_norm only
+    private float[] normSigma; // [tokens of the last encode] per-token std (unbiased, without ε), layer_norm only
+    private int normRows = -1; // rows of the last encode whose statistics normMu/normSigma hold; -1: none
 
     /** A runner with the block size {@link #autoBlockTokens(int)} for this SAE's width. */
     public SaeRunner(Sae sae, Kernels kernels) {
@@ -142,6 +153,7 @@ public final class SaeRunner implements Autoencoder {
     public SparseRows encode(FloatMatrix x) {
         checkInput(x);
         int n = x.rows();
+        startStats(n);
         if (n <= blockTokens) {
             return encodeBlock(x, 0);
         }
@@ -161,6 +173,7 @@ public final class SaeRunner implements Autoencoder {
     public FloatMatrix encodeDense(FloatMatrix x) {
         checkInput(x);
         int n = x.rows();
+        startStats(n);
         FloatMatrix out = FloatMatrix.zeros(n, sae.numLatents());
         for (int r0 = 0; r0 < n; r0 += blockTokens) {
             int r1 = Math.min(n, r0 + blockTokens);
@@ -196,6 +209,7 @@ public final class SaeRunner implements Autoencoder {
         checkOutput(codes.rows(), codes.cols(), out);
         fillRowsWithBDec(out);
         kernels.sparseMult(codes, sae.wDec(), out, true);
+        unnormalise(out);
     }
 
     /**
@@ -210,6 +224,7 @@ public final class SaeRunner implements Autoencoder {
         checkOutput(acts.rows(), acts.cols(), out);
         fillRowsWithBDec(out);
         kernels.sgemm(false, false, 1f, acts, sae.wDec(), 1f, out);
+        unnormalise(out);
     }
 
     /**
@@ -291,7 +306,8 @@ public final class SaeRunner implements Autoencoder {
     private FloatMatrix encoderInput(FloatMatrix x, int firstRow) {
         int n = x.rows();
         int d = sae.dIn();
-        if (!sae.applyBDecToInput()) {
+        boolean ln = sae.inputNorm() == InputNorm.LAYER_NORM;
+        if (!sae.applyBDecToInput() && !ln) {
             MemorySegment seg = x.segment();
             for (long i = 0, size = x.size(); i < size; i++) {
                 float v = seg.getAtIndex(FloatMatrix.FLOAT, i);
@@ -313,10 +329,54 @@ public final class SaeRunner implements Autoencoder {
                 if (!Float.isFinite(v)) {
                     throw nonFinite(v, firstRow + r, j);
                 }
-                c[i] = v - bDec[j];
+                if (!ln) {
+                    c[i] = v - bDec[j];
+                }
+            }
+        }
+        if (ln) {
+            InputNorm.layerNormRows(c, 0, n, d, normMu, normSigma, firstRow);
+            if (sae.applyBDecToInput()) {
+                for (int i = 0; i < n * d; i++) {
+                    c[i] -= bDec[i % d];
+                }
             }
         }
         return FloatMatrix.of(MemorySegment.ofArray(c), n, d);
+    }
+
+    /** Sizes the per-token statistics for an encode of {@code n} rows (layer_norm only). */
+    private void startStats(int n) {
+        if (sae.inputNorm() == InputNorm.NONE) {
+            return;
+        }
+        if (normMu == null || normMu.length < n) {
+            normMu = new float[n];
+            normSigma = new float[n];
+        }
+        normRows = n;
+    }
+
+    /** {@code out = out·σ + μ} per row with the last encode's statistics (layer_norm only). */
+    private void unnormalise(FloatMatrix out) {
+        if (sae.inputNorm() == InputNorm.NONE) {
+            return;
+        }
+        if (normRows != out.rows()) {
+            throw new IllegalStateException("decoding " + out.rows() + " tokens of a layer_norm SAE needs the per-token"
+                    + " statistics of the encode that produced the codes (the last encode had "
+                    + Math.max(0, normRows) + " tokens)");
+        }
+        int d = sae.dIn();
+        for (int r = 0; r < out.rows(); r++) {
+            float[] row = out.row(r);
+            float m = normMu[r];
+            float sd = normSigma[r];
+            for (int j = 0; j < d; j++) {
+                row[j] = row[j] * sd + m;
+            }
+            out.setRow(r, row);
+        }
     }
 
     private static IllegalArgumentException nonFinite(float v, int row, int dim) {

@@ -18,6 +18,7 @@ import java.io.Serializable;
  * @param bEnc        [F]
  * @param wDec        [F, dIn] row-major
  * @param bDec        [dIn]
+ * @param inputNorm   the per-token input normalisation (docs/definitions.md#input-normalisation)
  */
 public record SaeSnapshot(
         String activation,
@@ -30,10 +31,11 @@ public record SaeSnapshot(
         float[] wEnc,
         float[] bEnc,
         float[] wDec,
-        float[] bDec)
+        float[] bDec,
+        InputNorm inputNorm)
         implements Serializable {
     @java.io.Serial
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L; // 2: inputNorm
 
     /** The snapshot of {@code sae}. */
     public static SaeSnapshot of(Sae sae) {
@@ -54,7 +56,8 @@ public record SaeSnapshot(
                 sae.wEnc().toArray(),
                 sae.bEnc().clone(),
                 sae.wDec().toArray(),
-                sae.bDec().clone());
+                sae.bDec().clone(),
+                sae.inputNorm());
     }
 
     /** The SAE again (no metadata). */
@@ -67,12 +70,13 @@ public record SaeSnapshot(
             default -> throw new IllegalStateException("unknown activation " + activation);
         };
         return new Sae(
-                a,
-                applyBDec,
-                FloatMatrix.wrap(wEnc, dIn, numLatents),
-                bEnc,
-                FloatMatrix.wrap(wDec, numLatents, dIn),
-                bDec,
-                null);
+                        a,
+                        applyBDec,
+                        FloatMatrix.wrap(wEnc, dIn, numLatents),
+                        bEnc,
+                        FloatMatrix.wrap(wDec, numLatents, dIn),
+                        bDec,
+                        null)
+                .withInputNorm(inputNorm);
     }
 }

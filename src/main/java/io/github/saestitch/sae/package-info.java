@@ -8,6 +8,9 @@
  * in blocks of tokens so memory stays bounded, with sparse (CSR) codes so decoding costs
  * {@code l0·dIn} per token. {@link io.github.saestitch.sae.Autoencoder} is the encode/decode seam that
  * evaluation uses, so models that are not one standard SAE get the same metrics.
+ * {@link io.github.saestitch.sae.InputNorm} is an SAE's per-token input normalisation ({@code none} or
+ * {@code layer_norm}: OpenAI's TopK SAEs, SAELens {@code normalize_activations}), which the runner
+ * applies on encode and undoes on decode (docs/definitions.md#input-normalisation).
  *
  * <p><b>The multi-source model.</b> {@link io.github.saestitch.sae.MultiSourceSae} is a model whose
  * latents come from several source SAEs, each computing exactly its activation inside its source, with

@@ -341,6 +341,8 @@ final class ComparePass {
     private long correlationNanos; // co-activation buffering and flushing
 
     ComparePass(Sae small, Sae large, Kernels kernels, int blockTokens, int workers) {
+        small.requireRawInput("compare's exact Δmse");
+        large.requireRawInput("compare's exact Δmse");
         this.small = small;
         this.large = large;
         this.kernels = kernels;

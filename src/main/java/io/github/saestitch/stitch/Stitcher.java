@@ -106,6 +106,8 @@ public final class Stitcher {
     static void checkPair(Sae small, Sae large) {
         Objects.requireNonNull(small, "small");
         Objects.requireNonNull(large, "large");
+        small.requireRawInput("comparing or stitching two SAEs");
+        large.requireRawInput("comparing or stitching two SAEs");
         if (small.dIn() != large.dIn()) {
             throw new IllegalArgumentException("the small SAE has d_in = " + small.dIn()
                     + " but the large SAE has d_in = " + large.dIn() + "; both must read the same activation site");

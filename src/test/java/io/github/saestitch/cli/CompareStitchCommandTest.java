@@ -246,6 +246,52 @@ class CompareStitchCommandTest {
         assertThat(r.err()).contains("exists");
     }
 
+    /**
+     * A layer_norm SAE (docs/definitions.md#input-normalisation): eval and info read it; compare, stitch and
+     * frankenstein refuse it with exit 2 naming its path, and write nothing.
+     */
+    @Test
+    void layerNormSaesEvaluateButCompareStitchAndFrankensteinRefuseThem() throws IOException {
+        Path ln = tmp.resolve("small_layer_norm");
+        SaeFormats.save(SaeFormats.load(small).sae().withInputNorm(io.github.saestitch.sae.InputNorm.LAYER_NORM), ln);
+        CliRunner e = CliRunner.run("eval", ln.toString(), "--acts", acts.toString(), "--json");
+        assertThat(e.exitCode()).as(e.err()).isZero();
+        CliRunner i = CliRunner.run("info", ln.toString(), "--json");
+        assertThat(JSON.readTree(i.out()).get("normalize_activations").textValue())
+                .isEqualTo("layer_norm");
+        Path out = tmp.resolve("never_ln");
+        String[][] commands = {
+            {
+                "compare",
+                "--small",
+                ln.toString(),
+                "--large",
+                large.toString(),
+                "--acts",
+                acts.toString(),
+                "--out",
+                out.toString()
+            },
+            {"stitch", "--small", ln.toString(), "--large", large.toString(), "--out", out.toString()},
+            {
+                "frankenstein",
+                "--family",
+                ln.toString(),
+                large.toString(),
+                "--acts",
+                acts.toString(),
+                "--out",
+                out.toString()
+            }
+        };
+        for (String[] c : commands) {
+            CliRunner r = CliRunner.run(c);
+            assertThat(r.exitCode()).as(c[0]).isEqualTo(Main.EXIT_BAD_INPUT);
+            assertThat(r.err()).as(c[0]).contains(ln.toString(), "layer_norm", c[0]);
+            assertThat(out).as(c[0]).doesNotExist();
+        }
+    }
+
     static void copyTree(Path from, Path to) throws IOException {
         try (var files = Files.walk(from)) {
             for (Path f : files.toList()) {

@@ -218,6 +218,7 @@ class SaeFormatsTest {
     static void assertSameWeights(Sae actual, Sae expected) {
         assertThat(actual.activation()).isEqualTo(expected.activation());
         assertThat(actual.applyBDecToInput()).isEqualTo(expected.applyBDecToInput());
+        assertThat(actual.inputNorm()).isEqualTo(expected.inputNorm());
         assertThat(Fixtures.bits(actual.wEnc().toArray()))
                 .isEqualTo(Fixtures.bits(expected.wEnc().toArray()));
         assertThat(Fixtures.bits(actual.bEnc())).isEqualTo(Fixtures.bits(expected.bEnc()));
@@ -440,12 +441,24 @@ class SaeFormatsTest {
             double var = 0;
             long active = 0;
             boolean[] ever = new boolean[f];
+            boolean ln = sae.inputNorm() == io.github.saestitch.sae.InputNorm.LAYER_NORM;
             for (int t = 0; t < n; t++) {
+                // layer_norm (docs/definitions.md#input-normalisation): μ, unbiased σ; in: /(σ + ε), out: ·σ + μ
+                double mu = 0;
+                double ss = 0;
+                for (int j = 0; ln && j < d; j++) {
+                    mu += x.get(t, j) / (double) d;
+                }
+                for (int j = 0; ln && j < d; j++) {
+                    ss += (x.get(t, j) - mu) * (x.get(t, j) - mu);
+                }
+                double sigma = ln ? Math.sqrt(ss / (d - 1)) : 1;
+                double div = ln ? sigma + io.github.saestitch.sae.InputNorm.EPS : 1;
                 double[] pre = new double[f];
                 for (int i = 0; i < f; i++) {
                     double s = sae.bEnc()[i];
                     for (int j = 0; j < d; j++) {
-                        double in = x.get(t, j) - (sae.applyBDecToInput() ? sae.bDec()[j] : 0.0);
+                        double in = (x.get(t, j) - mu) / div - (sae.applyBDecToInput() ? sae.bDec()[j] : 0.0);
                         s += in * sae.wEnc().get(j, i);
                     }
                     pre[i] = s;
@@ -458,7 +471,7 @@ class SaeFormatsTest {
                             xh += act[i] * sae.wDec().get(i, j);
                         }
                     }
-                    double e = x.get(t, j) - xh;
+                    double e = x.get(t, j) - (xh * sigma + mu);
                     sse += e * e;
                     double c = x.get(t, j) - mean[j];
                     var += c * c;

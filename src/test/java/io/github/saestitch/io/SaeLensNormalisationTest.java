@@ -2,10 +2,15 @@ package io.github.saestitch.io;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.saestitch.sae.InputNorm;
 import io.github.saestitch.sae.Sae;
+import io.github.saestitch.sae.SaeRunner;
+import io.github.saestitch.tensor.FloatMatrix;
+import io.github.saestitch.tensor.ScalarKernels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +23,16 @@ class SaeLensNormalisationTest {
 
     @TempDir
     Path tmp;
+
+    /** Saves {@code sae} as SAELens, checks the reload is bit-exact, returns the saved normalize_activations. */
+    private String savedNormalisation(Sae sae) throws IOException {
+        Path out = tmp.resolve("out");
+        SaeFormats.save(sae, out);
+        SaeFormatsTest.assertSameWeights(SaeFormats.load(out).sae(), sae);
+        return JSON.readTree(Files.readString(out.resolve("cfg.json")))
+                .get("normalize_activations")
+                .asText();
+    }
 
     private Path copyWithCfg(String fixture, java.util.function.Consumer<ObjectNode> edit) throws IOException {
         Path src = Fixtures.path("sae/" + fixture);
@@ -54,13 +69,41 @@ class SaeLensNormalisationTest {
         }
         assertThat(f.bEnc()).isEqualTo(plain.bEnc());
         // Saved as SAELens: the fold is done, so normalize_activations is none and a reload is bit-exact.
-        Path out = tmp.resolve("out");
-        SaeFormats.save(f, out);
-        assertThat(JSON.readTree(Files.readString(out.resolve("cfg.json")))
-                        .get("normalize_activations")
-                        .asText())
-                .isEqualTo("none");
-        SaeFormatsTest.assertSameWeights(SaeFormats.load(out).sae(), f);
+        assertThat(savedNormalisation(f)).isEqualTo("none");
+    }
+
+    @Test
+    void layerNormLoadsRunsAndRoundTripsBitExact() throws IOException {
+        Path dir = copyWithCfg("saelens_v6_relu", c -> c.put("normalize_activations", "layer_norm"));
+        Sae sae = SaeFormats.load(dir).sae();
+        assertThat(sae.inputNorm()).isEqualTo(InputNorm.LAYER_NORM);
+        Sae plain = SaeFormats.load(Fixtures.path("sae/saelens_v6_relu")).sae();
+        assertThat(plain.inputNorm()).isEqualTo(InputNorm.NONE);
+
+        // The runner's forward pass (normalise, encode, decode, scale back) against the plain-loop reference.
+        java.util.Random rnd = new java.util.Random(13);
+        FloatMatrix x = FloatMatrix.zeros(29, sae.dIn());
+        for (int t = 0; t < x.rows(); t++) {
+            for (int j = 0; j < x.cols(); j++) {
+                x.set(t, j, (float) (3 * rnd.nextGaussian() + j % 5));
+            }
+        }
+        double[] ref = SaeFormatsTest.ReferenceForward.metrics(sae, x);
+        SaeRunner.Forward fw = new SaeRunner(sae, new ScalarKernels(), 4).forward(x);
+        double sse = 0;
+        for (int t = 0; t < x.rows(); t++) {
+            for (int j = 0; j < x.cols(); j++) {
+                double e = x.get(t, j) - fw.reconstruction().get(t, j);
+                sse += e * e;
+            }
+        }
+        assertThat(sse / x.rows()).isCloseTo(ref[0], within(1e-5 * ref[0]));
+        assertThat(fw.codes().nnz() / (double) x.rows()).isEqualTo(ref[2]);
+        assertThat(ref[0])
+                .as("the normalisation matters")
+                .isNotCloseTo(SaeFormatsTest.ReferenceForward.metrics(plain, x)[0], within(1e-3 * ref[0]));
+
+        assertThat(savedNormalisation(sae)).isEqualTo("layer_norm");
     }
 
     @Test
