@@ -379,7 +379,7 @@ public final class ReportBuilder {
         }
         d.page.raw(SourceComparison.studyHtml(
                 inputs.familyDir() == null ? null : inputs.familyDir().resolve(TrainingLengthStudy.FILE)));
-        d.page.raw(SourceComparison.downstreamHtml());
+        d.page.raw(SourceComparison.downstreamHtml(in.frank()));
     }
 
     /** Meta-SAE and NMF sections, then the latent explorer. */

@@ -321,12 +321,65 @@ final class SourceComparison {
     }
 
     /**
-     * The place for downstream scores (the reconstruction spliced back into the model): filled by the
-     * downstream evaluation when the report is given its scores; until then it says they are not here.
+     * The downstream scores (the reconstruction spliced back into the model, {@code embedding_recovered}
+     * of {@code eval --downstream}) of the Frankenstein table's models, when it has them; otherwise a
+     * sentence saying they were not measured. The sentences are written from the numbers.
      */
-    static String downstreamHtml() {
-        return "<h3 id=\"source-downstream\">Downstream scores</h3>\n<p>Not measured in this report: mse says nothing "
-                + "about whether the model still computes the same thing with the reconstruction spliced in.</p>\n";
+    static String downstreamHtml(FrankensteinTable frank) {
+        String head = "<h3 id=\"source-downstream\">Downstream scores</h3>\n";
+        if (frank == null || !frank.hasDownstream()) {
+            return head + "<p>Not measured in this report: mse says nothing about whether the model still computes "
+                    + "the same thing with the reconstruction spliced in (<code>eval --downstream</code>, "
+                    + "<code>frankenstein --downstream</code>).</p>\n";
+        }
+        List<FrankensteinTable.Row> scored = frank.rows().stream()
+                .filter(r -> Double.isFinite(r.embeddingRecovered()))
+                .toList();
+        List<FrankensteinTable.Row> originals = scored.stream()
+                .filter(r -> r.series().equals(FrankensteinTable.ORIGINAL))
+                .sorted(java.util.Comparator.comparingInt(FrankensteinTable.Row::numLatents))
+                .toList();
+        FrankensteinTable.Row best = scored.stream()
+                .filter(r -> !r.series().equals(FrankensteinTable.ORIGINAL))
+                .max(java.util.Comparator.comparingDouble(FrankensteinTable.Row::embeddingRecovered))
+                .orElse(null);
+        StringBuilder sb = new StringBuilder(head);
+        sb.append("<p>The model's sentence embedding with each SAE's reconstruction spliced in at the hook, on the "
+                + "Frankenstein stage's held-out tokens: <code>embedding_recovered</code> is 1 when the embedding is "
+                + "unchanged and 0 when it is no better than replacing the activations by their mean (the analog "
+                + "of the CE-loss-recovered score of SAELens, dictionary_learning and SAEBench; the stitching "
+                + "write-up reports mse only).");
+        if (originals.size() >= 2) {
+            FrankensteinTable.Row lo = originals.getFirst();
+            FrankensteinTable.Row hi = originals.getLast();
+            sb.append(String.format(
+                    Locale.ROOT,
+                    " On our data the originals score from %.3f (%s latents) to %.3f (%s latents).",
+                    lo.embeddingRecovered(),
+                    Fmt.count(lo.numLatents()),
+                    hi.embeddingRecovered(),
+                    Fmt.count(hi.numLatents())));
+        }
+        if (best != null) {
+            sb.append(String.format(
+                    Locale.ROOT,
+                    " The best stitched model, %s with %s latents, scores %.3f.",
+                    Fmt.xml(best.series()),
+                    Fmt.count(best.numLatents()),
+                    best.embeddingRecovered()));
+        }
+        sb.append("</p>\n<table><thead><tr><th>series</th><th>latents</th><th>mse</th>"
+                + "<th>embedding recovered</th></tr></thead><tbody>\n");
+        for (FrankensteinTable.Row r : scored) {
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "<tr><td>%s</td><td>%s</td><td>%s</td><td>%.4f</td></tr>%n",
+                    Fmt.xml(r.series()),
+                    Fmt.count(r.numLatents()),
+                    Fmt.num(r.mse()),
+                    r.embeddingRecovered()));
+        }
+        return sb.append("</tbody></table>\n").toString();
     }
 
     private static String threshold(double t) {
