@@ -245,6 +245,9 @@ public record StoreManifest(
         } catch (IOException e) {
             throw new ActivationsException(file, "unreadable store manifest", e);
         }
+        if (m == null) { // the JSON literal null (found by the fuzzer)
+            throw new ActivationsException(file, "damaged store manifest: it holds no object");
+        }
         if (!KIND.equals(m.kind)) {
             throw new ActivationsException(
                     file, "not an activation store manifest (kind is " + m.kind + ", expected " + KIND + ")");
