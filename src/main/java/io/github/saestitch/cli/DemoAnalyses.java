@@ -74,11 +74,8 @@ record DemoAnalyses(DemoPlan plan, Kernels kernels, DemoConsole console) {
                     FrankensteinCommand.Listener listener = new FrankensteinCommand.Listener();
                     // Every model is also spliced into MiniLM on the held-out tokens (embedding_recovered).
                     try (ActivationSet set = ActivationSets.open(plan.acts());
-                            DownstreamScores scores = DownstreamScores.open(
-                                    plan.acts(),
-                                    set.numTokens() - options.heldOutTokens(),
-                                    options.heldOutTokens(),
-                                    "the last " + options.heldOutTokens() + " tokens")) {
+                            DownstreamScores scores =
+                                    DownstreamScores.openHeldOut(plan.acts(), set, options.heldOutTokens())) {
                         r = new Frankenstein(kernels)
                                 .run(
                                         new Family(members),

@@ -73,6 +73,19 @@ final class DownstreamScores implements AutoCloseable {
     }
 
     /** The store at {@code acts}, its tokens {@code [start, start + count)}. */
+    /**
+     * Scores on the held-out set {@code frankenstein} evaluates on: the last {@code heldOut} tokens of
+     * {@code set} extended back to whole documents ({@link io.github.saestitch.activations.HeldOutSplit}),
+     * as {@code train} holds out and {@code eval --downstream} scores.
+     */
+    static DownstreamScores openHeldOut(Path acts, io.github.saestitch.activations.ActivationSet set, long heldOut) {
+        var split = io.github.saestitch.activations.HeldOutSplit.of(set, heldOut);
+        String what = split.wholeDocuments()
+                ? split.documents() + " whole held-out documents (" + split.tokens() + " tokens)"
+                : "the last " + split.tokens() + " tokens";
+        return open(acts, split.start(), split.tokens(), what);
+    }
+
     static DownstreamScores open(Path acts, long start, long count, String what) {
         ActivationStore store = openStore(acts);
         try {

@@ -39,7 +39,7 @@ import picocli.CommandLine.Option;
             "conjugate gradients for very wide models) and, to compare, by Adam. The",
             "original SAEs get the same exact refit ('original + refit'), the control.",
             "Selection and refit use the first --train-tokens tokens; every model is",
-            "evaluated on the last --held-out tokens (the trainer's held-out tail).",
+            "evaluated on the last --held-out tokens, whole documents (the trainer's held-out set).",
             "",
             "--downstream also scores every model by splicing its reconstruction into",
             "the store's model on the held-out tokens (embedding_recovered, as in",
@@ -238,9 +238,8 @@ final class FrankensteinCommand implements Callable<Integer> {
         try (ActivationSet set = Inputs.acts(acts, 0)) {
             Listener listener = new Listener();
             long total = set.numTokens();
-            try (DownstreamScores scores = downstream && total > heldOut
-                    ? DownstreamScores.open(acts, total - heldOut, heldOut, "the last " + heldOut + " tokens")
-                    : null) {
+            try (DownstreamScores scores =
+                    downstream && total > heldOut ? DownstreamScores.openHeldOut(acts, set, heldOut) : null) {
                 r = new Frankenstein(kernels.kernels())
                         .run(
                                 fam,

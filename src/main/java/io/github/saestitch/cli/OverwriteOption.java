@@ -168,7 +168,8 @@ final class OverwriteOption {
             }
             outs.add(out);
             boolean exists = Files.exists(out, LinkOption.NOFOLLOW_LINKS);
-            boolean continued = exists && continues.test(out);
+            // --overwrite always starts again: an earlier store, demo, study or run is replaced, not continued
+            boolean continued = exists && !on && continues.test(out);
             if (exists && !continued && !on) {
                 throw refusal(out);
             }

@@ -66,7 +66,8 @@ final class TrainSettings {
             defaultValue = "" + TrainOptions.DEFAULT_EVAL_TOKENS,
             paramLabel = "N",
             description =
-                    "Tokens held out (the last ones of the set) for the periodic evaluation. Default: ${DEFAULT-VALUE}.")
+                    "Tokens held out for the periodic evaluation: the last ones of the set, whole documents on a store that"
+                            + " records them. Default: ${DEFAULT-VALUE}.")
     int evalTokens;
 
     TrainOptions options(int width) {

@@ -1,8 +1,8 @@
 package io.github.saestitch.frankenstein;
 
-import io.github.saestitch.activations.ActivationRange;
 import io.github.saestitch.activations.ActivationSet;
 import io.github.saestitch.activations.ActivationSets;
+import io.github.saestitch.activations.HeldOutSplit;
 import io.github.saestitch.eval.EvalResult;
 import io.github.saestitch.eval.Evaluator;
 import io.github.saestitch.sae.Autoencoder;
@@ -22,8 +22,9 @@ import java.util.function.ToDoubleFunction;
  * originals on held-out tokens (docs/definitions.md#frankenstein; issue 6).
  *
  * <ol>
- *   <li><b>Tokens.</b> The last {@code heldOutTokens} of the set are held out (the trainer's tail, never
- *       trained on); selection and refit use the first {@code min(trainTokens, N − heldOut)}.</li>
+ *   <li><b>Tokens.</b> The last {@code heldOutTokens} of the set, extended back to whole documents when the
+ *       set records them, are held out (the trainer's held-out set, {@link HeldOutSplit}); selection and
+ *       refit use the first {@code min(trainTokens, start of the held-out set)}.</li>
  *   <li><b>Codes.</b> Every member's codes on the selection tokens, once ({@link SourceCodes}).</li>
  *   <li><b>Cosine.</b> {@link CosineSelection}; one model per round (stage s = after member s).</li>
  *   <li><b>Greedy.</b> {@link GreedySelection} until the target width (default: the cosine
@@ -97,14 +98,17 @@ public final class Frankenstein {
                     "activation set " + set.describe() + " has " + total + " tokens; holding out " + o.heldOutTokens()
                             + " for evaluation leaves none for selection and refit (lower --held-out)");
         }
-        long trainLong = Math.min(o.trainTokens(), total - o.heldOutTokens());
+        // Whole documents when the set records them, as the trainer holds out (HeldOutSplit): no document is
+        // split between the selection/refit tokens and the evaluation.
+        HeldOutSplit split = HeldOutSplit.of(set, o.heldOutTokens());
+        long trainLong = Math.min(o.trainTokens(), split.start());
         if (trainLong > Integer.MAX_VALUE / family.dIn()) {
             throw new IllegalArgumentException(
                     "--train-tokens " + trainLong + " does not fit in memory as one array; use fewer");
         }
-        if (o.heldOutTokens() > Integer.MAX_VALUE / family.dIn()) {
+        if (split.tokens() > Integer.MAX_VALUE / family.dIn()) {
             throw new IllegalArgumentException(
-                    "--held-out " + o.heldOutTokens() + " does not fit in memory as one array; " + "use fewer");
+                    "--held-out " + split.tokens() + " does not fit in memory as one array; " + "use fewer");
         }
         long candidates = 0;
         for (int s = 0; s < family.size(); s++) {
@@ -119,8 +123,8 @@ public final class Frankenstein {
         // Every input is checked before the first stage: a NaN in the held-out tail would otherwise surface
         // only at the evaluation, after every selection and refit. (The selection tokens are checked as
         // they are read, before encoding.)
-        ActivationSets.requireFinite(set, total - o.heldOutTokens(), o.heldOutTokens(), "in the held-out tail");
-        ActivationSet heldOut = new ActivationRange(set, total - o.heldOutTokens(), o.heldOutTokens());
+        ActivationSets.requireFinite(set, split.start(), split.tokens(), "in the held-out tail");
+        ActivationSet heldOut = split.range(set);
         Map<String, Double> timings = new LinkedHashMap<>();
         Map<String, DecoderRefit.Stats> refits = new LinkedHashMap<>();
         Map<String, FrankensteinModel> saved = new LinkedHashMap<>();
@@ -385,7 +389,7 @@ public final class Frankenstein {
 
         // Held-out evaluation: every source's codes once, then each model from them (PrecomputedModel).
         t = System.nanoTime();
-        int nHeld = (int) o.heldOutTokens();
+        int nHeld = (int) split.tokens();
         l.started("encode held-out", (long) nHeld * family.size(), "tok");
         SourceCodes held = SourceCodes.compute(family, heldOut, nHeld, kernels, l::progress);
         finish(l, timings, "encode held-out", t, nHeld + " tokens × " + family.size() + " SAEs");
@@ -450,7 +454,7 @@ public final class Frankenstein {
                 set.describe(),
                 total,
                 nTrain,
-                o.heldOutTokens(),
+                split.tokens(),
                 o,
                 kernels.name(),
                 List.copyOf(rows),

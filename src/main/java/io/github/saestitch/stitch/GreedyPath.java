@@ -29,6 +29,13 @@ public record GreedyPath(List<InterpolationStep> steps, int firstNonImproving, d
     /** Decoder Gram budget of the greedy selection (a C × C float matrix: 151 MB for 6,144 latents). */
     static final long DECODER_GRAM_BYTES = 512L << 20;
 
+    /**
+     * The greedy selection's co-activation sums are split into this many parts, added in part order: a
+     * fixed number, not the thread count, so the path (its order and its last bits) is the same on every
+     * machine, as compare's other outputs are (the parts run on however many threads there are).
+     */
+    static final int PARTS = 8;
+
     public GreedyPath {
         steps = List.copyOf(steps);
     }
@@ -55,8 +62,7 @@ public record GreedyPath(List<InterpolationStep> steps, int firstNonImproving, d
             boolean[] novel,
             float[] maxCos,
             DoubleUnaryOperator fvu,
-            Kernels kernels,
-            int threads) {
+            Kernels kernels) {
         long t0 = System.nanoTime();
         int count = 0;
         for (boolean b : novel) {
@@ -70,8 +76,8 @@ public record GreedyPath(List<InterpolationStep> steps, int firstNonImproving, d
             throw new IllegalStateException("the family reordered S and L");
         }
         SourceCodes codes = SourceCodes.of(set, n, new SparseRows[] {codesSmall, codesLarge});
-        GreedySelection.Result g = GreedySelection.select(
-                family, codes, count, 0, Math.max(1, threads), kernels, DECODER_GRAM_BYTES, novel);
+        GreedySelection.Result g =
+                GreedySelection.select(family, codes, count, 0, PARTS, kernels, DECODER_GRAM_BYTES, novel);
         int base = small.numLatents();
         int added = g.mseAfter().length - 1;
         List<InterpolationStep> rows = new ArrayList<>(added + 1);

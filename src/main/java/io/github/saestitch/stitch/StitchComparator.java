@@ -197,8 +197,7 @@ public final class StitchComparator {
                     novel,
                     sim.maxCos(),
                     mse -> sumsForFvu.fvu(mse * sumsForFvu.tokens()),
-                    kernels,
-                    workers));
+                    kernels));
         }
         double sec = 1e-9;
         CompareTimings timings = new CompareTimings(

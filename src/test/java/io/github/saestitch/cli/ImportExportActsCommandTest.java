@@ -97,6 +97,28 @@ class ImportExportActsCommandTest {
     }
 
     @Test
+    void overwriteReplacesAnExistingStoreInsteadOfContinuingIt() throws Exception {
+        Path acts = tmp.resolve("acts.npy");
+        float[] v = new float[12];
+        Npy.write(acts, FloatMatrix.wrap(v, 4, 3));
+        Path store = tmp.resolve("store");
+        assertThat(CliRunner.run("import-acts", "--npy", acts.toString(), "--out", store.toString())
+                        .exitCode())
+                .isZero();
+        v[5] = 1f; // other values: without --overwrite this is refused (above); with it the store is replaced
+        Npy.write(acts, FloatMatrix.wrap(v, 4, 3));
+        CliRunner r = CliRunner.run("import-acts", "--npy", acts.toString(), "--out", store.toString(), "--overwrite");
+        assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+        Path out = tmp.resolve("out.npy");
+        assertThat(CliRunner.run("export-acts", "--acts", store.toString(), "--out", out.toString())
+                        .exitCode())
+                .isZero();
+        try (var a = Npy.open(out)) {
+            assertThat(a.matrix().toArray()[5]).isEqualTo(1f);
+        }
+    }
+
+    @Test
     void exportOfAStoreWithoutIdsRefusesTokenIds() throws Exception {
         Path acts = tmp.resolve("acts.npy");
         Npy.write(acts, FloatMatrix.wrap(new float[12], 4, 3));

@@ -237,7 +237,14 @@ class StitchComparatorTest {
         for (int threads : new int[] {1, 2, 3}) {
             java.nio.file.Path out = dir.resolve("t" + threads);
             CompareWriter.write(
-                    fast(p, CompareOptions.defaults().withBlockTokens(100).withThreads(threads)), out, false);
+                    fast(
+                            p,
+                            CompareOptions.defaults()
+                                    .withBlockTokens(100)
+                                    .withThreads(threads)
+                                    .withGreedyPath(true)),
+                    out,
+                    false);
             java.util.Map<String, byte[]> files = new java.util.TreeMap<>();
             try (var list = java.nio.file.Files.list(out)) {
                 for (java.nio.file.Path f : list.toList()) {
@@ -246,7 +253,7 @@ class StitchComparatorTest {
             }
             if (reference == null) {
                 reference = files;
-                assertThat(files).containsKey("summary.json");
+                assertThat(files).containsKey("summary.json").containsKey("greedy_path.csv");
             } else {
                 assertThat(files.keySet()).isEqualTo(reference.keySet());
                 for (String name : files.keySet()) {
