@@ -31,8 +31,12 @@ public record FrankensteinOptions(
         DecoderRefit.Options refit,
         DecoderRefit.AdamOptions adam,
         int parts) {
-    /** The default τ (docs/definitions.md#frankenstein; the stitching post's 0.7). */
-    public static final double DEFAULT_THRESHOLD = io.github.saestitch.stitch.CompareOptions.DEFAULT_THRESHOLD;
+    /**
+     * The default τ (docs/definitions.md#frankenstein): the stitching post's threshold (Bussmann, Leask et al. 2024), also compare's default
+     * ({@code stitch.CompareOptions.DEFAULT_THRESHOLD} refers here: {@code stitch} builds on
+     * {@code frankenstein}'s greedy selection, so the constant lives in the lower package).
+     */
+    public static final double DEFAULT_THRESHOLD = 0.7;
     /** Default selection/refit tokens. */
     public static final long DEFAULT_TRAIN_TOKENS = 100_000;
     /** Default held-out tail: the trainer's ({@code train.TrainOptions} evalTokens). */

@@ -37,8 +37,9 @@ public record CompareOptions(
         int maxCorrelationPasses,
         int threads,
         boolean greedyPath) {
-    /** The stitching post's threshold (Bussmann, Leask et al. 2024). */
-    public static final double DEFAULT_THRESHOLD = 0.7;
+    /** The stitching post's threshold (Bussmann, Leask et al. 2024), defined with the Frankenstein's. */
+    public static final double DEFAULT_THRESHOLD =
+            io.github.saestitch.frankenstein.FrankensteinOptions.DEFAULT_THRESHOLD;
     /** {@link #maxTokens} meaning "every token of the set". */
     public static final long ALL_TOKENS = Long.MAX_VALUE;
     /**
