@@ -116,8 +116,12 @@ final class StudyCommand implements Callable<Integer> {
             List<String> names = entries.map(p -> p.getFileName().toString())
                     .filter(n -> !n.startsWith("."))
                     .toList();
+            // the stamp is the demo's (its stage 8 is a study); an empty directory is refused like any other
             return !names.isEmpty()
-                    && names.stream().allMatch(n -> n.matches("tokens-\\d+") || n.equals(TrainingLengthStudy.FILE));
+                    && names.stream()
+                            .allMatch(n -> n.matches("tokens-\\d+")
+                                    || n.equals(TrainingLengthStudy.FILE)
+                                    || n.equals(DemoConsole.STAMP));
         } catch (java.io.IOException e) {
             return false;
         }

@@ -49,7 +49,9 @@ final class TrainingRun {
         if (resume && state.data == null && data != null) {
             run.listener()
                     .onNote("the checkpoint in " + Checkpoints.dir(run) + " predates the record of its activations:"
-                            + " resuming without checking that --acts is the set it was trained on");
+                            + " resuming without checking that --acts is the set it was trained on (and, on a store"
+                            + " that records documents, with this version's whole-document held-out set, which may"
+                            + " differ from the run's: start afresh for a clean split)");
         }
         if (data != null) {
             state.data = data;
