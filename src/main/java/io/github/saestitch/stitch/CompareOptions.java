@@ -67,26 +67,6 @@ public record CompareOptions(
      */
     public static final int MIN_AUTO_BLOCK_TOKENS = 256;
 
-    /** Options without the greedy path. */
-    public CompareOptions(
-            double threshold,
-            long maxTokens,
-            int blockTokens,
-            boolean activationCorrelation,
-            long correlationMemoryBytes,
-            int maxCorrelationPasses,
-            int threads) {
-        this(
-                threshold,
-                maxTokens,
-                blockTokens,
-                activationCorrelation,
-                correlationMemoryBytes,
-                maxCorrelationPasses,
-                threads,
-                false);
-    }
-
     public CompareOptions {
         if (!(threshold > 0 && threshold <= 1)) {
             throw new IllegalArgumentException("threshold must be in (0, 1], got " + threshold);
@@ -120,7 +100,8 @@ public record CompareOptions(
                 true,
                 DEFAULT_CORRELATION_MEMORY_BYTES,
                 DEFAULT_MAX_CORRELATION_PASSES,
-                0);
+                0,
+                false);
     }
 
     public CompareOptions withThreshold(double t) {

@@ -48,41 +48,6 @@ public record CompareResult(
         JointSweep joint,
         GreedyPath greedy) {
 
-    /** A result without the joint sweep and the greedy path. */
-    public CompareResult(
-            CompareOptions options,
-            long tokens,
-            String kernels,
-            ModelSummary small,
-            ModelSummary large,
-            List<LatentResult> latents,
-            List<SwapGroupResult> groups,
-            List<InterpolationStep> interpolation,
-            Contingency contingency,
-            List<ThresholdSweepRow> thresholdSweep,
-            ActivationSimilarity activationSimilarity,
-            boolean composite,
-            String hybridNote,
-            CompareTimings timings) {
-        this(
-                options,
-                tokens,
-                kernels,
-                small,
-                large,
-                latents,
-                groups,
-                interpolation,
-                contingency,
-                thresholdSweep,
-                activationSimilarity,
-                composite,
-                hybridNote,
-                timings,
-                null,
-                null);
-    }
-
     public CompareResult {
         latents = List.copyOf(latents);
         groups = List.copyOf(groups);

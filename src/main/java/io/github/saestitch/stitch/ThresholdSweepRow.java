@@ -11,11 +11,6 @@ package io.github.saestitch.stitch;
  * @param jointFvu    its fvu
  */
 public record ThresholdSweepRow(double threshold, Contingency contingency, double jointMse, double jointFvu) {
-    /** A row without the joint effect. */
-    public ThresholdSweepRow(double threshold, Contingency contingency) {
-        this(threshold, contingency, Double.NaN, Double.NaN);
-    }
-
     /** The sweep's thresholds: 0.50, 0.55, …, 0.90. */
     public static double[] thresholds() {
         double[] t = new double[9];

@@ -167,7 +167,9 @@ class CompareWriterTest {
                 r.activationSimilarity(),
                 r.composite(),
                 r.hybridNote(),
-                null);
+                null,
+                r.joint(),
+                r.greedy());
         Path failed = tmp.resolve("failed");
         assertThatThrownBy(() -> CompareWriter.write(failing, failed, false)).isInstanceOf(NullPointerException.class);
         assertThat(failed).doesNotExist();
