@@ -21,10 +21,12 @@ import picocli.CommandLine.Option;
         name = "study",
         mixinStandardHelpOptions = true,
         description = {
-            "Train one pair of widths (relu + L1, the stitching write-up's setup) for each of several training lengths",
-            "on the same activations, compare each pair on the same tokens, and tabulate per length the contingency",
-            "table, the agreement and the joint effect of every novel latent, beside the source's GPT-2 768 -> 1536",
-            "numbers: OUT/training_length_study.csv; each pair in OUT/tokens-N/ (resumed where it stopped)."
+            "Train one pair of widths (relu + L1, the stitching write-up's setup) for",
+            "each of several training lengths on the same activations, compare each",
+            "pair on the same tokens, and tabulate per length the contingency table,",
+            "the agreement and the joint effect of every novel latent, beside the",
+            "source's GPT-2 768 -> 1536 numbers: OUT/training_length_study.csv; each",
+            "pair in OUT/tokens-N/ (resumed where it stopped)."
         },
         footer = {"", "Example:  saestitch study --acts runs/acts --lengths 250000,1000000,4000000 --out runs/study"})
 final class StudyCommand implements Callable<Integer> {
