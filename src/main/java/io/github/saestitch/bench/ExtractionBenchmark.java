@@ -165,18 +165,18 @@ public final class ExtractionBenchmark {
             try (OnnxTransformer plain = OnnxTransformer.openUnmodified(m, onnx, o.threads())) {
                 Timing t = time(plain, batches, HookPoint.residPost(m.numLayers() - 1));
                 raw[r] = tokens / t.wall();
-                rawCpu[r] = tokens / t.cpu();
+                rawCpu[r] = perCpuSecond(tokens, t);
             }
             if (pruned) {
                 try (OnnxTransformer same = OnnxTransformer.open(m, onnx, List.of(o.hook()), true, o.threads())) {
                     Timing t = time(same, batches, o.hook());
                     rawPruned[r] = tokens / t.wall();
-                    rawPrunedCpu[r] = tokens / t.cpu();
+                    rawPrunedCpu[r] = perCpuSecond(tokens, t);
                 }
             }
             Timing t = extractOnce(o);
             ext[r] = tokens / t.wall();
-            extCpu[r] = tokens / t.cpu();
+            extCpu[r] = perCpuSecond(tokens, t);
         }
         double[] ratio = new double[n];
         double[] overhead = new double[n];
@@ -201,6 +201,14 @@ public final class ExtractionBenchmark {
                 median(cpuRatio),
                 raw,
                 ext);
+    }
+
+    /**
+     * Tokens per process-CPU second, or NaN when the CPU clock did not advance: a short run can finish inside one tick
+     * of the process CPU clock (seen in CI on 120 tokens), and {@code tokens / 0} would make the CPU ratio 0 or ∞.
+     */
+    private static double perCpuSecond(long tokens, Timing t) {
+        return t.cpu() > 0 ? tokens / t.cpu() : Double.NaN;
     }
 
     /** Time to run every batch through {@code t}. */

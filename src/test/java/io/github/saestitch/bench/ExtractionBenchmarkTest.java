@@ -43,7 +43,11 @@ class ExtractionBenchmarkTest {
                 .isCloseTo(
                         r.extractionTokensPerSecond() / r.rawTokensPerSecond(),
                         org.assertj.core.api.Assertions.within(1e-9));
-        assertThat(r.cpuRatio()).isPositive();
+        // 120 tokens can finish inside one tick of the process CPU clock: then the CPU ratio is not measurable (NaN),
+        // never 0 or infinite.
+        if (!Double.isNaN(r.cpuRatio())) {
+            assertThat(r.cpuRatio()).isPositive().isFinite();
+        }
         try (Stream<Path> left = Files.list(work)) {
             assertThat(left).isEmpty();
         }
