@@ -54,27 +54,11 @@ public final class ActivationExtractor {
         ExtractionListener l = listener == null ? ExtractionListener.NONE : listener;
         try (Corpus corpus = options.corpus().open();
                 ModelTokenizer tokenizer = ModelTokenizer.forModel(model)) {
-            int[] order = options.shuffleDocuments()
-                    ? SplitMix64.permutation(corpus.size(), options.seed())
-                    : identity(corpus.size());
-            requireSomeText(corpus, order, tokenizer);
-            byte[] onnx = model.readOnnx();
-            String tensor = OnnxTransformer.tensorName(model, OnnxGraph.parse(onnx), hook);
-            StoreManifest fresh = identity(options, corpus, tokenizer, ModelTokenizer.sha256(onnx), tensor);
-            long target = options.maxTokens() > 0 ? options.maxTokens() : -1;
-            try (StoreWriter writer = StoreWriter.open(options.out(), fresh, corpus, target)) {
-                StoreManifest m = writer.manifest();
-                boolean resumed = !m.shards().isEmpty();
-                boolean exhausted = m.complete() && (m.targetTokens() < 0 || m.tokenCount() < m.targetTokens());
-                long limit = target < 0 ? Long.MAX_VALUE : target;
-                if (exhausted || m.tokenCount() >= limit) {
-                    if (!m.complete()) {
-                        try {
-                            writer.finish(true);
-                        } catch (IOException e) {
-                            throw new ActivationsException(writer.dir(), "cannot update the store manifest", e);
-                        }
-                    }
+            Prepared p = prepare(options, corpus, tokenizer);
+            byte[] onnx = p.onnx();
+            try (StoreWriter writer = StoreWriter.open(options.out(), p.identity(), corpus, p.target())) {
+                boolean resumed = !writer.manifest().shards().isEmpty();
+                if (upToDate(writer, p.limit())) {
                     Duration setup = Duration.ofNanos(System.nanoTime() - t0);
                     return summary(writer.manifest(), writer.dir(), model, hook, 0, setup, Duration.ZERO, resumed);
                 }
@@ -82,10 +66,75 @@ public final class ActivationExtractor {
                         OnnxTransformer.open(model, onnx, List.of(hook), true, options.threads())) {
                     onnx = null; // the session holds its own copy; let the 90-130 MB array go
                     Duration setup = Duration.ofNanos(System.nanoTime() - t0);
-                    Run run = new Run(options, corpus, order, tokenizer, transformer, writer, l, limit, tensor);
-                    return run.execute(setup, resumed);
+                    Run run = new Run(options, corpus, p.order(), tokenizer, transformer, writer, l, p.tensor());
+                    return run.execute(setup, resumed, Start.of(writer.manifest(), p.limit()));
                 }
             }
+        }
+    }
+
+    /**
+     * What every run derives from the options before touching the store: the document order, the model's
+     * bytes, the tensor of the hook and the store identity.
+     *
+     * @param target the token target ({@code -1}: the whole corpus)
+     * @param limit  the target as a bound ({@link Long#MAX_VALUE}: none)
+     */
+    record Prepared(int[] order, byte[] onnx, String tensor, StoreManifest identity, long target, long limit) {}
+
+    static Prepared prepare(ExtractionOptions options, Corpus corpus, ModelTokenizer tokenizer) {
+        TransformerModel model = options.model();
+        int[] order = options.shuffleDocuments()
+                ? SplitMix64.permutation(corpus.size(), options.seed())
+                : identity(corpus.size());
+        requireSomeText(corpus, order, tokenizer);
+        byte[] onnx = model.readOnnx();
+        String tensor = OnnxTransformer.tensorName(model, OnnxGraph.parse(onnx), options.hook());
+        StoreManifest fresh = identity(options, corpus, tokenizer, ModelTokenizer.sha256(onnx), tensor);
+        long target = options.maxTokens() > 0 ? options.maxTokens() : -1;
+        return new Prepared(order, onnx, tensor, fresh, target, target < 0 ? Long.MAX_VALUE : target);
+    }
+
+    /**
+     * Whether the store already holds everything asked (the target reached, or a complete store of the whole
+     * corpus); marks it complete if it is not yet.
+     */
+    static boolean upToDate(StoreWriter writer, long limit) {
+        StoreManifest m = writer.manifest();
+        boolean exhausted = m.complete() && (m.targetTokens() < 0 || m.tokenCount() < m.targetTokens());
+        if (!exhausted && m.tokenCount() < limit) {
+            return false;
+        }
+        if (!m.complete()) {
+            try {
+                writer.finish(true);
+            } catch (IOException e) {
+                throw new ActivationsException(writer.dir(), "cannot update the store manifest", e);
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Where a run starts and stops.
+     *
+     * @param existing  stored tokens before the run's first token
+     * @param resume    the model batch holding that token, and how many of its stored tokens come before it
+     * @param remaining tokens the run stores
+     * @param budget    stored tokens, counted from the batch at {@code resume}, after which the batcher cuts its
+     *                  last batch short: the batch the whole extraction's target cuts, so every run forms the
+     *                  batches of one uninterrupted extraction
+     */
+    record Start(long existing, StoreManifest.Resume resume, long remaining, long budget) {
+        /** Continuing the store of manifest {@code m} up to {@code limit} tokens. */
+        static Start of(StoreManifest m, long limit) {
+            return range(m.tokenCount(), m.resume(), limit - m.tokenCount(), limit);
+        }
+
+        /** Stored tokens {@code [from, from + count)} of an extraction up to {@code limit} tokens. */
+        static Start range(long from, StoreManifest.Resume resume, long count, long limit) {
+            long batchStart = from - resume.skipTokens(); // the batch's first stored token
+            return new Start(from, resume, count, limit == Long.MAX_VALUE ? Long.MAX_VALUE : limit - batchStart);
         }
     }
 
@@ -177,7 +226,7 @@ public final class ActivationExtractor {
     }
 
     /** One run of the pipeline. */
-    private static final class Run {
+    static final class Run {
         private final ExtractionOptions o;
         private final Corpus corpus;
         private final int[] order;
@@ -185,7 +234,6 @@ public final class ActivationExtractor {
         private final OnnxTransformer transformer;
         private final StoreWriter writer;
         private final ExtractionListener listener;
-        private final long limit;
         private final String tensor;
         private final int d;
         private final int t;
@@ -198,7 +246,6 @@ public final class ActivationExtractor {
                 OnnxTransformer transformer,
                 StoreWriter writer,
                 ExtractionListener listener,
-                long limit,
                 String tensor) {
             this.o = o;
             this.corpus = corpus;
@@ -207,19 +254,18 @@ public final class ActivationExtractor {
             this.transformer = transformer;
             this.writer = writer;
             this.listener = listener;
-            this.limit = limit;
             this.tensor = tensor;
             this.d = o.model().dModel();
             this.t = o.contextLength();
         }
 
-        ExtractionSummary execute(Duration setup, boolean resumed) {
-            StoreManifest m = writer.manifest();
-            long existing = m.tokenCount();
-            StoreManifest.Resume resume = m.resume();
-            long remaining = limit - existing;
-            long budget = remaining == Long.MAX_VALUE ? Long.MAX_VALUE : remaining + resume.skipTokens();
-            long estimate = estimateTotal(existing, TOKENS_PER_CHAR);
+        ExtractionSummary execute(Duration setup, boolean resumed, Start from) {
+            long existing = from.existing();
+            StoreManifest.Resume resume = from.resume();
+            long remaining = from.remaining();
+            long limit = remaining == Long.MAX_VALUE - existing ? Long.MAX_VALUE : existing + remaining;
+            long budget = from.budget();
+            long estimate = estimateTotal(existing, limit, TOKENS_PER_CHAR);
             listener.started(new ExtractionListener.Started(
                     writer.dir(),
                     o.model(),
@@ -268,8 +314,9 @@ public final class ActivationExtractor {
                     out.drainTo(listener);
                     double secs = (System.nanoTime() - start) / 1e9;
                     double rate = added / Math.max(secs, 1e-9);
-                    long est =
-                            b.charsRead > 0 ? estimateTotal(existing + added, (double) added / b.charsRead) : estimate;
+                    long est = b.charsRead > 0
+                            ? estimateTotal(existing + added, limit, (double) added / b.charsRead)
+                            : estimate;
                     long left = Math.max(0, est - existing - added);
                     Optional<Duration> eta =
                             added > 0 ? Optional.of(Duration.ofMillis((long) (1000 * left / rate))) : Optional.empty();
@@ -308,7 +355,7 @@ public final class ActivationExtractor {
          * The final token count to expect: the budget, unless the corpus (its size times the tokens per
          * character seen so far) runs out first; never less than what is already stored.
          */
-        private long estimateTotal(long stored, double tokensPerChar) {
+        private long estimateTotal(long stored, long limit, double tokensPerChar) {
             long corpusTotal = (long) (corpus.approxChars() * tokensPerChar);
             return Math.max(stored, Math.min(limit, corpusTotal));
         }

@@ -105,7 +105,7 @@ public record StoreManifest(
      * activation norms (so the summary's norm statistics cover a resumed store without re-reading it).
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Shard(String name, long tokens, double normSum, double normSqSum) {}
+    public record Shard(String name, long tokens, double normSum, double normSqSum) implements java.io.Serializable {}
 
     /**
      * Where extraction continues: the model batch that holds the next token to store starts at document
@@ -113,7 +113,7 @@ public record StoreManifest(
      * first {@code skipTokens} stored tokens are already in the store.
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Resume(int orderIndex, int window, long skipTokens) {}
+    public record Resume(int orderIndex, int window, long skipTokens) implements java.io.Serializable {}
 
     /** This manifest with the given shards, counts and resume point. */
     StoreManifest withProgress(

@@ -30,6 +30,13 @@ import java.util.stream.Stream;
  * list (a kill between the rename and the manifest update) are deleted. An {@link OutputLock} on the
  * {@code .lock} file keeps a second writer out while one writes (and names it).
  *
+ * <p>A <em>task writer</em> ({@link #forTask}) writes shards {@code firstIndex, firstIndex + 1, …} of a
+ * store the driver of a distributed extraction holds open: no lock and no manifest (the driver writes it
+ * after all tasks), each shard written into a directory of its own attempt
+ * ({@code shard-N.PID-RANDOM.partial}) and renamed to {@code shard-N/} only if no earlier attempt of the
+ * same task already put that shard there (the same bytes: extraction is deterministic), so a retried task
+ * or a killed executor never leaves a half shard under a shard's name.
+ *
  * <p>Not thread-safe: the extractor drives it from its writer thread.
  */
 final class StoreWriter implements AutoCloseable {
@@ -40,6 +47,8 @@ final class StoreWriter implements AutoCloseable {
     private final int shardTokens;
     private final long targetTokens;
     private final List<StoreManifest.Shard> shards;
+    private final int firstIndex; // index of shards.get(0) when a task writer, else 0
+    private final boolean task; // a task writer: no lock, no manifest, its own partial name
     private StoreManifest manifest;
     private long tokenCount;
 
@@ -53,6 +62,13 @@ final class StoreWriter implements AutoCloseable {
     private StoreManifest.Resume resumeAfterLast;
 
     private StoreWriter(Path dir, OutputLock lock, StoreManifest manifest, long targetTokens) {
+        this(dir, lock, manifest, targetTokens, 0, false);
+    }
+
+    private StoreWriter(
+            Path dir, OutputLock lock, StoreManifest manifest, long targetTokens, int firstIndex, boolean task) {
+        this.firstIndex = firstIndex;
+        this.task = task;
         this.dir = dir;
         this.lock = lock;
         this.manifest = manifest;
@@ -122,6 +138,26 @@ final class StoreWriter implements AutoCloseable {
         }
     }
 
+    /**
+     * A task writer for shards {@code firstIndex, …} of the store at {@code dir}, which the driver holds open
+     * ({@link #open}) with the identity {@code identity}; starts after the stored tokens {@code resume}
+     * points to.
+     */
+    static StoreWriter forTask(Path dir, StoreManifest identity, int firstIndex, StoreManifest.Resume resume) {
+        StoreManifest m = identity.withProgress(List.of(), 0, resume, false, identity.targetTokens(), now());
+        return new StoreWriter(dir.toAbsolutePath().normalize(), null, m, identity.targetTokens(), firstIndex, true);
+    }
+
+    /** Where extraction continues after the last row appended. */
+    StoreManifest.Resume resumeAfterLast() {
+        return resumeAfterLast;
+    }
+
+    /** The shards this writer finished, in order. */
+    List<StoreManifest.Shard> shards() {
+        return List.copyOf(shards);
+    }
+
     private static void release(OutputLock lock) {
         if (lock != null) {
             lock.close();
@@ -149,7 +185,7 @@ final class StoreWriter implements AutoCloseable {
     }
 
     /** Deletes partial shards, temp files, and shard directories the manifest does not list. */
-    private static void removeLeftovers(Path dir, StoreManifest m) throws IOException {
+    static void removeLeftovers(Path dir, StoreManifest m) throws IOException {
         Set<String> listed = new HashSet<>();
         for (StoreManifest.Shard s : m.shards()) {
             listed.add(s.name());
@@ -270,6 +306,9 @@ final class StoreWriter implements AutoCloseable {
             finished.add(finishShard(complete));
         } else {
             discardPartial();
+            if (task) {
+                return finished;
+            }
             manifest = manifest.withProgress(
                     List.copyOf(shards), tokenCount, resumeAfterLast, complete, targetTokens, now());
             manifest.write(dir);
@@ -287,8 +326,10 @@ final class StoreWriter implements AutoCloseable {
     }
 
     private void startShard() throws IOException {
-        int index = shards.size();
-        partial = dir.resolve(StoreLayout.shardName(index) + StoreLayout.PARTIAL);
+        int index = firstIndex + shards.size();
+        // A task's attempt writes under a name of its own: two attempts of one task never share a file.
+        String attempt = task ? "." + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime()) : "";
+        partial = dir.resolve(StoreLayout.shardName(index) + attempt + StoreLayout.PARTIAL);
         deleteTree(partial);
         Files.createDirectories(partial);
         acts = create(partial.resolve(StoreLayout.actsFile(dtype)));
@@ -312,10 +353,14 @@ final class StoreWriter implements AutoCloseable {
             ch.force(false);
             ch.close();
         }
-        String name = StoreLayout.shardName(shards.size());
+        String name = StoreLayout.shardName(firstIndex + shards.size());
         Path done = dir.resolve(name);
-        deleteTree(done);
-        AtomicOutput.move(partial, done);
+        if (task) {
+            publishOnce(partial, done);
+        } else {
+            deleteTree(done);
+            AtomicOutput.move(partial, done);
+        }
         StoreManifest.Shard shard = new StoreManifest.Shard(name, inShard, normSum, normSqSum);
         shards.add(shard);
         tokenCount += inShard;
@@ -325,8 +370,41 @@ final class StoreWriter implements AutoCloseable {
         inShard = 0;
         manifest =
                 manifest.withProgress(List.copyOf(shards), tokenCount, resumeAfterLast, complete, targetTokens, now());
-        manifest.write(dir);
+        if (!task) {
+            manifest.write(dir);
+        }
         return shard;
+    }
+
+    /**
+     * Renames the finished {@code partial} to {@code done} unless {@code done} exists: then an earlier
+     * attempt of this task finished the same shard (a rename is all or nothing) and {@code partial} is
+     * deleted. One {@code rename(2)}, which refuses a non-empty target directory, decides between them.
+     */
+    static void publishOnce(Path partial, Path done) throws IOException {
+        try {
+            Files.move(partial, done, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException e) {
+            deleteTree(partial);
+            return;
+        } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+            if (Files.isDirectory(done)) {
+                deleteTree(partial);
+                return;
+            }
+            Files.move(partial, done);
+        } catch (java.nio.file.FileSystemException e) {
+            if (!Files.isDirectory(done)) {
+                throw e;
+            }
+            deleteTree(partial); // ENOTEMPTY reported as a plain FileSystemException on some JDKs
+            return;
+        }
+        try (FileChannel ch = FileChannel.open(done.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
+            ch.force(true); // the rename survives a power cut (durability only; AtomicOutput.move does the same)
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // a file system that cannot force a directory: the rename is still atomic
+        }
     }
 
     private void discardPartial() throws IOException {

@@ -2,14 +2,22 @@ package io.github.saestitch.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.saestitch.activations.ActivationExtractor;
+import io.github.saestitch.activations.ActivationsException;
 import io.github.saestitch.activations.CorpusSource;
+import io.github.saestitch.activations.DistributedExtraction;
 import io.github.saestitch.activations.ExtractionListener;
 import io.github.saestitch.activations.ExtractionOptions;
 import io.github.saestitch.activations.ExtractionSummary;
 import io.github.saestitch.activations.HookPoint;
 import io.github.saestitch.activations.StoreDtype;
 import io.github.saestitch.activations.TransformerModel;
+import io.github.saestitch.cluster.RangeRunner;
+import io.github.saestitch.cluster.RangeTask;
+import io.github.saestitch.tensor.MergeTree;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,6 +41,7 @@ import picocli.CommandLine.Option;
             "  saestitch activations --model minilm-l6 --layer 3 --corpus brown --tokens 1000000 --out acts/minilm-l3",
             "  saestitch activations --corpus my-texts/ --out acts/mine        (a folder of .txt files)",
             "  saestitch activations --corpus data.jsonl --text-field body --out acts/jsonl",
+            "  saestitch activations --corpus /shared/texts --out /shared/acts --master spark://host:7077",
             "Every command's --acts accepts the store directory (or a .npy [tokens, d_in] file)."
         })
 final class ActivationsCommand implements Callable<Integer> {
@@ -96,6 +105,13 @@ final class ActivationsCommand implements Callable<Integer> {
     int batch;
 
     @Option(
+            names = "--shard-tokens",
+            defaultValue = "" + ExtractionOptions.DEFAULT_SHARD_TOKENS,
+            paramLabel = "N",
+            description = "Tokens per shard (with --master, a task writes whole shards). Default: ${DEFAULT-VALUE}.")
+    int shardTokens;
+
+    @Option(
             names = "--dtype",
             defaultValue = "float32",
             paramLabel = "T",
@@ -124,8 +140,11 @@ final class ActivationsCommand implements Callable<Integer> {
     @Mixin
     JsonOption json = new JsonOption();
 
+    @Mixin
+    ClusterOption cluster = new ClusterOption();
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         TransformerModel m = TransformerModel.byName(model);
         ExtractionOptions options = ExtractionOptions.defaults(out)
                 .withModel(m)
@@ -135,13 +154,14 @@ final class ActivationsCommand implements Callable<Integer> {
                 .withMaxTokens(tokens)
                 .withContextLength(context)
                 .withBatchSize(batch)
+                .withShardTokens(shardTokens)
                 .withDtype(StoreDtype.byName(dtype))
                 .withSpecialTokens(specialTokens)
                 .withSeed(seed);
         CliProgress[] bar = new CliProgress[1];
         ExtractionSummary s;
         try {
-            s = ActivationExtractor.extract(options, new ExtractionListener() {
+            s = extract(options, new ExtractionListener() {
                 @Override
                 public void started(Started st) {
                     if (st.existingTokens() > 0) {
@@ -192,5 +212,44 @@ final class ActivationsCommand implements Callable<Integer> {
                     CliProgress.seconds(s.elapsed()), s.tokensPerSecond(), CliProgress.seconds(s.setup()));
         }
         return 0;
+    }
+
+    /** On one machine, or with {@code --master} on a cluster (progress lines from the runner, not the listener). */
+    private ExtractionSummary extract(ExtractionOptions options, ExtractionListener listener) throws Exception {
+        return cluster.on() ? onCluster(options) : ActivationExtractor.extract(options, listener);
+    }
+
+    /**
+     * The model runs as Spark tasks over ranges of whole shards, each writing its shards into the store
+     * (a path every executor reaches); this driver plans the shards and writes the manifest at the end.
+     */
+    private ExtractionSummary onCluster(ExtractionOptions options) throws Exception {
+        try (DistributedExtraction run = DistributedExtraction.open(options)) {
+            if (run.existingTokens() > 0) {
+                System.err.printf("continuing %s: %d tokens already stored%n", run.store(), run.existingTokens());
+            }
+            if (run.upToDate()) {
+                return run.finish(List.of(), Duration.ZERO);
+            }
+            try (RangeRunner runner = cluster.open()) {
+                long[] bounds = run.bounds(cluster.partitions > 0 ? cluster.partitions : runner.defaultRanges());
+                DistributedExtraction.Task task = run.task();
+                // One result per range, carried as a leaf keyed by the range's first token (the runner's unit).
+                RangeTask<DistributedExtraction.Result> shards = (from, to) -> {
+                    try {
+                        return List.of(new MergeTree.Node<>(0, from, task.apply(from, to)));
+                    } catch (ActivationsException e) {
+                        throw new IllegalStateException("[saestitch] on an executor: " + e.getMessage(), e);
+                    }
+                };
+                long t0 = System.nanoTime();
+                List<DistributedExtraction.Result> parts = new ArrayList<>();
+                for (List<MergeTree.Node<DistributedExtraction.Result>> nodes :
+                        runner.run("activations", bounds, shards)) {
+                    nodes.forEach(n -> parts.add(n.value()));
+                }
+                return run.finish(parts, Duration.ofNanos(System.nanoTime() - t0));
+            }
+        }
     }
 }

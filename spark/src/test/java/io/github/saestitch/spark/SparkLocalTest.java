@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -11,7 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code compare} and {@code eval} with {@code --master local[2]} write byte-identical outputs to the
- * single-process commands for 1, 2, 3 and 7 partitions (eval's JSON without its {@code seconds}).
+ * single-process commands for 1, 2, 3 and 7 partitions (eval's JSON without its {@code seconds});
+ * {@code activations --master local[2]} writes the single-process store, byte for byte, also when continuing one.
  */
 class SparkLocalTest {
     @TempDir
@@ -55,6 +57,51 @@ class SparkLocalTest {
                     TestData.run(concat(data.evalArgs(), "--master", "local[2]", "--partitions", "" + partitions));
             assertThat(withoutSeconds(spark)).as("%d partitions", partitions).isEqualTo(one);
         }
+    }
+
+    @Test
+    void activationsOnSparkWriteTheSingleProcessStore() throws Exception {
+        Path corpus = TestData.corpus(dir.resolve("texts"));
+        Path one = dir.resolve("acts-one");
+        assertThat(TestData.run(TestData.activationsArgs(corpus, one, 400))).startsWith("0\n");
+        Map<String, byte[]> reference = TestData.store(one);
+        assertThat(reference.keySet()).contains("shard-000005/acts.f32", "documents.json");
+        Path spark = dir.resolve("acts-spark");
+        String[] args =
+                concat(TestData.activationsArgs(corpus, spark, 400), "--master", "local[2]", "--partitions", "3");
+        assertThat(TestData.run(args)).startsWith("0\n");
+        TestData.assertSameStore(reference, TestData.store(spark));
+
+        // A store continued through Spark: the shards a continued single-process run appends.
+        Path grownOne = dir.resolve("grown-one");
+        Path grownSpark = dir.resolve("grown-spark");
+        for (Path p : List.of(grownOne, grownSpark)) {
+            assertThat(TestData.run(TestData.activationsArgs(corpus, p, 150))).startsWith("0\n");
+        }
+        assertThat(TestData.run(TestData.activationsArgs(corpus, grownOne, 400)))
+                .startsWith("0\n");
+        args = concat(TestData.activationsArgs(corpus, grownSpark, 400), "--master", "local[2]");
+        assertThat(TestData.run(args)).startsWith("0\n");
+        TestData.assertSameStore(TestData.store(grownOne), TestData.store(grownSpark));
+
+        // eval and compare read it (on Spark too, with the single-process numbers).
+        String eval = TestData.run("eval", data.large384.toString(), "--acts", spark.toString(), "--json");
+        assertThat(eval).startsWith("0\n").contains("\"tokens\" : 400");
+        String evalSpark = TestData.run(
+                "eval", data.large384.toString(), "--acts", spark.toString(), "--json", "--master", "local[2]");
+        assertThat(withoutSeconds(evalSpark)).isEqualTo(withoutSeconds(eval));
+        String cmp = TestData.run(
+                "compare",
+                "--small",
+                data.small384.toString(),
+                "--large",
+                data.large384.toString(),
+                "--acts",
+                spark.toString(),
+                "--no-correlation",
+                "--out",
+                dir.resolve("cmp-acts").toString());
+        assertThat(cmp).startsWith("0\n");
     }
 
     @Test

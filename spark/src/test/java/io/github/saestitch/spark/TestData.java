@@ -19,11 +19,15 @@ final class TestData {
     final Path small;
     final Path large;
     final Path store;
+    final Path small384; // a synthetic pair at d = 384, MiniLM's width, for the stores activations writes
+    final Path large384;
 
-    private TestData(Path small, Path large, Path store) {
+    private TestData(Path small, Path large, Path store, Path small384, Path large384) {
         this.small = small;
         this.large = large;
         this.store = store;
+        this.small384 = small384;
+        this.large384 = large384;
     }
 
     /** S (48 latents), L (96) at d = 32 and a store of 30,000 tokens (15 pass blocks of compare, 8 blocks of eval), seeded. */
@@ -41,7 +45,82 @@ final class TestData {
         Path store = dir.resolve("store");
         assertThat(run("import-acts", "--npy", npy.toString(), "--out", store.toString()))
                 .startsWith("0\n");
-        return new TestData(s, l, store);
+        SyntheticPair p384 = SyntheticPair.generate(384, 24, 48, 1, 4, 13);
+        Path s384 = dir.resolve("small384");
+        Path l384 = dir.resolve("large384");
+        SaeFormats.save(p384.small(), s384);
+        SaeFormats.save(p384.large(), l384);
+        return new TestData(s, l, store, s384, l384);
+    }
+
+    /** Four short documents (a folder of .txt files, ~1,300 MiniLM tokens), as the core's activation tests use. */
+    static Path corpus(Path dir) throws Exception {
+        Files.createDirectories(dir);
+        String[] texts = {
+            "The quick brown fox jumps over the lazy dog. ",
+            "A stitch in time saves nine. ",
+            "Sparse autoencoders split a model's activations into features. ",
+            "Spark runs the same task again when an executor dies. "
+        };
+        for (int i = 0; i < texts.length; i++) {
+            Files.writeString(dir.resolve("doc" + i + ".txt"), texts[i].repeat(20 + 7 * i));
+        }
+        return dir;
+    }
+
+    /**
+     * {@code activations} of {@code tokens} tokens of the corpus into {@code out}: MiniLM block 2, windows of 32
+     * tokens, batches of 2 windows and shards of 64 tokens, so a few hundred tokens make several shards and
+     * shard boundaries fall inside batches and windows.
+     */
+    static String[] activationsArgs(Path corpus, Path out, long tokens) {
+        return new String[] {
+            "activations",
+            "--corpus",
+            corpus.toString(),
+            "--tokens",
+            "" + tokens,
+            "--context",
+            "32",
+            "--batch",
+            "2",
+            "--shard-tokens",
+            "64",
+            "--layer",
+            "2",
+            "--seed",
+            "5",
+            "--out",
+            out.toString()
+        };
+    }
+
+    /** Every file of a store (relative path → bytes), the manifest without its two times, no lock. */
+    static Map<String, byte[]> store(Path dir) throws Exception {
+        Map<String, byte[]> out = new TreeMap<>();
+        try (var walk = Files.walk(dir)) {
+            for (Path f : walk.filter(Files::isRegularFile).toList()) {
+                String rel = dir.relativize(f).toString();
+                if (rel.equals(".lock")) {
+                    continue;
+                }
+                byte[] bytes = Files.readAllBytes(f);
+                if (rel.equals("manifest.json")) {
+                    bytes = new String(bytes, StandardCharsets.UTF_8)
+                            .replaceAll("\"(created|updated)\"\\s*:\\s*\"[^\"]*\"", "")
+                            .getBytes(StandardCharsets.UTF_8);
+                }
+                out.put(rel, bytes);
+            }
+        }
+        return out;
+    }
+
+    static void assertSameStore(Map<String, byte[]> reference, Map<String, byte[]> files) {
+        assertThat(files.keySet()).isEqualTo(reference.keySet());
+        for (String name : reference.keySet()) {
+            assertThat(files.get(name)).as(name).isEqualTo(reference.get(name));
+        }
     }
 
     /** {@code compare} of S and L on the store into {@code out} (no correlation: not distributed yet). */
