@@ -24,8 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  * A real standalone cluster on 127.0.0.1: a Master and two Workers started from the Spark jars as child
  * JVMs (a SPARK_HOME whose {@code jars/} links the module's dependencies, so no Spark install), then
  * {@code compare} and {@code eval} submitted through {@code SparkSubmit} with saestitch's submit entry
- * point; the outputs are byte-identical to the single-process commands. Every child JVM (and the
- * executors the Workers start) is stopped afterwards, also after a failure.
+ * point; the outputs are byte-identical to the single-process commands. {@code activations} submitted
+ * there survives an executor killed mid-shard. Every child JVM (and the executors the Workers start) is
+ * stopped afterwards, also after a failure.
  */
 @Tag("slow")
 class StandaloneClusterTest {
@@ -33,15 +34,21 @@ class StandaloneClusterTest {
     static Path dir;
 
     private static final List<Process> processes = new ArrayList<>();
+    private static final List<Process> workers = new ArrayList<>();
 
-    @Test
-    void compareAndEvalSubmittedToAStandaloneClusterWriteTheSingleProcessBytes() throws Exception {
-        TestData data = TestData.write(dir);
-        Path lib = Path.of(System.getProperty("saestitch.spark.lib"));
-        Path home = sparkHome(lib);
-        Path appJar = appJar();
+    private static Path home;
+    private static Path lib;
+    private static String master;
+
+    /** The Master and two Workers (one core each), started once for the class. */
+    private static synchronized void startCluster() throws Exception {
+        if (master != null) {
+            return;
+        }
+        lib = Path.of(System.getProperty("saestitch.spark.lib"));
+        home = sparkHome(lib);
         int port = freePort();
-        String master = "spark://127.0.0.1:" + port;
+        String url = "spark://127.0.0.1:" + port;
         start(
                 "master",
                 home,
@@ -55,7 +62,7 @@ class StandaloneClusterTest {
                         "" + freePort()));
         waitForPort(port, 120);
         for (int w = 1; w <= 2; w++) {
-            start(
+            workers.add(start(
                     "worker" + w,
                     home,
                     List.of(
@@ -70,13 +77,14 @@ class StandaloneClusterTest {
                             "" + freePort(),
                             "--work-dir",
                             dir.resolve("work" + w).toString(),
-                            master));
+                            url)));
         }
+        master = url;
+    }
 
-        Path one = dir.resolve("cmp-one");
-        assertThat(TestData.run(data.compareArgs(one))).startsWith("0\n");
-        Path onCluster = dir.resolve("cmp-cluster");
-        List<String> submit = new ArrayList<>(List.of(
+    /** SparkSubmit in client mode with saestitch's submit entry point, to which the command's arguments follow. */
+    private static List<String> submit() throws IOException {
+        return new ArrayList<>(List.of(
                 "org.apache.spark.deploy.SparkSubmit",
                 "--master",
                 master,
@@ -98,7 +106,18 @@ class StandaloneClusterTest {
                 "spark.executor.extraClassPath=" + lib + "/*",
                 "--conf",
                 "spark.executor.extraJavaOptions=--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED",
-                appJar.toString()));
+                appJar().toString()));
+    }
+
+    @Test
+    void compareAndEvalSubmittedToAStandaloneClusterWriteTheSingleProcessBytes() throws Exception {
+        TestData data = TestData.write(dir);
+        startCluster();
+        List<String> submit = submit();
+
+        Path one = dir.resolve("cmp-one");
+        assertThat(TestData.run(data.compareArgs(one))).startsWith("0\n");
+        Path onCluster = dir.resolve("cmp-cluster");
         List<String> cmp = new ArrayList<>(submit);
         cmp.addAll(List.of(data.compareArgs(onCluster)));
         cmp.addAll(List.of("--partitions", "3"));
@@ -117,6 +136,77 @@ class StandaloneClusterTest {
         assertThat(runToEnd("submit-eval", home, ev)).isZero();
         String out = Files.readString(dir.resolve("submit-eval.out"));
         assertThat("0\n" + SparkLocalTest.withoutSeconds(out)).isEqualTo(single);
+    }
+
+    /**
+     * {@code activations} submitted to the cluster while the test kills (SIGKILL) the executor JVM that is
+     * writing a shard (its process id is in the partial shard's name): Spark runs the task again, the job
+     * finishes, and the store is the single-process store with no partial shard. A job that finished before
+     * a shard was seen being written is run again (a loaded machine), so a kill always lands mid-run.
+     */
+    @Test
+    void activationsSurviveAnExecutorKilledWhileWritingAShard() throws Exception {
+        Path corpus = TestData.corpus(dir.resolve("texts"));
+        Path one = dir.resolve("acts-one");
+        assertThat(TestData.run(TestData.activationsArgs(corpus, one, 1200))).startsWith("0\n");
+        startCluster();
+        Path out = dir.resolve("acts-cluster");
+        int kills = 0;
+        for (int attempt = 0; attempt < 4 && kills == 0; attempt++) {
+            deleteTree(out);
+            List<String> cmd = submit();
+            cmd.addAll(List.of(TestData.activationsArgs(corpus, out, 1200)));
+            cmd.addAll(List.of("--partitions", "4"));
+            String name = "submit-activations-" + attempt;
+            Process p = start(name, home, cmd);
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(8);
+            while (p.isAlive() && System.nanoTime() < deadline) {
+                if (kills == 0 && killShardWriter(out)) {
+                    kills++;
+                }
+                Thread.sleep(2);
+            }
+            runToEnd(name, p);
+        }
+        assertThat(kills).as("executors killed while writing a shard").isPositive();
+        try (Stream<Path> files = Files.walk(out)) {
+            assertThat(files.map(f -> f.getFileName().toString())).noneMatch(n -> n.contains(".partial"));
+        }
+        TestData.assertSameStore(TestData.store(one), TestData.store(out));
+    }
+
+    private static final java.util.regex.Pattern PARTIAL =
+            java.util.regex.Pattern.compile("shard-\\d+\\.(\\d+)-[0-9a-f]+\\.partial");
+
+    /** Kills the executor writing a partial shard of {@code store}, if one is (and it is one of our Workers'). */
+    private static boolean killShardWriter(Path store) throws IOException {
+        String[] names = store.toFile().list();
+        for (String n : names == null ? new String[0] : names) {
+            java.util.regex.Matcher m = PARTIAL.matcher(n);
+            if (!m.matches()) {
+                continue;
+            }
+            long pid = Long.parseLong(m.group(1));
+            for (Process w : workers) {
+                java.util.Optional<ProcessHandle> executor =
+                        w.descendants().filter(h -> h.pid() == pid).findFirst();
+                if (executor.isPresent() && executor.get().destroyForcibly()) { // SIGKILL
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(p)) {
+            for (Path q : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(q);
+            }
+        }
     }
 
     @AfterAll
@@ -153,6 +243,9 @@ class StandaloneClusterTest {
     private static Path appJar() throws IOException {
         Path classes = Path.of("target/classes").toAbsolutePath();
         Path jar = dir.resolve("saestitch-spark-app.jar");
+        if (Files.exists(jar)) {
+            return jar;
+        }
         try (OutputStream o = Files.newOutputStream(jar);
                 JarOutputStream out = new JarOutputStream(o);
                 Stream<Path> files = Files.walk(classes)) {
@@ -194,7 +287,10 @@ class StandaloneClusterTest {
     }
 
     private static int runToEnd(String name, Path home, List<String> mainAndArgs) throws Exception {
-        Process p = start(name, home, mainAndArgs);
+        return runToEnd(name, start(name, home, mainAndArgs));
+    }
+
+    private static int runToEnd(String name, Process p) throws Exception {
         if (!p.waitFor(8, TimeUnit.MINUTES)) {
             throw new AssertionError(name + " did not finish in 8 minutes; its log: " + dir.resolve(name + ".err"));
         }

@@ -116,6 +116,20 @@ final class TestData {
         return out;
     }
 
+    /** Copies a directory tree (its lock file left behind). */
+    static void copyTree(Path from, Path to) throws Exception {
+        try (var walk = Files.walk(from)) {
+            for (Path f : walk.toList()) {
+                Path t = to.resolve(from.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(t);
+                } else if (!f.getFileName().toString().equals(".lock")) {
+                    Files.copy(f, t);
+                }
+            }
+        }
+    }
+
     static void assertSameStore(Map<String, byte[]> reference, Map<String, byte[]> files) {
         assertThat(files.keySet()).isEqualTo(reference.keySet());
         for (String name : reference.keySet()) {
