@@ -138,6 +138,16 @@ public final class ActivationExtractor {
         }
     }
 
+    /** Interrupts the batcher thread and waits for it to end. */
+    static void stop(Thread producer) {
+        producer.interrupt();
+        try {
+            producer.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private static int[] identity(int n) {
         int[] a = new int[n];
         for (int i = 0; i < n; i++) {
@@ -340,12 +350,7 @@ public final class ActivationExtractor {
                 out.abort();
                 throw e;
             } finally {
-                producer.interrupt();
-                try {
-                    producer.join();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+                stop(producer);
             }
             Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
             return summary(writer.manifest(), writer.dir(), o.model(), o.hook(), added, setup, elapsed, resumed);

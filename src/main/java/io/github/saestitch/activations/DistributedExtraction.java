@@ -248,12 +248,7 @@ public final class DistributedExtraction implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("planning interrupted", e);
         } finally {
-            producer.interrupt();
-            try {
-                producer.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            ActivationExtractor.stop(producer);
         }
         long end = Math.min(limit, batchStart);
         long[] bounds = new long[offsets.size() + 1];
