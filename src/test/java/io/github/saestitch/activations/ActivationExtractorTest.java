@@ -386,6 +386,31 @@ class ActivationExtractorTest {
         }
     }
 
+    /**
+     * The distributed extraction's tasks, run here out of order and one of them twice (a retried task whose
+     * earlier attempt finished its shards), beside what a killed attempt leaves (a half shard under its own
+     * name): the store is the single-process one, without the half shard.
+     */
+    @Test
+    void distributedTasksWriteTheSingleProcessStoreWhateverTheirOrderAndRetries() throws IOException {
+        Path out = tmp.resolve("distributed");
+        try (DistributedExtraction run = DistributedExtraction.open(base.withOut(out))) {
+            long[] bounds = run.bounds(2);
+            assertThat(bounds).hasSize(3).startsWith(0L).endsWith(refSummary.tokens());
+            assertThat(bounds[1] % 32).isZero(); // ranges of whole shards
+            DistributedExtraction.Task task = run.task();
+            DistributedExtraction.Result second = task.apply(bounds[1], bounds[2]);
+            DistributedExtraction.Result first = task.apply(bounds[0], bounds[1]);
+            assertThat(task.apply(bounds[0], bounds[1])).isEqualTo(first);
+            Path half = Files.createDirectories(out.resolve("shard-000001.4242-1f.partial"));
+            Files.write(half.resolve("acts.f32"), new byte[100]);
+            ExtractionSummary s = run.finish(List.of(first, second), java.time.Duration.ofSeconds(1));
+            assertThat(s.tokens()).isEqualTo(refSummary.tokens());
+            assertThat(s.shards()).isEqualTo(refSummary.shards());
+        }
+        assertSameStore(ref, out);
+    }
+
     /** Every shard file and documents.json byte for byte; the manifest apart from its timestamps. */
     private static void assertSameStore(Path want, Path got) throws IOException {
         StoreManifest a = StoreManifest.read(want);
