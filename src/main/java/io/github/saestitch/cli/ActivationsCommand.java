@@ -228,7 +228,8 @@ final class ActivationsCommand implements Callable<Integer> {
             if (run.existingTokens() > 0) {
                 System.err.printf("continuing %s: %d tokens already stored%n", run.store(), run.existingTokens());
             }
-            if (run.upToDate()) {
+            // Nothing new: a complete store, or an unfinished one whose corpus holds no more tokens (marked complete).
+            if (run.upToDate() || run.newTokens() == 0) {
                 return run.finish(List.of(), Duration.ZERO);
             }
             try (RangeRunner runner = cluster.open()) {
