@@ -271,8 +271,15 @@ public final class Frankenstein {
             double l0Target = stageL0[stageL0.length - 1];
             t = System.nanoTime();
             l.started("greedy selection", 0, "");
-            GreedySelection.Result g =
-                    GreedySelection.select(family, codes, width - f0, l0Target, o.parts(), kernels, DECODER_GRAM_BYTES);
+            // Fixed pieces, not o.parts(): the co-activation sums, and so the order, are the same on any machine.
+            GreedySelection.Result g = GreedySelection.select(
+                    family,
+                    codes,
+                    width - f0,
+                    l0Target,
+                    GreedySelection.COACTIVATION_PIECES,
+                    kernels,
+                    DECODER_GRAM_BYTES);
             greedy = g.selection();
             greedyStats = g.stats();
             finish(
