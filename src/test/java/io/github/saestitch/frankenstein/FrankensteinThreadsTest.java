@@ -26,7 +26,7 @@ class FrankensteinThreadsTest {
             value = DecoderRefit.Solver.class,
             names = {"CHOLESKY", "CG"})
     void threadCountChangesNotOneByteOfTheWrittenFiles(DecoderRefit.Solver solver, @TempDir Path dir) throws Exception {
-        Families.Case c = Families.relu(12, 10, 28, 1500, 41);
+        Families.Case c = Families.relu(12, 10, 28, 3000, 41);
         Map<String, byte[]> reference = null;
         for (int threads : new int[] {1, 2, 3}) {
             FrankensteinOptions o = new FrankensteinOptions(
@@ -35,8 +35,8 @@ class FrankensteinThreadsTest {
                     true,
                     true,
                     true,
-                    1200,
-                    300,
+                    2600,
+                    400,
                     0,
                     DecoderRefit.Options.defaults().withLapack(false),
                     new DecoderRefit.AdamOptions(2, 3e-3, 256, 5),
