@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.saestitch.activations.MatrixActivationSet;
+import io.github.saestitch.cluster.RangeRunner;
 import io.github.saestitch.io.Json;
 import io.github.saestitch.tensor.ScalarKernels;
 import java.nio.file.Files;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -64,6 +66,39 @@ class FrankensteinThreadsTest {
                             .as("%s with %d threads", name, threads)
                             .isEqualTo(new String(reference.get(name), java.nio.charset.StandardCharsets.UTF_8));
                 }
+            }
+        }
+    }
+
+    /**
+     * The members' codes encoded by tasks over 1, 2 or 3 ranges of units ({@link RangeRunner#LOCAL}, as a
+     * cluster runs them) give the files of one process.
+     */
+    @Test
+    void rangesRunAsTasksGiveTheFilesOfOneProcess(@TempDir Path dir) throws Exception {
+        Families.Case c = Families.relu(8, 6, 14, 2 * SourceCodes.UNIT + 900, 43);
+        FrankensteinOptions o = FrankensteinOptions.defaults()
+                .withTokens(2 * SourceCodes.UNIT + 300, 600)
+                .withRefitOptions(DecoderRefit.Options.defaults().withLapack(false))
+                .withAdam(new DecoderRefit.AdamOptions(1, 3e-3, 2048, 5));
+        FrankensteinWriter.write(
+                new Frankenstein(new ScalarKernels()).run(c.family(), new MatrixActivationSet(c.x(), "acts"), o, null),
+                dir.resolve("one"),
+                false);
+        Map<String, byte[]> reference = files(dir.resolve("one"));
+        for (int ranges : new int[] {1, 2, 3}) {
+            Frankenstein.Distributed d = new Frankenstein.Distributed(
+                    RangeRunner.LOCAL, () -> new MatrixActivationSet(c.x(), "acts"), ranges, "scalar");
+            FrankensteinResult r = new Frankenstein(new ScalarKernels(), d)
+                    .run(c.family(), new MatrixActivationSet(c.x(), "acts"), o, null);
+            Path out = dir.resolve("r" + ranges);
+            FrankensteinWriter.write(r, out, false);
+            Map<String, byte[]> files = files(out);
+            assertThat(files.keySet()).isEqualTo(reference.keySet());
+            for (String name : files.keySet()) {
+                assertThat(files.get(name))
+                        .as("%s with %d ranges", name, ranges)
+                        .isEqualTo(reference.get(name));
             }
         }
     }
