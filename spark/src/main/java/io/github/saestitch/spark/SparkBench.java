@@ -28,9 +28,10 @@ import org.apache.spark.api.java.JavaSparkContext;
  * does not run) on one synthetic pair and store, in one process, then on Spark {@code local[1]} and
  * {@code local[2]}, in one run: the overhead of going through Spark (local[1] / one process: the broadcast
  * of both SAEs, task serialization, the per-range merge-tree nodes collected on the driver, on one core)
- * and the speed-up of a second executor core (local[1] / local[2]). Each Spark context is started before
- * its timed runs (its start is reported apart); every run's written files are checked identical to the
- * one-process run's.
+ * and the speed-up of a second executor core (local[1] / local[2]). Each Spark run is timed right after a
+ * one-process run and the ratios of the pairs are reported, so a shared machine's drifting load moves both
+ * sides alike. Each Spark context is started before its timed runs (its start is reported apart); the
+ * written files of each mode are checked identical to the one-process run's.
  */
 public final class SparkBench {
     /**
@@ -40,7 +41,8 @@ public final class SparkBench {
      * @param small       latents of S
      * @param large       latents of L
      * @param tokens      tokens of the store
-     * @param repeats     timed runs per mode (the median is reported), after one untimed warm-up run
+     * @param repeats     timed runs per Spark mode, each paired with a one-process run just before it
+     *                    (medians reported), after one untimed warm-up run of each
      * @param seed        the synthetic pair's seed
      * @param kernels     the numeric backend (its name is what the executors use)
      */
@@ -57,6 +59,8 @@ public final class SparkBench {
      * @param singleSeconds   median wall time of one-process compare on one thread
      * @param local1Seconds   median wall time on local[1] (context already started)
      * @param local2Seconds   median wall time on local[2]
+     * @param local1Ratio     median of local[1] / the one-process run just before it
+     * @param local2Ratio     median of local[2] / the one-process run just before it
      * @param start1Seconds   start of the local[1] context
      * @param start2Seconds   start of the local[2] context
      * @param identical       whether every Spark run wrote the one-process bytes
@@ -68,19 +72,21 @@ public final class SparkBench {
             double singleSeconds,
             double local1Seconds,
             double local2Seconds,
+            double local1Ratio,
+            double local2Ratio,
             double start1Seconds,
             double start2Seconds,
             boolean identical,
             String kernels,
             String machine) {
-        /** local[1] / one process: what Spark costs on one core. */
+        /** local[1] / one process (paired runs): what Spark costs on one core. */
         public double overhead() {
-            return local1Seconds / singleSeconds;
+            return local1Ratio;
         }
 
-        /** local[1] / local[2]: what a second executor core gives. */
+        /** local[1] / local[2], each relative to its paired one-process runs: what a second core gives. */
         public double speedUp() {
-            return local1Seconds / local2Seconds;
+            return local1Ratio / local2Ratio;
         }
     }
 
@@ -119,17 +125,15 @@ public final class SparkBench {
         // One thread in one process against one executor core: the ratio is Spark's cost, not a core count
         // (the files are the same for any thread count).
         CompareOptions one = o.withThreads(1);
-        double[] single = new double[c.repeats()];
-        log.accept("one process, one thread ...");
+        log.accept("one process, one thread (warm-up) ...");
         CompareResult reference = compareOnce(kernels, null, p, npy, one); // warm-up, and the reference bytes
         CompareWriter.write(reference, dir.resolve("one"), false);
-        for (int i = 0; i < single.length; i++) {
-            long t = System.nanoTime();
-            compareOnce(kernels, null, p, npy, one);
-            single[i] = (System.nanoTime() - t) / 1e9;
-        }
         boolean identical = true;
+        // Per mode, each Spark run right after a one-process run: the ratio of the pair, so that a machine
+        // whose load drifts during the run (shared machines) moves both sides of each ratio alike.
+        double[][] single = new double[2][c.repeats()];
         double[][] spark = new double[2][c.repeats()];
+        double[][] ratio = new double[2][c.repeats()];
         double[] start = new double[2];
         for (int cores = 1; cores <= 2; cores++) {
             log.accept("Spark local[" + cores + "] ...");
@@ -144,8 +148,12 @@ public final class SparkBench {
                 identical &= sameFiles(dir.resolve("one"), out);
                 for (int i = 0; i < c.repeats(); i++) {
                     long t = System.nanoTime();
+                    compareOnce(kernels, null, p, npy, one);
+                    single[cores - 1][i] = (System.nanoTime() - t) / 1e9;
+                    t = System.nanoTime();
                     compareOnce(kernels, d, p, npy, o);
                     spark[cores - 1][i] = (System.nanoTime() - t) / 1e9;
+                    ratio[cores - 1][i] = spark[cores - 1][i] / single[cores - 1][i];
                 }
             } finally {
                 sc.stop();
@@ -153,9 +161,11 @@ public final class SparkBench {
         }
         return new Result(
                 c,
-                median(single),
+                median(concat(single[0], single[1])),
                 median(spark[0]),
                 median(spark[1]),
+                median(ratio[0]),
+                median(ratio[1]),
                 start[0],
                 start[1],
                 identical,
@@ -178,6 +188,12 @@ public final class SparkBench {
             }
         }
         return true;
+    }
+
+    private static double[] concat(double[] a, double[] b) {
+        double[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     private static double median(double[] v) {
@@ -240,6 +256,11 @@ public final class SparkBench {
                 tokens,
                 r.kernels(),
                 reps);
+        System.out.printf(
+                Locale.ROOT,
+                "  processors this JVM uses: %d (./saestitch gives it 1: each GEMM on one thread, local[N] on N"
+                        + " cores)%n",
+                Runtime.getRuntime().availableProcessors());
         System.out.printf(Locale.ROOT, "  one process, 1 thread %8.2f s%n", r.singleSeconds());
         System.out.printf(
                 Locale.ROOT,
@@ -251,12 +272,29 @@ public final class SparkBench {
                 "  Spark local[2]        %8.2f s   (context start %.1f s, not included)%n",
                 r.local2Seconds(),
                 r.start2Seconds());
-        System.out.printf(Locale.ROOT, "  overhead local[1] / one process: %.2f×%n", r.overhead());
-        System.out.printf(Locale.ROOT, "  speed-up local[1] / local[2]:    %.2f×%n", r.speedUp());
+        System.out.printf(
+                Locale.ROOT, "  overhead local[1] / one process: %.2f× (median of paired runs)%n", r.overhead());
+        System.out.printf(
+                Locale.ROOT,
+                "  speed-up local[1] / local[2]:    %.2f× (each against its paired one-process runs)%n",
+                r.speedUp());
         System.out.println("  files identical to one process: " + (r.identical() ? "yes" : "NO"));
-        System.out.println("  " + r.machine());
+        System.out.println(
+                "  " + r.machine() + " (cores as this JVM sees them; the machine has " + machineCores() + ")");
         if (!r.identical()) {
             System.exit(1);
+        }
+    }
+
+    /** Processors listed in /proc/cpuinfo (the JVM may be told fewer), or "?" where there is none. */
+    private static String machineCores() {
+        try {
+            return ""
+                    + Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                            .filter(l -> l.startsWith("processor"))
+                            .count();
+        } catch (IOException e) {
+            return "?";
         }
     }
 
