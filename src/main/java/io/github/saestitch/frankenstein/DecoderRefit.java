@@ -428,13 +428,7 @@ public final class DecoderRefit {
                                     end = tb0 + Parallel.chunkStart(nb, tokenChunks, ch + 1);
                             t < end;
                             t++) {
-                        int eo = (t - tb0) * d;
-                        for (int c = 0; c < d; c++) {
-                            err[eo + c] = bias[c] - x[t * d + c];
-                        }
-                        for (int e = rowPtr[t]; e < rowPtr[t + 1]; e++) {
-                            Vec.axpy(val[e], w, col[e] * d, err, eo, d);
-                        }
+                        tokenError(codes, x, w, bias, t, err, (t - tb0) * d);
                     }
                 });
                 Arrays.fill(gb, 0f);
@@ -480,6 +474,17 @@ public final class DecoderRefit {
                 List.of(s),
                 new Stats(
                         "adam", n, fired, nTok, 0, (long) codes.nnz() * d, (int) step, Double.NaN, 0, (t1 - t0) / 1e9));
+    }
+
+    /** {@code err[eo, eo + d) = f_t·W + b − x_t} of token t (the codes' row t, W [n, d] row-major). */
+    static void tokenError(SparseRows codes, float[] x, float[] w, float[] bias, int t, float[] err, int eo) {
+        int d = bias.length;
+        for (int c = 0; c < d; c++) {
+            err[eo + c] = bias[c] - x[t * d + c];
+        }
+        for (int e = codes.rowPtr()[t]; e < codes.rowPtr()[t + 1]; e++) {
+            Vec.axpy(codes.values()[e], w, codes.colIdx()[e] * d, err, eo, d);
+        }
     }
 
     /** One Adam update of {@code p} with gradient {@code g} (PyTorch's formula, see {@link #adam}). Writes p, m, v. */

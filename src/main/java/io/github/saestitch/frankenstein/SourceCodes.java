@@ -125,7 +125,7 @@ public final class SourceCodes {
     public record Encoding(RangeRunner runner, SetSource set, boolean owned, KernelsSource kernels, int ranges) {
         /** In this process on {@code set} (not closed), one range per unit so {@code progress} moves. */
         static Encoding local(ActivationSet set, Kernels kernels, LongConsumer progress) {
-            return new Encoding(new ProgressRunner(progress), () -> set, false, () -> kernels, Integer.MAX_VALUE);
+            return new Encoding(RangeRunner.local(progress), () -> set, false, () -> kernels, Integer.MAX_VALUE);
         }
     }
 
@@ -209,38 +209,6 @@ public final class SourceCodes {
             codes[s] = SaeRunner.concatRows(rows, family.member(s).width());
         }
         return codes;
-    }
-
-    /** {@link RangeRunner#LOCAL} that reports the tokens done (times the members) after each range. */
-    private static final class ProgressRunner implements RangeRunner {
-        private final LongConsumer progress;
-
-        ProgressRunner(LongConsumer progress) {
-            this.progress = progress;
-        }
-
-        @Override
-        public <T extends Serializable> Shared<T> share(T value) {
-            return Shared.inline(value);
-        }
-
-        @Override
-        public int defaultRanges() {
-            return 1;
-        }
-
-        @Override
-        public <T extends Serializable> List<List<MergeTree.Node<T>>> run(String job, long[] bounds, RangeTask<T> task)
-                throws Exception {
-            List<List<MergeTree.Node<T>>> out = new ArrayList<>();
-            for (int k = 0; k + 1 < bounds.length; k++) {
-                out.add(task.apply(bounds[k], bounds[k + 1]));
-                if (progress != null) {
-                    progress.accept(bounds[k + 1]);
-                }
-            }
-            return out;
-        }
     }
 
     /**

@@ -461,12 +461,7 @@ class DecoderRefitTest {
                 float[] gb = new float[d];
                 float[] err = new float[d];
                 for (int t = tb0; t < tb1; t++) {
-                    for (int c = 0; c < d; c++) {
-                        err[c] = bias[c] - pr.x()[t * d + c];
-                    }
-                    for (int e = codes.rowPtr()[t]; e < codes.rowPtr()[t + 1]; e++) {
-                        io.github.saestitch.tensor.Vec.axpy(codes.values()[e], w, codes.colIdx()[e] * d, err, 0, d);
-                    }
+                    DecoderRefit.tokenError(codes, pr.x(), w, bias, t, err, 0);
                     io.github.saestitch.tensor.Vec.axpy(scale, err, 0, gb, 0, d);
                     for (int e = codes.rowPtr()[t]; e < codes.rowPtr()[t + 1]; e++) {
                         io.github.saestitch.tensor.Vec.axpy(
