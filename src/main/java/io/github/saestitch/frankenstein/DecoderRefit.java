@@ -389,7 +389,6 @@ public final class DecoderRefit {
         float[] gb = new float[d];
         int nTok = codes.rows();
         int batches = (nTok + o.batch() - 1) / o.batch();
-        int[] order = new int[batches];
         SplitMix64 rng = new SplitMix64(o.seed());
         int[] rowPtr = codes.rowPtr();
         int[] col = codes.colIdx();
@@ -409,11 +408,7 @@ public final class DecoderRefit {
             }
         }
         for (int epoch = 0; epoch < o.epochs(); epoch++) {
-            for (int k = 0; k < batches; k++) {
-                order[k] = k;
-            }
-            rng.shuffle(order);
-            for (int bi : order) {
+            for (int bi : batchOrder(rng, batches)) {
                 int tb0 = bi * o.batch();
                 int tb1 = Math.min(nTok, tb0 + o.batch());
                 int nb = tb1 - tb0;
@@ -474,6 +469,16 @@ public final class DecoderRefit {
                 List.of(s),
                 new Stats(
                         "adam", n, fired, nTok, 0, (long) codes.nnz() * d, (int) step, Double.NaN, 0, (t1 - t0) / 1e9));
+    }
+
+    /** The mini-batches of one epoch in their seeded random order (the generator advances). */
+    static int[] batchOrder(SplitMix64 rng, int batches) {
+        int[] order = new int[batches];
+        for (int k = 0; k < batches; k++) {
+            order[k] = k;
+        }
+        rng.shuffle(order);
+        return order;
     }
 
     /** {@code err[eo, eo + d) = f_t·W + b − x_t} of token t (the codes' row t, W [n, d] row-major). */

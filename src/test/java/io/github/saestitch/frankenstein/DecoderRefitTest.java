@@ -445,15 +445,10 @@ class DecoderRefitTest {
         float[] vb = new float[d];
         int nTok = codes.rows();
         int batches = (nTok + o.batch() - 1) / o.batch();
-        int[] order = new int[batches];
         io.github.saestitch.tensor.SplitMix64 rng = new io.github.saestitch.tensor.SplitMix64(o.seed());
         long step = 0;
         for (int epoch = 0; epoch < o.epochs(); epoch++) {
-            for (int k = 0; k < batches; k++) {
-                order[k] = k;
-            }
-            rng.shuffle(order);
-            for (int bi : order) {
+            for (int bi : DecoderRefit.batchOrder(rng, batches)) {
                 int tb0 = bi * o.batch();
                 int tb1 = Math.min(nTok, tb0 + o.batch());
                 float scale = 2f / (tb1 - tb0);

@@ -71,11 +71,11 @@ final class TestData {
     String[] frankensteinArgs(Path out) {
         return new String[] {
             "frankenstein",
+            "--acts",
+            store.toString(),
             "--family",
             small.toString(),
             large.toString(),
-            "--acts",
-            store.toString(),
             "--held-out",
             "8192",
             "--adam-epochs",
