@@ -28,7 +28,9 @@ import java.util.function.ToDoubleFunction;
  *   <li><b>Tokens.</b> The last {@code heldOutTokens} of the set, extended back to whole documents when the
  *       set records them, are held out (the trainer's held-out set, {@link HeldOutSplit}); selection and
  *       refit use the first {@code min(trainTokens, start of the held-out set)}.</li>
- *   <li><b>Codes.</b> Every member's codes on the selection tokens, once ({@link SourceCodes}).</li>
+ *   <li><b>Codes.</b> Every member's codes on the selection tokens, once ({@link SourceCodes}): tasks over
+ *       ranges of 4,096-token units, in this process or on a cluster ({@link Distributed}), with the same
+ *       codes either way.</li>
  *   <li><b>Cosine.</b> {@link CosineSelection}; one model per round (stage s = after member s).</li>
  *   <li><b>Greedy.</b> {@link GreedySelection} until the target width (default: the cosine
  *       Frankenstein's) and the cosine Frankenstein's l0 on the selection tokens are both reached;
