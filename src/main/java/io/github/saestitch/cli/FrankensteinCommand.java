@@ -49,7 +49,11 @@ import picocli.CommandLine.Option;
             "fvu, l0, embedding_recovered), latents_cosine.csv, latents_greedy.csv, summary.json, and the",
             "final models that 'eval' reads: sae-cosine, sae-cosine-refit, sae-greedy,",
             "sae-greedy-refit; SAELens SAE directories when no source is topk, else",
-            "saestitch composites, which no ecosystem loader reads. See README, 'frankenstein'."
+            "saestitch composites, which no ecosystem loader reads. See README, 'frankenstein'.",
+            "",
+            "--master encodes the tokens with every member on Apache Spark (the GEMMs);",
+            "selection, refits and evaluation run here on the same codes: byte-identical",
+            "files to the single-process command."
         },
         footer = {
             "",
@@ -168,6 +172,9 @@ final class FrankensteinCommand implements Callable<Integer> {
     @Mixin
     KernelsOption kernels = new KernelsOption();
 
+    @Mixin
+    ClusterOption cluster = new ClusterOption();
+
     @Override
     public Integer call() throws Exception {
         boolean cos;
@@ -235,12 +242,21 @@ final class FrankensteinCommand implements Callable<Integer> {
         warnIfHeldOutWasTrainedOn();
         FrankensteinResult r;
         long t0 = System.nanoTime();
-        try (ActivationSet set = Inputs.acts(acts, 0)) {
+        try (ActivationSet set = Inputs.acts(acts, 0);
+                io.github.saestitch.cluster.RangeRunner runner = cluster.on() ? cluster.open() : null) {
             Listener listener = new Listener();
             long total = set.numTokens();
             try (DownstreamScores scores =
                     downstream && total > heldOut ? DownstreamScores.openHeldOut(acts, set, heldOut) : null) {
-                r = new Frankenstein(kernels.kernels())
+                r = new Frankenstein(
+                                kernels.kernels(),
+                                runner == null
+                                        ? null
+                                        : new Frankenstein.Distributed(
+                                                runner,
+                                                io.github.saestitch.cluster.SetSource.path(acts),
+                                                cluster.partitions,
+                                                kernels.kernels().name()))
                         .run(
                                 fam,
                                 set,

@@ -12,27 +12,38 @@ import java.util.List;
  */
 public interface RangeRunner extends AutoCloseable {
     /** Runs the ranges one after another in this thread. */
-    RangeRunner LOCAL = new RangeRunner() {
-        @Override
-        public <T extends Serializable> Shared<T> share(T value) {
-            return Shared.inline(value);
-        }
+    RangeRunner LOCAL = local(null);
 
-        @Override
-        public int defaultRanges() {
-            return 1;
-        }
-
-        @Override
-        public <T extends Serializable> List<List<MergeTree.Node<T>>> run(String job, long[] bounds, RangeTask<T> task)
-                throws Exception {
-            List<List<MergeTree.Node<T>>> out = new ArrayList<>();
-            for (int k = 0; k + 1 < bounds.length; k++) {
-                out.add(task.apply(bounds[k], bounds[k + 1]));
+    /**
+     * Runs the ranges one after another in this thread, telling {@code done} the end of each range as it
+     * finishes (null: nobody).
+     */
+    static RangeRunner local(java.util.function.LongConsumer done) {
+        return new RangeRunner() {
+            @Override
+            public <T extends Serializable> Shared<T> share(T value) {
+                return Shared.inline(value);
             }
-            return out;
-        }
-    };
+
+            @Override
+            public int defaultRanges() {
+                return 1;
+            }
+
+            @Override
+            public <T extends Serializable> List<List<MergeTree.Node<T>>> run(
+                    String job, long[] bounds, RangeTask<T> task) throws Exception {
+                List<List<MergeTree.Node<T>>> out = new ArrayList<>();
+                for (int k = 0; k + 1 < bounds.length; k++) {
+                    out.add(task.apply(bounds[k], bounds[k + 1]));
+                    if (done != null) {
+                        done.accept(bounds[k + 1]);
+                    }
+                }
+                return out;
+            }
+        };
+    }
 
     /** Releases the cluster (nothing for {@link #LOCAL}). */
     @Override

@@ -387,20 +387,17 @@ public final class DecoderRefit {
         float[] vb = new float[d];
         float[] gw = new float[w.length];
         float[] gb = new float[d];
-        float[][] gwPart =
-                new float[parts][]; // per-part gradient sums, added in part order (deterministic for a given parts)
-        float[][] gbPart = new float[parts][d];
-        gwPart[0] = gw;
-        for (int p = 1; p < parts; p++) {
-            gwPart[p] = new float[w.length];
-        }
         int nTok = codes.rows();
         int batches = (nTok + o.batch() - 1) / o.batch();
-        int[] order = new int[batches];
         SplitMix64 rng = new SplitMix64(o.seed());
         int[] rowPtr = codes.rowPtr();
         int[] col = codes.colIdx();
         float[] val = codes.values();
+        int maxBatch = Math.min(nTok, o.batch());
+        float[] err = new float[Math.multiplyExact(maxBatch, d)]; // [batch, d] f_t·W + b − x_t
+        int[] colPtr = new int[n + 1]; // the batch's codes by latent, in token order (a CSC index)
+        int[] entry = new int[codes.nnz()];
+        int[] token = new int[codes.nnz()];
         long step = 0;
         int fired = 0;
         boolean[] seen = new boolean[n];
@@ -411,49 +408,56 @@ public final class DecoderRefit {
             }
         }
         for (int epoch = 0; epoch < o.epochs(); epoch++) {
-            for (int k = 0; k < batches; k++) {
-                order[k] = k;
-            }
-            rng.shuffle(order);
-            for (int bi : order) {
+            for (int bi : batchOrder(rng, batches)) {
                 int tb0 = bi * o.batch();
                 int tb1 = Math.min(nTok, tb0 + o.batch());
                 int nb = tb1 - tb0;
                 float scale = 2f / nb; // gradient of (1/nb)·Σ_t ‖e_t‖²: 2/nb · Σ_t f_ti e_t and 2/nb · Σ_t e_t
-                Parallel.forEach(parts, part -> {
-                    float[] gwp = gwPart[part];
-                    float[] gbp = gbPart[part];
-                    Arrays.fill(gwp, 0f);
-                    Arrays.fill(gbp, 0f);
-                    float[] err = new float[d]; // f_t·W + b − x_t
-                    int a0 = tb0 + (int) ((long) nb * part / parts);
-                    int a1 = tb0 + (int) ((long) nb * (part + 1) / parts);
-                    for (int t = a0; t < a1; t++) {
-                        for (int c = 0; c < d; c++) {
-                            err[c] = bias[c] - x[t * d + c];
-                        }
-                        for (int e = rowPtr[t]; e < rowPtr[t + 1]; e++) {
-                            Vec.axpy(val[e], w, col[e] * d, err, 0, d);
-                        }
-                        Vec.axpy(scale, err, 0, gbp, 0, d);
-                        for (int e = rowPtr[t]; e < rowPtr[t + 1]; e++) {
-                            Vec.axpy(scale * val[e], err, 0, gwp, col[e] * d, d);
+                // Each token's error on its own (any split of the tokens gives the same values); then every
+                // gradient element is summed over the batch's tokens in token order by one task (the
+                // latents split between parts, b_dec's d elements in one), so the gradient, and the refit,
+                // do not depend on the number of parts: they are the sums of one sequential pass.
+                int tokenChunks = Parallel.chunks(nb, 2L * d * (1 + (rowPtr[tb1] - rowPtr[tb0]) / Math.max(1, nb)));
+                Parallel.forEach(tokenChunks, parts, ch -> {
+                    for (int t = tb0 + Parallel.chunkStart(nb, tokenChunks, ch),
+                                    end = tb0 + Parallel.chunkStart(nb, tokenChunks, ch + 1);
+                            t < end;
+                            t++) {
+                        tokenError(codes, x, w, bias, t, err, (t - tb0) * d);
+                    }
+                });
+                Arrays.fill(gb, 0f);
+                for (int t = 0; t < nb; t++) {
+                    Vec.axpy(scale, err, t * d, gb, 0, d);
+                }
+                Arrays.fill(colPtr, 0);
+                for (int e = rowPtr[tb0]; e < rowPtr[tb1]; e++) {
+                    colPtr[col[e] + 1]++;
+                }
+                for (int i = 0; i < n; i++) {
+                    colPtr[i + 1] += colPtr[i];
+                }
+                int base = rowPtr[tb0];
+                for (int t = tb0; t < tb1; t++) {
+                    for (int e = rowPtr[t]; e < rowPtr[t + 1]; e++) {
+                        int at = base + colPtr[col[e]]++;
+                        entry[at] = e;
+                        token[at] = t - tb0;
+                    }
+                }
+                for (int i = n; i > 0; i--) {
+                    colPtr[i] = colPtr[i - 1]; // back to the starts
+                }
+                colPtr[0] = 0;
+                int[] bounds = NormalEquations.balancedBounds(colPtr, n, parts);
+                Parallel.forEach(bounds.length - 1, parts, p -> {
+                    for (int i = bounds[p]; i < bounds[p + 1]; i++) {
+                        Arrays.fill(gw, i * d, (i + 1) * d, 0f);
+                        for (int k = base + colPtr[i], end = base + colPtr[i + 1]; k < end; k++) {
+                            Vec.axpy(scale * val[entry[k]], err, token[k] * d, gw, i * d, d);
                         }
                     }
                 });
-                for (int p = 1; p < parts; p++) {
-                    Vec.axpy(1f, gbPart[p], 0, gbPart[0], 0, d);
-                }
-                if (parts > 1) {
-                    Parallel.forEach(parts, part -> {
-                        int i0 = (int) ((long) w.length * part / parts);
-                        int i1 = (int) ((long) w.length * (part + 1) / parts);
-                        for (int p = 1; p < parts; p++) {
-                            Vec.axpy(1f, gwPart[p], i0, gw, i0, i1 - i0);
-                        }
-                    });
-                }
-                System.arraycopy(gbPart[0], 0, gb, 0, d);
                 step++;
                 adamStep(w, gw, mw, vw, step, o.lr(), parts);
                 adamStep(bias, gb, mb, vb, step, o.lr(), 1);
@@ -465,6 +469,27 @@ public final class DecoderRefit {
                 List.of(s),
                 new Stats(
                         "adam", n, fired, nTok, 0, (long) codes.nnz() * d, (int) step, Double.NaN, 0, (t1 - t0) / 1e9));
+    }
+
+    /** The mini-batches of one epoch in their seeded random order (the generator advances). */
+    static int[] batchOrder(SplitMix64 rng, int batches) {
+        int[] order = new int[batches];
+        for (int k = 0; k < batches; k++) {
+            order[k] = k;
+        }
+        rng.shuffle(order);
+        return order;
+    }
+
+    /** {@code err[eo, eo + d) = f_t·W + b − x_t} of token t (the codes' row t, W [n, d] row-major). */
+    static void tokenError(SparseRows codes, float[] x, float[] w, float[] bias, int t, float[] err, int eo) {
+        int d = bias.length;
+        for (int c = 0; c < d; c++) {
+            err[eo + c] = bias[c] - x[t * d + c];
+        }
+        for (int e = codes.rowPtr()[t]; e < codes.rowPtr()[t + 1]; e++) {
+            Vec.axpy(codes.values()[e], w, codes.colIdx()[e] * d, err, eo, d);
+        }
     }
 
     /** One Adam update of {@code p} with gradient {@code g} (PyTorch's formula, see {@link #adam}). Writes p, m, v. */

@@ -3,10 +3,13 @@ package io.github.saestitch.frankenstein;
 import io.github.saestitch.activations.ActivationSet;
 import io.github.saestitch.activations.ActivationSets;
 import io.github.saestitch.activations.HeldOutSplit;
+import io.github.saestitch.cluster.RangeRunner;
+import io.github.saestitch.cluster.SetSource;
 import io.github.saestitch.eval.EvalResult;
 import io.github.saestitch.eval.Evaluator;
 import io.github.saestitch.sae.Autoencoder;
 import io.github.saestitch.tensor.Kernels;
+import io.github.saestitch.tensor.KernelsProvider;
 import io.github.saestitch.tensor.SparseRows;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,7 +28,9 @@ import java.util.function.ToDoubleFunction;
  *   <li><b>Tokens.</b> The last {@code heldOutTokens} of the set, extended back to whole documents when the
  *       set records them, are held out (the trainer's held-out set, {@link HeldOutSplit}); selection and
  *       refit use the first {@code min(trainTokens, start of the held-out set)}.</li>
- *   <li><b>Codes.</b> Every member's codes on the selection tokens, once ({@link SourceCodes}).</li>
+ *   <li><b>Codes.</b> Every member's codes on the selection tokens, once ({@link SourceCodes}): tasks over
+ *       ranges of 4,096-token units, in this process or on a cluster ({@link Distributed}), with the same
+ *       codes either way.</li>
  *   <li><b>Cosine.</b> {@link CosineSelection}; one model per round (stage s = after member s).</li>
  *   <li><b>Greedy.</b> {@link GreedySelection} until the target width (default: the cosine
  *       Frankenstein's) and the cosine Frankenstein's l0 on the selection tokens are both reached;
@@ -63,9 +68,41 @@ public final class Frankenstein {
     static final long DECODER_GRAM_BYTES = 1L << 30;
 
     private final Kernels kernels;
+    private final Distributed distributed; // null: the members' codes are computed in this process
+
+    /**
+     * The members' codes encoded by tasks on a cluster ({@code frankenstein --master}); selection, refits
+     * and evaluation on this machine, from the same codes: the same results as one process.
+     *
+     * @param runner  the cluster
+     * @param set     the activation set, opened by each task (a path every executor can read)
+     * @param ranges  ranges per pass (0: the runner's default)
+     * @param kernels the kernels' name on the executors
+     */
+    public record Distributed(RangeRunner runner, SetSource set, int ranges, String kernels) {}
 
     public Frankenstein(Kernels kernels) {
+        this(kernels, null);
+    }
+
+    /** With {@code distributed} (null: everything in this process). */
+    public Frankenstein(Kernels kernels, Distributed distributed) {
         this.kernels = Objects.requireNonNull(kernels, "kernels");
+        this.distributed = distributed;
+    }
+
+    /** How tokens of {@code set} are encoded: in this process (with progress) or by the cluster's tasks. */
+    private SourceCodes.Encoding encoding(ActivationSet set, FrankensteinListener l, int members) {
+        if (distributed == null) {
+            return SourceCodes.Encoding.local(set, kernels, t -> l.progress(t * members));
+        }
+        String name = distributed.kernels();
+        return new SourceCodes.Encoding(
+                distributed.runner(),
+                distributed.set(),
+                true,
+                () -> KernelsProvider.byName(name),
+                distributed.ranges());
     }
 
     /** Runs every stage; see the class comment. */
@@ -133,7 +170,7 @@ public final class Frankenstein {
         // Codes of every member on the selection tokens.
         long t = System.nanoTime();
         l.started("encode", (long) nTrain * family.size(), "tok");
-        SourceCodes codes = SourceCodes.compute(family, set, nTrain, kernels, l::progress);
+        SourceCodes codes = SourceCodes.compute(family, set, 0, nTrain, encoding(set, l, family.size()));
         finish(
                 l,
                 timings,
@@ -271,8 +308,15 @@ public final class Frankenstein {
             double l0Target = stageL0[stageL0.length - 1];
             t = System.nanoTime();
             l.started("greedy selection", 0, "");
-            GreedySelection.Result g =
-                    GreedySelection.select(family, codes, width - f0, l0Target, o.parts(), kernels, DECODER_GRAM_BYTES);
+            // Fixed pieces, not o.parts(): the co-activation sums, and so the order, are the same on any machine.
+            GreedySelection.Result g = GreedySelection.select(
+                    family,
+                    codes,
+                    width - f0,
+                    l0Target,
+                    GreedySelection.COACTIVATION_PIECES,
+                    kernels,
+                    DECODER_GRAM_BYTES);
             greedy = g.selection();
             greedyStats = g.stats();
             finish(
@@ -391,7 +435,7 @@ public final class Frankenstein {
         t = System.nanoTime();
         int nHeld = (int) split.tokens();
         l.started("encode held-out", (long) nHeld * family.size(), "tok");
-        SourceCodes held = SourceCodes.compute(family, heldOut, nHeld, kernels, l::progress);
+        SourceCodes held = SourceCodes.compute(family, set, split.start(), nHeld, encoding(set, l, family.size()));
         finish(l, timings, "encode held-out", t, nHeld + " tokens × " + family.size() + " SAEs");
         t = System.nanoTime();
         l.started("evaluate", (long) (family.size() + originalRefits.size() + pending.size()) * nHeld, "tok");

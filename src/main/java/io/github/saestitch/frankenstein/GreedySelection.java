@@ -106,6 +106,14 @@ public final class GreedySelection {
     /** A step's co-activation pass is split between threads from this many tokens of the added latent on. */
     static final int MIN_PARALLEL_TOKENS = 256;
 
+    /**
+     * Pieces a step's co-activation sums are split into (from {@link #MIN_PARALLEL_TOKENS} tokens of the added
+     * latent on), summed in piece order: the {@code parts} to pass for results that do not depend on the
+     * machine's thread count (the threads only decide who sums which piece). {@code frankenstein} and
+     * {@code compare --greedy-path} both use it.
+     */
+    public static final int COACTIVATION_PIECES = 8;
+
     private GreedySelection() {}
 
     /**

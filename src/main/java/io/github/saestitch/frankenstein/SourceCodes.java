@@ -1,13 +1,22 @@
 package io.github.saestitch.frankenstein;
 
 import io.github.saestitch.activations.ActivationSet;
+import io.github.saestitch.cluster.RangeRunner;
+import io.github.saestitch.cluster.RangeTask;
+import io.github.saestitch.cluster.SetSource;
+import io.github.saestitch.cluster.Shared;
 import io.github.saestitch.sae.MultiSourceRunner;
 import io.github.saestitch.sae.SaeRunner;
+import io.github.saestitch.sae.SaeSnapshot;
 import io.github.saestitch.tensor.FloatMatrix;
 import io.github.saestitch.tensor.Kernels;
+import io.github.saestitch.tensor.MergeTree;
 import io.github.saestitch.tensor.SparseRows;
+import java.io.Serializable;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.LongConsumer;
 
@@ -66,26 +75,140 @@ public final class SourceCodes {
      */
     public static SourceCodes compute(Family family, ActivationSet set, int n, Kernels kernels, LongConsumer progress) {
         Objects.requireNonNull(family, "family");
+        int members = family.size();
+        return compute(
+                family,
+                set,
+                0,
+                n,
+                Encoding.local(set, kernels, progress == null ? null : t -> progress.accept(t * members)));
+    }
+
+    /**
+     * Reads tokens {@code [offset, offset + n)} of {@code set} (checking every value is finite) and has
+     * {@code e} encode them with every member ({@link #encode}; {@code e}'s set is {@code set}, opened where
+     * its tasks run).
+     */
+    static SourceCodes compute(Family family, ActivationSet set, long offset, int n, Encoding e) {
+        Objects.requireNonNull(family, "family");
         Objects.requireNonNull(set, "set");
         int d = family.dIn();
         if (set.dIn() != d) {
             throw new IllegalArgumentException("the family has d_in = " + d + " but activation set " + set.describe()
                     + " has d_in = " + set.dIn());
         }
-        if (n < 1 || n > set.numTokens()) {
-            throw new IllegalArgumentException("need 1 to " + set.numTokens() + " tokens, got " + n);
+        if (n < 1 || offset < 0 || offset + n > set.numTokens()) {
+            throw new IllegalArgumentException("need 1 to " + (set.numTokens() - offset) + " tokens, got " + n);
         }
-        float[] x = read(set, n, d);
-        FloatMatrix xm = FloatMatrix.wrap(x, n, d);
-        SparseRows[] codes = new SparseRows[family.size()];
-        for (int s = 0; s < family.size(); s++) {
-            // SaeRunner blocks the GEMMs itself (bounded scratch) and stacks the blocks' codes.
-            codes[s] = new SaeRunner(family.sae(s), kernels).encode(xm);
-            if (progress != null) {
-                progress.accept((long) (s + 1) * n);
-            }
+        float[] x = read(set, offset, n, d);
+        SparseRows[] codes;
+        try {
+            codes = encode(family, offset, n, e);
+        } catch (RuntimeException ex) {
+            throw ex;
+        } catch (Exception ex) {
+            throw new IllegalStateException("encoding the family's codes failed: " + ex.getMessage(), ex);
         }
         return new SourceCodes(n, d, x, codes, Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * Where and how the members' codes are computed: the tasks of {@link #encode}, run by {@code runner}
+     * over ranges of whole {@link #UNIT} blocks of {@code set}.
+     *
+     * @param runner  {@link RangeRunner#LOCAL}-like (this process) or a cluster's
+     * @param set     the activation set, opened where a task runs
+     * @param owned   whether a task closes the set it opened (a cluster's: yes; this process's own set: no)
+     * @param kernels the kernels, made where a task runs
+     * @param ranges  ranges to cut a pass into (0: the runner's default)
+     */
+    public record Encoding(RangeRunner runner, SetSource set, boolean owned, KernelsSource kernels, int ranges) {
+        /** In this process on {@code set} (not closed), one range per unit so {@code progress} moves. */
+        static Encoding local(ActivationSet set, Kernels kernels, LongConsumer progress) {
+            return new Encoding(RangeRunner.local(progress), () -> set, false, () -> kernels, Integer.MAX_VALUE);
+        }
+    }
+
+    /** Makes the kernels where a task runs (from their name on a cluster). */
+    @FunctionalInterface
+    public interface KernelsSource extends Serializable {
+        Kernels get();
+    }
+
+    /**
+     * Tokens per unit block of {@link #encode}: each member encodes each unit on its own (its usual GEMM
+     * blocks within it), so a unit's codes are the same whichever task, range or process encodes it;
+     * {@link SaeRunner#MAX_BLOCK_TOKENS}, so for members of at most 4,096 latents the GEMM blocks are
+     * exactly those of encoding all the tokens at once.
+     */
+    static final int UNIT = SaeRunner.MAX_BLOCK_TOKENS;
+
+    /** One unit's codes, every member's CSR arrays (exact lengths). */
+    private record Unit(int rows, int[][] rowPtr, int[][] colIdx, float[][] values) implements Serializable {
+        @java.io.Serial
+        private static final long serialVersionUID = 1L;
+    }
+
+    /**
+     * Every member's codes on tokens {@code [offset, offset + n)} of the encoding's set: tasks over ranges of
+     * whole {@link #UNIT}s, each returning its units' codes, concatenated in token order here (exact: the
+     * codes do not depend on the ranges, the runner or the number of threads).
+     */
+    static SparseRows[] encode(Family family, long offset, int n, Encoding e) throws Exception {
+        List<Shared<SaeSnapshot>> saes = new ArrayList<>();
+        for (int s = 0; s < family.size(); s++) {
+            saes.add(e.runner().share(SaeSnapshot.of(family.sae(s))));
+        }
+        SetSource source = e.set();
+        boolean owned = e.owned();
+        KernelsSource kernels = e.kernels();
+        RangeTask<Unit> task = (from, to) -> {
+            ActivationSet set = source.open();
+            try {
+                Kernels k = kernels.get();
+                List<SaeRunner> runners = new ArrayList<>();
+                for (Shared<SaeSnapshot> sh : saes) {
+                    runners.add(new SaeRunner(sh.get().sae(), k));
+                }
+                List<MergeTree.Node<Unit>> out = new ArrayList<>();
+                for (long a = from; a < to; a += UNIT) {
+                    int m = (int) Math.min(UNIT, to - a);
+                    FloatMatrix x = set.block(offset + a, m);
+                    int members = runners.size();
+                    int[][] ptr = new int[members][];
+                    int[][] idx = new int[members][];
+                    float[][] val = new float[members][];
+                    for (int s = 0; s < members; s++) {
+                        SparseRows c = runners.get(s).encode(x);
+                        ptr[s] = c.rowPtr();
+                        idx[s] = Arrays.copyOf(c.colIdx(), c.nnz());
+                        val[s] = Arrays.copyOf(c.values(), c.nnz());
+                    }
+                    out.add(new MergeTree.Node<>(0, a / UNIT, new Unit(m, ptr, idx, val)));
+                }
+                return out;
+            } finally {
+                if (owned) {
+                    set.close();
+                }
+            }
+        };
+        int ranges = e.ranges() > 0 ? e.ranges() : e.runner().defaultRanges();
+        List<List<MergeTree.Node<Unit>>> parts =
+                e.runner().run("frankenstein", RangeRunner.bounds(n, UNIT, ranges), task);
+        SparseRows[] codes = new SparseRows[family.size()];
+        for (int s = 0; s < codes.length; s++) {
+            List<SparseRows> rows = new ArrayList<>();
+            for (List<MergeTree.Node<Unit>> part : parts) {
+                for (MergeTree.Node<Unit> node : part) {
+                    Unit u = node.value();
+                    rows.add(new SparseRows(
+                            u.rows(), family.member(s).width(), u.rowPtr()[s], u.colIdx()[s], u.values()[s]));
+                }
+            }
+            codes[s] = SaeRunner.concatRows(rows, family.member(s).width());
+        }
+        return codes;
     }
 
     /**
@@ -105,23 +228,23 @@ public final class SourceCodes {
         return new SourceCodes(
                 n,
                 set.dIn(),
-                read(set, n, set.dIn()),
+                read(set, 0, n, set.dIn()),
                 codes.clone(),
                 Runtime.getRuntime().availableProcessors());
     }
 
-    /** Tokens {@code [0, n)} of {@code set} as [n, d] floats, each checked finite. */
-    private static float[] read(ActivationSet set, int n, int d) {
+    /** Tokens {@code [offset, offset + n)} of {@code set} as [n, d] floats, each checked finite. */
+    private static float[] read(ActivationSet set, long offset, int n, int d) {
         float[] x = new float[Math.multiplyExact(n, d)];
         int block = SaeRunner.MAX_BLOCK_TOKENS;
         for (int t0 = 0; t0 < n; t0 += block) {
             int m = Math.min(block, n - t0);
-            FloatMatrix b = set.block(t0, m);
+            FloatMatrix b = set.block(offset + t0, m);
             MemorySegment.copy(b.segment(), FloatMatrix.FLOAT, 0, x, t0 * d, m * d);
             for (int i = t0 * d, end = (t0 + m) * d; i < end; i++) {
                 if (!Float.isFinite(x[i])) {
                     throw new IllegalArgumentException("activation set " + set.describe() + " has a non-finite value ("
-                            + x[i] + ") at token " + i / d + ", dim " + i % d);
+                            + x[i] + ") at token " + (offset + i / d) + ", dim " + i % d);
                 }
             }
         }

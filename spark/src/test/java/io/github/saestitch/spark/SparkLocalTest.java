@@ -101,6 +101,26 @@ class SparkLocalTest {
     }
 
     @Test
+    void frankensteinOnSparkWritesTheSingleProcessFiles() throws Exception {
+        Path one = dir.resolve("fr-one");
+        assertThat(TestData.run(data.frankensteinArgs(one))).startsWith("0\n");
+        Map<String, String> reference = TestData.frankensteinFiles(one);
+        assertThat(reference).containsKeys("frankenstein.csv", "latents_greedy.csv", "summary.json");
+        for (int partitions : new int[] {1, 3}) {
+            Path out = dir.resolve("fr-" + partitions);
+            String[] args = concat(data.frankensteinArgs(out), "--master", "local[2]", "--partitions", "" + partitions);
+            assertThat(TestData.run(args)).startsWith("0\n");
+            Map<String, String> files = TestData.frankensteinFiles(out);
+            assertThat(files.keySet()).isEqualTo(reference.keySet());
+            for (String name : reference.keySet()) {
+                assertThat(files.get(name))
+                        .as("%s, %d partitions", name, partitions)
+                        .isEqualTo(reference.get(name));
+            }
+        }
+    }
+
+    @Test
     void clusterMistakesAreOneLineForTheUser() {
         SparkRangeRunner runner = new SparkRangeRunner(SharedSpark.get(), null);
         io.github.saestitch.cluster.RangeTask<Long> unreadable = (from, to) -> {

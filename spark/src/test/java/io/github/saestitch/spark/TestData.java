@@ -160,6 +160,47 @@ final class TestData {
         return new String[] {"eval", large.toString(), "--acts", store.toString(), "--json", "--kernels", "scalar"};
     }
 
+    /** {@code frankenstein} of the family (S, L) on the store into {@code out}, one Adam epoch. */
+    String[] frankensteinArgs(Path out) {
+        return new String[] {
+            "frankenstein",
+            "--acts",
+            store.toString(),
+            "--family",
+            small.toString(),
+            large.toString(),
+            "--held-out",
+            "8192",
+            "--adam-epochs",
+            "1",
+            "--kernels",
+            "scalar",
+            "--json",
+            "--out",
+            out.toString()
+        };
+    }
+
+    /**
+     * Every file under a frankenstein output by relative path, as text; summary.json without its times
+     * (the {@code timings} object, {@code *_seconds} and {@code ms_per_step}).
+     */
+    static Map<String, String> frankensteinFiles(Path dir) throws Exception {
+        Map<String, String> out = new TreeMap<>();
+        try (var walk = Files.walk(dir)) {
+            for (Path f : walk.filter(Files::isRegularFile).toList()) {
+                String name = dir.relativize(f).toString();
+                String text = Files.readString(f, StandardCharsets.ISO_8859_1);
+                if (name.equals("summary.json")) {
+                    text = text.replaceAll("(?s)\"timings\"\\s*:\\s*\\{[^}]*\\}", "")
+                            .replaceAll("\"[a-z_]*(_seconds|ms_per_step)\"\\s*:\\s*[0-9.eE+-]+", "");
+                }
+                out.put(name, text);
+            }
+        }
+        return out;
+    }
+
     /** Runs the CLI in this JVM: the exit code, a newline, then what it printed on stdout. */
     static synchronized String run(String... args) {
         PrintStream old = System.out;
