@@ -37,6 +37,15 @@ abstract class ArchitectureObjective {
     /** The sparse codes of {@code relu(pre)} ({@code [batch, numLatents]}, a heap block). */
     abstract Codes select(Kernels kernels, float[] pre, int batch, int numLatents, float hint);
 
+    /**
+     * {@code pre ← relu(pre + bias)} ({@code [batch, numLatents]}, the encoder GEMM's output) and its
+     * codes: {@link Kernels#addBiasActivate}, then {@link #select}; the per-token top-k fuses both.
+     */
+    Codes activateSelect(Kernels kernels, float[] pre, int batch, int numLatents, float[] bias, float hint) {
+        kernels.addBiasActivate(FloatMatrix.wrap(pre, batch, numLatents), bias, null);
+        return select(kernels, pre, batch, numLatents, hint);
+    }
+
     /** Whether AuxK (Gao et al.) reconstructs the residual from dead latents. */
     boolean usesAuxK() {
         return true;
@@ -82,6 +91,11 @@ abstract class ArchitectureObjective {
         @Override
         Codes select(Kernels kernels, float[] pre, int batch, int numLatents, float hint) {
             return new Codes(kernels.topK(FloatMatrix.wrap(pre, batch, numLatents), k), 0f);
+        }
+
+        @Override
+        Codes activateSelect(Kernels kernels, float[] pre, int batch, int numLatents, float[] bias, float hint) {
+            return new Codes(BiasTopK.activateTopK(pre, batch, numLatents, bias, k), 0f);
         }
     }
 
