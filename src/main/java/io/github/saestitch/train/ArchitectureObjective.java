@@ -64,7 +64,9 @@ abstract class ArchitectureObjective {
 
         @Override
         Codes select(Kernels kernels, float[] pre, int batch, int numLatents, float hint) {
-            return new Codes(SparseRows.fromDense(pre, batch, numLatents), 0f);
+            // Kernels.compress: SparseRows.fromDense's entries, in lanes and in parallel (the scalar
+            // two-pass scan over [B, F] was a large share of relu's sparse steps).
+            return new Codes(kernels.compress(FloatMatrix.wrap(pre, batch, numLatents)), 0f);
         }
 
         @Override
