@@ -41,7 +41,7 @@ import java.util.Locale;
  * {@code floor = encoder GEMM + Adam stream}, where the encoder GEMM is the forward {@code 2·B·d·F} at
  * the measured sgemm rate (for relu's dense start the whole GEMM count above) and the Adam stream is
  * the bytes Adam must move per step, {@code 28·P} for {@code P} parameters (it reads p, g, m, v and
- * writes p, m, v: 7 floats), at the streaming bandwidth measured here (a parallel triad over arrays of
+ * writes p, m, v: 7 floats; columns {@code enc GEMM}, {@code adam} and {@code floor}), at the streaming bandwidth measured here (a parallel triad over arrays of
  * the same size, best of 5). The sparse decode and the sparse dW_dec/dW_enc move {@code ≈ 2·nnz·d}
  * floats each and are printed too (at the same bandwidth), but are not part of the floor: with l0 ≈ 32
  * they are a few percent of it. {@code x floor} = measured time per step / floor.
@@ -116,7 +116,7 @@ public final class TrainBenchmark {
             sb.append(machine).append(String.format(Locale.ROOT, "; stream %.1f GB/s (triad)%n", streamGBps));
             sb.append(String.format(
                     Locale.ROOT,
-                    "%-11s %7s %12s %10s %12s %10s %8s %9s %9s %9s %8s%n",
+                    "%-11s %7s %12s %10s %12s %10s %8s %9s %9s %9s %9s %8s%n",
                     "arch",
                     "F",
                     "tokens/s",
@@ -124,6 +124,7 @@ public final class TrainBenchmark {
                     "GEMM-bound",
                     "fraction",
                     "l0",
+                    "enc GEMM",
                     "adam",
                     "sparse",
                     "floor",
@@ -131,7 +132,7 @@ public final class TrainBenchmark {
             for (Case c : cases) {
                 sb.append(String.format(
                         Locale.ROOT,
-                        "%-11s %7d %12.0f %10.2f %10.2fms %10.2f %8.1f %7.2fms %7.2fms %7.2fms %8.2f%n",
+                        "%-11s %7d %12.0f %10.2f %10.2fms %10.2f %8.1f %7.2fms %7.2fms %7.2fms %7.2fms %8.2f%n",
                         c.architecture().id(),
                         c.width(),
                         c.tokensPerSecond(),
@@ -139,6 +140,7 @@ public final class TrainBenchmark {
                         c.gemmBoundSeconds() * 1e3,
                         c.fractionOfGemmBound(),
                         c.finalL0(),
+                        (c.floorSeconds() - c.adamFloorSeconds()) * 1e3,
                         c.adamFloorSeconds() * 1e3,
                         c.sparseFloorSeconds() * 1e3,
                         c.floorSeconds() * 1e3,

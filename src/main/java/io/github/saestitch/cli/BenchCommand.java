@@ -243,7 +243,10 @@ final class BenchCommand implements Runnable {
         @Option(names = "--batch", defaultValue = "1024", description = "Tokens per step. Default: ${DEFAULT-VALUE}.")
         int batch;
 
-        @Option(names = "--warmup", defaultValue = "10", description = "Untimed steps. Default: ${DEFAULT-VALUE}.")
+        @Option(
+                names = "--warmup",
+                defaultValue = "30",
+                description = "Untimed steps (the JIT compiles Adam's lanes within ~20). Default: ${DEFAULT-VALUE}.")
         int warmup;
 
         @Option(names = "--steps", defaultValue = "20", description = "Timed steps. Default: ${DEFAULT-VALUE}.")

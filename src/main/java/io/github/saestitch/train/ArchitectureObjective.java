@@ -37,6 +37,15 @@ abstract class ArchitectureObjective {
     /** The sparse codes of {@code relu(pre)} ({@code [batch, numLatents]}, a heap block). */
     abstract Codes select(Kernels kernels, float[] pre, int batch, int numLatents, float hint);
 
+    /**
+     * {@code pre ← relu(pre + bias)} ({@code [batch, numLatents]}, the encoder GEMM's output) and its
+     * codes: {@link Kernels#addBiasActivate}, then {@link #select}; the per-token top-k fuses both.
+     */
+    Codes activateSelect(Kernels kernels, float[] pre, int batch, int numLatents, float[] bias, float hint) {
+        kernels.addBiasActivate(FloatMatrix.wrap(pre, batch, numLatents), bias, null);
+        return select(kernels, pre, batch, numLatents, hint);
+    }
+
     /** Whether AuxK (Gao et al.) reconstructs the residual from dead latents. */
     boolean usesAuxK() {
         return true;
@@ -55,7 +64,9 @@ abstract class ArchitectureObjective {
 
         @Override
         Codes select(Kernels kernels, float[] pre, int batch, int numLatents, float hint) {
-            return new Codes(SparseRows.fromDense(pre, batch, numLatents), 0f);
+            // Kernels.compress: SparseRows.fromDense's entries, in lanes and in parallel (the scalar
+            // two-pass scan over [B, F] was a large share of relu's sparse steps).
+            return new Codes(kernels.compress(FloatMatrix.wrap(pre, batch, numLatents)), 0f);
         }
 
         @Override
@@ -82,6 +93,11 @@ abstract class ArchitectureObjective {
         @Override
         Codes select(Kernels kernels, float[] pre, int batch, int numLatents, float hint) {
             return new Codes(kernels.topK(FloatMatrix.wrap(pre, batch, numLatents), k), 0f);
+        }
+
+        @Override
+        Codes activateSelect(Kernels kernels, float[] pre, int batch, int numLatents, float[] bias, float hint) {
+            return new Codes(BiasTopK.activateTopK(pre, batch, numLatents, bias, k), 0f);
         }
     }
 

@@ -13,16 +13,13 @@ import java.util.Arrays;
  * @param token     [nnz] the entry's token
  * @param gradRow   [nnz] the row of {@code gh} holding the entry's gradient vector G
  * @param act       [nnz] the entry's activation
- * @param dpre      [nnz] the entry's {@code ∂L/∂pre}
  */
-record LatentEntries(int[] start, int[] mainCount, int[] token, int[] gradRow, float[] act, float[] dpre) {
+record LatentEntries(int[] start, int[] mainCount, int[] token, int[] gradRow, float[] act) {
 
     /**
-     * Sorts the entries of {@code codes} (with dpre {@code dMain}) and {@code aux} (may be null, with
-     * {@code dAux}) by latent; main entry (t, c) reads G row {@code t·P + group(c)}, AuxK entry t row {@code B·P + t}.
+     * Sorts the entries of {@code codes} and {@code aux} (may be null) by latent; main entry (t, c) reads G row {@code t·P + group(c)}, AuxK entry t row {@code B·P + t}.
      */
-    static LatentEntries sort(
-            SparseRows codes, SparseRows aux, float[] dMain, float[] dAux, int[] groupOf, int P, int numLatents) {
+    static LatentEntries sort(SparseRows codes, SparseRows aux, int[] groupOf, int P, int numLatents) {
         final int B = codes.rows();
         final int F = numLatents;
         int mainNnz = codes.nnz();
@@ -42,7 +39,6 @@ record LatentEntries(int[] start, int[] mainCount, int[] token, int[] gradRow, f
         int[] eTok = new int[total];
         int[] eRow = new int[total];
         float[] eAct = new float[total];
-        float[] eD = new float[total];
         int[] mainCount = new int[F];
         for (int t = 0; t < B; t++) {
             for (int q = codes.rowPtr()[t]; q < codes.rowPtr()[t + 1]; q++) {
@@ -51,7 +47,6 @@ record LatentEntries(int[] start, int[] mainCount, int[] token, int[] gradRow, f
                 eTok[at] = t;
                 eRow[at] = t * P + (groupOf == null ? 0 : groupOf[c]);
                 eAct[at] = codes.values()[q];
-                eD[at] = dMain[q];
                 mainCount[c]++;
             }
         }
@@ -63,10 +58,9 @@ record LatentEntries(int[] start, int[] mainCount, int[] token, int[] gradRow, f
                     eTok[at] = t;
                     eRow[at] = B * P + t;
                     eAct[at] = aux.values()[q];
-                    eD[at] = dAux[q];
                 }
             }
         }
-        return new LatentEntries(start, mainCount, eTok, eRow, eAct, eD);
+        return new LatentEntries(start, mainCount, eTok, eRow, eAct);
     }
 }
