@@ -43,14 +43,14 @@ import java.util.function.Consumer;
  *       python3 and numpy are available, on the same arrays (handed over as .npy files), and how far its
  *       Δmse is from ours.</li>
  * </ol>
- * The target is {@code compare / GEMMs ≤ 1.5} (the median over the pairs: on a shared machine other
+ * The target is {@code compare / GEMMs ≤ 1.2} (issue 14; it was 1.5 before; the median over the pairs: on a shared machine other
  * jobs' load drifts over minutes, and a pair measured back to back sees about the same load) and
  * compare faster than numpy. The benchmark never prints: {@code log} receives progress lines and
  * {@link Result#report()} is the text to show.
  */
 public final class CompareBenchmark {
     /** The target ratio of compare time to the two encoder GEMMs' time. */
-    public static final double TARGET_RATIO = 1.5;
+    public static final double TARGET_RATIO = 1.2;
     /** The target ratio of compare time to its floors (encoder GEMMs + the decoder max-cos GEMM). */
     public static final double TARGET_FLOOR_RATIO = 1.3;
     /** Tokens of the untimed warm-up compare. */
