@@ -59,6 +59,9 @@ class CompareBenchmarkTest {
         assertThat(b.groups()).usingRecursiveComparison().isEqualTo(a.groups());
         assertThat(b.small()).isEqualTo(a.small());
         assertThat(timed.gemmSeconds()).isGreaterThanOrEqualTo(0.0);
+        assertThat(timed.gemmCalls())
+                .as("the encoders' and the similarity's products went through it")
+                .isPositive();
         assertThat(timed.name()).isEqualTo(plain.name());
     }
 
