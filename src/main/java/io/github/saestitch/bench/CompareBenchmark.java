@@ -43,14 +43,14 @@ import java.util.function.Consumer;
  *       python3 and numpy are available, on the same arrays (handed over as .npy files), and how far its
  *       Δmse is from ours.</li>
  * </ol>
- * The target is {@code compare / GEMMs ≤ 1.5} (the median over the pairs: on a shared machine other
+ * The target is {@code compare / GEMMs ≤ 1.2} (issue 14; it was 1.5 before; the median over the pairs: on a shared machine other
  * jobs' load drifts over minutes, and a pair measured back to back sees about the same load) and
  * compare faster than numpy. The benchmark never prints: {@code log} receives progress lines and
  * {@link Result#report()} is the text to show.
  */
 public final class CompareBenchmark {
     /** The target ratio of compare time to the two encoder GEMMs' time. */
-    public static final double TARGET_RATIO = 1.5;
+    public static final double TARGET_RATIO = 1.2;
     /** The target ratio of compare time to its floors (encoder GEMMs + the decoder max-cos GEMM). */
     public static final double TARGET_FLOOR_RATIO = 1.3;
     /** Tokens of the untimed warm-up compare. */
@@ -60,6 +60,8 @@ public final class CompareBenchmark {
      * repeat minutes of GEMM for a JIT warm-up worth well under a second of it.
      */
     static final double WARMUP_MAX_SIMILARITY_FLOPS = 1e12;
+    /** F_S of the small pair warmed up on instead when the pair's own similarity is too large (F_L twice it). */
+    static final int WARMUP_SMALL_LATENTS = 1024;
     /** Similarity tiles timed to measure the max-cos GEMM rate (the floor is the flops at that rate). */
     static final int SIMILARITY_SAMPLE_TILES = 6;
     /** The relative path of the numpy peer from the repository root. */
@@ -186,6 +188,11 @@ public final class CompareBenchmark {
      * @param floorRatio     median over the pairs of compare / (encoder GEMMs + similarity floor)
      * @param machine        {@link Machine#describe()}
      * @param peakRssBytes   the process's peak resident memory at the end, −1 when unknown
+     * @param insideGemmAll  per repeat, the seconds the compare itself spent in dense products (encoder GEMMs
+     *                       and the max-cos GEMM tiles: {@link TimedKernels})
+     * @param insideRatio    median over the repeats of compare / its own GEMM seconds: what the compare costs
+     *                       beyond its GEMMs, timed in the same seconds, so load drifting between the floor's
+     *                       measurement and the compare does not move it
      */
     public record Result(
             Config config,
@@ -209,7 +216,9 @@ public final class CompareBenchmark {
             double similarityFloorSeconds,
             double floorRatio,
             String machine,
-            long peakRssBytes) {
+            long peakRssBytes,
+            double[] insideGemmAll,
+            double insideRatio) {
 
         /** The ratio to judge against {@link #TARGET_RATIO}: {@link #pairRatio}. */
         public double ratio() {
@@ -288,6 +297,12 @@ public final class CompareBenchmark {
                     floorRatio,
                     TARGET_FLOOR_RATIO,
                     floorRatio <= TARGET_FLOOR_RATIO ? "met" : "NOT met"));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "  ratio compare / its own GEMM time (encoder + max-cos GEMMs timed inside it) = %.2f"
+                            + " (median); all %s s%n",
+                    insideRatio,
+                    rounded(insideGemmAll)));
             if (peakRssBytes > 0) {
                 sb.append(String.format(Locale.ROOT, "  peak RSS %.2f GB%n", peakRssBytes / 1e9));
             }
@@ -340,7 +355,8 @@ public final class CompareBenchmark {
                 pair.large().numLatents(),
                 pair.x().rows());
         MatrixActivationSet acts = new MatrixActivationSet(pair.x(), "synthetic");
-        StitchComparator comparator = new StitchComparator(kernels);
+        TimedKernels timed = new TimedKernels(kernels);
+        StitchComparator comparator = new StitchComparator(timed);
         List<String> notes = new ArrayList<>();
         int block = c.options().effectiveBlockTokens(c.largeLatents());
 
@@ -350,8 +366,28 @@ public final class CompareBenchmark {
             comparator.compare(
                     pair.small(), pair.large(), acts, c.options().withMaxTokens(Math.min(c.tokens(), WARMUP_TOKENS)));
         } else {
+            // The pair's own warm-up would repeat minutes of similarity GEMM; a small pair of the same width
+            // runs the same code (JIT: the per-token pass of the first compare in a JVM ran at a tenth of its
+            // later speed, measured at 49,152/98,304: 3.8 s against 0.26 s for 2,048 tokens).
+            SyntheticPair small = SyntheticPair.generate(
+                    c.dIn(),
+                    WARMUP_SMALL_LATENTS,
+                    2 * WARMUP_SMALL_LATENTS,
+                    Math.min(c.tokens(), WARMUP_TOKENS),
+                    c.activeFeatures(),
+                    c.seed() + 1);
+            comparator.compare(
+                    small.small(),
+                    small.large(),
+                    new MatrixActivationSet(small.x(), "warm-up"),
+                    c.options().withMaxTokens(Math.min(c.tokens(), WARMUP_TOKENS)));
             notes.add(String.format(
-                    Locale.ROOT, "no warm-up compare: its similarity alone would be %.1f TFLOP", simFlops / 1e12));
+                    Locale.ROOT,
+                    "warm-up compare on a %d / %d latent pair of the same width (the pair's own similarity"
+                            + " would be %.1f TFLOP)",
+                    WARMUP_SMALL_LATENTS,
+                    2 * WARMUP_SMALL_LATENTS,
+                    simFlops / 1e12));
         }
         out.accept("timing the max-cos GEMM on " + SIMILARITY_SAMPLE_TILES + " tiles ...");
         double simFloor = simFlops / similarityGemmRate(kernels, pair, SIMILARITY_SAMPLE_TILES);
@@ -360,15 +396,18 @@ public final class CompareBenchmark {
         double[] cmp = new double[c.repeats()];
         double[] gemmCpu = new double[c.repeats()];
         double[] cmpCpu = new double[c.repeats()];
+        double[] inside = new double[c.repeats()]; // GEMM seconds inside each compare
         CompareResult result = null;
         CompareTimings best = null;
         for (int r = 0; r < c.repeats(); r++) {
             long cpu0 = processCpuNanos();
             gemm[r] = timeEncoderGemms(kernels, pair, block);
             long cpu1 = processCpuNanos();
+            timed.reset();
             long t0 = System.nanoTime();
             result = comparator.compare(pair.small(), pair.large(), acts, c.options());
             cmp[r] = (System.nanoTime() - t0) / 1e9;
+            inside[r] = timed.gemmSeconds();
             long cpu2 = processCpuNanos();
             gemmCpu[r] = (cpu1 - cpu0) / 1e9;
             cmpCpu[r] = (cpu2 - cpu1) / 1e9;
@@ -377,20 +416,25 @@ public final class CompareBenchmark {
             }
             out.accept(String.format(
                     Locale.ROOT,
-                    "pair %d/%d: encoder GEMMs %.3f s, compare %.3f s, ratio %.2f " + "(CPU %.2f)",
+                    "pair %d/%d: encoder GEMMs %.3f s, compare %.3f s, ratio %.2f (CPU %.2f);"
+                            + " GEMMs inside the compare %.3f s, ratio %.2f",
                     r + 1,
                     c.repeats(),
                     gemm[r],
                     cmp[r],
                     cmp[r] / gemm[r],
-                    cmpCpu[r] / gemmCpu[r]));
+                    cmpCpu[r] / gemmCpu[r],
+                    inside[r],
+                    cmp[r] / inside[r]));
         }
         double[] pairRatios = new double[c.repeats()];
         double[] cpuRatios = new double[c.repeats()];
         double[] floorRatios = new double[c.repeats()];
+        double[] insideRatios = new double[c.repeats()];
         for (int r = 0; r < c.repeats(); r++) {
             pairRatios[r] = cmp[r] / gemm[r];
             floorRatios[r] = cmp[r] / (gemm[r] + simFloor);
+            insideRatios[r] = inside[r] > 0 ? cmp[r] / inside[r] : Double.NaN;
             cpuRatios[r] = gemmCpu[r] > 0 ? cmpCpu[r] / gemmCpu[r] : Double.NaN;
         }
         double flops = 2.0 * c.tokens() * c.dIn() * ((double) c.smallLatents() + c.largeLatents());
@@ -420,7 +464,9 @@ public final class CompareBenchmark {
                 simFloor,
                 median(floorRatios),
                 Machine.describe(),
-                Machine.peakRssBytes());
+                Machine.peakRssBytes(),
+                inside,
+                median(insideRatios));
     }
 
     /**

@@ -123,7 +123,7 @@ final class BenchCommand implements Runnable {
             description = {
                 "Time the whole 'compare' (similarities, every Δmse, swap groups, interpolation, activation",
                 "correlation) on two synthetic relu SAEs, against the two SAEs' encoder GEMMs alone, measured",
-                "back to back in the same run (target: compare within 1.5× of the GEMMs), and against a",
+                "back to back in the same run (target: compare within 1.2× of the GEMMs), and against a",
                 "straightforward numpy implementation of the same per-latent formula (scripts/bench_compare_numpy.py)."
             },
             footer = {

@@ -35,12 +35,34 @@ class CompareBenchmarkTest {
         assertThat(r.similarityFlops()).isEqualTo(2.0 * 48 * 24 * 16);
         assertThat(r.similarityFloorSeconds()).isPositive();
         assertThat(r.floorRatio()).isPositive().isLessThan(r.pairRatio());
-        assertThat(r.report()).contains("max-cos GEMM floor", "ratio compare / floors", "cpu: ");
+        assertThat(r.report()).contains("max-cos GEMM floor", "ratio compare / floors", "cpu: ", "its own GEMM time");
+        assertThat(r.insideGemmAll()).hasSize(1);
+        assertThat(r.insideGemmAll()[0]).isBetween(0.0, r.compareAll()[0]);
         if (r.numpy() != null) {
             assertThat(r.numpy().maxDeltaGap()).isLessThan(NUMPY_GAP_TOL);
         } else {
             assertThat(r.notes()).anyMatch(n -> n.contains("numpy peer skipped"));
         }
+    }
+
+    @Test
+    void timedKernelsLeaveEveryResultAsTheWrappedKernelsGiveIt() {
+        SyntheticPair p = SyntheticPair.generate(16, 24, 48, 300, 4, 5);
+        var acts = new io.github.saestitch.activations.MatrixActivationSet(p.x(), "x");
+        CompareOptions o = CompareOptions.defaults().withBlockTokens(64).withThreads(2);
+        Kernels plain = new ScalarKernels();
+        TimedKernels timed = new TimedKernels(plain);
+        var a = new io.github.saestitch.stitch.StitchComparator(plain).compare(p.small(), p.large(), acts, o);
+        var b = new io.github.saestitch.stitch.StitchComparator(timed).compare(p.small(), p.large(), acts, o);
+        assertThat(b.latents()).isEqualTo(a.latents());
+        assertThat(b.interpolation()).isEqualTo(a.interpolation());
+        assertThat(b.groups()).usingRecursiveComparison().isEqualTo(a.groups());
+        assertThat(b.small()).isEqualTo(a.small());
+        assertThat(timed.gemmSeconds()).isGreaterThanOrEqualTo(0.0);
+        assertThat(timed.gemmCalls())
+                .as("the encoders' and the similarity's products went through it")
+                .isPositive();
+        assertThat(timed.name()).isEqualTo(plain.name());
     }
 
     @Test
