@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
             "  7. NMF          the second SAE's activations pooled per document, in 10 non-negative factors (OUT/nmf)",
             "  8. report       OUT/report/index.html, self-contained, with SVG and PNG figures beside it",
             "Every stage is cached: a second run, or a run after an interruption, only does what is missing.",
-            "Default size: about 7 minutes on 2 cores; --quick: about 1 minute (fewer tokens and widths)."
+            "Default size: about 15 minutes on 2 cores (estimated); --quick: about 1 minute (fewer tokens and widths)."
         },
         footer = {"", "Examples:  saestitch demo            saestitch demo --quick   (into runs/quick)"})
 final class DemoCommand implements Callable<Integer> {
