@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
             "  7. NMF          the second SAE's activations pooled per document, in 10 non-negative factors (OUT/nmf)",
             "  8. report       OUT/report/index.html, self-contained, with SVG and PNG figures beside it",
             "Every stage is cached: a second run, or a run after an interruption, only does what is missing.",
-            "Default size: about 7 minutes on 2 cores; --quick: about 1 minute (fewer tokens and widths)."
+            "Default size: about 15 minutes on 2 cores (estimated); --quick: about 1 minute (fewer tokens and widths)."
         },
         footer = {"", "Examples:  saestitch demo            saestitch demo --quick   (into runs/quick)"})
 final class DemoCommand implements Callable<Integer> {
@@ -47,20 +47,20 @@ final class DemoCommand implements Callable<Integer> {
     @Option(
             names = "--tokens",
             paramLabel = "N",
-            description = "Activation tokens to extract (default 400000; --quick 60000).")
+            description = "Activation tokens to extract (default: the whole corpus, 1292879; --quick 60000).")
     Long tokens;
 
     @Option(
             names = "--widths",
             split = ",",
             paramLabel = "N,N,...",
-            description = "Family widths (default 768,1536,3072,6144; --quick 384,768).")
+            description = "Family widths (default 768,1536,3072; --quick 384,768).")
     List<Integer> widths;
 
     @Option(
             names = "--train-tokens",
             paramLabel = "N",
-            description = "Training tokens per SAE (default 1024000; --quick 150000).")
+            description = "Training tokens per SAE (default 2048000; --quick 150000).")
     Long trainTokens;
 
     @Option(
@@ -84,8 +84,8 @@ final class DemoCommand implements Callable<Integer> {
         Kernels k = kernels.kernels();
         Files.createDirectories(plan.out());
         System.out.printf(
-                "saestitch demo into %s (%s kernels): %d tokens, widths %s, %d training tokens per SAE%n",
-                plan.out().toAbsolutePath(), k.name(), plan.tokens(), plan.widths(), plan.trainTokens());
+                "saestitch demo into %s (%s kernels): %s, widths %s, %d training tokens per SAE%n",
+                plan.out().toAbsolutePath(), k.name(), plan.tokensInWords(), plan.widths(), plan.trainTokens());
         DemoConsole console = new DemoConsole();
         try {
             ReportResult report = run(plan, k, console);

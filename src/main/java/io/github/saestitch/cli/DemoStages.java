@@ -25,7 +25,6 @@ import io.github.saestitch.stitch.StitchComparator;
 import io.github.saestitch.study.TrainingLengthStudy;
 import io.github.saestitch.tensor.Kernels;
 import io.github.saestitch.tensor.SparseRows;
-import io.github.saestitch.train.Architecture;
 import io.github.saestitch.train.Convergence;
 import io.github.saestitch.train.FamilyTrainer;
 import io.github.saestitch.train.ToyComparison;
@@ -101,10 +100,7 @@ record DemoStages(DemoPlan plan, Kernels kernels, DemoConsole console) {
     FamilyTrainer.FamilyResult family() throws IOException {
         console.stage(3, "train a relu+L1 family " + plan.widths());
         FamilyTrainer.FamilyResult fam;
-        TrainOptions options = TrainOptions.builder(
-                        Architecture.RELU, plan.widths().get(0))
-                .trainingTokens(plan.trainTokens())
-                .build();
+        TrainOptions options = plan.familyOptions();
         try (ActivationSet set = ActivationSets.open(plan.acts())) {
             fam = new FamilyTrainer(options, plan.widths(), kernels)
                     .train(set, plan.family(), true, new FamilyTrainer.FamilyListener() {
